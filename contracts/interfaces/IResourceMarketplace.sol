@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @title IResourceMarketplace
+/// @notice Providers register and list cloud resources; consumers book them, paying in escrow at
+/// the oracle price of the resource's USD rate. A booking is Requested until an oracle confirms
+/// provisioning (Active, billing starts), then Completed at its end; it can be Cancelled before
+/// provisioning (by the consumer, or by anyone once provisioning has timed out) and Terminated early
+/// by either party while active.
+interface IResourceMarketplace {
+    /// @notice What a resource is.
+    enum ResourceKind {
+        VirtualMachine,
+        GpuMachine,
+        Storage,
+        BareMetal,
+        Container
+    }
+
+    /// @notice Whether a resource takes new bookings. Delisted is final.
+    enum ResourceStatus {
+        None,
+        Listed,
+        Paused,
+        Delisted
+    }
+
+    /// @notice Where a booking is in its lifecycle. Completed, Cancelled and Terminated are final.
+    enum BookingStatus {
+        None,
+        Requested,
+        Active,
+        Completed,
+        Cancelled,
+        Terminated
+    }
+
+    /// @notice The terms a provider sets for a resource and may change later.
+    /// @param pricePerHourUsdE8 Price per hour in USD, 8 decimals.
+    /// @param capacity How many bookings (requested or active) the resource serves at once.
+    /// @param minHours Shortest booking.
+    /// @param maxHours Longest booking.
+    /// @param uptimeTargetBps SLA uptime target per period, in basis points.
+    /// @param maxLatencyMs SLA limit on p95 latency per period (0: none).
+    /// @param acceptedTokens Payment tokens accepted (`address(0)`: the native currency).
+    struct ResourceTerms {
+        uint64 pricePerHourUsdE8;
+        uint16 capacity;
+        uint16 minHours;
+        uint16 maxHours;
+        uint16 uptimeTargetBps;
+        uint32 maxLatencyMs;
+        address[] acceptedTokens;
+    }
+
+    /// @notice A new listing.
+    /// @param metadataCid IPFS CID of the resource's metadata document.
+    /// @param region Cloud region or location code, e.g. "eu-west-1".
+    struct ResourceParams {
+        string metadataCid;
+        string region;
+        ResourceKind kind;
+        ResourceTerms terms;
+    }
+
+    /// @notice A listed resource, as stored. Two storage slots; the first holds what a booking reads
+    /// and writes.
+    /// @param acceptedTokens Mask of accepted payment token ids (bit i: token id i).
+    /// @param metadataVersion Incremented whenever the metadata document changes.
+    struct Resource {
+        address provider;
+        uint64 pricePerHourUsdE8;
+        uint16 capacity;
+        uint16 activeBookings;
+        ResourceStatus status;
+        ResourceKind kind;
+        uint16 minHours;
+        uint16 maxHours;
+        uint16 uptimeTargetBps;
+        uint32 maxLatencyMs;
+        uint64 acceptedTokens;
+        uint32 metadataVersion;
+    }
+
+    /// @notice A booking, as stored. One storage slot; its money is in the EscrowManager.
+    /// @param requestedAt When it was booked (seconds; fits until 2106).
+    struct Booking {
+        address consumer;
+        uint32 resourceId;
+        uint16 hoursBooked;
+        uint8 tokenId;
+        BookingStatus status;
+        uint32 requestedAt;
+    }
+
+    /// @notice Emitted when an account registers as a provider.
+    event ProviderRegistered(address indexed provider, string profileCid);
+    /// @notice Emitted when a provider changes its profile document.
+    event ProviderProfileUpdated(address indexed provider, string profileCid);
+    /// @notice Emitted when a resource is listed.
+    event ResourceListed(
+        uint256 indexed resourceId,
+        address indexed provider,
+        ResourceKind kind,
+        string region,
+        string metadataCid,
+        ResourceTerms terms
+    );
+    /// @notice Emitted when a resource's terms change.
+    event ResourceTermsUpdated(uint256 indexed resourceId, ResourceTerms terms);
+    /// @notice Emitted when a resource's metadata document changes.
+    event ResourceMetadataUpdated(uint256 indexed resourceId, string metadataCid, uint32 metadataVersion);
+    /// @notice Emitted when a resource is paused, resumed or delisted.
+    event ResourceStatusChanged(uint256 indexed resourceId, ResourceStatus status);
+    /// @notice Emitted when a consumer books a resource and pays into escrow.
+    /// @param usdValueE8 Price of the booking in USD (8 decimals).
+    /// @param encryptionPublicKey Consumer's X25519 public key, to which access details are encrypted.
+    event BookingRequested(
+        uint256 indexed bookingId,
+        uint256 indexed resourceId,
+        address indexed consumer,
+        address provider,
+        address token,
+        uint256 amount,
+        uint256 usdValueE8,
+        uint16 hoursBooked,
+        bytes32 encryptionPublicKey
+    );
+    /// @notice Emitted when an oracle confirms provisioning; billing starts.
+    /// @param accessDetailsCid IPFS CID of the access details, encrypted to the consumer's key.
+    event BookingProvisioned(
+        uint256 indexed bookingId,
+        address indexed oracle,
+        string accessDetailsCid,
+        uint40 startedAt,
+        uint40 endsAt
+    );
+    /// @notice Emitted when a booking is cancelled before provisioning and refunded in full.
+    /// @param timedOut Whether provisioning had timed out (a provider failure).
+    event BookingCancelled(uint256 indexed bookingId, address indexed by, bool timedOut);
+    /// @notice Emitted when a booking has run to its end.
+    event BookingCompleted(uint256 indexed bookingId);
+    /// @notice Emitted when a booking is terminated early.
+    /// @param byProvider Whether the provider terminated it (a provider failure).
+    /// @param refund Unused amount credited to the consumer.
+    event BookingTerminated(uint256 indexed bookingId, address indexed by, bool byProvider, uint256 refund);
+    /// @notice Emitted when the guardian stops new listings and bookings.
+    event Paused(address guardian);
+    /// @notice Emitted when the guardian resumes new listings and bookings.
+    event Unpaused(address guardian);
+    /// @notice Emitted when the provisioning timeout changes.
+    event ProvisionTimeoutUpdated(uint32 provisionTimeoutSeconds);
+
+    /// @notice New listings and bookings are paused.
+    error MarketplacePaused();
+    /// @notice The account is already a registered provider.
+    error MarketplaceAlreadyRegistered(address provider);
+    /// @notice The account is not a registered provider.
+    error MarketplaceNotProvider(address account);
+    /// @notice A CID that is empty or longer than 128 bytes.
+    error MarketplaceInvalidCid();
+    /// @notice A region code that is empty or longer than 32 bytes.
+    error MarketplaceInvalidRegion();
+    /// @notice Terms out of range (zero price or capacity, min > max hours, target above 100 %, no tokens).
+    error MarketplaceInvalidTerms();
+    /// @notice No such resource.
+    error MarketplaceUnknownResource(uint256 resourceId);
+    /// @notice Only the resource's provider may do this.
+    error MarketplaceNotResourceProvider(uint256 resourceId, address caller);
+    /// @notice The resource is not in a status that allows this.
+    error MarketplaceInvalidResourceStatus(uint256 resourceId, ResourceStatus status);
+    /// @notice SLA terms cannot be loosened while the resource has open bookings.
+    error MarketplaceSlaLoosened(uint256 resourceId);
+    /// @notice Booked hours outside the resource's range.
+    error MarketplaceInvalidHours(uint256 resourceId, uint256 hoursBooked, uint16 minHours, uint16 maxHours);
+    /// @notice Every unit of the resource is booked.
+    error MarketplaceNoCapacity(uint256 resourceId, uint16 capacity);
+    /// @notice The resource does not accept this payment token.
+    error MarketplaceTokenNotAccepted(uint256 resourceId, address token);
+    /// @notice The price exceeds the consumer's maximum.
+    error MarketplaceSlippage(uint256 amount, uint256 maxPayment);
+    /// @notice Native currency sent with an ERC-20 payment, or too little sent for a native payment.
+    error MarketplaceInvalidValue(uint256 expected, uint256 received);
+    /// @notice A provider cannot book its own resource.
+    error MarketplaceSelfBooking(uint256 resourceId);
+    /// @notice A booking needs the consumer's encryption public key.
+    error MarketplaceMissingEncryptionKey();
+    /// @notice No such booking.
+    error MarketplaceUnknownBooking(uint256 bookingId);
+    /// @notice The booking is not in a status that allows this.
+    error MarketplaceInvalidBookingStatus(uint256 bookingId, BookingStatus status);
+    /// @notice The caller may not do this to the booking.
+    error MarketplaceUnauthorized(uint256 bookingId, address caller);
+    /// @notice Provisioning was confirmed after its deadline.
+    error MarketplaceProvisioningExpired(uint256 bookingId, uint256 deadline);
+    /// @notice Only the consumer may cancel before the provisioning deadline.
+    error MarketplaceProvisioningPending(uint256 bookingId, uint256 deadline);
+    /// @notice The booking has not reached its end.
+    error MarketplaceBookingNotEnded(uint256 bookingId, uint256 endsAt);
+    /// @notice The booking has already reached its end; complete it instead.
+    error MarketplaceBookingEnded(uint256 bookingId, uint256 endsAt);
+    /// @notice A provisioning timeout outside 1 minute – 7 days.
+    error MarketplaceInvalidTimeout(uint256 provisionTimeoutSeconds);
+
+    /// @notice Registers the caller as a provider.
+    /// @param profileCid IPFS CID of the provider's profile document.
+    function registerProvider(string calldata profileCid) external;
+
+    /// @notice Replaces the caller's profile document.
+    function updateProviderProfile(string calldata profileCid) external;
+
+    /// @notice Lists a resource of the caller (a registered provider).
+    /// @return resourceId The new resource's id.
+    function listResource(ResourceParams calldata params) external returns (uint256 resourceId);
+
+    /// @notice Changes a resource's terms. Open bookings keep the price they paid; SLA terms can
+    /// only be tightened while bookings are open.
+    function updateResourceTerms(uint256 resourceId, ResourceTerms calldata terms) external;
+
+    /// @notice Replaces a resource's metadata document.
+    function updateResourceMetadata(uint256 resourceId, string calldata metadataCid) external;
+
+    /// @notice Stops (`paused` true) or resumes new bookings of a resource.
+    function setResourcePaused(uint256 resourceId, bool paused) external;
+
+    /// @notice Delists a resource for good. Open bookings run on.
+    function delistResource(uint256 resourceId) external;
+
+    /// @notice Books `hoursBooked` hours of a resource, paying the USD price converted at the oracle price.
+    /// @param token Payment token (`address(0)`: native currency, sent with the call; ERC-20s must be
+    /// approved to the EscrowManager).
+    /// @param maxPayment Most the caller will pay; protects against price moves. For the native
+    /// currency, any value sent above the price is returned.
+    /// @param encryptionPublicKey The caller's X25519 public key for the access details.
+    /// @return bookingId The new booking's id.
+    function book(
+        uint256 resourceId,
+        uint16 hoursBooked,
+        address token,
+        uint256 maxPayment,
+        bytes32 encryptionPublicKey
+    ) external payable returns (uint256 bookingId);
+
+    /// @notice Confirms that a booking's resource is provisioned; billing starts. Oracle only.
+    /// @param accessDetailsCid IPFS CID of the access details encrypted to the consumer's key.
+    function confirmProvisioning(uint256 bookingId, string calldata accessDetailsCid) external;
+
+    /// @notice Cancels a booking that is not provisioned and refunds it in full: the consumer may
+    /// cancel at any time, anyone once provisioning has timed out (which also slashes the provider's bond).
+    function cancelBooking(uint256 bookingId) external;
+
+    /// @notice Completes a booking that has reached its end. Anyone may call.
+    function completeBooking(uint256 bookingId) external;
+
+    /// @notice Ends an active booking early. By the consumer: unused time is refunded. By the
+    /// provider: unused time is refunded and it counts as a provider failure.
+    function terminateBooking(uint256 bookingId) external;
+
+    /// @notice Rates the provider of a completed booking, 1–5, once. Consumer only.
+    function rateBooking(uint256 bookingId, uint8 score) external;
+
+    /// @notice Stops new listings and bookings. Guardian only; withdrawals and refunds never stop.
+    function pause() external;
+
+    /// @notice Resumes new listings and bookings. Guardian only.
+    function unpause() external;
+
+    /// @notice Sets how long oracles have to confirm provisioning.
+    function setProvisionTimeout(uint32 provisionTimeoutSeconds) external;
+
+    /// @notice Whether new listings and bookings are paused.
+    function paused() external view returns (bool);
+
+    /// @notice A resource.
+    function getResource(uint256 resourceId) external view returns (Resource memory);
+
+    /// @notice A booking.
+    function getBooking(uint256 bookingId) external view returns (Booking memory);
+
+    /// @notice When `provider` registered (0: not registered).
+    function providerRegisteredAt(address provider) external view returns (uint40);
+
+    /// @notice What SLA enforcement needs about a booking: its consumer and its resource's SLA terms.
+    function slaTerms(
+        uint256 bookingId
+    ) external view returns (address consumer, uint16 uptimeTargetBps, uint32 maxLatencyMs);
+
+    /// @notice Seconds oracles have to confirm provisioning.
+    function provisionTimeout() external view returns (uint32);
+
+    /// @notice Number of resources listed so far (ids run from 1).
+    function resourceCount() external view returns (uint256);
+
+    /// @notice Number of bookings made so far (ids run from 1).
+    function bookingCount() external view returns (uint256);
+}

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+
+import {ManagedUpgradeable} from "../access/ManagedUpgradeable.sol";
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {PriceMath} from "../libraries/PriceMath.sol";
+
+/// @title PriceOracle
+/// @notice Chainlink-priced payment tokens for D-CloudX. Every conversion checks that the answer is
+/// positive, from a finished round, fresher than the feed's heartbeat and, on L2s, that the
+/// sequencer is up.
+contract PriceOracle is IPriceOracle, ManagedUpgradeable {
+    /// @dev Accepted-token masks are 64 bits wide.
+    uint256 private constant MAX_TOKENS = 64;
+    uint8 private constant NATIVE_DECIMALS = 18;
+    uint8 private constant MAX_DECIMALS = 36;
+
+    /// @custom:storage-location erc7201:dcloudx.storage.PriceOracle
+    struct PriceOracleStorage {
+        mapping(address token => PaymentToken) tokens;
+        /// @dev Index = token id; index 0 is the native currency.
+        address[] tokenList;
+        AggregatorV3Interface sequencerUptimeFeed;
+        uint32 sequencerGracePeriodSeconds;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("dcloudx.storage.PriceOracle")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant STORAGE_LOCATION = 0xe7db32a60228ff9110b92fe0be58769241ce35233db297fa667f25348798be00;
+
+    function _getPriceOracleStorage() private pure returns (PriceOracleStorage storage $) {
+        assembly {
+            $.slot := STORAGE_LOCATION
+        }
+    }
+
+    /// @notice Initializes the proxy.
+    /// @param admin Holder of the admin and upgrader roles (the DAO timelock in production).
+    function initialize(address admin) external initializer {
+        __Managed_init(admin);
+        _getPriceOracleStorage().tokenList.push(address(0));
+    }
+
+    /// @inheritdoc IPriceOracle
+    function setPaymentToken(
+        address token,
+        address feed,
+        uint32 heartbeatSeconds
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) returns (uint8 tokenId) {
+        if (heartbeatSeconds == 0) revert PriceOracleInvalidHeartbeat(heartbeatSeconds);
+        uint8 feedDecimals = _feedDecimals(feed);
+        PriceOracleStorage storage $ = _getPriceOracleStorage();
+        PaymentToken storage config = $.tokens[token];
+
+        if (token == address(0)) {
+            tokenId = 0;
+        } else if (config.feed != address(0)) {
+            tokenId = config.id;
+        } else {
+            if ($.tokenList.length == MAX_TOKENS) revert PriceOracleTooManyTokens();
+            tokenId = uint8($.tokenList.length);
+            $.tokenList.push(token);
+        }
+        uint8 tokenDecimals = token == address(0) ? NATIVE_DECIMALS : _tokenDecimals(token);
+
+        $.tokens[token] = PaymentToken({
+            feed: feed,
+            heartbeatSeconds: heartbeatSeconds,
+            feedDecimals: feedDecimals,
+            tokenDecimals: tokenDecimals,
+            id: tokenId,
+            enabled: true
+        });
+        emit PaymentTokenConfigured(token, tokenId, feed, heartbeatSeconds, feedDecimals, tokenDecimals);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function disablePaymentToken(address token) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        PaymentToken storage config = _getPriceOracleStorage().tokens[token];
+        if (!config.enabled) revert PriceOracleUnsupportedToken(token);
+        config.enabled = false;
+        emit PaymentTokenDisabled(token, config.id);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function setSequencerUptimeFeed(address feed, uint32 gracePeriodSeconds) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (feed != address(0)) {
+            _feedDecimals(feed);
+            if (gracePeriodSeconds == 0) revert PriceOracleInvalidHeartbeat(gracePeriodSeconds);
+        }
+        PriceOracleStorage storage $ = _getPriceOracleStorage();
+        $.sequencerUptimeFeed = AggregatorV3Interface(feed);
+        $.sequencerGracePeriodSeconds = gracePeriodSeconds;
+        emit SequencerUptimeFeedUpdated(feed, gracePeriodSeconds);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function quote(address token, uint256 usdE8) external view returns (uint256 amount, uint8 tokenId) {
+        PaymentToken memory config = _enabledToken(token);
+        uint256 price = _price(token, config);
+        return (PriceMath.usdToToken(usdE8, price, config.feedDecimals, config.tokenDecimals), config.id);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function toUsd(address token, uint256 amount) external view returns (uint256 usdE8) {
+        PaymentToken memory config = _getPriceOracleStorage().tokens[token];
+        if (config.feed == address(0)) revert PriceOracleUnsupportedToken(token);
+        return PriceMath.tokenToUsd(amount, _price(token, config), config.feedDecimals, config.tokenDecimals);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function tokenMask(address[] calldata tokens) external view returns (uint64 mask) {
+        for (uint256 i = 0; i < tokens.length; ++i) {
+            mask |= uint64(1) << _enabledToken(tokens[i]).id;
+        }
+    }
+
+    /// @inheritdoc IPriceOracle
+    function paymentToken(address token) external view returns (PaymentToken memory) {
+        return _getPriceOracleStorage().tokens[token];
+    }
+
+    /// @inheritdoc IPriceOracle
+    function tokenAddress(uint8 tokenId) external view returns (address) {
+        address[] storage list = _getPriceOracleStorage().tokenList;
+        if (tokenId >= list.length) revert PriceOracleUnknownTokenId(tokenId);
+        return list[tokenId];
+    }
+
+    /// @inheritdoc IPriceOracle
+    function paymentTokens() external view returns (address[] memory) {
+        return _getPriceOracleStorage().tokenList;
+    }
+
+    function _enabledToken(address token) private view returns (PaymentToken memory config) {
+        config = _getPriceOracleStorage().tokens[token];
+        if (!config.enabled) revert PriceOracleUnsupportedToken(token);
+    }
+
+    /// @dev Latest feed answer after every safety check.
+    function _price(address token, PaymentToken memory config) private view returns (uint256) {
+        _checkSequencer();
+        (uint80 roundId, int256 answer, , uint256 updatedAt, ) = AggregatorV3Interface(config.feed).latestRoundData();
+        if (updatedAt == 0) revert PriceOracleRoundIncomplete(token, roundId);
+        if (answer <= 0) revert PriceOracleInvalidAnswer(token, answer);
+        if (block.timestamp - updatedAt > config.heartbeatSeconds) {
+            revert PriceOracleStalePrice(token, updatedAt, config.heartbeatSeconds);
+        }
+        return uint256(answer);
+    }
+
+    function _checkSequencer() private view {
+        PriceOracleStorage storage $ = _getPriceOracleStorage();
+        AggregatorV3Interface feed = $.sequencerUptimeFeed;
+        if (address(feed) == address(0)) return;
+        (, int256 status, uint256 startedAt, , ) = feed.latestRoundData();
+        // Chainlink's uptime feeds answer 0 while the sequencer is up and 1 while it is down.
+        if (status != 0) revert PriceOracleSequencerDown();
+        if (block.timestamp - startedAt <= $.sequencerGracePeriodSeconds) {
+            revert PriceOracleSequencerGracePeriod(startedAt, $.sequencerGracePeriodSeconds);
+        }
+    }
+
+    function _feedDecimals(address feed) private view returns (uint8 decimals) {
+        if (feed.code.length == 0) revert PriceOracleInvalidFeed(feed);
+        try AggregatorV3Interface(feed).decimals() returns (uint8 value) {
+            decimals = value;
+        } catch {
+            revert PriceOracleInvalidFeed(feed);
+        }
+        if (decimals > MAX_DECIMALS) revert PriceOracleInvalidFeed(feed);
+    }
+
+    function _tokenDecimals(address token) private view returns (uint8 decimals) {
+        if (token.code.length == 0) revert PriceOracleInvalidToken(token);
+        try IERC20Metadata(token).decimals() returns (uint8 value) {
+            decimals = value;
+        } catch {
+            revert PriceOracleInvalidToken(token);
+        }
+        if (decimals > MAX_DECIMALS) revert PriceOracleInvalidToken(token);
+    }
+}

@@ -1,0 +1,61 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import upgrades from "@openzeppelin/hardhat-upgrades";
+import { configVariable, defineConfig } from "hardhat/config";
+
+// solc is compiled from the npm `solc` package (WebAssembly) so that builds never download a
+// compiler. Hardhat does not read the version from the file, so it comes from solc's package.json.
+const solcPath = fileURLToPath(import.meta.resolve("solc/soljson.js"));
+const solcVersion: string = JSON.parse(
+  readFileSync(fileURLToPath(import.meta.resolve("solc/package.json")), "utf8"),
+).version;
+
+const compiler = {
+  version: solcVersion,
+  path: solcPath,
+  settings: {
+    evmVersion: "prague",
+    viaIR: true,
+    optimizer: { enabled: true, runs: 1000 },
+  },
+};
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers, upgrades],
+  solidity: {
+    profiles: {
+      default: compiler,
+      production: compiler,
+    },
+    npmFilesToBuild: [
+      "@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol",
+      "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol",
+    ],
+  },
+  test: {
+    solidity: {
+      fuzz: { runs: 512 },
+      invariant: { runs: 64, depth: 100, failOnRevert: false },
+    },
+  },
+  networks: {
+    hardhat: {
+      type: "edr-simulated",
+      chainType: "l1",
+      allowUnlimitedContractSize: true,
+    },
+    localhost: {
+      type: "http",
+      chainType: "l1",
+      url: `http://127.0.0.1:${process.env.CHAIN_PORT ?? "8545"}`,
+    },
+    baseSepolia: {
+      type: "http",
+      chainType: "op",
+      url: configVariable("BASE_SEPOLIA_RPC_URL"),
+      accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
+    },
+  },
+});

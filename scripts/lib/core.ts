@@ -1,0 +1,162 @@
+import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
+import { upgrades } from "@openzeppelin/hardhat-upgrades";
+import type { BaseContract, ContractTransactionResponse } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import type { NetworkConnection } from "hardhat/types/network";
+
+import type { ContractDeployment, ContractName, Deployment } from "@d-cloudx/sdk";
+import type {
+  EscrowManager,
+  PriceOracle,
+  ReputationSystem,
+  ResourceMarketplace,
+  SLAEnforcement,
+} from "../../types/ethers-contracts/index.ts";
+
+/** A network connection with the ethers plugin. */
+export type Connection = NetworkConnection & { ethers: HardhatEthers };
+
+/** Protocol parameters chosen at deployment. */
+export interface CoreSettings {
+  slaPeriodSeconds: number;
+  reportWindowSeconds: number;
+  provisionTimeoutSeconds: number;
+  protocolFeeBps: number;
+  bondSlashBps: number;
+  unbondingDelaySeconds: number;
+  /** Credit for any period that misses the SLA, and deeper tiers by uptime. */
+  baseCreditBps: number;
+  creditTiers: { uptimeBelowBps: number; creditBps: number }[];
+  oracleQuorum: number;
+}
+
+/** AWS-style credits: below target 10 %, below 99 % 25 %, below 95 % the whole period. */
+const CREDIT_POLICY = {
+  baseCreditBps: 1_000,
+  creditTiers: [
+    { uptimeBelowBps: 9_900, creditBps: 2_500 },
+    { uptimeBelowBps: 9_500, creditBps: 10_000 },
+  ],
+};
+
+/** Public networks: hourly SLA periods. */
+export const PRODUCTION_SETTINGS: CoreSettings = {
+  slaPeriodSeconds: 3_600,
+  reportWindowSeconds: 6 * 3_600,
+  provisionTimeoutSeconds: 3_600,
+  protocolFeeBps: 250,
+  bondSlashBps: 5_000,
+  unbondingDelaySeconds: 7 * 24 * 3_600,
+  ...CREDIT_POLICY,
+  oracleQuorum: 1,
+};
+
+/** Local chains: one-minute SLA periods so that demos and tests see several of them. */
+export const LOCAL_SETTINGS: CoreSettings = {
+  ...PRODUCTION_SETTINGS,
+  slaPeriodSeconds: 60,
+  reportWindowSeconds: 300,
+  provisionTimeoutSeconds: 300,
+  unbondingDelaySeconds: 3_600,
+};
+
+export interface CoreRoles {
+  /** Holds admin and upgrader roles until governance takes them over. */
+  admin: string;
+  treasury: string;
+  guardian: string;
+  /** Oracle node operators: confirm provisioning and sign SLA reports. */
+  oracles: string[];
+}
+
+export interface CoreContracts {
+  priceOracle: PriceOracle;
+  reputation: ReputationSystem;
+  escrow: EscrowManager;
+  marketplace: ResourceMarketplace;
+  sla: SLAEnforcement;
+}
+
+export interface DeployedCore {
+  contracts: CoreContracts;
+  record: Deployment["contracts"];
+}
+
+/** Deploys every core contract behind a UUPS proxy and wires their roles. */
+export async function deployCore(
+  hre: HardhatRuntimeEnvironment,
+  connection: Connection,
+  roles: CoreRoles,
+  settings: CoreSettings,
+): Promise<DeployedCore> {
+  const { ethers } = connection;
+  const api = await upgrades(hre, connection);
+  const record: Partial<Record<ContractName, ContractDeployment>> = {};
+
+  async function deploy<T extends BaseContract>(name: ContractName, args: unknown[]): Promise<T> {
+    const factory = await ethers.getContractFactory(name);
+    const proxy = await api.deployProxy(factory, args, { kind: "uups" });
+    await proxy.waitForDeployment();
+    const receipt = await proxy.deploymentTransaction()?.wait();
+    const address = await proxy.getAddress();
+    record[name] = {
+      proxy: address,
+      implementation: await api.erc1967.getImplementationAddress(address),
+      startBlock: receipt?.blockNumber ?? (await ethers.provider.getBlockNumber()),
+    };
+    return proxy as unknown as T;
+  }
+
+  const priceOracle = await deploy<PriceOracle>("PriceOracle", [roles.admin]);
+  const reputation = await deploy<ReputationSystem>("ReputationSystem", [roles.admin]);
+  const escrow = await deploy<EscrowManager>("EscrowManager", [
+    roles.admin,
+    await priceOracle.getAddress(),
+    {
+      treasury: roles.treasury,
+      protocolFeeBps: settings.protocolFeeBps,
+      slaPeriodSeconds: settings.slaPeriodSeconds,
+      reportWindowSeconds: settings.reportWindowSeconds,
+      bondSlashBps: settings.bondSlashBps,
+      unbondingDelaySeconds: settings.unbondingDelaySeconds,
+    },
+  ]);
+  const marketplace = await deploy<ResourceMarketplace>("ResourceMarketplace", [
+    roles.admin,
+    await priceOracle.getAddress(),
+    await escrow.getAddress(),
+    await reputation.getAddress(),
+    settings.provisionTimeoutSeconds,
+  ]);
+  const sla = await deploy<SLAEnforcement>("SLAEnforcement", [
+    roles.admin,
+    await marketplace.getAddress(),
+    await escrow.getAddress(),
+    await reputation.getAddress(),
+    roles.oracles,
+    settings.oracleQuorum,
+    settings.baseCreditBps,
+    settings.creditTiers,
+  ]);
+
+  const marketplaceAddress = await marketplace.getAddress();
+  const slaAddress = await sla.getAddress();
+  await send(escrow.grantRole(await escrow.MARKETPLACE_ROLE(), marketplaceAddress));
+  await send(escrow.grantRole(await escrow.SLA_ROLE(), slaAddress));
+  await send(reputation.grantRole(await reputation.RECORDER_ROLE(), marketplaceAddress));
+  await send(reputation.grantRole(await reputation.RECORDER_ROLE(), slaAddress));
+  await send(marketplace.grantRole(await marketplace.GUARDIAN_ROLE(), roles.guardian));
+  for (const oracle of roles.oracles) {
+    await send(marketplace.grantRole(await marketplace.ORACLE_ROLE(), oracle));
+  }
+
+  return {
+    contracts: { priceOracle, reputation, escrow, marketplace, sla },
+    record: record as Deployment["contracts"],
+  };
+}
+
+/** Waits for a transaction to be mined. */
+export async function send(tx: Promise<ContractTransactionResponse>): Promise<void> {
+  await (await tx).wait();
+}
