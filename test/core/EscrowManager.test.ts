@@ -1,0 +1,385 @@
+import { expect } from "chai";
+
+import { HOUR, deployMarketplaceFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
+
+const { loadFixture, time } = networkHelpers;
+
+enum StreamState {
+  None,
+  Streaming,
+  Stopped,
+  Refunded,
+}
+enum RefundReason {
+  Cancelled,
+  Terminated,
+  SlaCredit,
+}
+
+type Fixture = Awaited<ReturnType<typeof deployMarketplaceFixture>>;
+
+/** The escrow's settings as a plain object, ready to change and send back. */
+async function currentSettings(f: Fixture) {
+  const s = await f.escrow.settings();
+  return {
+    treasury: s.treasury,
+    protocolFeeBps: s.protocolFeeBps,
+    slaPeriodSeconds: s.slaPeriodSeconds,
+    reportWindowSeconds: s.reportWindowSeconds,
+    bondSlashBps: s.bondSlashBps,
+    unbondingDelaySeconds: s.unbondingDelaySeconds,
+  };
+}
+
+/** Settles `period` of `bookingId` with the given uptime (2-of-3 oracle signatures). */
+async function settle(f: Fixture, bookingId: bigint, period: number, uptimeBps = 10_000) {
+  const report = { bookingId, period, uptimeBps, p95LatencyMs: 20, sampleCount: 60 };
+  await f.sla.submitReports([report], [await f.signReport(report)]);
+}
+
+describe("EscrowManager", function () {
+  describe("lifecycle calls", function () {
+    it("accepts lifecycle calls only from the marketplace and SLA enforcement", async function () {
+      const { escrow, other } = await loadFixture(deployMarketplaceFixture);
+      const marketplaceRole = await escrow.MARKETPLACE_ROLE();
+      const calls = [
+        () => escrow.connect(other).deposit(1n, other.address, other.address, ethers.ZeroAddress, 1n, { value: 1n }),
+        () => escrow.connect(other).startStream(1n, 0, 1),
+        () => escrow.connect(other).refundDeposit(1n, other.address, 0, false),
+        () => escrow.connect(other).stopStream(1n, other.address, false),
+      ];
+      for (const call of calls) {
+        await expect(call())
+          .to.be.revertedWithCustomError(escrow, "AccessControlUnauthorizedAccount")
+          .withArgs(other.address, marketplaceRole);
+      }
+      await expect(escrow.connect(other).settlePeriod(1n, 0, 0, other.address))
+        .to.be.revertedWithCustomError(escrow, "AccessControlUnauthorizedAccount")
+        .withArgs(other.address, await escrow.SLA_ROLE());
+    });
+
+    it("validates deposits", async function () {
+      const f = await loadFixture(deployMarketplaceFixture);
+      const { escrow, priceOracle, admin, consumer, provider, usdc } = f;
+      await escrow.grantRole(await escrow.MARKETPLACE_ROLE(), admin.address);
+      const as = escrow.connect(admin);
+      await expect(
+        as.deposit(1n, consumer.address, provider.address, ethers.ZeroAddress, 0n),
+      ).to.be.revertedWithCustomError(escrow, "EscrowZeroAmount");
+      const tooLarge = 2n ** 96n;
+      await expect(as.deposit(1n, consumer.address, provider.address, usdc.address, tooLarge))
+        .to.be.revertedWithCustomError(escrow, "EscrowAmountTooLarge")
+        .withArgs(tooLarge);
+      await expect(as.deposit(1n, consumer.address, provider.address, ethers.ZeroAddress, 5n, { value: 4n }))
+        .to.be.revertedWithCustomError(escrow, "EscrowValueMismatch")
+        .withArgs(5n, 4n);
+      await expect(as.deposit(1n, consumer.address, provider.address, usdc.address, 5n, { value: 1n }))
+        .to.be.revertedWithCustomError(escrow, "EscrowValueMismatch")
+        .withArgs(0n, 1n);
+      await as.deposit(1n, consumer.address, provider.address, usdc.address, 5n);
+      await expect(as.deposit(1n, consumer.address, provider.address, usdc.address, 5n))
+        .to.be.revertedWithCustomError(escrow, "EscrowBookingExists")
+        .withArgs(1n);
+
+      // A token that takes a fee on transfer delivers less than it was asked to: rejected.
+      const feeToken = await ethers.deployContract("MockFeeOnTransferERC20");
+      await priceOracle.setPaymentToken(await feeToken.getAddress(), await usdc.feed.getAddress(), 86_400);
+      await feeToken.mint(consumer.address, 1_000n);
+      await feeToken.connect(consumer).approve(await escrow.getAddress(), 1_000n);
+      await expect(as.deposit(2n, consumer.address, provider.address, await feeToken.getAddress(), 1_000n))
+        .to.be.revertedWithCustomError(escrow, "EscrowTransferShortfall")
+        .withArgs(await feeToken.getAddress(), 1_000n, 990n);
+    });
+
+    it("moves each stream through its states once", async function () {
+      const f = await loadFixture(deployMarketplaceFixture);
+      const { escrow, admin, consumer } = f;
+      const { bookingId } = await f.bookActive(undefined, 1);
+      await escrow.grantRole(await escrow.MARKETPLACE_ROLE(), admin.address);
+      await expect(escrow.connect(admin).startStream(bookingId, 0, 1))
+        .to.be.revertedWithCustomError(escrow, "EscrowInvalidState")
+        .withArgs(bookingId, StreamState.Streaming);
+      await expect(escrow.connect(admin).refundDeposit(bookingId, consumer.address, 0, false))
+        .to.be.revertedWithCustomError(escrow, "EscrowInvalidState")
+        .withArgs(bookingId, StreamState.Streaming);
+      await expect(escrow.connect(admin).refundDeposit(77n, consumer.address, 0, false))
+        .to.be.revertedWithCustomError(escrow, "EscrowUnknownBooking")
+        .withArgs(77n);
+      await escrow.connect(admin).stopStream(bookingId, consumer.address, false);
+      await expect(escrow.connect(admin).stopStream(bookingId, consumer.address, false))
+        .to.be.revertedWithCustomError(escrow, "EscrowInvalidState")
+        .withArgs(bookingId, StreamState.Stopped);
+
+      const requested = await f.book();
+      await f.marketplace.connect(consumer).cancelBooking(requested.bookingId);
+      expect((await escrow.streamOf(requested.bookingId)).state).to.equal(StreamState.Refunded);
+      await expect(escrow.connect(admin).refundDeposit(requested.bookingId, consumer.address, 0, false))
+        .to.be.revertedWithCustomError(escrow, "EscrowInvalidState")
+        .withArgs(requested.bookingId, StreamState.Refunded);
+    });
+  });
+
+  describe("earnings", function () {
+    it("streams linearly and releases a period once it is settled or its window closes", async function () {
+      const f = await loadFixture(deployMarketplaceFixture);
+      const { escrow, settings } = f;
+      const { bookingId, amount } = await f.bookActive(undefined, 1);
+      const { startedAt } = await escrow.streamOf(bookingId);
+      const period = BigInt(settings.slaPeriodSeconds);
+      const perPeriod = (amount * period) / BigInt(HOUR);
+
+      await time.increaseTo(startedAt + period * 3n);
+      expect(await escrow.withdrawable(bookingId)).to.equal(0n);
+      await settle(f, bookingId, 0);
+      expect(await escrow.withdrawable(bookingId)).to.equal(perPeriod);
+
+      // Periods 1 and 2 unlock by themselves once their report window has closed.
+      await time.increaseTo(startedAt + period * 3n + BigInt(settings.reportWindowSeconds));
+      expect(await escrow.withdrawable(bookingId)).to.equal((amount * period * 3n) / BigInt(HOUR));
+
+      // After the end and the last window, everything is released.
+      await time.increaseTo(startedAt + BigInt(HOUR + settings.reportWindowSeconds));
+      expect(await escrow.withdrawable(bookingId)).to.equal(amount);
+    });
+
+    for (const symbol of ["ETH", "USDC", "DAI"]) {
+      it(`pays the provider net of the protocol fee in ${symbol}`, async function () {
+        const f = await loadFixture(deployMarketplaceFixture);
+        const { escrow, provider, treasury, settings } = f;
+        const token = f.tokens.find((t) => t.symbol === symbol)!;
+        const { bookingId, amount } = await f.bookActive(token.address, 1);
+        await time.increase(HOUR + settings.reportWindowSeconds);
+        const fee = (amount * BigInt(settings.protocolFeeBps)) / 10_000n;
+
+        const tx = escrow.connect(provider).withdrawEarnings(bookingId);
+        await expect(tx)
+          .to.emit(escrow, "EarningsWithdrawn")
+          .withArgs(bookingId, provider.address, token.address, amount, fee);
+        if (token.token) {
+          await expect(tx).to.changeTokenBalances(
+            ethers,
+            token.token,
+            [provider, escrow],
+            [amount - fee, -(amount - fee)],
+          );
+        } else {
+          await expect(tx).to.changeEtherBalances(ethers, [escrow], [-(amount - fee)]);
+        }
+        expect(await escrow.owed(treasury.address, token.address)).to.equal(fee);
+        expect((await escrow.streamOf(bookingId)).debited).to.equal(amount);
+        await expect(escrow.connect(provider).withdrawEarnings(bookingId)).to.be.revertedWithCustomError(
+          escrow,
+          "EscrowNothingToWithdraw",
+        );
+      });
+    }
+
+    it("pays only the booking's provider", async function () {
+      const f = await loadFixture(deployMarketplaceFixture);
+      const { bookingId } = await f.bookActive();
+      await expect(f.escrow.connect(f.other).withdrawEarnings(bookingId))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowNotProvider")
+        .withArgs(bookingId, f.other.address);
+      await expect(f.escrow.connect(f.other).withdrawEarningsBatch([bookingId]))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowNotProvider")
+        .withArgs(bookingId, f.other.address);
+    });
+
+    it("withdraws many bookings in several tokens in one call", async function () {
+      const f = await loadFixture(deployMarketplaceFixture);
+      const { escrow, provider, settings, usdc } = f;
+      const a = await f.bookActive(undefined, 1);
+      const b = await f.bookActive(usdc.address, 1);
+      const c = await f.bookActive(usdc.address, 1);
+      const notStarted = await f.book(usdc.address, 1);
+      await time.increase(HOUR + settings.reportWindowSeconds);
+      const net = (amount: bigint) => amount - (amount * BigInt(settings.protocolFeeBps)) / 10_000n;
+
+      const tx = escrow
+        .connect(provider)
+        .withdrawEarningsBatch([a.bookingId, b.bookingId, c.bookingId, notStarted.bookingId]);
+      await expect(tx).to.changeTokenBalance(ethers, usdc.token!, provider, net(b.amount) + net(c.amount));
+      await expect(tx).to.changeEtherBalance(ethers, escrow, -net(a.amount));
+      await expect(
+        escrow.connect(provider).withdrawEarningsBatch([a.bookingId, b.bookingId]),
+      ).to.be.revertedWithCustomError(escrow, "EscrowNothingToWithdraw");
+    });
+
+    it("applies the fee in force when billing started", async function () {
+      const f = await loadFixture(deployMarketplaceFixture);
+      const { escrow, admin, provider, settings } = f;
+      const before = await f.bookActive(undefined, 1);
+      await escrow.connect(admin).updateSettings({ ...(await currentSettings(f)), protocolFeeBps: 1_000n });
+      const after = await f.bookActive(undefined, 1);
+      await time.increase(HOUR + settings.reportWindowSeconds);
+      await expect(escrow.connect(provider).withdrawEarnings(before.bookingId))
+        .to.emit(escrow, "EarningsWithdrawn")
+        .withArgs(
+          before.bookingId,
+          provider.address,
+          ethers.ZeroAddress,
+          before.amount,
+          (before.amount * 250n) / 10_000n,
+        );
+      await expect(escrow.connect(provider).withdrawEarnings(after.bookingId))
+        .to.emit(escrow, "EarningsWithdrawn")
+        .withArgs(
+          after.bookingId,
+          provider.address,
+          ethers.ZeroAddress,
+          after.amount,
+          (after.amount * 1_000n) / 10_000n,
+        );
+    });
+  });
+
+  describe("refunds and claims", function () {
+    it("credits SLA breaches to the consumer out of the provider's share", async function () {
+      const f = await loadFixture(deployMarketplaceFixture);
+      const { escrow, consumer, provider, settings } = f;
+      const { bookingId, amount } = await f.bookActive(undefined, 1);
+      const period = BigInt(settings.slaPeriodSeconds);
+      const periodValue = (amount * period) / BigInt(HOUR);
+      await time.increase(settings.slaPeriodSeconds);
+      // 94 % uptime is below every tier: the whole period is credited.
+      const report = { bookingId, period: 0, uptimeBps: 9_400, p95LatencyMs: 20, sampleCount: 60 };
+      await expect(f.sla.submitReports([report], [await f.signReport(report)]))
+        .to.emit(escrow, "ConsumerRefunded")
+        .withArgs(bookingId, consumer.address, ethers.ZeroAddress, periodValue, RefundReason.SlaCredit);
+      expect(await escrow.owed(consumer.address, ethers.ZeroAddress)).to.equal(periodValue);
+      expect(await escrow.withdrawable(bookingId)).to.equal(0n);
+
+      await time.increase(HOUR + settings.reportWindowSeconds);
+      expect(await escrow.withdrawable(bookingId)).to.equal(amount - periodValue);
+      await escrow.connect(provider).withdrawEarnings(bookingId);
+      await expect(escrow.connect(consumer).claim(ethers.ZeroAddress))
+        .to.emit(escrow, "Claimed")
+        .withArgs(consumer.address, ethers.ZeroAddress, periodValue);
+      expect(await ethers.provider.getBalance(await escrow.getAddress())).to.equal(
+        await escrow.owed(f.treasury.address, ethers.ZeroAddress),
+      );
+    });
+
+    it("pays claims in full once", async function () {
+      const f = await loadFixture(deployMarketplaceFixture);
+      const { escrow, marketplace, consumer, usdc } = f;
+      const { bookingId, amount } = await f.book(usdc.address);
+      await marketplace.connect(consumer).cancelBooking(bookingId);
+      await expect(escrow.connect(consumer).claim(usdc.address)).to.changeTokenBalances(
+        ethers,
+        usdc.token!,
+        [consumer, escrow],
+        [amount, -amount],
+      );
+      await expect(escrow.connect(consumer).claim(usdc.address))
+        .to.be.revertedWithCustomError(escrow, "EscrowNothingToClaim")
+        .withArgs(consumer.address, usdc.address);
+    });
+  });
+
+  describe("bonds", function () {
+    it("bonds, unbonds after the delay and withdraws", async function () {
+      const f = await loadFixture(deployMarketplaceFixture);
+      const { escrow, provider, settings } = f;
+      await expect(escrow.connect(provider).depositBond(ethers.ZeroAddress, 1_000n, { value: 1_000n }))
+        .to.emit(escrow, "BondDeposited")
+        .withArgs(provider.address, ethers.ZeroAddress, 1_000n);
+      const availableAt = BigInt(await time.latest()) + 1n + BigInt(settings.unbondingDelaySeconds);
+      await expect(escrow.connect(provider).requestBondWithdrawal(ethers.ZeroAddress, 400n))
+        .to.emit(escrow, "BondUnbondingRequested")
+        .withArgs(provider.address, ethers.ZeroAddress, 400n, availableAt);
+      expect(await escrow.bondOf(provider.address, ethers.ZeroAddress)).to.deep.equal([600n, 400n, availableAt]);
+      await expect(escrow.connect(provider).withdrawBond(ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(escrow, "EscrowBondLocked")
+        .withArgs(availableAt);
+      await time.increaseTo(availableAt);
+      const withdrawal = escrow.connect(provider).withdrawBond(ethers.ZeroAddress);
+      await expect(withdrawal).to.emit(escrow, "BondWithdrawn").withArgs(provider.address, ethers.ZeroAddress, 400n);
+      await expect(withdrawal).to.changeEtherBalance(ethers, escrow, -400n);
+      await expect(escrow.connect(provider).withdrawBond(ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(escrow, "EscrowNothingToClaim")
+        .withArgs(provider.address, ethers.ZeroAddress);
+    });
+
+    it("rejects invalid bonds", async function () {
+      const f = await loadFixture(deployMarketplaceFixture);
+      const { escrow, provider, usdc, other } = f;
+      await expect(escrow.connect(provider).depositBond(usdc.address, 0n)).to.be.revertedWithCustomError(
+        escrow,
+        "EscrowZeroAmount",
+      );
+      await expect(escrow.connect(provider).depositBond(other.address, 1n))
+        .to.be.revertedWithCustomError(escrow, "EscrowUnsupportedToken")
+        .withArgs(other.address);
+      await expect(escrow.connect(provider).depositBond(ethers.ZeroAddress, 2n, { value: 1n }))
+        .to.be.revertedWithCustomError(escrow, "EscrowValueMismatch")
+        .withArgs(2n, 1n);
+      await escrow.connect(provider).depositBond(usdc.address, 10n);
+      await expect(escrow.connect(provider).requestBondWithdrawal(usdc.address, 11n))
+        .to.be.revertedWithCustomError(escrow, "EscrowInsufficientBond")
+        .withArgs(provider.address, usdc.address, 10n, 11n);
+      await expect(escrow.connect(provider).requestBondWithdrawal(usdc.address, 0n)).to.be.revertedWithCustomError(
+        escrow,
+        "EscrowZeroAmount",
+      );
+    });
+
+    it("slashes unbonding funds too when the bond alone does not cover a failure", async function () {
+      const f = await loadFixture(deployMarketplaceFixture);
+      const { escrow, marketplace, provider, consumer, other, usdc, settings } = f;
+      const { bookingId, amount } = await f.book(usdc.address, 4);
+      const wanted = (amount * BigInt(settings.bondSlashBps)) / 10_000n;
+      await escrow.connect(provider).depositBond(usdc.address, wanted);
+      await escrow.connect(provider).requestBondWithdrawal(usdc.address, wanted - 100n);
+      await time.increase(settings.provisionTimeoutSeconds + 1);
+      await expect(marketplace.connect(other).cancelBooking(bookingId))
+        .to.emit(escrow, "BondSlashed")
+        .withArgs(bookingId, provider.address, consumer.address, usdc.address, wanted);
+      const bond = await escrow.bondOf(provider.address, usdc.address);
+      expect([bond.amount, bond.unbonding]).to.deep.equal([0n, 0n]);
+      expect(await escrow.owed(consumer.address, usdc.address)).to.equal(amount + wanted);
+    });
+
+    it("slashes no more than the bond holds", async function () {
+      const f = await loadFixture(deployMarketplaceFixture);
+      const { escrow, marketplace, provider, consumer, other, usdc, settings } = f;
+      const { bookingId, amount } = await f.book(usdc.address, 4);
+      await escrow.connect(provider).depositBond(usdc.address, 7n);
+      await time.increase(settings.provisionTimeoutSeconds + 1);
+      await expect(marketplace.connect(other).cancelBooking(bookingId))
+        .to.emit(escrow, "BondSlashed")
+        .withArgs(bookingId, provider.address, consumer.address, usdc.address, 7n);
+      expect(await escrow.owed(consumer.address, usdc.address)).to.equal(amount + 7n);
+    });
+  });
+
+  describe("settings", function () {
+    it("updates parameters within bounds, admin only, never the period length", async function () {
+      const f = await loadFixture(deployMarketplaceFixture);
+      const { escrow, admin, other } = f;
+      const current = await currentSettings(f);
+      const updated = { ...current, protocolFeeBps: 500n, treasury: other.address };
+      await expect(escrow.connect(admin).updateSettings(updated))
+        .to.emit(escrow, "SettingsUpdated")
+        .withArgs(Object.values(updated));
+      await expect(escrow.connect(other).updateSettings(updated))
+        .to.be.revertedWithCustomError(escrow, "AccessControlUnauthorizedAccount")
+        .withArgs(other.address, await escrow.DEFAULT_ADMIN_ROLE());
+      const invalid = [
+        { slaPeriodSeconds: current.slaPeriodSeconds + 1n },
+        { treasury: ethers.ZeroAddress },
+        { protocolFeeBps: 2_001n },
+        { reportWindowSeconds: 0n },
+        { reportWindowSeconds: 30n * 86_400n + 1n },
+        { bondSlashBps: 10_001n },
+        { unbondingDelaySeconds: 90n * 86_400n + 1n },
+      ];
+      for (const change of invalid) {
+        await expect(escrow.connect(admin).updateSettings({ ...current, ...change })).to.be.revertedWithCustomError(
+          escrow,
+          "EscrowInvalidSettings",
+        );
+      }
+    });
+  });
+});
