@@ -159,11 +159,11 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     }
 
     /// @inheritdoc IResourceMarketplace
-    function setResourcePaused(uint256 resourceId, bool paused) external {
+    function setResourcePaused(uint256 resourceId, bool stopBookings) external {
         Resource storage resource = _ownedResource(_getMarketplaceStorage(), resourceId);
-        ResourceStatus from = paused ? ResourceStatus.Listed : ResourceStatus.Paused;
+        ResourceStatus from = stopBookings ? ResourceStatus.Listed : ResourceStatus.Paused;
         if (resource.status != from) revert MarketplaceInvalidResourceStatus(resourceId, resource.status);
-        resource.status = paused ? ResourceStatus.Paused : ResourceStatus.Listed;
+        resource.status = stopBookings ? ResourceStatus.Paused : ResourceStatus.Listed;
         emit ResourceStatusChanged(resourceId, resource.status);
     }
 

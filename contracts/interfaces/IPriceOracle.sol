@@ -54,9 +54,11 @@ interface IPriceOracle {
     error PriceOracleInvalidAnswer(address token, int256 answer);
     /// @notice The latest answer is older than the feed's heartbeat.
     error PriceOracleStalePrice(address token, uint256 updatedAt, uint256 heartbeatSeconds);
+    /// @notice The feed reports an update time in the future.
+    error PriceOracleFutureTimestamp(address token, uint256 updatedAt);
     /// @notice The feed's latest round has not finished.
     error PriceOracleRoundIncomplete(address token, uint80 roundId);
-    /// @notice The L2 sequencer is down.
+    /// @notice The L2 sequencer is down, or its uptime feed is not initialized.
     error PriceOracleSequencerDown();
     /// @notice The L2 sequencer restarted less than the grace period ago.
     error PriceOracleSequencerGracePeriod(uint256 restartedAt, uint256 gracePeriodSeconds);

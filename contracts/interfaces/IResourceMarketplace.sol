@@ -197,8 +197,6 @@ interface IResourceMarketplace {
     error MarketplaceProvisioningPending(uint256 bookingId, uint256 deadline);
     /// @notice The booking has not reached its end.
     error MarketplaceBookingNotEnded(uint256 bookingId, uint256 endsAt);
-    /// @notice The booking has already reached its end; complete it instead.
-    error MarketplaceBookingEnded(uint256 bookingId, uint256 endsAt);
     /// @notice A provisioning timeout outside 1 minute – 7 days.
     error MarketplaceInvalidTimeout(uint256 provisionTimeoutSeconds);
 
@@ -220,8 +218,8 @@ interface IResourceMarketplace {
     /// @notice Replaces a resource's metadata document.
     function updateResourceMetadata(uint256 resourceId, string calldata metadataCid) external;
 
-    /// @notice Stops (`paused` true) or resumes new bookings of a resource.
-    function setResourcePaused(uint256 resourceId, bool paused) external;
+    /// @notice Stops (`stopBookings` true) or resumes new bookings of a resource.
+    function setResourcePaused(uint256 resourceId, bool stopBookings) external;
 
     /// @notice Delists a resource for good. Open bookings run on.
     function delistResource(uint256 resourceId) external;

@@ -144,6 +144,7 @@ contract PriceOracle is IPriceOracle, ManagedUpgradeable {
         _checkSequencer();
         (uint80 roundId, int256 answer, , uint256 updatedAt, ) = AggregatorV3Interface(config.feed).latestRoundData();
         if (updatedAt == 0) revert PriceOracleRoundIncomplete(token, roundId);
+        if (updatedAt > block.timestamp) revert PriceOracleFutureTimestamp(token, updatedAt);
         if (answer <= 0) revert PriceOracleInvalidAnswer(token, answer);
         if (block.timestamp - updatedAt > config.heartbeatSeconds) {
             revert PriceOracleStalePrice(token, updatedAt, config.heartbeatSeconds);
@@ -156,30 +157,33 @@ contract PriceOracle is IPriceOracle, ManagedUpgradeable {
         AggregatorV3Interface feed = $.sequencerUptimeFeed;
         if (address(feed) == address(0)) return;
         (, int256 status, uint256 startedAt, , ) = feed.latestRoundData();
-        // Chainlink's uptime feeds answer 0 while the sequencer is up and 1 while it is down.
-        if (status != 0) revert PriceOracleSequencerDown();
-        if (block.timestamp - startedAt <= $.sequencerGracePeriodSeconds) {
+        // Chainlink's uptime feeds answer 0 while the sequencer is up and 1 while it is down;
+        // startedAt is 0 until the feed is initialized.
+        if (status != 0 || startedAt == 0) revert PriceOracleSequencerDown();
+        if (block.timestamp <= startedAt + $.sequencerGracePeriodSeconds) {
             revert PriceOracleSequencerGracePeriod(startedAt, $.sequencerGracePeriodSeconds);
         }
     }
 
     function _feedDecimals(address feed) private view returns (uint8 decimals) {
-        if (feed.code.length == 0) revert PriceOracleInvalidFeed(feed);
-        try AggregatorV3Interface(feed).decimals() returns (uint8 value) {
-            decimals = value;
-        } catch {
-            revert PriceOracleInvalidFeed(feed);
-        }
-        if (decimals > MAX_DECIMALS) revert PriceOracleInvalidFeed(feed);
+        bool ok;
+        (decimals, ok) = _readDecimals(feed);
+        if (!ok) revert PriceOracleInvalidFeed(feed);
     }
 
     function _tokenDecimals(address token) private view returns (uint8 decimals) {
-        if (token.code.length == 0) revert PriceOracleInvalidToken(token);
-        try IERC20Metadata(token).decimals() returns (uint8 value) {
-            decimals = value;
+        bool ok;
+        (decimals, ok) = _readDecimals(token);
+        if (!ok) revert PriceOracleInvalidToken(token);
+    }
+
+    /// @dev Feeds and ERC-20s share the `decimals()` selector.
+    function _readDecimals(address target) private view returns (uint8 decimals, bool ok) {
+        if (target.code.length == 0) return (0, false);
+        try IERC20Metadata(target).decimals() returns (uint8 value) {
+            return (value, value <= MAX_DECIMALS);
         } catch {
-            revert PriceOracleInvalidToken(token);
+            return (0, false);
         }
-        if (decimals > MAX_DECIMALS) revert PriceOracleInvalidToken(token);
     }
 }

@@ -1,0 +1,334 @@
+import { readFileSync } from "node:fs";
+
+import { expect } from "chai";
+import type { BaseContract } from "ethers";
+
+import type { ContractName } from "@d-cloudx/sdk";
+import { HOUR, deployMarketplaceFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
+import { erc7201Slot, mappingSlot, packedAddress, packedField, storageWord, upgradesApi } from "../helpers/proxies.ts";
+
+const { loadFixture, time } = networkHelpers;
+
+const RATING = 4;
+const BOND = 5_000_000n;
+
+/**
+ * The marketplace fixture with history in every contract: booking 1 (ETH, one hour) was provisioned,
+ * had its first SLA period settled as a violation (a 25 % credit), was completed and rated;
+ * booking 2 (USDC) awaits provisioning; the provider has a USDC bond.
+ */
+async function deployWithHistoryFixture() {
+  const f = await deployMarketplaceFixture();
+  const { bookingId: completedBooking } = await f.bookActive(f.eth.address, 1);
+  await time.increase(f.settings.slaPeriodSeconds);
+  const report = { bookingId: completedBooking, period: 0, uptimeBps: 9_800, p95LatencyMs: 20, sampleCount: 60 };
+  await f.sla.submitReports([report], [await f.signReport(report)]);
+  await time.increase(HOUR);
+  await f.marketplace.completeBooking(completedBooking);
+  await f.marketplace.connect(f.consumer).rateBooking(completedBooking, RATING);
+  const { bookingId: pendingBooking } = await f.book(f.usdc.address, 3);
+  await f.escrow.connect(f.provider).depositBond(f.usdc.address, BOND);
+  return { ...f, completedBooking, pendingBooking, report };
+}
+
+type Fixture = Awaited<ReturnType<typeof deployWithHistoryFixture>>;
+
+/** Results as plain nested arrays, so that snapshots compare by value. */
+function plain(value: unknown): unknown {
+  return Array.isArray(value) ? Array.from(value, plain) : value;
+}
+
+async function expectRejection(promise: Promise<unknown>, pattern: RegExp) {
+  let error: unknown;
+  try {
+    await promise;
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error, "expected a rejection").to.be.instanceOf(Error);
+  expect((error as Error).message).to.match(pattern);
+}
+
+interface UpgradeCase {
+  name: ContractName;
+  /** Source file, relative to the repository root. */
+  source: string;
+  namespace: string;
+  proxy(f: Fixture): BaseContract;
+  initializeArgs(f: Fixture): Promise<unknown[]>;
+  /** State read back through the contract's getters. */
+  snapshot(f: Fixture): Promise<unknown>;
+  /** Asserts where known state lives in the namespace; returns the words it read. */
+  checkLayout(f: Fixture, slot: bigint): Promise<bigint[]>;
+  /** What the storage-breaking V2 changed, as the upgrades plugin reports it. */
+  layoutError: RegExp;
+}
+
+const cases: UpgradeCase[] = [
+  {
+    name: "PriceOracle",
+    source: "contracts/oracles/PriceOracle.sol",
+    namespace: "dcloudx.storage.PriceOracle",
+    proxy: (f) => f.priceOracle,
+    initializeArgs: async (f) => [f.admin.address],
+    snapshot: async ({ priceOracle, tokens }) => ({
+      tokens: plain(await priceOracle.paymentTokens()),
+      configs: await Promise.all(tokens.map(async (t) => plain(await priceOracle.paymentToken(t.address)))),
+      quotes: await Promise.all(tokens.map(async (t) => plain(await priceOracle.quote(t.address, 10n ** 8n)))),
+    }),
+    async checkLayout({ priceOracle, usdc }, slot) {
+      const config = await storageWord(priceOracle, mappingSlot("address", usdc.address, slot));
+      expect(packedAddress(config)).to.equal(usdc.priceFeed);
+      expect(packedField(config, 20, 32)).to.equal(86_400n);
+      expect(packedField(config, 24, 8)).to.equal(8n);
+      expect(packedField(config, 25, 8)).to.equal(6n);
+      expect(packedField(config, 26, 8)).to.equal(1n);
+      expect(packedField(config, 27, 8)).to.equal(1n);
+      const listLength = await storageWord(priceOracle, slot + 1n);
+      expect(listLength).to.equal(3n);
+      const firstElement = BigInt(ethers.keccak256(ethers.toBeHex(slot + 1n, 32)));
+      const usdcEntry = await storageWord(priceOracle, firstElement + 1n);
+      expect(packedAddress(usdcEntry)).to.equal(usdc.address);
+      return [config, listLength, usdcEntry];
+    },
+    layoutError: /Upgraded `tokenList` to an incompatible type/,
+  },
+  {
+    name: "ReputationSystem",
+    source: "contracts/core/ReputationSystem.sol",
+    namespace: "dcloudx.storage.Reputation",
+    proxy: (f) => f.reputation,
+    initializeArgs: async (f) => [f.admin.address],
+    snapshot: async ({ reputation, provider, completedBooking }) => ({
+      record: plain(await reputation.recordOf(provider)),
+      score: await reputation.scoreOf(provider),
+      rated: await reputation.isRated(completedBooking),
+    }),
+    async checkLayout({ reputation, provider, completedBooking }, slot) {
+      const record = await storageWord(reputation, mappingSlot("address", provider.address, slot));
+      const fields = [0, 4, 8, 12, 16, 20].map((offset) => packedField(record, offset, 32));
+      // Completed, failed, compliant, violated, ratings, rating sum; then the credits.
+      expect(fields).to.deep.equal([1n, 0n, 0n, 1n, 1n, BigInt(RATING)]);
+      expect(packedField(record, 24, 64)).to.equal(2_500n);
+      const rated = await storageWord(reputation, mappingSlot("uint256", completedBooking, slot + 1n));
+      expect(rated).to.equal(1n);
+      return [record, rated];
+    },
+    layoutError: /Inserted `providerCount`/,
+  },
+  {
+    name: "EscrowManager",
+    source: "contracts/core/EscrowManager.sol",
+    namespace: "dcloudx.storage.Escrow",
+    proxy: (f) => f.escrow,
+    initializeArgs: async (f) => [f.admin.address, await f.priceOracle.getAddress(), plain(await f.escrow.settings())],
+    snapshot: async ({ escrow, consumer, provider, usdc, completedBooking, pendingBooking }) => ({
+      settings: plain(await escrow.settings()),
+      deposits: [plain(await escrow.depositOf(completedBooking)), plain(await escrow.depositOf(pendingBooking))],
+      stream: plain(await escrow.streamOf(completedBooking)),
+      owed: await escrow.owed(consumer, ethers.ZeroAddress),
+      bond: plain(await escrow.bondOf(provider, usdc.address)),
+    }),
+    async checkLayout({ escrow, priceOracle, treasury, provider, settings, completedBooking }, slot) {
+      const packedSettings = await storageWord(escrow, slot);
+      expect(packedAddress(packedSettings)).to.equal(treasury.address);
+      expect(packedField(packedSettings, 20, 16)).to.equal(BigInt(settings.protocolFeeBps));
+      expect(packedField(packedSettings, 22, 32)).to.equal(BigInt(settings.slaPeriodSeconds));
+      expect(packedField(packedSettings, 26, 32)).to.equal(BigInt(settings.reportWindowSeconds));
+      expect(packedField(packedSettings, 30, 16)).to.equal(BigInt(settings.bondSlashBps));
+      const unbondingDelay = await storageWord(escrow, slot + 1n);
+      expect(unbondingDelay).to.equal(BigInt(settings.unbondingDelaySeconds));
+      const oracle = await storageWord(escrow, slot + 2n);
+      expect(packedAddress(oracle)).to.equal(await priceOracle.getAddress());
+      const deposit = await storageWord(escrow, mappingSlot("uint256", completedBooking, slot + 3n));
+      expect(packedAddress(deposit)).to.equal(provider.address);
+      expect(packedField(deposit, 20, 96)).to.equal((await escrow.depositOf(completedBooking)).amount);
+      return [packedSettings, unbondingDelay, oracle, deposit];
+    },
+    layoutError: /Inserted `feeCollector`/,
+  },
+  {
+    name: "ResourceMarketplace",
+    source: "contracts/core/ResourceMarketplace.sol",
+    namespace: "dcloudx.storage.Marketplace",
+    proxy: (f) => f.marketplace,
+    initializeArgs: async (f) => [
+      f.admin.address,
+      await f.priceOracle.getAddress(),
+      await f.escrow.getAddress(),
+      await f.reputation.getAddress(),
+      f.settings.provisionTimeoutSeconds,
+    ],
+    snapshot: async ({ marketplace, provider, resourceId, completedBooking, pendingBooking }) => ({
+      counts: [await marketplace.resourceCount(), await marketplace.bookingCount()],
+      resource: plain(await marketplace.getResource(resourceId)),
+      bookings: [
+        plain(await marketplace.getBooking(completedBooking)),
+        plain(await marketplace.getBooking(pendingBooking)),
+      ],
+      registeredAt: await marketplace.providerRegisteredAt(provider),
+      provisionTimeout: await marketplace.provisionTimeout(),
+      paused: await marketplace.paused(),
+      slaTerms: plain(await marketplace.slaTerms(completedBooking)),
+    }),
+    async checkLayout({ marketplace, escrow, priceOracle, reputation, settings }, slot) {
+      const first = await storageWord(marketplace, slot);
+      expect(packedAddress(first)).to.equal(await escrow.getAddress());
+      expect(packedField(first, 20, 56)).to.equal(2n);
+      expect(packedField(first, 27, 32)).to.equal(BigInt(settings.provisionTimeoutSeconds));
+      expect(packedField(first, 31, 8)).to.equal(0n);
+      const second = await storageWord(marketplace, slot + 1n);
+      expect(packedAddress(second)).to.equal(await priceOracle.getAddress());
+      expect(packedField(second, 20, 32)).to.equal(1n);
+      const third = await storageWord(marketplace, slot + 2n);
+      expect(packedAddress(third)).to.equal(await reputation.getAddress());
+      return [first, second, third];
+    },
+    layoutError: /Upgraded `bookingCount` to an incompatible type/,
+  },
+  {
+    name: "SLAEnforcement",
+    source: "contracts/core/SLAEnforcement.sol",
+    namespace: "dcloudx.storage.SLAEnforcement",
+    proxy: (f) => f.sla,
+    initializeArgs: async (f) => {
+      const [baseCreditBps, tiers] = await f.sla.creditPolicy();
+      const signers = [f.oracleA, f.oracleB, f.oracleC].map((o) => o.address);
+      return [
+        f.admin.address,
+        await f.marketplace.getAddress(),
+        await f.escrow.getAddress(),
+        await f.reputation.getAddress(),
+        signers,
+        f.settings.oracleQuorum,
+        baseCreditBps,
+        plain(tiers),
+      ];
+    },
+    snapshot: async ({ sla, oracleA, oracleB, oracleC, other, report }) => ({
+      quorum: await sla.quorum(),
+      signerCount: await sla.oracleSignerCount(),
+      signers: await Promise.all([oracleA, oracleB, oracleC, other].map((s) => sla.isOracleSigner(s))),
+      creditPolicy: plain(await sla.creditPolicy()),
+      // The EIP-712 domain (name and version live in the proxy's storage) must not change either.
+      digest: await sla.reportDigest(report),
+    }),
+    async checkLayout({ sla, marketplace, escrow, reputation, oracleA, settings }, slot) {
+      const first = await storageWord(sla, slot);
+      expect(packedAddress(first)).to.equal(await marketplace.getAddress());
+      expect(packedField(first, 20, 16)).to.equal(BigInt(settings.oracleQuorum));
+      expect(packedField(first, 22, 16)).to.equal(3n);
+      expect(packedField(first, 24, 16)).to.equal(BigInt(settings.baseCreditBps));
+      const escrowWord = await storageWord(sla, slot + 1n);
+      expect(packedAddress(escrowWord)).to.equal(await escrow.getAddress());
+      const reputationWord = await storageWord(sla, slot + 2n);
+      expect(packedAddress(reputationWord)).to.equal(await reputation.getAddress());
+      const signer = await storageWord(sla, mappingSlot("address", oracleA.address, slot + 3n));
+      expect(signer).to.equal(1n);
+      const tierCount = await storageWord(sla, slot + 4n);
+      expect(tierCount).to.equal(BigInt(settings.creditTiers.length));
+      return [first, escrowWord, reputationWord, signer, tierCount];
+    },
+    layoutError: /Inserted `reportCount`/,
+  },
+];
+
+describe("Upgrades", function () {
+  for (const c of cases) {
+    describe(c.name, function () {
+      it(`keeps its state at the ERC-7201 slot of "${c.namespace}"`, async function () {
+        const f = await loadFixture(deployWithHistoryFixture);
+        const slot = erc7201Slot(c.namespace);
+        const source = readFileSync(new URL(`../../${c.source}`, import.meta.url), "utf8");
+        const constant = /bytes32 private constant STORAGE_LOCATION = (0x[0-9a-f]{64});/.exec(source);
+        expect(constant?.[1], "STORAGE_LOCATION constant").to.equal(ethers.toBeHex(slot, 32));
+        await c.checkLayout(f, slot);
+      });
+
+      it("upgrades to a V2 through its proxy, keeping its state", async function () {
+        const f = await loadFixture(deployWithHistoryFixture);
+        const proxy = c.proxy(f);
+        const proxyAddress = await proxy.getAddress();
+        const slot = erc7201Slot(c.namespace);
+        const v1Implementation = await upgradesApi.erc1967.getImplementationAddress(proxyAddress);
+        const v2Factory = await ethers.getContractFactory(`${c.name}V2`);
+        const stateBefore = await c.snapshot(f);
+        const wordsBefore = await c.checkLayout(f, slot);
+        await expect(v2Factory.attach(proxyAddress).getFunction("version")()).to.be.revertedWithoutReason(ethers);
+
+        const upgraded = await upgradesApi.upgradeProxy(proxy, v2Factory, { kind: "uups" });
+
+        expect(await upgraded.getAddress()).to.equal(proxyAddress);
+        expect(await upgradesApi.erc1967.getImplementationAddress(proxyAddress)).to.not.equal(v1Implementation);
+        expect(await upgraded.getFunction("version")()).to.equal(2n);
+        expect(await c.snapshot(f)).to.deep.equal(stateBefore);
+        expect(await c.checkLayout(f, slot)).to.deep.equal(wordsBefore);
+      });
+
+      it("rejects a V2 that breaks the storage layout", async function () {
+        const f = await loadFixture(deployWithHistoryFixture);
+        const proxy = c.proxy(f);
+        const proxyAddress = await proxy.getAddress();
+        const implementation = await upgradesApi.erc1967.getImplementationAddress(proxyAddress);
+        const broken = await ethers.getContractFactory(`${c.name}V2BadLayout`);
+
+        await expectRejection(upgradesApi.validateUpgrade(proxy, broken, { kind: "uups" }), c.layoutError);
+        await expectRejection(
+          upgradesApi.upgradeProxy(proxy, broken, { kind: "uups" }),
+          /New storage layout is incompatible/,
+        );
+        expect(await upgradesApi.erc1967.getImplementationAddress(proxyAddress)).to.equal(implementation);
+        // The compatible V2 passes the same checks, so the rejection is about the layout.
+        await upgradesApi.validateUpgrade(proxy, await ethers.getContractFactory(`${c.name}V2`), { kind: "uups" });
+      });
+
+      it("lets only UPGRADER_ROLE upgrade, whatever other roles the caller holds", async function () {
+        const f = await loadFixture(deployWithHistoryFixture);
+        const proxy = await ethers.getContractAt("ManagedUpgradeable", await c.proxy(f).getAddress());
+        const upgraderRole = await proxy.UPGRADER_ROLE();
+        const v2 = await ethers.deployContract(`${c.name}V2`);
+        const v2Address = await v2.getAddress();
+
+        await expect(proxy.connect(f.other).upgradeToAndCall(v2Address, "0x"))
+          .to.be.revertedWithCustomError(proxy, "AccessControlUnauthorizedAccount")
+          .withArgs(f.other.address, upgraderRole);
+        await proxy.revokeRole(upgraderRole, f.admin.address);
+        await expect(proxy.upgradeToAndCall(v2Address, "0x"))
+          .to.be.revertedWithCustomError(proxy, "AccessControlUnauthorizedAccount")
+          .withArgs(f.admin.address, upgraderRole);
+
+        await proxy.grantRole(upgraderRole, f.other.address);
+        await expect(proxy.connect(f.other).upgradeToAndCall(v2Address, "0x"))
+          .to.emit(proxy, "Upgraded")
+          .withArgs(v2Address);
+        expect(await upgradesApi.erc1967.getImplementationAddress(await proxy.getAddress())).to.equal(v2Address);
+      });
+
+      it("refuses an implementation that is not UUPS, which would brick the proxy", async function () {
+        const f = await loadFixture(deployWithHistoryFixture);
+        const proxy = await ethers.getContractAt("ManagedUpgradeable", await c.proxy(f).getAddress());
+        const notUups = await ethers.deployContract("MockERC20", ["Not UUPS", "NOPE", 18]);
+        await expect(proxy.upgradeToAndCall(notUups, "0x"))
+          .to.be.revertedWithCustomError(proxy, "ERC1967InvalidImplementation")
+          .withArgs(await notUups.getAddress());
+      });
+
+      it("cannot be initialized through its implementation, nor again through its proxy", async function () {
+        const f = await loadFixture(deployWithHistoryFixture);
+        const proxy = c.proxy(f);
+        const args = await c.initializeArgs(f);
+        const implementationAddress = await upgradesApi.erc1967.getImplementationAddress(await proxy.getAddress());
+        const implementation = (await ethers.getContractFactory(c.name)).attach(implementationAddress);
+
+        await expect(implementation.getFunction("initialize")(...args)).to.be.revertedWithCustomError(
+          proxy,
+          "InvalidInitialization",
+        );
+        await expect(proxy.getFunction("initialize")(...args)).to.be.revertedWithCustomError(
+          proxy,
+          "InvalidInitialization",
+        );
+      });
+    });
+  }
+});
