@@ -6,9 +6,11 @@
  * periods, and these roles from the node's unlocked accounts: #0 deployer, admin and guardian,
  * #1 treasury, #2 oracle node operator. Public networks take their tokens and feeds from
  * scripts/lib/networks.ts and their roles from TREASURY_ADDRESS, GUARDIAN_ADDRESS and
- * ORACLE_ADDRESSES (comma-separated), each defaulting to the deployer.
+ * ORACLE_ADDRESSES (comma-separated), each defaulting to the deployer. DEPLOYMENTS_DIR changes
+ * where the file goes (default: deployments).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 import hre from "hardhat";
 
@@ -96,8 +98,9 @@ const deployment = parseDeployment({
     protocolFeeBps: settings.protocolFeeBps,
   },
 });
-mkdirSync("deployments", { recursive: true });
-const file = `deployments/${networkName}.json`;
+const directory = process.env.DEPLOYMENTS_DIR ?? "deployments";
+mkdirSync(directory, { recursive: true });
+const file = join(directory, `${networkName}.json`);
 writeFileSync(file, JSON.stringify(deployment, null, 2) + "\n");
 
 console.table(

@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { expect } from "chai";
+import { JsonRpcProvider, Network } from "ethers";
+
+import { readDeployment } from "@d-cloudx/sdk";
+
+/** A TCP port that is free on 127.0.0.1 right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Hardhat's CLI, run with this process's Node (22) so that signals reach it directly. */
+const HARDHAT = fileURLToPath(import.meta.resolve("hardhat/package.json")).replace(/package\.json$/, "dist/src/cli.js");
+
+function hardhat(args: string[], env: NodeJS.ProcessEnv, output: "pipe" | "ignore" = "pipe"): ChildProcess {
+  return spawn(process.execPath, [HARDHAT, ...args], { env, stdio: ["ignore", output, output] });
+}
+
+function finished(child: ChildProcess): Promise<void> {
+  let output = "";
+  child.stdout?.on("data", (chunk) => (output += chunk));
+  child.stderr?.on("data", (chunk) => (output += chunk));
+  return new Promise((resolve, reject) =>
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`hardhat exited ${code}:\n${output}`)))),
+  );
+}
+
+async function waitForChain(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] });
+  for (;;) {
+    try {
+      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+      if (response.ok) return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe("scripts/deploy.ts", function () {
+  this.timeout(120_000);
+  let node: ChildProcess | undefined;
+  let directory: string;
+
+  before(async function () {
+    directory = mkdtempSync(join(tmpdir(), "dcloudx-deployments-"));
+  });
+
+  after(function () {
+    node?.kill("SIGINT");
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it("deploys to a local node, as the README says, and writes a valid deployments file", async function () {
+    const port = await freePort();
+    const env = { ...process.env, CHAIN_PORT: String(port), DEPLOYMENTS_DIR: directory };
+    node = hardhat(["node", "--hostname", "127.0.0.1", "--port", String(port)], env, "ignore");
+    const url = `http://127.0.0.1:${port}`;
+    await waitForChain(url, 60_000);
+
+    await finished(hardhat(["run", "scripts/deploy.ts", "--network", "localhost", "--no-compile"], env));
+
+    const deployment = readDeployment("localhost", directory);
+    expect(deployment.chainId).to.equal(31337);
+    expect(deployment.paymentTokens.map((t) => t.symbol)).to.deep.equal(["ETH", "USDC", "DAI"]);
+    const provider = new JsonRpcProvider(url, Network.from(31337), { staticNetwork: true });
+    try {
+      for (const contract of Object.values(deployment.contracts)) {
+        expect(await provider.getCode(contract.proxy)).to.not.equal("0x");
+        expect(await provider.getCode(contract.implementation)).to.not.equal("0x");
+        expect(contract.startBlock).to.be.greaterThan(0);
+      }
+    } finally {
+      provider.destroy();
+    }
+  });
+});
