@@ -59,7 +59,8 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     /// @notice Initializes the proxy.
     /// @param admin Holder of the admin and upgrader roles (the DAO timelock in production).
     /// @param priceOracle Registry of payment tokens.
-    /// @param initialSettings Protocol parameters; `slaPeriodSeconds` is fixed from now on.
+    /// @param initialSettings Protocol parameters; `slaPeriodSeconds` and `reportWindowSeconds` are
+    /// fixed from now on.
     function initialize(
         address admin,
         IPriceOracle priceOracle,
@@ -167,26 +168,21 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         uint256 period,
         uint16 creditBps,
         address consumer
-    )
-        external
-        onlyRole(SLA_ROLE)
-        returns (bool settled, address provider, address token, uint256 periodValue, uint256 credit)
-    {
+    ) external onlyRole(SLA_ROLE) returns (bool settled, address provider, uint256 periodValue, uint256 credit) {
         EscrowStorage storage $ = _getEscrowStorage();
         Stream storage stream = $.streams[bookingId];
         provider = $.deposits[bookingId].provider;
-        token = _token($, stream.tokenId);
         if (stream.state != StreamState.Streaming && stream.state != StreamState.Stopped) {
             revert EscrowInvalidState(bookingId, stream.state);
         }
-        if (period < stream.settledPeriods) return (false, provider, token, 0, 0);
+        if (period < stream.settledPeriods) return (false, provider, 0, 0);
 
         periodValue = _reportablePeriodValue($, bookingId, period, stream);
         credit = (periodValue * creditBps) / BPS;
         stream.settledPeriods = uint32(period + 1);
         if (credit != 0) {
             stream.debited += uint96(credit);
-            _credit($, bookingId, consumer, token, credit, RefundReason.SlaCredit);
+            _credit($, bookingId, consumer, _token($, stream.tokenId), credit, RefundReason.SlaCredit);
         }
         settled = true;
     }
@@ -290,7 +286,12 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     /// @inheritdoc IEscrowManager
     function updateSettings(Settings calldata newSettings) external onlyRole(DEFAULT_ADMIN_ROLE) {
         EscrowStorage storage $ = _getEscrowStorage();
-        if (newSettings.slaPeriodSeconds != $.settings.slaPeriodSeconds) revert EscrowInvalidSettings();
+        // Both define how running bookings settle: a longer window would reopen periods that
+        // have already been paid out as compliant.
+        if (
+            newSettings.slaPeriodSeconds != $.settings.slaPeriodSeconds ||
+            newSettings.reportWindowSeconds != $.settings.reportWindowSeconds
+        ) revert EscrowInvalidSettings();
         _setSettings($, newSettings);
     }
 

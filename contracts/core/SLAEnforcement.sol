@@ -221,7 +221,7 @@ contract SLAEnforcement is ISLAEnforcement, ManagedUpgradeable, EIP712Upgradeabl
             uptimeTargetBps,
             maxLatencyMs
         );
-        (bool settled, address provider, , uint256 periodValue, uint256 credit) = $.escrow.settlePeriod(
+        (bool settled, address provider, uint256 periodValue, uint256 credit) = $.escrow.settlePeriod(
             report.bookingId,
             report.period,
             creditBps,

@@ -65,7 +65,8 @@ interface IEscrowManager {
     /// @param treasury Receives the protocol fee.
     /// @param protocolFeeBps Fee on provider earnings, in basis points.
     /// @param slaPeriodSeconds Length of an SLA period (fixed at deployment).
-    /// @param reportWindowSeconds How long after a period ends its SLA report is accepted.
+    /// @param reportWindowSeconds How long after a period ends its SLA report is accepted (fixed at
+    /// deployment).
     /// @param bondSlashBps Share of a failed booking's amount slashed from the provider's bond.
     /// @param unbondingDelaySeconds Wait between requesting a bond withdrawal and withdrawing.
     struct Settings {
@@ -184,7 +185,6 @@ interface IEscrowManager {
     /// consumer. SLA enforcement only.
     /// @return settled False if the period was already settled (nothing changed).
     /// @return provider The booking's provider.
-    /// @return token The payment token.
     /// @return periodValue Value of the period.
     /// @return credit Amount credited to the consumer.
     function settlePeriod(
@@ -192,7 +192,7 @@ interface IEscrowManager {
         uint256 period,
         uint16 creditBps,
         address consumer
-    ) external returns (bool settled, address provider, address token, uint256 periodValue, uint256 credit);
+    ) external returns (bool settled, address provider, uint256 periodValue, uint256 credit);
 
     /// @notice Pays the caller (the booking's provider) what is withdrawable, less the protocol fee.
     function withdrawEarnings(uint256 bookingId) external;
@@ -213,7 +213,7 @@ interface IEscrowManager {
     /// @notice Withdraws the caller's unbonded funds in `token`.
     function withdrawBond(address token) external;
 
-    /// @notice Sets the protocol parameters (the SLA period length cannot change).
+    /// @notice Sets the protocol parameters. The SLA period length and report window cannot change.
     function updateSettings(Settings calldata settings) external;
 
     /// @notice What the provider could withdraw from `bookingId` now, before the fee.

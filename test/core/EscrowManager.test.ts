@@ -354,7 +354,7 @@ describe("EscrowManager", function () {
   });
 
   describe("settings", function () {
-    it("updates parameters within bounds, admin only, never the period length", async function () {
+    it("updates parameters within bounds, admin only, never the period length or report window", async function () {
       const f = await loadFixture(deployMarketplaceFixture);
       const { escrow, admin, other } = f;
       const current = await currentSettings(f);
@@ -367,10 +367,11 @@ describe("EscrowManager", function () {
         .withArgs(other.address, await escrow.DEFAULT_ADMIN_ROLE());
       const invalid = [
         { slaPeriodSeconds: current.slaPeriodSeconds + 1n },
+        // A longer window would reopen periods already paid out as compliant.
+        { reportWindowSeconds: current.reportWindowSeconds + 1n },
+        { reportWindowSeconds: current.reportWindowSeconds - 1n },
         { treasury: ethers.ZeroAddress },
         { protocolFeeBps: 2_001n },
-        { reportWindowSeconds: 0n },
-        { reportWindowSeconds: 30n * 86_400n + 1n },
         { bondSlashBps: 10_001n },
         { unbondingDelaySeconds: 90n * 86_400n + 1n },
       ];

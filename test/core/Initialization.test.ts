@@ -1,0 +1,89 @@
+import { expect } from "chai";
+
+import { TEST_SETTINGS, deployMarketplaceFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
+import { deployUupsProxy } from "../helpers/proxies.ts";
+
+const { loadFixture } = networkHelpers;
+
+const escrowSettings = (treasury: string) => ({
+  treasury,
+  protocolFeeBps: TEST_SETTINGS.protocolFeeBps,
+  slaPeriodSeconds: TEST_SETTINGS.slaPeriodSeconds,
+  reportWindowSeconds: TEST_SETTINGS.reportWindowSeconds,
+  bondSlashBps: TEST_SETTINGS.bondSlashBps,
+  unbondingDelaySeconds: TEST_SETTINGS.unbondingDelaySeconds,
+});
+
+describe("Initialization", function () {
+  it("refuses a zero admin", async function () {
+    const { priceOracle } = await loadFixture(deployMarketplaceFixture);
+    await expect(deployUupsProxy("PriceOracle", [ethers.ZeroAddress])).to.be.revertedWithCustomError(
+      priceOracle,
+      "ManagedZeroAddress",
+    );
+  });
+
+  it("refuses escrow settings out of range", async function () {
+    const { escrow, priceOracle, admin, treasury } = await loadFixture(deployMarketplaceFixture);
+    const valid = escrowSettings(treasury.address);
+    const invalid = [
+      { oracle: ethers.ZeroAddress, settings: valid },
+      { oracle: await priceOracle.getAddress(), settings: { ...valid, slaPeriodSeconds: 9 } },
+      { oracle: await priceOracle.getAddress(), settings: { ...valid, reportWindowSeconds: 0 } },
+      { oracle: await priceOracle.getAddress(), settings: { ...valid, reportWindowSeconds: 30 * 86_400 + 1 } },
+    ];
+    for (const { oracle, settings } of invalid) {
+      await expect(deployUupsProxy("EscrowManager", [admin.address, oracle, settings])).to.be.revertedWithCustomError(
+        escrow,
+        "EscrowInvalidSettings",
+      );
+    }
+  });
+
+  it("refuses a marketplace without its sibling contracts or with an invalid timeout", async function () {
+    const { marketplace, priceOracle, escrow, reputation, admin } = await loadFixture(deployMarketplaceFixture);
+    const [oracle, vault, record] = await Promise.all([
+      priceOracle.getAddress(),
+      escrow.getAddress(),
+      reputation.getAddress(),
+    ]);
+    for (const siblings of [
+      [ethers.ZeroAddress, vault, record],
+      [oracle, ethers.ZeroAddress, record],
+      [oracle, vault, ethers.ZeroAddress],
+    ]) {
+      await expect(
+        deployUupsProxy("ResourceMarketplace", [admin.address, ...siblings, 300]),
+      ).to.be.revertedWithCustomError(marketplace, "ManagedZeroAddress");
+    }
+    await expect(deployUupsProxy("ResourceMarketplace", [admin.address, oracle, vault, record, 30]))
+      .to.be.revertedWithCustomError(marketplace, "MarketplaceInvalidTimeout")
+      .withArgs(30);
+  });
+
+  it("refuses SLA enforcement without its sibling contracts or with an unreachable quorum", async function () {
+    const { sla, marketplace, escrow, reputation, admin, oracleA } = await loadFixture(deployMarketplaceFixture);
+    const [market, vault, record] = await Promise.all([
+      marketplace.getAddress(),
+      escrow.getAddress(),
+      reputation.getAddress(),
+    ]);
+    const policy = [TEST_SETTINGS.baseCreditBps, TEST_SETTINGS.creditTiers];
+    await expect(
+      deployUupsProxy("SLAEnforcement", [
+        admin.address,
+        ethers.ZeroAddress,
+        vault,
+        record,
+        [oracleA.address],
+        1,
+        ...policy,
+      ]),
+    ).to.be.revertedWithCustomError(sla, "ManagedZeroAddress");
+    await expect(
+      deployUupsProxy("SLAEnforcement", [admin.address, market, vault, record, [oracleA.address], 2, ...policy]),
+    )
+      .to.be.revertedWithCustomError(sla, "SlaInvalidQuorum")
+      .withArgs(2, 1);
+  });
+});
