@@ -5,7 +5,7 @@ import {IEscrowManager} from "../../contracts/interfaces/IEscrowManager.sol";
 import {IReputationSystem} from "../../contracts/interfaces/IReputationSystem.sol";
 import {IResourceMarketplace} from "../../contracts/interfaces/IResourceMarketplace.sol";
 import {StreamMath} from "../../contracts/libraries/StreamMath.sol";
-import {BookingGhost, ProviderGhost} from "./handlers/MarketplaceHandler.sol";
+import {BookingGhost} from "./handlers/MarketplaceHandler.sol";
 import {InvariantBase} from "./InvariantBase.sol";
 
 /// @title Booking invariants: lifecycle, SLA settlement and reputation
@@ -59,7 +59,7 @@ contract BookingInvariants is InvariantBase {
         address[] memory providers = handler.allProviders();
         for (uint256 i = 0; i < providers.length; ++i) {
             IReputationSystem.Record memory record = reputation.recordOf(providers[i]);
-            ProviderGhost memory ghost = handler.providerGhost(providers[i]);
+            IReputationSystem.Record memory ghost = handler.providerGhost(providers[i]);
             assertEq(record.bookingsCompleted, ghost.bookingsCompleted, "bookings completed");
             assertEq(record.bookingsFailed, ghost.bookingsFailed, "bookings failed");
             assertEq(record.periodsCompliant, ghost.periodsCompliant, "periods compliant");

@@ -11,6 +11,7 @@ import {ReputationSystem} from "../../../contracts/core/ReputationSystem.sol";
 import {ResourceMarketplace} from "../../../contracts/core/ResourceMarketplace.sol";
 import {SLAEnforcement} from "../../../contracts/core/SLAEnforcement.sol";
 import {IEscrowManager} from "../../../contracts/interfaces/IEscrowManager.sol";
+import {IReputationSystem} from "../../../contracts/interfaces/IReputationSystem.sol";
 import {IResourceMarketplace} from "../../../contracts/interfaces/IResourceMarketplace.sol";
 import {ISLAEnforcement} from "../../../contracts/interfaces/ISLAEnforcement.sol";
 import {StreamMath} from "../../../contracts/libraries/StreamMath.sol";
@@ -70,17 +71,6 @@ struct TokenGhost {
     uint256 bondWithdrawals;
     uint256 feesCharged;
     uint256 bondsSlashed;
-}
-
-/// @notice Outcomes the reputation system should have recorded for a provider.
-struct ProviderGhost {
-    uint32 bookingsCompleted;
-    uint32 bookingsFailed;
-    uint32 periodsCompliant;
-    uint32 periodsViolated;
-    uint32 ratingsCount;
-    uint32 ratingsSum;
-    uint64 creditBpsTotal;
 }
 
 /// @notice How many times each action did what it set out to do, to show that runs go deep.
@@ -146,7 +136,7 @@ contract MarketplaceHandler is CommonBase, StdUtils {
 
     mapping(uint256 bookingId => BookingGhost) private bookingGhosts;
     mapping(address token => TokenGhost) private tokenGhosts;
-    mapping(address provider => ProviderGhost) private providerGhosts;
+    mapping(address provider => IReputationSystem.Record) private providerGhosts;
     mapping(uint256 bookingId => mapping(uint256 period => uint256)) public settlementCount;
     mapping(uint256 bookingId => uint256) public settlementsOf;
     uint256 public maxSettlementsPerPeriod;
@@ -415,7 +405,7 @@ contract MarketplaceHandler is CommonBase, StdUtils {
         vm.prank(ghost.consumer);
         try marketplace.rateBooking(bookingId, score) {
             if (!accepted) _violation("rate: accepted an invalid or repeated rating");
-            ProviderGhost storage provider = providerGhosts[ghost.provider];
+            IReputationSystem.Record storage provider = providerGhosts[ghost.provider];
             ++provider.ratingsCount;
             provider.ratingsSum += score;
             ++stats.ratings;
@@ -734,7 +724,7 @@ contract MarketplaceHandler is CommonBase, StdUtils {
         return tokenGhosts[token];
     }
 
-    function providerGhost(address provider) external view returns (ProviderGhost memory) {
+    function providerGhost(address provider) external view returns (IReputationSystem.Record memory) {
         return providerGhosts[provider];
     }
 
@@ -1122,7 +1112,7 @@ contract MarketplaceHandler is CommonBase, StdUtils {
         if (compliant != expectedCompliant || creditBps != expectedCreditBps) _violation("sla: wrong credit tier");
         if (credit != (periodValue * creditBps) / BPS) _violation("sla: credit is not its share of the period");
 
-        ProviderGhost storage provider = providerGhosts[bookingGhosts[bookingId].provider];
+        IReputationSystem.Record storage provider = providerGhosts[bookingGhosts[bookingId].provider];
         if (compliant) {
             ++provider.periodsCompliant;
         } else {
