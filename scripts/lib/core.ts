@@ -82,6 +82,18 @@ export interface DeployedCore {
   record: Deployment["contracts"];
 }
 
+/** The EscrowManager's `Settings` struct for `settings`. */
+export function escrowSettings(settings: CoreSettings, treasury: string) {
+  return {
+    treasury,
+    protocolFeeBps: settings.protocolFeeBps,
+    slaPeriodSeconds: settings.slaPeriodSeconds,
+    reportWindowSeconds: settings.reportWindowSeconds,
+    bondSlashBps: settings.bondSlashBps,
+    unbondingDelaySeconds: settings.unbondingDelaySeconds,
+  };
+}
+
 /** Deploys every core contract behind a UUPS proxy and wires their roles. */
 export async function deployCore(
   hre: HardhatRuntimeEnvironment,
@@ -112,14 +124,7 @@ export async function deployCore(
   const escrow = await deploy<EscrowManager>("EscrowManager", [
     roles.admin,
     await priceOracle.getAddress(),
-    {
-      treasury: roles.treasury,
-      protocolFeeBps: settings.protocolFeeBps,
-      slaPeriodSeconds: settings.slaPeriodSeconds,
-      reportWindowSeconds: settings.reportWindowSeconds,
-      bondSlashBps: settings.bondSlashBps,
-      unbondingDelaySeconds: settings.unbondingDelaySeconds,
-    },
+    escrowSettings(settings, roles.treasury),
   ]);
   const marketplace = await deploy<ResourceMarketplace>("ResourceMarketplace", [
     roles.admin,

@@ -1,18 +1,10 @@
 import { expect } from "chai";
 
+import { escrowSettings } from "../../scripts/lib/core.ts";
 import { TEST_SETTINGS, deployMarketplaceFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
 import { deployUupsProxy } from "../helpers/proxies.ts";
 
 const { loadFixture } = networkHelpers;
-
-const escrowSettings = (treasury: string) => ({
-  treasury,
-  protocolFeeBps: TEST_SETTINGS.protocolFeeBps,
-  slaPeriodSeconds: TEST_SETTINGS.slaPeriodSeconds,
-  reportWindowSeconds: TEST_SETTINGS.reportWindowSeconds,
-  bondSlashBps: TEST_SETTINGS.bondSlashBps,
-  unbondingDelaySeconds: TEST_SETTINGS.unbondingDelaySeconds,
-});
 
 describe("Initialization", function () {
   it("refuses a zero admin", async function () {
@@ -25,7 +17,7 @@ describe("Initialization", function () {
 
   it("refuses escrow settings out of range", async function () {
     const { escrow, priceOracle, admin, treasury } = await loadFixture(deployMarketplaceFixture);
-    const valid = escrowSettings(treasury.address);
+    const valid = escrowSettings(TEST_SETTINGS, treasury.address);
     const invalid = [
       { oracle: ethers.ZeroAddress, settings: valid },
       { oracle: await priceOracle.getAddress(), settings: { ...valid, slaPeriodSeconds: 9 } },
