@@ -1,0 +1,45 @@
+/**
+ * Builds the subgraph for one deployment: ABIs from the Hardhat artifacts, the manifest from the
+ * deployments file, `graph codegen` and `graph build`. Used by the npm scripts, the tests and the
+ * benchmark, so that all of them index exactly what `npm run build -w subgraph` produces.
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+import type { Deployment } from "@d-cloudx/sdk";
+
+import { writeManifest } from "../manifest.ts";
+
+/** The subgraph workspace folder. */
+export const SUBGRAPH_DIR = fileURLToPath(new URL("../../", import.meta.url));
+export const MANIFEST = `${SUBGRAPH_DIR}subgraph.yaml`;
+/** Where `graph build` writes the compiled subgraph (gnd deploys it from there). */
+export const BUILD_DIR = `${SUBGRAPH_DIR}build`;
+
+const GRAPH_CLI = fileURLToPath(import.meta.resolve("@graphprotocol/graph-cli/package.json")).replace(
+  /package\.json$/,
+  "bin/run.js",
+);
+
+/** Runs a Node script of this workspace or graph-cli with the current Node; rejects with its output. */
+function node(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: SUBGRAPH_DIR, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${args.join(" ")} failed (exit ${code}):\n${output}`)),
+    );
+  });
+}
+
+/** Writes the manifest for `network` from `deploymentsDir` and builds the subgraph into build/. */
+export async function buildSubgraph(network: string, deploymentsDir: string): Promise<Deployment> {
+  await node(["scripts/abis.ts"]);
+  const deployment = writeManifest(network, deploymentsDir, MANIFEST);
+  await node([GRAPH_CLI, "codegen", MANIFEST]);
+  await node([GRAPH_CLI, "build", MANIFEST]);
+  return deployment;
+}

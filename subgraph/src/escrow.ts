@@ -1,0 +1,165 @@
+import { Address, BigInt, log } from "@graphprotocol/graph-ts";
+
+import {
+  BondDeposited,
+  BondSlashed,
+  BondUnbondingRequested,
+  BondWithdrawn,
+  Claimed,
+  ConsumerRefunded,
+  EarningsWithdrawn,
+  SettingsUpdated,
+} from "../generated/EscrowManager/EscrowManager";
+import { Bond, Booking } from "../generated/schema";
+import { REFUND_REASONS, ZERO } from "./common/constants";
+import { bookingUsd, getAccount, getPaymentToken, getProtocol, getProvider, newMovement } from "./common/entities";
+import { bondId } from "./common/ids";
+import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./common/stats";
+
+function loadBooking(id: BigInt, eventName: string): Booking | null {
+  const booking = Booking.load(id.toI64());
+  if (booking == null) log.warning("{} for unknown booking {}", [eventName, id.toString()]);
+  return booking;
+}
+
+export function handleEarningsWithdrawn(event: EarningsWithdrawn): void {
+  const params = event.params;
+  const movement = newMovement(event, "EARNINGS_WITHDRAWAL", params.provider, params.token, params.gross);
+  movement.provider = getProvider(params.provider).id;
+  movement.fee = params.fee;
+
+  const booking = loadBooking(params.bookingId, "EarningsWithdrawn");
+  if (booking != null) {
+    const grossUsd = bookingUsd(booking, params.gross);
+    const feeUsd = bookingUsd(booking, params.fee);
+    booking.withdrawn = booking.withdrawn.plus(params.gross);
+    booking.withdrawnUsd = booking.withdrawnUsd.plus(grossUsd);
+    booking.fees = booking.fees.plus(params.fee);
+    booking.save();
+    movement.booking = booking.id;
+    movement.amountUsd = grossUsd;
+
+    const delta = new MarketDelta();
+    delta.earningsUsd = grossUsd;
+    delta.feesUsd = feeUsd;
+    recordMarket(event.block.timestamp, delta);
+    const providerDelta = new ProviderDelta();
+    providerDelta.earningsUsd = grossUsd;
+    providerDelta.feesUsd = feeUsd;
+    recordProvider(params.provider, event.block.timestamp, providerDelta);
+  }
+  movement.save();
+}
+
+export function handleConsumerRefunded(event: ConsumerRefunded): void {
+  const params = event.params;
+  const movement = newMovement(event, "CONSUMER_REFUND", params.consumer, params.token, params.amount);
+  const reason = params.reason;
+  if (reason < REFUND_REASONS.length) movement.reason = REFUND_REASONS[reason];
+
+  const booking = loadBooking(params.bookingId, "ConsumerRefunded");
+  if (booking != null) {
+    const amountUsd = bookingUsd(booking, params.amount);
+    booking.refunded = booking.refunded.plus(params.amount);
+    booking.refundedUsd = booking.refundedUsd.plus(amountUsd);
+    booking.save();
+    movement.booking = booking.id;
+    movement.provider = booking.provider;
+    movement.amountUsd = amountUsd;
+
+    const consumer = getAccount(params.consumer);
+    consumer.refundedUsd = consumer.refundedUsd.plus(amountUsd);
+    consumer.save();
+  }
+  movement.save();
+}
+
+export function handleClaimed(event: Claimed): void {
+  newMovement(event, "CLAIM", event.params.account, event.params.token, event.params.amount).save();
+}
+
+function getBond(provider: Address, token: Address): Bond {
+  const id = bondId(provider, token);
+  let bond = Bond.load(id);
+  if (bond == null) {
+    bond = new Bond(id);
+    bond.provider = getProvider(provider).id;
+    bond.token = getPaymentToken(token).id;
+    bond.amount = ZERO;
+    bond.unbonding = ZERO;
+    bond.totalDeposited = ZERO;
+    bond.totalWithdrawn = ZERO;
+    bond.totalSlashed = ZERO;
+  }
+  return bond;
+}
+
+export function handleBondDeposited(event: BondDeposited): void {
+  const params = event.params;
+  const bond = getBond(params.provider, params.token);
+  bond.amount = bond.amount.plus(params.amount);
+  bond.totalDeposited = bond.totalDeposited.plus(params.amount);
+  bond.save();
+  const movement = newMovement(event, "BOND_DEPOSIT", params.provider, params.token, params.amount);
+  movement.provider = getProvider(params.provider).id;
+  movement.save();
+}
+
+export function handleBondUnbondingRequested(event: BondUnbondingRequested): void {
+  const params = event.params;
+  const bond = getBond(params.provider, params.token);
+  bond.amount = bond.amount.minus(params.amount);
+  bond.unbonding = bond.unbonding.plus(params.amount);
+  bond.unbondingAvailableAt = params.availableAt;
+  bond.save();
+  const movement = newMovement(event, "BOND_UNBONDING", params.provider, params.token, params.amount);
+  movement.provider = getProvider(params.provider).id;
+  movement.availableAt = params.availableAt;
+  movement.save();
+}
+
+export function handleBondWithdrawn(event: BondWithdrawn): void {
+  const params = event.params;
+  const bond = getBond(params.provider, params.token);
+  bond.unbonding = bond.unbonding.minus(params.amount);
+  bond.totalWithdrawn = bond.totalWithdrawn.plus(params.amount);
+  bond.save();
+  const movement = newMovement(event, "BOND_WITHDRAWAL", params.provider, params.token, params.amount);
+  movement.provider = getProvider(params.provider).id;
+  movement.save();
+}
+
+export function handleBondSlashed(event: BondSlashed): void {
+  const params = event.params;
+  // The escrow takes bonded funds first, then funds still unbonding.
+  const bond = getBond(params.provider, params.token);
+  const fromBond = params.amount.lt(bond.amount) ? params.amount : bond.amount;
+  bond.amount = bond.amount.minus(fromBond);
+  bond.unbonding = bond.unbonding.minus(params.amount.minus(fromBond));
+  bond.totalSlashed = bond.totalSlashed.plus(params.amount);
+  bond.save();
+
+  // The slash is paid to the consumer: the movement is the consumer's.
+  const movement = newMovement(event, "BOND_SLASH", params.consumer, params.token, params.amount);
+  movement.provider = getProvider(params.provider).id;
+  const booking = loadBooking(params.bookingId, "BondSlashed");
+  if (booking != null) {
+    booking.slashed = booking.slashed.plus(params.amount);
+    booking.save();
+    movement.booking = booking.id;
+    movement.amountUsd = bookingUsd(booking, params.amount);
+  }
+  movement.save();
+}
+
+export function handleSettingsUpdated(event: SettingsUpdated): void {
+  const settings = event.params.settings;
+  const protocol = getProtocol();
+  protocol.treasury = settings.treasury;
+  protocol.protocolFeeBps = settings.protocolFeeBps;
+  protocol.slaPeriodSeconds = settings.slaPeriodSeconds;
+  protocol.reportWindowSeconds = settings.reportWindowSeconds;
+  protocol.bondSlashBps = settings.bondSlashBps;
+  protocol.unbondingDelaySeconds = settings.unbondingDelaySeconds;
+  protocol.save();
+}

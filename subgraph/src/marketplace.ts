@@ -1,0 +1,355 @@
+import { Address, BigInt, Bytes, DataSourceContext, log } from "@graphprotocol/graph-ts";
+
+import {
+  BookingCancelled,
+  BookingCompleted,
+  BookingProvisioned,
+  BookingRequested,
+  BookingTerminated,
+  Paused,
+  ProviderProfileUpdated,
+  ProviderRegistered,
+  ProvisionTimeoutUpdated,
+  ResourceListed,
+  ResourceListedTermsStruct,
+  ResourceMetadataUpdated,
+  ResourceStatusChanged,
+  ResourceTermsUpdated,
+  ResourceTermsUpdatedTermsStruct,
+  Unpaused,
+} from "../generated/ResourceMarketplace/ResourceMarketplace";
+import { Booking, Resource } from "../generated/schema";
+import { ResourceMetadata as ResourceMetadataTemplate } from "../generated/templates";
+import { RESOURCE_KINDS, RESOURCE_LISTED, RESOURCE_STATUSES, ZERO, ZERO_USD } from "./common/constants";
+import {
+  getAccount,
+  getPaymentToken,
+  getProtocol,
+  getProvider,
+  newMovement,
+  recordBookingEvent,
+  usd,
+} from "./common/entities";
+import { metadataId } from "./common/ids";
+import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./common/stats";
+
+// ---------------------------------------------------------------------------------------------
+// Providers
+// ---------------------------------------------------------------------------------------------
+
+export function handleProviderRegistered(event: ProviderRegistered): void {
+  const provider = getProvider(event.params.provider);
+  if (!provider.registered) {
+    const delta = new MarketDelta();
+    delta.providers = 1;
+    recordMarket(event.block.timestamp, delta);
+  }
+  provider.registered = true;
+  provider.registeredAt = event.block.timestamp;
+  provider.profileCid = event.params.profileCid;
+  provider.profileUpdatedAt = event.block.timestamp;
+  provider.save();
+}
+
+export function handleProviderProfileUpdated(event: ProviderProfileUpdated): void {
+  const provider = getProvider(event.params.provider);
+  provider.profileCid = event.params.profileCid;
+  provider.profileUpdatedAt = event.block.timestamp;
+  provider.save();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resources
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Asks graph-node to fetch a resource's metadata document; the file data source's handler stores
+ * it as ResourceMetadata `<resourceId>-<version>`, the id returned here. A CID that graph-node
+ * cannot parse is ignored by it, so the resource simply never gets a document.
+ */
+function requestMetadata(resourceId: i64, version: i32, cid: string): string {
+  const context = new DataSourceContext();
+  context.setBigInt("resourceId", BigInt.fromI64(resourceId));
+  context.setI32("version", version);
+  ResourceMetadataTemplate.createWithContext(cid, context);
+  return metadataId(resourceId, version);
+}
+
+/** Copies a resource's terms from a ResourceListed or ResourceTermsUpdated event. */
+function applyTerms<T>(resource: Resource, terms: T): void {
+  resource.pricePerHourUsdE8 = terms.pricePerHourUsdE8;
+  resource.pricePerHourUsd = usd(terms.pricePerHourUsdE8);
+  resource.capacity = terms.capacity;
+  resource.minHours = terms.minHours;
+  resource.maxHours = terms.maxHours;
+  resource.uptimeTargetBps = terms.uptimeTargetBps;
+  resource.maxLatencyMs = terms.maxLatencyMs;
+  const accepted = terms.acceptedTokens;
+  const tokens = new Array<Bytes>(0);
+  for (let i = 0; i < accepted.length; i++) {
+    tokens.push(getPaymentToken(accepted[i]).id);
+  }
+  resource.acceptedTokens = tokens;
+}
+
+export function handleResourceListed(event: ResourceListed): void {
+  const id = event.params.resourceId.toI64();
+  const kind = event.params.kind;
+  const resource = new Resource(id);
+  resource.provider = event.params.provider;
+  resource.kind = kind < RESOURCE_KINDS.length ? RESOURCE_KINDS[kind] : "OTHER";
+  resource.region = event.params.region;
+  resource.status = RESOURCE_LISTED;
+  applyTerms<ResourceListedTermsStruct>(resource, event.params.terms);
+  resource.openBookings = 0;
+  resource.bookingCount = 0;
+  resource.volumeUsd = ZERO_USD;
+  resource.metadataCid = event.params.metadataCid;
+  resource.metadataVersion = 1;
+  resource.metadata = requestMetadata(id, 1, event.params.metadataCid);
+  resource.listedAt = event.block.timestamp;
+  resource.updatedAt = event.block.timestamp;
+  resource.save();
+
+  const delta = new MarketDelta();
+  delta.resources = 1;
+  delta.activeResources = 1;
+  recordMarket(event.block.timestamp, delta);
+  const providerDelta = new ProviderDelta();
+  providerDelta.resources = 1;
+  providerDelta.activeResources = 1;
+  recordProvider(event.params.provider, event.block.timestamp, providerDelta);
+}
+
+/** The resource an event is about, or null (with a warning) if the subgraph has not seen it. */
+function loadResource(id: BigInt, eventName: string): Resource | null {
+  const resource = Resource.load(id.toI64());
+  if (resource == null) log.warning("{} for unknown resource {}: ignored", [eventName, id.toString()]);
+  return resource;
+}
+
+export function handleResourceTermsUpdated(event: ResourceTermsUpdated): void {
+  const resource = loadResource(event.params.resourceId, "ResourceTermsUpdated");
+  if (resource == null) return;
+  applyTerms<ResourceTermsUpdatedTermsStruct>(resource, event.params.terms);
+  resource.updatedAt = event.block.timestamp;
+  resource.save();
+}
+
+export function handleResourceMetadataUpdated(event: ResourceMetadataUpdated): void {
+  const id = event.params.resourceId.toI64();
+  const version = event.params.metadataVersion.toI32();
+  // The document is fetched even for a resource this subgraph has not seen listed (one indexed
+  // from a later start block): it is keyed by resource and version, and harmless on its own.
+  const metadata = requestMetadata(id, version, event.params.metadataCid);
+  const resource = loadResource(event.params.resourceId, "ResourceMetadataUpdated");
+  if (resource == null) return;
+  resource.metadataCid = event.params.metadataCid;
+  resource.metadataVersion = version;
+  resource.metadata = metadata;
+  resource.updatedAt = event.block.timestamp;
+  resource.save();
+}
+
+export function handleResourceStatusChanged(event: ResourceStatusChanged): void {
+  const resource = loadResource(event.params.resourceId, "ResourceStatusChanged");
+  if (resource == null) return;
+  const index = event.params.status;
+  if (index < 1 || index >= RESOURCE_STATUSES.length) {
+    log.warning("ResourceStatusChanged with unknown status {} for resource {}: ignored", [
+      index.toString(),
+      resource.id.toString(),
+    ]);
+    return;
+  }
+  const status = RESOURCE_STATUSES[index];
+  const wasActive = resource.status == RESOURCE_LISTED;
+  const isActive = status == RESOURCE_LISTED;
+  resource.status = status;
+  resource.updatedAt = event.block.timestamp;
+  resource.save();
+  if (wasActive == isActive) return;
+
+  const change = isActive ? 1 : -1;
+  const delta = new MarketDelta();
+  delta.activeResources = change;
+  recordMarket(event.block.timestamp, delta);
+  const providerDelta = new ProviderDelta();
+  providerDelta.activeResources = change;
+  recordProvider(Address.fromBytes(resource.provider), event.block.timestamp, providerDelta);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bookings
+// ---------------------------------------------------------------------------------------------
+
+/** The booking an event is about, or null (with a warning) if the subgraph has not seen it. */
+function loadBooking(id: BigInt, eventName: string): Booking | null {
+  const booking = Booking.load(id.toI64());
+  if (booking == null) log.warning("{} for unknown booking {}: ignored", [eventName, id.toString()]);
+  return booking;
+}
+
+export function handleBookingRequested(event: BookingRequested): void {
+  const params = event.params;
+  const id = params.bookingId.toI64();
+  const amountUsd = usd(params.usdValueE8);
+
+  const booking = new Booking(id);
+  booking.resource = params.resourceId.toI64();
+  booking.provider = params.provider;
+  booking.consumer = params.consumer;
+  booking.token = params.token;
+  booking.status = "REQUESTED";
+  booking.hoursBooked = params.hoursBooked;
+  booking.amount = params.amount;
+  booking.usdValueE8 = params.usdValueE8;
+  booking.amountUsd = amountUsd;
+  booking.encryptionPublicKey = params.encryptionPublicKey;
+  booking.requestedAt = event.block.timestamp;
+  booking.withdrawn = ZERO;
+  booking.withdrawnUsd = ZERO_USD;
+  booking.fees = ZERO;
+  booking.refunded = ZERO;
+  booking.refundedUsd = ZERO_USD;
+  booking.slaCredits = ZERO;
+  booking.slaCreditsUsd = ZERO_USD;
+  booking.slashed = ZERO;
+  booking.slaPeriodsSettled = 0;
+  booking.slaPeriodsViolated = 0;
+  booking.save();
+
+  const resource = loadResource(params.resourceId, "BookingRequested");
+  if (resource != null) {
+    resource.openBookings += 1;
+    resource.bookingCount += 1;
+    resource.volumeUsd = resource.volumeUsd.plus(amountUsd);
+    resource.save();
+  }
+
+  const consumer = getAccount(params.consumer);
+  consumer.bookingCount += 1;
+  consumer.spentUsd = consumer.spentUsd.plus(amountUsd);
+  consumer.save();
+
+  const token = getPaymentToken(params.token);
+  token.bookingCount += 1;
+  token.volume = token.volume.plus(params.amount);
+  token.volumeUsd = token.volumeUsd.plus(amountUsd);
+  token.save();
+
+  const delta = new MarketDelta();
+  delta.bookings = 1;
+  delta.openBookings = 1;
+  delta.volumeUsd = amountUsd;
+  recordMarket(event.block.timestamp, delta);
+  const providerDelta = new ProviderDelta();
+  providerDelta.bookings = 1;
+  providerDelta.volumeUsd = amountUsd;
+  recordProvider(params.provider, event.block.timestamp, providerDelta);
+
+  const deposit = newMovement(event, "DEPOSIT", params.consumer, params.token, params.amount);
+  deposit.booking = id;
+  deposit.provider = params.provider;
+  deposit.amountUsd = amountUsd;
+  deposit.save();
+  recordBookingEvent(event, id, "REQUESTED", params.consumer);
+}
+
+export function handleBookingProvisioned(event: BookingProvisioned): void {
+  const booking = loadBooking(event.params.bookingId, "BookingProvisioned");
+  if (booking == null) return;
+  booking.status = "ACTIVE";
+  booking.provisionedAt = event.block.timestamp;
+  booking.oracle = event.params.oracle;
+  booking.accessDetailsCid = event.params.accessDetailsCid;
+  booking.startedAt = event.params.startedAt;
+  booking.endsAt = event.params.endsAt;
+  booking.save();
+  recordBookingEvent(event, booking.id, "PROVISIONED", event.params.oracle);
+}
+
+/**
+ * Moves a booking to a final status, frees its unit of the resource's capacity and records the
+ * outcome in the statistics. Returns false (and changes nothing) if the booking was already closed.
+ */
+function closeBooking(booking: Booking, status: string, timestamp: BigInt, providerFailed: boolean): boolean {
+  if (booking.status != "REQUESTED" && booking.status != "ACTIVE") {
+    log.warning("Booking {} is already {}: {} ignored", [booking.id.toString(), booking.status, status]);
+    return false;
+  }
+  booking.status = status;
+  const resource = Resource.load(booking.resource);
+  if (resource != null && resource.openBookings > 0) {
+    resource.openBookings -= 1;
+    resource.save();
+  }
+  const delta = new MarketDelta();
+  delta.openBookings = -1;
+  if (status == "CANCELLED") delta.cancelled = 1;
+  if (status == "COMPLETED") delta.completed = 1;
+  if (status == "TERMINATED") delta.terminated = 1;
+  recordMarket(timestamp, delta);
+  const providerDelta = new ProviderDelta();
+  if (status == "COMPLETED") providerDelta.completed = 1;
+  if (providerFailed) providerDelta.failed = 1;
+  recordProvider(Address.fromBytes(booking.provider), timestamp, providerDelta);
+  return true;
+}
+
+export function handleBookingCancelled(event: BookingCancelled): void {
+  const booking = loadBooking(event.params.bookingId, "BookingCancelled");
+  if (booking == null) return;
+  if (!closeBooking(booking, "CANCELLED", event.block.timestamp, event.params.timedOut)) return;
+  booking.cancelledAt = event.block.timestamp;
+  booking.cancelledBy = event.params.by;
+  booking.timedOut = event.params.timedOut;
+  booking.save();
+  recordBookingEvent(event, booking.id, "CANCELLED", event.params.by);
+}
+
+export function handleBookingCompleted(event: BookingCompleted): void {
+  const booking = loadBooking(event.params.bookingId, "BookingCompleted");
+  if (booking == null) return;
+  if (!closeBooking(booking, "COMPLETED", event.block.timestamp, false)) return;
+  booking.completedAt = event.block.timestamp;
+  booking.save();
+  recordBookingEvent(event, booking.id, "COMPLETED", null);
+}
+
+export function handleBookingTerminated(event: BookingTerminated): void {
+  const booking = loadBooking(event.params.bookingId, "BookingTerminated");
+  if (booking == null) return;
+  const byProvider = event.params.byProvider;
+  if (!closeBooking(booking, "TERMINATED", event.block.timestamp, byProvider)) return;
+  booking.terminatedAt = event.block.timestamp;
+  booking.terminatedBy = event.params.by;
+  booking.terminatedByProvider = byProvider;
+  // Billing stops now: the stream's end moves to the termination.
+  const endsAt = booking.endsAt;
+  if (endsAt === null || event.block.timestamp.lt(endsAt)) booking.endsAt = event.block.timestamp;
+  booking.save();
+  recordBookingEvent(event, booking.id, "TERMINATED", event.params.by);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Governance
+// ---------------------------------------------------------------------------------------------
+
+export function handlePaused(_event: Paused): void {
+  const protocol = getProtocol();
+  protocol.paused = true;
+  protocol.save();
+}
+
+export function handleUnpaused(_event: Unpaused): void {
+  const protocol = getProtocol();
+  protocol.paused = false;
+  protocol.save();
+}
+
+export function handleProvisionTimeoutUpdated(event: ProvisionTimeoutUpdated): void {
+  const protocol = getProtocol();
+  protocol.provisionTimeoutSeconds = event.params.provisionTimeoutSeconds;
+  protocol.save();
+}

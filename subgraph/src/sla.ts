@@ -1,0 +1,104 @@
+import { Address, log } from "@graphprotocol/graph-ts";
+
+import { Booking, OracleSigner, SlaReport } from "../generated/schema";
+import {
+  CreditPolicyUpdated,
+  OracleSignerAdded,
+  OracleSignerRemoved,
+  QuorumUpdated,
+  SlaPeriodSettled,
+} from "../generated/SLAEnforcement/SLAEnforcement";
+import { ZERO_USD } from "./common/constants";
+import { bookingUsd, getProtocol, getProvider } from "./common/entities";
+import { eventId } from "./common/ids";
+import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./common/stats";
+
+export function handleSlaPeriodSettled(event: SlaPeriodSettled): void {
+  const params = event.params;
+  const report = new SlaReport(eventId(event));
+  report.booking = params.bookingId.toI64();
+  report.provider = getProvider(params.provider).id;
+  report.period = params.period.toI32();
+  report.uptimeBps = params.uptimeBps;
+  report.p95LatencyMs = params.p95LatencyMs;
+  report.sampleCount = params.sampleCount;
+  report.compliant = params.compliant;
+  report.creditBps = params.creditBps;
+  report.periodValue = params.periodValue;
+  report.credit = params.credit;
+  report.creditUsd = ZERO_USD;
+  report.timestamp = event.block.timestamp;
+  report.blockNumber = event.block.number;
+  report.transactionHash = event.transaction.hash;
+
+  const booking = Booking.load(params.bookingId.toI64());
+  if (booking == null) {
+    log.warning("SlaPeriodSettled for unknown booking {}", [params.bookingId.toString()]);
+  } else {
+    report.creditUsd = bookingUsd(booking, params.credit);
+    booking.slaPeriodsSettled += 1;
+    if (!params.compliant) booking.slaPeriodsViolated += 1;
+    booking.slaCredits = booking.slaCredits.plus(params.credit);
+    booking.slaCreditsUsd = booking.slaCreditsUsd.plus(report.creditUsd);
+    booking.save();
+  }
+  report.save();
+
+  const compliant = params.compliant ? 1 : 0;
+  const delta = new MarketDelta();
+  delta.periodsSettled = 1;
+  delta.periodsCompliant = compliant;
+  delta.slaCreditsUsd = report.creditUsd;
+  recordMarket(event.block.timestamp, delta);
+  const providerDelta = new ProviderDelta();
+  providerDelta.periodsSettled = 1;
+  providerDelta.periodsCompliant = compliant;
+  providerDelta.slaCreditsUsd = report.creditUsd;
+  recordProvider(params.provider, event.block.timestamp, providerDelta);
+}
+
+function getSigner(address: Address): OracleSigner {
+  let signer = OracleSigner.load(address);
+  if (signer == null) {
+    signer = new OracleSigner(address);
+    signer.active = false;
+  }
+  return signer;
+}
+
+export function handleOracleSignerAdded(event: OracleSignerAdded): void {
+  const signer = getSigner(event.params.signer);
+  signer.active = true;
+  signer.addedAt = event.block.timestamp;
+  signer.removedAt = null;
+  signer.save();
+}
+
+export function handleOracleSignerRemoved(event: OracleSignerRemoved): void {
+  const signer = getSigner(event.params.signer);
+  signer.active = false;
+  if (signer.addedAt === null) signer.addedAt = event.block.timestamp;
+  signer.removedAt = event.block.timestamp;
+  signer.save();
+}
+
+export function handleQuorumUpdated(event: QuorumUpdated): void {
+  const protocol = getProtocol();
+  protocol.oracleQuorum = event.params.quorum;
+  protocol.save();
+}
+
+export function handleCreditPolicyUpdated(event: CreditPolicyUpdated): void {
+  const tiers = event.params.tiers;
+  const uptimeBelow = new Array<i32>(0);
+  const credit = new Array<i32>(0);
+  for (let i = 0; i < tiers.length; i++) {
+    uptimeBelow.push(tiers[i].uptimeBelowBps);
+    credit.push(tiers[i].creditBps);
+  }
+  const protocol = getProtocol();
+  protocol.baseCreditBps = event.params.baseCreditBps;
+  protocol.creditTierUptimeBelowBps = uptimeBelow;
+  protocol.creditTierCreditBps = credit;
+  protocol.save();
+}
