@@ -1,9 +1,11 @@
 /**
- * Runs the `gnd test` suite (tests/gnd/*.json) against the subgraph built for the fixed test
- * deployment (tests/deployments/gnd-test.json), on a throw-away PostgreSQL cluster on a free port.
+ * Runs the `gnd test` suite (tests/gnd/*.json, or the files given as arguments) against the
+ * subgraph built for the fixed test deployment (tests/deployments/gnd-test.json), on a throw-away
+ * PostgreSQL cluster on a free port. Each file gets its own database, so that one failing case
+ * (gnd keeps its data for inspection) cannot disturb the next.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -12,22 +14,39 @@ import { startPostgres } from "../../scripts/services/postgres.ts";
 import { freePort } from "../../scripts/services/process.ts";
 import { SUBGRAPH_DIR, buildSubgraph } from "./lib/build.ts";
 
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 const started = Date.now();
+const files =
+  process.argv.length > 2
+    ? process.argv.slice(2)
+    : readdirSync(join(SUBGRAPH_DIR, "tests/gnd"))
+        .filter((name) => name.endsWith(".json"))
+        .sort()
+        .map((name) => join("tests/gnd", name));
+
 await buildSubgraph("gnd-test", join(SUBGRAPH_DIR, "tests/deployments"));
-console.log(`Built the subgraph for the gnd-test deployment in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`Built the subgraph for the gnd-test deployment in ${seconds(started)}`);
 
 const dataRoot = mkdtempSync(join(tmpdir(), "dcloudx-gnd-test-"));
 const postgres = await startPostgres({ dataDir: join(dataRoot, "postgres"), port: await freePort(), durable: false });
-let code: number | null = 1;
+const failed: string[] = [];
+const testsStarted = Date.now();
 try {
-  await postgres.createDatabase("gnd_test");
-  const args = ["test", "--skip-build", "--postgres-url", postgres.url("gnd_test"), ...process.argv.slice(2)];
-  if (process.argv.length <= 2) args.push("tests/gnd");
-  const child = spawn(gndBinary(), args, { cwd: SUBGRAPH_DIR, stdio: "inherit" });
-  code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  for (const [index, file] of files.entries()) {
+    const database = `gnd_test_${index}`;
+    await postgres.createDatabase(database);
+    const child = spawn(gndBinary(), ["test", "--skip-build", "--postgres-url", postgres.url(database), file], {
+      cwd: SUBGRAPH_DIR,
+      stdio: "inherit",
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    if (code !== 0) failed.push(file);
+  }
 } finally {
   await postgres.stop();
   rmSync(dataRoot, { recursive: true, force: true });
 }
-console.log(`gnd test took ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
-process.exit(code ?? 1);
+console.log(`\ngnd test: ${files.length} files in ${seconds(testsStarted)} (${seconds(started)} with the build)`);
+if (failed.length > 0) console.log(`Failed: ${failed.join(", ")}`);
+console.log(`${files.length - failed.length} passed, ${failed.length} failed`);
+process.exit(failed.length === 0 ? 0 : 1);

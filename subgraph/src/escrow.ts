@@ -78,6 +78,10 @@ export function handleClaimed(event: Claimed): void {
   newMovement(event, "CLAIM", event.params.account, event.params.token, event.params.amount).save();
 }
 
+function min(a: BigInt, b: BigInt): BigInt {
+  return a.lt(b) ? a : b;
+}
+
 function getBond(provider: Address, token: Address): Bond {
   const id = bondId(provider, token);
   let bond = Bond.load(id);
@@ -133,9 +137,9 @@ export function handleBondSlashed(event: BondSlashed): void {
   const params = event.params;
   // The escrow takes bonded funds first, then funds still unbonding.
   const bond = getBond(params.provider, params.token);
-  const fromBond = params.amount.lt(bond.amount) ? params.amount : bond.amount;
+  const fromBond = min(params.amount, bond.amount);
   bond.amount = bond.amount.minus(fromBond);
-  bond.unbonding = bond.unbonding.minus(params.amount.minus(fromBond));
+  bond.unbonding = bond.unbonding.minus(min(params.amount.minus(fromBond), bond.unbonding));
   bond.totalSlashed = bond.totalSlashed.plus(params.amount);
   bond.save();
 
