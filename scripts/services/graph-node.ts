@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { chainHead } from "./chain.ts";
 import { type Service, startService, stopService, waitFor } from "./process.ts";
 
 /** Name gnd dev gives the first (only) subgraph it deploys from files. */
@@ -73,17 +74,22 @@ export interface IndexingStatus {
   chains: { chainHeadBlock: { number: string } | null; latestBlock: { number: string } | null }[];
 }
 
-export interface GraphNode {
+/** Queries and status of a running graph-node. */
+export interface GraphNodeClient {
   ports: GraphNodePorts;
   /** GraphQL endpoint of the subgraph. */
   subgraphUrl: string;
-  service: Service;
   /** The subgraph's indexing status. */
   status(): Promise<IndexingStatus>;
   /** Runs a GraphQL query against the subgraph; throws on GraphQL errors. */
   query<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** Waits until the subgraph has indexed `block` (default: the chain's head now). */
   waitUntilSynced(options?: { block?: number; timeoutMs?: number }): Promise<number>;
+}
+
+/** A graph-node started here. */
+export interface GraphNode extends GraphNodeClient {
+  service: Service;
   /** Stops gnd (SIGINT: graph-node shuts down cleanly on it). */
   stop(): Promise<void>;
 }
@@ -104,20 +110,57 @@ async function graphql<T>(url: string, query: string, variables?: Record<string,
   return result.data as T;
 }
 
-/** The chain's latest block number. */
-export async function chainHead(rpcUrl: string): Promise<number> {
-  const result = (await postJson(rpcUrl, { jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] })) as {
-    result: string;
-  };
-  return Number(result.result);
-}
-
 const STATUS_QUERY = `{
   indexingStatuses {
     subgraph synced health fatalError { message }
     chains { chainHeadBlock { number } latestBlock { number } }
   }
 }`;
+
+/**
+ * A client of the graph-node on `ports` indexing the chain at `chainRpcUrl`. `checkAlive` is
+ * called before each status poll, to fail fast when the process has died.
+ */
+export function graphNodeClient(
+  ports: GraphNodePorts,
+  chainRpcUrl: string,
+  checkAlive: () => void = () => {},
+): GraphNodeClient {
+  const subgraphUrl = `http://127.0.0.1:${ports.http}/subgraphs/name/${DEV_SUBGRAPH_NAME}`;
+  const statusUrl = `http://127.0.0.1:${ports.indexNode}/graphql`;
+  const status = async (): Promise<IndexingStatus> => {
+    checkAlive();
+    const data = await graphql<{ indexingStatuses: IndexingStatus[] }>(statusUrl, STATUS_QUERY);
+    const [first] = data.indexingStatuses;
+    if (!first) throw new Error("graph-node has no subgraph deployed yet");
+    return first;
+  };
+  return {
+    ports,
+    subgraphUrl,
+    status,
+    query: (query, variables) => graphql(subgraphUrl, query, variables),
+    async waitUntilSynced({ block, timeoutMs = 120_000 } = {}) {
+      const target = block ?? (await chainHead(chainRpcUrl));
+      const failed = (error: unknown) => (error as { fatal?: boolean }).fatal === true;
+      return waitFor(
+        `the subgraph to index block ${target}`,
+        async () => {
+          const current = await status();
+          if (current.health === "failed") {
+            const message = `Subgraph failed: ${current.fatalError?.message ?? "unknown error"}`;
+            throw Object.assign(new Error(message), { fatal: true });
+          }
+          const latest = Number(current.chains[0]?.latestBlock?.number ?? -1);
+          return latest >= target ? latest : undefined;
+        },
+        timeoutMs,
+        20,
+        failed,
+      );
+    },
+  };
+}
 
 /** Starts gnd dev and waits until it serves the subgraph. */
 export async function startGraphNode(options: GraphNodeOptions): Promise<GraphNode> {
@@ -143,63 +186,23 @@ export async function startGraphNode(options: GraphNodeOptions): Promise<GraphNo
       logFile: options.logFile,
     },
   );
-
-  const subgraphUrl = `http://127.0.0.1:${ports.http}/subgraphs/name/${DEV_SUBGRAPH_NAME}`;
-  const statusUrl = `http://127.0.0.1:${ports.indexNode}/graphql`;
-  const status = async (): Promise<IndexingStatus> => {
-    const data = await graphql<{ indexingStatuses: IndexingStatus[] }>(statusUrl, STATUS_QUERY);
-    const [first] = data.indexingStatuses;
-    if (!first) throw new Error("graph-node has no subgraph deployed yet");
-    return first;
-  };
-  const failIfExited = () => {
-    if (service.child.exitCode !== null) {
-      throw new Error(`gnd exited with code ${service.child.exitCode}; see ${options.logFile}`);
-    }
-  };
-
-  const node: GraphNode = {
-    ports,
-    subgraphUrl,
-    service,
-    status,
-    query: (query, variables) => graphql(subgraphUrl, query, variables),
-    async waitUntilSynced({ block, timeoutMs = 120_000 } = {}) {
-      const target = block ?? (await chainHead(options.chainRpcUrl));
-      return waitFor(
-        `the subgraph to index block ${target}`,
-        async () => {
-          failIfExited();
-          const current = await status();
-          if (current.health === "failed") {
-            throw Object.assign(new Error(`Subgraph failed: ${current.fatalError?.message ?? "unknown error"}`), {
-              fatal: true,
-            });
-          }
-          const latest = Number(current.chains[0]?.latestBlock?.number ?? -1);
-          return latest >= target ? latest : undefined;
-        },
-        timeoutMs,
-        50,
-        (error) => (error as { fatal?: boolean }).fatal === true,
-      );
-    },
-    stop: () => stopService(service, "SIGINT", 15_000),
-  };
-
+  const exited = () => service.child.exitCode !== null || service.child.signalCode !== null;
+  const client = graphNodeClient(ports, options.chainRpcUrl, () => {
+    if (exited()) throw Object.assign(new Error(`gnd exited; see ${options.logFile}`), { fatal: true });
+  });
+  const node: GraphNode = { ...client, service, stop: () => stopService(service, "SIGINT", 15_000) };
   try {
     await waitFor(
       "graph-node to deploy the subgraph",
       async () => {
-        failIfExited();
-        await status();
+        await client.status();
         // The GraphQL endpoint answers once the deployment is assigned.
-        await node.query("{ _meta { block { number } } }");
+        await client.query("{ _meta { block { number } } }");
         return true;
       },
       options.timeoutMs ?? 120_000,
       200,
-      () => service.child.exitCode !== null,
+      (error) => (error as { fatal?: boolean }).fatal === true,
     );
   } catch (error) {
     await node.stop();

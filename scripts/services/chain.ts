@@ -1,0 +1,74 @@
+/**
+ * A local Hardhat chain and the D-CloudX deployment on it, for tests and benchmarks.
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+import { type Deployment, readDeployment } from "@d-cloudx/sdk";
+
+import { type Service, startService, stopService, waitFor } from "./process.ts";
+
+const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));
+/** Hardhat's CLI, run with this process's Node (22) so that signals reach it directly. */
+const HARDHAT = fileURLToPath(import.meta.resolve("hardhat/package.json")).replace(/package\.json$/, "dist/src/cli.js");
+
+export interface Chain {
+  port: number;
+  rpcUrl: string;
+  service: Service;
+  stop(): Promise<void>;
+}
+
+/** Starts `hardhat node` on 127.0.0.1:`port` (a block per transaction) and waits until it answers. */
+export async function startChain(options: { port: number; logFile: string }): Promise<Chain> {
+  const service = startService(
+    process.execPath,
+    [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(options.port)],
+    { cwd: REPOSITORY, logFile: options.logFile },
+  );
+  const rpcUrl = `http://127.0.0.1:${options.port}`;
+  const chain = { port: options.port, rpcUrl, service, stop: () => stopService(service, "SIGINT") };
+  try {
+    await waitFor("the chain to answer", () => chainHead(rpcUrl), 60_000, 100, () => service.child.exitCode !== null);
+  } catch (error) {
+    await chain.stop();
+    throw error;
+  }
+  return chain;
+}
+
+/**
+ * Deploys D-CloudX with scripts/deploy.ts to the chain on `port` (as `npm run deploy:local` does)
+ * and returns the deployment it wrote to `deploymentsDir`/localhost.json.
+ */
+export async function deployLocal(port: number, deploymentsDir: string): Promise<Deployment> {
+  const env = { ...process.env, CHAIN_PORT: String(port), DEPLOYMENTS_DIR: deploymentsDir };
+  const child = spawn(
+    process.execPath,
+    [HARDHAT, "run", "scripts/deploy.ts", "--network", "localhost", "--no-compile"],
+    { cwd: REPOSITORY, env, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  if (code !== 0) throw new Error(`Deployment failed (exit ${code}):\n${output}`);
+  return readDeployment("localhost", deploymentsDir);
+}
+
+/** Calls a JSON-RPC method of the chain. */
+export async function rpc<T>(rpcUrl: string, method: string, params: unknown[] = []): Promise<T> {
+  const response = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await response.json()) as { result?: T; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result as T;
+}
+
+/** The chain's latest block number. */
+export async function chainHead(rpcUrl: string): Promise<number> {
+  return Number(await rpc<string>(rpcUrl, "eth_blockNumber"));
+}

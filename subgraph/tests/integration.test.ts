@@ -1,0 +1,442 @@
+/**
+ * The subgraph on real graph-node (gnd), against a real Hardhat chain running the D-CloudX
+ * contracts and the local IPFS node: providers list resources with metadata on IPFS (valid,
+ * malformed, oversized and missing documents), consumers book in ETH and USDC, the oracle confirms,
+ * SLA reports settle with one violation, a provider withdraws, consumers rate; then graph-node's
+ * GraphQL answers are checked against the chain and against each other.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+
+import { Contract, type ContractRunner, JsonRpcProvider, type JsonRpcSigner, Network, ZeroAddress } from "ethers";
+
+import { slaDomain, slaReportTypes } from "@d-cloudx/sdk";
+import {
+  escrowManagerAbi,
+  mockERC20Abi,
+  priceOracleAbi,
+  reputationSystemAbi,
+  resourceMarketplaceAbi,
+  sLAEnforcementAbi,
+} from "@d-cloudx/sdk/abis";
+import { type Stack, startStack } from "../scripts/lib/stack.ts";
+
+const KEY = "0x" + "ab".repeat(32);
+const ACCESS_CID = "bafkreidvbhs33ighmljlvr7zbv2ywwzcmp5adtf4kqvlly67cy56bdtmve";
+const HOUR = 3_600;
+
+/** Exact sums of the subgraph's BigDecimal strings (at most 18 decimals). */
+function decimal(text: string): bigint {
+  const [whole, fraction = ""] = text.split(".");
+  return (
+    BigInt(whole!) * 10n ** 18n + BigInt(fraction.padEnd(18, "0").slice(0, 18)) * (text.startsWith("-") ? -1n : 1n)
+  );
+}
+const sum = (values: string[]) => values.reduce((total, value) => total + decimal(value), 0n);
+
+async function addToIpfs(ipfsUrl: string, content: string, onlyHash = false): Promise<string> {
+  const form = new FormData();
+  form.append("file", new Blob([content]), "metadata.json");
+  const response = await fetch(`${ipfsUrl}/api/v0/add?cid-version=1&only-hash=${onlyHash}`, {
+    method: "POST",
+    body: form,
+  });
+  assert.equal(response.status, 200, await response.clone().text());
+  return ((await response.json()) as { Hash: string }).Hash;
+}
+
+const metadata = (fields: Record<string, unknown>) =>
+  JSON.stringify({ version: 1, cloud: "aws", region: "us-east-1", memoryGib: 16, ...fields });
+
+describe("subgraph on graph-node", { timeout: 600_000 }, () => {
+  let dataDir: string;
+  let stack: Stack;
+  let provider: JsonRpcProvider;
+  const started = Date.now();
+  // Set by the scenario, checked by the tests.
+  const ids = { gpu: 0n, small: 0n, malformed: 0n, oversized: 0n, missing: 0n, euVm: 0n };
+  const bookings = { eth: 0n, usdc: 0n, cancelled: 0n };
+  const addresses = { providerA: "", providerB: "", consumerA: "", consumerB: "", oracle: "" };
+  let gpuV2Cid = "";
+  let ethAmount = 0n;
+
+  async function gql<T>(query: string): Promise<T> {
+    return stack.graphNode.query<T>(query);
+  }
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "dcloudx-subgraph-it-"));
+    stack = await startStack({ dataDir, mode: "private", log: (m) => console.log(`  ${m}`) });
+    console.log(`  Stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    provider = new JsonRpcProvider(stack.rpcUrl, Network.from(31337), { staticNetwork: true, pollingInterval: 50 });
+    const signer = (index: number) => provider.getSigner(index);
+    const [oracle, providerA, providerB, consumerA, consumerB] = await Promise.all([2, 3, 4, 5, 6].map(signer));
+    addresses.oracle = oracle!.address.toLowerCase();
+    addresses.providerA = providerA!.address.toLowerCase();
+    addresses.providerB = providerB!.address.toLowerCase();
+    addresses.consumerA = consumerA!.address.toLowerCase();
+    addresses.consumerB = consumerB!.address.toLowerCase();
+
+    const { contracts, paymentTokens } = stack.deployment;
+    const usdc = paymentTokens.find((t) => t.symbol === "USDC")!;
+    const marketplace = (runner: ContractRunner) =>
+      new Contract(contracts.ResourceMarketplace.proxy, resourceMarketplaceAbi, runner);
+    const priceOracle = new Contract(contracts.PriceOracle.proxy, priceOracleAbi, provider);
+    const escrow = new Contract(contracts.EscrowManager.proxy, escrowManagerAbi, providerA!);
+    const sla = new Contract(contracts.SLAEnforcement.proxy, sLAEnforcementAbi, consumerA!);
+    const send = async (tx: Promise<{ wait(): Promise<unknown> }>) => (await tx).wait();
+
+    // Metadata documents on IPFS.
+    const ipfs = stack.ipfsUrl;
+    const gpuCid = await addToIpfs(
+      ipfs,
+      metadata({ name: "A100 box", vcpu: 96, memoryGib: 1152, gpu: { model: "A100", count: 8 }, tags: ["gpu", "ml"] }),
+    );
+    gpuV2Cid = await addToIpfs(
+      ipfs,
+      metadata({ name: "A100 box (2026)", vcpu: 96, memoryGib: 1152, gpu: { model: "A100", count: 8 }, tags: ["gpu"] }),
+    );
+    const smallCid = await addToIpfs(ipfs, metadata({ name: "Small VM", vcpu: 4, tags: ["general"] }));
+    const euCid = await addToIpfs(ipfs, metadata({ name: "EU VM", cloud: "gcp", region: "europe-west1", vcpu: 16 }));
+    const malformedCid = await addToIpfs(ipfs, '{"version": 1, "name": "oops"');
+    const oversizedCid = await addToIpfs(ipfs, metadata({ name: "Big", vcpu: 2, description: "x".repeat(20_000) }));
+    const missingCid = await addToIpfs(ipfs, metadata({ name: "Never published", vcpu: 2 }), true);
+
+    // Providers list.
+    await send(marketplace(providerA!).getFunction("registerProvider")(gpuCid));
+    await send(marketplace(providerB!).getFunction("registerProvider")(euCid));
+    const terms = (pricePerHourUsdE8: bigint, acceptedTokens: string[]) => ({
+      pricePerHourUsdE8,
+      capacity: 3,
+      minHours: 1,
+      maxHours: 24,
+      uptimeTargetBps: 9_950,
+      maxLatencyMs: 200,
+      acceptedTokens,
+    });
+    let next = 0n;
+    const list = async (
+      owner: JsonRpcSigner,
+      cid: string,
+      region: string,
+      kind: number,
+      price: bigint,
+      tokens: string[],
+    ) => {
+      await send(
+        marketplace(owner).getFunction("listResource")({ metadataCid: cid, region, kind, terms: terms(price, tokens) }),
+      );
+      return ++next;
+    };
+    ids.gpu = await list(providerA!, gpuCid, "us-east-1", 1, 250_000_000n, [ZeroAddress, usdc.address]);
+    ids.small = await list(providerA!, smallCid, "us-east-1", 0, 10_000_000n, [usdc.address]);
+    ids.malformed = await list(providerA!, malformedCid, "us-east-1", 0, 20_000_000n, [usdc.address]);
+    ids.oversized = await list(providerA!, oversizedCid, "us-east-1", 0, 30_000_000n, [usdc.address]);
+    ids.missing = await list(providerA!, missingCid, "us-east-1", 0, 40_000_000n, [usdc.address]);
+    ids.euVm = await list(providerB!, euCid, "europe-west1", 0, 50_000_000n, [ZeroAddress, usdc.address]);
+    await send(
+      marketplace(providerA!).getFunction("updateResourceTerms")(ids.small, terms(12_000_000n, [usdc.address])),
+    );
+    await send(marketplace(providerA!).getFunction("updateResourceMetadata")(ids.gpu, gpuV2Cid));
+    await send(marketplace(providerA!).getFunction("delistResource")(ids.missing));
+
+    // Consumers book in ETH and USDC; one cancels before provisioning.
+    for (const consumer of [consumerA!, consumerB!]) {
+      const usdcToken = new Contract(usdc.address, mockERC20Abi, consumer);
+      await send(usdcToken.getFunction("mint")(consumer.address, 1_000_000_000n));
+      await send(usdcToken.getFunction("approve")(contracts.EscrowManager.proxy, 2n ** 255n));
+    }
+    const book = async (consumer: JsonRpcSigner, resourceId: bigint, hours: number, token: string, priceE8: bigint) => {
+      const [amount] = await priceOracle.getFunction("quote")(token, priceE8 * BigInt(hours));
+      const value = token === ZeroAddress ? amount : 0n;
+      await send(marketplace(consumer).getFunction("book")(resourceId, hours, token, amount, KEY, { value }));
+      return { id: await marketplace(consumer).getFunction("bookingCount")(), amount };
+    };
+    const ethBooking = await book(consumerA!, ids.gpu, 4, ZeroAddress, 250_000_000n);
+    bookings.eth = ethBooking.id;
+    ethAmount = ethBooking.amount;
+    bookings.usdc = (await book(consumerB!, ids.euVm, 1, usdc.address, 50_000_000n)).id;
+    bookings.cancelled = (await book(consumerA!, ids.small, 2, usdc.address, 12_000_000n)).id;
+    await send(marketplace(consumerA!).getFunction("cancelBooking")(bookings.cancelled));
+
+    // The oracle confirms; one SLA period later it reports, one period missing the SLA.
+    await send(marketplace(oracle!).getFunction("confirmProvisioning")(bookings.eth, ACCESS_CID));
+    await send(marketplace(oracle!).getFunction("confirmProvisioning")(bookings.usdc, ACCESS_CID));
+    await provider.send("evm_increaseTime", [61]);
+    await provider.send("evm_mine", []);
+    const domain = slaDomain(31337, contracts.SLAEnforcement.proxy);
+    const reports = [
+      { bookingId: bookings.eth, period: 0, uptimeBps: 10_000, p95LatencyMs: 40, sampleCount: 60 },
+      { bookingId: bookings.usdc, period: 0, uptimeBps: 9_800, p95LatencyMs: 90, sampleCount: 60 },
+    ];
+    const types = { SlaReport: [...slaReportTypes.SlaReport] };
+    const signatures = await Promise.all(reports.map(async (r) => [await oracle!.signTypedData(domain, types, r)]));
+    await send(sla.getFunction("submitReports")(reports, signatures));
+
+    // The provider withdraws what has streamed; at the end, bookings complete and are rated.
+    await send(escrow.getFunction("withdrawEarnings")(bookings.eth));
+    await provider.send("evm_increaseTime", [4 * HOUR]);
+    await provider.send("evm_mine", []);
+    await send(marketplace(consumerA!).getFunction("completeBooking")(bookings.eth));
+    await send(marketplace(consumerB!).getFunction("completeBooking")(bookings.usdc));
+    await send(marketplace(consumerA!).getFunction("rateBooking")(bookings.eth, 5));
+    await send(marketplace(consumerB!).getFunction("rateBooking")(bookings.usdc, 3));
+
+    // File data sources are processed with the next blocks: mine until every document is in.
+    const documentCount = 6; // gpu v1 and v2, small, eu, malformed, oversized
+    for (let attempt = 0; ; attempt++) {
+      await provider.send("evm_mine", []);
+      await stack.graphNode.waitUntilSynced();
+      const { resourceMetadataDocuments } = await gql<{ resourceMetadataDocuments: unknown[] }>(
+        "{ resourceMetadataDocuments { id } }",
+      );
+      if (resourceMetadataDocuments.length >= documentCount) break;
+      assert.ok(attempt < 100, `only ${resourceMetadataDocuments.length} metadata documents indexed`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    console.log(`  Scenario indexed ${((Date.now() - started) / 1000).toFixed(1)} s after the start`);
+  });
+
+  after(async () => {
+    provider?.destroy();
+    await stack?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    console.log(`  Integration test took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  it("is synced to the chain head without indexing errors (_meta)", async () => {
+    const head = await provider.getBlock("latest");
+    const { _meta } = await gql<{ _meta: { block: { number: number; hash: string }; hasIndexingErrors: boolean } }>(
+      "{ _meta { block { number hash } hasIndexingErrors } }",
+    );
+    assert.equal(_meta.block.number, head!.number);
+    assert.equal(_meta.block.hash, head!.hash);
+    assert.equal(_meta.hasIndexingErrors, false);
+  });
+
+  it("indexes every resource, with its metadata or marked as having none that is valid", async () => {
+    const { resources } = await gql<{
+      resources: { id: string; status: string; metadataVersion: number; metadata: null | Record<string, unknown> }[];
+    }>(
+      "{ resources(orderBy: id) { id status metadataVersion metadata { status error name cid metadataVersion vcpu gpuCount tags } } }",
+    );
+    const byId = new Map(resources.map((r) => [BigInt(r.id), r]));
+    assert.equal(resources.length, 6);
+    // The metadata update switched the resource to the new document.
+    assert.deepEqual(byId.get(ids.gpu)!.metadata, {
+      status: "VALID",
+      error: null,
+      name: "A100 box (2026)",
+      cid: gpuV2Cid,
+      metadataVersion: 2,
+      vcpu: 96,
+      gpuCount: 8,
+      tags: ["gpu"],
+    });
+    assert.equal(byId.get(ids.small)!.metadata!.status, "VALID");
+    assert.deepEqual(
+      [byId.get(ids.malformed)!.metadata!.status, byId.get(ids.malformed)!.metadata!.error],
+      ["INVALID", "not valid JSON"],
+    );
+    assert.deepEqual(
+      [byId.get(ids.oversized)!.metadata!.status, byId.get(ids.oversized)!.metadata!.error],
+      ["INVALID", "larger than 16384 bytes"],
+    );
+    assert.equal(byId.get(ids.missing)!.metadata, null);
+    assert.equal(byId.get(ids.missing)!.status, "DELISTED");
+    const { resource } = await gql<{ resource: { metadataHistory: { metadataVersion: number; name: string }[] } }>(
+      `{ resource(id: "${ids.gpu}") { metadataHistory(orderBy: metadataVersion) { metadataVersion name } } }`,
+    );
+    assert.deepEqual(resource.metadataHistory, [
+      { metadataVersion: 1, name: "A100 box" },
+      { metadataVersion: 2, name: "A100 box (2026)" },
+    ]);
+  });
+
+  it("filters resources on metadata fields, orders and paginates", async () => {
+    const data = await gql<Record<string, { id: string }[]>>(`{
+      gpu: resources(where: { metadata_: { status: VALID, cloud: "aws", vcpu_gte: 8, tags_contains: ["gpu"] } }) { id }
+      valid: resources(where: { metadata_: { status: VALID } }, orderBy: id) { id }
+      gcp: resources(where: { metadata_: { cloud: "gcp" } }) { id }
+      byPrice: resources(where: { status: LISTED }, orderBy: pricePerHourUsdE8, orderDirection: desc) { id }
+      page1: resources(first: 2, orderBy: id) { id }
+      page2: resources(first: 2, skip: 2, orderBy: id) { id }
+      after4: resources(first: 2, orderBy: id, where: { id_gt: "4" }) { id }
+    }`);
+    const ofIds = (list: { id: string }[]) => list.map((r) => BigInt(r.id));
+    assert.deepEqual(ofIds(data.gpu!), [ids.gpu]);
+    assert.deepEqual(ofIds(data.valid!), [ids.gpu, ids.small, ids.euVm]);
+    assert.deepEqual(ofIds(data.gcp!), [ids.euVm]);
+    assert.deepEqual(ofIds(data.byPrice!), [ids.gpu, ids.euVm, ids.oversized, ids.malformed, ids.small]);
+    assert.deepEqual(ofIds(data.page1!), [1n, 2n]);
+    assert.deepEqual(ofIds(data.page2!), [3n, 4n]);
+    assert.deepEqual(ofIds(data.after4!), [5n, 6n]);
+  });
+
+  it("answers nested filters across bookings, resources and providers", async () => {
+    const data = await gql<Record<string, { id: string }[]>>(`{
+      inEurope: bookings(where: { resource_: { region: "europe-west1" } }) { id }
+      gpuProviders: providers(where: { resources_: { kind: GPU_MACHINE } }) { id }
+      onGpus: bookings(where: { resource_: { kind: GPU_MACHINE } }) { id }
+      withCancellations: resources(where: { bookings_: { status: CANCELLED } }) { id }
+    }`);
+    assert.deepEqual(
+      data.inEurope!.map((b) => BigInt(b.id)),
+      [bookings.usdc],
+    );
+    assert.deepEqual(
+      data.gpuProviders!.map((p) => p.id),
+      [addresses.providerA],
+    );
+    assert.deepEqual(
+      data.onGpus!.map((b) => BigInt(b.id)),
+      [bookings.eth],
+    );
+    assert.deepEqual(
+      data.withCancellations!.map((r) => BigInt(r.id)),
+      [ids.small],
+    );
+  });
+
+  it("follows each booking: status, timeline, money in token and USD, SLA and rating", async () => {
+    type Booking = {
+      status: string;
+      amount: string;
+      amountUsd: string;
+      withdrawn: string;
+      fees: string;
+      refunded: string;
+      slaCredits: string;
+      slaPeriodsSettled: number;
+      slaPeriodsViolated: number;
+      rating: number | null;
+      consumer: { id: string };
+      token: { id: string };
+      events: { kind: string }[];
+      slaReports: { compliant: boolean; credit: string; creditBps: number }[];
+    };
+    const fields =
+      "status amount amountUsd withdrawn fees refunded slaCredits slaPeriodsSettled slaPeriodsViolated rating consumer { id } token { id } events(orderBy: timestamp) { kind } slaReports { compliant credit creditBps }";
+    const { eth, usdc, cancelled } = await gql<Record<string, Booking>>(`{
+      eth: booking(id: "${bookings.eth}") { ${fields} }
+      usdc: booking(id: "${bookings.usdc}") { ${fields} }
+      cancelled: booking(id: "${bookings.cancelled}") { ${fields} }
+    }`);
+    assert.equal(eth!.status, "COMPLETED");
+    assert.equal(eth!.token.id, ZeroAddress);
+    assert.equal(BigInt(eth!.amount), ethAmount);
+    assert.equal(eth!.amountUsd, "10");
+    assert.ok(BigInt(eth!.withdrawn) > 0n);
+    assert.equal(BigInt(eth!.fees), (BigInt(eth!.withdrawn) * 250n) / 10_000n);
+    assert.equal(eth!.rating, 5);
+    assert.deepEqual(
+      eth!.events.map((e) => e.kind),
+      ["REQUESTED", "PROVISIONED", "COMPLETED", "RATED"],
+    );
+    assert.deepEqual(eth!.slaReports, [{ compliant: true, credit: "0", creditBps: 0 }]);
+
+    assert.equal(usdc!.status, "COMPLETED");
+    assert.equal(usdc!.consumer.id, addresses.consumerB);
+    assert.equal(usdc!.slaPeriodsViolated, 1);
+    assert.equal(usdc!.slaReports.length, 1);
+    assert.equal(usdc!.slaReports[0]!.compliant, false);
+    assert.equal(usdc!.slaReports[0]!.creditBps, 2_500);
+    assert.ok(BigInt(usdc!.slaCredits) > 0n);
+    assert.equal(usdc!.slaCredits, usdc!.slaReports[0]!.credit);
+    assert.equal(usdc!.refunded, usdc!.slaCredits);
+    assert.equal(usdc!.rating, 3);
+
+    assert.equal(cancelled!.status, "CANCELLED");
+    assert.equal(cancelled!.refunded, cancelled!.amount);
+    assert.deepEqual(
+      cancelled!.events.map((e) => e.kind),
+      ["REQUESTED", "CANCELLED"],
+    );
+  });
+
+  it("mirrors the on-chain reputation record and score", async () => {
+    const reputation = new Contract(stack.deployment.contracts.ReputationSystem.proxy, reputationSystemAbi, provider);
+    for (const address of [addresses.providerA, addresses.providerB]) {
+      const { provider: indexed } = await gql<{
+        provider: {
+          scoreBps: number;
+          bookingsCompleted: number;
+          periodsCompliant: number;
+          periodsViolated: number;
+          ratingsCount: number;
+        };
+      }>(`{ provider(id: "${address}") { scoreBps bookingsCompleted periodsCompliant periodsViolated ratingsCount } }`);
+      const record = await reputation.getFunction("recordOf")(address);
+      assert.equal(indexed.scoreBps, Number(await reputation.getFunction("scoreOf")(address)));
+      assert.equal(indexed.bookingsCompleted, Number(record.bookingsCompleted));
+      assert.equal(indexed.periodsCompliant, Number(record.periodsCompliant));
+      assert.equal(indexed.periodsViolated, Number(record.periodsViolated));
+      assert.equal(indexed.ratingsCount, Number(record.ratingsCount));
+    }
+  });
+
+  it("keeps statistics that add up", async () => {
+    type Stat = {
+      bookingCount: number;
+      volumeUsd: string;
+      slaPeriodsSettled: number;
+      slaPeriodsCompliant: number;
+      feesUsd: string;
+    };
+    const data = await gql<{
+      market: Stat & { activeResourceCount: number; openBookingCount: number; slaCreditsUsd: string };
+      bookings: { amountUsd: string; slaCreditsUsd: string; withdrawnUsd: string }[];
+      marketDayStats: Stat[];
+      marketHourStats: Stat[];
+      providers: {
+        id: string;
+        volumeUsd: string;
+        bookingCount: number;
+        dayStats: { volumeUsd: string; bookingCount: number }[];
+      }[];
+      resources: { id: string }[];
+    }>(`{
+      market(id: "market") { bookingCount volumeUsd slaPeriodsSettled slaPeriodsCompliant feesUsd activeResourceCount openBookingCount slaCreditsUsd }
+      bookings(first: 1000) { amountUsd slaCreditsUsd withdrawnUsd }
+      marketDayStats(first: 1000) { bookingCount volumeUsd slaPeriodsSettled slaPeriodsCompliant feesUsd }
+      marketHourStats(first: 1000) { bookingCount volumeUsd slaPeriodsSettled slaPeriodsCompliant feesUsd }
+      providers { id volumeUsd bookingCount dayStats { volumeUsd bookingCount } }
+      resources(where: { status: LISTED }) { id }
+    }`);
+    const { market } = data;
+    assert.equal(market.bookingCount, 3);
+    assert.equal(market.openBookingCount, 0);
+    assert.equal(market.activeResourceCount, data.resources.length);
+    assert.equal(market.slaPeriodsSettled, 2);
+    assert.equal(market.slaPeriodsCompliant, 1);
+    assert.equal(decimal(market.volumeUsd), sum(data.bookings.map((b) => b.amountUsd)));
+    assert.equal(decimal(market.slaCreditsUsd), sum(data.bookings.map((b) => b.slaCreditsUsd)));
+    for (const stats of [data.marketDayStats, data.marketHourStats]) {
+      assert.equal(
+        stats.reduce((n, s) => n + s.bookingCount, 0),
+        market.bookingCount,
+      );
+      assert.equal(sum(stats.map((s) => s.volumeUsd)), decimal(market.volumeUsd));
+      assert.equal(sum(stats.map((s) => s.feesUsd)), decimal(market.feesUsd));
+      assert.equal(
+        stats.reduce((n, s) => n + s.slaPeriodsSettled, 0),
+        2,
+      );
+      assert.equal(
+        stats.reduce((n, s) => n + s.slaPeriodsCompliant, 0),
+        1,
+      );
+    }
+    for (const p of data.providers) {
+      assert.equal(sum(p.dayStats.map((s) => s.volumeUsd)), decimal(p.volumeUsd), p.id);
+      assert.equal(
+        p.dayStats.reduce((n, s) => n + s.bookingCount, 0),
+        p.bookingCount,
+      );
+    }
+    assert.equal(sum(data.providers.map((p) => p.volumeUsd)), decimal(market.volumeUsd));
+  });
+});
