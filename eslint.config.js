@@ -2,7 +2,20 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules", "artifacts", "cache", "coverage", "types", "sdk/src/generated", "bench-results", "subgraph/generated", "subgraph/build", "subgraph/abis"] },
+  {
+    ignores: [
+      "node_modules",
+      "artifacts",
+      "cache",
+      "coverage",
+      "types",
+      "sdk/src/generated",
+      "bench-results",
+      "subgraph/generated",
+      "subgraph/build",
+      "subgraph/abis",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -29,7 +29,13 @@ export async function startChain(options: { port: number; logFile: string }): Pr
   const rpcUrl = `http://127.0.0.1:${options.port}`;
   const chain = { port: options.port, rpcUrl, service, stop: () => stopService(service, "SIGINT") };
   try {
-    await waitFor("the chain to answer", () => chainHead(rpcUrl), 60_000, 100, () => service.child.exitCode !== null);
+    await waitFor(
+      "the chain to answer",
+      () => chainHead(rpcUrl),
+      60_000,
+      100,
+      () => service.child.exitCode !== null,
+    );
   } catch (error) {
     await chain.stop();
     throw error;

@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 import { type Deployment, readDeployment } from "@d-cloudx/sdk";
 import { type IpfsNode, startIpfsNode } from "@d-cloudx/ipfs-node";
@@ -22,6 +23,8 @@ import { envPort, freePort, portInUse } from "../../../scripts/services/process.
 import { MANIFEST, buildSubgraph } from "./build.ts";
 
 const NETWORK = "localhost";
+const DATABASE_PREFIX = "graph_";
+const REPOSITORY = fileURLToPath(new URL("../../../", import.meta.url));
 
 export interface StackOptions {
   /** Folder for the data of the services started here (PostgreSQL, IPFS, deployments) and logs. */
@@ -33,7 +36,10 @@ export interface StackOptions {
    * there is used as it is.
    */
   mode: "private" | "shared";
-  /** Deployments folder; a reused chain must have its deployment there (default: `<dataDir>/deployments`). */
+  /**
+   * Where the deployment of an already running chain is (default: the repository's deployments/).
+   * A chain started here is deployed to `<dataDir>/deployments`.
+   */
   deploymentsDir?: string;
   /** Extra environment for graph-node. */
   graphNodeEnv?: Record<string, string>;
@@ -82,7 +88,7 @@ async function answers(graphNode: GraphNodeClient): Promise<boolean> {
 /** Name of graph-node's database for the chain at `rpcUrl`: one per chain, as a restarted chain is a new one. */
 async function databaseFor(rpcUrl: string): Promise<string> {
   const genesis = await rpc<{ hash: string }>(rpcUrl, "eth_getBlockByNumber", ["0x0", false]);
-  return `graph_${genesis.hash.slice(2, 14)}`;
+  return `${DATABASE_PREFIX}${genesis.hash.slice(2, 14)}`;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -90,7 +96,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const shared = options.mode === "shared";
   const port = async (name: string, fallback: number) => (shared ? envPort(name, fallback) : freePort());
   const logDir = join(options.dataDir, "logs");
-  const deploymentsDir = options.deploymentsDir ?? join(options.dataDir, "deployments");
+  let deploymentsDir = options.deploymentsDir ?? join(REPOSITORY, "deployments");
   mkdirSync(logDir, { recursive: true });
 
   const stops: (() => Promise<void>)[] = [];
@@ -115,6 +121,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const chain: Chain = await startChain({ port: chainPort, logFile: join(logDir, "chain.log") });
       stops.push(chain.stop);
       startedServices.push("chain");
+      deploymentsDir = join(options.dataDir, "deployments");
       deployment = await deployLocal(chainPort, deploymentsDir);
       log(`Started a chain on ${rpcUrl} and deployed D-CloudX`);
     }
@@ -144,7 +151,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
     log(`${postgres.startedHere ? "Started" : "Using"} PostgreSQL on 127.0.0.1:${postgres.port}`);
     const database = await databaseFor(rpcUrl);
-    if (!(await postgres.databases(database)).includes(database)) await postgres.createDatabase(database);
+    const databases = await postgres.databases(DATABASE_PREFIX);
+    if (!databases.includes(database)) {
+      // Databases of earlier chains are of no use: their chains are gone.
+      for (const stale of databases) await postgres.dropDatabase(stale);
+      await postgres.createDatabase(database);
+    }
 
     // graph-node with the subgraph of this deployment.
     const ports: GraphNodePorts = {
