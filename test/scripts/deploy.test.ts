@@ -6,9 +6,15 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { expect } from "chai";
-import { JsonRpcProvider, Network } from "ethers";
+import { Contract, JsonRpcProvider, Network } from "ethers";
 
 import { readDeployment } from "@d-cloudx/sdk";
+
+const ZERO_HASH = "0x" + "00".repeat(32);
+const ROLES_ABI = [
+  "function hasRole(bytes32 role, address account) view returns (bool)",
+  "function UPGRADER_ROLE() view returns (bytes32)",
+];
 
 /** A TCP port that is free on 127.0.0.1 right now. */
 function freePort(): Promise<number> {
@@ -77,13 +83,23 @@ describe("scripts/deploy.ts", function () {
 
     const deployment = readDeployment("localhost", directory);
     expect(deployment.chainId).to.equal(31337);
-    expect(deployment.paymentTokens.map((t) => t.symbol)).to.deep.equal(["ETH", "USDC", "DAI"]);
+    expect(deployment.paymentTokens.map((t) => t.symbol)).to.deep.equal(["ETH", "USDC", "DAI", "DCX"]);
     const provider = new JsonRpcProvider(url, Network.from(31337), { staticNetwork: true });
     try {
-      for (const contract of Object.values(deployment.contracts)) {
+      const [deployer] = await provider.listAccounts();
+      const { timelock } = deployment.governance;
+      expect(await provider.getCode(timelock)).to.not.equal("0x");
+      for (const [name, contract] of Object.entries(deployment.contracts)) {
         expect(await provider.getCode(contract.proxy)).to.not.equal("0x");
         expect(await provider.getCode(contract.implementation)).to.not.equal("0x");
         expect(contract.startBlock).to.be.greaterThan(0);
+        if (name === "DAOGovernance") continue;
+        // Every admin and upgrader role went to the DAO's timelock; the deployer kept none.
+        const roles = new Contract(contract.proxy, ROLES_ABI, provider);
+        for (const role of [ZERO_HASH, await roles.getFunction("UPGRADER_ROLE")()]) {
+          expect(await roles.getFunction("hasRole")(role, timelock), `${name} timelock`).to.equal(true);
+          expect(await roles.getFunction("hasRole")(role, deployer!.address), `${name} deployer`).to.equal(false);
+        }
       }
     } finally {
       provider.destroy();
