@@ -27,12 +27,16 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
     uint256 private constant MIN_GAS_AFTER_FAILED_CALL = 2_000;
 
     /// @dev Period outcomes of one batch, per provider, recorded in reputations once per provider.
+    /// Compliant value is summed per token and priced once per run of the same token, so a batch of
+    /// one provider's bookings in one token costs a single price lookup.
     struct Outcomes {
         address[] providers;
         uint32[] compliant;
         uint32[] violated;
         uint64[] creditBpsTotal;
         uint256[] compliantUsdE8;
+        address[] pendingToken;
+        uint256[] pendingValue;
         uint256 count;
     }
 
@@ -96,6 +100,8 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
             violated: new uint32[](reports.length),
             creditBpsTotal: new uint64[](reports.length),
             compliantUsdE8: new uint256[](reports.length),
+            pendingToken: new address[](reports.length),
+            pendingValue: new uint256[](reports.length),
             count: 0
         });
         for (uint256 i = 0; i < reports.length; ++i) {
@@ -108,6 +114,7 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
                 outcomes.violated[i],
                 outcomes.creditBpsTotal[i]
             );
+            _priceCompliantValue($, outcomes, i, address(0));
             _recordRewards($, outcomes.providers[i], outcomes.compliantUsdE8[i]);
         }
     }
@@ -211,7 +218,10 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
         if (!settled) return false;
 
         uint256 i = _tally(outcomes, provider, compliant, creditBps);
-        if (compliant) outcomes.compliantUsdE8[i] += _usdValue($, token, periodValue);
+        if (compliant && address($.rewards) != address(0)) {
+            if (outcomes.pendingToken[i] != token) _priceCompliantValue($, outcomes, i, token);
+            outcomes.pendingValue[i] += periodValue;
+        }
         emit SlaPeriodSettled(
             report.bookingId,
             report.period,
@@ -247,16 +257,25 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
         }
     }
 
-    /// @dev USD value of a compliant period for rewards; zero when rewards are off or the token
-    /// cannot be priced right now, so that a stale feed never blocks settlement.
-    function _usdValue(SLAStorage storage $, address token, uint256 amount) private view returns (uint256) {
-        if (address($.priceOracle) == address(0)) return 0;
-        try $.priceOracle.toUsd(token, amount) returns (uint256 usdE8) {
-            return usdE8;
-        } catch {
-            _revertIfStarved();
-            return 0;
+    /// @dev Adds the USD value of provider `i`'s pending compliant value to its total and starts
+    /// accumulating `nextToken`. A token that cannot be priced right now adds nothing, so that a
+    /// stale feed never blocks settlement.
+    function _priceCompliantValue(
+        SLAStorage storage $,
+        Outcomes memory outcomes,
+        uint256 i,
+        address nextToken
+    ) private view {
+        uint256 value = outcomes.pendingValue[i];
+        if (value != 0) {
+            try $.priceOracle.toUsd(outcomes.pendingToken[i], value) returns (uint256 usdE8) {
+                outcomes.compliantUsdE8[i] += usdE8;
+            } catch {
+                _revertIfStarved();
+            }
         }
+        outcomes.pendingToken[i] = nextToken;
+        outcomes.pendingValue[i] = 0;
     }
 
     function _recordRewards(SLAStorage storage $, address provider, uint256 usdE8) private {
