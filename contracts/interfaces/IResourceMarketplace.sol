@@ -255,7 +255,9 @@ interface IResourceMarketplace {
 
     /// @notice Books like `book`, paying in an EIP-2612 token with a permit signed by the caller for
     /// the EscrowManager, in one transaction. A permit that was already used (for instance by a
-    /// front-runner) is ignored if the allowance is in place.
+    /// front-runner) is ignored if the allowance is in place. Allowance left over when the price is
+    /// below `maxPayment` stays with the EscrowManager, which only ever pulls a consumer's tokens for
+    /// that consumer's own bookings.
     /// @param permit The caller's permit for the EscrowManager to spend `maxPayment` of `token`.
     function bookWithPermit(
         uint256 resourceId,
