@@ -32,6 +32,7 @@ export default defineConfig({
     npmFilesToBuild: [
       "@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol",
       "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol",
+      "@openzeppelin/contracts/governance/TimelockController.sol",
     ],
   },
   test: {

@@ -1,15 +1,16 @@
 /**
- * Gas per operation of the core contracts, on the in-process chain, in steady state (warm-up
- * bookings run first, so no measurement pays for the first booking ever). Prints a table and writes
- * bench-results/gas.json.
+ * Gas per operation, on the in-process chain with the protocol deployed as scripts/deploy.ts deploys
+ * it (rewards on, every admin role with the DAO), in steady state (warm-up bookings run first, so
+ * no measurement pays for the first booking ever). Prints a table and writes bench-results/gas.json.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 
 import hre from "hardhat";
 
 import { slaDomain, slaReportTypes } from "@d-cloudx/sdk";
-import { LOCAL_SETTINGS, deployCore } from "./lib/core.ts";
-import { deployLocalPaymentTokens } from "./lib/local-tokens.ts";
+import { escrowSettings } from "./lib/core.ts";
+import { VOTE_FOR, advanceTime } from "./lib/governance.ts";
+import { deployProtocol, protocolRoles } from "./lib/protocol.ts";
 
 const TARGETS: Record<string, number> = {
   listResource: 130_000,
@@ -20,19 +21,18 @@ const TARGETS: Record<string, number> = {
   withdrawProvider: 60_000,
 };
 
-const connection = await hre.network.connect();
+const connection = await hre.network.create();
 const { ethers, networkHelpers } = connection;
-const [admin, treasury, guardian, oracle, provider, consumer] = await ethers.getSigners();
-const settings = LOCAL_SETTINGS;
-const { contracts } = await deployCore(
+const signers = await ethers.getSigners();
+const [, treasury, oracle, provider, consumer] = signers;
+const { contracts, deployment, localTokens, settings, governanceSettings } = await deployProtocol(
   hre,
   connection,
-  { admin: admin.address, treasury: treasury.address, guardian: guardian.address, oracles: [oracle.address] },
-  settings,
+  await protocolRoles(connection),
 );
-const { marketplace, escrow, sla, priceOracle } = contracts;
-const tokens = await deployLocalPaymentTokens(connection, priceOracle);
-const usdc = tokens.find((t) => t.symbol === "USDC")!;
+const { marketplace, escrow, sla, priceOracle, dcx, rewards, governor } = contracts;
+const usdc = localTokens.find((t) => t.symbol === "USDC")!;
+const dcxAddress = await dcx.getAddress();
 const escrowAddress = await escrow.getAddress();
 const chainId = (await ethers.provider.getNetwork()).chainId;
 /** ethers wants mutable type arrays. */
@@ -49,7 +49,7 @@ const terms = {
   maxHours: 720,
   uptimeTargetBps: 9_950,
   maxLatencyMs: 250,
-  acceptedTokens: tokens.map((t) => t.address),
+  acceptedTokens: deployment.paymentTokens.map((t) => t.address),
 };
 const listing = { metadataCid: cid, region: "eu-west-1", kind: 0, terms };
 
@@ -77,13 +77,42 @@ async function bookErc20(): Promise<number> {
   return measure(marketplace.connect(consumer).book(resourceId, hours, usdc.address, price, key));
 }
 
-// Warm-up: earlier bookings in both tokens.
+/** Books in DCX with an EIP-2612 permit for the escrow instead of an approval: one transaction. */
+async function bookDcxWithPermit(): Promise<number> {
+  const [price] = await priceOracle.quote(dcxAddress, terms.pricePerHourUsdE8 * BigInt(hours));
+  const deadline = (await ethers.provider.getBlock("latest"))!.timestamp + 3_600;
+  const permit = {
+    owner: consumer!.address,
+    spender: escrowAddress,
+    value: price,
+    nonce: await dcx.nonces(consumer!.address),
+    deadline,
+  };
+  const domain = { name: "D-CloudX", version: "1", chainId, verifyingContract: dcxAddress };
+  const types = {
+    Permit: [
+      { name: "owner", type: "address" },
+      { name: "spender", type: "address" },
+      { name: "value", type: "uint256" },
+      { name: "nonce", type: "uint256" },
+      { name: "deadline", type: "uint256" },
+    ],
+  };
+  const { v, r, s } = ethers.Signature.from(await consumer!.signTypedData(domain, types, permit));
+  return measure(
+    marketplace.connect(consumer).bookWithPermit(resourceId, hours, dcxAddress, price, key, { deadline, v, r, s }),
+  );
+}
+
+// Warm-up: earlier bookings in every token.
 for (let i = 0; i < 3; ++i) {
   await bookEth();
   await bookErc20();
+  await bookDcxWithPermit();
 }
 gas.bookEth = await bookEth();
 gas.bookErc20 = await bookErc20();
+gas.bookDcxWithPermit = await bookDcxWithPermit();
 
 // Active bookings for reports and withdrawals.
 const batch: bigint[] = [];
@@ -91,7 +120,7 @@ for (let i = 0; i < 20; ++i) {
   await bookEth();
   batch.push(await marketplace.bookingCount());
 }
-const warmupIds = Array.from({ length: 8 }, (_, i) => BigInt(i + 1));
+const warmupIds = Array.from({ length: 12 }, (_, i) => BigInt(i + 1));
 for (const id of warmupIds) await (await marketplace.connect(oracle).confirmProvisioning(id, cid)).wait();
 const confirmGas: number[] = [];
 for (const id of batch) confirmGas.push(await measure(marketplace.connect(oracle).confirmProvisioning(id, cid)));
@@ -122,6 +151,36 @@ gas.cancelBooking = await measure(marketplace.connect(consumer).cancelBooking(aw
 await networkHelpers.time.increase(hours * 3_600);
 await (await marketplace.completeBooking(warmupIds[0]!)).wait();
 gas.completeBooking = await measure(marketplace.completeBooking(batch[0]!));
+
+// Rewards for the compliant periods reported above, once their epoch is over.
+await advanceTime(connection, governanceSettings.rewardEpochSeconds);
+gas.claimRewards = await measure(rewards.connect(provider).claim());
+
+// Governance: a new holder delegates, then a fee change goes through the whole flow.
+const holder = signers[12]!;
+await (await dcx.connect(treasury).transfer(holder.address, governanceSettings.proposalThreshold)).wait();
+gas.delegate = await measure(dcx.connect(holder).delegate(holder.address));
+const voters = signers.slice(5, 8);
+const description = "Set the protocol fee to 3 %";
+const targets = [escrowAddress];
+const values = [0n];
+const calldatas = [
+  escrow.interface.encodeFunctionData("updateSettings", [
+    { ...escrowSettings(settings, treasury!.address), protocolFeeBps: 300 },
+  ]),
+];
+const descriptionHash = ethers.id(description);
+gas.propose = await measure(governor.connect(voters[0]).propose(targets, values, calldatas, description));
+const proposalId = await governor.hashProposal(targets, values, calldatas, descriptionHash);
+await advanceTime(connection, governanceSettings.votingDelaySeconds + 1);
+const voteGas: number[] = [];
+for (const voter of voters) voteGas.push(await measure(governor.connect(voter).castVote(proposalId, VOTE_FOR)));
+gas.castVote = Math.round(voteGas.reduce((a, b) => a + b) / voteGas.length);
+await advanceTime(connection, governanceSettings.votingPeriodSeconds);
+gas.queue = await measure(governor.queue(targets, values, calldatas, descriptionHash));
+await advanceTime(connection, governanceSettings.timelockDelaySeconds + 1);
+gas.execute = await measure(governor.execute(targets, values, calldatas, descriptionHash));
+if ((await escrow.settings()).protocolFeeBps !== 300n) throw new Error("The benchmarked proposal did not take effect");
 
 const rows = Object.entries(gas).map(([operation, used]) => {
   const target = TARGETS[operation];

@@ -168,21 +168,26 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         uint256 period,
         uint16 creditBps,
         address consumer
-    ) external onlyRole(SLA_ROLE) returns (bool settled, address provider, uint256 periodValue, uint256 credit) {
+    )
+        external
+        onlyRole(SLA_ROLE)
+        returns (bool settled, address provider, address token, uint256 periodValue, uint256 credit)
+    {
         EscrowStorage storage $ = _getEscrowStorage();
         Stream storage stream = $.streams[bookingId];
         provider = $.deposits[bookingId].provider;
         if (stream.state != StreamState.Streaming && stream.state != StreamState.Stopped) {
             revert EscrowInvalidState(bookingId, stream.state);
         }
-        if (period < stream.settledPeriods) return (false, provider, 0, 0);
+        token = _token($, stream.tokenId);
+        if (period < stream.settledPeriods) return (false, provider, token, 0, 0);
 
         periodValue = _reportablePeriodValue($, bookingId, period, stream);
         credit = (periodValue * creditBps) / BPS;
         stream.settledPeriods = uint32(period + 1);
         if (credit != 0) {
             stream.debited += uint96(credit);
-            _credit($, bookingId, consumer, _token($, stream.tokenId), credit, RefundReason.SlaCredit);
+            _credit($, bookingId, consumer, token, credit, RefundReason.SlaCredit);
         }
         settled = true;
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 
 import {ManagedUpgradeable} from "../access/ManagedUpgradeable.sol";
@@ -8,6 +10,7 @@ import {IEscrowManager} from "../interfaces/IEscrowManager.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IReputationSystem} from "../interfaces/IReputationSystem.sol";
 import {IResourceMarketplace} from "../interfaces/IResourceMarketplace.sol";
+import {IResourceVerifier} from "../interfaces/IResourceVerifier.sol";
 
 /// @title ResourceMarketplace
 /// @notice Providers, their resources and the lifecycle of every booking. Payments live in the
@@ -38,6 +41,7 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         mapping(address provider => uint40) providerRegisteredAt;
         mapping(uint256 resourceId => Resource) resources;
         mapping(uint256 bookingId => Booking) bookings;
+        IResourceVerifier verifier;
     }
 
     // keccak256(abi.encode(uint256(keccak256("dcloudx.storage.Marketplace")) - 1)) & ~bytes32(uint256(0xff))
@@ -189,6 +193,36 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         uint256 maxPayment,
         bytes32 encryptionPublicKey
     ) external payable whenNotPaused returns (uint256 bookingId) {
+        return _book(resourceId, hoursBooked, token, maxPayment, encryptionPublicKey);
+    }
+
+    /// @inheritdoc IResourceMarketplace
+    function bookWithPermit(
+        uint256 resourceId,
+        uint16 hoursBooked,
+        address token,
+        uint256 maxPayment,
+        bytes32 encryptionPublicKey,
+        Permit calldata permit
+    ) external whenNotPaused returns (uint256 bookingId) {
+        if (token == address(0)) revert MarketplacePermitFailed(token);
+        address spender = address(_getMarketplaceStorage().escrow);
+        // A permit can be front-run with the same signature; what matters is the allowance.
+        try
+            IERC20Permit(token).permit(msg.sender, spender, maxPayment, permit.deadline, permit.v, permit.r, permit.s)
+        {} catch {
+            if (IERC20(token).allowance(msg.sender, spender) < maxPayment) revert MarketplacePermitFailed(token);
+        }
+        return _book(resourceId, hoursBooked, token, maxPayment, encryptionPublicKey);
+    }
+
+    function _book(
+        uint256 resourceId,
+        uint16 hoursBooked,
+        address token,
+        uint256 maxPayment,
+        bytes32 encryptionPublicKey
+    ) private returns (uint256 bookingId) {
         if (encryptionPublicKey == bytes32(0)) revert MarketplaceMissingEncryptionKey();
         MarketplaceStorage storage $ = _getMarketplaceStorage();
         Resource memory resource = $.resources[resourceId];
@@ -324,6 +358,12 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         _setProvisionTimeout(_getMarketplaceStorage(), provisionTimeoutSeconds);
     }
 
+    /// @inheritdoc IResourceMarketplace
+    function setResourceVerifier(IResourceVerifier verifier) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _getMarketplaceStorage().verifier = verifier;
+        emit ResourceVerifierUpdated(address(verifier));
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Views
     // ---------------------------------------------------------------------------------------------
@@ -362,6 +402,17 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     /// @inheritdoc IResourceMarketplace
     function provisionTimeout() external view returns (uint32) {
         return _getMarketplaceStorage().provisionTimeoutSeconds;
+    }
+
+    /// @inheritdoc IResourceMarketplace
+    function isResourceVerified(uint256 resourceId) external view returns (bool) {
+        IResourceVerifier verifier = _getMarketplaceStorage().verifier;
+        return address(verifier) != address(0) && verifier.isVerified(resourceId);
+    }
+
+    /// @inheritdoc IResourceMarketplace
+    function resourceVerifier() external view returns (IResourceVerifier) {
+        return _getMarketplaceStorage().verifier;
     }
 
     /// @inheritdoc IResourceMarketplace

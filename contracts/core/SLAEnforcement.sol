@@ -2,45 +2,53 @@
 pragma solidity ^0.8.28;
 
 import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 
-import {ManagedUpgradeable} from "../access/ManagedUpgradeable.sol";
+import {QuorumSigned} from "../access/QuorumSigned.sol";
 import {IEscrowManager} from "../interfaces/IEscrowManager.sol";
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IReputationSystem} from "../interfaces/IReputationSystem.sol";
 import {IResourceMarketplace} from "../interfaces/IResourceMarketplace.sol";
+import {IRewardDistributor} from "../interfaces/IRewardDistributor.sol";
 import {ISLAEnforcement} from "../interfaces/ISLAEnforcement.sol";
 
 /// @title SLAEnforcement
 /// @notice Quorum-signed SLA period reports, settled in the EscrowManager and recorded in reputations.
 /// @dev Signatures are EIP-712 over this contract's domain (name "D-CloudX SLA", version "1"), so
 /// a signature for another chain or another deployment does not verify here.
-contract SLAEnforcement is ISLAEnforcement, ManagedUpgradeable, EIP712Upgradeable {
+contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
     /// @notice EIP-712 type hash of SlaReport.
     bytes32 public constant SLA_REPORT_TYPEHASH = keccak256(
         "SlaReport(uint256 bookingId,uint32 period,uint16 uptimeBps,uint32 p95LatencyMs,uint32 sampleCount)"
     );
     uint256 private constant BPS = 10_000;
     uint256 private constant MAX_TIERS = 8;
+    /// @dev A call that failed while this much gas was left was not starved by the submitter: a
+    /// callee runs out of gas only when given less than 63 times what remains afterwards (EIP-150).
+    uint256 private constant MIN_GAS_AFTER_FAILED_CALL = 2_000;
 
     /// @dev Period outcomes of one batch, per provider, recorded in reputations once per provider.
+    /// Compliant value is summed per token and priced once per run of the same token, so a batch of
+    /// one provider's bookings in one token costs a single price lookup.
     struct Outcomes {
         address[] providers;
         uint32[] compliant;
         uint32[] violated;
         uint64[] creditBpsTotal;
+        uint256[] compliantUsdE8;
+        address[] pendingToken;
+        uint256[] pendingValue;
         uint256 count;
     }
 
     /// @custom:storage-location erc7201:dcloudx.storage.SLAEnforcement
     struct SLAStorage {
         IResourceMarketplace marketplace;
-        uint16 quorum;
-        uint16 signerCount;
         uint16 baseCreditBps;
         IEscrowManager escrow;
         IReputationSystem reputation;
-        mapping(address signer => bool) signers;
         CreditTier[] tiers;
+        IRewardDistributor rewards;
+        IPriceOracle priceOracle;
     }
 
     // keccak256(abi.encode(uint256(keccak256("dcloudx.storage.SLAEnforcement")) - 1)) & ~bytes32(uint256(0xff))
@@ -67,6 +75,7 @@ contract SLAEnforcement is ISLAEnforcement, ManagedUpgradeable, EIP712Upgradeabl
         CreditTier[] calldata tiers
     ) external initializer {
         __Managed_init(admin);
+        __QuorumSigned_init(signers, initialQuorum);
         __EIP712_init("D-CloudX SLA", "1");
         if (address(marketplace) == address(0) || address(escrow) == address(0) || address(reputation) == address(0)) {
             revert ManagedZeroAddress();
@@ -75,10 +84,6 @@ contract SLAEnforcement is ISLAEnforcement, ManagedUpgradeable, EIP712Upgradeabl
         $.marketplace = marketplace;
         $.escrow = escrow;
         $.reputation = reputation;
-        for (uint256 i = 0; i < signers.length; ++i) {
-            _addSigner($, signers[i]);
-        }
-        _setQuorum($, initialQuorum);
         _setCreditPolicy($, baseCreditBps, tiers);
     }
 
@@ -94,6 +99,9 @@ contract SLAEnforcement is ISLAEnforcement, ManagedUpgradeable, EIP712Upgradeabl
             compliant: new uint32[](reports.length),
             violated: new uint32[](reports.length),
             creditBpsTotal: new uint64[](reports.length),
+            compliantUsdE8: new uint256[](reports.length),
+            pendingToken: new address[](reports.length),
+            pendingValue: new uint256[](reports.length),
             count: 0
         });
         for (uint256 i = 0; i < reports.length; ++i) {
@@ -106,6 +114,8 @@ contract SLAEnforcement is ISLAEnforcement, ManagedUpgradeable, EIP712Upgradeabl
                 outcomes.violated[i],
                 outcomes.creditBpsTotal[i]
             );
+            _priceCompliantValue($, outcomes, i, address(0));
+            _recordRewards($, outcomes.providers[i], outcomes.compliantUsdE8[i]);
         }
     }
 
@@ -114,28 +124,16 @@ contract SLAEnforcement is ISLAEnforcement, ManagedUpgradeable, EIP712Upgradeabl
     // ---------------------------------------------------------------------------------------------
 
     /// @inheritdoc ISLAEnforcement
-    function addOracleSigner(address signer) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _addSigner(_getSLAStorage(), signer);
-    }
-
-    /// @inheritdoc ISLAEnforcement
-    function removeOracleSigner(address signer) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        SLAStorage storage $ = _getSLAStorage();
-        if (!$.signers[signer]) revert SlaSignerMissing(signer);
-        if ($.quorum > $.signerCount - 1) revert SlaInvalidQuorum($.quorum, $.signerCount - 1);
-        $.signers[signer] = false;
-        --$.signerCount;
-        emit OracleSignerRemoved(signer);
-    }
-
-    /// @inheritdoc ISLAEnforcement
-    function setQuorum(uint16 newQuorum) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setQuorum(_getSLAStorage(), newQuorum);
-    }
-
-    /// @inheritdoc ISLAEnforcement
     function setCreditPolicy(uint16 baseCreditBps, CreditTier[] calldata tiers) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setCreditPolicy(_getSLAStorage(), baseCreditBps, tiers);
+    }
+
+    /// @inheritdoc ISLAEnforcement
+    function setRewardDistributor(IRewardDistributor rewards) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        SLAStorage storage $ = _getSLAStorage();
+        $.rewards = rewards;
+        $.priceOracle = address(rewards) == address(0) ? IPriceOracle(address(0)) : rewards.priceOracle();
+        emit RewardDistributorUpdated(address(rewards));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -179,24 +177,14 @@ contract SLAEnforcement is ISLAEnforcement, ManagedUpgradeable, EIP712Upgradeabl
     }
 
     /// @inheritdoc ISLAEnforcement
-    function isOracleSigner(address signer) external view returns (bool) {
-        return _getSLAStorage().signers[signer];
-    }
-
-    /// @inheritdoc ISLAEnforcement
-    function oracleSignerCount() external view returns (uint256) {
-        return _getSLAStorage().signerCount;
-    }
-
-    /// @inheritdoc ISLAEnforcement
-    function quorum() external view returns (uint16) {
-        return _getSLAStorage().quorum;
-    }
-
-    /// @inheritdoc ISLAEnforcement
     function creditPolicy() external view returns (uint16 baseCreditBps, CreditTier[] memory tiers) {
         SLAStorage storage $ = _getSLAStorage();
         return ($.baseCreditBps, $.tiers);
+    }
+
+    /// @inheritdoc ISLAEnforcement
+    function rewardDistributor() external view returns (IRewardDistributor) {
+        return _getSLAStorage().rewards;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -212,7 +200,7 @@ contract SLAEnforcement is ISLAEnforcement, ManagedUpgradeable, EIP712Upgradeabl
         if (report.uptimeBps > BPS || report.sampleCount == 0) {
             revert SlaInvalidReport(report.bookingId, report.period);
         }
-        _verifyQuorum($, report, sigs);
+        _verifyQuorum(reportDigest(report), sigs);
 
         (address consumer, uint16 uptimeTargetBps, uint32 maxLatencyMs) = $.marketplace.slaTerms(report.bookingId);
         (bool compliant, uint16 creditBps) = creditFor(
@@ -221,7 +209,7 @@ contract SLAEnforcement is ISLAEnforcement, ManagedUpgradeable, EIP712Upgradeabl
             uptimeTargetBps,
             maxLatencyMs
         );
-        (bool settled, address provider, uint256 periodValue, uint256 credit) = $.escrow.settlePeriod(
+        (bool settled, address provider, address token, uint256 periodValue, uint256 credit) = $.escrow.settlePeriod(
             report.bookingId,
             report.period,
             creditBps,
@@ -229,7 +217,11 @@ contract SLAEnforcement is ISLAEnforcement, ManagedUpgradeable, EIP712Upgradeabl
         );
         if (!settled) return false;
 
-        _tally(outcomes, provider, compliant, creditBps);
+        uint256 i = _tally(outcomes, provider, compliant, creditBps);
+        if (compliant && address($.rewards) != address(0)) {
+            if (outcomes.pendingToken[i] != token) _priceCompliantValue($, outcomes, i, token);
+            outcomes.pendingValue[i] += periodValue;
+        }
         emit SlaPeriodSettled(
             report.bookingId,
             report.period,
@@ -245,9 +237,13 @@ contract SLAEnforcement is ISLAEnforcement, ManagedUpgradeable, EIP712Upgradeabl
         return true;
     }
 
-    /// @dev Adds a settled period to its provider's outcomes in this batch.
-    function _tally(Outcomes memory outcomes, address provider, bool compliant, uint16 creditBps) private pure {
-        uint256 i = 0;
+    /// @dev Adds a settled period to its provider's outcomes in this batch; returns the provider's index.
+    function _tally(
+        Outcomes memory outcomes,
+        address provider,
+        bool compliant,
+        uint16 creditBps
+    ) private pure returns (uint256 i) {
         while (i < outcomes.count && outcomes.providers[i] != provider) ++i;
         if (i == outcomes.count) {
             outcomes.providers[i] = provider;
@@ -261,32 +257,38 @@ contract SLAEnforcement is ISLAEnforcement, ManagedUpgradeable, EIP712Upgradeabl
         }
     }
 
-    /// @dev Counts distinct registered signers of `report`; signatures must be ordered by signer.
-    function _verifyQuorum(SLAStorage storage $, SlaReport calldata report, bytes[] calldata sigs) private view {
-        bytes32 digest = reportDigest(report);
-        address previous;
-        for (uint256 i = 0; i < sigs.length; ++i) {
-            address signer = ECDSA.recover(digest, sigs[i]);
-            if (!$.signers[signer]) revert SlaUnknownSigner(signer);
-            if (signer == previous) revert SlaDuplicateSigner(signer);
-            if (signer < previous) revert SlaSignersUnordered(signer);
-            previous = signer;
+    /// @dev Adds the USD value of provider `i`'s pending compliant value to its total and starts
+    /// accumulating `nextToken`. A token that cannot be priced right now adds nothing, so that a
+    /// stale feed never blocks settlement.
+    function _priceCompliantValue(
+        SLAStorage storage $,
+        Outcomes memory outcomes,
+        uint256 i,
+        address nextToken
+    ) private view {
+        uint256 value = outcomes.pendingValue[i];
+        if (value != 0) {
+            try $.priceOracle.toUsd(outcomes.pendingToken[i], value) returns (uint256 usdE8) {
+                outcomes.compliantUsdE8[i] += usdE8;
+            } catch {
+                _revertIfStarved();
+            }
         }
-        if (sigs.length < $.quorum) revert SlaQuorumNotReached(report.bookingId, report.period, sigs.length, $.quorum);
+        outcomes.pendingToken[i] = nextToken;
+        outcomes.pendingValue[i] = 0;
     }
 
-    function _addSigner(SLAStorage storage $, address signer) private {
-        if (signer == address(0)) revert ManagedZeroAddress();
-        if ($.signers[signer]) revert SlaSignerExists(signer);
-        $.signers[signer] = true;
-        ++$.signerCount;
-        emit OracleSignerAdded(signer);
+    function _recordRewards(SLAStorage storage $, address provider, uint256 usdE8) private {
+        if (usdE8 == 0) return;
+        try $.rewards.recordService(provider, usdE8) {} catch {
+            _revertIfStarved();
+            emit RewardsNotRecorded(provider, usdE8);
+        }
     }
 
-    function _setQuorum(SLAStorage storage $, uint16 newQuorum) private {
-        if (newQuorum == 0 || newQuorum > $.signerCount) revert SlaInvalidQuorum(newQuorum, $.signerCount);
-        $.quorum = newQuorum;
-        emit QuorumUpdated(newQuorum);
+    /// @dev Keeps a submitter from skipping a provider's rewards by sending too little gas.
+    function _revertIfStarved() private view {
+        if (gasleft() < MIN_GAS_AFTER_FAILED_CALL) revert SlaInsufficientGas();
     }
 
     function _setCreditPolicy(SLAStorage storage $, uint16 baseCreditBps, CreditTier[] calldata tiers) private {

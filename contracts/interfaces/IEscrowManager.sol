@@ -185,6 +185,7 @@ interface IEscrowManager {
     /// consumer. SLA enforcement only.
     /// @return settled False if the period was already settled (nothing changed).
     /// @return provider The booking's provider.
+    /// @return token The booking's payment token.
     /// @return periodValue Value of the period.
     /// @return credit Amount credited to the consumer.
     function settlePeriod(
@@ -192,7 +193,7 @@ interface IEscrowManager {
         uint256 period,
         uint16 creditBps,
         address consumer
-    ) external returns (bool settled, address provider, uint256 periodValue, uint256 credit);
+    ) external returns (bool settled, address provider, address token, uint256 periodValue, uint256 credit);
 
     /// @notice Pays the caller (the booking's provider) what is withdrawable, less the protocol fee.
     function withdrawEarnings(uint256 bookingId) external;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IResourceVerifier} from "./IResourceVerifier.sol";
+
 /// @title IResourceMarketplace
 /// @notice Providers register and list cloud resources; consumers book them, paying in escrow at
 /// the oracle price of the resource's USD rate. A booking is Requested until an oracle confirms
@@ -82,6 +84,14 @@ interface IResourceMarketplace {
         uint32 metadataVersion;
     }
 
+    /// @notice An EIP-2612 permit signature and its deadline.
+    struct Permit {
+        uint256 deadline;
+        uint8 v;
+        bytes32 r;
+        bytes32 s;
+    }
+
     /// @notice A booking, as stored. One storage slot; its money is in the EscrowManager.
     /// @param requestedAt When it was booked (seconds; fits until 2106).
     struct Booking {
@@ -150,6 +160,8 @@ interface IResourceMarketplace {
     event Unpaused(address guardian);
     /// @notice Emitted when the provisioning timeout changes.
     event ProvisionTimeoutUpdated(uint32 provisionTimeoutSeconds);
+    /// @notice Emitted when the resource verifier changes.
+    event ResourceVerifierUpdated(address indexed verifier);
 
     /// @notice New listings and bookings are paused.
     error MarketplacePaused();
@@ -185,6 +197,8 @@ interface IResourceMarketplace {
     error MarketplaceSelfBooking(uint256 resourceId);
     /// @notice A booking needs the consumer's encryption public key.
     error MarketplaceMissingEncryptionKey();
+    /// @notice The permit failed and the allowance does not cover `maxPayment`.
+    error MarketplacePermitFailed(address token);
     /// @notice No such booking.
     error MarketplaceUnknownBooking(uint256 bookingId);
     /// @notice The booking is not in a status that allows this.
@@ -239,6 +253,21 @@ interface IResourceMarketplace {
         bytes32 encryptionPublicKey
     ) external payable returns (uint256 bookingId);
 
+    /// @notice Books like `book`, paying in an EIP-2612 token with a permit signed by the caller for
+    /// the EscrowManager, in one transaction. A permit that was already used (for instance by a
+    /// front-runner) is ignored if the allowance is in place. Allowance left over when the price is
+    /// below `maxPayment` stays with the EscrowManager, which only ever pulls a consumer's tokens for
+    /// that consumer's own bookings.
+    /// @param permit The caller's permit for the EscrowManager to spend `maxPayment` of `token`.
+    function bookWithPermit(
+        uint256 resourceId,
+        uint16 hoursBooked,
+        address token,
+        uint256 maxPayment,
+        bytes32 encryptionPublicKey,
+        Permit calldata permit
+    ) external returns (uint256 bookingId);
+
     /// @notice Confirms that a booking's resource is provisioned; billing starts. Oracle only.
     /// @param accessDetailsCid IPFS CID of the access details encrypted to the consumer's key.
     function confirmProvisioning(uint256 bookingId, string calldata accessDetailsCid) external;
@@ -266,6 +295,9 @@ interface IResourceMarketplace {
     /// @notice Sets how long oracles have to confirm provisioning.
     function setProvisionTimeout(uint32 provisionTimeoutSeconds) external;
 
+    /// @notice Sets the contract that attests resources (zero: none). DAO only.
+    function setResourceVerifier(IResourceVerifier verifier) external;
+
     /// @notice Whether new listings and bookings are paused.
     function paused() external view returns (bool);
 
@@ -285,6 +317,12 @@ interface IResourceMarketplace {
 
     /// @notice Seconds oracles have to confirm provisioning.
     function provisionTimeout() external view returns (uint32);
+
+    /// @notice Whether the resource has a verification in force (see IResourceVerifier).
+    function isResourceVerified(uint256 resourceId) external view returns (bool);
+
+    /// @notice The resource verifier, or zero.
+    function resourceVerifier() external view returns (IResourceVerifier);
 
     /// @notice Number of resources listed so far (ids run from 1).
     function resourceCount() external view returns (uint256);

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IQuorumSigned} from "./IQuorumSigned.sol";
+import {IRewardDistributor} from "./IRewardDistributor.sol";
+
 /// @title ISLAEnforcement
 /// @notice Accepts SLA period reports signed (EIP-712) by a quorum of registered oracle signers,
 /// settles each (booking, period) once in the EscrowManager, credits the consumer by tier when the
-/// period missed the resource's SLA, and records the outcome in the provider's reputation.
-interface ISLAEnforcement {
+/// period missed the resource's SLA, records the outcome in the provider's reputation and reports
+/// the USD value of compliant periods to the reward distributor.
+interface ISLAEnforcement is IQuorumSigned {
     /// @notice What oracles measured over one SLA period of a booking.
     /// @param period Index of the period from the booking's start (0-based).
     /// @param uptimeBps Share of probes that succeeded, in basis points.
@@ -42,38 +46,25 @@ interface ISLAEnforcement {
         uint256 periodValue,
         uint256 credit
     );
-    /// @notice Emitted when an oracle signer is added.
-    event OracleSignerAdded(address indexed signer);
-    /// @notice Emitted when an oracle signer is removed.
-    event OracleSignerRemoved(address indexed signer);
-    /// @notice Emitted when the number of signatures a report needs changes.
-    event QuorumUpdated(uint16 quorum);
     /// @notice Emitted when the credit policy changes.
     /// @param baseCreditBps Credit for any period that misses the SLA (uptime below the resource's
     /// target, or p95 latency above its limit).
     event CreditPolicyUpdated(uint16 baseCreditBps, CreditTier[] tiers);
+    /// @notice Emitted when the reward distributor changes; zero turns rewards off.
+    event RewardDistributorUpdated(address indexed rewards);
+    /// @notice Emitted when a provider's compliant service could not be recorded for rewards (for
+    /// instance while a price feed is stale); settlement goes on regardless.
+    event RewardsNotRecorded(address indexed provider, uint256 usdE8);
 
     /// @notice `reports` and `signatures` differ in length.
     error SlaLengthMismatch(uint256 reports, uint256 signatures);
     /// @notice A report with uptime above 100 % or no samples.
     error SlaInvalidReport(uint256 bookingId, uint32 period);
-    /// @notice A signature from an address that is not a registered oracle signer.
-    error SlaUnknownSigner(address signer);
-    /// @notice The same signer signed twice.
-    error SlaDuplicateSigner(address signer);
-    /// @notice Signatures must be ordered by ascending signer address.
-    error SlaSignersUnordered(address signer);
-    /// @notice Fewer valid signatures than the quorum.
-    error SlaQuorumNotReached(uint256 bookingId, uint32 period, uint256 signatures, uint256 quorum);
-    /// @notice The signer is already registered.
-    error SlaSignerExists(address signer);
-    /// @notice The signer is not registered.
-    error SlaSignerMissing(address signer);
-    /// @notice A quorum of zero or above the number of signers.
-    error SlaInvalidQuorum(uint256 quorum, uint256 signers);
     /// @notice Credit tiers that are not strictly decreasing in uptime and increasing in credit, or
     /// credits above 100 %.
     error SlaInvalidCreditPolicy();
+    /// @notice The transaction ran out of gas inside the price oracle or the reward distributor.
+    error SlaInsufficientGas();
 
     /// @notice Verifies and settles SLA period reports. Anyone may submit signed reports.
     /// @param signatures For each report, its signatures ordered by ascending signer address.
@@ -83,18 +74,12 @@ interface ISLAEnforcement {
         bytes[][] calldata signatures
     ) external returns (uint256 settled);
 
-    /// @notice Registers an oracle signer.
-    function addOracleSigner(address signer) external;
-
-    /// @notice Removes an oracle signer; the quorum must stay reachable.
-    function removeOracleSigner(address signer) external;
-
-    /// @notice Sets how many distinct signers a report needs.
-    function setQuorum(uint16 quorum) external;
-
     /// @notice Sets the credit policy.
     /// @param tiers Ordered by strictly decreasing `uptimeBelowBps` and increasing `creditBps`.
     function setCreditPolicy(uint16 baseCreditBps, CreditTier[] calldata tiers) external;
+
+    /// @notice Sets the reward distributor that compliant periods are reported to (zero: none). DAO only.
+    function setRewardDistributor(IRewardDistributor rewards) external;
 
     /// @notice EIP-712 digest oracles sign for `report`.
     function reportDigest(SlaReport calldata report) external view returns (bytes32);
@@ -107,15 +92,9 @@ interface ISLAEnforcement {
         uint32 maxLatencyMs
     ) external view returns (bool compliant, uint16 creditBps);
 
-    /// @notice Whether `signer` is a registered oracle signer.
-    function isOracleSigner(address signer) external view returns (bool);
-
-    /// @notice Number of registered oracle signers.
-    function oracleSignerCount() external view returns (uint256);
-
-    /// @notice Signatures a report needs.
-    function quorum() external view returns (uint16);
-
     /// @notice The credit policy.
     function creditPolicy() external view returns (uint16 baseCreditBps, CreditTier[] memory tiers);
+
+    /// @notice The reward distributor, or zero.
+    function rewardDistributor() external view returns (IRewardDistributor);
 }

@@ -79,7 +79,7 @@ export interface CoreContracts {
 
 export interface DeployedCore {
   contracts: CoreContracts;
-  record: Deployment["contracts"];
+  record: Partial<Deployment["contracts"]>;
 }
 
 /** The EscrowManager's `Settings` struct for `settings`. */
@@ -94,13 +94,8 @@ export function escrowSettings(settings: CoreSettings, treasury: string) {
   };
 }
 
-/** Deploys every core contract behind a UUPS proxy and wires their roles. */
-export async function deployCore(
-  hre: HardhatRuntimeEnvironment,
-  connection: Connection,
-  roles: CoreRoles,
-  settings: CoreSettings,
-): Promise<DeployedCore> {
+/** Deploys contracts behind UUPS proxies and records where each one lives. */
+export async function proxyDeployer(hre: HardhatRuntimeEnvironment, connection: Connection) {
   const { ethers } = connection;
   const api = await upgrades(hre, connection);
   const record: Partial<Record<ContractName, ContractDeployment>> = {};
@@ -109,16 +104,35 @@ export async function deployCore(
     const factory = await ethers.getContractFactory(name);
     const proxy = await api.deployProxy(factory, args, { kind: "uups" });
     await proxy.waitForDeployment();
-    const receipt = await proxy.deploymentTransaction()?.wait();
     const address = await proxy.getAddress();
     record[name] = {
       proxy: address,
       implementation: await api.erc1967.getImplementationAddress(address),
-      startBlock: receipt?.blockNumber ?? (await ethers.provider.getBlockNumber()),
+      startBlock: await deploymentBlock(connection, proxy),
     };
     return proxy as unknown as T;
   }
 
+  return { deploy, record };
+}
+
+export type ProxyDeployer = Awaited<ReturnType<typeof proxyDeployer>>;
+
+/** Block in which `contract` was deployed. */
+export async function deploymentBlock(connection: Connection, contract: BaseContract): Promise<number> {
+  const receipt = await contract.deploymentTransaction()?.wait();
+  return receipt?.blockNumber ?? (await connection.ethers.provider.getBlockNumber());
+}
+
+/** Deploys every core contract behind a UUPS proxy and wires their roles. */
+export async function deployCore(
+  hre: HardhatRuntimeEnvironment,
+  connection: Connection,
+  roles: CoreRoles,
+  settings: CoreSettings,
+  proxies?: ProxyDeployer,
+): Promise<DeployedCore> {
+  const { deploy, record } = proxies ?? (await proxyDeployer(hre, connection));
   const priceOracle = await deploy<PriceOracle>("PriceOracle", [roles.admin]);
   const reputation = await deploy<ReputationSystem>("ReputationSystem", [roles.admin]);
   const escrow = await deploy<EscrowManager>("EscrowManager", [
@@ -157,7 +171,7 @@ export async function deployCore(
 
   return {
     contracts: { priceOracle, reputation, escrow, marketplace, sla },
-    record: record as Deployment["contracts"],
+    record,
   };
 }
 

@@ -32,6 +32,21 @@ export const deploymentSchema = z.object({
     EscrowManager: contractDeploymentSchema,
     ResourceMarketplace: contractDeploymentSchema,
     SLAEnforcement: contractDeploymentSchema,
+    DCXToken: contractDeploymentSchema,
+    RewardDistributor: contractDeploymentSchema,
+    ResourceVerifier: contractDeploymentSchema,
+    DAOGovernance: contractDeploymentSchema,
+  }),
+  /** The DAO: the timelock holds every admin and upgrader role; the governor proposes to it. */
+  governance: z.object({
+    timelock: address,
+    timelockStartBlock: z.number().int().nonnegative(),
+    timelockDelaySeconds: z.number().int().nonnegative(),
+    votingDelaySeconds: z.number().int().nonnegative(),
+    votingPeriodSeconds: z.number().int().positive(),
+    quorumPercent: z.number().int().min(0).max(100),
+    /** DCX (wei, decimal string) needed to propose. */
+    proposalThreshold: z.string().regex(/^\d+$/),
   }),
   paymentTokens: z.array(paymentTokenSchema),
   settings: z.object({

@@ -75,7 +75,7 @@ describe("Initialization", function () {
     await expect(
       deployUupsProxy("SLAEnforcement", [admin.address, market, vault, record, [oracleA.address], 2, ...policy]),
     )
-      .to.be.revertedWithCustomError(sla, "SlaInvalidQuorum")
+      .to.be.revertedWithCustomError(sla, "QuorumInvalid")
       .withArgs(2, 1);
   });
 });

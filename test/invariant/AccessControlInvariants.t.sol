@@ -74,14 +74,14 @@ contract AccessControlInvariants is InvariantBase {
                 assertFalse(escrow.hasRole(escrow.SLA_ROLE(), outsiders[j]), "outsider settles periods");
                 assertFalse(marketplace.hasRole(marketplace.ORACLE_ROLE(), outsiders[j]), "outsider confirms");
                 assertFalse(marketplace.hasRole(marketplace.GUARDIAN_ROLE(), outsiders[j]), "outsider pauses");
-                assertFalse(sla.isOracleSigner(outsiders[j]), "outsider signs reports");
+                assertFalse(sla.isSigner(outsiders[j]), "outsider signs reports");
             }
         }
         assertTrue(escrow.hasRole(escrow.MARKETPLACE_ROLE(), address(marketplace)), "marketplace lost its role");
         assertTrue(escrow.hasRole(escrow.SLA_ROLE(), address(sla)), "SLA enforcement lost its role");
         assertTrue(reputation.hasRole(reputation.RECORDER_ROLE(), address(marketplace)), "marketplace cannot record");
         assertTrue(reputation.hasRole(reputation.RECORDER_ROLE(), address(sla)), "SLA enforcement cannot record");
-        assertEq(sla.oracleSignerCount(), oracleKeys.length, "oracle signers changed");
+        assertEq(sla.signerCount(), oracleKeys.length, "oracle signers changed");
         assertEq(sla.quorum(), ORACLE_QUORUM, "quorum changed");
     }
 

@@ -207,8 +207,8 @@ const cases: UpgradeCase[] = [
     },
     snapshot: async ({ sla, oracleA, oracleB, oracleC, other, report }) => ({
       quorum: await sla.quorum(),
-      signerCount: await sla.oracleSignerCount(),
-      signers: await Promise.all([oracleA, oracleB, oracleC, other].map((s) => sla.isOracleSigner(s))),
+      signerCount: await sla.signerCount(),
+      signers: await Promise.all([oracleA, oracleB, oracleC, other].map((s) => sla.isSigner(s))),
       creditPolicy: plain(await sla.creditPolicy()),
       // The EIP-712 domain (name and version live in the proxy's storage) must not change either.
       digest: await sla.reportDigest(report),
@@ -216,18 +216,21 @@ const cases: UpgradeCase[] = [
     async checkLayout({ sla, marketplace, escrow, reputation, oracleA, settings }, slot) {
       const first = await storageWord(sla, slot);
       expect(packedAddress(first)).to.equal(await marketplace.getAddress());
-      expect(packedField(first, 20, 16)).to.equal(BigInt(settings.oracleQuorum));
-      expect(packedField(first, 22, 16)).to.equal(3n);
-      expect(packedField(first, 24, 16)).to.equal(BigInt(settings.baseCreditBps));
+      expect(packedField(first, 20, 16)).to.equal(BigInt(settings.baseCreditBps));
       const escrowWord = await storageWord(sla, slot + 1n);
       expect(packedAddress(escrowWord)).to.equal(await escrow.getAddress());
       const reputationWord = await storageWord(sla, slot + 2n);
       expect(packedAddress(reputationWord)).to.equal(await reputation.getAddress());
-      const signer = await storageWord(sla, mappingSlot("address", oracleA.address, slot + 3n));
-      expect(signer).to.equal(1n);
-      const tierCount = await storageWord(sla, slot + 4n);
+      const tierCount = await storageWord(sla, slot + 3n);
       expect(tierCount).to.equal(BigInt(settings.creditTiers.length));
-      return [first, escrowWord, reputationWord, signer, tierCount];
+      // The signer set lives in the QuorumSigned namespace shared with the ResourceVerifier.
+      const quorumSlot = erc7201Slot("dcloudx.storage.QuorumSigned");
+      const quorumWord = await storageWord(sla, quorumSlot);
+      expect(packedField(quorumWord, 0, 16)).to.equal(BigInt(settings.oracleQuorum));
+      expect(packedField(quorumWord, 2, 16)).to.equal(3n);
+      const signer = await storageWord(sla, mappingSlot("address", oracleA.address, quorumSlot + 1n));
+      expect(signer).to.equal(1n);
+      return [first, escrowWord, reputationWord, tierCount, quorumWord, signer];
     },
     layoutError: /Inserted `reportCount`/,
   },

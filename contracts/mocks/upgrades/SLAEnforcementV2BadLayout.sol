@@ -11,7 +11,7 @@ import {ISLAEnforcement} from "../../interfaces/ISLAEnforcement.sol";
 
 /// @title SLAEnforcementV2BadLayout
 /// @notice Test-only upgrade target that the upgrade checks must reject: SLAEnforcement's namespace
-/// with a field inserted before the existing ones, which would shift the quorum and the signer set.
+/// with a field inserted before the existing ones, which would shift the credit policy.
 /// @dev Without an initializer of its own, the storage layout is the only thing the checks object to.
 /// @custom:oz-upgrades-unsafe-allow missing-initializer
 /// @custom:oz-upgrades-from contracts/core/SLAEnforcement.sol:SLAEnforcement
@@ -20,12 +20,11 @@ contract SLAEnforcementV2BadLayout is ManagedUpgradeable, EIP712Upgradeable {
     struct SLAStorage {
         uint256 reportCount;
         IResourceMarketplace marketplace;
-        uint16 quorum;
-        uint16 signerCount;
         uint16 baseCreditBps;
         IEscrowManager escrow;
         IReputationSystem reputation;
-        mapping(address signer => bool) signers;
         ISLAEnforcement.CreditTier[] tiers;
+        address rewards;
+        address priceOracle;
     }
 }

@@ -14,6 +14,7 @@ import {ResourceMarketplace} from "../../../contracts/core/ResourceMarketplace.s
 import {SLAEnforcement} from "../../../contracts/core/SLAEnforcement.sol";
 import {IEscrowManager} from "../../../contracts/interfaces/IEscrowManager.sol";
 import {IPriceOracle} from "../../../contracts/interfaces/IPriceOracle.sol";
+import {IQuorumSigned} from "../../../contracts/interfaces/IQuorumSigned.sol";
 import {IReputationSystem} from "../../../contracts/interfaces/IReputationSystem.sol";
 import {IResourceMarketplace} from "../../../contracts/interfaces/IResourceMarketplace.sol";
 import {ISLAEnforcement} from "../../../contracts/interfaces/ISLAEnforcement.sol";
@@ -109,7 +110,7 @@ contract OutsiderActor is CommonBase, StdUtils {
             hash = keccak256(abi.encode(hash, marketplace.getResource(id)));
         }
         for (uint256 i = 0; i < accounts.length; ++i) {
-            hash = keccak256(abi.encode(hash, reputation.recordOf(accounts[i]), sla.isOracleSigner(accounts[i])));
+            hash = keccak256(abi.encode(hash, reputation.recordOf(accounts[i]), sla.isSigner(accounts[i])));
         }
         (uint16 baseCreditBps, ISLAEnforcement.CreditTier[] memory tiers) = sla.creditPolicy();
         hash = keccak256(
@@ -119,7 +120,7 @@ contract OutsiderActor is CommonBase, StdUtils {
                 marketplace.paused(),
                 marketplace.provisionTimeout(),
                 sla.quorum(),
-                sla.oracleSignerCount(),
+                sla.signerCount(),
                 baseCreditBps,
                 tiers
             )
@@ -226,14 +227,9 @@ contract OutsiderActor is CommonBase, StdUtils {
         (uint8 v, bytes32 r, bytes32 sig) = vm.sign(key, sla.reportDigest(reports[0]));
         for (uint256 i = 0; i < signatures[0].length; ++i) signatures[0][i] = abi.encodePacked(r, sig, v);
         _attempt(who, s, abi.encodeCall(ISLAEnforcement.submitReports, (reports, signatures)), "submitReports");
-        _attempt(who, s, abi.encodeCall(ISLAEnforcement.addOracleSigner, (who)), "addOracleSigner");
-        _attempt(
-            who,
-            s,
-            abi.encodeCall(ISLAEnforcement.removeOracleSigner, (oracles[seed % oracles.length])),
-            "removeSigner"
-        );
-        _attempt(who, s, abi.encodeCall(ISLAEnforcement.setQuorum, (1)), "setQuorum");
+        _attempt(who, s, abi.encodeCall(IQuorumSigned.addSigner, (who)), "addSigner");
+        _attempt(who, s, abi.encodeCall(IQuorumSigned.removeSigner, (oracles[seed % oracles.length])), "removeSigner");
+        _attempt(who, s, abi.encodeCall(IQuorumSigned.setQuorum, (1)), "setQuorum");
         _attempt(
             who,
             s,
