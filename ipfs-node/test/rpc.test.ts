@@ -163,6 +163,8 @@ describe("Kubo RPC API", () => {
 
     assert.equal((await fetch(`${ipfs.node.url}/api/v0/version`)).status, 405);
     assert.equal((await rpc("swarm/peers")).status, 404);
+    assert.equal((await rpc("toString")).status, 404);
+    assert.equal((await rpc("constructor")).status, 404);
   });
 
   it("refuses a path with '..' in an upload", async () => {
