@@ -1,7 +1,7 @@
 /**
  * The listing metadata a provider publishes on IPFS: one document per resource (the CID goes on
- * chain with the listing) and one provider profile. The dApp, the oracle node, the scripts and the
- * subgraph's consumers all read it through this schema.
+ * chain with the listing) and one provider profile. The dApp, the oracle node and the scripts read
+ * it through this schema; the JSON Schema generated from it (sdk/schema/) serves other languages.
  *
  * Documents are untrusted input fetched from IPFS, so everything is capped (document size, string
  * lengths, list lengths, number ranges) and objects are strict: an unknown key is an error rather
@@ -73,7 +73,7 @@ const safeUrl = z
   .refine(isSafeUrl, "must be a valid https:// URL without credentials, or ipfs://<CID>")
   .meta({ description: "An https:// URL (no credentials) or an ipfs://<CID>/… URL." });
 
-const slug = (max: number) => z.string().min(1).max(max);
+const identifier = (max: number) => z.string().min(1).max(max);
 
 export const gpuSchema = z.strictObject({
   model: oneLine(64).meta({ description: 'GPU model, e.g. "NVIDIA A10G".' }),
@@ -97,10 +97,10 @@ export const resourceMetadataSchema = z
     name: oneLine(80),
     description: paragraphs(2000).optional(),
     cloud: z.enum(CLOUDS),
-    region: slug(64)
+    region: identifier(64)
       .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be lowercase letters and digits separated by single dashes")
       .meta({ description: 'The cloud\'s own region name ("us-east-1", "westeurope", "europe-west1") or a place.' }),
-    instanceType: slug(64)
+    instanceType: identifier(64)
       .regex(/^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$/, "must be letters and digits separated by '.', '_' or '-'")
       .meta({ description: 'The cloud\'s instance type ("g5.xlarge", "Standard_D4s_v5") or a machine name.' }),
     vcpu: z.int().min(1).max(1024),
