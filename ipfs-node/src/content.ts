@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
 import { exporter, type UnixFSEntry } from "ipfs-unixfs-exporter";
+import type { CID } from "multiformats/cid";
 
 import { PathNotFoundError, isNotFound } from "./errors.ts";
 import { exporterPath, type IpfsPath } from "./paths.ts";
@@ -15,6 +16,11 @@ export async function resolve(repo: Repo, path: IpfsPath): Promise<UnixFSEntry> 
   } catch (err) {
     throw isNotFound(err) ? new PathNotFoundError((err as Error).message) : err;
   }
+}
+
+/** The CID at `path`: the root itself, or what the names below it lead to. */
+export async function resolveCid(repo: Repo, path: IpfsPath): Promise<CID> {
+  return path.segments.length > 0 ? (await resolve(repo, path)).cid : path.cid;
 }
 
 /** Entries whose bytes can be read: UnixFS files, raw blocks and identity CIDs. */

@@ -27,6 +27,14 @@ export class MissingBlockError extends Error {
   }
 }
 
+/** A path that does not exist under a CID whose blocks are all here. */
+export class PathNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PathNotFoundError";
+  }
+}
+
 /** `NotFoundError` is the name both the blockstore and the UnixFS exporter give to "absent". */
 export function isNotFound(err: unknown): boolean {
   return err instanceof Error && err.name === "NotFoundError";
@@ -34,12 +42,4 @@ export function isNotFound(err: unknown): boolean {
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** A path that does not exist under a CID whose blocks are all here. */
-export class PathNotFoundError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PathNotFoundError";
-  }
 }

@@ -6,7 +6,7 @@ import type { UnixFSDirectory } from "ipfs-unixfs-exporter";
 import mime from "mime-types";
 import type { CID } from "multiformats/cid";
 
-import { isReadable, resolve, sendStream, startReading, type ReadableEntry } from "./content.ts";
+import { isReadable, resolve, resolveCid, sendStream, startReading, type ReadableEntry } from "./content.ts";
 import { MissingBlockError, PathNotFoundError, errorMessage } from "./errors.ts";
 import { parseCid, type IpfsPath } from "./paths.ts";
 import type { Repo } from "./repo.ts";
@@ -94,13 +94,7 @@ async function sendFile(
 ): Promise<void> {
   const size = Number(entry.size);
   const etag = `"${entry.cid}"`;
-  const common: OutgoingHttpHeaders = {
-    ...headers,
-    ETag: etag,
-    "Cache-Control": IMMUTABLE,
-    "Accept-Ranges": "bytes",
-    "X-Content-Type-Options": "nosniff",
-  };
+  const common = { ...immutable(headers, etag), "Accept-Ranges": "bytes" };
   if (matchesEtag(req, etag)) return sendText(res, 304, "", common);
   const range = parseRange(req.headers.range, size);
   if (range === "unsatisfiable") return sendText(res, 416, "", { ...common, "Content-Range": `bytes */${size}` });
@@ -129,16 +123,13 @@ async function sendRawBlock(
   path: IpfsPath,
   headers: OutgoingHttpHeaders,
 ): Promise<void> {
-  const cid = path.segments.length > 0 ? (await resolve(repo, path)).cid : path.cid;
+  const cid = await resolveCid(repo, path);
   const block = await repo.getBlock(cid);
   const etag = `"${cid}.raw"`;
   const rawHeaders: OutgoingHttpHeaders = {
-    ...headers,
-    ETag: etag,
-    "Cache-Control": IMMUTABLE,
+    ...immutable(headers, etag),
     "Content-Type": "application/vnd.ipld.raw",
     "Content-Length": block.length,
-    "X-Content-Type-Options": "nosniff",
     Vary: "Accept",
   };
   if (matchesEtag(req, etag)) return sendText(res, 304, "", rawHeaders);
@@ -153,7 +144,7 @@ async function sendListing(
   headers: OutgoingHttpHeaders,
 ): Promise<void> {
   const etag = `"DirIndex-${directory.cid}"`;
-  const listingHeaders = { ...headers, ETag: etag, "Cache-Control": IMMUTABLE };
+  const listingHeaders = immutable(headers, etag);
   if (matchesEtag(req, etag)) return sendText(res, 304, "", listingHeaders);
   const rows: string[] = [];
   for await (const child of directory.entries()) {
@@ -210,6 +201,11 @@ export function parseRange(
   if (last !== undefined && last < first) return undefined;
   if (first >= size) return "unsatisfiable";
   return { start: first, end: Math.min(last ?? size - 1, size - 1) };
+}
+
+/** Headers of a response that identifies its content by `etag` and never changes. */
+function immutable(headers: OutgoingHttpHeaders, etag: string): OutgoingHttpHeaders {
+  return { ...headers, ETag: etag, "Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff" };
 }
 
 function matchesEtag(req: IncomingMessage, etag: string): boolean {

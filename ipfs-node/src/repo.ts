@@ -92,7 +92,7 @@ export class Repo {
 
   /**
    * Every CID of the DAG under `root`, root first, each once; throws MissingBlockError if a block is
-   * absent. Understands the codecs `ipfs add` produces: dag-pb, raw and identity.
+   * absent. Understands what `ipfs add` produces: dag-pb nodes and raw leaves.
    */
   async *walkDag(root: CID): AsyncGenerator<CID> {
     const seen = new Set<string>();
@@ -101,18 +101,15 @@ export class Repo {
       const key = cid.toString();
       if (seen.has(key)) continue;
       seen.add(key);
-      yield cid;
-      const block = await this.getBlock(cid);
       if (cid.code === dagPb.code) {
-        pending.push(
-          ...dagPb
-            .decode(block)
-            .Links.map((link) => link.Hash)
-            .reverse(),
-        );
+        const { Links } = dagPb.decode(await this.getBlock(cid));
+        pending.push(...Links.map((link) => link.Hash).reverse());
       } else if (cid.code !== raw.code) {
         throw new Error(`cannot walk ${cid}: codec 0x${cid.code.toString(16)} is not dag-pb or raw`);
+      } else if (!(await this.hasBlock(cid))) {
+        throw new MissingBlockError(cid);
       }
+      yield cid;
     }
   }
 

@@ -1,11 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-import type { CID } from "multiformats/cid";
-
 import { addFromMultipart, parseAddOptions, type UploadLimits } from "./add.ts";
-import { isReadable, resolve, sendStream, startReading } from "./content.ts";
+import { isReadable, resolve, resolveCid, sendStream, startReading } from "./content.ts";
 import { ApiError, MissingBlockError } from "./errors.ts";
-import { parseIpfsPath } from "./paths.ts";
+import { parseCid, parseIpfsPath } from "./paths.ts";
 import { QueryOptions, parseBool, parseCount } from "./query.ts";
 import type { Repo } from "./repo.ts";
 
@@ -41,9 +39,7 @@ export const commands: Record<string, Handler> = {
   },
 
   async "block/get"(_req, res, query, { repo }) {
-    const path = parseIpfsPath(query.arg("cid"));
-    const cid = path.segments.length > 0 ? (await resolve(repo, path)).cid : path.cid;
-    const block = await repo.getBlock(cid);
+    const block = await repo.getBlock(await resolveCid(repo, parseIpfsPath(query.arg("cid"))));
     res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": block.length });
     res.end(block);
   },
@@ -72,7 +68,7 @@ export const commands: Record<string, Handler> = {
     const name = query.get("name") ?? "";
     const pinned: string[] = [];
     for (const arg of requiredArgs(query)) {
-      const cid = await resolveCid(repo, arg);
+      const cid = await resolveCid(repo, parseIpfsPath(arg));
       const key = cid.toString();
       if (!recursive && repo.getPin(key)?.type === "recursive")
         throw new ApiError(`pin: ${key} already pinned recursively`);
@@ -89,7 +85,7 @@ export const commands: Record<string, Handler> = {
     const recursive = parseBool(query, "recursive", true);
     const removed: string[] = [];
     for (const arg of requiredArgs(query)) {
-      const key = (await resolveCid(repo, arg)).toString();
+      const key = (await resolveCid(repo, parseIpfsPath(arg))).toString();
       const pin = repo.getPin(key);
       if (!pin) throw new ApiError(`${key} is not pinned or pinned indirectly`);
       if (pin.type === "recursive" && !recursive) throw new ApiError(`${key} is pinned recursively`);
@@ -116,7 +112,7 @@ export const commands: Record<string, Handler> = {
       for (const [cid] of indirect) list(cid, "indirect", "");
     } else {
       for (const arg of query.args()) {
-        const key = (await resolveCid(repo, arg)).toString();
+        const key = (await resolveCid(repo, parseIpfsPath(arg))).toString();
         const pin = repo.getPin(key);
         const through = indirect.get(key);
         if (pin && wanted(pin.type)) list(key, pin.type, pin.name);
@@ -144,17 +140,12 @@ function requiredArgs(query: QueryOptions): string[] {
   return query.args();
 }
 
-async function resolveCid(repo: Repo, arg: string): Promise<CID> {
-  const path = parseIpfsPath(arg);
-  return path.segments.length > 0 ? (await resolve(repo, path)).cid : path.cid;
-}
-
 /** Blocks kept alive by a recursive pin without being pinned themselves, each with one pin that holds it. */
 async function indirectPins(repo: Repo): Promise<Map<string, string>> {
   const indirect = new Map<string, string>();
   for (const pin of repo.listPins()) {
     if (pin.type !== "recursive") continue;
-    for await (const cid of repo.walkDag(parseIpfsPath(pin.cid).cid)) {
+    for await (const cid of repo.walkDag(parseCid(pin.cid))) {
       const key = cid.toString();
       if (key !== pin.cid && !repo.getPin(key) && !indirect.has(key)) indirect.set(key, pin.cid);
     }

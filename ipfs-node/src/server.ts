@@ -104,9 +104,10 @@ async function handle(
     }
     if (req.method === "OPTIONS") return sendPreflight(req, res, "POST, OPTIONS");
     if (req.method !== "POST") return sendPlain(res, 405, "405 - Method Not Allowed", { Allow: "POST" });
-    const command = commands[url.pathname.slice(API_PREFIX.length)];
-    if (!command) return sendPlain(res, 404, "404 page not found");
-    return command(req, res, new QueryOptions(url.searchParams), context);
+    const name = url.pathname.slice(API_PREFIX.length);
+    // Own keys only: "toString" or "constructor" must not reach Object.prototype.
+    if (!Object.hasOwn(commands, name)) return sendPlain(res, 404, "404 page not found");
+    return commands[name]!(req, res, new QueryOptions(url.searchParams), context);
   }
   if (url.pathname.startsWith("/ipfs/")) {
     // Published content is public: any page may read it, as from Kubo's gateway.

@@ -6,13 +6,13 @@ import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 
-import { KiB, patternBytes, startTestNode, type TestNode } from "./helpers.ts";
+import { KiB, testBytes, startTestNode, type TestNode } from "./helpers.ts";
 
 describe("path gateway", () => {
   let ipfs: TestNode;
   let site: CID;
   let bigFile: CID;
-  const big = patternBytes(700 * KiB);
+  const big = testBytes(700 * KiB);
   const app = "import './util.js';\nconsole.log('D-CloudX');\n";
   const get = (path: string, init: RequestInit = {}) =>
     fetch(`${ipfs.node.url}${path}`, { redirect: "manual", ...init });

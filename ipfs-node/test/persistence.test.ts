@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { KiB, collect, patternBytes, startTestNode } from "./helpers.ts";
+import * as dagPb from "@ipld/dag-pb";
+import { FsBlockstore } from "blockstore-fs";
+
+import { KiB, collect, testBytes, startTestNode } from "./helpers.ts";
 
 describe("data folder", () => {
   let dataDir: string;
@@ -14,7 +17,7 @@ describe("data folder", () => {
   after(() => rm(dataDir, { recursive: true, force: true }));
 
   it("keeps blocks, pins and the peer ID across a restart", async () => {
-    const data = patternBytes(300 * KiB);
+    const data = testBytes(300 * KiB);
     const first = await startTestNode({ dataDir });
     const { cid } = await first.client.add({ path: "kept.bin", content: data }, { cidVersion: 1 });
     const { cid: unpinned } = await first.client.add("stored, not pinned", { cidVersion: 1, pin: false });
@@ -35,6 +38,28 @@ describe("data folder", () => {
       assert.deepEqual(Buffer.from(await page.arrayBuffer()), data.subarray(0, 10));
     } finally {
       await second.stop();
+    }
+  });
+
+  it("reports a block missing from the folder as an error, never as truncated content", async () => {
+    const data = testBytes(600 * KiB);
+    const ipfs = await startTestNode({ dataDir });
+    try {
+      const { cid } = await ipfs.client.add(data, { cidVersion: 1, pin: false });
+      const [, second] = dagPb.decode(await ipfs.client.block.get(cid)).Links;
+      const blocks = new FsBlockstore(join(dataDir, "blocks"));
+      await blocks.open();
+      await blocks.delete(second!.Hash);
+      await blocks.close();
+
+      await assert.rejects(ipfs.client.pin.add(cid), /not found locally/);
+      await assert.rejects(collect(ipfs.client.cat(cid, { offset: 300 * KiB })), /not found locally/);
+      const range = await fetch(`${ipfs.node.url}/ipfs/${cid}`, { headers: { Range: `bytes=${300 * KiB}-` } });
+      assert.equal(range.status, 404);
+      // The intact first chunk is still served.
+      assert.deepEqual(await collect(ipfs.client.cat(cid, { length: 1000 })), data.subarray(0, 1000));
+    } finally {
+      await ipfs.stop();
     }
   });
 

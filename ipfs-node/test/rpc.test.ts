@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 
 import { CID } from "multiformats/cid";
 
-import { KiB, collect, patternBytes, startTestNode, type TestNode } from "./helpers.ts";
+import { KiB, collect, testBytes, startTestNode, type TestNode } from "./helpers.ts";
 
 const MISSING = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
 
@@ -31,7 +31,7 @@ describe("Kubo RPC API", () => {
   });
 
   it("adds a file and cats it whole and by offset and length across chunk boundaries", async () => {
-    const data = patternBytes(600 * KiB);
+    const data = testBytes(600 * KiB);
     // With a progress callback the client asks for progress events; none come, and the add works.
     const { cid, size, path } = await ipfs.client.add(
       { path: "data.bin", content: data },
@@ -163,6 +163,8 @@ describe("Kubo RPC API", () => {
 
     assert.equal((await fetch(`${ipfs.node.url}/api/v0/version`)).status, 405);
     assert.equal((await rpc("swarm/peers")).status, 404);
+    assert.equal((await rpc("toString")).status, 404);
+    assert.equal((await rpc("constructor")).status, 404);
   });
 
   it("refuses a path with '..' in an upload", async () => {
@@ -187,9 +189,9 @@ describe("upload limits", () => {
   after(() => ipfs.stop());
 
   it("refuses an upload over the byte limit with 413, and keeps working", async () => {
-    await assert.rejects(ipfs.client.add(patternBytes(200 * KiB)), /upload exceeds the limit of 65536 bytes/);
+    await assert.rejects(ipfs.client.add(testBytes(200 * KiB)), /upload exceeds the limit of 65536 bytes/);
     const raw = new FormData();
-    raw.append("file", new Blob([patternBytes(1024 * KiB)]), "big.bin");
+    raw.append("file", new Blob([testBytes(1024 * KiB)]), "big.bin");
     const response = await fetch(`${ipfs.node.url}/api/v0/add`, { method: "POST", body: raw });
     assert.equal(response.status, 413);
     assert.equal((await ipfs.client.add("still fine", { cidVersion: 1 })).path.length > 0, true);
