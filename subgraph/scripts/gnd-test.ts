@@ -1,8 +1,9 @@
 /**
- * Runs the `gnd test` suite (tests/gnd/*.json, or the files given as arguments) against the
- * subgraph built for the fixed test deployment (tests/deployments/gnd-test.json), on a throw-away
- * PostgreSQL cluster on a free port. Each file gets its own database, so that one failing case
- * (gnd keeps its data for inspection) cannot disturb the next.
+ * Runs the `gnd test` suite (tests/gnd/*.json and the metadata equivalence test generated from
+ * the sdk, or the files given as arguments) against the subgraph built for the fixed test
+ * deployment (tests/deployments/gnd-test.json), on a throw-away PostgreSQL cluster on a free port.
+ * Each file gets its own database, so that one failing case (gnd keeps its data for inspection)
+ * cannot disturb the next.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { gndBinary } from "../../scripts/services/graph-node.ts";
 import { startPostgres } from "../../scripts/services/postgres.ts";
 import { freePort } from "../../scripts/services/process.ts";
+import { writeMetadataEquivalenceTests } from "../tests/metadata-equivalence.ts";
 import { SUBGRAPH_DIR, buildSubgraph } from "./lib/build.ts";
 
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
@@ -28,6 +30,13 @@ await buildSubgraph("gnd-test", join(SUBGRAPH_DIR, "tests/deployments"));
 console.log(`Built the subgraph for the gnd-test deployment in ${seconds(started)}`);
 
 const dataRoot = mkdtempSync(join(tmpdir(), "dcloudx-gnd-test-"));
+if (process.argv.length <= 2) {
+  const equivalence = writeMetadataEquivalenceTests(join(dataRoot, "metadata-equivalence"));
+  console.log(
+    `Metadata equivalence: ${equivalence.valid} documents the sdk accepts, ${equivalence.invalid} it rejects`,
+  );
+  files.push(...equivalence.files);
+}
 const postgres = await startPostgres({ dataDir: join(dataRoot, "postgres"), port: await freePort(), durable: false });
 const failed: string[] = [];
 const testsStarted = Date.now();
