@@ -12,6 +12,11 @@ const CONTRACTS: Record<string, string> = {
   SLAEnforcement: "contracts/core/SLAEnforcement.sol",
   ReputationSystem: "contracts/core/ReputationSystem.sol",
   PriceOracle: "contracts/oracles/PriceOracle.sol",
+  DCXToken: "contracts/token/DCXToken.sol",
+  DAOGovernance: "contracts/governance/DAOGovernance.sol",
+  RewardDistributor: "contracts/token/RewardDistributor.sol",
+  ResourceVerifier: "contracts/core/ResourceVerifier.sol",
+  GovernedPriceFeed: "contracts/oracles/GovernedPriceFeed.sol",
 };
 
 const root = new URL("../../", import.meta.url);

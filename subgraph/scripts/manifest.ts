@@ -17,16 +17,22 @@ const TEMPLATE = fileURLToPath(new URL("../subgraph.template.yaml", import.meta.
 
 /**
  * The manifest for `deployment`. Placeholders are quoted in the template (`"{{network}}"`,
- * `"{{Contract.address}}"`, `"{{Contract.startBlock}}"`) so that the template is valid YAML;
- * start blocks are written as numbers. Fails on any placeholder the deployment cannot fill.
+ * `"{{Contract.address}}"`, `"{{Contract.startBlock}}"`, `"{{SYMBOL.priceFeed}}"` for a payment
+ * token's feed) so that the template is valid YAML; start blocks are written as numbers. Fails on
+ * any placeholder the deployment cannot fill.
  */
 export function renderManifest(template: string, deployment: Deployment): string {
   const contracts: Record<string, { proxy: string; startBlock: number }> = deployment.contracts;
   const body = template.replace(/"\{\{\s*([\w.]+)\s*\}\}"/g, (_match, key: string) => {
     if (key === "network") return JSON.stringify(deployment.network);
-    const [contract, field] = key.split(".");
-    const record = contracts[contract!];
-    if (!record) throw new Error(`The deployment has no ${contract} (needed by the subgraph manifest)`);
+    const [name, field] = key.split(".");
+    if (field === "priceFeed") {
+      const token = deployment.paymentTokens.find((t) => t.symbol === name);
+      if (!token) throw new Error(`The deployment has no payment token ${name} (needed by the subgraph manifest)`);
+      return JSON.stringify(token.priceFeed.toLowerCase());
+    }
+    const record = contracts[name!];
+    if (!record) throw new Error(`The deployment has no ${name} (needed by the subgraph manifest)`);
     if (field === "address") return JSON.stringify(record.proxy.toLowerCase());
     if (field === "startBlock") return String(record.startBlock);
     throw new Error(`Unknown placeholder {{${key}}} in ${TEMPLATE}`);

@@ -16,6 +16,7 @@ import {
   ResourceStatusChanged,
   ResourceTermsUpdated,
   ResourceTermsUpdatedTermsStruct,
+  ResourceVerifierUpdated,
   Unpaused,
 } from "../generated/ResourceMarketplace/ResourceMarketplace";
 import { Booking, Resource } from "../generated/schema";
@@ -106,6 +107,7 @@ export function handleResourceListed(event: ResourceListed): void {
   resource.volumeUsd = ZERO_USD;
   resource.metadataCid = event.params.metadataCid;
   resource.metadataVersion = 1;
+  resource.verificationRevoked = false;
   resource.metadata = requestMetadata(id, 1, event.params.metadataCid);
   resource.listedAt = event.block.timestamp;
   resource.updatedAt = event.block.timestamp;
@@ -147,6 +149,9 @@ export function handleResourceMetadataUpdated(event: ResourceMetadataUpdated): v
   resource.metadataCid = event.params.metadataCid;
   resource.metadataVersion = version;
   resource.metadata = metadata;
+  // An attestation covers one metadata version (0: never verified): the new metadata is not verified.
+  const verified = resource.verifiedMetadataVersion;
+  if (verified != 0 && verified != version) resource.verifiedUntil = null;
   resource.updatedAt = event.block.timestamp;
   resource.save();
 }
@@ -351,5 +356,11 @@ export function handleUnpaused(_event: Unpaused): void {
 export function handleProvisionTimeoutUpdated(event: ProvisionTimeoutUpdated): void {
   const protocol = getProtocol();
   protocol.provisionTimeoutSeconds = event.params.provisionTimeoutSeconds;
+  protocol.save();
+}
+
+export function handleResourceVerifierUpdated(event: ResourceVerifierUpdated): void {
+  const protocol = getProtocol();
+  protocol.resourceVerifier = event.params.verifier;
   protocol.save();
 }

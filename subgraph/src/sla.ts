@@ -1,17 +1,22 @@
-import { Address, log } from "@graphprotocol/graph-ts";
+import { log } from "@graphprotocol/graph-ts";
 
-import { Booking, OracleSigner, SlaReport } from "../generated/schema";
+import { Booking, SlaReport } from "../generated/schema";
 import {
   CreditPolicyUpdated,
-  OracleSignerAdded,
-  OracleSignerRemoved,
   QuorumUpdated,
+  RewardDistributorUpdated,
+  RewardsNotRecorded,
+  SignerAdded,
+  SignerRemoved,
   SlaPeriodSettled,
 } from "../generated/SLAEnforcement/SLAEnforcement";
 import { ZERO_USD } from "./common/constants";
-import { bookingUsd, getProtocol, getProvider } from "./common/entities";
+import { bookingUsd, getProtocol, getProvider, usd } from "./common/entities";
 import { eventId } from "./common/ids";
+import { recordSignerAdded, recordSignerRemoved } from "./common/signers";
 import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./common/stats";
+
+const ROLE = "SLA_REPORTER";
 
 export function handleSlaPeriodSettled(event: SlaPeriodSettled): void {
   const params = event.params;
@@ -57,29 +62,12 @@ export function handleSlaPeriodSettled(event: SlaPeriodSettled): void {
   recordProvider(params.provider, event.block.timestamp, providerDelta);
 }
 
-function getSigner(address: Address): OracleSigner {
-  let signer = OracleSigner.load(address);
-  if (signer == null) {
-    signer = new OracleSigner(address);
-    signer.active = false;
-  }
-  return signer;
+export function handleSignerAdded(event: SignerAdded): void {
+  recordSignerAdded(event, event.params.signer, ROLE);
 }
 
-export function handleOracleSignerAdded(event: OracleSignerAdded): void {
-  const signer = getSigner(event.params.signer);
-  signer.active = true;
-  signer.addedAt = event.block.timestamp;
-  signer.removedAt = null;
-  signer.save();
-}
-
-export function handleOracleSignerRemoved(event: OracleSignerRemoved): void {
-  const signer = getSigner(event.params.signer);
-  signer.active = false;
-  if (signer.addedAt === null) signer.addedAt = event.block.timestamp;
-  signer.removedAt = event.block.timestamp;
-  signer.save();
+export function handleSignerRemoved(event: SignerRemoved): void {
+  recordSignerRemoved(event, event.params.signer, ROLE);
 }
 
 export function handleQuorumUpdated(event: QuorumUpdated): void {
@@ -101,4 +89,16 @@ export function handleCreditPolicyUpdated(event: CreditPolicyUpdated): void {
   protocol.creditTierUptimeBelowBps = uptimeBelow;
   protocol.creditTierCreditBps = credit;
   protocol.save();
+}
+
+export function handleRewardDistributorUpdated(event: RewardDistributorUpdated): void {
+  const protocol = getProtocol();
+  protocol.rewardDistributor = event.params.rewards;
+  protocol.save();
+}
+
+export function handleRewardsNotRecorded(event: RewardsNotRecorded): void {
+  const provider = getProvider(event.params.provider);
+  provider.unrewardedServiceUsd = provider.unrewardedServiceUsd.plus(usd(event.params.usdE8));
+  provider.save();
 }

@@ -8,6 +8,7 @@ import { Address, BigDecimal, BigInt, Bytes, ethereum } from "@graphprotocol/gra
 import {
   Account,
   Booking,
+  DcxAccount,
   BookingEvent,
   EscrowMovement,
   Market,
@@ -67,6 +68,11 @@ export function getProvider(address: Address): Provider {
     provider.averageRating = ZERO_USD;
     provider.creditBpsTotal = ZERO;
     provider.scoreBps = 0;
+    provider.rewardPoints = ZERO;
+    provider.rewardsEarned = ZERO;
+    provider.rewardsClaimed = ZERO;
+    provider.rewardsPendingPoints = ZERO;
+    provider.unrewardedServiceUsd = ZERO_USD;
     provider.save();
   }
   return provider;
@@ -79,6 +85,18 @@ export function getAccount(address: Address): Account {
     account.bookingCount = 0;
     account.spentUsd = ZERO_USD;
     account.refundedUsd = ZERO_USD;
+    account.save();
+  }
+  return account;
+}
+
+export function getDcxAccount(address: Address): DcxAccount {
+  let account = DcxAccount.load(address);
+  if (account == null) {
+    account = new DcxAccount(address);
+    account.balance = ZERO;
+    account.delegatorCount = 0;
+    account.votingPower = ZERO;
     account.save();
   }
   return account;
