@@ -2,8 +2,11 @@
  * The subgraph on real graph-node (gnd), against a real Hardhat chain running the D-CloudX
  * contracts and the local IPFS node: providers list resources with metadata on IPFS (valid,
  * malformed, oversized and missing documents), consumers book in ETH and USDC, the oracle confirms,
- * SLA reports settle with one violation, a provider withdraws, consumers rate; then graph-node's
- * GraphQL answers are checked against the chain and against each other.
+ * SLA reports settle with one violation, a provider withdraws, consumers rate, the provider claims
+ * its DCX rewards, the verifier attests resources (one attestation expires, one is revoked, one
+ * goes stale with new metadata), a DCX holder delegates, and the DAO votes down one proposal and
+ * passes a protocol fee change through the timelock; then graph-node's GraphQL answers are checked
+ * against the chain and against each other.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,7 +14,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { Contract, type ContractRunner, JsonRpcProvider, type JsonRpcSigner, Network, ZeroAddress } from "ethers";
+import { Contract, type ContractRunner, JsonRpcProvider, type JsonRpcSigner, Network, ZeroAddress, id } from "ethers";
+import hre from "hardhat";
 
 import { slaDomain, slaReportTypes } from "@d-cloudx/sdk";
 import {
@@ -22,11 +26,33 @@ import {
   resourceMarketplaceAbi,
   sLAEnforcementAbi,
 } from "@d-cloudx/sdk/abis";
+import type { Connection } from "../../scripts/lib/core.ts";
+import { VOTE_ABSTAIN, VOTE_AGAINST, advanceTime, passProposal } from "../../scripts/lib/governance.ts";
+import type {
+  DAOGovernance,
+  DCXToken,
+  ResourceVerifier,
+  RewardDistributor,
+} from "../../types/ethers-contracts/index.ts";
 import { type Stack, startStack } from "../scripts/lib/stack.ts";
 
 const KEY = "0x" + "ab".repeat(32);
 const ACCESS_CID = "bafkreidvbhs33ighmljlvr7zbv2ywwzcmp5adtf4kqvlly67cy56bdtmve";
 const HOUR = 3_600;
+const DCX = 10n ** 18n;
+/** What resource verifiers sign (IResourceVerifier.Attestation), in the verifier's EIP-712 domain. */
+const ATTESTATION_TYPES = {
+  Attestation: [
+    { name: "resourceId", type: "uint256" },
+    { name: "metadataVersion", type: "uint32" },
+    { name: "cloud", type: "string" },
+    { name: "region", type: "string" },
+    { name: "instanceType", type: "string" },
+    { name: "accountHash", type: "bytes32" },
+    { name: "issuedAt", type: "uint64" },
+    { name: "expiresAt", type: "uint64" },
+  ],
+};
 
 /** Exact sums of the subgraph's BigDecimal strings (at most 18 decimals). */
 function decimal(text: string): bigint {
@@ -36,6 +62,7 @@ function decimal(text: string): bigint {
   );
 }
 const sum = (values: string[]) => values.reduce((total, value) => total + decimal(value), 0n);
+const sumPoints = (epochs: { points: string }[]) => epochs.reduce((total, epoch) => total + BigInt(epoch.points), 0n);
 
 async function addToIpfs(ipfsUrl: string, content: string, onlyHash = false): Promise<string> {
   const form = new FormData();
@@ -73,6 +100,13 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
   const addresses = { providerA: "", providerB: "", consumerA: "", consumerB: "", oracle: "" };
   let gpuV2Cid = "";
   let ethAmount = 0n;
+  // Hardhat's ethers, for the DAO flow of the deployment library.
+  let connection: Connection;
+  let dcx: DCXToken;
+  let rewards: RewardDistributor;
+  let verifier: ResourceVerifier;
+  let governor: DAOGovernance;
+  const proposals = { feeChange: 0n, defeated: 0n };
 
   async function gql<T>(query: string): Promise<T> {
     return stack.graphNode.query<T>(query);
@@ -111,6 +145,16 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
       metadata({ name: "A100 box (2026)", vcpu: 96, memoryGib: 1152, gpu: { model: "A100", count: 8 }, tags: ["gpu"] }),
     );
     const smallCid = await addToIpfs(ipfs, metadata({ name: "Small VM", vcpu: 4, tags: ["general"] }));
+    const euV2Cid = await addToIpfs(
+      ipfs,
+      metadata({
+        name: "EU VM (2026)",
+        cloud: "gcp",
+        region: "europe-west1",
+        instanceType: "n2-standard-16",
+        vcpu: 16,
+      }),
+    );
     const euCid = await addToIpfs(
       ipfs,
       metadata({ name: "EU VM", cloud: "gcp", region: "europe-west1", instanceType: "n2-standard-16", vcpu: 16 }),
@@ -199,8 +243,89 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
     await send(marketplace(consumerA!).getFunction("rateBooking")(bookings.eth, 5));
     await send(marketplace(consumerB!).getFunction("rateBooking")(bookings.usdc, 3));
 
+    // DCX, rewards, verification and the DAO through Hardhat's ethers: scripts/lib/governance.ts
+    // runs proposals on a Hardhat connection.
+    connection = await hre.network.create({ network: "localhost", override: { url: stack.rpcUrl } });
+    const { ethers } = connection;
+    const accounts = await ethers.getSigners();
+    const at = async <T>(name: keyof typeof contracts) =>
+      (await ethers.getContractAt(name, contracts[name].proxy)) as unknown as T;
+    dcx = await at<DCXToken>("DCXToken");
+    rewards = await at<RewardDistributor>("RewardDistributor");
+    verifier = await at<ResourceVerifier>("ResourceVerifier");
+    governor = await at<DAOGovernance>("DAOGovernance");
+
+    // Provider A's compliant SLA period earned DCX in an epoch (one hour) that has ended: it claims.
+    await send(rewards.connect(accounts[3]!).claim());
+
+    // The verifier (account #2) attests four resources: one stays verified, one attestation
+    // expires, one is revoked, and one resource's metadata changes after it was attested.
+    const verifierDomain = {
+      name: "D-CloudX Verifier",
+      version: "1",
+      chainId: 31337,
+      verifyingContract: contracts.ResourceVerifier.proxy,
+    };
+    const attest = async (resourceId: bigint, metadataVersion: number, claims: object, validitySeconds: number) => {
+      const issuedAt = (await provider.getBlock("latest"))!.timestamp;
+      const attestation = {
+        resourceId,
+        metadataVersion,
+        ...{ cloud: "aws", region: "us-east-1", instanceType: "m5.xlarge" },
+        ...claims,
+        accountHash: id(`cloud account of resource ${resourceId}`),
+        issuedAt,
+        expiresAt: issuedAt + validitySeconds,
+      };
+      const signature = await oracle!.signTypedData(verifierDomain, ATTESTATION_TYPES, attestation);
+      await send(verifier.connect(accounts[2]!).submitAttestation(attestation, [signature]));
+    };
+    await attest(ids.gpu, 2, {}, 24 * HOUR);
+    await attest(ids.small, 1, {}, 120);
+    await attest(ids.malformed, 1, {}, 24 * HOUR);
+    await send(verifier.connect(accounts[2]!).revokeVerification(ids.malformed, "Instance type retired"));
+    await attest(ids.euVm, 1, { cloud: "gcp", region: "europe-west1", instanceType: "n2-standard-16" }, 24 * HOUR);
+    await send(marketplace(providerB!).getFunction("updateResourceMetadata")(ids.euVm, euV2Cid));
+
+    // Consumer B lends its votes to consumer A.
+    await send(dcx.connect(accounts[6]!).delegate(addresses.consumerA));
+
+    // The DAO: a proposal that one account votes against and one abstains on (with parameters),
+    // which then fails; and a protocol fee change that passes and is executed by the timelock.
+    const defeated = {
+      targets: [contracts.ResourceMarketplace.proxy],
+      values: [0n],
+      calldatas: [marketplace(providerA!).interface.encodeFunctionData("setProvisionTimeout", [600])],
+      description: "Give oracles ten minutes to provision",
+    };
+    await send(
+      governor
+        .connect(accounts[7]!)
+        .propose(defeated.targets, defeated.values, defeated.calldatas, defeated.description),
+    );
+    proposals.defeated = await governor.hashProposal(
+      defeated.targets,
+      defeated.values,
+      defeated.calldatas,
+      id(defeated.description),
+    );
+    await advanceTime(connection, Number(await governor.votingDelay()) + 1);
+    await send(
+      governor.connect(accounts[8]!).castVoteWithReason(proposals.defeated, VOTE_AGAINST, "Too slow for consumers"),
+    );
+    await send(
+      governor.connect(accounts[9]!).castVoteWithReasonAndParams(proposals.defeated, VOTE_ABSTAIN, "", "0x01"),
+    );
+    const settings = (await escrow.getFunction("settings")()).toObject();
+    proposals.feeChange = await passProposal(connection, governor, [accounts[0]!, accounts[5]!], {
+      targets: [contracts.EscrowManager.proxy],
+      values: [0n],
+      calldatas: [escrow.interface.encodeFunctionData("updateSettings", [{ ...settings, protocolFeeBps: 200 }])],
+      description: "Lower the protocol fee to 2 %",
+    });
+
     // File data sources are processed with the next blocks: mine until every document is in.
-    const documentCount = 6; // gpu v1 and v2, small, eu, malformed, oversized
+    const documentCount = 7; // gpu v1 and v2, small, eu v1 and v2, malformed, oversized
     for (let attempt = 0; ; attempt++) {
       await provider.send("evm_mine", []);
       await stack.graphNode.waitUntilSynced();
@@ -215,6 +340,7 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
   });
 
   after(async () => {
+    await connection?.close();
     provider?.destroy();
     await stack?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -386,6 +512,200 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
       assert.equal(indexed.periodsViolated, Number(record.periodsViolated));
       assert.equal(indexed.ratingsCount, Number(record.ratingsCount));
     }
+  });
+
+  it("mirrors DCX balances, delegations and voting power", async () => {
+    const data = await gql<{
+      dcxAccounts: { id: string; balance: string; votingPower: string; delegate: { id: string } | null }[];
+      dcxToken: { totalSupply: string; holderCount: number; votingPower: string };
+      consumerA: { votingPower: string; delegators: { id: string }[] };
+    }>(`{
+      dcxAccounts(first: 1000) { id balance votingPower delegate { id } }
+      dcxToken(id: "dcx") { totalSupply holderCount votingPower }
+      consumerA: dcxAccount(id: "${addresses.consumerA}") { votingPower delegators(orderBy: id) { id } }
+    }`);
+    // The ten demo accounts hold DCX (#1 also as the treasury; #3 earned rewards too).
+    assert.equal(data.dcxAccounts.length, 10);
+    for (const account of data.dcxAccounts) {
+      assert.equal(BigInt(account.balance), await dcx.balanceOf(account.id), `balance of ${account.id}`);
+      assert.equal(BigInt(account.votingPower), await dcx.getVotes(account.id), `votes of ${account.id}`);
+      const delegate = (await dcx.delegates(account.id)).toLowerCase();
+      assert.equal(account.delegate?.id ?? ZeroAddress, delegate, `delegate of ${account.id}`);
+    }
+    assert.equal(BigInt(data.dcxToken.totalSupply), await dcx.totalSupply());
+    assert.equal(data.dcxToken.holderCount, data.dcxAccounts.filter((a) => BigInt(a.balance) > 0n).length);
+    // Consumer B lent its 10M votes to consumer A.
+    assert.equal(BigInt(data.consumerA.votingPower), 20_000_000n * DCX);
+    assert.deepEqual(
+      data.consumerA.delegators.map((d) => d.id),
+      [addresses.consumerA, addresses.consumerB].sort(),
+    );
+  });
+
+  it("follows DAO proposals: the fee change passed and executed, and the votes of a failed one", async () => {
+    type Proposal = {
+      status: string;
+      proposer: { id: string };
+      targets: string[];
+      description: string;
+      forVotes: string;
+      againstVotes: string;
+      abstainVotes: string;
+      voteCount: number;
+      queuedAt: string | null;
+      eta: string | null;
+      executedAt: string | null;
+      votes: { voter: { id: string }; support: string; weight: string; reason: string; params: string | null }[];
+    };
+    const fields =
+      "status proposer { id } targets description forVotes againstVotes abstainVotes voteCount queuedAt eta executedAt votes(orderBy: weight, orderDirection: desc) { voter { id } support weight reason params }";
+    const { feeChange, defeated, protocol } = await gql<{
+      feeChange: Proposal;
+      defeated: Proposal;
+      protocol: { protocolFeeBps: number; quorumPercent: string; timelock: string };
+    }>(`{
+      feeChange: proposal(id: "${proposals.feeChange}") { ${fields} }
+      defeated: proposal(id: "${proposals.defeated}") { ${fields} }
+      protocol(id: "protocol") { protocolFeeBps quorumPercent timelock }
+    }`);
+    for (const [id, indexed] of [
+      [proposals.feeChange, feeChange],
+      [proposals.defeated, defeated],
+    ] as const) {
+      const tally = await governor.proposalVotes(id);
+      assert.deepEqual([indexed.againstVotes, indexed.forVotes, indexed.abstainVotes].map(BigInt), [
+        tally.againstVotes,
+        tally.forVotes,
+        tally.abstainVotes,
+      ]);
+    }
+
+    assert.equal(feeChange.status, "EXECUTED");
+    assert.equal(await governor.state(proposals.feeChange), 7n); // Executed
+    assert.deepEqual(feeChange.targets, [stack.deployment.contracts.EscrowManager.proxy.toLowerCase()]);
+    assert.equal(feeChange.description, "Lower the protocol fee to 2 %");
+    // Account #0 (10M DCX) and consumer A (its own 10M and consumer B's) voted for it.
+    assert.equal(BigInt(feeChange.forVotes), 30_000_000n * DCX);
+    assert.equal(feeChange.voteCount, 2);
+    assert.deepEqual(
+      feeChange.votes.map((v) => [v.voter.id, v.support, BigInt(v.weight)]),
+      [
+        [addresses.consumerA, "FOR", 20_000_000n * DCX],
+        [feeChange.proposer.id, "FOR", 10_000_000n * DCX],
+      ],
+    );
+    assert.equal(BigInt(feeChange.eta!), await governor.proposalEta(proposals.feeChange));
+    assert.ok(Number(feeChange.queuedAt) < Number(feeChange.executedAt));
+    assert.equal(protocol.protocolFeeBps, 200, "the executed proposal changed the fee");
+    assert.equal(protocol.quorumPercent, String(stack.deployment.governance.quorumPercent));
+    assert.equal(protocol.timelock, stack.deployment.governance.timelock.toLowerCase());
+
+    // Voting closed on the other one without a majority: it failed, which its tallies and
+    // voteEnd tell (no event marks it).
+    assert.equal(defeated.status, "CREATED");
+    assert.equal(await governor.state(proposals.defeated), 3n); // Defeated
+    assert.deepEqual(defeated.votes.map((v) => [v.support, BigInt(v.weight), v.reason, v.params]).sort(), [
+      ["ABSTAIN", 10_000_000n * DCX, "", "0x01"],
+      ["AGAINST", 10_000_000n * DCX, "Too slow for consumers", null],
+    ]);
+  });
+
+  it("computes rewards as the RewardDistributor does", async () => {
+    const { provider: indexed, rewardEpoches } = await gql<{
+      provider: {
+        rewardPoints: string;
+        rewardsEarned: string;
+        rewardsClaimed: string;
+        rewardsPendingPoints: string;
+        rewardClaims: { amount: string }[];
+      };
+      rewardEpoches: { id: string; emission: string; points: string }[];
+    }>(`{
+      provider(id: "${addresses.providerA}") { rewardPoints rewardsEarned rewardsClaimed rewardsPendingPoints rewardClaims { amount } }
+      rewardEpoches { id emission points }
+    }`);
+    const claimed = await rewards.totalClaimed();
+    assert.ok(claimed > 0n);
+    assert.deepEqual(indexed.rewardClaims, [{ amount: String(claimed) }]);
+    assert.equal(BigInt(indexed.rewardsClaimed), claimed);
+    assert.equal(indexed.rewardsEarned, indexed.rewardsClaimed);
+    assert.equal(indexed.rewardsPendingPoints, "0");
+    assert.equal(await rewards.claimable(addresses.providerA), 0n);
+    assert.ok(rewardEpoches.length > 0);
+    for (const epoch of rewardEpoches) {
+      const onChain = await rewards.epochOf(epoch.id);
+      assert.deepEqual([BigInt(epoch.emission), BigInt(epoch.points)], [onChain.emission, onChain.points]);
+    }
+    // Provider A's was the only compliant service.
+    assert.equal(BigInt(indexed.rewardPoints), sumPoints(rewardEpoches));
+  });
+
+  it("lists the verified resources that ResourceVerifier.isVerified names", async () => {
+    const now = (await provider.getBlock("latest"))!.timestamp;
+    type Verification = {
+      metadataVersion: number;
+      cloud: string;
+      region: string;
+      revoked: boolean;
+      revocationReason: string | null;
+    };
+    const data = await gql<{
+      verified: { id: string }[];
+      resources: {
+        id: string;
+        metadataVersion: number;
+        verifiedUntil: string | null;
+        verificationRevoked: boolean;
+        verifiedMetadataVersion: number | null;
+        verification: Verification | null;
+      }[];
+      oracleSigners: { role: string; address: string; active: boolean }[];
+    }>(`{
+      verified: resources(where: { verifiedUntil_gt: "${now}", verificationRevoked: false, status_not: DELISTED }, orderBy: id) { id }
+      resources(orderBy: id) { id metadataVersion verifiedUntil verificationRevoked verifiedMetadataVersion verification { metadataVersion cloud region revoked revocationReason } }
+      oracleSigners { role address active }
+    }`);
+    const verifiedOnChain: bigint[] = [];
+    for (const { id } of data.resources) if (await verifier.isVerified(id)) verifiedOnChain.push(BigInt(id));
+    assert.deepEqual(verifiedOnChain, [ids.gpu]);
+    assert.deepEqual(
+      data.verified.map((r) => BigInt(r.id)),
+      verifiedOnChain,
+    );
+
+    const byId = new Map(data.resources.map((r) => [BigInt(r.id), r]));
+    const gpu = byId.get(ids.gpu)!;
+    assert.equal(gpu.verifiedMetadataVersion, 2);
+    assert.deepEqual(gpu.verification, {
+      metadataVersion: 2,
+      cloud: "aws",
+      region: "us-east-1",
+      revoked: false,
+      revocationReason: null,
+    });
+    const onChain = await verifier.verificationOf(ids.gpu);
+    assert.equal(BigInt(gpu.verifiedUntil!), onChain.expiresAt);
+    // Expired: still the latest attestation, but its time is up.
+    assert.ok(Number(byId.get(ids.small)!.verifiedUntil) <= now);
+    // Revoked.
+    const malformed = byId.get(ids.malformed)!;
+    assert.equal(malformed.verificationRevoked, true);
+    assert.deepEqual(
+      [malformed.verification!.revoked, malformed.verification!.revocationReason],
+      [true, "Instance type retired"],
+    );
+    // Attested at metadata version 1; the metadata has changed since.
+    const eu = byId.get(ids.euVm)!;
+    assert.deepEqual([eu.metadataVersion, eu.verifiedMetadataVersion, eu.verifiedUntil], [2, 1, null]);
+    assert.equal(eu.verification!.region, "europe-west1");
+    // Account #2 signs both SLA reports and attestations.
+    assert.deepEqual(
+      data.oracleSigners.sort((a, b) => a.role.localeCompare(b.role)),
+      [
+        { role: "RESOURCE_VERIFIER", address: addresses.oracle, active: true },
+        { role: "SLA_REPORTER", address: addresses.oracle, active: true },
+      ],
+    );
   });
 
   it("keeps statistics that add up", async () => {
