@@ -73,29 +73,27 @@ export function isLowSurrogate(unit: i32): bool {
   return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
+/** Length of the UTF-8 sequence that starts with `lead`, or 0 if none does. */
+function sequenceLength(lead: i32): i32 {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
+}
+
 /** Whether `bytes` are well-formed UTF-8, by the rules of a fatal TextDecoder. */
 export function isUtf8(bytes: Uint8Array): bool {
   const length = bytes.length;
   let i = 0;
   while (i < length) {
     const lead = bytes[i] as i32;
-    let size = 0;
-    // The allowed range of the second byte depends on the lead byte (no overlong forms, no
-    // surrogates, nothing above U+10FFFF); later bytes are always 0x80–0xBF.
-    let low = 0x80;
-    let high = 0xbf;
-    if (lead < 0x80) size = 1;
-    else if (lead >= 0xc2 && lead <= 0xdf) size = 2;
-    else if (lead >= 0xe0 && lead <= 0xef) {
-      size = 3;
-      if (lead == 0xe0) low = 0xa0;
-      if (lead == 0xed) high = 0x9f;
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-      size = 4;
-      if (lead == 0xf0) low = 0x90;
-      if (lead == 0xf4) high = 0x8f;
-    } else return false;
-    if (i + size > length) return false;
+    const size = sequenceLength(lead);
+    if (size == 0 || i + size > length) return false;
+    // The second byte's range depends on the lead byte (no overlong forms, no surrogates, nothing
+    // above U+10FFFF); later bytes are always 0x80–0xBF.
+    const low = lead == 0xe0 ? 0xa0 : lead == 0xf0 ? 0x90 : 0x80;
+    const high = lead == 0xed ? 0x9f : lead == 0xf4 ? 0x8f : 0xbf;
     for (let k = 1; k < size; k++) {
       const next = bytes[i + k] as i32;
       if (k == 1 ? next < low || next > high : next < 0x80 || next > 0xbf) return false;
