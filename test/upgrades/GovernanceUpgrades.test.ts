@@ -12,6 +12,18 @@ import { erc7201Slot, mappingSlot, packedAddress, packedField, storageWord, upgr
 
 const { loadFixture, time } = networkHelpers;
 
+/** OpenZeppelin's IGovernor.ProposalState. */
+enum ProposalState {
+  Pending,
+  Active,
+  Canceled,
+  Defeated,
+  Succeeded,
+  Queued,
+  Expired,
+  Executed,
+}
+
 const DCX = 10n ** 18n;
 const E8 = 10n ** 8n;
 const DAY = 86_400;
@@ -46,8 +58,8 @@ const PERMIT_TYPES = {
  * - Rewards: the provider and a second provider earned points in epoch 0; in epoch 1 the provider
  *   claimed and earned more points, which are pending.
  * - Verifier: a second verifier was added; resource 1 is verified; resource 2 was verified, then revoked.
- * - Governor: a proposal that doubled the emission rate passed; another one is open, with one vote
- *   for and one against.
+ * - Governor: a proposal that doubled the emission rate passed; one was canceled by its proposer;
+ *   another one is open, with one vote for and one against.
  */
 async function deployWithHistoryFixture() {
   const f = await deployProtocolFixture();
@@ -72,12 +84,45 @@ async function deployWithHistoryFixture() {
   const { v, r, s } = ethers.Signature.from(await f.consumer.signTypedData(dcxDomain, PERMIT_TYPES, permit));
   await f.dcx.connect(f.outsider).permit(permit.owner, permit.spender, permit.value, permit.deadline, v, r, s);
 
+  await f.rewards.connect(timelock).grantRole(await f.rewards.RECORDER_ROLE(), recorder.address);
+  await f.rewards.connect(recorder).recordService(f.provider, 300n * E8);
+  await f.rewards.connect(recorder).recordService(secondProvider, 100n * E8);
+  await time.increase(Number(await f.rewards.epochSeconds()));
+  await f.rewards.connect(f.provider).claim();
+  await f.rewards.connect(recorder).recordService(f.provider, 50n * E8);
+
   const passedProposal = await passProposal(connection, f.governor, f.voters, {
     targets: [await f.rewards.getAddress()],
     values: [0n],
     calldatas: [f.rewards.interface.encodeFunctionData("setEmissionRate", [2n * DCX])],
     description: "Double the DCX emission rate",
   });
+  const canceledProposal = {
+    targets: [await f.rewards.getAddress()],
+    values: [0n],
+    calldatas: [f.rewards.interface.encodeFunctionData("setEmissionRate", [0n])],
+    description: "Stop DCX emissions",
+  };
+  const canceledHash = ethers.id(canceledProposal.description);
+  await f.governor
+    .connect(f.voters[2]!)
+    .propose(
+      canceledProposal.targets,
+      canceledProposal.values,
+      canceledProposal.calldatas,
+      canceledProposal.description,
+    );
+  // Its proposer may cancel it while it is pending, that is before voting starts a second later.
+  await time.setNextBlockTimestamp((await time.latest()) + 1);
+  await f.governor
+    .connect(f.voters[2]!)
+    .cancel(canceledProposal.targets, canceledProposal.values, canceledProposal.calldatas, canceledHash);
+  const canceledProposalId = await f.governor.hashProposal(
+    canceledProposal.targets,
+    canceledProposal.values,
+    canceledProposal.calldatas,
+    canceledHash,
+  );
   const openProposal = {
     targets: [await f.verifier.getAddress()],
     values: [0n],
@@ -96,13 +141,6 @@ async function deployWithHistoryFixture() {
   await time.increase(Number(await f.governor.votingDelay()) + 1);
   await f.governor.connect(f.voters[1]!).castVote(openProposalId, VOTE_FOR);
   await f.governor.connect(f.voters[2]!).castVote(openProposalId, VOTE_AGAINST);
-
-  await f.rewards.connect(timelock).grantRole(await f.rewards.RECORDER_ROLE(), recorder.address);
-  await f.rewards.connect(recorder).recordService(f.provider, 300n * E8);
-  await f.rewards.connect(recorder).recordService(secondProvider, 100n * E8);
-  await time.increase(Number(await f.rewards.epochSeconds()));
-  await f.rewards.connect(f.provider).claim();
-  await f.rewards.connect(recorder).recordService(f.provider, 50n * E8);
 
   await f.verifier.connect(timelock).addSigner(secondVerifier.address);
   await f.marketplace
@@ -141,6 +179,7 @@ async function deployWithHistoryFixture() {
     escrowAddress,
     attestations,
     passedProposal,
+    canceledProposalId,
     openProposalId,
     /** A moment in the past, for checkpointed reads. */
     pastTimepoint: BigInt(await time.latest()) - 60n,
@@ -518,7 +557,14 @@ describe("Upgrades of the DAO's contracts", function () {
     ];
 
     /** What the governor knows, through its getters; none of it depends on the current time. */
-    async function snapshot({ governor, voters, passedProposal, openProposalId, pastTimepoint }: Fixture) {
+    async function snapshot({
+      governor,
+      voters,
+      passedProposal,
+      canceledProposalId,
+      openProposalId,
+      pastTimepoint,
+    }: Fixture) {
       const proposal = async (id: bigint) => [
         await governor.proposalProposer(id),
         await governor.proposalSnapshot(id),
@@ -538,12 +584,21 @@ describe("Upgrades of the DAO's contracts", function () {
         ],
         wiring: [await governor.token(), await governor.timelock(), await governor.CLOCK_MODE()],
         passed: [await governor.state(passedProposal), ...(await proposal(passedProposal))],
+        canceled: [await governor.state(canceledProposalId), ...(await proposal(canceledProposalId))],
         open: await proposal(openProposalId),
       };
     }
 
     /** Asserts where known state lives in OpenZeppelin's governor namespaces; returns the words it read. */
-    async function checkLayout({ governor, dcx, timelock, voters, passedProposal, governanceSettings }: Fixture) {
+    async function checkLayout({
+      governor,
+      dcx,
+      timelock,
+      voters,
+      passedProposal,
+      canceledProposalId,
+      governanceSettings,
+    }: Fixture) {
       const governorSlot = erc7201Slot(GOVERNOR_NS);
       const name = await storageWord(governor, governorSlot);
       expect(shortString(name)).to.equal("D-CloudX DAO");
@@ -555,6 +610,9 @@ describe("Upgrades of the DAO's contracts", function () {
       expect([packedField(core, 30, 8), packedField(core, 31, 8)]).to.deep.equal([1n, 0n]);
       const eta = await storageWord(governor, proposal + 1n);
       expect(eta).to.equal(await governor.proposalEta(passedProposal));
+      const canceled = await storageWord(governor, mappingSlot("uint256", canceledProposalId, governorSlot + 1n));
+      expect(packedAddress(canceled)).to.equal(voters[2]!.address);
+      expect([packedField(canceled, 30, 8), packedField(canceled, 31, 8)]).to.deep.equal([0n, 1n]);
       const settingsSlot = erc7201Slot(SETTINGS_NS);
       const threshold = await storageWord(governor, settingsSlot);
       expect(threshold).to.equal(governanceSettings.proposalThreshold);
@@ -567,13 +625,17 @@ describe("Upgrades of the DAO's contracts", function () {
       expect(packedAddress(token)).to.equal(await dcx.getAddress());
       const timelockWord = await storageWord(governor, erc7201Slot(TIMELOCK_CONTROL_NS));
       expect(packedAddress(timelockWord)).to.equal(await timelock.getAddress());
-      return [name, core, eta, threshold, periods, token, timelockWord];
+      return [name, core, eta, canceled, threshold, periods, token, timelockWord];
     }
 
     it(`keeps its state at the ERC-7201 slots of OpenZeppelin's governor namespaces`, async function () {
       const f = await loadFixture(deployWithHistoryFixture);
       for (const namespace of namespaces) checkNamespaceConstant(namespace);
       await checkLayout(f);
+      const { governor, passedProposal, canceledProposalId, openProposalId } = f;
+      expect(await governor.state(passedProposal)).to.equal(ProposalState.Executed);
+      expect(await governor.state(canceledProposalId)).to.equal(ProposalState.Canceled);
+      expect(await governor.state(openProposalId)).to.equal(ProposalState.Active);
     });
 
     it("upgrades to a V2 through a passed proposal, keeping its state, and governs on", async function () {
