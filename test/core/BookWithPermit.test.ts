@@ -195,16 +195,16 @@ describe("ResourceMarketplace.bookWithPermit", function () {
       );
   });
 
-  it("refuses the native currency, which has no permit", async function () {
-    const { marketplace, consumer, resourceId, maxPayment, signPermit } = await loadFixture(permitFixture);
+  it("refuses the native currency and addresses without code, which have no permit", async function () {
+    const { marketplace, consumer, outsider, resourceId, maxPayment, signPermit } = await loadFixture(permitFixture);
     const permit = await signPermit(consumer, maxPayment);
-    await expect(
-      marketplace
-        .connect(consumer)
-        .bookWithPermit(resourceId, HOURS, ethers.ZeroAddress, maxPayment, ENCRYPTION_KEY, permit),
-    )
-      .to.be.revertedWithCustomError(marketplace, "MarketplacePermitFailed")
-      .withArgs(ethers.ZeroAddress);
+    for (const token of [ethers.ZeroAddress, outsider.address]) {
+      await expect(
+        marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, token, maxPayment, ENCRYPTION_KEY, permit),
+      )
+        .to.be.revertedWithCustomError(marketplace, "MarketplacePermitFailed")
+        .withArgs(token);
+    }
   });
 
   it("falls back to the allowance for a token without EIP-2612", async function () {
