@@ -25,7 +25,7 @@ export const paymentTokenSchema = z.object({
 export const deploymentSchema = z.object({
   network: z.string().min(1),
   chainId: z.number().int().positive(),
-  deployedAt: z.string().datetime(),
+  deployedAt: z.iso.datetime(),
   contracts: z.object({
     PriceOracle: contractDeploymentSchema,
     ReputationSystem: contractDeploymentSchema,

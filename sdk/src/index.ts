@@ -1,2 +1,3 @@
 export * from "./deployments.ts";
+export * from "./metadata.ts";
 export * from "./sla.ts";

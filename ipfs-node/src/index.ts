@@ -1,0 +1,1 @@
+export { startIpfsNode, type IpfsNode, type IpfsNodeOptions } from "./server.ts";
