@@ -762,7 +762,8 @@ describe("RewardDistributor", function () {
     // Proposed fix: give the call a fixed gas budget above its worst case and check beforehand
     // that it can get it, e.g. `if (gasleft() < REWARD_CALL_GAS * 64 / 63 + 5_000) revert
     // SlaInsufficientGas(); try $.rewards.recordService{gas: REWARD_CALL_GAS}(...)` (and the same
-    // for priceOracle.toUsd), so that a failure can never be the submitter's doing.
+    // for priceOracle.toUsd), so that a failure can never be the submitter's doing. With that
+    // change (REWARD_CALL_GAS 200k, PRICE_CALL_GAS 100k) this test passes.
     it.skip("lets no gas limit skip the rewards of a successful settlement", async function () {
       const f = await loadFixture(bookingsFixture);
       const submit = await epochOpeningSubmission(f);
@@ -770,26 +771,26 @@ describe("RewardDistributor", function () {
       expect(eventsOf(f, generous.receipt, "ServiceRecorded")).to.have.length(1);
       const used = generous.receipt!.gasUsed;
 
-      // Coarse steps across the range in which recordService is entered with too little gas, fine
-      // steps around the smallest limit that suffices.
-      const limits = new Set<bigint>();
-      for (let limit = used - 150_000n; limit < used + 20_000n; limit += 5_000n) limits.add(limit);
-      for (let limit = used - 3_000n; limit < used + 9_000n; limit += 250n) limits.add(limit);
-      let succeeded = 0;
+      // Coarse steps from well below the point where recordService is entered to well above what
+      // it needs, then fine steps just below the smallest limit that succeeded.
       let starved = 0;
-      for (const limit of [...limits].sort((a, b) => (a < b ? -1 : 1))) {
+      let smallestSuccess: bigint | undefined;
+      const check = async (limit: bigint) => {
         const { receipt, error } = await outcome(() => submit(limit));
         if (receipt) {
-          ++succeeded;
+          if (smallestSuccess === undefined || limit < smallestSuccess) smallestSuccess = limit;
           expect(eventsOf(f, receipt, "RewardsNotRecorded"), `gas limit ${limit}`).to.have.length(0);
           expect(eventsOf(f, receipt, "ServiceRecorded"), `gas limit ${limit}`).to.have.length(1);
         } else if (error!.message.includes("SlaInsufficientGas")) {
           ++starved;
         }
-      }
-      expect(succeeded, "no limit was enough").to.be.greaterThan(0);
+      };
+      for (let limit = used - 150_000n; limit <= used + 150_000n; limit += 5_000n) await check(limit);
+      expect(smallestSuccess !== undefined, "no limit was enough").to.equal(true);
+      for (let limit = smallestSuccess! - 5_000n; limit < smallestSuccess!; limit += 100n) await check(limit);
       expect(starved, "the starved range was never reached").to.be.greaterThan(0);
     });
+
     it("lets only the timelock set the distributor; zero turns rewards off", async function () {
       const f = await loadFixture(bookingsFixture);
       const { sla, rewards, reputation, timelock, outsider, deployer, provider, eth, dcxBooking } = f;
