@@ -205,7 +205,8 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         bytes32 encryptionPublicKey,
         Permit calldata permit
     ) external whenNotPaused returns (uint256 bookingId) {
-        if (token == address(0)) revert MarketplacePermitFailed(token);
+        // The native currency has no permits; an address without code would fail outside the try.
+        if (token.code.length == 0) revert MarketplacePermitFailed(token);
         address spender = address(_getMarketplaceStorage().escrow);
         // A permit can be front-run with the same signature; what matters is the allowance.
         try

@@ -22,9 +22,13 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
     );
     uint256 private constant BPS = 10_000;
     uint256 private constant MAX_TIERS = 8;
-    /// @dev A call that failed while this much gas was left was not starved by the submitter: a
-    /// callee runs out of gas only when given less than 63 times what remains afterwards (EIP-150).
-    uint256 private constant MIN_GAS_AFTER_FAILED_CALL = 2_000;
+    /// @dev Gas given to the price oracle and the reward distributor, well above what they need.
+    /// The submitter picks the transaction's gas: each call gets its full budget or the batch
+    /// reverts, so that a failure of these calls is never the submitter's doing.
+    uint256 private constant PRICE_CALL_GAS = 100_000;
+    uint256 private constant REWARDS_CALL_GAS = 200_000;
+    /// @dev Covers the call itself (cold account access, memory) on top of the budget.
+    uint256 private constant CALL_OVERHEAD_GAS = 5_000;
 
     /// @dev Period outcomes of one batch, per provider, recorded in reputations once per provider.
     /// Compliant value is summed per token and priced once per run of the same token, so a batch of
@@ -265,13 +269,15 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
         Outcomes memory outcomes,
         uint256 i,
         address nextToken
-    ) private view {
+    ) private {
         uint256 value = outcomes.pendingValue[i];
         if (value != 0) {
-            try $.priceOracle.toUsd(outcomes.pendingToken[i], value) returns (uint256 usdE8) {
+            address token = outcomes.pendingToken[i];
+            _reserveGas(PRICE_CALL_GAS);
+            try $.priceOracle.toUsd{gas: PRICE_CALL_GAS}(token, value) returns (uint256 usdE8) {
                 outcomes.compliantUsdE8[i] += usdE8;
             } catch {
-                _revertIfStarved();
+                emit RewardsNotPriced(outcomes.providers[i], token, value);
             }
         }
         outcomes.pendingToken[i] = nextToken;
@@ -280,15 +286,15 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
 
     function _recordRewards(SLAStorage storage $, address provider, uint256 usdE8) private {
         if (usdE8 == 0) return;
-        try $.rewards.recordService(provider, usdE8) {} catch {
-            _revertIfStarved();
+        _reserveGas(REWARDS_CALL_GAS);
+        try $.rewards.recordService{gas: REWARDS_CALL_GAS}(provider, usdE8) {} catch {
             emit RewardsNotRecorded(provider, usdE8);
         }
     }
 
-    /// @dev Keeps a submitter from skipping a provider's rewards by sending too little gas.
-    function _revertIfStarved() private view {
-        if (gasleft() < MIN_GAS_AFTER_FAILED_CALL) revert SlaInsufficientGas();
+    /// @dev Reverts unless a call can be given its whole `budget` (63/64 rule, EIP-150).
+    function _reserveGas(uint256 budget) private view {
+        if (gasleft() < budget + budget / 63 + CALL_OVERHEAD_GAS) revert SlaInsufficientGas();
     }
 
     function _setCreditPolicy(SLAStorage storage $, uint16 baseCreditBps, CreditTier[] calldata tiers) private {

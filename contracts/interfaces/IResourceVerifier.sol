@@ -58,7 +58,7 @@ interface IResourceVerifier is IQuorumSigned {
     error VerifierNotNewer(uint256 resourceId, uint64 issuedAt, uint64 lastIssuedAt);
     /// @notice Only a registered verifier or the DAO may revoke.
     error VerifierUnauthorized(address caller);
-    /// @notice The resource has no verification in force.
+    /// @notice The resource has no unrevoked verification to revoke.
     error VerifierNotVerified(uint256 resourceId);
     /// @notice A maximum validity of zero or above one year.
     error VerifierInvalidMaxValidity(uint64 maxValiditySeconds);
@@ -69,14 +69,15 @@ interface IResourceVerifier is IQuorumSigned {
     /// @param signatures Ordered by ascending signer address.
     function submitAttestation(Attestation calldata attestation, bytes[] calldata signatures) external;
 
-    /// @notice Revokes a resource's verification. A registered verifier or the DAO.
+    /// @notice Revokes a resource's latest verification, even one that has since expired or been
+    /// outdated by new metadata. A registered verifier or the DAO.
     function revokeVerification(uint256 resourceId, string calldata reason) external;
 
     /// @notice Sets the longest validity an attestation may have. DAO only.
     function setMaxValidity(uint64 maxValiditySeconds) external;
 
-    /// @notice Whether the resource is listed and has an unexpired, unrevoked verification of its
-    /// current metadata.
+    /// @notice Whether the resource has not been delisted and has an unexpired, unrevoked
+    /// verification of its current metadata. Pausing a resource keeps its verification.
     function isVerified(uint256 resourceId) external view returns (bool);
 
     /// @notice A resource's latest verification.

@@ -52,9 +52,13 @@ interface ISLAEnforcement is IQuorumSigned {
     event CreditPolicyUpdated(uint16 baseCreditBps, CreditTier[] tiers);
     /// @notice Emitted when the reward distributor changes; zero turns rewards off.
     event RewardDistributorUpdated(address indexed rewards);
-    /// @notice Emitted when a provider's compliant service could not be recorded for rewards (for
-    /// instance while a price feed is stale); settlement goes on regardless.
+    /// @notice Emitted when the reward distributor refused a provider's compliant service;
+    /// settlement goes on regardless.
     event RewardsNotRecorded(address indexed provider, uint256 usdE8);
+    /// @notice Emitted when compliant service could not be valued in USD (for instance while the
+    /// token's price feed is stale), so it earns no rewards; settlement goes on regardless.
+    /// @param value Compliant value in `token` that went unpriced.
+    event RewardsNotPriced(address indexed provider, address indexed token, uint256 value);
 
     /// @notice `reports` and `signatures` differ in length.
     error SlaLengthMismatch(uint256 reports, uint256 signatures);
@@ -63,7 +67,8 @@ interface ISLAEnforcement is IQuorumSigned {
     /// @notice Credit tiers that are not strictly decreasing in uptime and increasing in credit, or
     /// credits above 100 %.
     error SlaInvalidCreditPolicy();
-    /// @notice The transaction ran out of gas inside the price oracle or the reward distributor.
+    /// @notice The transaction has too little gas left to give the price oracle or the reward
+    /// distributor their full budget.
     error SlaInsufficientGas();
 
     /// @notice Verifies and settles SLA period reports. Anyone may submit signed reports.
