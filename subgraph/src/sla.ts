@@ -1,17 +1,18 @@
-import { log } from "@graphprotocol/graph-ts";
+import { ethereum, log } from "@graphprotocol/graph-ts";
 
-import { Booking, SlaReport } from "../generated/schema";
+import { Booking, SlaReport, UnrewardedService } from "../generated/schema";
 import {
   CreditPolicyUpdated,
   QuorumUpdated,
   RewardDistributorUpdated,
+  RewardsNotPriced,
   RewardsNotRecorded,
   SignerAdded,
   SignerRemoved,
   SlaPeriodSettled,
 } from "../generated/SLAEnforcement/SLAEnforcement";
 import { ZERO_USD } from "./common/constants";
-import { bookingUsd, getProtocol, getProvider, usd } from "./common/entities";
+import { bookingUsd, getPaymentToken, getProtocol, getProvider, usd } from "./common/entities";
 import { eventId } from "./common/ids";
 import { recordSignerAdded, recordSignerRemoved } from "./common/signers";
 import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./common/stats";
@@ -97,8 +98,30 @@ export function handleRewardDistributorUpdated(event: RewardDistributorUpdated):
   protocol.save();
 }
 
+function newUnrewardedService(event: ethereum.Event, reason: string): UnrewardedService {
+  const record = new UnrewardedService(eventId(event));
+  record.reason = reason;
+  record.timestamp = event.block.timestamp;
+  record.blockNumber = event.block.number;
+  record.transactionHash = event.transaction.hash;
+  return record;
+}
+
 export function handleRewardsNotRecorded(event: RewardsNotRecorded): void {
+  const valueUsd = usd(event.params.usdE8);
   const provider = getProvider(event.params.provider);
-  provider.unrewardedServiceUsd = provider.unrewardedServiceUsd.plus(usd(event.params.usdE8));
+  provider.unrewardedServiceUsd = provider.unrewardedServiceUsd.plus(valueUsd);
   provider.save();
+  const record = newUnrewardedService(event, "NOT_RECORDED");
+  record.provider = provider.id;
+  record.valueUsd = valueUsd;
+  record.save();
+}
+
+export function handleRewardsNotPriced(event: RewardsNotPriced): void {
+  const record = newUnrewardedService(event, "NOT_PRICED");
+  record.provider = getProvider(event.params.provider).id;
+  record.token = getPaymentToken(event.params.token).id;
+  record.value = event.params.value;
+  record.save();
 }
