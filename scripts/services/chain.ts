@@ -45,15 +45,17 @@ export async function startChain(options: { port: number; logFile: string }): Pr
 
 /**
  * Deploys D-CloudX with scripts/deploy.ts to the chain on `port` (as `npm run deploy:local` does)
- * and returns the deployment it wrote to `deploymentsDir`/localhost.json.
+ * and returns the deployment it wrote to `deploymentsDir`/localhost.json. Hardhat builds first if
+ * the artifacts are not those of the sources (a coverage run leaves instrumented contracts, too
+ * large to deploy to a node).
  */
 export async function deployLocal(port: number, deploymentsDir: string): Promise<Deployment> {
   const env = { ...process.env, CHAIN_PORT: String(port), DEPLOYMENTS_DIR: deploymentsDir };
-  const child = spawn(
-    process.execPath,
-    [HARDHAT, "run", "scripts/deploy.ts", "--network", "localhost", "--no-compile"],
-    { cwd: REPOSITORY, env, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child = spawn(process.execPath, [HARDHAT, "run", "scripts/deploy.ts", "--network", "localhost"], {
+    cwd: REPOSITORY,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));
