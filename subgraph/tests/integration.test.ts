@@ -271,7 +271,10 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
       const attestation = {
         resourceId,
         metadataVersion,
-        ...{ cloud: "aws", region: "us-east-1", instanceType: "m5.xlarge" },
+        // What the resources' metadata says, unless `claims` says otherwise.
+        cloud: "aws",
+        region: "us-east-1",
+        instanceType: "m5.xlarge",
         ...claims,
         accountHash: id(`cloud account of resource ${resourceId}`),
         issuedAt,
