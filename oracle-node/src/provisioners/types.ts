@@ -26,6 +26,13 @@ export interface Provisioner {
    * Monitoring) between two instants; empty when the cloud has none.
    */
   metrics(bookingId: bigint, fromMs: number, toMs: number): Promise<CloudSample[]>;
+
+  /**
+   * Optional: checks that this account can provide the resource `metadata` describes (the instance
+   * type exists in the region) and names the account, for a verifier attestation. Adapters without
+   * it are never attested.
+   */
+  verify?(metadata: ResourceMetadata): Promise<{ accountId: string }>;
 }
 
 export interface ProvisionRequest {
