@@ -10,7 +10,16 @@
  * `bumpPercent`. After a restart, signed transactions are broadcast again as they were (the same
  * bytes: the same hash), so a crash between signing and sending loses nothing and doubles nothing.
  */
-import { type Address, BaseError, type Hex, decodeErrorResult, formatEther, keccak256, parseGwei } from "viem";
+import {
+  type Address,
+  BaseError,
+  type Hex,
+  TransactionReceiptNotFoundError,
+  decodeErrorResult,
+  formatEther,
+  keccak256,
+  parseGwei,
+} from "viem";
 
 import { escrowManagerAbi, resourceMarketplaceAbi, resourceVerifierAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { type ChainContext, describeError } from "../chain.ts";
@@ -124,10 +133,15 @@ export class TxSender {
     return this.#db.get<TxRow>("SELECT * FROM txs WHERE key = ?", key);
   }
 
-  /** Transactions mined in blocks a reorg dropped are in flight again. */
+  /**
+   * Transactions mined in blocks a reorg dropped are marked failed: their callers look at the chain
+   * again and send what is still needed (a blind re-send could act on a booking that changed).
+   */
   rewind(ancestor: bigint): void {
-    this.#db.run("UPDATE txs SET state = 'sent', block = NULL WHERE state = 'mined' AND block > ?", Number(ancestor));
-    this.#broadcast.clear();
+    this.#db.run(
+      "UPDATE txs SET state = 'failed', error = 'dropped by a reorg', block = NULL WHERE state = 'mined' AND block > ?",
+      Number(ancestor),
+    );
   }
 
   /** One round: settle what was mined, re-send or bump what is stuck, sign and send what is queued. */
@@ -174,7 +188,15 @@ export class TxSender {
       if (!latest) continue;
       if (Date.now() - latest.signed_ms >= this.#options.bumpAfterMs) {
         const chainNonce = await client.getTransactionCount({ address: this.address, blockTag: "latest" });
-        if (chainNonce > tx.nonce!) continue; // something with this nonce is being mined; look again next round
+        if (chainNonce > tx.nonce!) {
+          // The nonce was used, and by none of this transaction's versions (their receipts were checked).
+          this.#db.run(
+            "UPDATE txs SET state = 'failed', error = 'nonce used by another transaction', done_ms = ? WHERE id = ?",
+            Date.now(),
+            tx.id,
+          );
+          continue;
+        }
         await this.#sign(tx, tx.nonce!, this.#bumped(latest));
         this.#metrics.txs.inc({ event: "bumped" });
         this.#log.warn({ key: tx.key, nonce: tx.nonce }, "transaction not mined in time: re-sent with higher fees");
@@ -184,11 +206,15 @@ export class TxSender {
     }
   }
 
+  /** The receipt of whichever version was mined; a failed lookup throws (it is not "not mined"). */
   async #findReceipt(attempts: AttemptRow[]) {
     for (const attempt of attempts) {
       const receipt = await this.#chain.client
         .getTransactionReceipt({ hash: attempt.hash as Hex })
-        .catch(() => undefined);
+        .catch((error: unknown) => {
+          if (error instanceof TransactionReceiptNotFoundError) return undefined;
+          throw error;
+        });
       if (receipt) return receipt;
     }
     return undefined;
@@ -230,10 +256,11 @@ export class TxSender {
     }
   }
 
+  /** After the chain's pending nonce and every nonce this node has in flight. */
   async #nextNonce(): Promise<number> {
-    const stored = Number(this.#db.getMeta(`next_nonce_${this.address}`) ?? 0);
+    const inFlight = this.#db.get<{ n: number | null }>("SELECT MAX(nonce) AS n FROM txs WHERE state = 'sent'")!.n;
     const pending = await this.#chain.client.getTransactionCount({ address: this.address, blockTag: "pending" });
-    return Math.max(stored, pending);
+    return Math.max(pending, inFlight === null ? 0 : inFlight + 1);
   }
 
   #bumped(latest: AttemptRow): { maxFee: bigint; priority: bigint } {
@@ -282,9 +309,8 @@ export class TxSender {
         attempt.signed_ms,
         tx.id,
       );
-      const stored = Number(this.#db.getMeta(`next_nonce_${this.address}`) ?? 0);
-      this.#db.setMeta(`next_nonce_${this.address}`, String(Math.max(stored, nonce + 1)));
     });
+    crashPoint("after-sign", tx.key);
     return this.#sendRaw({ ...tx, nonce }, attempt);
   }
 
@@ -292,6 +318,7 @@ export class TxSender {
     try {
       await this.#chain.client.sendRawTransaction({ serializedTransaction: attempt.raw as Hex });
       this.#broadcast.add(attempt.hash);
+      crashPoint("after-send", tx.key);
       this.#metrics.txs.inc({ event: "sent" });
       this.#log.debug({ key: tx.key, hash: attempt.hash, nonce: tx.nonce }, "transaction sent");
       return true;
@@ -334,6 +361,15 @@ export class TxSender {
       return decodeRevert(error);
     }
   }
+}
+
+/**
+ * Fault injection for the crash tests: ORACLE_CRASH_AT=<after-sign|after-send>:<key prefix> kills the
+ * process (SIGKILL: no cleanup, like a power cut) at that point of the first matching transaction.
+ */
+function crashPoint(point: string, key: string): void {
+  const [at, prefix] = (process.env.ORACLE_CRASH_AT ?? "").split(":");
+  if (at === point && prefix !== undefined && key.startsWith(prefix)) process.kill(process.pid, "SIGKILL");
 }
 
 export function isFundsError(error: unknown): boolean {

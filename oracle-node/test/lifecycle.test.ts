@@ -1,0 +1,151 @@
+/**
+ * End to end against a real Hardhat node with the deployed contracts, the local IPFS node and the
+ * local adapter: a booking is provisioned, confirmed, measured, reported and deprovisioned; a
+ * workload killed mid-period produces a violation and a credit on chain.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+
+import type { Address } from "viem";
+
+import { decryptAccessDetails } from "@d-cloudx/sdk";
+import { escrowManagerAbi, resourceMarketplaceAbi, resourceVerifierAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import { OracleNode } from "../src/node.ts";
+import {
+  type Stack,
+  advanceChain,
+  book,
+  bookingStatus,
+  eventsOf,
+  listResource,
+  mined,
+  startStack,
+  testConfig,
+  waitFor,
+} from "./helpers/stack.ts";
+
+const ACTIVE = 2;
+
+describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
+  let stack: Stack;
+  let node: OracleNode;
+  let provider: Address;
+  let resourceId: bigint;
+
+  before(async () => {
+    stack = await startStack();
+    provider = stack.accounts[3]!;
+    ({ resourceId } = await listResource(stack, provider));
+    node = await OracleNode.start(testConfig(stack, mkdtempSync(join(stack.workDir, "oracle-"))));
+  });
+
+  after(async () => {
+    await node?.stop();
+    await stack?.stop();
+  });
+
+  const contracts = () => stack.deployment.contracts;
+
+  async function settledPeriod(bookingId: bigint, period: number) {
+    return waitFor(`period ${period} of booking ${bookingId} to settle`, async () => {
+      const events = await eventsOf(stack, contracts().SLAEnforcement.proxy, sLAEnforcementAbi, "SlaPeriodSettled");
+      return events.find((e) => e.args.bookingId === bookingId && e.args.period === period)?.args;
+    });
+  }
+
+  it("provisions, confirms with access only the consumer can read, measures, reports and deprovisions", async () => {
+    const consumer = stack.accounts[4]!;
+    const booked = await book(stack, consumer, resourceId);
+    await waitFor("the booking to be active", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE);
+
+    // The access details: on IPFS, encrypted to the consumer's key, and they open the workload.
+    const [provisioned] = (
+      await eventsOf(stack, contracts().ResourceMarketplace.proxy, resourceMarketplaceAbi, "BookingProvisioned")
+    ).filter((e) => e.args.bookingId === booked.bookingId);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of stack.ipfsClient.cat(provisioned!.args.accessDetailsCid as string)) chunks.push(chunk);
+    const access = decryptAccessDetails(booked.privateKey, Buffer.concat(chunks));
+    assert.equal(access.host, "127.0.0.1");
+    const authorization = { authorization: `Bearer ${access.credentials.secret}` };
+    assert.equal(
+      (await fetch(`${access.url}files/hello.txt`, { method: "PUT", body: "hi", headers: authorization })).status,
+      201,
+    );
+    assert.equal(await (await fetch(`${access.url}files/hello.txt`, { headers: authorization })).text(), "hi");
+    assert.equal((await fetch(`${access.url}files/hello.txt`)).status, 401);
+
+    // Measured for a while, then the chain's clock passes the end of period 0: reported as met.
+    await waitFor("samples", () => (samplesOf(booked.bookingId) >= 10 ? true : undefined));
+    await advanceChain(stack, 61);
+    const report = await settledPeriod(booked.bookingId, 0);
+    assert.equal(report.uptimeBps, 10_000);
+    assert.equal(report.compliant, true);
+    assert.ok((report.sampleCount as number) >= 10);
+    assert.ok((report.p95LatencyMs as number) < 1_000);
+
+    // The consumer ends the booking: the node deprovisions the workload and its folder.
+    const folder = join(node.config.dataDir, "local-workloads", `booking-${booked.bookingId}`);
+    assert.ok(existsSync(folder));
+    await mined(
+      stack,
+      await stack.wallet(consumer).writeContract({
+        chain: null,
+        address: contracts().ResourceMarketplace.proxy as Address,
+        abi: resourceMarketplaceAbi,
+        functionName: "terminateBooking",
+        args: [booked.bookingId],
+      }),
+    );
+    await waitFor("deprovisioning", () => (existsSync(folder) ? undefined : true));
+    await assert.rejects(fetch(access.url!));
+    assert.equal(node.sender.get(`provision-${booked.bookingId}`)?.state, "mined");
+  });
+
+  it("reports a violation when the workload dies mid-period, and the consumer is credited", async () => {
+    const consumer = stack.accounts[5]!;
+    const booked = await book(stack, consumer, resourceId);
+    await waitFor("the booking to be active", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE);
+    await waitFor("samples", () => (samplesOf(booked.bookingId) >= 5 ? true : undefined));
+    const folder = join(node.config.dataDir, "local-workloads", `booking-${booked.bookingId}`);
+    const { pid } = JSON.parse(readFileSync(join(folder, "state.json"), "utf8")) as { pid: number };
+    process.kill(pid, "SIGKILL");
+    await waitFor("failed probes", () => (failedSamplesOf(booked.bookingId) >= 5 ? true : undefined));
+    await advanceChain(stack, 61);
+
+    const report = await settledPeriod(booked.bookingId, 0);
+    assert.equal(report.compliant, false);
+    assert.ok((report.uptimeBps as number) < 9_500, `uptime ${report.uptimeBps}`);
+    assert.equal(report.creditBps, 10_000, "below 95 %: the whole period is credited");
+    assert.ok((report.credit as bigint) > 0n);
+    const refunds = await eventsOf(stack, contracts().EscrowManager.proxy, escrowManagerAbi, "ConsumerRefunded");
+    const credit = refunds.find((e) => e.args.bookingId === booked.bookingId && e.args.reason === 2);
+    assert.equal(credit?.args.amount, report.credit);
+  });
+
+  it("attests the resources it serves in the verifier contract", async () => {
+    const verified = await waitFor("the resource to be verified", () =>
+      stack.publicClient
+        .readContract({
+          address: contracts().ResourceVerifier.proxy as Address,
+          abi: resourceVerifierAbi,
+          functionName: "isVerified",
+          args: [resourceId],
+        })
+        .then((v) => v || undefined),
+    );
+    assert.equal(verified, true);
+  });
+
+  function samplesOf(bookingId: bigint): number {
+    return node.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM samples WHERE booking_id = ?", String(bookingId))!.n;
+  }
+
+  function failedSamplesOf(bookingId: bigint): number {
+    return node.db.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM samples WHERE booking_id = ? AND ok = 0",
+      String(bookingId),
+    )!.n;
+  }
+});
