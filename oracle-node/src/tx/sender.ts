@@ -124,9 +124,27 @@ export class TxSender {
     return this.get(key)!;
   }
 
-  /** Moves the transaction under `key` (if any) aside, to `<key>#<id>`, freeing the key. */
+  /**
+   * Moves the transaction under `key` (if any) aside, to `<key>#<id>`, freeing the key. One still
+   * queued is dropped; one already signed is cancelled: its nonce is re-sent at once, with higher
+   * fees, as an empty transfer to this account.
+   */
   archive(key: string): void {
-    this.#db.run("UPDATE txs SET key = key || '#' || id WHERE key = ?", key);
+    this.#db.transaction(() => {
+      const row = this.get(key);
+      if (!row) return;
+      this.#db.run("UPDATE txs SET key = key || '#' || id WHERE id = ?", row.id);
+      if (row.state === "queued") {
+        this.#db.run("UPDATE txs SET state = 'failed', error = 'superseded' WHERE id = ?", row.id);
+      } else if (row.state === "sent") {
+        this.#db.run(
+          "UPDATE txs SET to_address = ?, data = '0x', value = '0', error = 'cancelled' WHERE id = ?",
+          this.address,
+          row.id,
+        );
+        this.#db.run("UPDATE tx_attempts SET signed_ms = 0 WHERE tx_id = ?", row.id);
+      }
+    });
   }
 
   get(key: string): TxRow | undefined {

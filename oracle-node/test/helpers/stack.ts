@@ -19,7 +19,7 @@ import {
   createWalletClient,
   http,
   parseEventLogs,
-  type WalletClient,
+  type Transport,
 } from "viem";
 
 import { startIpfsNode, type IpfsNode } from "@d-cloudx/ipfs-node";
@@ -72,6 +72,8 @@ function run(args: string[], env: NodeJS.ProcessEnv, output: "pipe" | "ignore" =
   return spawn(process.execPath, [HARDHAT, ...args], { cwd: REPOSITORY, env, stdio: ["ignore", output, output] });
 }
 
+const walletOf = (account: Address, transport: Transport) => createWalletClient({ account, transport });
+
 export interface Stack {
   rpcUrl: string;
   port: number;
@@ -83,7 +85,7 @@ export interface Stack {
   accounts: Address[];
   workDir: string;
   rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
-  wallet(account: Address): WalletClient;
+  wallet(account: Address): ReturnType<typeof walletOf>;
   stop(): Promise<void>;
 }
 
@@ -126,7 +128,7 @@ export async function startStack(): Promise<Stack> {
     accounts,
     workDir,
     rpc,
-    wallet: (account) => createWalletClient({ account, transport }),
+    wallet: (account) => walletOf(account, transport),
     async stop() {
       await ipfs.close();
       node.kill("SIGINT");
