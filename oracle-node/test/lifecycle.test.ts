@@ -8,11 +8,13 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import type { Address } from "viem";
+import { type Address, type Hex, recoverAddress } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { decryptAccessDetails } from "@d-cloudx/sdk";
 import { escrowManagerAbi, resourceMarketplaceAbi, resourceVerifierAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { OracleNode } from "../src/node.ts";
+import { recoverReportSigner, signReport } from "../src/reporting/reporter.ts";
 import {
   type Stack,
   advanceChain,
@@ -136,6 +138,39 @@ describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
         .then((v) => v || undefined),
     );
     assert.equal(verified, true);
+  });
+
+  it("signs reports that SLAEnforcement verifies, and only for its own key", async () => {
+    const report = { bookingId: 1n, period: 3, uptimeBps: 9_876, p95LatencyMs: 123, sampleCount: 456 };
+    const sla = contracts().SLAEnforcement.proxy as Address;
+    const signature = await signReport(node.chain, report);
+    const digest = await stack.publicClient.readContract({
+      address: sla,
+      abi: sLAEnforcementAbi,
+      functionName: "reportDigest",
+      args: [report],
+    });
+    assert.equal(
+      (await recoverAddress({ hash: digest, signature })).toLowerCase(),
+      node.chain.account.address.toLowerCase(),
+    );
+    assert.equal(
+      (await recoverReportSigner(node.chain, report, signature)).toLowerCase(),
+      node.chain.account.address.toLowerCase(),
+    );
+
+    // A stranger's signature is refused by the contract's quorum check.
+    const stranger = { ...node.chain, account: privateKeyToAccount(generatePrivateKey()) };
+    const simulate = (sig: Hex) =>
+      stack.publicClient.simulateContract({
+        address: sla,
+        abi: sLAEnforcementAbi,
+        functionName: "submitReports",
+        args: [[report], [[sig]]],
+      });
+    await assert.rejects(simulate(await signReport(stranger, report)), /QuorumUnknownSigner/);
+    // The oracle's signature passes the quorum; the contract then checks the period itself.
+    await assert.rejects(simulate(signature), (error: Error) => !/Quorum/.test(error.message));
   });
 
   function samplesOf(bookingId: bigint): number {

@@ -340,25 +340,39 @@ export class Reporter {
   }
 
   #sign(r: SlaReport): Promise<Hex> {
-    const { chain } = this.#d;
-    return chain.account.signTypedData({
-      domain: slaDomain(chain.chainId, chain.addresses.sla) as { verifyingContract: Hex },
-      types: slaReportTypes,
-      primaryType: "SlaReport",
-      message: r,
-    });
+    return signReport(this.#d.chain, r);
   }
 
   #recover(r: SlaReport, signature: Hex): Promise<string> {
-    const { chain } = this.#d;
-    return recoverTypedDataAddress({
-      domain: slaDomain(chain.chainId, chain.addresses.sla) as { verifyingContract: Hex },
-      types: slaReportTypes,
-      primaryType: "SlaReport",
-      message: r,
-      signature,
-    });
+    return recoverReportSigner(this.#d.chain, r, signature);
   }
+}
+
+/** The node's EIP-712 signature of `report`, as SLAEnforcement verifies it. */
+export function signReport(
+  chain: Pick<ChainContext, "account" | "chainId" | "addresses">,
+  report: SlaReport,
+): Promise<Hex> {
+  return chain.account.signTypedData({
+    domain: slaDomain(chain.chainId, chain.addresses.sla) as { verifyingContract: Hex },
+    types: slaReportTypes,
+    primaryType: "SlaReport",
+    message: report,
+  });
+}
+
+export function recoverReportSigner(
+  chain: Pick<ChainContext, "chainId" | "addresses">,
+  report: SlaReport,
+  signature: Hex,
+): Promise<string> {
+  return recoverTypedDataAddress({
+    domain: slaDomain(chain.chainId, chain.addresses.sla) as { verifyingContract: Hex },
+    types: slaReportTypes,
+    primaryType: "SlaReport",
+    message: report,
+    signature,
+  });
 }
 
 function report(bookingId: bigint, period: number, f: PeriodFigures): SlaReport {

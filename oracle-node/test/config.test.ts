@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inspect } from "node:util";
+import { describe, it } from "node:test";
+
+import { ConfigError, LOCAL_ORACLE_KEY, loadConfig } from "../src/config.ts";
+import { createLogger } from "../src/log.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "oracle-config-"));
+function withFile(content: unknown): NodeJS.ProcessEnv {
+  const file = join(dir, `config-${Math.random()}.json`);
+  writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
+  return { ORACLE_CONFIG: file };
+}
+
+describe("configuration", () => {
+  it("works against the local stack with defaults and Hardhat's public test key", () => {
+    const config = loadConfig(withFile({ serve: { providers: "*" } }), dir);
+    assert.equal(config.rpcUrl, "http://127.0.0.1:8545");
+    assert.equal(config.ipfsApiUrl, "http://127.0.0.1:5001");
+    assert.equal(config.http.host, "127.0.0.1");
+    assert.equal(config.chain.confirmations, 1);
+    assert.equal(config.privateKey.reveal(), LOCAL_ORACLE_KEY);
+    assert.match(config.deploymentsFile, /deployments\/localhost\.json$/);
+    const ports = loadConfig(
+      {
+        ...withFile({ serve: { providers: "*" } }),
+        CHAIN_PORT: "18545",
+        IPFS_API_PORT: "15001",
+        ORACLE_HTTP_PORT: "0",
+      },
+      dir,
+    );
+    assert.equal(ports.rpcUrl, "http://127.0.0.1:18545");
+    assert.equal(ports.ipfsApiUrl, "http://127.0.0.1:15001");
+    assert.equal(ports.http.port, 0);
+  });
+
+  it("reports every problem at once, naming the setting", () => {
+    const error = (() => {
+      try {
+        loadConfig(
+          withFile({
+            serve: { providers: ["0x12"] },
+            chain: { confirmations: -1 },
+            probes: { intervalMs: 0 },
+            extra: 1,
+          }),
+          dir,
+        );
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /serve\.providers\.0: must be a 0x-prefixed 20-byte address/);
+    assert.match(error.message, /chain\.confirmations/);
+    assert.match(error.message, /probes\.intervalMs/);
+    assert.match(error.message, /Unrecognized key: "extra"/);
+  });
+
+  it("refuses bad environment values, unreadable files and missing keys for remote chains", () => {
+    assert.throws(
+      () => loadConfig({ ...withFile({ serve: { providers: "*" } }), ORACLE_PRIVATE_KEY: "0x1234" }, dir),
+      /ORACLE_PRIVATE_KEY: must be a 0x-prefixed 32-byte hex private key/,
+    );
+    assert.throws(() => loadConfig({ ORACLE_CONFIG: join(dir, "missing.json") }, dir), /cannot read/);
+    assert.throws(() => loadConfig(withFile("{not json"), dir), /not JSON/);
+    assert.throws(() => loadConfig(withFile({}), dir), /serve: list the providers/);
+    assert.throws(
+      () => loadConfig({ ...withFile({ serve: { providers: "*" } }), ORACLE_RPC_URL: "https://rpc.example.org" }, dir),
+      /ORACLE_PRIVATE_KEY: required for a chain that is not on this machine/,
+    );
+    assert.throws(
+      () => loadConfig({ ...withFile({ serve: { providers: "*" } }), ORACLE_HTTP_PORT: "99999" }, dir),
+      /ORACLE_HTTP_PORT/,
+    );
+  });
+
+  it("never prints the private key", () => {
+    const key = "0x" + "ab".repeat(32);
+    const config = loadConfig({ ...withFile({ serve: { providers: "*" } }), ORACLE_PRIVATE_KEY: key }, dir);
+    assert.equal(config.privateKey.reveal(), key);
+    assert.ok(!JSON.stringify(config).includes("abab"));
+    assert.ok(!inspect(config, { depth: 10 }).includes("abab"));
+    assert.ok(!String(config.privateKey).includes("abab"));
+    let logged = "";
+    const log = createLogger("info", { write: (line: string) => (logged += line) });
+    log.info({ config, privateKey: key, access: { credentials: { secret: "s" } } }, "start");
+    assert.ok(!logged.includes("abab") && logged.includes("[redacted]"), logged);
+  });
+});
