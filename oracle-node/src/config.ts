@@ -130,7 +130,8 @@ const fileSchema = z.strictObject({
   adapters: z
     .strictObject({
       /** Where the local adapter may bind workloads; other interfaces are refused. */
-      local: z.strictObject({ host: z.literal("127.0.0.1").default("127.0.0.1") }).prefault({}),
+      /** Workloads per host process: 1 isolates each booking; more fit many bookings on one machine. */
+      local: z.strictObject({ workloadsPerHost: z.int().min(1).max(1_000).default(1) }).prefault({}),
     })
     .passthrough()
     .prefault({}),

@@ -144,7 +144,9 @@ export class OracleNode {
     }
     db.setMeta("marketplace", guard);
 
-    const registry = new ProvisionerRegistry(options.provisioners ?? defaultProvisioners(config.dataDir));
+    const registry = new ProvisionerRegistry(
+      options.provisioners ?? defaultProvisioners(config.dataDir, config.adapters.local),
+    );
     const ipfs = options.ipfs ?? ipfsStore(config.ipfsApiUrl);
     const sender = new TxSender(db, chain, { ...config.tx, confirmations: config.chain.confirmations }, log, metrics);
     const relay = config.reporting.relayDir

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { type IncomingMessage, type Server, createServer, request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -315,7 +315,7 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
         assert.equal(events.length, 1);
         const receipt = await stack.publicClient.getTransactionReceipt({ hash: attempts[0]!.hash as Hex });
         assert.equal(receipt.status, "success", "the transaction signed before the crash is the one mined");
-        assert.ok(existsSync(join(dataDir, "local-workloads", `booking-${booked.bookingId}`)));
+        assert.ok(new LocalProvisioner(join(dataDir, "local-workloads")).folderOf(booked.bookingId));
         assert.equal(readdirSync(join(dataDir, "local-workloads")).length, 1);
       } finally {
         restarted.kill("SIGTERM");

@@ -14,6 +14,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { decryptAccessDetails } from "@d-cloudx/sdk";
 import { escrowManagerAbi, resourceMarketplaceAbi, resourceVerifierAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { OracleNode } from "../src/node.ts";
+import type { LocalProvisioner } from "../src/provisioners/local.ts";
 import { recoverReportSigner, signReport } from "../src/reporting/reporter.ts";
 import {
   type Stack,
@@ -88,7 +89,7 @@ describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
     assert.ok((report.p95LatencyMs as number) < 1_000);
 
     // The consumer ends the booking: the node deprovisions the workload and its folder.
-    const folder = join(node.config.dataDir, "local-workloads", `booking-${booked.bookingId}`);
+    const folder = local().folderOf(booked.bookingId)!;
     assert.ok(existsSync(folder));
     await mined(
       stack,
@@ -110,7 +111,7 @@ describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
     const booked = await book(stack, consumer, resourceId);
     await waitFor("the booking to be active", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE);
     await waitFor("samples", () => (samplesOf(booked.bookingId) >= 5 ? true : undefined));
-    const folder = join(node.config.dataDir, "local-workloads", `booking-${booked.bookingId}`);
+    const folder = local().folderOf(booked.bookingId)!;
     const { pid } = JSON.parse(readFileSync(join(folder, "state.json"), "utf8")) as { pid: number };
     process.kill(pid, "SIGKILL");
     await waitFor("failed probes", () => (failedSamplesOf(booked.bookingId) >= 5 ? true : undefined));
@@ -172,6 +173,8 @@ describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
     // The oracle's signature passes the quorum; the contract then checks the period itself.
     await assert.rejects(simulate(signature), (error: Error) => !/Quorum/.test(error.message));
   });
+
+  const local = () => node.registry.for("local") as LocalProvisioner;
 
   function samplesOf(bookingId: bigint): number {
     return node.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM samples WHERE booking_id = ?", String(bookingId))!.n;

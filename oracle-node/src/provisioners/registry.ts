@@ -28,6 +28,6 @@ export class ProvisionerRegistry {
 }
 
 /** The adapters a node starts with: `local`, keeping its workloads under the node's data folder. */
-export function defaultProvisioners(dataDir: string): Provisioner[] {
-  return [new LocalProvisioner(join(dataDir, "local-workloads"))];
+export function defaultProvisioners(dataDir: string, local: { workloadsPerHost: number }): Provisioner[] {
+  return [new LocalProvisioner(join(dataDir, "local-workloads"), local.workloadsPerHost)];
 }
