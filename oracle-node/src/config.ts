@@ -11,6 +11,8 @@ import { z } from "zod";
 
 /** The repository root, for local defaults (deployments/localhost.json, .data/). */
 const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** The configuration for the local stack, used when ORACLE_CONFIG is not set. */
+export const LOCAL_CONFIG = resolve(REPOSITORY, "oracle-node/config/local.json");
 
 /**
  * Hardhat's well-known test account #2, the oracle operator of local deployments. Public: anyone
@@ -162,8 +164,8 @@ export interface Config extends FileConfig {
   deploymentsFile: string;
   ipfsApiUrl: string;
   dataDir: string;
-  /** The config file it came from, if any. */
-  source?: string;
+  /** The config file it came from. */
+  source: string;
 }
 
 export class ConfigError extends Error {
@@ -178,32 +180,31 @@ function problemsOf(error: z.ZodError, prefix: string): string[] {
 }
 
 /**
- * Reads the configuration: the JSON file named by ORACLE_CONFIG (optional; every setting has a
- * default), then the environment. Without ORACLE_PRIVATE_KEY, a node talking to a loopback chain uses
- * Hardhat's public test account #2; anything else must be given a key.
+ * Reads the configuration: the JSON file named by ORACLE_CONFIG (default: config/local.json, for the
+ * local stack), then the environment. Relative paths in the file are taken from the file's folder.
+ * Without ORACLE_PRIVATE_KEY, a node talking to a loopback chain uses Hardhat's public test account
+ * #2; anything else must be given a key.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const envResult = envSchema.safeParse(env);
   if (!envResult.success) throw new ConfigError(problemsOf(envResult.error, "environment "));
   const e = envResult.data;
 
-  let raw: unknown = {};
-  const source = e.ORACLE_CONFIG ? resolve(cwd, e.ORACLE_CONFIG) : undefined;
-  if (source) {
-    let text: string;
-    try {
-      text = readFileSync(source, "utf8");
-    } catch (error) {
-      throw new ConfigError([`ORACLE_CONFIG: cannot read ${source}: ${(error as Error).message}`]);
-    }
-    try {
-      raw = JSON.parse(text);
-    } catch (error) {
-      throw new ConfigError([`${source}: not JSON: ${(error as Error).message}`]);
-    }
+  const source = resolve(cwd, e.ORACLE_CONFIG ?? LOCAL_CONFIG);
+  let text: string;
+  try {
+    text = readFileSync(source, "utf8");
+  } catch (error) {
+    throw new ConfigError([`ORACLE_CONFIG: cannot read ${source}: ${(error as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([`${source}: not JSON: ${(error as Error).message}`]);
   }
   const fileResult = fileSchema.safeParse(raw);
-  if (!fileResult.success) throw new ConfigError(problemsOf(fileResult.error, `${source ?? "config"}: `));
+  if (!fileResult.success) throw new ConfigError(problemsOf(fileResult.error, `${source}: `));
   const file = fileResult.data;
 
   const rpcUrl = e.ORACLE_RPC_URL ?? `http://127.0.0.1:${e.CHAIN_PORT ?? 8545}`;
@@ -218,12 +219,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   if (problems.length) throw new ConfigError(problems);
 
+  if (file.reporting.oracles.length > 1 && !file.reporting.relayDir) {
+    throw new ConfigError(["reporting.relayDir: several oracles exchange signatures through a relay folder"]);
+  }
   const path = (value: string) => (isAbsolute(value) ? value : resolve(cwd, value));
   return {
     ...file,
     http: { ...file.http, port: e.ORACLE_HTTP_PORT ?? file.http.port },
     log: { level: e.ORACLE_LOG_LEVEL ?? file.log.level },
-    reporting: { ...file.reporting, relayDir: file.reporting.relayDir && path(file.reporting.relayDir) },
+    reporting: {
+      ...file.reporting,
+      relayDir: file.reporting.relayDir && resolve(dirname(source), file.reporting.relayDir),
+    },
     privateKey: key!,
     rpcUrl,
     deploymentsFile: path(e.ORACLE_DEPLOYMENTS ?? resolve(REPOSITORY, "deployments/localhost.json")),

@@ -5,9 +5,11 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { describe, it } from "node:test";
 
-import { ConfigError, LOCAL_ORACLE_KEY, loadConfig } from "../src/config.ts";
+import { ConfigError, LOCAL_CONFIG, LOCAL_ORACLE_KEY, loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 
+const ORACLE = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc";
+const OTHER = "0x90f79bf6eb2c4f870365e785982e1f101e93b906";
 const dir = mkdtempSync(join(tmpdir(), "oracle-config-"));
 function withFile(content: unknown): NodeJS.ProcessEnv {
   const file = join(dir, `config-${Math.random()}.json`);
@@ -24,6 +26,10 @@ describe("configuration", () => {
     assert.equal(config.chain.confirmations, 1);
     assert.equal(config.privateKey.reveal(), LOCAL_ORACLE_KEY);
     assert.match(config.deploymentsFile, /deployments\/localhost\.json$/);
+    const local = loadConfig({}, dir);
+    assert.equal(local.source, LOCAL_CONFIG);
+    assert.equal(local.serve.providers, "*");
+    assert.equal(local.chain.confirmations, 0);
     const ports = loadConfig(
       {
         ...withFile({ serve: { providers: "*" } }),
@@ -69,6 +75,10 @@ describe("configuration", () => {
     assert.throws(() => loadConfig({ ORACLE_CONFIG: join(dir, "missing.json") }, dir), /cannot read/);
     assert.throws(() => loadConfig(withFile("{not json"), dir), /not JSON/);
     assert.throws(() => loadConfig(withFile({}), dir), /serve: list the providers/);
+    assert.throws(
+      () => loadConfig(withFile({ serve: { providers: "*" }, reporting: { oracles: [ORACLE, OTHER] } }), dir),
+      /reporting.relayDir: several oracles/,
+    );
     assert.throws(
       () => loadConfig({ ...withFile({ serve: { providers: "*" } }), ORACLE_RPC_URL: "https://rpc.example.org" }, dir),
       /ORACLE_PRIVATE_KEY: required for a chain that is not on this machine/,

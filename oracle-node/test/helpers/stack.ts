@@ -178,7 +178,7 @@ export async function listResource(
   stack: Stack,
   provider: Address,
   metadata: unknown = LOCAL_METADATA,
-  terms: { uptimeTargetBps?: number; maxLatencyMs?: number } = {},
+  terms: { uptimeTargetBps?: number; maxLatencyMs?: number; capacity?: number } = {},
 ): Promise<Market> {
   const { publicClient } = stack;
   const marketplace = stack.deployment.contracts.ResourceMarketplace.proxy as Address;
@@ -215,7 +215,7 @@ export async function listResource(
         kind: 0,
         terms: {
           pricePerHourUsdE8: 100_000_000n,
-          capacity: 100,
+          capacity: terms.capacity ?? 100,
           minHours: 1,
           maxHours: 24,
           uptimeTargetBps: terms.uptimeTargetBps ?? 9_900,
