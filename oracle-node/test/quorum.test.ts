@@ -78,6 +78,7 @@ describe("several oracles", { timeout: 300_000 }, () => {
       delaySeconds: 1,
       takeoverSeconds: 5,
       windowMarginSeconds: 10,
+      maxBatchWaitSeconds: 0,
     };
     nodes.push(
       await OracleNode.start(

@@ -24,6 +24,8 @@ export interface Statement<F extends Figures> {
   sign(figures: F): Promise<`0x${string}`>;
   /** The signer of `signature` over `figures`, or undefined if it does not verify. */
   recover(figures: F, signature: `0x${string}`): Promise<string | undefined>;
+  /** Whether the contract accepts signatures from `signer`; others are left out. */
+  registered(signer: string): Promise<boolean>;
 }
 
 export interface Agreed<F extends Figures> {
@@ -90,6 +92,22 @@ export class Agreement {
     return { figures, signatures, proposedHere: proposal.signer.toLowerCase() === this.#self };
   }
 
+  /**
+   * Valid signatures over exactly `figures`, ordered by ascending signer address: from the relay,
+   * or this node's own when it signs alone.
+   */
+  async signaturesFor<F extends Figures>(
+    statement: Pick<Statement<F>, "topic" | "sign" | "recover" | "registered">,
+    figures: F,
+  ): Promise<`0x${string}`[]> {
+    if (!this.#relay) return [await statement.sign(figures)];
+    const key = JSON.stringify(figures);
+    return [...(await this.#verified(statement)).values()]
+      .filter((f) => JSON.stringify(f.figures) === key)
+      .sort((a, b) => (a.signer.toLowerCase() < b.signer.toLowerCase() ? -1 : 1))
+      .map((f) => f.signature);
+  }
+
   /** Oracles whose turn to propose has come, in turn order. */
   #proposers(statement: Statement<Figures>): string[] {
     const n = this.#oracles.length;
@@ -98,7 +116,9 @@ export class Agreement {
     return Array.from({ length: turns }, (_, i) => this.#oracles[(first + i) % n]!);
   }
 
-  async #verified<F extends Figures>(statement: Statement<F>): Promise<Map<string, SignedFile>> {
+  async #verified<F extends Figures>(
+    statement: Pick<Statement<F>, "topic" | "recover">,
+  ): Promise<Map<string, SignedFile>> {
     const files = new Map<string, SignedFile>();
     for (const file of this.#relay!.read(statement.topic)) {
       const signer = file.signer.toLowerCase();

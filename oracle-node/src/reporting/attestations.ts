@@ -22,6 +22,7 @@ import type { ProvisionerRegistry } from "../provisioners/registry.ts";
 import type { Database } from "../store/db.ts";
 import type { TxSender } from "../tx/sender.ts";
 import type { Agreement, Figures } from "./agreement.ts";
+import { RegisteredSigners } from "./signers.ts";
 
 /** What a verifier checked about a resource. */
 interface Checked {
@@ -54,8 +55,10 @@ export class Attestor {
   readonly #log: Logger;
   /** Own checks by resource and version, so the cloud is asked once. */
   readonly #checked = new Map<string, Checked | null>();
+  readonly #signers: RegisteredSigners;
 
   constructor(deps: AttestorDeps) {
+    this.#signers = new RegisteredSigners(deps.chain.client, deps.chain.addresses.verifier);
     this.#d = deps;
     this.#log = deps.log.child({ component: "attestor" });
   }
@@ -126,6 +129,7 @@ export class Attestor {
         (["metadataVersion", "cloud", "region", "instanceType", "accountHash"] as const).every((k) => p[k] === mine[k]),
       sign: (c) => this.#sign(attestation(resourceId, c)),
       recover: (c, signature) => this.#recover(attestation(resourceId, c), signature),
+      registered: (signer) => this.#signers.has(signer),
     });
     const quorum = await chain.client.readContract({
       address: chain.addresses.verifier,

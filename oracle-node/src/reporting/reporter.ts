@@ -24,6 +24,7 @@ import type { ProvisionerRegistry } from "../provisioners/registry.ts";
 import type { Database } from "../store/db.ts";
 import type { TxSender } from "../tx/sender.ts";
 import type { Agreement } from "./agreement.ts";
+import { RegisteredSigners } from "./signers.ts";
 
 type ReportFigures = PeriodFigures & Record<string, number>;
 
@@ -64,8 +65,10 @@ export class Reporter {
   readonly #log: Logger;
   readonly #periodSeconds: number;
   readonly #windowSeconds: number;
+  readonly #signers: RegisteredSigners;
 
   constructor(deps: ReporterDeps) {
+    this.#signers = new RegisteredSigners(deps.chain.client, deps.chain.addresses.sla);
     this.#d = deps;
     this.#log = deps.log.child({ component: "reporter" });
     this.#periodSeconds = deps.chain.deployment.settings.slaPeriodSeconds;
@@ -162,23 +165,20 @@ export class Reporter {
           Date.now(),
         );
       }
-      const bookingId = BigInt(candidate.bookingId);
       const tolerance = config.reporting.tolerance;
+      const elapsedMs = (chain.clock.nowSeconds() - candidate.end - config.reporting.delaySeconds) * 1000;
       const agreed = await agreement.advance<ReportFigures>({
-        topic: `report-${candidate.bookingId}-${candidate.period}`,
-        seed: bookingId + BigInt(candidate.period),
-        elapsedMs: (chain.clock.nowSeconds() - candidate.end - config.reporting.delaySeconds) * 1000,
+        ...this.#statement(candidate.bookingId, candidate.period),
+        seed: BigInt(candidate.bookingId) + BigInt(candidate.period),
+        elapsedMs,
         mine: own as ReportFigures | undefined,
         acceptable: (p) =>
           own !== undefined &&
           Math.abs(p.uptimeBps - own.uptimeBps) <= tolerance.uptimeBps &&
           Math.abs(p.p95LatencyMs - own.p95LatencyMs) <= tolerance.p95LatencyMs,
-        sign: (f) => this.#sign(report(bookingId, candidate.period, f)),
-        recover: (f, signature) => this.#recover(report(bookingId, candidate.period, f), signature),
       });
       if (!agreed || agreed.signatures.length < this.#d.quorum()) continue;
       // Another oracle proposed: it submits first; this node steps in only after the takeover delay.
-      const elapsedMs = (chain.clock.nowSeconds() - candidate.end - config.reporting.delaySeconds) * 1000;
       if (!agreed.proposedHere && elapsedMs < config.reporting.takeoverSeconds * 1000) continue;
       db.run(
         `UPDATE reports SET uptime_bps = ?, p95_latency_ms = ?, sample_count = ?, state = 'ready', updated_ms = ?
@@ -229,34 +229,20 @@ export class Reporter {
       return true;
     });
 
-    for (let i = 0; i < batchable.length; i += config.reporting.batchSize) {
-      const rows = batchable.slice(i, i + config.reporting.batchSize);
+    // Full batches go at once; the rest waits for more reports (larger batches cost less gas per
+    // report) until its oldest report has waited `maxBatchWaitSeconds` (at most half the window).
+    const oldestEnd = Math.min(...batchable.map((row) => open.get(`${row.booking_id}-${row.period}`)!.end));
+    const maxWait = Math.min(config.reporting.maxBatchWaitSeconds, this.#windowSeconds / 2);
+    const waited = now - oldestEnd - config.reporting.delaySeconds >= maxWait;
+    const { batchSize } = config.reporting;
+    const sendable = waited ? batchable.length : batchable.length - (batchable.length % batchSize);
+    for (let i = 0; i < sendable; i += batchSize) {
+      const rows = batchable.slice(i, Math.min(i + batchSize, sendable));
       const entries = await Promise.all(
         rows.map(async (row) => {
           const figures = figuresOf(row) as ReportFigures;
-          const agreed = await agreement.advance<ReportFigures>({
-            topic: `report-${row.booking_id}-${row.period}`,
-            seed: BigInt(row.booking_id) + BigInt(row.period),
-            elapsedMs: 0,
-            mine: undefined,
-            acceptable: () => false,
-            sign: (f) => this.#sign(report(BigInt(row.booking_id), row.period, f)),
-            recover: (f, signature) => this.#recover(report(BigInt(row.booking_id), row.period, f), signature),
-          });
-          const signatures =
-            agreed && JSON.stringify(agreed.figures) === JSON.stringify(figures)
-              ? agreed.signatures
-              : [
-                  {
-                    signer: sender.address.toLowerCase(),
-                    signature: await this.#sign(report(BigInt(row.booking_id), row.period, figures)),
-                  },
-                ];
-          return {
-            row,
-            report: report(BigInt(row.booking_id), row.period, figures),
-            signatures: signatures.map((s) => s.signature),
-          };
+          const signatures = await agreement.signaturesFor(this.#statement(row.booking_id, row.period), figures);
+          return { row, report: report(BigInt(row.booking_id), row.period, figures), signatures };
         }),
       );
       const viable = await this.#viable(entries);
@@ -339,12 +325,16 @@ export class Reporter {
     }
   }
 
-  #sign(r: SlaReport): Promise<Hex> {
-    return signReport(this.#d.chain, r);
-  }
-
-  #recover(r: SlaReport, signature: Hex): Promise<string> {
-    return recoverReportSigner(this.#d.chain, r, signature);
+  /** The idempotency key and signing of one report: `report-<bookingId>-<period>`. */
+  #statement(bookingId: string, period: number) {
+    const { chain } = this.#d;
+    return {
+      topic: `report-${bookingId}-${period}`,
+      sign: (f: ReportFigures) => signReport(chain, report(BigInt(bookingId), period, f)),
+      recover: (f: ReportFigures, signature: Hex) =>
+        recoverReportSigner(chain, report(BigInt(bookingId), period, f), signature),
+      registered: (signer: string) => this.#signers.has(signer),
+    };
   }
 }
 

@@ -150,7 +150,7 @@ export function testConfig(
     serve: { providers: "*" },
     chain: { confirmations: 0, pollIntervalMs: 100 },
     probes: { intervalMs: 200, timeoutMs: 1_000 },
-    reporting: { delaySeconds: 1, windowMarginSeconds: 10, takeoverSeconds: 5 },
+    reporting: { delaySeconds: 1, windowMarginSeconds: 10, takeoverSeconds: 5, maxBatchWaitSeconds: 0 },
     tx: { receiptPollMs: 100, bumpAfterMs: 5_000 },
     provisioning: { retryInitialDelayMs: 200, retryMaxDelayMs: 1_000 },
     http: { port: 0 },
