@@ -4,13 +4,13 @@
  */
 import { join } from "node:path";
 
-import { type Logger, createLogger } from "./log.ts";
 import { resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { BookingLifecycle } from "./bookings/lifecycle.ts";
 import { type ChainContext, connect, describeError } from "./chain.ts";
 import type { Config } from "./config.ts";
 import { startHttpServer } from "./http/server.ts";
 import { type ContentStore, ipfsStore } from "./ipfs.ts";
+import { type Logger, createLogger } from "./log.ts";
 import { Monitor } from "./measure/monitor.ts";
 import { type Metrics, createMetrics } from "./metrics.ts";
 import { ProvisionerRegistry, defaultProvisioners } from "./provisioners/registry.ts";
@@ -88,6 +88,7 @@ export class OracleNode {
   readonly monitor: Monitor;
   readonly follower: ChainFollower;
   readonly registry: ProvisionerRegistry;
+  readonly #attestor?: Attestor;
   httpPort = 0;
   #loops: Loop[] = [];
   #http?: Awaited<ReturnType<typeof startHttpServer>>;
@@ -125,8 +126,6 @@ export class OracleNode {
     this.registry = parts.registry;
     this.#attestor = parts.attestor;
   }
-
-  readonly #attestor?: Attestor;
 
   static async start(config: Config, options: NodeOptions = {}): Promise<OracleNode> {
     const log = options.logger ?? createLogger(config.log.level);

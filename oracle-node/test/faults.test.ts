@@ -324,6 +324,54 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
     });
   }
 
+  it("survives being killed after signing a report batch: the period settles once, with that transaction", async () => {
+    const provider = newProvider();
+    const { resourceId } = await listResource(stack, provider);
+    const dataDir = mkdtempSync(join(stack.workDir, "oracle-"));
+    testConfig(stack, dataDir, { serve: { providers: [provider] } });
+    const env = {
+      ORACLE_CONFIG: join(dataDir, "config.json"),
+      ORACLE_RPC_URL: stack.rpcUrl,
+      ORACLE_DEPLOYMENTS: stack.deploymentsFile,
+      ORACLE_IPFS_API_URL: stack.ipfs.url,
+      ORACLE_DATA_DIR: dataDir,
+    };
+    const crashing = nodeProcess({ ...env, ORACLE_CRASH_AT: "after-sign:reports-" });
+    const exited = new Promise<NodeJS.Signals | null>((r) => crashing.once("exit", (_code, signal) => r(signal)));
+    const booked = await book(stack, consumer(), resourceId);
+    await waitFor("activation", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE, 30_000);
+    await new Promise((r) => setTimeout(r, 2_000)); // some probes
+    await advanceChain(stack, 61);
+    assert.equal(await exited, "SIGKILL");
+    assert.equal((await settledEvents(booked.bookingId)).length, 0);
+
+    const restarted = nodeProcess(env);
+    try {
+      const [settled] = await waitFor("the report", async () => {
+        const events = await settledEvents(booked.bookingId);
+        return events.length ? events : undefined;
+      });
+      await new Promise((r) => setTimeout(r, 1_500));
+      assert.equal((await settledEvents(booked.bookingId)).length, 1);
+      const state = new Database(
+        join(
+          dataDir,
+          readdirSync(dataDir).find((f) => f.endsWith(".sqlite"))!,
+        ),
+      );
+      const batches = state.all<{ hash: string; state: string }>(
+        "SELECT hash, state FROM txs WHERE key LIKE 'reports-%'",
+      );
+      state.close();
+      assert.equal(batches.length, 1, "one report transaction, signed before the crash and sent after it");
+      const logs = await stack.publicClient.getLogs({ fromBlock: settled!.blockNumber, toBlock: settled!.blockNumber });
+      assert.equal(logs[0]!.transactionHash, batches[0]!.hash);
+    } finally {
+      restarted.kill("SIGTERM");
+      await new Promise((r) => restarted.once("exit", r));
+    }
+  });
+
   async function settledEvents(bookingId: bigint) {
     const events = await eventsOf(
       stack,

@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 
 import { type Hex, encodeFunctionData, recoverTypedDataAddress } from "viem";
 
-import { type SlaReport, slaDomain, slaReportTypes } from "@d-cloudx/sdk";
+import { type Cloud, type SlaReport, slaDomain, slaReportTypes } from "@d-cloudx/sdk";
 import { escrowManagerAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { type ChainContext, describeError } from "../chain.ts";
 import type { Config } from "../config.ts";
@@ -121,16 +121,14 @@ export class Reporter {
         end * 1000,
       )
       .map((s) => ({ atMs: s.at_ms, ok: s.ok === 1, latencyMs: s.latency_ms, source: s.source }));
-    const cloud = db.get<{ cloud: string | null }>(
+    const cloud = db.get<{ cloud: Cloud | null }>(
       "SELECT cloud FROM bookings WHERE id = ?",
       candidate.bookingId,
     )?.cloud;
-    if (cloud && cloud !== "local") {
+    if (cloud) {
       try {
-        const cloudSamples = await registry
-          .for(cloud as "aws")
-          .metrics(BigInt(candidate.bookingId), start * 1000, end * 1000);
-        for (const s of cloudSamples)
+        const fromCloud = await registry.for(cloud).metrics(BigInt(candidate.bookingId), start * 1000, end * 1000);
+        for (const s of fromCloud)
           samples.push({ atMs: s.timestampMs, ok: s.available, latencyMs: 0, source: s.source });
       } catch (error) {
         this.#log.warn(

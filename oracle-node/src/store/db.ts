@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 
 const SCHEMA_VERSION = 1;
 
@@ -116,6 +116,7 @@ export type Row = Record<string, SQLInputValue>;
 
 export class Database {
   readonly sql: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
   #depth = 0;
 
   constructor(file: string) {
@@ -149,17 +150,25 @@ export class Database {
     }
   }
 
-  run(query: string, ...params: SQLInputValue[]): { changes: number; lastInsertRowid: number } {
-    const result = this.sql.prepare(query).run(...params);
-    return { changes: Number(result.changes), lastInsertRowid: Number(result.lastInsertRowid) };
+  run(query: string, ...params: SQLInputValue[]): void {
+    this.#prepared(query).run(...params);
   }
 
   get<T>(query: string, ...params: SQLInputValue[]): T | undefined {
-    return this.sql.prepare(query).get(...params) as T | undefined;
+    return this.#prepared(query).get(...params) as T | undefined;
   }
 
   all<T>(query: string, ...params: SQLInputValue[]): T[] {
-    return this.sql.prepare(query).all(...params) as T[];
+    return this.#prepared(query).all(...params) as T[];
+  }
+
+  #prepared(query: string): StatementSync {
+    let statement = this.#statements.get(query);
+    if (!statement) {
+      statement = this.sql.prepare(query);
+      this.#statements.set(query, statement);
+    }
+    return statement;
   }
 
   getMeta(key: string): string | undefined {
