@@ -24,13 +24,20 @@ import {
   namePrefixSchema,
   osImageNameSchema,
   regionSettings,
+  regionTable,
   requestTimeoutSchema,
   selectOsImage,
   sshUserSchema,
   type AdapterSecrets,
 } from "./cloud-common.ts";
-import type { CloudSample, Machine, MachineState, Provisioner, ProvisionRequest } from "./types.ts";
-import { ProvisionerError } from "./types.ts";
+import {
+  ProvisionerError,
+  type CloudSample,
+  type Machine,
+  type MachineState,
+  type Provisioner,
+  type ProvisionRequest,
+} from "./types.ts";
 
 const awsImageSchema = z.strictObject({
   /** The AMI in this region (AMI ids differ from region to region). */
@@ -53,10 +60,7 @@ const awsRegionSchema = z.strictObject({
 /** The operator's AWS settings, as the node's config file holds them. */
 export const awsConfigSchema = z.strictObject({
   namePrefix: namePrefixSchema,
-  /** Settings per region the operator serves; a listing's `region` picks one. */
-  regions: z
-    .record(z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, "must be an AWS region name"), awsRegionSchema)
-    .refine((regions) => Object.keys(regions).length > 0, "must configure at least one region"),
+  regions: regionTable(z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, "must be an AWS region name"), awsRegionSchema),
   /** Instance profile (name or ARN) given to every instance, if any. */
   instanceProfile: z.string().min(1).max(2048).optional(),
   /** Extra tags on instances and volumes, e.g. for cost allocation. */
@@ -315,21 +319,11 @@ export class AwsProvisioner implements Provisioner {
   }
 
   #ec2Client(region: string): EC2Client {
-    let client = this.#ec2.get(region);
-    if (!client) {
-      client = new EC2Client(this.#sdkConfig(region));
-      this.#ec2.set(region, client);
-    }
-    return client;
+    return cached(this.#ec2, region, () => new EC2Client(this.#sdkConfig(region)));
   }
 
   #cloudWatchClient(region: string): CloudWatchClient {
-    let client = this.#cloudWatch.get(region);
-    if (!client) {
-      client = new CloudWatchClient(this.#sdkConfig(region));
-      this.#cloudWatch.set(region, client);
-    }
-    return client;
+    return cached(this.#cloudWatch, region, () => new CloudWatchClient(this.#sdkConfig(region)));
   }
 
   #sdkConfig(region: string) {
@@ -345,4 +339,13 @@ function newestFirst(found: Found[]): Found[] {
   const launched = ({ instance }: Found) => instance.LaunchTime?.getTime() ?? 0;
   // A live instance is the booking's machine even if a terminated one launched later.
   return found.toSorted((a, b) => Number(isLive(b)) - Number(isLive(a)) || launched(b) - launched(a));
+}
+
+function cached<T>(cache: Map<string, T>, key: string, create: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = create();
+    cache.set(key, value);
+  }
+  return value;
 }

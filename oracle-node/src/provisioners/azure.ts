@@ -24,13 +24,20 @@ import {
   namePrefixSchema,
   osImageNameSchema,
   regionSettings,
+  regionTable,
   requestTimeoutSchema,
   selectOsImage,
   sshUserSchema,
   type AdapterSecrets,
 } from "./cloud-common.ts";
-import { ProvisionerError, type CloudSample, type Machine, type MachineState, type Provisioner } from "./types.ts";
-import type { ProvisionRequest } from "./types.ts";
+import {
+  ProvisionerError,
+  type CloudSample,
+  type Machine,
+  type MachineState,
+  type Provisioner,
+  type ProvisionRequest,
+} from "./types.ts";
 
 const armId = (kind: string) =>
   z
@@ -68,10 +75,7 @@ export const azureConfigSchema = z.strictObject({
   subscriptionId: z.guid(),
   /** The resource group that holds every machine the node makes (it must exist). */
   resourceGroup: z.string().regex(/^[-\w.()]{1,90}$/, "must be a resource group name"),
-  /** Settings per location the operator serves; a listing's `region` picks one. */
-  locations: z
-    .record(z.string().regex(/^[a-z0-9]+$/, "must be an Azure location name"), azureLocationSchema)
-    .refine((locations) => Object.keys(locations).length > 0, "must configure at least one location"),
+  locations: regionTable(z.string().regex(/^[a-z0-9]+$/, "must be an Azure location name"), azureLocationSchema),
   /** Image per OS image name as listings spell it (`metadata.osImages`). */
   images: z.record(osImageNameSchema, azureImageSchema),
   /** Extra tags on the machines, e.g. for cost allocation. */
@@ -125,7 +129,15 @@ function classify(action: string, error: unknown): ProvisionerError {
   return cloudError("azure", action, { code, message: errorMessage(error) }, retryable);
 }
 
-const isNotFound = (error: unknown) => isRestError(error) && error.statusCode === 404;
+/** The call's result, or undefined where Azure answers 404. */
+async function unlessNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isRestError(error) && error.statusCode === 404) return undefined;
+    throw error;
+  }
+}
 
 export class AzureProvisioner implements Provisioner {
   readonly cloud = "azure";
@@ -239,16 +251,12 @@ export class AzureProvisioner implements Provisioner {
     const name = this.#naming.machineName(bookingId);
     await callCloud(
       "virtualMachines.delete",
-      async () => {
-        try {
-          const poller = this.#compute.virtualMachines.delete(this.#config.resourceGroup, name, {
-            requestOptions: { timeout: this.#config.requestTimeoutMs },
-          });
-          await poller.submitted();
-        } catch (error) {
-          if (!isNotFound(error)) throw error;
-        }
-      },
+      () =>
+        unlessNotFound(() =>
+          this.#compute.virtualMachines
+            .delete(this.#config.resourceGroup, name, { requestOptions: { timeout: this.#config.requestTimeoutMs } })
+            .submitted(),
+        ),
       classify,
     );
   }
@@ -257,20 +265,16 @@ export class AzureProvisioner implements Provisioner {
   async metrics(bookingId: bigint, fromMs: number, toMs: number): Promise<CloudSample[]> {
     const response = await callCloud(
       "metrics.list",
-      async () => {
-        try {
-          return await this.#monitor.metrics.list(this.#resourceId(bookingId), {
+      () =>
+        unlessNotFound(() =>
+          this.#monitor.metrics.list(this.#resourceId(bookingId), {
             timespan: `${new Date(fromMs).toISOString()}/${new Date(toMs).toISOString()}`,
             interval: "PT1M",
             metricnames: "VmAvailabilityMetric",
             aggregation: "Minimum",
             requestOptions: { timeout: this.#config.requestTimeoutMs },
-          });
-        } catch (error) {
-          if (isNotFound(error)) return undefined;
-          throw error;
-        }
-      },
+          }),
+        ),
       classify,
     );
     const samples: CloudSample[] = [];
@@ -294,17 +298,13 @@ export class AzureProvisioner implements Provisioner {
     const name = this.#naming.machineName(bookingId);
     const vm = await callCloud(
       "virtualMachines.get",
-      async () => {
-        try {
-          return await this.#compute.virtualMachines.get(this.#config.resourceGroup, name, {
+      () =>
+        unlessNotFound(() =>
+          this.#compute.virtualMachines.get(this.#config.resourceGroup, name, {
             expand: "instanceView",
             requestOptions: { timeout: this.#config.requestTimeoutMs },
-          });
-        } catch (error) {
-          if (isNotFound(error)) return undefined;
-          throw error;
-        }
-      },
+          }),
+        ),
       classify,
     );
     const prefix = this.#naming.prefix;

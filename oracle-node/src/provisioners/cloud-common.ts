@@ -31,6 +31,13 @@ export const sshUserSchema = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must 
 /** An OS image name as listings spell it in `osImages`. */
 export const osImageNameSchema = z.string().min(1).max(64);
 
+/** The operator's settings per region (AWS, GCP) or location (Azure): the listing's `region` picks one. */
+export function regionTable<V extends z.ZodType>(regionName: z.ZodString, settings: V) {
+  return z
+    .record(regionName, settings)
+    .refine((regions) => Object.keys(regions).length > 0, "must configure at least one region");
+}
+
 /** What every cloud adapter needs besides its cloud's settings. Secret: never log it. */
 export const adapterSecretsSchema = z.object({
   /** Chain id of the deployment the node serves; part of every machine name. */

@@ -18,13 +18,20 @@ import {
   namePrefixSchema,
   osImageNameSchema,
   regionSettings,
+  regionTable,
   requestTimeoutSchema,
   selectOsImage,
   sshUserSchema,
   type AdapterSecrets,
 } from "./cloud-common.ts";
-import { ProvisionerError, type CloudSample, type Machine, type MachineState, type Provisioner } from "./types.ts";
-import type { ProvisionRequest } from "./types.ts";
+import {
+  ProvisionerError,
+  type CloudSample,
+  type Machine,
+  type MachineState,
+  type Provisioner,
+  type ProvisionRequest,
+} from "./types.ts";
 
 type Instance = compute.google.cloud.compute.v1.IInstance;
 type Timestamp = monitoring.google.protobuf.ITimestamp;
@@ -47,10 +54,7 @@ const gcpRegionSchema = z.strictObject({
 export const gcpConfigSchema = z.strictObject({
   namePrefix: namePrefixSchema,
   project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a project id"),
-  /** Settings per region the operator serves; a listing's `region` picks one. */
-  regions: z
-    .record(z.string().regex(/^[a-z]+-[a-z]+\d+$/, "must be a region name"), gcpRegionSchema)
-    .refine((regions) => Object.keys(regions).length > 0, "must configure at least one region"),
+  regions: regionTable(z.string().regex(/^[a-z]+-[a-z]+\d+$/, "must be a region name"), gcpRegionSchema),
   /** The VPC network of the machines. */
   network: z.string().min(1).default("global/networks/default"),
   /** Network tags on the machines, which firewall rules match; one rule must let consumers reach port 22. */
@@ -296,7 +300,7 @@ export class GcpProvisioner implements Provisioner {
           {
             project: this.#config.project,
             filter: Object.entries(labels)
-              .map(([key, value]) => `labels.${key} = "${value}"`)
+              .map(([key, value]) => `(labels.${key} = "${value}")`)
               .join(" AND "),
           },
           { timeout: this.#config.requestTimeoutMs, autoPaginate: false },

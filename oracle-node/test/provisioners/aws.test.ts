@@ -21,6 +21,7 @@ import {
   assertKeyMatches,
   CHAIN_ID,
   CONSUMER,
+  FailureQueue,
   KEY_MATERIAL,
   listing,
   provisionerError,
@@ -67,17 +68,13 @@ function awsError(name: string, status: number, fault: "client" | "server" = "cl
  */
 class FakeEc2 {
   readonly instances: { region: string; token?: string; instance: Instance }[] = [];
-  readonly #failures: { action: string; error: Error }[] = [];
+  /** The next call of an action fails with the error queued for it. */
+  readonly failures = new FailureQueue<Error>();
   #next = 1;
 
-  /** The next call of `action` fails with `error`. */
-  failNext(action: string, error: Error) {
-    this.#failures.push({ action, error });
-  }
-
   throwIfFailing(action: string) {
-    const index = this.#failures.findIndex((failure) => failure.action === action);
-    if (index >= 0) throw this.#failures.splice(index, 1)[0]?.error;
+    const failure = this.failures.take(action);
+    if (failure) throw failure;
   }
 
   add(region: string, instance: Instance, token?: string): Instance {
@@ -322,7 +319,7 @@ describe("AWS adapter", () => {
   });
 
   it("reports throttling as retryable with the request id, and a retry launches with the same client token", async () => {
-    fake.failNext("RunInstances", awsError("RequestLimitExceeded", 503));
+    fake.failures.add("RunInstances", awsError("RequestLimitExceeded", 503));
     const adapter = new AwsProvisioner(config, options);
 
     const error = await provisionerError(() => adapter.provision(provisionRequest(42n, usEast)));
@@ -358,7 +355,7 @@ describe("AWS adapter", () => {
     ] as const;
     const adapter = new AwsProvisioner(config, options);
     for (const [thrown, retryable] of cases) {
-      fake.failNext("DescribeInstances", thrown);
+      fake.failures.add("DescribeInstances", thrown);
       const error = await provisionerError(() => adapter.describe(42n));
       assert.equal(error.retryable, retryable, thrown.name);
       assert.ok(error.message.startsWith(`aws DescribeInstances failed: ${thrown.name}: `), error.message);

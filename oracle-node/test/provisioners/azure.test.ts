@@ -5,7 +5,18 @@ import { after, afterEach, beforeEach, describe, it } from "node:test";
 import nock from "nock";
 
 import { AzureProvisioner, type AzureConfig } from "../../src/provisioners/azure.ts";
-import { assertKeyMatches, CHAIN_ID, KEY_MATERIAL, listing, provisionerError, provisionRequest } from "./fixtures.ts";
+import {
+  answerHttp,
+  assertKeyMatches,
+  CHAIN_ID,
+  FailureQueue,
+  KEY_MATERIAL,
+  listing,
+  provisionerError,
+  provisionRequest,
+  type HttpRequest,
+  type Reply,
+} from "./fixtures.ts";
 
 const ARM = "https://management.azure.com";
 const SUBSCRIPTION = "00000000-1111-2222-3333-444444444444";
@@ -42,48 +53,19 @@ const westEurope = listing("azure", "westeurope", { instanceType: "Standard_D4s_
 const dnsLabel = (name: string) =>
   `${name}-${createHash("sha256").update(`${SUBSCRIPTION}/${GROUP}`).digest("hex").slice(0, 8)}`;
 
-interface ArmRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: Record<string, string>;
-  body: unknown;
-}
-type Reply = [number, unknown?, Record<string, string>?];
-
 /**
  * Azure Resource Manager for virtual machines and metrics, as far as the adapter uses it: PUT with
  * If-None-Match, GET with the instance view, DELETE, and failures on demand. Every request is recorded.
  */
 class FakeArm {
-  readonly requests: ArmRequest[] = [];
+  readonly requests: HttpRequest[] = [];
   readonly vms = new Map<string, Record<string, unknown>>();
-  readonly #failures: { method: string; reply: Reply }[] = [];
+  /** Replies that stand in for the next answers to a method. */
+  readonly failures = new FailureQueue<Reply>();
   metricsReply: Reply = [200, { timespan: "", value: [] }];
 
   constructor() {
-    for (const method of ["GET", "PUT", "DELETE"]) {
-      nock(ARM)
-        .persist()
-        .intercept(/.*/, method)
-        .query(true)
-        .reply(async (request: Request) => {
-          const text = await request.text();
-          const url = new URL(request.url);
-          return this.handle({
-            method,
-            path: url.pathname,
-            query: url.searchParams,
-            headers: Object.fromEntries(request.headers),
-            body: text ? JSON.parse(text) : undefined,
-          });
-        });
-    }
-  }
-
-  /** The next `method` request gets `reply` instead of an answer. */
-  failNext(method: string, ...replies: Reply[]) {
-    for (const reply of replies) this.#failures.push({ method, reply });
+    answerHttp(ARM, ["GET", "PUT", "DELETE"], (request) => this.handle(request));
   }
 
   setState(name: string, provisioningState: string, power?: string) {
@@ -94,15 +76,16 @@ class FakeArm {
     properties.instanceView = { statuses: power ? [{ code: `PowerState/${power}` }] : [] };
   }
 
-  handle(request: ArmRequest): Reply {
+  handle(request: HttpRequest): Reply {
     this.requests.push(request);
-    const failure = this.#failures.findIndex((f) => f.method === request.method);
-    if (failure >= 0) return this.#failures.splice(failure, 1)[0]!.reply;
+    const failure = this.failures.take(request.method);
+    if (failure) return failure;
     assert.equal(request.headers.authorization, "Bearer test-token");
 
-    if (request.path.endsWith("/providers/Microsoft.Insights/metrics")) return this.metricsReply;
-    const name = request.path.startsWith(`${VMS}/`) ? request.path.slice(VMS.length + 1) : undefined;
-    assert.ok(name, `unexpected request ${request.method} ${request.path}`);
+    const path = request.url.pathname;
+    if (path.endsWith("/providers/Microsoft.Insights/metrics")) return this.metricsReply;
+    const name = path.startsWith(`${VMS}/`) ? path.slice(VMS.length + 1) : undefined;
+    assert.ok(name, `unexpected request ${request.method} ${path}`);
     const vm = this.vms.get(name);
     const notFound: Reply = [404, { error: { code: "ResourceNotFound", message: `${name} not found` } }];
     switch (request.method) {
@@ -149,7 +132,7 @@ describe("Azure adapter", () => {
 
     const put = fake.requests.find((request) => request.method === "PUT");
     assert.ok(put);
-    assert.equal(put.path, `${VMS}/dcloudx-31337-42`);
+    assert.equal(put.url.pathname, `${VMS}/dcloudx-31337-42`);
     assert.equal(put.headers["if-none-match"], "*");
     const body = put.body as {
       location: string;
@@ -241,7 +224,7 @@ describe("Azure adapter", () => {
     const adapter = new AzureProvisioner(config, options);
     await other.provision(provisionRequest(42n, westEurope));
     // The lookup misses (as if it ran just before the other node's PUT); the PUT is then refused.
-    fake.failNext("GET", [404, { error: { code: "ResourceNotFound", message: "not yet" } }]);
+    fake.failures.add("GET", [404, { error: { code: "ResourceNotFound", message: "not yet" } }]);
     const machine = await adapter.provision(provisionRequest(42n, westEurope));
     assert.equal(machine.instanceId, "dcloudx-31337-42");
     assert.equal(fake.count("PUT"), 2);
@@ -257,7 +240,7 @@ describe("Azure adapter", () => {
     await restarted.deprovision(42n);
     const deletes = fake.requests.filter((request) => request.method === "DELETE");
     assert.deepEqual(
-      deletes.map((request) => request.path),
+      deletes.map((request) => request.url.pathname),
       [`${VMS}/dcloudx-31337-42`],
     );
 
@@ -306,7 +289,11 @@ describe("Azure adapter", () => {
   });
 
   it("rides out throttling with the SDK's retry policy, honouring Retry-After", async () => {
-    fake.failNext("PUT", [429, { error: { code: "TooManyRequests", message: "slow down" } }, { "Retry-After": "0" }]);
+    fake.failures.add("PUT", [
+      429,
+      { error: { code: "TooManyRequests", message: "slow down" } },
+      { "Retry-After": "0" },
+    ]);
     const machine = await new AzureProvisioner(config, options).provision(provisionRequest(42n, westEurope));
     assert.equal(machine.state, "pending");
     assert.equal(fake.count("PUT"), 2);
@@ -320,7 +307,7 @@ describe("Azure adapter", () => {
       { error: { code: "TooManyRequests", message: "slow down" } },
       { "Retry-After": "0", "x-ms-request-id": "req-429" },
     ];
-    fake.failNext("GET", throttled, throttled, throttled);
+    fake.failures.add("GET", throttled, throttled, throttled);
     const error = await provisionerError(() => adapter.describe(42n));
     assert.equal(error.retryable, true);
     assert.match(
@@ -334,7 +321,7 @@ describe("Azure adapter", () => {
       { error: { code: "ServiceUnavailable", message: "try later" } },
       { "x-ms-request-id": "req-503" },
     ];
-    fake.failNext("PUT", unavailable, unavailable, unavailable);
+    fake.failures.add("PUT", unavailable, unavailable, unavailable);
     const serverError = await provisionerError(() => adapter.provision(provisionRequest(42n, westEurope)));
     assert.equal(serverError.retryable, true);
     assert.match(serverError.message, /HTTP 503\) \[request id req-503\]$/);
@@ -342,7 +329,7 @@ describe("Azure adapter", () => {
 
   it("reports bad requests and refused authorization as not retryable", async () => {
     const adapter = new AzureProvisioner(config, options);
-    fake.failNext("PUT", [
+    fake.failures.add("PUT", [
       400,
       { error: { code: "InvalidParameter", message: "The value of parameter vmSize is invalid." } },
       { "x-ms-request-id": "req-400" },
@@ -352,7 +339,7 @@ describe("Azure adapter", () => {
     assert.match(invalid.message, /InvalidParameter: .*vmSize.*\(HTTP 400\) \[request id req-400\]/);
     assert.doesNotMatch(invalid.message, /PRIVATE KEY|ssh-ed25519|test-token/);
 
-    fake.failNext("GET", [403, { error: { code: "AuthorizationFailed", message: "no access" } }]);
+    fake.failures.add("GET", [403, { error: { code: "AuthorizationFailed", message: "no access" } }]);
     const denied = await provisionerError(() => adapter.describe(42n));
     assert.equal(denied.retryable, false);
     assert.match(denied.message, /AuthorizationFailed/);
@@ -424,11 +411,11 @@ describe("Azure adapter", () => {
       { timestampMs: minute(3).getTime(), available: true, source },
     ]);
     const [request] = fake.requests;
-    assert.equal(request?.path, `${VMS}/dcloudx-31337-42/providers/Microsoft.Insights/metrics`);
-    assert.equal(request?.query.get("metricnames"), "VmAvailabilityMetric");
-    assert.equal(request?.query.get("aggregation"), "Minimum");
-    assert.equal(request?.query.get("interval"), "PT1M");
-    assert.equal(request?.query.get("timespan"), `${minute(0).toISOString()}/${minute(4).toISOString()}`);
+    assert.equal(request?.url.pathname, `${VMS}/dcloudx-31337-42/providers/Microsoft.Insights/metrics`);
+    assert.equal(request?.url.searchParams.get("metricnames"), "VmAvailabilityMetric");
+    assert.equal(request?.url.searchParams.get("aggregation"), "Minimum");
+    assert.equal(request?.url.searchParams.get("interval"), "PT1M");
+    assert.equal(request?.url.searchParams.get("timespan"), `${minute(0).toISOString()}/${minute(4).toISOString()}`);
 
     fake.metricsReply = [404, { error: { code: "ResourceNotFound", message: "gone" } }];
     assert.deepEqual(await adapter.metrics(42n, 0, 1), [], "no machine, no samples");

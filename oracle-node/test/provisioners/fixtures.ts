@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
 
 import { resourceMetadataSchema, type Cloud, type ResourceMetadata } from "@d-cloudx/sdk";
+import nock from "nock";
 
 import { ProvisionerError, type Machine, type ProvisionRequest } from "../../src/provisioners/types.ts";
 
@@ -137,4 +138,48 @@ export async function provisionerError(action: () => Promise<unknown>): Promise<
     return error;
   }
   assert.fail("expected a ProvisionerError");
+}
+
+/** One request a fake cloud received. */
+export interface HttpRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** Status, JSON body and headers of a fake cloud's answer. */
+export type Reply = [number, unknown?, Record<string, string>?];
+
+/** Answers every `methods` request to `origin` with `handle` (JSON bodies parsed) until nock.cleanAll(). */
+export function answerHttp(
+  origin: string,
+  methods: readonly string[],
+  handle: (request: HttpRequest) => Reply | Promise<Reply>,
+): void {
+  for (const method of methods) {
+    nock(origin)
+      .persist()
+      .intercept(/.*/, method)
+      .query(true)
+      .reply(async (request: Request) => {
+        const text = await request.text();
+        const headers = Object.fromEntries(request.headers);
+        return handle({ method, url: new URL(request.url), headers, body: text ? JSON.parse(text) : undefined });
+      });
+  }
+}
+
+/** Failures a test queues for a fake cloud, per action (an HTTP method, an API call), each used once. */
+export class FailureQueue<T> {
+  readonly #queue: { action: string; failure: T }[] = [];
+
+  add(action: string, ...failures: T[]): void {
+    for (const failure of failures) this.#queue.push({ action, failure });
+  }
+
+  take(action: string): T | undefined {
+    const index = this.#queue.findIndex((queued) => queued.action === action);
+    return index < 0 ? undefined : this.#queue.splice(index, 1)[0]?.failure;
+  }
 }

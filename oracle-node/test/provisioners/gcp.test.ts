@@ -5,7 +5,18 @@ import { OAuth2Client } from "google-auth-library";
 import nock from "nock";
 
 import { GcpProvisioner, type GcpConfig } from "../../src/provisioners/gcp.ts";
-import { assertKeyMatches, CHAIN_ID, KEY_MATERIAL, listing, provisionerError, provisionRequest } from "./fixtures.ts";
+import {
+  answerHttp,
+  assertKeyMatches,
+  CHAIN_ID,
+  FailureQueue,
+  KEY_MATERIAL,
+  listing,
+  provisionerError,
+  provisionRequest,
+  type HttpRequest,
+  type Reply,
+} from "./fixtures.ts";
 
 const COMPUTE = "https://compute.googleapis.com";
 const MONITORING = "https://monitoring.googleapis.com";
@@ -36,13 +47,6 @@ const belgium = listing("gcp", "europe-west1", {
   osImages: ["ubuntu-24.04", "debian-12"],
 });
 
-interface GoogleRequest {
-  method: string;
-  url: URL;
-  body: unknown;
-}
-type Reply = [number, unknown?, Record<string, string>?];
-
 function googleError(code: number, status: string, reason: string): Reply {
   return [code, { error: { code, message: `${reason} happened`, status, errors: [{ reason, message: reason }] } }];
 }
@@ -52,40 +56,23 @@ function googleError(code: number, status: string, reason: string): Reply {
  * uses them: requestId idempotency, name conflicts, label filters, zones, and failures on demand.
  */
 class FakeGoogle {
-  readonly requests: GoogleRequest[] = [];
+  readonly requests: HttpRequest[] = [];
   readonly instances: Record<string, unknown>[] = [];
   readonly #insertIds = new Map<string, string>();
-  readonly #failures: { method: string; reply: Reply }[] = [];
+  /** Replies that stand in for the next answers to a method. */
+  readonly failures = new FailureQueue<Reply>();
   timeSeries: unknown[] = [];
   /** How long Compute Engine takes to answer an insert. */
   insertDelayMs = 0;
 
   constructor() {
-    for (const [host, method] of [
-      [COMPUTE, "GET"],
-      [COMPUTE, "POST"],
-      [COMPUTE, "DELETE"],
-      [MONITORING, "GET"],
-    ] as const) {
-      nock(host)
-        .persist()
-        .intercept(/.*/, method)
-        .query(true)
-        .reply(async (request: Request) => {
-          const text = await request.text();
-          if (method === "POST") await new Promise((resolve) => setTimeout(resolve, this.insertDelayMs));
-          return this.handle({ method, url: new URL(request.url), body: text ? JSON.parse(text) : undefined });
-        });
-    }
+    answerHttp(COMPUTE, ["GET", "POST", "DELETE"], (request) => this.handle(request));
+    answerHttp(MONITORING, ["GET"], (request) => this.handle(request));
   }
 
   /** Compute Engine deduplicates a request id for a limited time only. */
   forgetRequestIds() {
     this.#insertIds.clear();
-  }
-
-  failNext(method: string, ...replies: Reply[]) {
-    for (const reply of replies) this.#failures.push({ method, reply });
   }
 
   instance(name: string) {
@@ -101,15 +88,19 @@ class FakeGoogle {
     if (natIP && nic?.accessConfigs[0]) nic.accessConfigs[0].natIP = natIP;
   }
 
-  handle({ method, url, body }: GoogleRequest): Reply {
-    this.requests.push({ method, url, body });
-    const failure = this.#failures.findIndex((f) => f.method === method);
-    if (failure >= 0) return this.#failures.splice(failure, 1)[0]!.reply;
+  async handle(request: HttpRequest): Promise<Reply> {
+    this.requests.push(request);
+    const { method, url, body } = request;
+    if (method === "POST") await new Promise((resolve) => setTimeout(resolve, this.insertDelayMs));
+    const failure = this.failures.take(method);
+    if (failure) return failure;
 
     if (url.host === "monitoring.googleapis.com") return [200, { timeSeries: this.timeSeries }];
     const path = url.pathname;
     if (method === "GET" && path === `/compute/v1/projects/${PROJECT}/aggregated/instances`) {
-      const wanted = [...(url.searchParams.get("filter") ?? "").matchAll(/labels\.([-\w]+) = "([^"]*)"/g)];
+      const filter = url.searchParams.get("filter") ?? "";
+      assert.match(filter, /^\(labels\.[-\w]+ = "[^"]*"\)(?: AND \(labels\.[-\w]+ = "[^"]*"\))*$/);
+      const wanted = [...filter.matchAll(/labels\.([-\w]+) = "([^"]*)"/g)];
       assert.ok(wanted.length > 0, "lookup without a label filter");
       const byZone: Record<string, { instances?: unknown[]; warning?: unknown }> = {};
       for (const instance of this.instances) {
@@ -253,12 +244,12 @@ describe("GCP adapter", () => {
     const late = new GcpProvisioner(config, options());
 
     // The lookup runs just before the other insert: the same request id makes the insert a no-op.
-    fake.failNext("GET", [200, { items: {} }]);
+    fake.failures.add("GET", [200, { items: {} }]);
     assert.equal((await late.provision(provisionRequest(42n, belgium))).instanceId, "dcloudx-31337-42");
 
     // Once Compute Engine has forgotten the request id, the name conflict (409) says the same.
     fake.forgetRequestIds();
-    fake.failNext("GET", [200, { items: {} }]);
+    fake.failures.add("GET", [200, { items: {} }]);
     fake.setState("dcloudx-31337-42", "RUNNING", "34.76.1.2");
     const machine = await late.provision(provisionRequest(42n, belgium));
     assert.equal(machine.state, "running");
@@ -321,7 +312,7 @@ describe("GCP adapter", () => {
 
   it("reports quota throttling as retryable with the request id; the retry inserts once with the same id", async () => {
     const adapter = new GcpProvisioner(config, options());
-    fake.failNext("POST", googleError(429, "RESOURCE_EXHAUSTED", "rateLimitExceeded"));
+    fake.failures.add("POST", googleError(429, "RESOURCE_EXHAUSTED", "rateLimitExceeded"));
     const error = await provisionerError(() => adapter.provision(provisionRequest(42n, belgium)));
     assert.equal(error.retryable, true);
     const inserts = () => fake.requests.filter((r) => r.method === "POST");
@@ -338,7 +329,7 @@ describe("GCP adapter", () => {
   });
 
   it("rides out a 503 on lookups with the client's retry of idempotent calls", async () => {
-    fake.failNext("GET", googleError(503, "UNAVAILABLE", "backendError"));
+    fake.failures.add("GET", googleError(503, "UNAVAILABLE", "backendError"));
     const adapter = new GcpProvisioner(config, options());
     assert.equal(await adapter.describe(42n), undefined);
     assert.equal(fake.count("GET", "/aggregated/instances"), 2);
@@ -354,13 +345,13 @@ describe("GCP adapter", () => {
 
   it("reports invalid requests and denied permissions as not retryable", async () => {
     const adapter = new GcpProvisioner(config, options());
-    fake.failNext("POST", googleError(400, "INVALID_ARGUMENT", "invalid"));
+    fake.failures.add("POST", googleError(400, "INVALID_ARGUMENT", "invalid"));
     const invalid = await provisionerError(() => adapter.provision(provisionRequest(42n, belgium)));
     assert.equal(invalid.retryable, false);
     assert.match(invalid.message, /HTTP 400/);
     assert.doesNotMatch(invalid.message, /PRIVATE KEY|ssh-ed25519|test-token/);
 
-    fake.failNext("GET", googleError(403, "PERMISSION_DENIED", "forbidden"));
+    fake.failures.add("GET", googleError(403, "PERMISSION_DENIED", "forbidden"));
     const denied = await provisionerError(() => adapter.describe(42n));
     assert.equal(denied.retryable, false);
     assert.match(denied.message, /^gcp instances.aggregatedList failed: PERMISSION_DENIED: .*\(HTTP 403\)$/);
