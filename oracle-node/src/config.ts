@@ -148,6 +148,11 @@ const fileSchema = z.strictObject({
 const envSchema = z.object({
   ORACLE_CONFIG: z.string().optional(),
   ORACLE_PRIVATE_KEY: privateKey.optional(),
+  ORACLE_SSH_KEY_MATERIAL: z
+    .string()
+    .regex(/^0x([0-9a-fA-F]{2}){32,}$/, "must be 0x and at least 32 bytes of hex")
+    .transform((key) => new Secret(key))
+    .optional(),
   ORACLE_RPC_URL: loopbackOrHttpUrl.optional(),
   ORACLE_DEPLOYMENTS: z.string().optional(),
   ORACLE_IPFS_API_URL: loopbackOrHttpUrl.optional(),
@@ -162,6 +167,8 @@ export type FileConfig = z.infer<typeof fileSchema>;
 
 export interface Config extends FileConfig {
   privateKey: Secret;
+  /** What the cloud adapters derive each booking's SSH key from (default: the private key). */
+  sshKeyMaterial: Secret;
   rpcUrl: string;
   deploymentsFile: string;
   ipfsApiUrl: string;
@@ -234,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       relayDir: file.reporting.relayDir && resolve(dirname(source), file.reporting.relayDir),
     },
     privateKey: key!,
+    sshKeyMaterial: e.ORACLE_SSH_KEY_MATERIAL ?? key!,
     rpcUrl,
     deploymentsFile: path(e.ORACLE_DEPLOYMENTS ?? resolve(REPOSITORY, "deployments/localhost.json")),
     ipfsApiUrl: e.ORACLE_IPFS_API_URL ?? `http://127.0.0.1:${e.IPFS_API_PORT ?? 5001}`,

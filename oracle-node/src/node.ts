@@ -13,7 +13,7 @@ import { type ContentStore, ipfsStore } from "./ipfs.ts";
 import { type Logger, createLogger } from "./log.ts";
 import { Monitor } from "./measure/monitor.ts";
 import { type Metrics, createMetrics } from "./metrics.ts";
-import { ProvisionerRegistry, defaultProvisioners } from "./provisioners/registry.ts";
+import { ProvisionerRegistry, createProvisioners } from "./provisioners/registry.ts";
 import type { Provisioner } from "./provisioners/types.ts";
 import { Agreement } from "./reporting/agreement.ts";
 import { Attestor } from "./reporting/attestations.ts";
@@ -143,9 +143,7 @@ export class OracleNode {
     }
     db.setMeta("marketplace", guard);
 
-    const registry = new ProvisionerRegistry(
-      options.provisioners ?? defaultProvisioners(config.dataDir, config.adapters.local),
-    );
+    const registry = new ProvisionerRegistry(options.provisioners ?? (await createProvisioners(config, chain.chainId)));
     const ipfs = options.ipfs ?? ipfsStore(config.ipfsApiUrl);
     const sender = new TxSender(db, chain, { ...config.tx, confirmations: config.chain.confirmations }, log, metrics);
     const relay = config.reporting.relayDir

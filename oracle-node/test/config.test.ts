@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 
 import { ConfigError, LOCAL_CONFIG, LOCAL_ORACLE_KEY, loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
+import { createProvisioners } from "../src/provisioners/registry.ts";
 
 const ORACLE = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc";
 const OTHER = "0x90f79bf6eb2c4f870365e785982e1f101e93b906";
@@ -86,6 +87,40 @@ describe("configuration", () => {
     assert.throws(
       () => loadConfig({ ...withFile({ serve: { providers: "*" } }), ORACLE_HTTP_PORT: "99999" }, dir),
       /ORACLE_HTTP_PORT/,
+    );
+  });
+
+  it("starts the cloud adapters that have settings, and names the setting an adapter refuses", async () => {
+    const aws = {
+      regions: {
+        "us-east-1": {
+          subnetId: "subnet-0123456789abcdef0",
+          securityGroupIds: ["sg-0123456789abcdef0"],
+          images: { "ubuntu-24.04": { imageId: "ami-0aaaaaaaaaaaaaaa1", user: "ubuntu" } },
+        },
+      },
+    };
+    const config = loadConfig(
+      { ...withFile({ serve: { providers: "*" }, adapters: { aws } }), ORACLE_DATA_DIR: dir },
+      dir,
+    );
+    assert.deepEqual(
+      (await createProvisioners(config, 31337)).map((a) => a.cloud),
+      ["local", "aws"],
+    );
+    const local = loadConfig({ ...withFile({ serve: { providers: "*" } }), ORACLE_DATA_DIR: dir }, dir);
+    assert.deepEqual(
+      (await createProvisioners(local, 31337)).map((a) => a.cloud),
+      ["local"],
+    );
+
+    const bad = loadConfig(
+      { ...withFile({ serve: { providers: "*" }, adapters: { gcp: { project: "" } } }), ORACLE_DATA_DIR: dir },
+      dir,
+    );
+    await assert.rejects(
+      createProvisioners(bad, 31337),
+      (error: Error) => error instanceof ConfigError && /adapters\.gcp\.project/.test(error.message),
     );
   });
 
