@@ -29,6 +29,8 @@ import {
   freePort,
   listResource,
   mined,
+  nodeEnv,
+  samplesTaken,
   startStack,
   testConfig,
   waitFor,
@@ -204,14 +206,7 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
     try {
       const booked = await book(stack, consumer(), resourceId);
       await waitFor("activation", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE, 60_000);
-      await waitFor(
-        "samples",
-        () =>
-          node.db.get<{ n: number }>(
-            "SELECT COUNT(*) AS n FROM samples WHERE booking_id = ?",
-            String(booked.bookingId),
-          )!.n >= 5 || undefined,
-      );
+      await samplesTaken(node, booked.bookingId, 5);
       await advanceChain(stack, 61);
       await waitFor(
         "the report",
@@ -282,13 +277,7 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
       const { resourceId } = await listResource(stack, provider);
       const dataDir = mkdtempSync(join(stack.workDir, "oracle-"));
       testConfig(stack, dataDir, { serve: { providers: [provider] } });
-      const env = {
-        ORACLE_CONFIG: join(dataDir, "config.json"),
-        ORACLE_RPC_URL: stack.rpcUrl,
-        ORACLE_DEPLOYMENTS: stack.deploymentsFile,
-        ORACLE_IPFS_API_URL: stack.ipfs.url,
-        ORACLE_DATA_DIR: dataDir,
-      };
+      const env = nodeEnv(stack, dataDir);
       const crashing = nodeProcess({ ...env, ORACLE_CRASH_AT: `${point}:provision-` });
       const booked = await book(stack, consumer(), resourceId);
       const exit = await new Promise<NodeJS.Signals | null>((r) => crashing.once("exit", (_code, signal) => r(signal)));
@@ -329,13 +318,7 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
     const { resourceId } = await listResource(stack, provider);
     const dataDir = mkdtempSync(join(stack.workDir, "oracle-"));
     testConfig(stack, dataDir, { serve: { providers: [provider] } });
-    const env = {
-      ORACLE_CONFIG: join(dataDir, "config.json"),
-      ORACLE_RPC_URL: stack.rpcUrl,
-      ORACLE_DEPLOYMENTS: stack.deploymentsFile,
-      ORACLE_IPFS_API_URL: stack.ipfs.url,
-      ORACLE_DATA_DIR: dataDir,
-    };
+    const env = nodeEnv(stack, dataDir);
     const crashing = nodeProcess({ ...env, ORACLE_CRASH_AT: "after-sign:reports-" });
     const exited = new Promise<NodeJS.Signals | null>((r) => crashing.once("exit", (_code, signal) => r(signal)));
     const booked = await book(stack, consumer(), resourceId);

@@ -24,6 +24,7 @@ import {
   eventsOf,
   listResource,
   mined,
+  samplesTaken,
   startStack,
   testConfig,
   waitFor,
@@ -80,7 +81,7 @@ describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
     assert.equal((await fetch(`${access.url}files/hello.txt`)).status, 401);
 
     // Measured for a while, then the chain's clock passes the end of period 0: reported as met.
-    await waitFor("samples", () => (samplesOf(booked.bookingId) >= 10 ? true : undefined));
+    await samplesTaken(node, booked.bookingId, 10);
     await advanceChain(stack, 61);
     const report = await settledPeriod(booked.bookingId, 0);
     assert.equal(report.uptimeBps, 10_000);
@@ -110,11 +111,11 @@ describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
     const consumer = stack.accounts[5]!;
     const booked = await book(stack, consumer, resourceId);
     await waitFor("the booking to be active", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE);
-    await waitFor("samples", () => (samplesOf(booked.bookingId) >= 5 ? true : undefined));
+    await samplesTaken(node, booked.bookingId, 5);
     const folder = local().folderOf(booked.bookingId)!;
     const { pid } = JSON.parse(readFileSync(join(folder, "state.json"), "utf8")) as { pid: number };
     process.kill(pid, "SIGKILL");
-    await waitFor("failed probes", () => (failedSamplesOf(booked.bookingId) >= 5 ? true : undefined));
+    await samplesTaken(node, booked.bookingId, 5, true);
     await advanceChain(stack, 61);
 
     const report = await settledPeriod(booked.bookingId, 0);
@@ -175,15 +176,4 @@ describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
   });
 
   const local = () => node.registry.for("local") as LocalProvisioner;
-
-  function samplesOf(bookingId: bigint): number {
-    return node.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM samples WHERE booking_id = ?", String(bookingId))!.n;
-  }
-
-  function failedSamplesOf(bookingId: bigint): number {
-    return node.db.get<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM samples WHERE booking_id = ? AND ok = 0",
-      String(bookingId),
-    )!.n;
-  }
 });

@@ -21,6 +21,7 @@ import {
   eventsOf,
   listResource,
   mined,
+  samplesTaken,
   startStack,
   testConfig,
   waitFor,
@@ -99,14 +100,7 @@ describe("several oracles", { timeout: 300_000 }, () => {
     const booked = await book(stack, stack.accounts[4]!, resourceId);
     await waitFor("activation", async () => (await bookingStatus(stack, booked.bookingId)) === 2 || undefined);
     for (const node of nodes) {
-      await waitFor(
-        "samples on both nodes",
-        () =>
-          node.db.get<{ n: number }>(
-            "SELECT COUNT(*) AS n FROM samples WHERE booking_id = ?",
-            String(booked.bookingId),
-          )!.n >= 5 || undefined,
-      );
+      await samplesTaken(node, booked.bookingId, 5);
     }
     assert.equal(
       nodes[1]!.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM txs")!.n,

@@ -26,6 +26,7 @@ import { startIpfsNode, type IpfsNode } from "@d-cloudx/ipfs-node";
 import { type Deployment, accessKeyMessage, deriveAccessKeyPair, readDeployment } from "@d-cloudx/sdk";
 import { escrowManagerAbi, priceOracleAbi, resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 import { type Config, loadConfig } from "../../src/config.ts";
+import type { OracleNode } from "../../src/node.ts";
 
 export const REPOSITORY = resolve(fileURLToPath(import.meta.url), "../../../..");
 const HARDHAT = fileURLToPath(import.meta.resolve("hardhat/package.json")).replace(/package\.json$/, "dist/src/cli.js");
@@ -138,6 +139,25 @@ export async function startStack(): Promise<Stack> {
   };
 }
 
+/** Waits until `node` holds at least `count` probe samples (failed ones only, with `failed`) of a booking. */
+export function samplesTaken(node: OracleNode, bookingId: bigint, count: number, failed = false): Promise<true> {
+  const query = `SELECT COUNT(*) AS n FROM samples WHERE booking_id = ?${failed ? " AND ok = 0" : ""}`;
+  return waitFor(`${count} ${failed ? "failed " : ""}samples of booking ${bookingId}`, () =>
+    node.db.get<{ n: number }>(query, String(bookingId))!.n >= count ? true : undefined,
+  );
+}
+
+/** The environment that points a node (in a child process) at the stack, with its state in `dataDir`. */
+export function nodeEnv(stack: Stack, dataDir: string): NodeJS.ProcessEnv {
+  return {
+    ORACLE_CONFIG: join(dataDir, "config.json"),
+    ORACLE_RPC_URL: stack.rpcUrl,
+    ORACLE_DEPLOYMENTS: stack.deploymentsFile,
+    ORACLE_IPFS_API_URL: stack.ipfs.url,
+    ORACLE_DATA_DIR: dataDir,
+  };
+}
+
 /** A node configuration for tests: fast loops, no confirmations, the stack's chain and IPFS. */
 export function testConfig(
   stack: Stack,
@@ -158,14 +178,7 @@ export function testConfig(
     ...file,
   };
   writeFileSync(configFile, JSON.stringify(merged));
-  return loadConfig({
-    ORACLE_CONFIG: configFile,
-    ORACLE_RPC_URL: stack.rpcUrl,
-    ORACLE_DEPLOYMENTS: stack.deploymentsFile,
-    ORACLE_IPFS_API_URL: stack.ipfs.url,
-    ORACLE_DATA_DIR: dataDir,
-    ...env,
-  });
+  return loadConfig({ ...nodeEnv(stack, dataDir), ...env });
 }
 
 export interface Market {
