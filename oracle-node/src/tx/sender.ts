@@ -179,9 +179,14 @@ export class TxSender {
     if (inFlight.length === 0) return;
     const { client } = this.#chain;
     const head = await client.getBlockNumber();
-    for (const tx of inFlight) {
-      const attempts = this.#db.all<AttemptRow>("SELECT * FROM tx_attempts WHERE tx_id = ? ORDER BY signed_ms", tx.id);
-      const receipt = await this.#findReceipt(attempts);
+    const attemptsOf = inFlight.map((tx) =>
+      this.#db.all<AttemptRow>("SELECT * FROM tx_attempts WHERE tx_id = ? ORDER BY signed_ms", tx.id),
+    );
+    // Looked up together (one batched request), handled in nonce order.
+    const receipts = await Promise.all(attemptsOf.map((attempts) => this.#findReceipt(attempts)));
+    for (const [i, tx] of inFlight.entries()) {
+      const attempts = attemptsOf[i]!;
+      const receipt = receipts[i];
       if (receipt) {
         if (receipt.blockNumber + BigInt(this.#options.confirmations) > head) continue;
         const success = receipt.status === "success";
