@@ -148,6 +148,13 @@ try {
     600_000,
   );
   const reports = await settled();
+  await waitFor("the node to record its report transactions", () =>
+    node.db.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM txs WHERE key LIKE 'reports-%' AND state IN ('queued', 'sent')",
+    )!.n === 0
+      ? true
+      : undefined,
+  );
   const batches = node.db.all<{ gas_used: string; key: string }>(
     "SELECT gas_used, key FROM txs WHERE key LIKE 'reports-%' AND state = 'mined' AND success = 1",
   );
