@@ -4,7 +4,7 @@
  * (through the node's unlocked accounts) and to move the chain's clock.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -134,6 +134,7 @@ export async function startStack(): Promise<Stack> {
       await ipfs.close();
       node.kill("SIGINT");
       await new Promise((r) => node.once("exit", r));
+      stopWorkloads(workDir);
       rmSync(workDir, { recursive: true, force: true });
     },
   };
@@ -156,6 +157,19 @@ export function nodeEnv(stack: Stack, dataDir: string): NodeJS.ProcessEnv {
     ORACLE_IPFS_API_URL: stack.ipfs.url,
     ORACLE_DATA_DIR: dataDir,
   };
+}
+
+/** Stops the local workloads that nodes under `folder` left running (their host processes outlive a node). */
+function stopWorkloads(folder: string): void {
+  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+    if (entry.name !== "host.pid") continue;
+    const pid = Number(readFileSync(join(entry.parentPath, entry.name), "utf8"));
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 /** A node configuration for tests: fast loops, no confirmations, the stack's chain and IPFS. */
