@@ -267,7 +267,10 @@ export class OracleNode {
       config.chain.pollIntervalMs,
       async () => {
         for (let step = 0; step < 100; step++) {
-          const { block, caughtUp } = await this.follower.poll((ancestor) => this.sender.rewind(ancestor));
+          const { block, caughtUp } = await this.follower.poll((ancestor) => {
+            this.sender.rewind(ancestor);
+            this.reporter.rewind();
+          });
           await syncBookings(this.db, this.chain, block);
           if (caughtUp) break;
         }

@@ -267,6 +267,14 @@ export class Reporter {
     }
   }
 
+  /** Reports whose transaction a reorg dropped are sent again (if their window is still open). */
+  rewind(): void {
+    this.#d.db.run(
+      `UPDATE reports SET state = 'ready' WHERE state IN ('submitted', 'settled')
+       AND tx_key IN (SELECT key FROM txs WHERE error = 'dropped by a reorg')`,
+    );
+  }
+
   /** Submitted reports whose transaction is done: settled if it succeeded, ready again if not. */
   #settleSubmitted(): void {
     const { db, sender } = this.#d;
