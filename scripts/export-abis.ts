@@ -12,6 +12,7 @@ const CONTRACTS: Record<string, string> = {
   EscrowManager: "contracts/core/EscrowManager.sol",
   ResourceMarketplace: "contracts/core/ResourceMarketplace.sol",
   SLAEnforcement: "contracts/core/SLAEnforcement.sol",
+  ResourceVerifier: "contracts/core/ResourceVerifier.sol",
   MockERC20: "contracts/mocks/MockERC20.sol",
   MockV3Aggregator: "@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol",
 };

@@ -1,0 +1,66 @@
+/** Prometheus metrics of one node, in their own registry (served on /metrics). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "oracle_process_" });
+  const registers = [registry];
+  return {
+    registry,
+    bookingsWatched: new Gauge({
+      name: "oracle_bookings_watched",
+      help: "Bookings this node serves, by stage",
+      labelNames: ["stage"] as const,
+      registers,
+    }),
+    provisionLatency: new Histogram({
+      name: "oracle_provision_latency_seconds",
+      help: "From seeing BookingRequested to the confirmation being mined",
+      buckets: [0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300],
+      registers,
+    }),
+    provisionFailures: new Counter({
+      name: "oracle_provision_failures_total",
+      help: "Failed provisioning attempts",
+      registers,
+    }),
+    probes: new Counter({
+      name: "oracle_probes_total",
+      help: "Health probes, by result",
+      labelNames: ["result"] as const,
+      registers,
+    }),
+    reportsSent: new Counter({
+      name: "oracle_reports_sent_total",
+      help: "SLA period reports submitted on chain",
+      registers,
+    }),
+    reportsSigned: new Counter({
+      name: "oracle_reports_signed_total",
+      help: "SLA period reports this node signed",
+      registers,
+    }),
+    rpcErrors: new Counter({
+      name: "oracle_rpc_errors_total",
+      help: "Failed JSON-RPC requests, by kind (http status, timeout, network)",
+      labelNames: ["kind"] as const,
+      registers,
+    }),
+    txs: new Counter({
+      name: "oracle_transactions_total",
+      help: "Transactions, by event (sent, bumped, mined, reverted, failed)",
+      labelNames: ["event"] as const,
+      registers,
+    }),
+    walletBalance: new Gauge({
+      name: "oracle_wallet_balance_ether",
+      help: "Balance of the node's account, in ether",
+      registers,
+    }),
+    headBlock: new Gauge({ name: "oracle_chain_head_block", help: "Latest block seen", registers }),
+    cursorBlock: new Gauge({ name: "oracle_cursor_block", help: "Last block processed", registers }),
+    reorgs: new Counter({ name: "oracle_reorgs_total", help: "Chain reorganisations rewound", registers }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

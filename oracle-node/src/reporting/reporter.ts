@@ -1,0 +1,388 @@
+/**
+ * Reports SLA periods. A period is reported once it has ended (plus `delaySeconds`) and while its
+ * report window is open (less `windowMarginSeconds`); periods are cut from the escrow stream's
+ * start with the deployment's period length, as EscrowManager cuts them.
+ *
+ * Each report (idempotency key `report-<bookingId>-<period>`) is measured and signed once: its row
+ * is written with the figures before the signature leaves the node, and never recomputed. Reports
+ * with a quorum of signatures go out in batches of `batchSize` through the transaction sender;
+ * before a batch is sent, `streamOf(bookingId).settledPeriods` drops what is already settled, and
+ * the batch is simulated (halving it to find any report the contract would refuse).
+ */
+import { createHash } from "node:crypto";
+
+import { type Hex, encodeFunctionData, recoverTypedDataAddress } from "viem";
+
+import { type Cloud, type SlaReport, slaDomain, slaReportTypes } from "@d-cloudx/sdk";
+import { escrowManagerAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import { type ChainContext, describeError } from "../chain.ts";
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import { type PeriodFigures, type Sample, aggregate, periodBounds, periodCount } from "../measure/aggregate.ts";
+import type { Metrics } from "../metrics.ts";
+import type { ProvisionerRegistry } from "../provisioners/registry.ts";
+import type { Database } from "../store/db.ts";
+import type { TxSender } from "../tx/sender.ts";
+import type { Agreement } from "./agreement.ts";
+import { RegisteredSigners } from "./signers.ts";
+
+type ReportFigures = PeriodFigures & Record<string, number>;
+
+interface ReportRow {
+  booking_id: string;
+  period: number;
+  uptime_bps: number;
+  p95_latency_ms: number;
+  sample_count: number;
+  state: "measured" | "ready" | "submitted" | "settled" | "expired";
+  tx_key: string | null;
+}
+
+interface Candidate {
+  bookingId: string;
+  period: number;
+  end: number;
+  settledPeriods: number;
+  startedAt: number;
+  endsAt: number;
+}
+
+export interface ReporterDeps {
+  db: Database;
+  chain: ChainContext;
+  sender: TxSender;
+  agreement: Agreement;
+  registry: ProvisionerRegistry;
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  /** Signatures a report needs (SLAEnforcement.quorum()). */
+  quorum: () => number;
+}
+
+export class Reporter {
+  readonly #d: ReporterDeps;
+  readonly #log: Logger;
+  readonly #periodSeconds: number;
+  readonly #windowSeconds: number;
+  readonly #signers: RegisteredSigners;
+
+  constructor(deps: ReporterDeps) {
+    this.#signers = new RegisteredSigners(deps.chain.client, deps.chain.addresses.sla);
+    this.#d = deps;
+    this.#log = deps.log.child({ component: "reporter" });
+    this.#periodSeconds = deps.chain.deployment.settings.slaPeriodSeconds;
+    this.#windowSeconds = deps.chain.deployment.settings.reportWindowSeconds;
+  }
+
+  async tick(): Promise<void> {
+    this.#settleSubmitted();
+    await this.#measureAndSign();
+    await this.#submitReady();
+  }
+
+  /** Finished, unsettled periods of started bookings whose report window is open now. */
+  candidates(): Candidate[] {
+    const { config, chain } = this.#d;
+    const now = chain.clock.nowSeconds();
+    const rows = this.#d.db.all<{ id: string; started_at: number; ends_at: number; settled_periods: number }>(
+      `SELECT id, started_at, ends_at, settled_periods FROM bookings
+       WHERE started_at IS NOT NULL AND chain_status IN ('active', 'completed', 'terminated') AND needs_sync = 0`,
+    );
+    const candidates: Candidate[] = [];
+    for (const row of rows) {
+      const count = periodCount(row.started_at, row.ends_at, this.#periodSeconds);
+      for (let period = row.settled_periods; period < count; period++) {
+        const { end } = periodBounds(row.started_at, row.ends_at, this.#periodSeconds, period);
+        if (now < end + config.reporting.delaySeconds) break;
+        if (now >= end + this.#windowSeconds - config.reporting.windowMarginSeconds) continue;
+        candidates.push({
+          bookingId: row.id,
+          period,
+          end,
+          settledPeriods: row.settled_periods,
+          startedAt: row.started_at,
+          endsAt: row.ends_at,
+        });
+      }
+    }
+    return candidates;
+  }
+
+  /** This node's figures for a period: its probe samples plus the cloud's metrics, if any. */
+  async figures(candidate: Candidate): Promise<PeriodFigures | undefined> {
+    const { db, registry, config } = this.#d;
+    const { start, end } = periodBounds(candidate.startedAt, candidate.endsAt, this.#periodSeconds, candidate.period);
+    const samples: Sample[] = db
+      .all<{ at_ms: number; ok: number; latency_ms: number; source: string }>(
+        "SELECT at_ms, ok, latency_ms, source FROM samples WHERE booking_id = ? AND at_ms >= ? AND at_ms < ?",
+        candidate.bookingId,
+        start * 1000,
+        end * 1000,
+      )
+      .map((s) => ({ atMs: s.at_ms, ok: s.ok === 1, latencyMs: s.latency_ms, source: s.source }));
+    const cloud = db.get<{ cloud: Cloud | null }>(
+      "SELECT cloud FROM bookings WHERE id = ?",
+      candidate.bookingId,
+    )?.cloud;
+    if (cloud) {
+      try {
+        const fromCloud = await registry.for(cloud).metrics(BigInt(candidate.bookingId), start * 1000, end * 1000);
+        for (const s of fromCloud)
+          samples.push({ atMs: s.timestampMs, ok: s.available, latencyMs: 0, source: s.source });
+      } catch (error) {
+        this.#log.warn(
+          { bookingId: candidate.bookingId, error: describeError(error) },
+          "cloud metrics unavailable; probes only",
+        );
+      }
+    }
+    return aggregate(samples, config.probes.timeoutMs);
+  }
+
+  async #measureAndSign(): Promise<void> {
+    const { db, config, agreement, chain, metrics } = this.#d;
+    for (const candidate of this.candidates()) {
+      const existing = db.get<ReportRow>(
+        "SELECT * FROM reports WHERE booking_id = ? AND period = ?",
+        candidate.bookingId,
+        candidate.period,
+      );
+      if (existing && existing.state !== "measured") continue;
+      const own = existing ? figuresOf(existing) : await this.figures(candidate);
+      if (own && !existing) {
+        // Recorded before any signature leaves the node: these are the figures this node stands by.
+        db.run(
+          `INSERT OR IGNORE INTO reports (booking_id, period, uptime_bps, p95_latency_ms, sample_count, state, updated_ms)
+           VALUES (?, ?, ?, ?, ?, 'measured', ?)`,
+          candidate.bookingId,
+          candidate.period,
+          own.uptimeBps,
+          own.p95LatencyMs,
+          own.sampleCount,
+          Date.now(),
+        );
+      }
+      const tolerance = config.reporting.tolerance;
+      const elapsedMs = (chain.clock.nowSeconds() - candidate.end - config.reporting.delaySeconds) * 1000;
+      const agreed = await agreement.advance<ReportFigures>({
+        ...this.#statement(candidate.bookingId, candidate.period),
+        seed: BigInt(candidate.bookingId) + BigInt(candidate.period),
+        elapsedMs,
+        mine: own as ReportFigures | undefined,
+        acceptable: (p) =>
+          own !== undefined &&
+          Math.abs(p.uptimeBps - own.uptimeBps) <= tolerance.uptimeBps &&
+          Math.abs(p.p95LatencyMs - own.p95LatencyMs) <= tolerance.p95LatencyMs,
+      });
+      if (!agreed || agreed.signatures.length < this.#d.quorum()) continue;
+      // Another oracle proposed: it submits first; this node steps in only after the takeover delay.
+      if (!agreed.proposedHere && elapsedMs < config.reporting.takeoverSeconds * 1000) continue;
+      db.run(
+        `UPDATE reports SET uptime_bps = ?, p95_latency_ms = ?, sample_count = ?, state = 'ready', updated_ms = ?
+         WHERE booking_id = ? AND period = ?`,
+        agreed.figures.uptimeBps,
+        agreed.figures.p95LatencyMs,
+        agreed.figures.sampleCount,
+        Date.now(),
+        candidate.bookingId,
+        candidate.period,
+      );
+      metrics.reportsSigned.inc();
+    }
+  }
+
+  async #submitReady(): Promise<void> {
+    const { db, chain, sender, config, metrics, agreement } = this.#d;
+    const open = new Map(this.candidates().map((c) => [`${c.bookingId}-${c.period}`, c]));
+    const ready = db
+      .all<ReportRow>("SELECT * FROM reports WHERE state = 'ready' ORDER BY CAST(booking_id AS INTEGER), period")
+      .filter((row) => {
+        if (open.has(`${row.booking_id}-${row.period}`)) return true;
+        db.run(
+          "UPDATE reports SET state = 'expired', updated_ms = ? WHERE booking_id = ? AND period = ?",
+          Date.now(),
+          row.booking_id,
+          row.period,
+        );
+        return false;
+      });
+    if (ready.length === 0) return;
+
+    const settled = await this.#settledPeriods([...new Set(ready.map((r) => r.booking_id))]);
+    const now = chain.clock.nowSeconds();
+    const batchable = ready.filter((row) => {
+      const done = settled.get(row.booking_id)!;
+      if (row.period < done) {
+        db.run("UPDATE reports SET state = 'settled' WHERE booking_id = ? AND period = ?", row.booking_id, row.period);
+        return false;
+      }
+      // Earlier unsettled periods must be in this batch or past their window (periods settle in order).
+      const candidate = open.get(`${row.booking_id}-${row.period}`)!;
+      for (let q = done; q < row.period; q++) {
+        const inBatch = ready.some((r) => r.booking_id === row.booking_id && r.period === q);
+        const { end } = periodBounds(candidate.startedAt, candidate.endsAt, this.#periodSeconds, q);
+        if (!inBatch && now < end + this.#windowSeconds) return false;
+      }
+      return true;
+    });
+
+    // Full batches go at once; the rest waits for more reports (larger batches cost less gas per
+    // report) until its oldest report has waited `maxBatchWaitSeconds` (at most half the window).
+    const oldestEnd = Math.min(...batchable.map((row) => open.get(`${row.booking_id}-${row.period}`)!.end));
+    const maxWait = Math.min(config.reporting.maxBatchWaitSeconds, this.#windowSeconds / 2);
+    const waited = now - oldestEnd - config.reporting.delaySeconds >= maxWait;
+    const { batchSize } = config.reporting;
+    const sendable = waited ? batchable.length : batchable.length - (batchable.length % batchSize);
+    for (let i = 0; i < sendable; i += batchSize) {
+      const rows = batchable.slice(i, Math.min(i + batchSize, sendable));
+      const entries = await Promise.all(
+        rows.map(async (row) => {
+          const figures = figuresOf(row) as ReportFigures;
+          const signatures = await agreement.signaturesFor(this.#statement(row.booking_id, row.period), figures);
+          return { row, report: report(BigInt(row.booking_id), row.period, figures), signatures };
+        }),
+      );
+      const viable = await this.#viable(entries);
+      if (viable.length === 0) continue;
+      const key = `reports-${createHash("sha256")
+        .update(viable.map((e) => `report-${e.row.booking_id}-${e.row.period}`).join(","))
+        .digest("hex")
+        .slice(0, 24)}`;
+      const data = encodeSubmit(viable);
+      db.transaction(() => {
+        sender.resubmit(key, { to: chain.addresses.sla, data });
+        for (const { row } of viable) {
+          db.run(
+            "UPDATE reports SET state = 'submitted', tx_key = ?, updated_ms = ? WHERE booking_id = ? AND period = ?",
+            key,
+            Date.now(),
+            row.booking_id,
+            row.period,
+          );
+        }
+      });
+      metrics.reportsSent.inc(viable.length);
+      this.#log.info({ key, reports: viable.length }, "SLA reports submitted");
+    }
+  }
+
+  /** Reports whose transaction a reorg dropped are sent again (if their window is still open). */
+  rewind(): void {
+    this.#d.db.run(
+      `UPDATE reports SET state = 'ready' WHERE state IN ('submitted', 'settled')
+       AND tx_key IN (SELECT key FROM txs WHERE error = 'dropped by a reorg')`,
+    );
+  }
+
+  /** Submitted reports whose transaction is done: settled if it succeeded, ready again if not. */
+  #settleSubmitted(): void {
+    const { db, sender } = this.#d;
+    const keys = db.all<{ tx_key: string }>("SELECT DISTINCT tx_key FROM reports WHERE state = 'submitted'");
+    for (const { tx_key } of keys) {
+      const tx = sender.get(tx_key);
+      if (!tx || tx.state === "queued" || tx.state === "sent") continue;
+      const state = tx.state === "mined" && tx.success === 1 ? "settled" : "ready";
+      if (state === "ready")
+        this.#log.warn({ key: tx_key, error: tx.error }, "report batch failed; reports will be sent again");
+      db.run(
+        "UPDATE reports SET state = ?, updated_ms = ? WHERE tx_key = ? AND state = 'submitted'",
+        state,
+        Date.now(),
+        tx_key,
+      );
+    }
+  }
+
+  async #settledPeriods(bookingIds: string[]): Promise<Map<string, number>> {
+    const { client, addresses } = this.#d.chain;
+    const streams = await Promise.all(
+      bookingIds.map((id) =>
+        client.readContract({
+          address: addresses.escrow,
+          abi: escrowManagerAbi,
+          functionName: "streamOf",
+          args: [BigInt(id)],
+        }),
+      ),
+    );
+    return new Map(bookingIds.map((id, i) => [id, streams[i]!.settledPeriods]));
+  }
+
+  /** The entries the contract accepts as one batch: simulated, halving to isolate a refused report. */
+  async #viable<E extends { report: SlaReport; signatures: Hex[]; row: ReportRow }>(entries: E[]): Promise<E[]> {
+    const { client, addresses } = this.#d.chain;
+    try {
+      await client.call({ account: this.#d.sender.address, to: addresses.sla, data: encodeSubmit(entries) });
+      return entries;
+    } catch (error) {
+      if (entries.length === 1) {
+        this.#log.debug(
+          { bookingId: entries[0]!.row.booking_id, period: entries[0]!.row.period, error: describeError(error) },
+          "report refused for now",
+        );
+        return [];
+      }
+      const half = Math.ceil(entries.length / 2);
+      const first = await this.#viable(entries.slice(0, half));
+      // A later period of the same booking may only go with the earlier ones it follows.
+      const second = await this.#viable(entries.slice(half));
+      return [...first, ...second];
+    }
+  }
+
+  /** The idempotency key and signing of one report: `report-<bookingId>-<period>`. */
+  #statement(bookingId: string, period: number) {
+    const { chain } = this.#d;
+    return {
+      topic: `report-${bookingId}-${period}`,
+      sign: (f: ReportFigures) => signReport(chain, report(BigInt(bookingId), period, f)),
+      recover: (f: ReportFigures, signature: Hex) =>
+        recoverReportSigner(chain, report(BigInt(bookingId), period, f), signature),
+      registered: (signer: string) => this.#signers.has(signer),
+    };
+  }
+}
+
+/** The node's EIP-712 signature of `report`, as SLAEnforcement verifies it. */
+export function signReport(
+  chain: Pick<ChainContext, "account" | "chainId" | "addresses">,
+  report: SlaReport,
+): Promise<Hex> {
+  return chain.account.signTypedData({
+    domain: slaDomain(chain.chainId, chain.addresses.sla) as { verifyingContract: Hex },
+    types: slaReportTypes,
+    primaryType: "SlaReport",
+    message: report,
+  });
+}
+
+export function recoverReportSigner(
+  chain: Pick<ChainContext, "chainId" | "addresses">,
+  report: SlaReport,
+  signature: Hex,
+): Promise<string> {
+  return recoverTypedDataAddress({
+    domain: slaDomain(chain.chainId, chain.addresses.sla) as { verifyingContract: Hex },
+    types: slaReportTypes,
+    primaryType: "SlaReport",
+    message: report,
+    signature,
+  });
+}
+
+function report(bookingId: bigint, period: number, f: PeriodFigures): SlaReport {
+  return { bookingId, period, uptimeBps: f.uptimeBps, p95LatencyMs: f.p95LatencyMs, sampleCount: f.sampleCount };
+}
+
+function figuresOf(row: ReportRow): PeriodFigures {
+  return { uptimeBps: row.uptime_bps, p95LatencyMs: row.p95_latency_ms, sampleCount: row.sample_count };
+}
+
+function encodeSubmit(entries: { report: SlaReport; signatures: Hex[] }[]): Hex {
+  return encodeFunctionData({
+    abi: sLAEnforcementAbi,
+    functionName: "submitReports",
+    args: [entries.map((e) => e.report), entries.map((e) => e.signatures)],
+  });
+}

@@ -1,0 +1,339 @@
+/**
+ * A real local stack for integration tests: a Hardhat node on a free port with D-CloudX deployed by
+ * scripts/deploy.ts, the local IPFS node in-process, and helpers to act as provider and consumer
+ * (through the node's unlocked accounts) and to move the chain's clock.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { create, type KuboRPCClient } from "kubo-rpc-client";
+import {
+  type Address,
+  type Hex,
+  type PublicClient,
+  createPublicClient,
+  createWalletClient,
+  http,
+  parseEventLogs,
+  type Transport,
+} from "viem";
+
+import { startIpfsNode, type IpfsNode } from "@d-cloudx/ipfs-node";
+import { type Deployment, accessKeyMessage, deriveAccessKeyPair, readDeployment } from "@d-cloudx/sdk";
+import { escrowManagerAbi, priceOracleAbi, resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
+import { type Config, loadConfig } from "../../src/config.ts";
+import type { OracleNode } from "../../src/node.ts";
+
+export const REPOSITORY = resolve(fileURLToPath(import.meta.url), "../../../..");
+const HARDHAT = fileURLToPath(import.meta.resolve("hardhat/package.json")).replace(/package\.json$/, "dist/src/cli.js");
+
+export const LOCAL_METADATA = {
+  version: 1,
+  name: "Loopback test machine",
+  cloud: "local",
+  region: "local-test",
+  instanceType: "loopback-http",
+  vcpu: 1,
+  memoryGib: 1,
+  storage: { sizeGib: 1, type: "ssd" },
+  network: { bandwidthGbps: 1 },
+  osImages: ["node-22"],
+};
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv, output: "pipe" | "ignore" = "pipe"): ChildProcess {
+  return spawn(process.execPath, [HARDHAT, ...args], { cwd: REPOSITORY, env, stdio: ["ignore", output, output] });
+}
+
+const walletOf = (account: Address, transport: Transport) => createWalletClient({ account, transport });
+
+export interface Stack {
+  rpcUrl: string;
+  port: number;
+  deploymentsFile: string;
+  deployment: Deployment;
+  ipfs: IpfsNode;
+  ipfsClient: KuboRPCClient;
+  publicClient: PublicClient;
+  accounts: Address[];
+  workDir: string;
+  rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+  wallet(account: Address): ReturnType<typeof walletOf>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const workDir = mkdtempSync(join(tmpdir(), "dcloudx-oracle-test-"));
+  const port = await freePort();
+  const env = { ...process.env, CHAIN_PORT: String(port), DEPLOYMENTS_DIR: workDir };
+  const node = run(["node", "--hostname", "127.0.0.1", "--port", String(port)], env, "ignore");
+  const rpcUrl = `http://127.0.0.1:${port}`;
+  const rpc = async <T>(method: string, params: unknown[] = []): Promise<T> => {
+    const response = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
+    const body = (await response.json()) as { result?: T; error?: { message: string } };
+    if (body.error) throw new Error(`${method}: ${body.error.message}`);
+    return body.result as T;
+  };
+  await waitFor("the Hardhat node", () => rpc("eth_blockNumber").catch(() => undefined), 60_000);
+  const deploy = run(["run", "scripts/deploy.ts", "--network", "localhost", "--no-compile"], env);
+  let output = "";
+  deploy.stdout?.on("data", (c) => (output += c));
+  deploy.stderr?.on("data", (c) => (output += c));
+  const code = await new Promise((r) => deploy.on("exit", r));
+  if (code !== 0) throw new Error(`deploy failed:\n${output}`);
+
+  const ipfs = await startIpfsNode({ port: 0, dataDir: join(workDir, "ipfs") });
+  const transport = http(rpcUrl);
+  const publicClient = createPublicClient({ transport, pollingInterval: 100 });
+  const accounts = await rpc<Address[]>("eth_accounts");
+  return {
+    rpcUrl,
+    port,
+    deploymentsFile: join(workDir, "localhost.json"),
+    deployment: readDeployment("localhost", workDir),
+    ipfs,
+    ipfsClient: create({ url: `${ipfs.url}/api/v0` }),
+    publicClient,
+    accounts,
+    workDir,
+    rpc,
+    wallet: (account) => walletOf(account, transport),
+    async stop() {
+      await ipfs.close();
+      node.kill("SIGINT");
+      await new Promise((r) => node.once("exit", r));
+      stopWorkloads(workDir);
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until `node` holds at least `count` probe samples (failed ones only, with `failed`) of a booking. */
+export function samplesTaken(node: OracleNode, bookingId: bigint, count: number, failed = false): Promise<true> {
+  const query = `SELECT COUNT(*) AS n FROM samples WHERE booking_id = ?${failed ? " AND ok = 0" : ""}`;
+  return waitFor(`${count} ${failed ? "failed " : ""}samples of booking ${bookingId}`, () =>
+    node.db.get<{ n: number }>(query, String(bookingId))!.n >= count ? true : undefined,
+  );
+}
+
+/** The environment that points a node (in a child process) at the stack, with its state in `dataDir`. */
+export function nodeEnv(stack: Stack, dataDir: string): NodeJS.ProcessEnv {
+  return {
+    ORACLE_CONFIG: join(dataDir, "config.json"),
+    ORACLE_RPC_URL: stack.rpcUrl,
+    ORACLE_DEPLOYMENTS: stack.deploymentsFile,
+    ORACLE_IPFS_API_URL: stack.ipfs.url,
+    ORACLE_DATA_DIR: dataDir,
+  };
+}
+
+/** Stops the local workloads that nodes under `folder` left running (their host processes outlive a node). */
+function stopWorkloads(folder: string): void {
+  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+    if (entry.name !== "host.pid") continue;
+    const pid = Number(readFileSync(join(entry.parentPath, entry.name), "utf8"));
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** A node configuration for tests: fast loops, no confirmations, the stack's chain and IPFS. */
+export function testConfig(
+  stack: Stack,
+  dataDir: string,
+  file: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = {},
+): Config {
+  const configFile = join(dataDir, "config.json");
+  const merged = {
+    serve: { providers: "*" },
+    chain: { confirmations: 0, pollIntervalMs: 100 },
+    probes: { intervalMs: 200, timeoutMs: 1_000 },
+    reporting: { delaySeconds: 1, windowMarginSeconds: 10, takeoverSeconds: 5, maxBatchWaitSeconds: 0 },
+    tx: { receiptPollMs: 100, bumpAfterMs: 5_000 },
+    provisioning: { retryInitialDelayMs: 200, retryMaxDelayMs: 1_000 },
+    http: { port: 0 },
+    log: { level: "warn" },
+    ...file,
+  };
+  writeFileSync(configFile, JSON.stringify(merged));
+  return loadConfig({ ...nodeEnv(stack, dataDir), ...env });
+}
+
+export interface Market {
+  provider: Address;
+  resourceId: bigint;
+}
+
+/** Registers `provider` (if needed) and lists a resource whose metadata document is `metadata`. */
+export async function listResource(
+  stack: Stack,
+  provider: Address,
+  metadata: unknown = LOCAL_METADATA,
+  terms: { uptimeTargetBps?: number; maxLatencyMs?: number; capacity?: number } = {},
+): Promise<Market> {
+  const { publicClient } = stack;
+  const marketplace = stack.deployment.contracts.ResourceMarketplace.proxy as Address;
+  const wallet = stack.wallet(provider);
+  const text = typeof metadata === "string" ? metadata : JSON.stringify(metadata);
+  const { cid } = await stack.ipfsClient.add(text, { cidVersion: 1 });
+  const registered = await publicClient.readContract({
+    address: marketplace,
+    abi: resourceMarketplaceAbi,
+    functionName: "providerRegisteredAt",
+    args: [provider],
+  });
+  if (registered === 0) {
+    await mined(
+      stack,
+      await wallet.writeContract({
+        chain: null,
+        address: marketplace,
+        abi: resourceMarketplaceAbi,
+        functionName: "registerProvider",
+        args: [cid.toString()],
+      }),
+    );
+  }
+  const hash = await wallet.writeContract({
+    chain: null,
+    address: marketplace,
+    abi: resourceMarketplaceAbi,
+    functionName: "listResource",
+    args: [
+      {
+        metadataCid: cid.toString(),
+        region: "local-test",
+        kind: 0,
+        terms: {
+          pricePerHourUsdE8: 100_000_000n,
+          capacity: terms.capacity ?? 100,
+          minHours: 1,
+          maxHours: 24,
+          uptimeTargetBps: terms.uptimeTargetBps ?? 9_900,
+          maxLatencyMs: terms.maxLatencyMs ?? 1_000,
+          acceptedTokens: ["0x0000000000000000000000000000000000000000"],
+        },
+      },
+    ],
+  });
+  const receipt = await mined(stack, hash);
+  const [event] = parseEventLogs({ abi: resourceMarketplaceAbi, logs: receipt.logs, eventName: "ResourceListed" });
+  return { provider, resourceId: event!.args.resourceId };
+}
+
+export interface Booked {
+  bookingId: bigint;
+  consumer: Address;
+  privateKey: Uint8Array;
+  amount: bigint;
+}
+
+/** Books `hours` of a resource in ETH, with the consumer's wallet-derived access key. */
+export async function book(stack: Stack, consumer: Address, resourceId: bigint, hours = 1): Promise<Booked> {
+  const { publicClient, deployment } = stack;
+  const wallet = stack.wallet(consumer);
+  const signature = await wallet.signMessage({
+    account: consumer,
+    message: accessKeyMessage(deployment.chainId, consumer),
+  });
+  const keys = deriveAccessKeyPair(signature);
+  const [price] = await publicClient.readContract({
+    address: deployment.contracts.PriceOracle.proxy as Address,
+    abi: priceOracleAbi,
+    functionName: "quote",
+    args: ["0x0000000000000000000000000000000000000000", 100_000_000n * BigInt(hours)],
+  });
+  const hash = await wallet.writeContract({
+    chain: null,
+    address: deployment.contracts.ResourceMarketplace.proxy as Address,
+    abi: resourceMarketplaceAbi,
+    functionName: "book",
+    args: [resourceId, hours, "0x0000000000000000000000000000000000000000", price, keys.publicKeyHex],
+    value: price,
+  });
+  const receipt = await mined(stack, hash);
+  const [event] = parseEventLogs({ abi: resourceMarketplaceAbi, logs: receipt.logs, eventName: "BookingRequested" });
+  return { bookingId: event!.args.bookingId, consumer, privateKey: keys.privateKey, amount: event!.args.amount };
+}
+
+export async function mined(stack: Stack, hash: Hex) {
+  const receipt = await stack.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+  return receipt;
+}
+
+export async function bookingStatus(stack: Stack, bookingId: bigint): Promise<number> {
+  const booking = await stack.publicClient.readContract({
+    address: stack.deployment.contracts.ResourceMarketplace.proxy as Address,
+    abi: resourceMarketplaceAbi,
+    functionName: "getBooking",
+    args: [bookingId],
+  });
+  return booking.status;
+}
+
+export async function streamOf(stack: Stack, bookingId: bigint) {
+  return stack.publicClient.readContract({
+    address: stack.deployment.contracts.EscrowManager.proxy as Address,
+    abi: escrowManagerAbi,
+    functionName: "streamOf",
+    args: [bookingId],
+  });
+}
+
+/** Mines a block `seconds` after the latest one; later blocks follow from there. */
+export async function advanceChain(stack: Stack, seconds: number): Promise<void> {
+  const latest = await stack.publicClient.getBlock({ blockTag: "latest" });
+  await stack.rpc("evm_setNextBlockTimestamp", [Number(latest.timestamp) + seconds]);
+  await stack.rpc("evm_mine");
+}
+
+/** Every log of `eventName` from `abi` at `address` so far. */
+export async function eventsOf<const A extends readonly unknown[]>(
+  stack: Stack,
+  address: string,
+  abi: A,
+  eventName: string,
+) {
+  const logs = await stack.publicClient.getLogs({ address: address as Address, fromBlock: 0n, toBlock: "latest" });
+  return parseEventLogs({ abi: abi as never, logs, eventName: eventName as never }) as unknown as {
+    args: Record<string, unknown>;
+    blockNumber: bigint;
+  }[];
+}

@@ -1,0 +1,179 @@
+/**
+ * End to end against a real Hardhat node with the deployed contracts, the local IPFS node and the
+ * local adapter: a booking is provisioned, confirmed, measured, reported and deprovisioned; a
+ * workload killed mid-period produces a violation and a credit on chain.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+
+import { type Address, type Hex, recoverAddress } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+
+import { decryptAccessDetails } from "@d-cloudx/sdk";
+import { escrowManagerAbi, resourceMarketplaceAbi, resourceVerifierAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import { OracleNode } from "../src/node.ts";
+import type { LocalProvisioner } from "../src/provisioners/local.ts";
+import { recoverReportSigner, signReport } from "../src/reporting/reporter.ts";
+import {
+  type Stack,
+  advanceChain,
+  book,
+  bookingStatus,
+  eventsOf,
+  listResource,
+  mined,
+  samplesTaken,
+  startStack,
+  testConfig,
+  waitFor,
+} from "./helpers/stack.ts";
+
+const ACTIVE = 2;
+
+describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
+  let stack: Stack;
+  let node: OracleNode;
+  let provider: Address;
+  let resourceId: bigint;
+
+  before(async () => {
+    stack = await startStack();
+    provider = stack.accounts[3]!;
+    ({ resourceId } = await listResource(stack, provider));
+    node = await OracleNode.start(testConfig(stack, mkdtempSync(join(stack.workDir, "oracle-"))));
+  });
+
+  after(async () => {
+    await node?.stop();
+    await stack?.stop();
+  });
+
+  const contracts = () => stack.deployment.contracts;
+
+  async function settledPeriod(bookingId: bigint, period: number) {
+    return waitFor(`period ${period} of booking ${bookingId} to settle`, async () => {
+      const events = await eventsOf(stack, contracts().SLAEnforcement.proxy, sLAEnforcementAbi, "SlaPeriodSettled");
+      return events.find((e) => e.args.bookingId === bookingId && e.args.period === period)?.args;
+    });
+  }
+
+  it("provisions, confirms with access only the consumer can read, measures, reports and deprovisions", async () => {
+    const consumer = stack.accounts[4]!;
+    const booked = await book(stack, consumer, resourceId);
+    await waitFor("the booking to be active", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE);
+
+    // The access details: on IPFS, encrypted to the consumer's key, and they open the workload.
+    const [provisioned] = (
+      await eventsOf(stack, contracts().ResourceMarketplace.proxy, resourceMarketplaceAbi, "BookingProvisioned")
+    ).filter((e) => e.args.bookingId === booked.bookingId);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of stack.ipfsClient.cat(provisioned!.args.accessDetailsCid as string)) chunks.push(chunk);
+    const access = decryptAccessDetails(booked.privateKey, Buffer.concat(chunks));
+    assert.equal(access.host, "127.0.0.1");
+    const authorization = { authorization: `Bearer ${access.credentials.secret}` };
+    assert.equal(
+      (await fetch(`${access.url}files/hello.txt`, { method: "PUT", body: "hi", headers: authorization })).status,
+      201,
+    );
+    assert.equal(await (await fetch(`${access.url}files/hello.txt`, { headers: authorization })).text(), "hi");
+    assert.equal((await fetch(`${access.url}files/hello.txt`)).status, 401);
+
+    // Measured for a while, then the chain's clock passes the end of period 0: reported as met.
+    await samplesTaken(node, booked.bookingId, 10);
+    await advanceChain(stack, 61);
+    const report = await settledPeriod(booked.bookingId, 0);
+    assert.equal(report.uptimeBps, 10_000);
+    assert.equal(report.compliant, true);
+    assert.ok((report.sampleCount as number) >= 10);
+    assert.ok((report.p95LatencyMs as number) < 1_000);
+
+    // The consumer ends the booking: the node deprovisions the workload and its folder.
+    const folder = local().folderOf(booked.bookingId)!;
+    assert.ok(existsSync(folder));
+    await mined(
+      stack,
+      await stack.wallet(consumer).writeContract({
+        chain: null,
+        address: contracts().ResourceMarketplace.proxy as Address,
+        abi: resourceMarketplaceAbi,
+        functionName: "terminateBooking",
+        args: [booked.bookingId],
+      }),
+    );
+    await waitFor("deprovisioning", () => (existsSync(folder) ? undefined : true));
+    await assert.rejects(fetch(access.url!));
+    assert.equal(node.sender.get(`provision-${booked.bookingId}`)?.state, "mined");
+  });
+
+  it("reports a violation when the workload dies mid-period, and the consumer is credited", async () => {
+    const consumer = stack.accounts[5]!;
+    const booked = await book(stack, consumer, resourceId);
+    await waitFor("the booking to be active", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE);
+    await samplesTaken(node, booked.bookingId, 5);
+    const folder = local().folderOf(booked.bookingId)!;
+    const { pid } = JSON.parse(readFileSync(join(folder, "state.json"), "utf8")) as { pid: number };
+    process.kill(pid, "SIGKILL");
+    await samplesTaken(node, booked.bookingId, 5, true);
+    await advanceChain(stack, 61);
+
+    const report = await settledPeriod(booked.bookingId, 0);
+    assert.equal(report.compliant, false);
+    assert.ok((report.uptimeBps as number) < 9_500, `uptime ${report.uptimeBps}`);
+    assert.equal(report.creditBps, 10_000, "below 95 %: the whole period is credited");
+    assert.ok((report.credit as bigint) > 0n);
+    const refunds = await eventsOf(stack, contracts().EscrowManager.proxy, escrowManagerAbi, "ConsumerRefunded");
+    const credit = refunds.find((e) => e.args.bookingId === booked.bookingId && e.args.reason === 2);
+    assert.equal(credit?.args.amount, report.credit);
+  });
+
+  it("attests the resources it serves in the verifier contract", async () => {
+    const verified = await waitFor("the resource to be verified", () =>
+      stack.publicClient
+        .readContract({
+          address: contracts().ResourceVerifier.proxy as Address,
+          abi: resourceVerifierAbi,
+          functionName: "isVerified",
+          args: [resourceId],
+        })
+        .then((v) => v || undefined),
+    );
+    assert.equal(verified, true);
+  });
+
+  it("signs reports that SLAEnforcement verifies, and only for its own key", async () => {
+    const report = { bookingId: 1n, period: 3, uptimeBps: 9_876, p95LatencyMs: 123, sampleCount: 456 };
+    const sla = contracts().SLAEnforcement.proxy as Address;
+    const signature = await signReport(node.chain, report);
+    const digest = await stack.publicClient.readContract({
+      address: sla,
+      abi: sLAEnforcementAbi,
+      functionName: "reportDigest",
+      args: [report],
+    });
+    assert.equal(
+      (await recoverAddress({ hash: digest, signature })).toLowerCase(),
+      node.chain.account.address.toLowerCase(),
+    );
+    assert.equal(
+      (await recoverReportSigner(node.chain, report, signature)).toLowerCase(),
+      node.chain.account.address.toLowerCase(),
+    );
+
+    // A stranger's signature is refused by the contract's quorum check.
+    const stranger = { ...node.chain, account: privateKeyToAccount(generatePrivateKey()) };
+    const simulate = (sig: Hex) =>
+      stack.publicClient.simulateContract({
+        address: sla,
+        abi: sLAEnforcementAbi,
+        functionName: "submitReports",
+        args: [[report], [[sig]]],
+      });
+    await assert.rejects(simulate(await signReport(stranger, report)), /QuorumUnknownSigner/);
+    // The oracle's signature passes the quorum; the contract then checks the period itself.
+    await assert.rejects(simulate(signature), (error: Error) => !/Quorum/.test(error.message));
+  });
+
+  const local = () => node.registry.for("local") as LocalProvisioner;
+});
