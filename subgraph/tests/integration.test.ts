@@ -17,7 +17,7 @@ import { after, before, describe, it } from "node:test";
 import { Contract, type ContractRunner, JsonRpcProvider, type JsonRpcSigner, Network, ZeroAddress, id } from "ethers";
 import hre from "hardhat";
 
-import { slaDomain, slaReportTypes } from "@d-cloudx/sdk";
+import { attestationTypes, slaDomain, slaReportTypes, verifierDomain } from "@d-cloudx/sdk";
 import {
   escrowManagerAbi,
   mockERC20Abi,
@@ -40,19 +40,6 @@ const KEY = "0x" + "ab".repeat(32);
 const ACCESS_CID = "bafkreidvbhs33ighmljlvr7zbv2ywwzcmp5adtf4kqvlly67cy56bdtmve";
 const HOUR = 3_600;
 const DCX = 10n ** 18n;
-/** What resource verifiers sign (IResourceVerifier.Attestation), in the verifier's EIP-712 domain. */
-const ATTESTATION_TYPES = {
-  Attestation: [
-    { name: "resourceId", type: "uint256" },
-    { name: "metadataVersion", type: "uint32" },
-    { name: "cloud", type: "string" },
-    { name: "region", type: "string" },
-    { name: "instanceType", type: "string" },
-    { name: "accountHash", type: "bytes32" },
-    { name: "issuedAt", type: "uint64" },
-    { name: "expiresAt", type: "uint64" },
-  ],
-};
 
 /** Exact sums of the subgraph's BigDecimal strings (at most 18 decimals). */
 function decimal(text: string): bigint {
@@ -260,12 +247,7 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
 
     // The verifier (account #2) attests four resources: one stays verified, one attestation
     // expires, one is revoked, and one resource's metadata changes after it was attested.
-    const verifierDomain = {
-      name: "D-CloudX Verifier",
-      version: "1",
-      chainId: 31337,
-      verifyingContract: contracts.ResourceVerifier.proxy,
-    };
+    const attestationDomain = verifierDomain(31337, contracts.ResourceVerifier.proxy);
     const attest = async (resourceId: bigint, metadataVersion: number, claims: object, validitySeconds: number) => {
       const issuedAt = (await provider.getBlock("latest"))!.timestamp;
       const attestation = {
@@ -280,7 +262,8 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
         issuedAt,
         expiresAt: issuedAt + validitySeconds,
       };
-      const signature = await oracle!.signTypedData(verifierDomain, ATTESTATION_TYPES, attestation);
+      const types = { Attestation: [...attestationTypes.Attestation] };
+      const signature = await oracle!.signTypedData(attestationDomain, types, attestation);
       await send(verifier.connect(accounts[2]!).submitAttestation(attestation, [signature]));
     };
     await attest(ids.gpu, 2, {}, 24 * HOUR);
