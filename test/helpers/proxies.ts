@@ -1,6 +1,7 @@
+import { upgrades } from "@openzeppelin/hardhat-upgrades";
+import { expect } from "chai";
 import hre from "hardhat";
 
-import { upgrades } from "@openzeppelin/hardhat-upgrades";
 import { connection, ethers } from "./fixture.ts";
 
 /** The upgrades plugin bound to the tests' shared chain. */
@@ -38,4 +39,21 @@ export function packedField(word: bigint, offsetBytes: number, bits: number): bi
 /** An address stored in the low 20 bytes of a packed word, checksummed. */
 export function packedAddress(word: bigint, offsetBytes = 0): string {
   return ethers.getAddress(ethers.toBeHex(packedField(word, offsetBytes, 160), 20));
+}
+
+/** Results as plain nested arrays, so that snapshots compare by value. */
+export function plain(value: unknown): unknown {
+  return Array.isArray(value) ? Array.from(value, plain) : value;
+}
+
+/** Expects `promise` to reject with a message matching `pattern` (the upgrades plugin throws plain errors). */
+export async function expectRejection(promise: Promise<unknown>, pattern: RegExp) {
+  let error: unknown;
+  try {
+    await promise;
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error, "expected a rejection").to.be.instanceOf(Error);
+  expect((error as Error).message).to.match(pattern);
 }

@@ -8,7 +8,16 @@ import type { ContractName } from "@d-cloudx/sdk";
 import { VOTE_AGAINST, VOTE_FOR, passProposal } from "../../scripts/lib/governance.ts";
 import { connection, ethers, networkHelpers } from "../helpers/fixture.ts";
 import { deployProtocolFixture } from "../helpers/protocol.ts";
-import { erc7201Slot, mappingSlot, packedAddress, packedField, storageWord, upgradesApi } from "../helpers/proxies.ts";
+import {
+  erc7201Slot,
+  expectRejection,
+  mappingSlot,
+  packedAddress,
+  packedField,
+  plain,
+  storageWord,
+  upgradesApi,
+} from "../helpers/proxies.ts";
 
 const { loadFixture, time } = networkHelpers;
 
@@ -187,22 +196,6 @@ async function deployWithHistoryFixture() {
 }
 
 type Fixture = Awaited<ReturnType<typeof deployWithHistoryFixture>>;
-
-/** Results as plain nested arrays, so that snapshots compare by value. */
-function plain(value: unknown): unknown {
-  return Array.isArray(value) ? Array.from(value, plain) : value;
-}
-
-async function expectRejection(promise: Promise<unknown>, pattern: RegExp) {
-  let error: unknown;
-  try {
-    await promise;
-  } catch (caught) {
-    error = caught;
-  }
-  expect(error, "expected a rejection").to.be.instanceOf(Error);
-  expect((error as Error).message).to.match(pattern);
-}
 
 /** A namespace and the constant that holds its slot in `source` (relative to the repository root). */
 interface Namespace {

@@ -5,7 +5,16 @@ import type { BaseContract } from "ethers";
 
 import type { ContractName } from "@d-cloudx/sdk";
 import { HOUR, deployMarketplaceFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
-import { erc7201Slot, mappingSlot, packedAddress, packedField, storageWord, upgradesApi } from "../helpers/proxies.ts";
+import {
+  erc7201Slot,
+  expectRejection,
+  mappingSlot,
+  packedAddress,
+  packedField,
+  plain,
+  storageWord,
+  upgradesApi,
+} from "../helpers/proxies.ts";
 
 const { loadFixture, time } = networkHelpers;
 
@@ -32,22 +41,6 @@ async function deployWithHistoryFixture() {
 }
 
 type Fixture = Awaited<ReturnType<typeof deployWithHistoryFixture>>;
-
-/** Results as plain nested arrays, so that snapshots compare by value. */
-function plain(value: unknown): unknown {
-  return Array.isArray(value) ? Array.from(value, plain) : value;
-}
-
-async function expectRejection(promise: Promise<unknown>, pattern: RegExp) {
-  let error: unknown;
-  try {
-    await promise;
-  } catch (caught) {
-    error = caught;
-  }
-  expect(error, "expected a rejection").to.be.instanceOf(Error);
-  expect((error as Error).message).to.match(pattern);
-}
 
 interface UpgradeCase {
   name: ContractName;
