@@ -13,6 +13,11 @@ const CONTRACTS: Record<string, string> = {
   ResourceMarketplace: "contracts/core/ResourceMarketplace.sol",
   SLAEnforcement: "contracts/core/SLAEnforcement.sol",
   ResourceVerifier: "contracts/core/ResourceVerifier.sol",
+  DCXToken: "contracts/token/DCXToken.sol",
+  RewardDistributor: "contracts/token/RewardDistributor.sol",
+  DAOGovernance: "contracts/governance/DAOGovernance.sol",
+  GovernedPriceFeed: "contracts/oracles/GovernedPriceFeed.sol",
+  TimelockController: "@openzeppelin/contracts/governance/TimelockController.sol",
   MockERC20: "contracts/mocks/MockERC20.sol",
   MockV3Aggregator: "@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol",
 };
