@@ -1,4 +1,5 @@
 import js from "@eslint/js";
+import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -14,6 +15,8 @@ export default tseslint.config(
       "subgraph/generated",
       "subgraph/build",
       "subgraph/abis",
+      "dapp/src/generated",
+      "dapp/dist",
     ],
   },
   js.configs.recommended,
@@ -22,5 +25,9 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
+  },
+  {
+    files: ["dapp/src/**/*.{ts,tsx}"],
+    ...reactHooks.configs.flat.recommended,
   },
 );

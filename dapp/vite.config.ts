@@ -1,0 +1,47 @@
+import tailwindcss from "@tailwindcss/vite";
+import react from "@vitejs/plugin-react";
+import { type Plugin, defineConfig, loadEnv } from "vite";
+
+/** Origins the page may connect to, for the Content-Security-Policy in index.html. */
+function contentSecurityPolicy(env: Record<string, string>): Plugin {
+  const origin = (value: string | undefined, fallback: string) => new URL(value?.trim() || fallback).origin;
+  const gateway = origin(env.VITE_IPFS_GATEWAY_URL, "http://127.0.0.1:5001");
+  const connect = new Set([
+    origin(env.VITE_RPC_URL, "http://127.0.0.1:8545"),
+    origin(env.VITE_SUBGRAPH_URL, "http://127.0.0.1:8000"),
+    origin(env.VITE_IPFS_API_URL, "http://127.0.0.1:5001"),
+    gateway,
+  ]);
+  if (env.VITE_WALLETCONNECT_PROJECT_ID) {
+    for (const host of [
+      "https://*.walletconnect.com",
+      "wss://*.walletconnect.com",
+      "https://*.walletconnect.org",
+      "wss://*.walletconnect.org",
+    ]) {
+      connect.add(host);
+    }
+  }
+  return {
+    name: "d-cloudx-csp",
+    transformIndexHtml: (html) =>
+      html.replace("%DCX_CONNECT_SRC%", [...connect].join(" ")).replace("%DCX_IPFS_GATEWAY%", gateway),
+  };
+}
+
+// `base: "./"` and the hash router let the same build run from any IPFS gateway path (/ipfs/<cid>/).
+export default defineConfig(({ mode }) => {
+  const env = loadEnv(mode, process.cwd(), "VITE_");
+  return {
+    base: "./",
+    plugins: [react(), tailwindcss(), contentSecurityPolicy(env)],
+    server: { host: "127.0.0.1", port: Number(process.env.DAPP_PORT ?? 5173), strictPort: true },
+    preview: { host: "127.0.0.1", port: Number(process.env.DAPP_PORT ?? 4173), strictPort: true },
+    build: { target: "es2022" },
+    test: {
+      environment: "jsdom",
+      include: ["test/**/*.test.{ts,tsx}"],
+      setupFiles: ["test/setup.ts"],
+    },
+  };
+});
