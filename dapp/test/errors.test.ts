@@ -35,7 +35,7 @@ describe("decodeError", () => {
 
   it("decodes errors raised by another contract than the one called", () => {
     // EscrowNothingToWithdraw() bubbling up through a marketplace call.
-    const data = "0x" + "0".repeat(8);
+    const data = `0x${"0".repeat(8)}` as const;
     expect(decodeRevertData(data)).toBeUndefined();
     const decoded = decodeError(
       new BaseError("call reverted", {
