@@ -192,7 +192,15 @@ export default function MarketplacePage() {
   let results;
   if (error && !data) results = <SubgraphError error={error} retry={() => void refetch()} />;
   else if (loading && !data) results = <LoadingCards />;
-  else if (shown.length === 0) {
+  else if (shown.length === 0 && filters.page > 0) {
+    results = (
+      <EmptyState title={`Page ${filters.page + 1} is past the last listing.`}>
+        <button type="button" className="btn btn-secondary" onClick={() => apply({ ...filters, page: 0 })}>
+          First page
+        </button>
+      </EmptyState>
+    );
+  } else if (shown.length === 0) {
     results = isDefault(filters) ? (
       <EmptyState title="No resources are listed yet.">Providers list resources from the provider console.</EmptyState>
     ) : (

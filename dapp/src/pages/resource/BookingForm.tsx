@@ -301,8 +301,8 @@ export function BookingForm({
           ? "Book"
           : `Approve ${token?.symbol ?? ""} and book`}
       </button>
-      <TxStatus state={approveTx.state} />
-      <TxStatus state={bookTx.state} />
+      {/* The approval's progress until the booking itself starts. */}
+      {bookTx.state.status === "idle" ? <TxStatus state={approveTx.state} /> : <TxStatus state={bookTx.state} />}
       {problem ? (
         <p role="alert" className="text-sm text-rose-300">
           {problem}
