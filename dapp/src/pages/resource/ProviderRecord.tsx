@@ -1,3 +1,5 @@
+import type { ReactNode } from "react";
+
 import { graphql } from "../../generated/gql/index.ts";
 import type { ProviderRecordFieldsFragment } from "../../generated/gql/graphql.ts";
 import { formatBps } from "../../lib/format.ts";
@@ -18,7 +20,7 @@ export const ProviderRecordFields = graphql(`
 /** The ReputationSystem's record of a provider, as the subgraph last saw it. */
 export function ProviderRecord({ provider }: { provider: ProviderRecordFieldsFragment }) {
   const periods = provider.periodsCompliant + provider.periodsViolated;
-  const rows: [string, string][] = [
+  const rows: [string, ReactNode][] = [
     ["Reputation score", formatBps(provider.scoreBps)],
     ["Bookings completed", String(provider.bookingsCompleted)],
     ["Bookings failed", String(provider.bookingsFailed)],
@@ -35,12 +37,17 @@ export function ProviderRecord({ provider }: { provider: ProviderRecordFieldsFra
         : "not rated yet",
     ],
   ];
+  return <Facts rows={rows} />;
+}
+
+/** Terms and values, two columns. */
+export function Facts({ rows }: { rows: [string, ReactNode][] }) {
   return (
     <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
       {rows.map(([term, value]) => (
         <div key={term} className="contents">
           <dt className="text-slate-400">{term}</dt>
-          <dd>{value}</dd>
+          <dd className="break-words">{value}</dd>
         </div>
       ))}
     </dl>

@@ -15,7 +15,7 @@ import { fetchResourceMetadata } from "../../lib/ipfs.ts";
 import { useNow } from "../../lib/useNow.ts";
 import { KIND_LABELS, isVerified } from "../marketplace/filters.ts";
 import { BookingForm } from "./BookingForm.tsx";
-import { ProviderRecord } from "./ProviderRecord.tsx";
+import { Facts, ProviderRecord } from "./ProviderRecord.tsx";
 import type { PaymentToken } from "./booking.ts";
 
 const ResourcePageQuery = graphql(`
@@ -47,7 +47,7 @@ const ResourcePageQuery = graphql(`
   }
 `);
 
-export function useMetadata(cid: string | undefined) {
+function useMetadata(cid: string | undefined) {
   return useAsync({
     queryKey: ["resource-metadata", cid],
     queryFn: ({ signal }) => fetchResourceMetadata(cid!, signal),
@@ -62,19 +62,6 @@ function Section({ title, children }: { title: string; children: React.ReactNode
       <h2 className="text-lg font-semibold">{title}</h2>
       {children}
     </section>
-  );
-}
-
-function Facts({ rows }: { rows: [string, React.ReactNode][] }) {
-  return (
-    <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
-      {rows.map(([term, value]) => (
-        <div key={term} className="contents">
-          <dt className="text-slate-400">{term}</dt>
-          <dd className="break-words">{value}</dd>
-        </div>
-      ))}
-    </dl>
   );
 }
 
