@@ -2,7 +2,6 @@
 import { useQuery } from "@apollo/client/react";
 import { useState } from "react";
 import { Link } from "react-router";
-import type { Address as Hex } from "viem";
 
 import { Address } from "../../components/Address.tsx";
 import { EmptyState, LoadingCards, SubgraphError } from "../../components/States.tsx";
@@ -21,7 +20,7 @@ const BOOKING_TONE: Record<string, string> = {
   TERMINATED: "bg-rose-900/60 text-rose-200",
 };
 
-export function IncomingBookings({ provider }: { provider: Hex }) {
+export function IncomingBookings({ provider }: { provider: string }) {
   const [page, setPage] = useState(0);
   const { data, loading, error, refetch } = useQuery(ProviderBookingsQuery, {
     variables: { provider: provider.toLowerCase(), first: PAGE + 1, skip: page * PAGE },

@@ -12,7 +12,7 @@ import {
   simulateResourceMarketplaceUpdateResourceMetadata,
   simulateResourceMarketplaceUpdateResourceTerms,
 } from "../../generated/contracts.ts";
-import { addJson, fetchResourceMetadata } from "../../lib/ipfs.ts";
+import { fetchResourceMetadata } from "../../lib/ipfs.ts";
 import { TxStatus, useTransaction } from "../../lib/tx.tsx";
 import { wagmiConfig } from "../../wagmi.ts";
 import { FormError } from "./Field.tsx";
@@ -31,6 +31,7 @@ import {
   metadataForm,
 } from "./listing.ts";
 import { paymentTokens } from "./tokens.ts";
+import { useUpload } from "./useUpload.ts";
 
 const acceptable = paymentTokens.map((token) => token.address);
 
@@ -58,29 +59,6 @@ function Actions({
       <TxStatus state={tx.state} />
     </div>
   );
-}
-
-/** Publishes a document to IPFS; the error, if any, is reported through `fail`. */
-async function publish(document: unknown, fail: (message: string) => void): Promise<string | undefined> {
-  try {
-    return await addJson(document);
-  } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
-    return undefined;
-  }
-}
-
-function useUpload() {
-  const [uploading, setUploading] = useState(false);
-  const [formError, setFormError] = useState<string>();
-  const upload = async (document: unknown) => {
-    setFormError(undefined);
-    setUploading(true);
-    const cid = await publish(document, setFormError);
-    setUploading(false);
-    return cid;
-  };
-  return { uploading, formError, setFormError, upload };
 }
 
 /** Moves focus to the first field in error, so a keyboard or screen-reader user lands on it. */

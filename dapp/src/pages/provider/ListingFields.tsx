@@ -1,15 +1,9 @@
 /** The fields of a listing: what the metadata document says, and the on-chain terms. */
+import { CLOUDS, STORAGE_TYPES } from "@d-cloudx/sdk/metadata";
 import type { Address } from "viem";
 
 import { Field } from "./Field.tsx";
-import {
-  CLOUDS,
-  type FieldErrors,
-  type MetadataForm,
-  RESOURCE_KINDS,
-  STORAGE_TYPES,
-  type TermsForm,
-} from "./listing.ts";
+import { type FieldErrors, type MetadataForm, RESOURCE_KINDS, type TermsForm } from "./listing.ts";
 import { paymentTokens } from "./tokens.ts";
 
 type Setter<T> = (change: Partial<T>) => void;

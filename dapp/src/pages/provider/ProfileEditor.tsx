@@ -6,11 +6,12 @@ import {
   simulateResourceMarketplaceRegisterProvider,
   simulateResourceMarketplaceUpdateProviderProfile,
 } from "../../generated/contracts.ts";
-import { addJson, fetchProviderProfile } from "../../lib/ipfs.ts";
+import { fetchProviderProfile } from "../../lib/ipfs.ts";
 import { TxStatus, useTransaction } from "../../lib/tx.tsx";
 import { wagmiConfig } from "../../wagmi.ts";
 import { Field, FormError } from "./Field.tsx";
 import { type ProfileErrors, type ProfileForm, checkProfile, emptyProfileForm, profileForm } from "./profile.ts";
+import { useUpload } from "./useUpload.ts";
 
 export function ProfileEditor({ profileCid, onDone }: { profileCid?: string | null; onDone?: () => void }) {
   const { address } = useAccount();
@@ -18,8 +19,7 @@ export function ProfileEditor({ profileCid, onDone }: { profileCid?: string | nu
   const tx = useTransaction(registering ? "Register as provider" : "Update provider profile");
   const [form, setForm] = useState<ProfileForm>(emptyProfileForm);
   const [errors, setErrors] = useState<ProfileErrors>({});
-  const [formError, setFormError] = useState<string>();
-  const [uploading, setUploading] = useState(false);
+  const { uploading, formError, setFormError, upload } = useUpload();
 
   // Start from the published profile when editing; a profile that fails the schema starts empty.
   useEffect(() => {
@@ -32,27 +32,18 @@ export function ProfileEditor({ profileCid, onDone }: { profileCid?: string | nu
       })
       .catch(() => undefined);
     return () => abort.abort();
-  }, [profileCid]);
+  }, [profileCid, setFormError]);
 
   const set = (key: keyof ProfileForm) => (event: { target: { value: string } }) =>
     setForm((current) => ({ ...current, [key]: event.target.value }));
 
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
-    setFormError(undefined);
     const checked = checkProfile(form);
     setErrors(checked.ok ? {} : checked.errors);
     if (!checked.ok || !address) return;
-    let cid: string;
-    try {
-      setUploading(true);
-      cid = await addJson(checked.value);
-    } catch (error) {
-      setFormError(error instanceof Error ? error.message : String(error));
-      return;
-    } finally {
-      setUploading(false);
-    }
+    const cid = await upload(checked.value);
+    if (!cid) return;
     const receipt = await tx.send(() =>
       registering
         ? simulateResourceMarketplaceRegisterProvider(wagmiConfig, { args: [cid], account: address })

@@ -48,7 +48,7 @@ function useDisplayName(profileCid: string | null | undefined): string | undefin
 }
 
 function Console({ address }: { address: Hex }) {
-  const [params, setParams] = useSearchParams();
+  const [params] = useSearchParams();
   const tab: Tab = TABS.some((item) => item.id === params.get("tab")) ? (params.get("tab") as Tab) : "resources";
   const [editingProfile, setEditingProfile] = useState(false);
   const [listing, setListing] = useState(false);
@@ -88,12 +88,9 @@ function Console({ address }: { address: Hex }) {
           {TABS.map((item) => (
             <li key={item.id}>
               <Link
-                to={`?tab=${item.id}`}
+                to={{ search: `?tab=${item.id}` }}
+                replace
                 aria-current={tab === item.id ? "page" : undefined}
-                onClick={(event) => {
-                  event.preventDefault();
-                  setParams({ tab: item.id }, { replace: true });
-                }}
                 className={`block rounded-t-md px-3 py-2 whitespace-nowrap no-underline ${tab === item.id ? "bg-slate-800 text-white" : "text-slate-400 hover:text-slate-100"}`}
               >
                 {item.label}

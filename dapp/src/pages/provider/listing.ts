@@ -3,13 +3,7 @@
  * published: the metadata document (checked by the shared schema, so the dApp never uploads a
  * document the marketplace would show as invalid) and the on-chain terms (exact integers).
  */
-import {
-  CLOUDS,
-  METADATA_VERSION,
-  type ResourceMetadata,
-  STORAGE_TYPES,
-  resourceMetadataSchema,
-} from "@d-cloudx/sdk/metadata";
+import { METADATA_VERSION, type ResourceMetadata, resourceMetadataSchema } from "@d-cloudx/sdk/metadata";
 import type { Address } from "viem";
 
 import { fieldMessage } from "./issues.ts";
@@ -103,8 +97,6 @@ export const emptyTermsForm: TermsForm = {
   maxLatencyMs: "",
   acceptedTokens: [],
 };
-
-export { CLOUDS, STORAGE_TYPES };
 
 /** Parses a non-negative decimal ("12", "0.5", ".5"; no exponents) into an integer scaled by 10^decimals, rounding half up. */
 export function parseScaled(text: string, decimals: number): bigint | undefined {
