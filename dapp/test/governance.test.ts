@@ -88,8 +88,9 @@ describe("protocol fee template", () => {
     expect(decoded.functionName).toBe("updateSettings");
     const { args } = decodeFunctionData({ abi: contracts[2]!.abi, data: decoded.calldata });
     expect(args?.[0]).toEqual({ ...settings, protocolFeeBps: 375 });
-    expect(decoded.args?.[0]?.name).toBe("newSettings");
-    expect(decoded.args?.[0]?.value).toContain('"protocolFeeBps":375');
+    expect(decoded.args).toContainEqual({ name: "newSettings.protocolFeeBps", type: "uint16", value: "375" });
+    expect(decoded.args).toContainEqual({ name: "newSettings.treasury", type: "address", value: settings.treasury });
+    expect(decoded.args).toHaveLength(6);
   });
   it("rejects a fee above the contract's maximum, the current fee and malformed input", () => {
     expect(buildFeeChange(contracts, settings, 2000, "20.01").error).toMatch(/at most 20 %/);
@@ -107,12 +108,12 @@ describe("SLA credit tiers template", () => {
     const decoded = only(buildCreditPolicy(contracts, "5", tiers));
     expect(decoded.contractName).toBe("SLAEnforcement");
     expect(decoded.functionName).toBe("setCreditPolicy");
-    expect(decoded.args?.map((arg) => arg.value)).toEqual([
-      "500",
-      JSON.stringify([
-        { uptimeBelowBps: 9900, creditBps: 1000 },
-        { uptimeBelowBps: 9500, creditBps: 2500 },
-      ]),
+    expect(decoded.args?.map((arg) => `${arg.name}=${arg.value}`)).toEqual([
+      "baseCreditBps=500",
+      "tiers[0].uptimeBelowBps=9900",
+      "tiers[0].creditBps=1000",
+      "tiers[1].uptimeBelowBps=9500",
+      "tiers[1].creditBps=2500",
     ]);
   });
   it("enforces the contract's ordering and bounds", () => {

@@ -19,6 +19,7 @@ import {
 import {
   type Abi,
   type AbiFunction,
+  type AbiParameter,
   type Address,
   type Hex,
   decodeFunctionData,
@@ -94,11 +95,28 @@ export interface DecodedAction extends Action {
   args?: DecodedArgument[];
 }
 
-/** Text for a decoded argument: numbers in full, structs and arrays as JSON with numbers as strings. */
+/** Text for a decoded value: numbers in full, arrays as JSON with numbers as strings. */
 export function formatArgument(value: unknown): string {
   if (typeof value === "string") return value;
   if (typeof value === "bigint" || typeof value === "number" || typeof value === "boolean") return String(value);
   return JSON.stringify(value, (_, item: unknown) => (typeof item === "bigint" ? item.toString() : item));
+}
+
+/** One row per leaf value: struct fields and array items get their own rows (`settings.feeBps`, `tiers[0].creditBps`). */
+function flattenArgument(name: string, param: AbiParameter, value: unknown): DecodedArgument[] {
+  const components = "components" in param ? param.components : undefined;
+  if (components && param.type.endsWith("[]") && Array.isArray(value)) {
+    const item = { ...param, type: param.type.slice(0, param.type.lastIndexOf("[")) };
+    return value.flatMap((entry, index) => flattenArgument(`${name}[${index}]`, item, entry));
+  }
+  if (components && param.type === "tuple" && value && typeof value === "object") {
+    return components.flatMap((component, index) => {
+      const field = component.name || String(index);
+      const fields = value as Record<string, unknown>;
+      return flattenArgument(`${name}.${field}`, component, component.name ? fields[component.name] : fields[index]);
+    });
+  }
+  return [{ name, type: param.type, value: formatArgument(value) }];
 }
 
 /** Names the target and decodes the call against its ABI; unknown targets or data stay raw. */
@@ -115,11 +133,9 @@ export function decodeAction(contracts: KnownContract[], action: Action): Decode
       ...action,
       contractName: contract.name,
       functionName,
-      args: args.map((value, index) => ({
-        name: item?.inputs[index]?.name || `#${index}`,
-        type: item?.inputs[index]?.type ?? "",
-        value: formatArgument(value),
-      })),
+      args: args.flatMap((value, index) =>
+        flattenArgument(item?.inputs[index]?.name || `#${index}`, item?.inputs[index] ?? { type: "" }, value),
+      ),
     };
   } catch {
     return { ...action, contractName: contract.name };
