@@ -66,10 +66,7 @@ export default function NewProposalPage() {
     <Page title="New proposal">
       <Requirement />
       <fieldset className="card">
-        <legend className="sr-only">Template</legend>
-        <p className="label" aria-hidden="true">
-          What should change?
-        </p>
+        <legend className="label">What should change?</legend>
         <div className="flex flex-wrap gap-2">
           {TEMPLATES.map((option) => (
             <label
@@ -187,12 +184,7 @@ function FeeForm({ contracts, onBuilt }: TemplateProps) {
         they are.
       </p>
       <p className="text-sm">
-        Current fee:{" "}
-        {settings.data ? (
-          <strong>{formatBps(settings.data.protocolFeeBps)}</strong>
-        ) : (
-          <Skeleton className="inline-block h-4 w-12" />
-        )}
+        Current fee: <strong>{settings.data ? formatBps(settings.data.protocolFeeBps) : "…"}</strong>
         {maxFee.data !== undefined ? <span className="text-slate-400"> (at most {formatBps(maxFee.data)})</span> : null}
       </p>
       <Field id="fee-percent" label="New fee (%)" hint="For example 2.5 — up to two decimals.">

@@ -20,7 +20,7 @@ import {
 } from "../../generated/contracts.ts";
 import type { GovernanceProposalQuery } from "../../generated/gql/graphql.ts";
 import { formatDate, formatRelative } from "../../lib/format.ts";
-import { TxStatus, useTransaction } from "../../lib/tx.tsx";
+import { type Simulate, TxStatus, useTransaction } from "../../lib/tx.tsx";
 import { useNow } from "../../lib/useNow.ts";
 import { wagmiConfig } from "../../wagmi.ts";
 import { decodeAction, descriptionHash, knownContracts, splitDescription } from "./actions.ts";
@@ -311,22 +311,16 @@ function ExecutionPanel({
   const { address: account } = useAccount();
   const queueTx = useTransaction("Queue proposal");
   const executeTx = useTransaction("Execute proposal");
-  if (state !== "Succeeded" && state !== "Queued") return null;
+  if (state !== "Succeeded" && state !== "Queued" && state !== "Executed") return null;
 
-  const queue = async () => {
+  type Args = readonly [Address[], bigint[], Hex[], Hex];
+  const submit = async (
+    tx: ReturnType<typeof useTransaction>,
+    simulate: (args: Args, account: Address) => ReturnType<Simulate>,
+  ) => {
     if (!account) return;
     const { targets, values, calldatas, descriptionHash } = call();
-    const receipt = await queueTx.send(() =>
-      simulateDaoGovernanceQueue(wagmiConfig, { args: [targets, values, calldatas, descriptionHash], account }),
-    );
-    if (receipt) refetch();
-  };
-  const execute = async () => {
-    if (!account) return;
-    const { targets, values, calldatas, descriptionHash } = call();
-    const receipt = await executeTx.send(() =>
-      simulateDaoGovernanceExecute(wagmiConfig, { args: [targets, values, calldatas, descriptionHash], account }),
-    );
+    const receipt = await tx.send(() => simulate([targets, values, calldatas, descriptionHash], account));
     if (receipt) refetch();
   };
   const waiting = executableAt !== undefined && now < executableAt;
@@ -341,12 +335,18 @@ function ExecutionPanel({
           <p className="text-sm text-slate-400">
             The proposal passed. Queue it in the timelock; it can run once the timelock delay has passed.
           </p>
-          <button type="button" className="btn w-full" disabled={!account || queueTx.busy} onClick={() => void queue()}>
+          <button
+            type="button"
+            className="btn w-full"
+            disabled={!account || queueTx.busy}
+            onClick={() =>
+              void submit(queueTx, (args, from) => simulateDaoGovernanceQueue(wagmiConfig, { args, account: from }))
+            }
+          >
             Queue
           </button>
-          <TxStatus state={queueTx.state} />
         </>
-      ) : (
+      ) : state === "Queued" ? (
         <>
           <p className="text-sm text-slate-400">
             {executableAt === undefined
@@ -359,14 +359,21 @@ function ExecutionPanel({
             type="button"
             className="btn w-full"
             disabled={!account || waiting || executeTx.busy}
-            onClick={() => void execute()}
+            onClick={() =>
+              void submit(executeTx, (args, from) => simulateDaoGovernanceExecute(wagmiConfig, { args, account: from }))
+            }
           >
             Execute
           </button>
-          <TxStatus state={executeTx.state} />
         </>
+      ) : (
+        <p className="text-sm text-slate-400">Executed: the timelock has made the calls.</p>
       )}
-      {!account ? <p className="text-xs text-slate-400">Connect a wallet to send the transaction.</p> : null}
+      <TxStatus state={queueTx.state} />
+      <TxStatus state={executeTx.state} />
+      {!account && state !== "Executed" ? (
+        <p className="text-xs text-slate-400">Connect a wallet to send the transaction.</p>
+      ) : null}
     </section>
   );
 }
