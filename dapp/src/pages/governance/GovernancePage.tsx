@@ -22,7 +22,7 @@ import { useNow } from "../../lib/useNow.ts";
 import { chain, wagmiConfig } from "../../wagmi.ts";
 import { splitDescription } from "./actions.ts";
 import { StateBadge, Tallies, dcx } from "./components.tsx";
-import { computeState, stateName, tally } from "./proposalState.ts";
+import { NEXT_BLOCK, computeState, stateName, tally } from "./proposalState.ts";
 import { PROPOSALS_PER_PAGE, ProposalsQuery } from "./queries.ts";
 
 const governor = {
@@ -193,6 +193,7 @@ function ProposalList() {
       { ...governor, functionName: "state", args: [BigInt(proposal.id)] } as const,
       { ...governor, functionName: "quorum", args: [BigInt(proposal.voteStart)] } as const,
     ]),
+    blockTag: NEXT_BLOCK,
     query: { enabled: rows.length > 0, refetchInterval: 5_000 },
   });
 

@@ -25,7 +25,7 @@ import { useNow } from "../../lib/useNow.ts";
 import { wagmiConfig } from "../../wagmi.ts";
 import { decodeAction, descriptionHash, knownContracts, splitDescription } from "./actions.ts";
 import { ActionList, StateBadge, Tallies, dcx } from "./components.tsx";
-import { type ProposalStateName, computeState, stateName, tally } from "./proposalState.ts";
+import { NEXT_BLOCK, type ProposalStateName, computeState, stateName, tally } from "./proposalState.ts";
 import { ProposalQuery } from "./queries.ts";
 
 const SUPPORT = [
@@ -55,10 +55,12 @@ function Proposal({ id }: { id: string }) {
   const proposalId = BigInt(id);
   const started = proposal ? now > Number(proposal.voteStart) : false;
   const chainState = useReadDaoGovernanceState({
+    blockTag: NEXT_BLOCK,
     args: [proposalId],
     query: { enabled: Boolean(proposal), refetchInterval: 3_000 },
   });
   const quorum = useReadDaoGovernanceQuorum({
+    blockTag: NEXT_BLOCK,
     args: proposal ? [BigInt(proposal.voteStart)] : undefined,
     query: { enabled: started },
   });
@@ -205,6 +207,7 @@ function VotePanel({
     query: { enabled: Boolean(account) },
   });
   const weight = useReadDaoGovernanceGetVotes({
+    blockTag: NEXT_BLOCK,
     args: account ? [account, BigInt(voteStart)] : undefined,
     query: { enabled: Boolean(account) && state !== "Pending" },
   });
@@ -214,6 +217,7 @@ function VotePanel({
     if (!account) return;
     const receipt = await tx.send(() =>
       simulateDaoGovernanceCastVoteWithReason(wagmiConfig, {
+        blockTag: NEXT_BLOCK,
         args: [proposalId, support, reason.trim()],
         account,
       }),
@@ -340,7 +344,9 @@ function ExecutionPanel({
             className="btn w-full"
             disabled={!account || queueTx.busy}
             onClick={() =>
-              void submit(queueTx, (args, from) => simulateDaoGovernanceQueue(wagmiConfig, { args, account: from }))
+              void submit(queueTx, (args, from) =>
+                simulateDaoGovernanceQueue(wagmiConfig, { args, account: from, blockTag: NEXT_BLOCK }),
+              )
             }
           >
             Queue
@@ -360,7 +366,9 @@ function ExecutionPanel({
             className="btn w-full"
             disabled={!account || waiting || executeTx.busy}
             onClick={() =>
-              void submit(executeTx, (args, from) => simulateDaoGovernanceExecute(wagmiConfig, { args, account: from }))
+              void submit(executeTx, (args, from) =>
+                simulateDaoGovernanceExecute(wagmiConfig, { args, account: from, blockTag: NEXT_BLOCK }),
+              )
             }
           >
             Execute

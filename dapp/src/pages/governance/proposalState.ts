@@ -16,6 +16,14 @@ export const PROPOSAL_STATES = [
   "Executed",
 ] as const;
 
+/**
+ * Proposal state depends on the clock (DCX votes on timestamps). Reads and simulations at the
+ * latest block see that block's time, which on a quiet chain (a local node mining on demand) can be
+ * minutes old: a vote that opened would still read as pending. The pending block carries the
+ * current time, which is also when a transaction sent now will run.
+ */
+export const NEXT_BLOCK = "pending" as const;
+
 export type ProposalStateName = (typeof PROPOSAL_STATES)[number];
 
 export function stateName(value: number): ProposalStateName | undefined {
