@@ -84,7 +84,8 @@ const messages: Record<string, (args: Args) => string> = {
     `Proposing needs ${formatUnits(BigInt(threshold as bigint), 18)} DCX of voting power (you have ${formatUnits(BigInt(votes as bigint), 18)}). Delegate to yourself first.`,
   GovernorAlreadyCastVote: () => "You have already voted on this proposal.",
   GovernorUnexpectedProposalState: ([, current, expected]) => {
-    const allowed = expectedStates(BigInt(expected as string)); // a bitmap, as bytes32;
+    // `expected` is a bitmap of states, encoded as bytes32.
+    const allowed = expectedStates(BigInt(expected as string));
     return allowed.length
       ? `The proposal is ${stateName(Number(current))?.toLowerCase() ?? "in another state"}; this is only possible once it is ${allowed.join(" or ").toLowerCase()}.`
       : "A proposal with the same actions and description already exists.";
