@@ -1,5 +1,5 @@
 import { useQuery } from "@apollo/client/react";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, type ReactNode, useState } from "react";
 import { Link } from "react-router";
 import { type Address, getAddress, isAddress, zeroAddress } from "viem";
 import { useAccount, useReadContracts } from "wagmi";
@@ -171,7 +171,7 @@ function VotingPower() {
   );
 }
 
-function Stat({ label, value }: { label: string; value: React.ReactNode | undefined }) {
+function Stat({ label, value }: { label: string; value: ReactNode | undefined }) {
   return (
     <div>
       <dt className="text-xs text-slate-400">{label}</dt>
