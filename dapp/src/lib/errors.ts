@@ -16,6 +16,7 @@ import {
 } from "viem";
 
 import { shortenAddress } from "./format.ts";
+import { expectedStates, stateName } from "../pages/governance/proposalState.ts";
 
 type AbiError = Extract<Abi[number], { type: "error" }>;
 
@@ -88,9 +89,34 @@ const messages: Record<string, (args: Args) => string> = {
   GovernorInsufficientProposerVotes: ([, votes, threshold]) =>
     `Proposing needs ${formatUnits(BigInt(threshold as bigint), 18)} DCX of voting power (you have ${formatUnits(BigInt(votes as bigint), 18)}). Delegate to yourself first.`,
   GovernorAlreadyCastVote: () => "You have already voted on this proposal.",
-  GovernorUnexpectedProposalState: () => "The proposal is not in a state that allows this yet.",
+  GovernorUnexpectedProposalState: ([, current, expected]) => {
+    // `expected` is a bitmap of states, encoded as bytes32.
+    const allowed = expectedStates(BigInt(expected as string));
+    return allowed.length
+      ? `The proposal is ${stateName(Number(current))?.toLowerCase() ?? "in another state"}; this is only possible once it is ${allowed.join(" or ").toLowerCase()}.`
+      : "A proposal with the same actions and description already exists.";
+  },
   GovernorNonexistentProposal: () => "That proposal does not exist.",
+  GovernorInvalidProposalLength: () =>
+    "A proposal needs at least one action, each with a target, a value and call data.",
+  GovernorInvalidVoteType: () => "Vote for, against or abstain.",
+  GovernorRestrictedProposer: () => "This description reserves the proposal for another proposer.",
+  GovernorOnlyExecutor: () => "Only the DAO's timelock can do that: make it a proposal.",
   TimelockUnexpectedOperationState: () => "The timelock delay has not passed yet.",
+  EscrowInvalidSettings: () =>
+    "The escrow rejected these settings: the fee is above its maximum or a setting fixed at deployment changed.",
+  SlaInvalidCreditPolicy: () =>
+    "The credit policy is not valid: credits up to 100 %, at most 8 tiers, thresholds falling and credits rising.",
+  QuorumInvalid: ([quorum, signers]) => `A quorum of ${quorum} is not possible with ${signers} signer(s).`,
+  QuorumSignerExists: ([signer]) => `${shortenAddress(String(signer))} is already a signer.`,
+  QuorumSignerMissing: ([signer]) => `${shortenAddress(String(signer))} is not a signer.`,
+  PriceOracleInvalidFeed: () => "That price feed does not answer like a Chainlink USD feed.",
+  PriceOracleInvalidHeartbeat: () => "The heartbeat is out of range.",
+  PriceOracleInvalidToken: () => "That token cannot be a payment token.",
+  PriceOracleTooManyTokens: () => "The oracle already has the maximum number of payment tokens.",
+  ERC1967InvalidImplementation: ([implementation]) =>
+    `${shortenAddress(String(implementation))} is not a contract that can be an implementation.`,
+  UUPSUnsupportedProxiableUUID: () => "The new implementation is not a compatible (UUPS) implementation.",
   ERC20InsufficientBalance: () => "Your token balance is too small for this payment.",
   ERC20InsufficientAllowance: () => "The token allowance is too small; approve first.",
   ERC2612ExpiredSignature: () => "The permit signature expired; try again.",
