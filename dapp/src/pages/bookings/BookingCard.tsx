@@ -233,6 +233,9 @@ function SlaPeriods({ booking, amount }: { booking: BookingItem; amount: (value:
                   Uptime
                 </th>
                 <th scope="col" className="pr-2 font-normal">
+                  p95 latency
+                </th>
+                <th scope="col" className="pr-2 font-normal">
                   Result
                 </th>
                 <th scope="col" className="font-normal">
@@ -245,6 +248,7 @@ function SlaPeriods({ booking, amount }: { booking: BookingItem; amount: (value:
                 <tr key={report.id}>
                   <td className="pr-2">{report.period + 1}</td>
                   <td className="pr-2">{formatBps(report.uptimeBps)}</td>
+                  <td className="pr-2">{report.p95LatencyMs} ms</td>
                   <td className={`pr-2 ${report.compliant ? "text-emerald-300" : "text-rose-300"}`}>
                     {report.compliant ? "Compliant" : "Violated"}
                   </td>
