@@ -2,7 +2,7 @@
  * The access details of a provisioned booking, decrypted in this browser only: the envelope comes
  * from IPFS, the key from the consumer's wallet signature. Every decrypted field is untrusted text.
  */
-import { type AccessDetails, MAX_ACCESS_ENVELOPE_BYTES } from "@d-cloudx/sdk/access";
+import { type AccessDetails, type AccessKeyPair, MAX_ACCESS_ENVELOPE_BYTES } from "@d-cloudx/sdk/access";
 import { useState } from "react";
 
 import { accessKeyPair } from "../../lib/accessKey.ts";
@@ -35,7 +35,7 @@ export function AccessDetailsPanel({ cid, encryptionPublicKey }: { cid: string; 
       return;
     }
     setState({ status: "signing" });
-    let pair;
+    let pair: AccessKeyPair;
     try {
       pair = await accessKeyPair();
     } catch (error) {

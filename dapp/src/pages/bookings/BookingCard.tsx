@@ -34,7 +34,7 @@ const STEP_STATE_TEXT: Record<StepState, string> = {
   done: "done",
   current: "in progress",
   upcoming: "not yet",
-  failed: "did not happen as planned",
+  failed: "missed, or ended early",
 };
 
 export function BookingCard({
