@@ -214,7 +214,7 @@ function SlaPeriods({ booking, amount }: { booking: BookingItem; amount: (value:
     <section className="space-y-2">
       <h3 className="font-medium">SLA periods</h3>
       <p className="text-sm text-slate-400">
-        Target uptime {formatBps(booking.resource.uptimeTargetBps)} per period · {booking.slaPeriodsSettled} settled,{" "}
+        Target uptime {formatBps(booking.resource.uptimeTargetBps)} per period · {booking.slaPeriodsSettled} reported,{" "}
         {booking.slaPeriodsViolated} violated
       </p>
       {reports.length === 0 ? (
