@@ -73,6 +73,8 @@ const messages: Record<string, (args: Args) => string> = {
   ReputationInvalidScore: () => "A rating is between 1 and 5 stars.",
   EscrowNothingToWithdraw: () => "There is nothing to withdraw yet.",
   EscrowNothingToClaim: () => "There is nothing to claim.",
+  EscrowStreamEnded: ([, endsAt]) =>
+    `The booking already ran to its end (${time(endsAt)}): complete it instead of terminating.`,
   EscrowNotProvider: () => "Only the booking's provider can withdraw its earnings.",
   EscrowBondLocked: ([availableAt]) => `The bond is still unbonding until ${time(availableAt)}.`,
   EscrowInsufficientBond: () => "The bond holds less than that amount.",
