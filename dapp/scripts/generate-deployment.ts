@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 
 import { readDeployment } from "@d-cloudx/sdk";
 
-const DEPLOYMENTS = fileURLToPath(new URL("../../deployments", import.meta.url));
+const DEPLOYMENTS = process.env.DEPLOYMENTS_DIR ?? fileURLToPath(new URL("../../deployments", import.meta.url));
 const OUTPUT = fileURLToPath(new URL("../src/generated/", import.meta.url));
 
 const network = process.env.VITE_NETWORK ?? "localhost";
