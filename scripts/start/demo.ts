@@ -280,7 +280,15 @@ export async function seedDemo({ rpcUrl, ipfsApiUrl, deployment, log = () => {} 
     const parsed = parseProviderProfile(text);
     if (!parsed.ok) throw new Error(`Demo profile of #${index} is invalid: ${parsed.errors.join("; ")}`);
     const cid = await addToIpfs(ipfsApiUrl, text, "profile.json");
-    await send(Number(index), marketplace, resourceMarketplaceAbi, "registerProvider", [cid]);
+    const registered = await client.readContract({
+      address: marketplace,
+      abi: resourceMarketplaceAbi,
+      functionName: "providerRegisteredAt",
+      args: [account(Number(index))],
+    });
+    // Seeding a chain again adds resources and bookings to the providers it already has.
+    const action = registered === 0 ? "registerProvider" : "updateProviderProfile";
+    await send(Number(index), marketplace, resourceMarketplaceAbi, action, [cid]);
   }
   const resourceIds: bigint[] = [];
   let metadataCid = "";
@@ -456,7 +464,9 @@ export async function seedDemo({ rpcUrl, ipfsApiUrl, deployment, log = () => {} 
   ];
   const description =
     `# Halve the protocol fee to ${Math.floor(settings.protocolFeeBps / 2) / 100} %\n\n` +
-    "Cheaper bookings bring more consumers, and more bookings more fees.";
+    "Cheaper bookings bring more consumers, and more bookings more fees.\n\n" +
+    // Proposals are identified by their content: a second seeding proposes anew.
+    `Proposed at block ${await client.getBlockNumber()}.`;
   const receipt = await send(0, governor, dAOGovernanceAbi, "propose", [targets, values, calldatas, description]);
   const [proposed] = parseEventLogs({ abi: dAOGovernanceAbi, logs: receipt.logs, eventName: "ProposalCreated" });
   const proposalId = proposed!.args.proposalId;
