@@ -88,16 +88,15 @@ const logDir = join(dataDir, "logs");
 // One start per data folder; a start that was killed may have left its local workloads and its
 // PostgreSQL server running.
 const { stopLocalWorkloads, startOracle } = await import("./start/oracle.ts");
-if (existsSync(lockFile)) {
+const killedBefore = existsSync(lockFile);
+if (killedBefore) {
   const pid = Number(readFileSync(lockFile, "utf8"));
-  let alive = false;
   try {
     process.kill(pid, 0);
-    alive = true;
+    fail([`npm start is already running (pid ${pid}) with the data folder ${dataDir}; stop it with Ctrl-C`]);
   } catch {
     // Not running.
   }
-  if (alive) fail([`npm start is already running (pid ${pid}) with the data folder ${dataDir}; stop it with Ctrl-C`]);
   stopLocalWorkloads(oracleDir);
   if (existsSync(join(dataDir, "postgres", "postmaster.pid"))) {
     await (await startPostgres({ dataDir: join(dataDir, "postgres"), port: ports.POSTGRES_PORT! })).stop();
@@ -108,15 +107,17 @@ if (args.includes("--fresh")) {
   console.log(`Deleted ${dataDir}`);
 }
 
-const busy: string[] = [];
+const busy: [string, number][] = [];
 for (const [name, port] of Object.entries(ports)) {
-  if (await portInUse(port)) busy.push(`${name} ${port}`);
+  if (await portInUse(port)) busy.push([name, port]);
 }
 if (busy.length) {
-  const example = busy.map((b) => `${b.split(" ")[0]}=${Number(b.split(" ")[1]) + 10_000}`).join(" ");
+  const culprit = killedBefore
+    ? "The last npm start with this data folder was killed and may have left its services running"
+    : "Another D-CloudX stack (npm start, npm run node, graph:start) may be running";
   fail([
-    `in use by another program: ${busy.join(", ")}. Another D-CloudX stack (npm start, npm run node, ` +
-      `graph:start) may be running: stop it, or choose free ports, e.g.\n    ${example} npm start`,
+    `in use by another program: ${busy.map(([name, port]) => `${name} ${port}`).join(", ")}. ${culprit}: ` +
+      `stop it, or choose free ports, e.g.\n    ${busy.map(([name, port]) => `${name}=${port + 10_000}`).join(" ")} npm start`,
   ]);
 }
 
