@@ -32,10 +32,12 @@ const INPUTS = [
   "dapp/public",
   "dapp/schema",
   "dapp/index.html",
+  "dapp/package.json",
   "dapp/vite.config.ts",
   "dapp/wagmi.config.ts",
+  "sdk/src",
+  "package-lock.json",
 ];
-const SHARED_INPUTS = ["package-lock.json", "sdk/src/generated/abis.ts", "sdk/src/metadata.ts", "sdk/src/access.ts"];
 
 /** `path` itself if it is a file, else the files under it, in a stable order. */
 function filesUnder(path: string): string[] {
@@ -47,11 +49,11 @@ function filesUnder(path: string): string[] {
     .sort();
 }
 
-function buildKey(deployment: Deployment, env: Record<string, string>): string {
+function buildKey(deployment: Deployment, env: Record<string, string | undefined>): string {
   const hash = createHash("sha256");
   // Everything but the time of deployment, which changes on every fresh chain.
   hash.update(JSON.stringify({ ...deployment, deployedAt: undefined, env }));
-  for (const input of [...INPUTS, ...SHARED_INPUTS]) {
+  for (const input of INPUTS) {
     for (const file of filesUnder(join(REPOSITORY, input))) {
       if (file.startsWith(GENERATED)) continue; // Outputs of `generate`.
       hash.update(relative(REPOSITORY, file)).update(readFileSync(file));
@@ -66,7 +68,10 @@ export interface DappBuild {
   built: boolean;
 }
 
-/** Builds the dApp into `outDir` for `env` unless the build there is current. */
+/**
+ * Builds the dApp into `outDir` with `env` (and any other VITE_* variable set here) unless the
+ * build there is current.
+ */
 export async function buildDapp(options: {
   deployment: Deployment;
   deploymentsDir: string;
@@ -74,7 +79,8 @@ export async function buildDapp(options: {
   outDir: string;
 }): Promise<DappBuild> {
   const { outDir } = options;
-  const key = buildKey(options.deployment, options.env);
+  const viteEnv = Object.entries(process.env).filter(([name]) => name.startsWith("VITE_"));
+  const key = buildKey(options.deployment, { ...Object.fromEntries(viteEnv), ...options.env });
   const keyFile = `${outDir}.key`;
   if (existsSync(join(outDir, "index.html")) && existsSync(keyFile) && readFileSync(keyFile, "utf8") === key) {
     return { outDir, built: false };

@@ -209,8 +209,9 @@ export interface DemoSummary {
 const addToIpfs = (ipfsApiUrl: string, content: string | Uint8Array, path: string) =>
   ipfsAdd(ipfsApiUrl, [{ path, content }]);
 
-/** Seeds the chain at `rpcUrl` with demo data. Run it once per fresh chain. */
+/** Seeds the local chain at `rpcUrl` with demo data; seeding it again adds another round. */
 export async function seedDemo({ rpcUrl, ipfsApiUrl, deployment, log = () => {} }: DemoOptions): Promise<DemoSummary> {
+  if (deployment.chainId !== 31337) throw new Error(`Demo data is for local chains (31337), not ${deployment.chainId}`);
   const transport = http(rpcUrl);
   const client: PublicClient = createPublicClient({ transport, pollingInterval: 50 });
   const accounts = await rpc<Address[]>(rpcUrl, "eth_accounts");
