@@ -12,7 +12,7 @@ import { fetchSubgraphSchema } from "../scripts/fetch-schema.ts";
 import { connectWallet, launchBrowser, screenshot, walletPage } from "./lib/browser.ts";
 import { type DappStack, startDappStack } from "./lib/stack.ts";
 
-const CONSUMER = "0x90F79bf6EB2c4f870365E96E5Ac67C4bA8C1F4d4"; // Hardhat account #3
+import { ACCOUNTS } from "./lib/chain.ts";
 
 describe("dApp", { timeout: 600_000 }, () => {
   let dapp: DappStack;
@@ -38,7 +38,7 @@ describe("dApp", { timeout: 600_000 }, () => {
     const { page, errors, context } = await walletPage(browser, {
       rpcUrl: dapp.rpcUrl,
       chainId: dapp.deployment.chainId,
-      account: CONSUMER,
+      account: ACCOUNTS.consumer,
     });
     await page.goto(dapp.dappUrl);
     await page.getByRole("heading", { level: 1 }).waitFor();

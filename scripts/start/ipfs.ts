@@ -16,7 +16,11 @@ export interface IpfsFile {
 export async function ipfsAdd(apiUrl: string, files: IpfsFile[], wrap = false): Promise<string> {
   const form = new FormData();
   for (const { path, content } of files) {
-    form.append("file", new Blob([content]), encodeURIComponent(path));
+    form.append(
+      "file",
+      new Blob([typeof content === "string" ? content : new Uint8Array(content)]),
+      encodeURIComponent(path),
+    );
   }
   const query = `cid-version=1&pin=true${wrap ? "&wrap-with-directory=true" : ""}`;
   const response = await fetch(`${apiUrl}/api/v0/add?${query}`, { method: "POST", body: form });

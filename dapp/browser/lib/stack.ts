@@ -13,7 +13,8 @@ import type { Deployment } from "@d-cloudx/sdk";
 
 import { type Service, freePort, startService, stopService, waitFor } from "../../../scripts/services/process.ts";
 import { type Stack, startStack } from "../../../subgraph/scripts/lib/stack.ts";
-import { buildDapp, publishDirectory } from "../../scripts/lib/build.ts";
+import { buildDapp, publishDapp } from "../../../scripts/start/dapp.ts";
+import { stopWorkloads } from "./chain.ts";
 
 const ORACLE_NODE = fileURLToPath(new URL("../../../oracle-node/", import.meta.url));
 
@@ -26,6 +27,8 @@ export interface DappStack {
   dappCid: string;
   oracleUrl: string;
   dataDir: string;
+  /** The oracle node's data folder (its `local` workloads live under it). */
+  oracleDir: string;
   stop(): Promise<void>;
 }
 
@@ -43,9 +46,11 @@ const ORACLE_CONFIG = {
 export async function startDappStack(log: (message: string) => void = () => {}): Promise<DappStack> {
   const dataDir = mkdtempSync(join(tmpdir(), "dcx-browser-"));
   const stack = await startStack({ dataDir, mode: "private", log });
+  const oracleDir = join(dataDir, "oracle-node");
   let oracle: Service | undefined;
   const stop = async () => {
     if (oracle) await stopService(oracle, "SIGTERM");
+    stopWorkloads(oracleDir);
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
@@ -54,7 +59,6 @@ export async function startDappStack(log: (message: string) => void = () => {}):
     mkdirSync(deploymentsDir, { recursive: true });
     writeFileSync(join(deploymentsDir, "localhost.json"), JSON.stringify(stack.deployment, null, 2));
 
-    const oracleDir = join(dataDir, "oracle-node");
     mkdirSync(oracleDir, { recursive: true });
     const oraclePort = await freePort();
     writeFileSync(join(oracleDir, "config.json"), JSON.stringify({ ...ORACLE_CONFIG, http: { port: oraclePort } }));
@@ -79,21 +83,31 @@ export async function startDappStack(log: (message: string) => void = () => {}):
     );
     log(`Oracle node on ${oracleUrl}`);
 
-    const outDir = join(dataDir, "dist");
-    await buildDapp({
+    const { outDir } = await buildDapp({
+      deployment: stack.deployment,
       deploymentsDir,
-      outDir,
-      endpoints: {
-        rpcUrl: stack.rpcUrl,
-        subgraphUrl: stack.graphNode.subgraphUrl,
-        ipfsApiUrl: stack.ipfsUrl,
-        ipfsGatewayUrl: stack.ipfsUrl,
+      outDir: join(dataDir, "dist"),
+      env: {
+        VITE_RPC_URL: stack.rpcUrl,
+        VITE_SUBGRAPH_URL: stack.graphNode.subgraphUrl,
+        VITE_IPFS_API_URL: stack.ipfsUrl,
+        VITE_IPFS_GATEWAY_URL: stack.ipfsUrl,
       },
     });
-    const dappCid = await publishDirectory(stack.ipfsUrl, outDir);
+    const dappCid = await publishDapp(stack.ipfsUrl, outDir);
     const dappUrl = `${stack.ipfsUrl}/ipfs/${dappCid}/`;
     log(`dApp on ${dappUrl}`);
-    return { stack, deployment: stack.deployment, rpcUrl: stack.rpcUrl, dappUrl, dappCid, oracleUrl, dataDir, stop };
+    return {
+      stack,
+      deployment: stack.deployment,
+      rpcUrl: stack.rpcUrl,
+      dappUrl,
+      dappCid,
+      oracleUrl,
+      dataDir,
+      oracleDir,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -1,0 +1,310 @@
+/**
+ * The whole journey in Chromium against real everything (chain, IPFS, graph-node, oracle node with
+ * the `local` adapter), with the dApp loaded from the IPFS gateway: a provider lists a resource, a
+ * consumer finds and books it in ETH and USDC, the oracle provisions it, the consumer decrypts the
+ * access details and uses the workload; the workload dies and the next SLA period is a violation
+ * with a credit and a lower reputation; the provider withdraws; the consumer completes and rates;
+ * a DAO proposal changes the protocol fee and the next booking pays it.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+
+import { escrowManagerAbi, mockERC20Abi } from "@d-cloudx/sdk/abis";
+import type { Browser, Locator, Page } from "playwright-core";
+import { type Address, erc20Abi, parseUnits } from "viem";
+
+import { type WalletPage, connectWallet, launchBrowser, screenshot, walletPage } from "./lib/browser.ts";
+import { ACCOUNTS, advanceTime, clients, killWorkload } from "./lib/chain.ts";
+import { type DappStack, startDappStack } from "./lib/stack.ts";
+
+interface ProviderRecord {
+  scoreBps: number;
+  compliant: number;
+  violated: number;
+  ratings: string;
+}
+
+const RESOURCE_NAME = "Journey loopback workstation";
+const STEP_TIMEOUT = 60_000;
+
+describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
+  let dapp: DappStack;
+  let browser: Browser;
+  let provider: WalletPage;
+  let consumer: WalletPage;
+  let chain: ReturnType<typeof clients>;
+  const bookings: bigint[] = [];
+
+  const open = async (page: Page, route: string) => {
+    await page.goto(`${dapp.dappUrl}#${route}`);
+    await page.getByRole("heading", { level: 1 }).first().waitFor();
+  };
+  /** Waits for the toast of a confirmed transaction (it outlives the form that sent it). */
+  const confirmed = (page: Page, label: string) =>
+    page.getByRole("status").filter({ hasText: `${label}: confirmed` }).first().waitFor({ timeout: STEP_TIMEOUT });
+  /** The value shown for `label` in a definition list. */
+  const term = (scope: Locator, label: string) =>
+    scope.locator("dt", { hasText: label }).first().locator("xpath=following-sibling::dd[1]");
+  const secretText = async (scope: Locator, label: string) =>
+    (await term(scope, label).locator("pre").innerText()).trim();
+  /** The provider's record on their public page, once `ready` holds for it. */
+  const providerRecord = async (ready: (record: ProviderRecord) => boolean): Promise<ProviderRecord> => {
+    const { page } = consumer;
+    const deadline = Date.now() + STEP_TIMEOUT;
+    for (;;) {
+      await open(page, `/providers/${ACCOUNTS.provider}`);
+      const main = page.locator("main");
+      const periods = /(\d+) of \d+ \((\d+) violated\)/.exec(await term(main, "SLA periods met").innerText());
+      const record = {
+        scoreBps: Math.round(parseFloat(await term(main, "Reputation score").innerText()) * 100),
+        compliant: Number(periods?.[1] ?? 0),
+        violated: Number(periods?.[2] ?? 0),
+        ratings: (await term(main, "Ratings").innerText()).trim(),
+      };
+      if (ready(record)) return record;
+      if (Date.now() > deadline) throw new Error(`The provider's record stayed ${JSON.stringify(record)}`);
+      await page.waitForTimeout(1_000);
+    }
+  };
+  const bookingCard = (page: Page, bookingId: bigint) => page.locator(`article[data-booking-id="${bookingId}"]`);
+  const token = (symbol: string) => dapp.deployment.paymentTokens.find((t) => t.symbol === symbol)!;
+  const escrow = () => dapp.deployment.contracts.EscrowManager.proxy as Address;
+
+  before(async () => {
+    dapp = await startDappStack(console.log);
+    chain = clients(dapp.rpcUrl);
+    browser = await launchBrowser();
+    const wallet = (account: string) => ({ rpcUrl: dapp.rpcUrl, chainId: dapp.deployment.chainId, account });
+    provider = await walletPage(browser, wallet(ACCOUNTS.provider));
+    consumer = await walletPage(browser, wallet(ACCOUNTS.consumer));
+    for (const { page } of [provider, consumer]) {
+      await page.goto(dapp.dappUrl);
+      await connectWallet(page);
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    await dapp?.stop();
+  });
+
+  it("the provider registers and lists a local resource with its metadata on IPFS", async () => {
+    const { page } = provider;
+    await open(page, "/provider");
+    await page.getByLabel("Display name").fill("Journey Labs");
+    await page.getByLabel("Website (optional)").fill("https://journey.example");
+    await page.getByRole("button", { name: "Register" }).click();
+    await confirmed(page, "Register as provider");
+
+    await page.getByRole("button", { name: "List a resource" }).click();
+    await page.getByLabel("Name", { exact: true }).fill(RESOURCE_NAME);
+    await page.getByLabel("Cloud").selectOption("local");
+    await page.getByLabel("Description (optional)").first().fill("A loopback HTTP workload for the journey test.");
+    await page.getByLabel("Region", { exact: true }).fill("local-test");
+    await page.getByLabel("Instance type").fill("loopback-http");
+    await page.getByLabel("vCPUs").fill("2");
+    await page.getByLabel("Memory (GiB)").fill("4");
+    await page.getByLabel("Storage (GiB)").fill("20");
+    await page.getByLabel("Network bandwidth (Gbit/s)").fill("1");
+    await page.getByLabel("OS images").fill("node-22");
+    await page.getByLabel("Price per hour (USD)").fill("1.50");
+    await page.getByLabel("Capacity").fill("5");
+    await page.getByLabel("Uptime target (%)").fill("99");
+    for (const symbol of ["ETH", "USDC", "DAI", "DCX"]) {
+      const box = page.getByRole("checkbox", { name: symbol, exact: true });
+      if (!(await box.isChecked())) await box.check();
+    }
+    await screenshot(page, "provider-list-form");
+    await page.getByRole("button", { name: "Publish and list" }).click();
+    await page.getByText(/Resource #\d+ is listed/).waitFor({ timeout: STEP_TIMEOUT });
+    await page.getByText(RESOURCE_NAME).first().waitFor({ timeout: STEP_TIMEOUT });
+    await screenshot(page, "provider-console");
+  });
+
+  it("the consumer finds it with a filter and books it in ETH", async () => {
+    const { page } = consumer;
+    await open(page, "/?cloud=local");
+    const card = page.getByTestId("resource-card").filter({ hasText: RESOURCE_NAME });
+    await card.waitFor({ timeout: STEP_TIMEOUT });
+    await screenshot(page, "marketplace-filtered");
+    await card.getByRole("link").first().click();
+    await page.getByRole("heading", { name: RESOURCE_NAME }).waitFor();
+    const form = page.getByRole("form", { name: "Book this resource" });
+    await form.getByLabel(/^Hours/).fill("1");
+    await form.getByLabel("Pay with").selectOption({ label: "ETH" });
+    await form.getByTestId("booking-total").waitFor();
+    await screenshot(page, "resource-page");
+    await form.getByRole("button", { name: "Book" }).click();
+    const done = page.getByTestId("booking-confirmed");
+    await done.waitFor({ timeout: STEP_TIMEOUT });
+    bookings.push(BigInt(/#(\d+)/.exec(await done.innerText())![1]!));
+  });
+
+  it("the oracle provisions it; the access details decrypt in the browser and open the workload", async () => {
+    const { page } = consumer;
+    await open(page, "/bookings");
+    const card = bookingCard(page, bookings[0]!);
+    await card.getByRole("button", { name: "Show access details" }).waitFor({ timeout: STEP_TIMEOUT });
+    await card.getByRole("button", { name: "Show access details" }).click();
+    await card.getByRole("heading", { name: "Access details" }).waitFor({ timeout: STEP_TIMEOUT });
+    await card.getByRole("button", { name: "Reveal" }).click();
+    const url = await secretText(card, "URL");
+    const secret = await secretText(card, "Bearer token");
+    await screenshot(page, "bookings-access-details");
+
+    const authorization = { authorization: `Bearer ${secret}` };
+    const put = await fetch(`${url}files/journey.txt`, { method: "PUT", body: "hello", headers: authorization });
+    assert.equal(put.status, 201);
+    assert.equal(await (await fetch(`${url}files/journey.txt`, { headers: authorization })).text(), "hello");
+  });
+
+  it("the workload dies: the next SLA period is a violation, the consumer is credited, the reputation drops", async () => {
+    // A compliant period first, so that the provider has a reputation to lose.
+    await advanceTime(dapp.rpcUrl, 61);
+    const before = await providerRecord((record) => record.compliant >= 1);
+    killWorkload(dapp.oracleDir, bookings[0]!);
+    await new Promise((resolve) => setTimeout(resolve, 3_000)); // probes fail meanwhile
+    await advanceTime(dapp.rpcUrl, 61);
+    const afterwards = await providerRecord((record) => record.violated >= 1);
+    assert.ok(afterwards.scoreBps < before.scoreBps, `reputation ${before.scoreBps} → ${afterwards.scoreBps} bps`);
+    await screenshot(consumer.page, "provider-page");
+
+    const { page } = consumer;
+    await open(page, "/bookings");
+    const card = bookingCard(page, bookings[0]!);
+    await card.getByRole("cell", { name: "Violated" }).first().waitFor({ timeout: STEP_TIMEOUT });
+    assert.doesNotMatch(await term(card, "SLA credits").innerText(), /^\s*0 ETH/);
+    await screenshot(page, "bookings-violation");
+  });
+
+  it("the consumer books it again, paying in the stablecoin", async () => {
+    const usdc = token("USDC");
+    await chain.public.waitForTransactionReceipt({
+      hash: await chain.wallet(ACCOUNTS.consumer).writeContract({
+        address: usdc.address as Address,
+        abi: mockERC20Abi,
+        functionName: "mint",
+        args: [ACCOUNTS.consumer, parseUnits("1000", usdc.decimals)],
+      }),
+    });
+    const { page } = consumer;
+    await open(page, "/?cloud=local");
+    await page.getByTestId("resource-card").filter({ hasText: RESOURCE_NAME }).getByRole("link").first().click();
+    const form = page.getByRole("form", { name: "Book this resource" });
+    await form.getByLabel(/^Hours/).fill("2");
+    await form.getByLabel("Pay with").selectOption({ label: "USDC" });
+    await form.getByRole("button", { name: "Approve USDC and book" }).click();
+    const done = page.getByTestId("booking-confirmed");
+    await done.waitFor({ timeout: STEP_TIMEOUT });
+    bookings.push(BigInt(/#(\d+)/.exec(await done.innerText())![1]!));
+    const allowance = await chain.public.readContract({
+      address: usdc.address as Address,
+      abi: erc20Abi,
+      functionName: "allowance",
+      args: [ACCOUNTS.consumer, escrow()],
+    });
+    assert.equal(allowance, 0n, "the approval covered exactly this booking");
+  });
+
+  it("the provider withdraws what the service earned", async () => {
+    const { page } = provider;
+    await open(page, "/provider?tab=earnings");
+    const withdraw = page.getByRole("button", { name: /^Withdraw all \(\d+\)/ });
+    await withdraw.waitFor({ timeout: STEP_TIMEOUT });
+    const balance = await chain.public.getBalance({ address: ACCOUNTS.provider });
+    await withdraw.click();
+    await confirmed(page, "Withdraw all earnings");
+    assert.ok((await chain.public.getBalance({ address: ACCOUNTS.provider })) > balance, "ETH earnings arrived");
+    await screenshot(page, "provider-earnings");
+  });
+
+  it("the consumer completes the ended booking and rates the provider", async () => {
+    await advanceTime(dapp.rpcUrl, 3_600);
+    const { page } = consumer;
+    await open(page, "/bookings");
+    const card = bookingCard(page, bookings[0]!);
+    await card.getByRole("button", { name: "Complete" }).click();
+    await confirmed(page, `Complete #${bookings[0]}`);
+    await card.getByText(/4 stars/).click();
+    await card.getByRole("button", { name: "Submit rating" }).click();
+    await confirmed(page, `Rate booking #${bookings[0]}`);
+    await providerRecord((record) => record.ratings.startsWith("4.00 / 5 from 1"));
+  });
+
+  it("a DAO proposal changes the protocol fee, and the next booking pays the new fee", async () => {
+    const voter = await walletPage(browser, {
+      rpcUrl: dapp.rpcUrl,
+      chainId: dapp.deployment.chainId,
+      account: ACCOUNTS.voter,
+    });
+    const { page } = voter;
+    await page.goto(dapp.dappUrl);
+    await connectWallet(page);
+    await open(page, "/governance/new");
+    await page.getByLabel("New fee (%)").fill("5");
+    await screenshot(page, "governance-new");
+    await page.getByRole("button", { name: "Propose" }).click();
+    await page.waitForURL(/#\/governance\/\d+/, { timeout: STEP_TIMEOUT });
+    const proposal = page.url();
+
+    await advanceTime(dapp.rpcUrl, 2); // voting opens after the 1 s delay
+    await page.goto(proposal);
+    await page.getByRole("radio", { name: "For" }).check();
+    await page.getByRole("button", { name: "Cast vote" }).click();
+    await confirmed(page, "Vote");
+    await screenshot(page, "governance-proposal");
+
+    await advanceTime(dapp.rpcUrl, 301); // the voting period ends
+    await page.goto(proposal);
+    await page.getByRole("button", { name: /^Queue/ }).click();
+    await confirmed(page, "Queue proposal");
+    await advanceTime(dapp.rpcUrl, 61); // the timelock delay
+    await page.goto(proposal);
+    await page.getByRole("button", { name: /^Execute/ }).click();
+    await confirmed(page, "Execute proposal");
+    await open(page, "/governance");
+    await screenshot(page, "governance");
+    await voter.context.close();
+
+    const settings = await chain.public.readContract({
+      address: escrow(),
+      abi: escrowManagerAbi,
+      functionName: "settings",
+    });
+    assert.equal(settings.protocolFeeBps, 500);
+
+    // The next booking: the oracle provisions it and billing starts under the new fee.
+    await open(consumer.page, "/?cloud=local");
+    await consumer.page
+      .getByTestId("resource-card")
+      .filter({ hasText: RESOURCE_NAME })
+      .getByRole("link")
+      .first()
+      .click();
+    const form = consumer.page.getByRole("form", { name: "Book this resource" });
+    await form.getByLabel("Pay with").selectOption({ label: "ETH" });
+    await form.getByRole("button", { name: "Book" }).click();
+    const done = consumer.page.getByTestId("booking-confirmed");
+    await done.waitFor({ timeout: STEP_TIMEOUT });
+    const bookingId = BigInt(/#(\d+)/.exec(await done.innerText())![1]!);
+    const deadline = Date.now() + STEP_TIMEOUT;
+    for (;;) {
+      const stream = await chain.public.readContract({
+        address: escrow(),
+        abi: escrowManagerAbi,
+        functionName: "streamOf",
+        args: [bookingId],
+      });
+      if (stream.startedAt > 0) {
+        assert.equal(stream.feeBps, 500);
+        break;
+      }
+      assert.ok(Date.now() < deadline, "the oracle did not provision the booking");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  });
+
+  it("every page rendered without errors", () => {
+    assert.deepEqual([...provider.errors, ...consumer.errors], []);
+  });
+});
