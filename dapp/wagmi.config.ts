@@ -11,7 +11,7 @@ import { defineConfig } from "@wagmi/cli";
 import { actions, react } from "@wagmi/cli/plugins";
 import type { Abi, Address } from "viem";
 
-const DEPLOYMENTS = fileURLToPath(new URL("../deployments", import.meta.url));
+const DEPLOYMENTS = process.env.DEPLOYMENTS_DIR ?? fileURLToPath(new URL("../deployments", import.meta.url));
 const network = process.env.VITE_NETWORK ?? "localhost";
 const deployment = existsSync(`${DEPLOYMENTS}/${network}.json`) ? readDeployment(network, DEPLOYMENTS) : null;
 

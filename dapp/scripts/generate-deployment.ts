@@ -1,13 +1,13 @@
 /**
- * Writes src/generated/deployment.ts from deployments/<VITE_NETWORK or localhost>.json, validated
- * by the sdk. Without that file the dApp is built without a deployment and says so on every page.
+ * Writes src/generated/deployment.ts from <DEPLOYMENTS_DIR or deployments>/<VITE_NETWORK or
+ * localhost>.json, validated by the sdk. Without that file the dApp is built without a deployment and says so on every page.
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import { readDeployment } from "@d-cloudx/sdk";
 
-const DEPLOYMENTS = fileURLToPath(new URL("../../deployments", import.meta.url));
+const DEPLOYMENTS = process.env.DEPLOYMENTS_DIR ?? fileURLToPath(new URL("../../deployments", import.meta.url));
 const OUTPUT = fileURLToPath(new URL("../src/generated/", import.meta.url));
 
 const network = process.env.VITE_NETWORK ?? "localhost";
