@@ -47,7 +47,7 @@ export function Page({ title, actions, children }: { title: string; actions?: Re
   );
 }
 
-/** Same size as RainbowKit's button, so the header does not shift when it arrives. */
+/** Stands in for RainbowKit's button while it loads. */
 function WalletButtonPlaceholder() {
   return (
     <button type="button" className="btn" disabled>
