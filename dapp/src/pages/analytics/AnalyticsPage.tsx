@@ -16,6 +16,7 @@ import {
 
 import { Page } from "../../components/Layout.tsx";
 import { EmptyState, Skeleton, SubgraphError } from "../../components/States.tsx";
+import type { AnalyticsQuery as AnalyticsQueryResult } from "../../generated/gql/graphql.ts";
 import { graphql } from "../../generated/gql/index.ts";
 import { formatBps, formatUsd } from "../../lib/format.ts";
 import { useNow } from "../../lib/useNow.ts";
@@ -348,8 +349,7 @@ function ProviderCharts({ byVolume, byReputation }: { byVolume: ProviderRow[]; b
   );
 }
 
-function Totals({ market }: { market: NonNullable<ReturnType<typeof useAnalytics>["data"]>["market"] }) {
-  if (!market) return null;
+function Totals({ market }: { market: NonNullable<AnalyticsQueryResult["market"]> }) {
   const compliance = compliancePercent(market.slaPeriodsCompliant, market.slaPeriodsSettled);
   const items: [string, string, string?][] = [
     ["Volume", formatUsd(toNumber(market.volumeUsd))],
