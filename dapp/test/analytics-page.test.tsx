@@ -87,7 +87,7 @@ describe("analytics page", () => {
     // One row per day of the period, missing days included.
     expect(within(volume).getAllByRole("row")).toHaveLength(1 + 30);
     expect(screen.getByRole("figure", { name: "SLA compliance" })).toHaveAccessibleDescription(
-      "9 of 10 settled SLA periods met their uptime target over the last 30 days (90.0 %); 1 were violated.",
+      "9 of 10 settled SLA periods met their uptime target over the last 30 days (90.0 %); 1 missed it.",
     );
     const reputation = screen.getByRole("figure", { name: "Top providers by reputation" });
     expect(within(reputation).getByRole("link", { name: "0x7099…79c8" })).toHaveAttribute(

@@ -246,7 +246,7 @@ function DailyCharts({ rows, days }: { rows: DayRow[]; days: number }) {
         summary={
           compliance === undefined
             ? `No SLA period was settled over ${range}.`
-            : `${count(compliant)} of ${count(compliant + violated)} settled SLA periods met their uptime target over ${range} (${compliance.toFixed(1)} %); ${count(violated)} were violated.`
+            : `${count(compliant)} of ${count(compliant + violated)} settled SLA periods met their uptime target over ${range} (${compliance.toFixed(1)} %); ${count(violated)} missed it.`
         }
         rows={rows}
         rowKey={(row) => row.date}
