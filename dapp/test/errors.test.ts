@@ -25,6 +25,13 @@ describe("decodeError", () => {
     expect(decoded.message).toBe("Book between 1 and 168 hours (not 500).");
   });
 
+  it("explains why an SLA change is refused while a resource is booked", () => {
+    const decoded = decodeError(reverted("MarketplaceSlaLoosened", [7n]));
+    expect(decoded.message).toBe(
+      "Resource #7 has open bookings: its uptime target can only go up and its latency limit only down until they end.",
+    );
+  });
+
   it("names errors it has no phrase for, with shortened addresses", () => {
     const decoded = decodeError(
       reverted("MarketplaceTokenNotAccepted", [3n, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]),

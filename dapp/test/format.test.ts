@@ -38,6 +38,8 @@ describe("format", () => {
     expect(formatDuration(7_500)).toBe("2 h 5 min");
     expect(formatDuration(273_600)).toBe("3 d 4 h");
     expect(formatDuration(-5)).toBe("0 s");
+    expect(formatDuration(3_618)).toBe("1 h");
+    expect(formatDuration(90_061)).toBe("1 d 1 h");
     expect(formatRelative(1_000 + 3_600, 1_000)).toBe("in 1 h");
     expect(formatRelative(1_000 - 120, 1_000)).toBe("2 min ago");
   });

@@ -98,6 +98,25 @@ describe("agreement between oracles", () => {
     assert.equal(unregistered, undefined);
   });
 
+  it("leaves out the signatures of an oracle the contract no longer accepts", async () => {
+    const [a, b] = setup();
+    const proposed = await b!.agreement.advance(b!.statement({ uptimeBps: 9_950 }, 0, 1n));
+    assert.deepEqual(proposed?.figures, { uptimeBps: 9_950 });
+    // b was removed from the contract's signers while still configured here.
+    const removed = (signer: string) => Promise.resolve(signer !== oracles[1]);
+    const own = await a!.agreement.advance({ ...a!.statement({ uptimeBps: 9_990 }, 20_000, 1n), registered: removed });
+    assert.deepEqual(
+      own?.signatures.map((s) => s.signer),
+      [oracles[0]],
+      "b's proposal is not co-signed; a proposes its own figures in its turn",
+    );
+    const signatures = await a!.agreement.signaturesFor(
+      { ...a!.statement(undefined), registered: removed },
+      { uptimeBps: 9_950 },
+    );
+    assert.deepEqual(signatures, []);
+  });
+
   it("needs a relay for several oracles; signs alone without one", async () => {
     assert.throws(() => new Agreement(accounts[0]!.address, oracles, 1_000, log), /relay folder/);
     const alone = new Agreement(accounts[0]!.address, [], 1_000, log);

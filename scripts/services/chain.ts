@@ -20,11 +20,11 @@ export interface Chain {
 }
 
 /** Starts `hardhat node` on 127.0.0.1:`port` (a block per transaction) and waits until it answers. */
-export async function startChain(options: { port: number; logFile: string }): Promise<Chain> {
+export async function startChain(options: { port: number; logFile: string; detached?: boolean }): Promise<Chain> {
   const service = startService(
     process.execPath,
     [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(options.port)],
-    { cwd: REPOSITORY, logFile: options.logFile },
+    { cwd: REPOSITORY, logFile: options.logFile, detached: options.detached },
   );
   const rpcUrl = `http://127.0.0.1:${options.port}`;
   const chain = { port: options.port, rpcUrl, service, stop: () => stopService(service, "SIGINT") };

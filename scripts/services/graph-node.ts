@@ -70,6 +70,8 @@ export interface GraphNodeOptions {
   env?: Record<string, string>;
   /** How long to wait for the subgraph to be deployed. */
   timeoutMs?: number;
+  /** Runs gnd in a process group of its own (see startService). */
+  detached?: boolean;
 }
 
 export interface IndexingStatus {
@@ -189,6 +191,7 @@ export async function startGraphNode(options: GraphNodeOptions): Promise<GraphNo
       cwd: dirname(options.manifest),
       env: { ...process.env, ...LOW_LATENCY_ENV, ...options.env },
       logFile: options.logFile,
+      detached: options.detached,
     },
   );
   const exited = () => service.child.exitCode !== null || service.child.signalCode !== null;

@@ -74,11 +74,15 @@ export interface Service {
   exited: Promise<number | null>;
 }
 
-/** Starts `command` with its stdout and stderr appended to `logFile`. */
+/**
+ * Starts `command` with its stdout and stderr appended to `logFile`. `detached` puts it in a process
+ * group of its own, so that a Ctrl-C in the terminal reaches only the parent, which then stops its
+ * services in order.
+ */
 export function startService(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; logFile: string },
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; logFile: string; detached?: boolean },
 ): Service {
   mkdirSync(dirname(options.logFile), { recursive: true });
   const log = createWriteStream(options.logFile, { flags: "a" });
@@ -86,6 +90,7 @@ export function startService(
     env: options.env ?? process.env,
     cwd: options.cwd,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached,
   });
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });

@@ -106,7 +106,7 @@ export function encryptAccessDetails(publicKey: string | Uint8Array, details: Ac
     version: ACCESS_ENVELOPE_VERSION,
     ephemeralPublicKey: `0x${bytesToHex(ephemeralPublic)}`,
     nonce: `0x${bytesToHex(nonce)}`,
-    ciphertext: Buffer.from(ciphertext).toString("base64"),
+    ciphertext: bytesToBase64(ciphertext),
   };
 }
 
@@ -122,9 +122,7 @@ export function decryptAccessDetails(privateKey: Uint8Array, envelope: unknown):
   const key = envelopeKey(x25519.getSharedSecret(privateKey, ephemeralPublic), ephemeralPublic, recipient);
   let plaintext: Uint8Array;
   try {
-    plaintext = xchacha20poly1305(key, hexToBytes(parsed.nonce.slice(2))).decrypt(
-      Uint8Array.from(Buffer.from(parsed.ciphertext, "base64")),
-    );
+    plaintext = xchacha20poly1305(key, hexToBytes(parsed.nonce.slice(2))).decrypt(base64ToBytes(parsed.ciphertext));
   } catch {
     throw new Error("The access details cannot be decrypted with this key (wrong key or tampered envelope)");
   }
@@ -137,6 +135,17 @@ function envelopeKey(shared: Uint8Array, ephemeralPublic: Uint8Array, recipient:
   salt.set(ephemeralPublic, 0);
   salt.set(recipient, 32);
   return hkdf(sha256, shared, salt, ENVELOPE_INFO, 32);
+}
+
+// atob/btoa rather than Buffer: the dApp decrypts in the browser, which has no Buffer.
+function bytesToBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+function base64ToBytes(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
 }
 
 function parseJson(input: string | Uint8Array): unknown {

@@ -16,6 +16,7 @@ import {
 } from "viem";
 
 import { shortenAddress } from "./format.ts";
+import { expectedStates, stateName } from "../pages/governance/proposalState.ts";
 
 type AbiError = Extract<Abi[number], { type: "error" }>;
 
@@ -51,7 +52,8 @@ const messages: Record<string, (args: Args) => string> = {
   MarketplaceUnknownResource: ([id]) => `Resource #${id} does not exist.`,
   MarketplaceNotResourceProvider: ([id]) => `Only the provider of resource #${id} can do that.`,
   MarketplaceInvalidResourceStatus: ([id]) => `Resource #${id} cannot be booked or changed in its current state.`,
-  MarketplaceSlaLoosened: () => "A listed resource's SLA can only be tightened while it has bookings.",
+  MarketplaceSlaLoosened: ([id]) =>
+    `Resource #${id} has open bookings: its uptime target can only go up and its latency limit only down until they end.`,
   MarketplaceInvalidHours: ([, hours, min, max]) => `Book between ${min} and ${max} hours (not ${hours}).`,
   MarketplaceNoCapacity: () => "This resource is fully booked right now.",
   MarketplaceTokenNotAccepted: () => "The provider does not accept this token for this resource.",
@@ -71,9 +73,16 @@ const messages: Record<string, (args: Args) => string> = {
   ReputationInvalidScore: () => "A rating is between 1 and 5 stars.",
   EscrowNothingToWithdraw: () => "There is nothing to withdraw yet.",
   EscrowNothingToClaim: () => "There is nothing to claim.",
+  EscrowStreamEnded: ([, endsAt]) =>
+    `The booking already ran to its end (${time(endsAt)}): complete it instead of terminating.`,
   EscrowNotProvider: () => "Only the booking's provider can withdraw its earnings.",
   EscrowBondLocked: ([availableAt]) => `The bond is still unbonding until ${time(availableAt)}.`,
   EscrowInsufficientBond: () => "The bond holds less than that amount.",
+  EscrowZeroAmount: () => "Enter an amount above zero.",
+  EscrowAmountTooLarge: () => "That amount is larger than the escrow can hold.",
+  EscrowValueMismatch: () => "The ETH sent does not match the amount.",
+  EscrowUnsupportedToken: () => "This token cannot be used for bonds.",
+  EscrowInvalidState: ([id]) => `Booking #${id}'s payment is not in a state that allows this.`,
   PriceOracleStalePrice: () => "The token's price feed is stale; payments in it are paused until it updates.",
   PriceOracleUnsupportedToken: () => "This token has no price feed.",
   PriceOracleSequencerDown: () => "The network's sequencer is down; try again shortly.",
@@ -82,9 +91,34 @@ const messages: Record<string, (args: Args) => string> = {
   GovernorInsufficientProposerVotes: ([, votes, threshold]) =>
     `Proposing needs ${formatUnits(BigInt(threshold as bigint), 18)} DCX of voting power (you have ${formatUnits(BigInt(votes as bigint), 18)}). Delegate to yourself first.`,
   GovernorAlreadyCastVote: () => "You have already voted on this proposal.",
-  GovernorUnexpectedProposalState: () => "The proposal is not in a state that allows this yet.",
+  GovernorUnexpectedProposalState: ([, current, expected]) => {
+    // `expected` is a bitmap of states, encoded as bytes32.
+    const allowed = expectedStates(BigInt(expected as string));
+    return allowed.length
+      ? `The proposal is ${stateName(Number(current))?.toLowerCase() ?? "in another state"}; this is only possible once it is ${allowed.join(" or ").toLowerCase()}.`
+      : "A proposal with the same actions and description already exists.";
+  },
   GovernorNonexistentProposal: () => "That proposal does not exist.",
+  GovernorInvalidProposalLength: () =>
+    "A proposal needs at least one action, each with a target, a value and call data.",
+  GovernorInvalidVoteType: () => "Vote for, against or abstain.",
+  GovernorRestrictedProposer: () => "This description reserves the proposal for another proposer.",
+  GovernorOnlyExecutor: () => "Only the DAO's timelock can do that: make it a proposal.",
   TimelockUnexpectedOperationState: () => "The timelock delay has not passed yet.",
+  EscrowInvalidSettings: () =>
+    "The escrow rejected these settings: the fee is above its maximum or a setting fixed at deployment changed.",
+  SlaInvalidCreditPolicy: () =>
+    "The credit policy is not valid: credits up to 100 %, at most 8 tiers, thresholds falling and credits rising.",
+  QuorumInvalid: ([quorum, signers]) => `A quorum of ${quorum} is not possible with ${signers} signer(s).`,
+  QuorumSignerExists: ([signer]) => `${shortenAddress(String(signer))} is already a signer.`,
+  QuorumSignerMissing: ([signer]) => `${shortenAddress(String(signer))} is not a signer.`,
+  PriceOracleInvalidFeed: () => "That price feed does not answer like a Chainlink USD feed.",
+  PriceOracleInvalidHeartbeat: () => "The heartbeat is out of range.",
+  PriceOracleInvalidToken: () => "That token cannot be a payment token.",
+  PriceOracleTooManyTokens: () => "The oracle already has the maximum number of payment tokens.",
+  ERC1967InvalidImplementation: ([implementation]) =>
+    `${shortenAddress(String(implementation))} is not a contract that can be an implementation.`,
+  UUPSUnsupportedProxiableUUID: () => "The new implementation is not a compatible (UUPS) implementation.",
   ERC20InsufficientBalance: () => "Your token balance is too small for this payment.",
   ERC20InsufficientAllowance: () => "The token allowance is too small; approve first.",
   ERC2612ExpiredSignature: () => "The permit signature expired; try again.",

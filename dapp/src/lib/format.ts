@@ -37,23 +37,26 @@ export function formatBps(bps: number | bigint): string {
   return `${(Number(bps) / 100).toLocaleString("en-US", { maximumFractionDigits: 2 })} %`;
 }
 
-/** A duration in seconds, in the two largest units: "2 h 5 min", "3 d 4 h", "45 s". */
+const DURATION_UNITS = [
+  ["d", 86_400],
+  ["h", 3_600],
+  ["min", 60],
+  ["s", 1],
+] as const;
+
+/**
+ * A duration in seconds, in its largest unit and the next one if not zero: "2 h 5 min", "3 d 4 h",
+ * "1 h" (for 1 h 0 min 18 s: never "1 h 18 s"), "45 s".
+ */
 export function formatDuration(seconds: number | bigint): string {
-  let rest = Math.max(0, Math.floor(Number(seconds)));
-  const parts: string[] = [];
-  for (const [unit, size] of [
-    ["d", 86_400],
-    ["h", 3_600],
-    ["min", 60],
-    ["s", 1],
-  ] as const) {
-    if (rest >= size || (unit === "s" && parts.length === 0)) {
-      parts.push(`${Math.floor(rest / size)} ${unit}`);
-      rest %= size;
-    }
-    if (parts.length === 2) break;
-  }
-  return parts.join(" ");
+  const total = Math.max(0, Math.floor(Number(seconds)));
+  const index = DURATION_UNITS.findIndex(([, size]) => total >= size);
+  if (index === -1) return "0 s";
+  const [unit, size] = DURATION_UNITS[index]!;
+  const shown = `${Math.floor(total / size)} ${unit}`;
+  const next = DURATION_UNITS[index + 1];
+  const rest = next ? Math.floor((total % size) / next[1]) : 0;
+  return rest > 0 ? `${shown} ${rest} ${next![0]}` : shown;
 }
 
 /** A unix timestamp (seconds) as local date and time. */

@@ -116,15 +116,17 @@ export class Agreement {
     return Array.from({ length: turns }, (_, i) => this.#oracles[(first + i) % n]!);
   }
 
+  /** Relayed signatures that verify, from configured oracles the contract still accepts. */
   async #verified<F extends Figures>(
-    statement: Pick<Statement<F>, "topic" | "recover">,
+    statement: Pick<Statement<F>, "topic" | "recover" | "registered">,
   ): Promise<Map<string, SignedFile>> {
     const files = new Map<string, SignedFile>();
     for (const file of this.#relay!.read(statement.topic)) {
       const signer = file.signer.toLowerCase();
       if (!this.#oracles.includes(signer)) continue;
       const recovered = await statement.recover(file.figures as F, file.signature).catch(() => undefined);
-      if (recovered?.toLowerCase() === signer) files.set(signer, file);
+      if (recovered?.toLowerCase() !== signer) continue;
+      if (await statement.registered(signer)) files.set(signer, file);
     }
     return files;
   }

@@ -4,6 +4,9 @@
  * benchmark, so that all of them index exactly what `npm run build -w subgraph` produces.
  */
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import type { Deployment } from "@d-cloudx/sdk";
@@ -35,11 +38,33 @@ function node(args: string[]): Promise<void> {
   });
 }
 
-/** Writes the manifest for `network` from `deploymentsDir` and builds the subgraph into build/. */
+/** Files whose content decides what `graph codegen` and `graph build` produce. */
+function buildInputs(): string[] {
+  const under = (folder: string) =>
+    readdirSync(join(SUBGRAPH_DIR, folder), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name))
+      .sort();
+  const graphCli = fileURLToPath(import.meta.resolve("@graphprotocol/graph-cli/package.json"));
+  return [MANIFEST, `${SUBGRAPH_DIR}schema.graphql`, ...under("abis"), ...under("src"), graphCli];
+}
+
+/**
+ * Writes the manifest for `network` from `deploymentsDir` and builds the subgraph into build/,
+ * unless build/ already holds the build of these very inputs (a fresh local chain gets the same
+ * addresses every time, so restarting the local stack skips the build).
+ */
 export async function buildSubgraph(network: string, deploymentsDir: string): Promise<Deployment> {
   await node(["scripts/abis.ts"]);
   const deployment = writeManifest(network, deploymentsDir, MANIFEST);
+  const hash = createHash("sha256");
+  for (const file of buildInputs()) hash.update(file).update(readFileSync(file));
+  const key = hash.digest("hex");
+  const keyFile = join(BUILD_DIR, ".inputs-sha256");
+  if (existsSync(keyFile) && readFileSync(keyFile, "utf8") === key) return deployment;
+  rmSync(keyFile, { force: true });
   await node([GRAPH_CLI, "codegen", MANIFEST]);
   await node([GRAPH_CLI, "build", MANIFEST]);
+  writeFileSync(keyFile, key);
   return deployment;
 }

@@ -38,11 +38,14 @@ export interface StackOptions {
   mode: "private" | "shared";
   /**
    * Where the deployment of an already running chain is (default: the repository's deployments/).
-   * A chain started here is deployed to `<dataDir>/deployments`.
+   * A chain started here is deployed to `deployTo` (default `<dataDir>/deployments`).
    */
   deploymentsDir?: string;
+  deployTo?: string;
   /** Extra environment for graph-node. */
   graphNodeEnv?: Record<string, string>;
+  /** Runs the chain and graph-node in process groups of their own, for a parent that stops them on Ctrl-C. */
+  detached?: boolean;
   log?: (message: string) => void;
 }
 
@@ -118,10 +121,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       deployment = readDeployment(NETWORK, deploymentsDir);
       log(`Using the chain on ${rpcUrl}`);
     } else {
-      const chain: Chain = await startChain({ port: chainPort, logFile: join(logDir, "chain.log") });
+      const chain: Chain = await startChain({
+        port: chainPort,
+        logFile: join(logDir, "chain.log"),
+        detached: options.detached,
+      });
       stops.push(chain.stop);
       startedServices.push("chain");
-      deploymentsDir = join(options.dataDir, "deployments");
+      deploymentsDir = options.deployTo ?? join(options.dataDir, "deployments");
       deployment = await deployLocal(chainPort, deploymentsDir);
       log(`Started a chain on ${rpcUrl} and deployed D-CloudX`);
     }
@@ -182,6 +189,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ports,
         logFile: join(logDir, "graph-node.log"),
         env: options.graphNodeEnv,
+        detached: options.detached,
       });
       stops.push(() => started.stop());
       startedServices.push("graph-node");

@@ -1,5 +1,104 @@
+/**
+ * The consumer dashboard: the connected account's bookings, newest first, each with its live
+ * timeline, money, SLA periods, access details and the actions it allows now; and the refunds the
+ * account can claim. Live contract events and confirmed transactions refetch the query (see
+ * useLiveEvents and useTransaction); open bookings also poll, for SLA reports.
+ */
+import { useQuery } from "@apollo/client/react";
+import { ConnectButton } from "@rainbow-me/rainbowkit";
+import { useState } from "react";
+import { Link } from "react-router";
+import type { Address } from "viem";
+import { useAccount } from "wagmi";
+
 import { Page } from "../../components/Layout.tsx";
+import { config } from "../../config.ts";
+import { EmptyState, LoadingCards, SubgraphError } from "../../components/States.tsx";
+import { useNow } from "../../lib/useNow.ts";
+import { BookingCard } from "./BookingCard.tsx";
+import { ClaimRefunds } from "./ClaimRefunds.tsx";
+import { MyBookingsQuery, PAGE_SIZE, bookingsVariables } from "./queries.ts";
+
+const POLL_MS = 15_000;
 
 export default function BookingsPage() {
-  return <Page title="BookingsPage">{null}</Page>;
+  const { address } = useAccount();
+  return (
+    <Page title="My bookings">
+      {address ? (
+        // A new account starts again from its first page.
+        <Dashboard key={address} account={address} />
+      ) : (
+        <EmptyState title="Connect your wallet to see your bookings.">
+          <div className="mt-3 flex justify-center">
+            <ConnectButton />
+          </div>
+        </EmptyState>
+      )}
+    </Page>
+  );
+}
+
+function Dashboard({ account }: { account: Address }) {
+  const [page, setPage] = useState(0);
+  const now = useNow();
+  const [hasOpen, setHasOpen] = useState(false);
+  const { data, error, loading, refetch } = useQuery(MyBookingsQuery, {
+    variables: bookingsVariables(account, page),
+    pollInterval: hasOpen ? POLL_MS : 0,
+  });
+
+  const bookings = data?.bookings.slice(0, PAGE_SIZE) ?? [];
+  const open = bookings.some((booking) => booking.status === "REQUESTED" || booking.status === "ACTIVE");
+  if (open !== hasOpen) setHasOpen(open);
+  const timeout = data?.protocol?.provisionTimeoutSeconds;
+
+  return (
+    <div className="space-y-6">
+      <ClaimRefunds account={account} />
+      {!data && loading ? (
+        <LoadingCards count={2} />
+      ) : !data ? (
+        <SubgraphError error={error} retry={() => void refetch()} />
+      ) : bookings.length === 0 && page === 0 ? (
+        <EmptyState title="You have no bookings yet.">
+          <Link to="/">Browse the marketplace</Link> to book a resource.
+        </EmptyState>
+      ) : (
+        <>
+          {error ? (
+            <p role="alert" className="text-sm text-amber-200">
+              The subgraph is unreachable right now; showing what was last loaded.
+            </p>
+          ) : null}
+          <div className="space-y-4">
+            {bookings.map((booking) => (
+              <BookingCard
+                key={booking.id}
+                booking={booking}
+                now={now}
+                provisionTimeoutSeconds={
+                  timeout != null ? Number(timeout) : config.deployment?.settings.provisionTimeoutSeconds
+                }
+              />
+            ))}
+          </div>
+          <nav aria-label="Bookings pages" className="flex items-center justify-between gap-2">
+            <button type="button" className="btn btn-secondary" disabled={page === 0} onClick={() => setPage(page - 1)}>
+              Newer
+            </button>
+            <span className="text-sm text-slate-400">Page {page + 1}</span>
+            <button
+              type="button"
+              className="btn btn-secondary"
+              disabled={data.bookings.length <= PAGE_SIZE}
+              onClick={() => setPage(page + 1)}
+            >
+              Older
+            </button>
+          </nav>
+        </>
+      )}
+    </div>
+  );
 }

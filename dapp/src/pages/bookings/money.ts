@@ -1,0 +1,70 @@
+/**
+ * Where a booking's money stands, in the booking's token (exact bigints) and in USD at the rate
+ * fixed when it was booked. The stream is linear from `startedAt` over the booked hours and stops at
+ * `endsAt` (moved earlier by an early termination), rounding down as EscrowManager's StreamMath does.
+ */
+import type { BookingStatus } from "./timeline.ts";
+
+export interface MoneyBooking {
+  status: BookingStatus;
+  hoursBooked: number;
+  amount: string;
+  usdValueE8: string;
+  startedAt?: string | null;
+  endsAt?: string | null;
+  /** Everything credited to the consumer: unused time and SLA credits. */
+  refunded: string;
+  slaCredits: string;
+  /** Compensation from the provider's bond. */
+  slashed: string;
+}
+
+export interface MoneyBreakdown {
+  paid: bigint;
+  /** Streamed to the provider so far (before SLA credits). */
+  streamed: bigint;
+  /** Refunded for time that was never used (cancellation or early termination). */
+  refundedUnused: bigint;
+  slaCredits: bigint;
+  slashed: bigint;
+  /** Still in escrow and not yet streamed: what a cancellation or termination now would refund. */
+  remaining: bigint;
+  /** What the booking has cost so far: streamed less SLA credits, less bond compensation. */
+  netCost: bigint;
+}
+
+/** StreamMath.streamed: value streamed after `elapsed` of `duration` seconds, rounded down. */
+export function streamedAfter(amount: bigint, elapsed: bigint, duration: bigint): bigint {
+  if (elapsed <= 0n || duration <= 0n) return 0n;
+  return elapsed >= duration ? amount : (amount * elapsed) / duration;
+}
+
+export function moneyBreakdown(booking: MoneyBooking, now: number): MoneyBreakdown {
+  const paid = BigInt(booking.amount);
+  const refunded = BigInt(booking.refunded);
+  const slaCredits = BigInt(booking.slaCredits);
+  const slashed = BigInt(booking.slashed);
+  let streamed = 0n;
+  if (booking.startedAt != null && booking.status !== "CANCELLED" && booking.status !== "REQUESTED") {
+    const startedAt = BigInt(booking.startedAt);
+    const until = booking.endsAt != null && BigInt(booking.endsAt) < BigInt(now) ? BigInt(booking.endsAt) : BigInt(now);
+    streamed = streamedAfter(paid, until - startedAt, BigInt(booking.hoursBooked) * 3600n);
+  }
+  const open = booking.status === "REQUESTED" || booking.status === "ACTIVE";
+  const refundedUnused = refunded > slaCredits ? refunded - slaCredits : 0n;
+  return {
+    paid,
+    streamed,
+    refundedUnused,
+    slaCredits,
+    slashed,
+    remaining: open ? paid - streamed : 0n,
+    netCost: streamed - slaCredits - slashed,
+  };
+}
+
+/** A token amount of the booking in USD with 8 decimals, at the booking's own rate. */
+export function bookingUsdE8(booking: Pick<MoneyBooking, "amount" | "usdValueE8">, value: bigint): bigint {
+  const amount = BigInt(booking.amount);
+  return amount === 0n ? 0n : (BigInt(booking.usdValueE8) * value) / amount;
+}

@@ -1,0 +1,46 @@
+/** A labelled form control with its hint and its error, tied together for screen readers. */
+import { type ReactNode, useId } from "react";
+
+export function Field({
+  label,
+  error,
+  hint,
+  className = "",
+  children,
+}: {
+  label: string;
+  error?: string;
+  hint?: string;
+  className?: string;
+  children: (props: { id: string; "aria-invalid": boolean; "aria-describedby"?: string }) => ReactNode;
+}) {
+  const id = useId();
+  const describedBy = [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
+  return (
+    <div className={className}>
+      <label htmlFor={id} className="label">
+        {label}
+      </label>
+      {children({ id, "aria-invalid": Boolean(error), "aria-describedby": describedBy })}
+      {hint ? (
+        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
+          {hint}
+        </p>
+      ) : null}
+      {error ? (
+        <p id={`${id}-error`} className="mt-1 text-sm text-rose-300" data-field-error>
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** An error that concerns the whole form (upload failed, nothing to save). */
+export function FormError({ message }: { message?: string }) {
+  return message ? (
+    <p role="alert" className="text-sm text-rose-300">
+      {message}
+    </p>
+  ) : null;
+}

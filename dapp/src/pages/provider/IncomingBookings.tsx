@@ -1,0 +1,95 @@
+/** Bookings of the provider's resources, newest first; new ones arrive through the live-event refetch. */
+import { useQuery } from "@apollo/client/react";
+import { useState } from "react";
+import { Link } from "react-router";
+
+import { Address } from "../../components/Address.tsx";
+import { EmptyState, LoadingCards, SubgraphError } from "../../components/States.tsx";
+import { formatDate, formatToken, formatUsd } from "../../lib/format.ts";
+import { StatusBadge } from "./MyResources.tsx";
+import { ProviderBookingsQuery } from "./queries.ts";
+import { tokenOf } from "./tokens.ts";
+
+const PAGE = 20;
+
+const BOOKING_TONE: Record<string, string> = {
+  REQUESTED: "bg-sky-900/60 text-sky-200",
+  ACTIVE: "bg-emerald-900/60 text-emerald-200",
+  COMPLETED: "bg-slate-700 text-slate-200",
+  CANCELLED: "bg-slate-800 text-slate-400",
+  TERMINATED: "bg-rose-900/60 text-rose-200",
+};
+
+export function IncomingBookings({ provider }: { provider: string }) {
+  const [page, setPage] = useState(0);
+  const { data, loading, error, refetch } = useQuery(ProviderBookingsQuery, {
+    variables: { provider: provider.toLowerCase(), first: PAGE + 1, skip: page * PAGE },
+  });
+  if (error && !data) return <SubgraphError error={error} retry={() => refetch()} />;
+  if (loading && !data) return <LoadingCards count={2} />;
+  const bookings = data?.bookings.slice(0, PAGE) ?? [];
+  const hasMore = (data?.bookings.length ?? 0) > PAGE;
+  if (bookings.length === 0 && page === 0) {
+    return (
+      <EmptyState title="No bookings yet.">New bookings of your resources appear here as they are made.</EmptyState>
+    );
+  }
+  return (
+    <div className="space-y-3">
+      <ul className="space-y-2" aria-label="Incoming bookings">
+        {bookings.map((booking) => {
+          const token = tokenOf(booking.token.id);
+          return (
+            <li
+              key={booking.id}
+              className="card grid gap-2 text-sm sm:grid-cols-[1fr_auto]"
+              data-booking-id={booking.id}
+            >
+              <div className="min-w-0 space-y-1">
+                <p className="flex flex-wrap items-center gap-2">
+                  <span className="font-medium">Booking #{booking.id}</span>
+                  <StatusBadge status={booking.status} tones={BOOKING_TONE} />
+                </p>
+                <p className="text-slate-400">
+                  <Link to={`/resources/${booking.resource.id}`}>
+                    {booking.resource.metadata?.name ?? `Resource #${booking.resource.id}`}
+                  </Link>{" "}
+                  · by <Address address={booking.consumer.id} /> · {booking.hoursBooked} h · requested{" "}
+                  {formatDate(booking.requestedAt)}
+                  {booking.endsAt ? ` · ends ${formatDate(booking.endsAt)}` : ""}
+                </p>
+              </div>
+              <dl className="grid grid-cols-[max-content_auto] gap-x-3 sm:text-right">
+                <dt className="text-slate-400">Paid</dt>
+                <dd>
+                  {formatToken(BigInt(booking.amount), token.decimals, token.symbol)} ({formatUsd(booking.amountUsd)})
+                </dd>
+                <dt className="text-slate-400">Withdrawn</dt>
+                <dd>{formatToken(BigInt(booking.withdrawn), token.decimals, token.symbol)}</dd>
+                {BigInt(booking.refunded) + BigInt(booking.slaCredits) > 0n ? (
+                  <>
+                    <dt className="text-slate-400">Refunded + credits</dt>
+                    <dd>
+                      {formatToken(BigInt(booking.refunded) + BigInt(booking.slaCredits), token.decimals, token.symbol)}
+                    </dd>
+                  </>
+                ) : null}
+              </dl>
+            </li>
+          );
+        })}
+      </ul>
+      {page > 0 || hasMore ? (
+        <nav aria-label="Bookings pages" className="flex items-center gap-3">
+          <button type="button" className="btn btn-secondary" disabled={page === 0} onClick={() => setPage(page - 1)}>
+            Newer
+          </button>
+          <span className="text-sm text-slate-400">Page {page + 1}</span>
+          <button type="button" className="btn btn-secondary" disabled={!hasMore} onClick={() => setPage(page + 1)}>
+            Older
+          </button>
+        </nav>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,193 @@
+/** The fields of a listing: what the metadata document says, and the on-chain terms. */
+import { CLOUDS, STORAGE_TYPES } from "@d-cloudx/sdk/metadata";
+import type { Address } from "viem";
+
+import { Field } from "./Field.tsx";
+import { type FieldErrors, type MetadataForm, RESOURCE_KINDS, type TermsForm } from "./listing.ts";
+import { paymentTokens } from "./tokens.ts";
+
+type Setter<T> = (change: Partial<T>) => void;
+const text =
+  <T,>(set: Setter<T>, key: keyof T) =>
+  (event: { target: { value: string } }) =>
+    set({ [key]: event.target.value } as Partial<T>);
+
+const CLOUD_NAMES: Record<(typeof CLOUDS)[number], string> = {
+  aws: "AWS",
+  azure: "Azure",
+  gcp: "Google Cloud",
+  local: "Own hardware",
+  other: "Other",
+};
+
+export function MetadataFields({
+  form,
+  errors,
+  set,
+}: {
+  form: MetadataForm;
+  errors: FieldErrors;
+  set: Setter<MetadataForm>;
+}) {
+  const input = (key: keyof MetadataForm, label: string, hint?: string, props: Record<string, unknown> = {}) => (
+    <Field label={label} error={errors[key]} hint={hint}>
+      {(aria) => <input {...aria} {...props} className="field" value={String(form[key])} onChange={text(set, key)} />}
+    </Field>
+  );
+  return (
+    <fieldset className="space-y-4">
+      <legend className="mb-2 font-medium">Resource</legend>
+      <div className="grid gap-4 sm:grid-cols-2">
+        {input("name", "Name", undefined, { maxLength: 80 })}
+        <Field label="Cloud" error={errors.cloud}>
+          {(aria) => (
+            <select {...aria} className="field" value={form.cloud} onChange={text(set, "cloud")}>
+              {CLOUDS.map((cloud) => (
+                <option key={cloud} value={cloud}>
+                  {CLOUD_NAMES[cloud]}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Description (optional)" error={errors.description} className="sm:col-span-2">
+          {(aria) => (
+            <textarea
+              {...aria}
+              className="field"
+              rows={3}
+              maxLength={2000}
+              value={form.description}
+              onChange={text(set, "description")}
+            />
+          )}
+        </Field>
+        {input("region", "Region", 'The cloud\'s region name, e.g. "us-east-1", or a place such as "de-berlin"')}
+        {input("instanceType", "Instance type", 'e.g. "g5.xlarge" or "Standard_D4s_v5"')}
+        {input("vcpu", "vCPUs", undefined, { inputMode: "numeric" })}
+        {input("memoryGib", "Memory (GiB)", undefined, { inputMode: "decimal" })}
+        {input("storageSizeGib", "Storage (GiB)", undefined, { inputMode: "numeric" })}
+        <Field label="Storage type" error={errors.storageType}>
+          {(aria) => (
+            <select {...aria} className="field" value={form.storageType} onChange={text(set, "storageType")}>
+              {STORAGE_TYPES.map((type) => (
+                <option key={type} value={type}>
+                  {type === "hdd" ? "HDD" : type === "network" ? "Network-attached" : type.toUpperCase()}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {input("bandwidthGbps", "Network bandwidth (Gbit/s)", undefined, { inputMode: "decimal" })}
+        <Field label="OS images" error={errors.osImages} hint="One per line, e.g. ubuntu-24.04">
+          {(aria) => (
+            <textarea {...aria} className="field" rows={2} value={form.osImages} onChange={text(set, "osImages")} />
+          )}
+        </Field>
+        {input("tags", "Tags (optional)", "Lowercase words with dashes, separated by commas: gpu, ml-inference")}
+      </div>
+      <div className="space-y-3">
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" checked={form.hasGpu} onChange={(event) => set({ hasGpu: event.target.checked })} />
+          This resource has GPUs
+        </label>
+        {form.hasGpu ? (
+          <div className="grid gap-4 sm:grid-cols-3">
+            {input("gpuModel", "GPU model", 'e.g. "NVIDIA A10G"')}
+            {input("gpuCount", "GPU count", undefined, { inputMode: "numeric" })}
+            {input("gpuMemoryGib", "Memory per GPU (GiB, optional)", undefined, { inputMode: "decimal" })}
+          </div>
+        ) : null}
+      </div>
+    </fieldset>
+  );
+}
+
+export function TermsFields({
+  form,
+  errors,
+  set,
+  withKind,
+}: {
+  form: TermsForm;
+  errors: FieldErrors;
+  set: Setter<TermsForm>;
+  /** The kind is fixed once listed. */
+  withKind: boolean;
+}) {
+  const input = (key: keyof TermsForm, label: string, hint?: string, inputMode = "numeric") => (
+    <Field label={label} error={errors[key]} hint={hint}>
+      {(aria) => (
+        <input
+          {...aria}
+          className="field"
+          inputMode={inputMode as "numeric"}
+          value={String(form[key])}
+          onChange={text(set, key)}
+        />
+      )}
+    </Field>
+  );
+  const toggleToken = (token: Address, on: boolean) =>
+    set({
+      acceptedTokens: on
+        ? [...form.acceptedTokens, token]
+        : form.acceptedTokens.filter((item) => item.toLowerCase() !== token.toLowerCase()),
+    });
+  return (
+    <fieldset className="space-y-4">
+      <legend className="mb-2 font-medium">Terms (on chain)</legend>
+      <div className="grid gap-4 sm:grid-cols-3">
+        {withKind ? (
+          <Field label="Kind" error={errors.kind}>
+            {(aria) => (
+              <select {...aria} className="field" value={form.kind} onChange={text(set, "kind")}>
+                {RESOURCE_KINDS.map((kind, index) => (
+                  <option key={kind} value={index}>
+                    {kind}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        ) : null}
+        {input(
+          "pricePerHourUsd",
+          "Price per hour (USD)",
+          "Charged in the consumer's token at the oracle price",
+          "decimal",
+        )}
+        {input("capacity", "Capacity", "Bookings served at once")}
+        {input("minHours", "Minimum hours")}
+        {input("maxHours", "Maximum hours")}
+        {input(
+          "uptimeTargetPercent",
+          "Uptime target (%)",
+          "Per SLA period; below it, consumers are credited",
+          "decimal",
+        )}
+        {input("maxLatencyMs", "Max p95 latency (ms)", "Empty: no latency limit")}
+      </div>
+      <fieldset aria-describedby={errors.acceptedTokens ? "accepted-tokens-error" : undefined}>
+        <legend className="label">Accepted payment tokens</legend>
+        <div className="flex flex-wrap gap-4">
+          {paymentTokens.map((token) => (
+            <label key={token.address} className="flex items-center gap-2 text-sm">
+              <input
+                type="checkbox"
+                checked={form.acceptedTokens.some((item) => item.toLowerCase() === token.address.toLowerCase())}
+                onChange={(event) => toggleToken(token.address, event.target.checked)}
+              />
+              {token.symbol}
+            </label>
+          ))}
+        </div>
+        {errors.acceptedTokens ? (
+          <p id="accepted-tokens-error" className="mt-1 text-sm text-rose-300" data-field-error>
+            {errors.acceptedTokens}
+          </p>
+        ) : null}
+      </fieldset>
+    </fieldset>
+  );
+}

@@ -1,0 +1,166 @@
+/** What the provider console reads from the subgraph: one query for the console, one per list. */
+import { graphql } from "../../generated/gql/index.ts";
+
+export const ProviderConsoleQuery = graphql(`
+  query ProviderConsole($provider: ID!) {
+    provider(id: $provider) {
+      id
+      registered
+      registeredAt
+      profileCid
+      resourceCount
+      activeResourceCount
+      bookingCount
+      volumeUsd
+      earningsUsd
+      feesUsd
+      slaCreditsUsd
+      bookingsCompleted
+      bookingsFailed
+      periodsCompliant
+      periodsViolated
+      ratingsCount
+      averageRating
+      scoreBps
+    }
+  }
+`);
+
+export const ProviderResourcesQuery = graphql(`
+  query ProviderResources($provider: String!) {
+    resources(where: { provider: $provider }, orderBy: listedAt, orderDirection: desc, first: 100) {
+      id
+      kind
+      region
+      status
+      pricePerHourUsdE8
+      capacity
+      minHours
+      maxHours
+      uptimeTargetBps
+      maxLatencyMs
+      acceptedTokens {
+        id
+      }
+      openBookings
+      bookingCount
+      volumeUsd
+      metadataCid
+      metadataVersion
+      metadata {
+        status
+        name
+        error
+      }
+      listedAt
+    }
+  }
+`);
+
+export const ProviderBookingsQuery = graphql(`
+  query ProviderBookings($provider: String!, $first: Int!, $skip: Int!) {
+    bookings(where: { provider: $provider }, orderBy: requestedAt, orderDirection: desc, first: $first, skip: $skip) {
+      id
+      status
+      resource {
+        id
+        metadata {
+          name
+        }
+      }
+      consumer {
+        id
+      }
+      token {
+        id
+      }
+      hoursBooked
+      amount
+      amountUsd
+      withdrawn
+      fees
+      refunded
+      slaCredits
+      requestedAt
+      startedAt
+      endsAt
+    }
+  }
+`);
+
+/** Bookings that earned something: they were provisioned. */
+export const EarningBookingsQuery = graphql(`
+  query EarningBookings($provider: String!) {
+    bookings(
+      where: { provider: $provider, status_in: [ACTIVE, COMPLETED, TERMINATED] }
+      orderBy: requestedAt
+      orderDirection: desc
+      first: 1000
+    ) {
+      id
+      status
+      token {
+        id
+      }
+      amount
+      withdrawn
+      refunded
+      slaCredits
+      startedAt
+      endsAt
+    }
+  }
+`);
+
+export const ProviderMovementsQuery = graphql(`
+  query ProviderMovements($account: String!) {
+    escrowMovements(
+      where: { account: $account, kind_in: [EARNINGS_WITHDRAWAL, CLAIM] }
+      orderBy: timestamp
+      orderDirection: desc
+      first: 50
+    ) {
+      id
+      kind
+      booking {
+        id
+      }
+      token {
+        id
+      }
+      amount
+      fee
+      amountUsd
+      timestamp
+      transactionHash
+    }
+  }
+`);
+
+export const ProviderSlaQuery = graphql(`
+  query ProviderSla($provider: String!) {
+    slaReports(where: { provider: $provider }, orderBy: timestamp, orderDirection: desc, first: 20) {
+      id
+      booking {
+        id
+      }
+      period
+      uptimeBps
+      p95LatencyMs
+      compliant
+      creditBps
+      credit
+      creditUsd
+      timestamp
+    }
+    reputationChanges(where: { provider: $provider }, orderBy: timestamp, orderDirection: desc, first: 20) {
+      id
+      scoreBps
+      bookingsCompleted
+      bookingsFailed
+      periodsCompliant
+      periodsViolated
+      timestamp
+    }
+  }
+`);

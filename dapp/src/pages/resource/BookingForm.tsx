@@ -1,0 +1,318 @@
+import { ConnectButton } from "@rainbow-me/rainbowkit";
+import { getBlock, readContract, signTypedData, simulateContract } from "@wagmi/core";
+import { useId, useState } from "react";
+import { Link } from "react-router";
+import { type Address, erc20Abi, parseSignature, zeroAddress } from "viem";
+import { useAccount, useBalance, useReadContract } from "wagmi";
+
+import { config } from "../../config.ts";
+import {
+  readDcxTokenEip712Domain,
+  readDcxTokenNonces,
+  resourceMarketplaceAddress,
+  simulateResourceMarketplaceBook,
+  simulateResourceMarketplaceBookWithPermit,
+  useReadPriceOracleQuote,
+  useReadResourceMarketplaceGetResource,
+  useReadResourceMarketplacePaused,
+} from "../../generated/contracts.ts";
+import { accessKeyPair } from "../../lib/accessKey.ts";
+import { decodeError } from "../../lib/errors.ts";
+import { formatDuration, formatToken, formatUsdE8 } from "../../lib/format.ts";
+import { TxStatus, useTransaction } from "../../lib/tx.tsx";
+import { chain, wagmiConfig } from "../../wagmi.ts";
+import {
+  DEFAULT_SLIPPAGE,
+  PERMIT_LIFETIME_SECONDS,
+  PERMIT_TYPES,
+  type PaymentToken,
+  acceptedTokens,
+  bookingIdFromReceipt,
+  bookingUsdE8,
+  maxPayment,
+  parseHours,
+  parseSlippageBps,
+} from "./booking.ts";
+
+const LISTED = 1;
+const market = resourceMarketplaceAddress[chain.id as keyof typeof resourceMarketplaceAddress] as Address;
+const escrow = config.deployment?.contracts.EscrowManager.proxy as Address;
+// DCX implements EIP-2612: it is paid with a signed permit and one transaction instead of approve + book.
+const permitToken = config.deployment?.contracts.DCXToken.proxy.toLowerCase();
+
+/** The consumer's permit for the escrow to take `value` of DCX, signed on the token's EIP-712 domain. */
+async function signPermit(owner: Address, token: Address, value: bigint) {
+  const [[, name, version, chainId, verifyingContract], nonce, block] = await Promise.all([
+    readDcxTokenEip712Domain(wagmiConfig, {}),
+    readDcxTokenNonces(wagmiConfig, { args: [owner] }),
+    getBlock(wagmiConfig),
+  ]);
+  if (verifyingContract.toLowerCase() !== token.toLowerCase())
+    throw new Error("The token's EIP-712 domain is not its own");
+  const deadline = block.timestamp + BigInt(PERMIT_LIFETIME_SECONDS);
+  const signature = await signTypedData(wagmiConfig, {
+    account: owner,
+    domain: { name, version, chainId, verifyingContract },
+    types: PERMIT_TYPES,
+    primaryType: "Permit",
+    message: { owner, spender: escrow, value, nonce, deadline },
+  });
+  const { r, s, v, yParity } = parseSignature(signature);
+  return { deadline, v: Number(v ?? BigInt(yParity + 27)), r, s };
+}
+
+function useTokenBalance(token: PaymentToken | undefined, account: Address | undefined) {
+  const native = token?.address === zeroAddress;
+  const eth = useBalance({ address: account, query: { enabled: Boolean(account && native) } });
+  const erc20 = useReadContract({
+    abi: erc20Abi,
+    address: token?.address as Address,
+    functionName: "balanceOf",
+    args: account ? [account] : undefined,
+    query: { enabled: Boolean(account && token && !native) },
+  });
+  return native ? eth.data?.value : erc20.data;
+}
+
+export function BookingForm({
+  resourceId,
+  name,
+  provisionTimeoutSeconds,
+}: {
+  resourceId: bigint;
+  name: string;
+  provisionTimeoutSeconds?: string;
+}) {
+  const ids = useId();
+  const { address: account, isConnected } = useAccount();
+  const resource = useReadResourceMarketplaceGetResource({ args: [resourceId] });
+  const paused = useReadResourceMarketplacePaused();
+  const terms = resource.data;
+  const tokens = terms ? acceptedTokens(terms.acceptedTokens, config.deployment?.paymentTokens ?? []) : [];
+
+  const [hoursText, setHoursText] = useState("");
+  const [tokenAddress, setTokenAddress] = useState("");
+  const [slippageText, setSlippageText] = useState(DEFAULT_SLIPPAGE);
+  const [problem, setProblem] = useState<string>();
+  const [working, setWorking] = useState(false);
+  const [bookingId, setBookingId] = useState<bigint>();
+  const approveTx = useTransaction("Approve payment");
+  const bookTx = useTransaction(`Book resource #${resourceId}`);
+
+  const token = tokens.find((candidate) => candidate.address === tokenAddress) ?? tokens[0];
+  const hours = terms ? parseHours(hoursText || String(terms.minHours), terms.minHours, terms.maxHours) : undefined;
+  const slippage = parseSlippageBps(slippageText);
+  const usdE8 = terms && hours?.ok ? bookingUsdE8(terms.pricePerHourUsdE8, hours.value) : undefined;
+  const quote = useReadPriceOracleQuote({
+    args: token && usdE8 !== undefined ? [token.address as Address, usdE8] : undefined,
+    query: { enabled: Boolean(token && usdE8 !== undefined), refetchInterval: 15_000 },
+  });
+  const amount = quote.data?.[0];
+  const max = amount !== undefined && slippage.ok ? maxPayment(amount, slippage.value) : undefined;
+  const balance = useTokenBalance(token, account);
+
+  if (resource.isLoading) return <p className="text-sm text-slate-400">Reading the resource's terms from the chain…</p>;
+  if (resource.error || !terms) {
+    return (
+      <p role="alert" className="text-sm text-rose-300">
+        The chain is unreachable: {decodeError(resource.error).message}
+      </p>
+    );
+  }
+
+  const blocker = paused.data
+    ? "The marketplace is paused by its guardian; bookings resume when it is unpaused."
+    : terms.status !== LISTED
+      ? "This resource is not taking bookings (paused or delisted by its provider)."
+      : account && account.toLowerCase() === terms.provider.toLowerCase()
+        ? "This is your own resource: providers cannot book their own listings."
+        : terms.activeBookings >= terms.capacity
+          ? "Fully booked right now; try again when a booking ends."
+          : tokens.length === 0
+            ? "None of this resource's payment tokens is accepted any more."
+            : undefined;
+  if (blocker) return <p className="text-sm text-amber-200">{blocker}</p>;
+  if (!isConnected || !account) {
+    return (
+      <div className="space-y-2 text-sm">
+        <p>Connect a wallet to book this resource.</p>
+        <ConnectButton />
+      </div>
+    );
+  }
+
+  const busy = working || approveTx.busy || bookTx.busy;
+  const short = balance !== undefined && max !== undefined && balance < max;
+  const ready = token && hours?.ok && max !== undefined && !short && !busy;
+
+  const book = async () => {
+    if (!token || !hours?.ok || max === undefined) return;
+    setProblem(undefined);
+    setBookingId(undefined);
+    setWorking(true);
+    try {
+      const { publicKeyHex } = await accessKeyPair();
+      const args = [resourceId, hours.value, token.address as Address, max, publicKeyHex] as const;
+      let receipt;
+      if (token.address === zeroAddress) {
+        // Any value above the price is returned by the marketplace.
+        receipt = await bookTx.send(() => simulateResourceMarketplaceBook(wagmiConfig, { args, value: max, account }));
+      } else if (token.address.toLowerCase() === permitToken) {
+        const permit = await signPermit(account, token.address as Address, max);
+        receipt = await bookTx.send(() =>
+          simulateResourceMarketplaceBookWithPermit(wagmiConfig, { args: [...args, permit], account }),
+        );
+      } else {
+        const allowance = await readContract(wagmiConfig, {
+          abi: erc20Abi,
+          address: token.address as Address,
+          functionName: "allowance",
+          args: [account, escrow],
+        });
+        if (allowance < max) {
+          const approved = await approveTx.send(() =>
+            simulateContract(wagmiConfig, {
+              abi: erc20Abi,
+              address: token.address as Address,
+              functionName: "approve",
+              args: [escrow, max],
+              account,
+            }),
+          );
+          if (!approved) return;
+        }
+        receipt = await bookTx.send(() => simulateResourceMarketplaceBook(wagmiConfig, { args, account }));
+      }
+      if (receipt) setBookingId(bookingIdFromReceipt(receipt, market));
+    } catch (error) {
+      // The access-key or permit signature was declined or failed; transactions report through TxStatus.
+      const decoded = decodeError(error);
+      if (!decoded.cancelled) setProblem(decoded.message);
+    } finally {
+      setWorking(false);
+    }
+  };
+
+  const timeout = provisionTimeoutSeconds
+    ? formatDuration(BigInt(provisionTimeoutSeconds))
+    : "the provisioning timeout";
+  return (
+    <form
+      className="space-y-3"
+      aria-label="Book this resource"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void book();
+      }}
+    >
+      <div className="grid grid-cols-2 gap-2">
+        <div>
+          <label className="label" htmlFor={`${ids}-hours`}>
+            Hours ({terms.minHours}–{terms.maxHours})
+          </label>
+          <input
+            id={`${ids}-hours`}
+            className="field"
+            inputMode="numeric"
+            value={hoursText}
+            placeholder={String(terms.minHours)}
+            aria-invalid={hours && !hours.ok ? true : undefined}
+            onChange={(event) => setHoursText(event.target.value)}
+            disabled={busy}
+          />
+        </div>
+        <div>
+          <label className="label" htmlFor={`${ids}-token`}>
+            Pay with
+          </label>
+          <select
+            id={`${ids}-token`}
+            className="field"
+            value={token?.address ?? ""}
+            onChange={(event) => setTokenAddress(event.target.value)}
+            disabled={busy}
+          >
+            {tokens.map((candidate) => (
+              <option key={candidate.address} value={candidate.address}>
+                {candidate.symbol}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <div>
+        <label className="label" htmlFor={`${ids}-slippage`}>
+          Slippage tolerance (%)
+        </label>
+        <input
+          id={`${ids}-slippage`}
+          className="field"
+          inputMode="decimal"
+          value={slippageText}
+          aria-invalid={!slippage.ok || undefined}
+          onChange={(event) => setSlippageText(event.target.value)}
+          disabled={busy}
+        />
+      </div>
+      {hours && !hours.ok ? <p className="text-sm text-rose-300">{hours.error}</p> : null}
+      {!slippage.ok ? <p className="text-sm text-rose-300">{slippage.error}</p> : null}
+      {quote.error ? <p className="text-sm text-rose-300">{decodeError(quote.error).message}</p> : null}
+
+      {token && hours?.ok && usdE8 !== undefined ? (
+        <div className="rounded-lg border border-slate-700 bg-slate-950/60 p-3 text-sm" aria-live="polite">
+          <h3 className="mb-2 font-medium">Summary</h3>
+          <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">
+            <dt className="text-slate-400">Resource</dt>
+            <dd className="break-words">
+              {name} (#{String(resourceId)})
+            </dd>
+            <dt className="text-slate-400">Duration</dt>
+            <dd>
+              {hours.value} hour{hours.value === 1 ? "" : "s"}
+            </dd>
+            <dt className="text-slate-400">Total</dt>
+            <dd data-testid="booking-total">
+              {amount !== undefined ? formatToken(amount, token.decimals, token.symbol) : "…"} ({formatUsdE8(usdE8)})
+            </dd>
+            <dt className="text-slate-400">You pay at most</dt>
+            <dd data-testid="booking-max">
+              {max !== undefined ? formatToken(max, token.decimals, token.symbol) : "–"}
+            </dd>
+            {balance !== undefined ? (
+              <>
+                <dt className="text-slate-400">Your balance</dt>
+                <dd className={short ? "text-rose-300" : undefined}>
+                  {formatToken(balance, token.decimals, token.symbol)}
+                  {short ? " — not enough" : ""}
+                </dd>
+              </>
+            ) : null}
+          </dl>
+          <p className="mt-2 text-xs text-slate-400">
+            The payment is held in escrow: cancel before the provider provisions it (or after {timeout} without
+            provisioning) for a full refund; once running, ending early refunds the unused time and missed SLA periods
+            earn credits.
+          </p>
+        </div>
+      ) : null}
+
+      <button type="submit" className="btn w-full" disabled={!ready}>
+        {token?.address === zeroAddress || token?.address.toLowerCase() === permitToken
+          ? "Book"
+          : `Approve ${token?.symbol ?? ""} and book`}
+      </button>
+      {/* The approval's progress until the booking itself starts. */}
+      {bookTx.state.status === "idle" ? <TxStatus state={approveTx.state} /> : <TxStatus state={bookTx.state} />}
+      {problem ? (
+        <p role="alert" className="text-sm text-rose-300">
+          {problem}
+        </p>
+      ) : null}
+      {bookingId !== undefined ? (
+        <p role="status" className="text-sm text-emerald-300" data-testid="booking-confirmed">
+          Booking #{String(bookingId)} is requested. Follow it in <Link to="/bookings">My bookings</Link>.
+        </p>
+      ) : null}
+    </form>
+  );
+}

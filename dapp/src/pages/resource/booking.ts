@@ -1,0 +1,80 @@
+/**
+ * Booking arithmetic, kept exact: the contract charges `PriceOracle.quote(token, price × hours)`
+ * (rounded up) and reverts when that exceeds the consumer's `maxPayment`, so the form quotes the
+ * same USD amount and adds the slippage margin on top, rounding up in the consumer's favour.
+ */
+import { type Address, type TransactionReceipt, parseEventLogs } from "viem";
+
+import { resourceMarketplaceAbi } from "../../generated/contracts.ts";
+
+export interface PaymentToken {
+  symbol: string;
+  address: string;
+  decimals: number;
+  tokenId: number;
+}
+
+/** USD price (8 decimals) of `hours` hours, as `ResourceMarketplace._book` computes it. */
+export function bookingUsdE8(pricePerHourUsdE8: bigint, hours: number): bigint {
+  return pricePerHourUsdE8 * BigInt(hours);
+}
+
+/** Most the consumer agrees to pay: the quote plus `slippageBps`, rounded up. */
+export function maxPayment(quote: bigint, slippageBps: number): bigint {
+  const numerator = quote * BigInt(10_000 + slippageBps);
+  return (numerator + 9_999n) / 10_000n;
+}
+
+export const DEFAULT_SLIPPAGE = "1";
+/** Above this the guard no longer guards. */
+const MAX_SLIPPAGE_BPS = 5_000;
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** Slippage in per cent ("0.5") as basis points: 0–50 %, at most two decimals. */
+export function parseSlippageBps(text: string): Parsed<number> {
+  const match = /^(\d{1,2})(?:\.(\d{1,2}))?$/.exec(text.trim());
+  const bps = match ? Number(match[1]) * 100 + Number((match[2] ?? "").padEnd(2, "0")) : NaN;
+  if (!match || bps > MAX_SLIPPAGE_BPS) {
+    return { ok: false, error: `Slippage is a percentage from 0 to ${MAX_SLIPPAGE_BPS / 100}, at most 2 decimals.` };
+  }
+  return { ok: true, value: bps };
+}
+
+/** Booked hours: a whole number within the resource's terms. */
+export function parseHours(text: string, minHours: number, maxHours: number): Parsed<number> {
+  const hours = Number(text.trim());
+  if (!/^\d+$/.test(text.trim()) || hours < minHours || hours > maxHours) {
+    return { ok: false, error: `Book a whole number of hours from ${minHours} to ${maxHours}.` };
+  }
+  return { ok: true, value: hours };
+}
+
+/** The payment tokens in a resource's on-chain mask (bit i: token id i), in the deployment's order. */
+export function acceptedTokens<T extends PaymentToken>(mask: bigint, tokens: readonly T[]): T[] {
+  return tokens.filter((token) => (mask >> BigInt(token.tokenId)) & 1n);
+}
+
+/** The id of the booking a `book`/`bookWithPermit` transaction created. */
+export function bookingIdFromReceipt(receipt: Pick<TransactionReceipt, "logs">, market: Address): bigint | undefined {
+  const [event] = parseEventLogs({
+    abi: resourceMarketplaceAbi,
+    eventName: "BookingRequested",
+    logs: receipt.logs,
+  }).filter((log) => log.address.toLowerCase() === market.toLowerCase());
+  return event?.args.bookingId;
+}
+
+/** EIP-2612 permit, signed on the token's own EIP-712 domain. */
+export const PERMIT_TYPES = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+/** How long a permit signature stays usable: long enough to confirm, short enough not to linger. */
+export const PERMIT_LIFETIME_SECONDS = 30 * 60;

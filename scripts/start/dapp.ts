@@ -1,0 +1,125 @@
+/**
+ * The dApp of the local stack: built for this stack's URLs (VITE_* are read at build time),
+ * published to the local IPFS node as a directory, and reachable at a stable address on DAPP_PORT,
+ * which redirects to the current build on the IPFS gateway.
+ *
+ * A build is reused while nothing it depends on has changed (the dApp's sources, the dependencies,
+ * the ABIs, the deployment's addresses and the VITE_* values): the local deployment's addresses are
+ * the same on every fresh chain, so a second start skips the build.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { type Server, createServer } from "node:http";
+import { createRequire } from "node:module";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import type { Deployment } from "@d-cloudx/sdk";
+
+import { run } from "../services/process.ts";
+import { ipfsAdd } from "./ipfs.ts";
+
+const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));
+const DAPP = join(REPOSITORY, "dapp");
+const GENERATED = join(DAPP, "src", "generated");
+/** Vite's CLI, as the dApp workspace resolves it. */
+const VITE = createRequire(join(DAPP, "package.json"))
+  .resolve("vite/package.json")
+  .replace(/package\.json$/, "bin/vite.js");
+/** What a build depends on besides the deployment and its environment. */
+const INPUTS = [
+  "dapp/src",
+  "dapp/public",
+  "dapp/schema",
+  "dapp/index.html",
+  "dapp/package.json",
+  "dapp/vite.config.ts",
+  "dapp/wagmi.config.ts",
+  "sdk/src",
+  "package-lock.json",
+];
+
+/** `path` itself if it is a file, else the files under it, in a stable order. */
+function filesUnder(path: string): string[] {
+  if (!existsSync(path)) return [];
+  if (statSync(path).isFile()) return [path];
+  return readdirSync(path, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+function buildKey(deployment: Deployment, env: Record<string, string | undefined>): string {
+  const hash = createHash("sha256");
+  // Everything but the time of deployment, which changes on every fresh chain.
+  hash.update(JSON.stringify({ ...deployment, deployedAt: undefined, env }));
+  for (const input of INPUTS) {
+    for (const file of filesUnder(join(REPOSITORY, input))) {
+      if (file.startsWith(GENERATED)) continue; // Outputs of `generate`.
+      hash.update(relative(REPOSITORY, file)).update(readFileSync(file));
+    }
+  }
+  return hash.digest("hex");
+}
+
+export interface DappBuild {
+  outDir: string;
+  /** Whether this call built it (false: the previous build was still current). */
+  built: boolean;
+}
+
+/**
+ * Builds the dApp into `outDir` with `env` (and any other VITE_* variable set here) unless the
+ * build there is current.
+ */
+export async function buildDapp(options: {
+  deployment: Deployment;
+  deploymentsDir: string;
+  env: Record<string, string>;
+  outDir: string;
+}): Promise<DappBuild> {
+  const { outDir } = options;
+  const viteEnv = Object.entries(process.env).filter(([name]) => name.startsWith("VITE_"));
+  const key = buildKey(options.deployment, { ...Object.fromEntries(viteEnv), ...options.env });
+  const keyFile = `${outDir}.key`;
+  if (existsSync(join(outDir, "index.html")) && existsSync(keyFile) && readFileSync(keyFile, "utf8") === key) {
+    return { outDir, built: false };
+  }
+  const env = { ...process.env, ...options.env, DEPLOYMENTS_DIR: options.deploymentsDir };
+  await run("npm", ["run", "generate", "-w", "dapp"], { cwd: REPOSITORY, env });
+  await run(process.execPath, [VITE, "build", "--outDir", outDir, "--emptyOutDir"], { cwd: DAPP, env });
+  writeFileSync(keyFile, key);
+  return { outDir, built: true };
+}
+
+/** Adds the build to IPFS as one directory; returns its CID. */
+export function publishDapp(ipfsApiUrl: string, outDir: string): Promise<string> {
+  const files = readdirSync(outDir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => {
+      const path = join(entry.parentPath, entry.name);
+      return { path: relative(outDir, path), content: readFileSync(path) };
+    });
+  return ipfsAdd(ipfsApiUrl, files, true);
+}
+
+/** Serves a redirect to `target` on 127.0.0.1:`port`, so the dApp keeps one address across builds. */
+export function startRedirect(port: number, target: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const server: Server = createServer((request, response) => {
+    response.writeHead(302, { location: target, "cache-control": "no-store" }).end();
+    request.resume();
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () =>
+      resolve({
+        url: `http://127.0.0.1:${port}/`,
+        stop: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      }),
+    );
+  });
+}

@@ -1,0 +1,184 @@
+/**
+ * `npm start` end to end, on free ports with a temporary data folder: every URL it prints answers
+ * (chain, GraphQL with the demo data, IPFS gateway, oracle node, dApp), the oracle node provisions
+ * the demo's local bookings, Ctrl-C stops everything and frees every port, and a second start in
+ * the same folder reuses the dApp build. A port in use is refused with a clear message.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { type Server, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { freePort, portInUse, waitFor } from "../services/process.ts";
+
+const START = fileURLToPath(new URL("../start.ts", import.meta.url));
+const PORT_VARIABLES = [
+  "CHAIN_PORT",
+  "IPFS_API_PORT",
+  "POSTGRES_PORT",
+  "GRAPH_HTTP_PORT",
+  "GRAPH_INDEX_NODE_PORT",
+  "GRAPH_ADMIN_PORT",
+  "GRAPH_METRICS_PORT",
+  "ORACLE_HTTP_PORT",
+  "DAPP_PORT",
+];
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(env: NodeJS.ProcessEnv, args: string[] = []): Running {
+  const child = spawn(process.execPath, [START, ...args], { env: { ...process.env, ...env } });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+/** Waits for the URL table; fails with the output if the command exits first. */
+async function ready(running: Running, timeoutMs: number): Promise<string> {
+  let exited = false;
+  void running.exited.then(() => (exited = true));
+  return waitFor(
+    "npm start to print its URLs",
+    async () => {
+      if (exited) throw Object.assign(new Error(`npm start exited:\n${running.output()}`), { fatal: true });
+      return running.output().includes("Ctrl-C stops everything") ? running.output() : undefined;
+    },
+    timeoutMs,
+    250,
+    (error) => (error as { fatal?: boolean }).fatal === true,
+  );
+}
+
+function row(output: string, name: string): string {
+  const match = new RegExp(`^\\s+${name}\\s+(\\S+)`, "m").exec(output);
+  assert.ok(match, `no "${name}" row in:\n${output}`);
+  return match[1]!;
+}
+
+async function graphql<T>(url: string, query: string): Promise<T> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query }),
+  });
+  const body = (await response.json()) as { data: T; errors?: unknown };
+  assert.equal(body.errors, undefined);
+  return body.data;
+}
+
+async function stop(running: Running): Promise<void> {
+  running.child.kill("SIGINT");
+  assert.equal(await running.exited, 0, running.output());
+}
+
+describe("npm start", { timeout: 900_000 }, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "dcloudx-start-"));
+  const env: NodeJS.ProcessEnv = { DATA_DIR: join(dataDir, "data"), DEPLOYMENTS_DIR: join(dataDir, "deployments") };
+  let running: Running | undefined;
+
+  after(async () => {
+    if (running && running.child.exitCode === null) {
+      running.child.kill("SIGINT");
+      await running.exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("starts the whole stack with demo data, and Ctrl-C stops it and frees every port", async () => {
+    for (const name of PORT_VARIABLES) env[name] = String(await freePort());
+    running = start(env);
+    const output = await ready(running, 600_000);
+
+    assert.match(output, /ready in \d+\.\d s/);
+    assert.ok(existsSync(join(env.DEPLOYMENTS_DIR!, "localhost.json")));
+
+    const chainId = await fetch(row(output, "Chain JSON-RPC"), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+    }).then((r) => r.json() as Promise<{ result: string }>);
+    assert.equal(chainId.result, "0x7a69");
+
+    // The demo's resources, with their metadata fetched from IPFS by graph-node.
+    const subgraph = row(output, "GraphQL endpoint");
+    const { resources } = await graphql<{ resources: { metadataCid: string; metadata: { name: string } | null }[] }>(
+      subgraph,
+      "{ resources { metadataCid metadata { name } } }",
+    );
+    assert.equal(resources.length, 6);
+    const gateway = row(output, "IPFS gateway").replace("/ipfs/<cid>", "");
+    const document = (await (await fetch(`${gateway}/ipfs/${resources[0]!.metadataCid}`)).json()) as { name: string };
+    assert.equal(document.name, "Loopback file store, small");
+
+    // Every booking state, and the oracle node provisions the local bookings for real.
+    const statuses = async () =>
+      (await graphql<{ bookings: { status: string }[] }>(subgraph, "{ bookings(first: 100) { status } }")).bookings.map(
+        (b) => b.status,
+      );
+    for (const status of ["REQUESTED", "ACTIVE", "COMPLETED", "CANCELLED", "TERMINATED"]) {
+      assert.ok((await statuses()).includes(status), `no ${status} booking`);
+    }
+    await waitFor(
+      "the oracle node to provision the local bookings",
+      async () => ((await statuses()).filter((s) => s === "ACTIVE").length >= 3 ? true : undefined),
+      120_000,
+      500,
+    );
+    const { slaReports, proposals } = await graphql<{
+      slaReports: { compliant: boolean }[];
+      proposals: { status: string }[];
+    }>(subgraph, "{ slaReports(first: 100) { compliant } proposals { status } }");
+    assert.ok(
+      slaReports.some((r) => !r.compliant),
+      "no SLA violation",
+    );
+    assert.equal(proposals.length, 1);
+
+    const health = await fetch(row(output, "Oracle health"));
+    assert.equal(health.status, 200);
+    assert.equal(((await health.json()) as { ok: boolean }).ok, true);
+
+    const dapp = await fetch(row(output, "dApp"));
+    assert.equal(dapp.status, 200);
+    assert.match(dapp.url, /\/ipfs\/[a-z0-9]+\/$/);
+    assert.match(await dapp.text(), /<div id="root">/);
+
+    await stop(running);
+    for (const name of PORT_VARIABLES) {
+      assert.equal(await portInUse(Number(env[name])), false, `${name} ${env[name]} still in use`);
+    }
+    assert.ok(!existsSync(join(env.DATA_DIR!, "postgres", "postmaster.pid")), "PostgreSQL still running");
+  });
+
+  it("starts again from the same data folder with a fresh chain, reusing the dApp build", async () => {
+    running = start(env);
+    const output = await ready(running, 300_000);
+    assert.match(output, /dApp build reused/);
+    const seconds = Number(/ready in (\d+\.\d) s/.exec(output)![1]);
+    console.log(`  second start ready in ${seconds} s`);
+    await stop(running);
+  });
+
+  it("refuses a port in use, naming it and how to change it", async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(Number(env.ORACLE_HTTP_PORT), "127.0.0.1", resolve));
+    try {
+      running = start(env);
+      assert.equal(await running.exited, 1);
+      assert.match(running.output(), new RegExp(`ORACLE_HTTP_PORT ${env.ORACLE_HTTP_PORT}`));
+      assert.match(running.output(), /ORACLE_HTTP_PORT=\d+ npm start/);
+    } finally {
+      blocker.close();
+    }
+  });
+});
