@@ -6,7 +6,8 @@ import { Layout } from "./components/Layout.tsx";
 import { RouteError } from "./components/RouteError.tsx";
 import MarketplacePage from "./pages/marketplace/MarketplacePage.tsx";
 
-// The marketplace is the landing page and ships in the entry chunk; every other page loads on demand.
+// The marketplace is the landing page and ships in the entry chunk; every other page loads on demand,
+// inside the RainbowKit scope (components/Wallet.tsx), which the marketplace does not wait for.
 const ResourcePage = lazy(() => import("./pages/resource/ResourcePage.tsx"));
 const ProviderPage = lazy(() => import("./pages/resource/ProviderPage.tsx"));
 const ProviderConsole = lazy(() => import("./pages/provider/ProviderConsole.tsx"));
@@ -21,8 +22,12 @@ const router = createHashRouter([
   {
     element: <Layout />,
     errorElement: <RouteError />,
+    children: [{ index: true, element: <MarketplacePage /> }],
+  },
+  {
+    lazy: async () => ({ Component: (await import("./components/Wallet.tsx")).WalletScope }),
+    errorElement: <RouteError />,
     children: [
-      { index: true, element: <MarketplacePage /> },
       { path: "resources/:id", element: <ResourcePage /> },
       { path: "providers/:address", element: <ProviderPage /> },
       { path: "provider", element: <ProviderConsole /> },

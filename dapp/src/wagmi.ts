@@ -3,8 +3,8 @@
  * so the dApp makes no request off the machine; WalletConnect is added when a project id is
  * configured.
  */
-import { connectorsForWallets } from "@rainbow-me/rainbowkit";
-import { injectedWallet, metaMaskWallet, rabbyWallet, walletConnectWallet } from "@rainbow-me/rainbowkit/wallets";
+import type { WalletDetailsParams } from "@rainbow-me/rainbowkit";
+import { injectedWallet } from "@rainbow-me/rainbowkit/wallets";
 import { type Chain, defineChain } from "viem";
 import { hardhat } from "viem/chains";
 import { createConfig, http } from "wagmi";
@@ -22,16 +22,23 @@ export const chain: Chain =
         blockExplorers: config.explorerUrl ? { default: { name: "Explorer", url: config.explorerUrl } } : undefined,
       });
 
+const groupName = "Browser wallets";
+
+/**
+ * RainbowKit's injected wallet, with the details its modal lists it by: what `connectorsForWallets`
+ * makes of `[injectedWallet]`. Importing that function would put all of RainbowKit's UI into the
+ * entry chunk; this keeps it in the chunk that loads with the connect button.
+ */
+function browserWallet() {
+  const { createConnector, ...details } = injectedWallet();
+  const rkDetails = { ...details, groupName, groupIndex: 1, index: 0, isRainbowKitConnector: true };
+  return createConnector({ rkDetails } as WalletDetailsParams);
+}
+
 const projectId = config.walletConnectProjectId;
-const connectors = connectorsForWallets(
-  [
-    {
-      groupName: "Browser wallets",
-      wallets: projectId ? [injectedWallet, metaMaskWallet, rabbyWallet, walletConnectWallet] : [injectedWallet],
-    },
-  ],
-  { appName: "D-CloudX", projectId: projectId ?? "none" },
-);
+const connectors = projectId
+  ? (await import("./walletConnect.ts")).walletConnectors(groupName, projectId)
+  : [browserWallet()];
 
 export const wagmiConfig = createConfig({
   chains: [chain],

@@ -1,5 +1,4 @@
-import { ConnectButton } from "@rainbow-me/rainbowkit";
-import { type ReactNode, Suspense } from "react";
+import { type ReactNode, Suspense, lazy } from "react";
 import { NavLink, Outlet } from "react-router";
 import { useAccount, useSwitchChain } from "wagmi";
 
@@ -7,6 +6,8 @@ import { config } from "../config.ts";
 import { useLiveEvents } from "../lib/useLiveEvents.ts";
 import { chain } from "../wagmi.ts";
 import { ErrorState, LoadingCards } from "./States.tsx";
+
+const WalletButton = lazy(() => import("./Wallet.tsx"));
 
 const LINKS = [
   { to: "/", label: "Marketplace", end: true },
@@ -46,7 +47,17 @@ export function Page({ title, actions, children }: { title: string; actions?: Re
   );
 }
 
-export function Layout() {
+/** Stands in for RainbowKit's button while it loads. */
+function WalletButtonPlaceholder() {
+  return (
+    <button type="button" className="btn" disabled>
+      Connect Wallet
+    </button>
+  );
+}
+
+/** `wallet`: the connect button, when RainbowKit is already loaded (see Wallet.tsx). */
+export function Layout({ wallet }: { wallet?: ReactNode }) {
   useLiveEvents();
   return (
     <div className="flex min-h-screen flex-col">
@@ -58,7 +69,11 @@ export function Layout() {
           <NavLink to="/" className="text-lg font-bold text-slate-100 no-underline">
             D-CloudX
           </NavLink>
-          <ConnectButton chainStatus="icon" showBalance={false} accountStatus="address" />
+          {wallet ?? (
+            <Suspense fallback={<WalletButtonPlaceholder />}>
+              <WalletButton />
+            </Suspense>
+          )}
         </div>
         <nav aria-label="Main" className="mx-auto max-w-6xl overflow-x-auto px-4">
           <ul className="flex gap-1 text-sm">

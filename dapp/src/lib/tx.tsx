@@ -10,7 +10,6 @@ import type { Hash, TransactionReceipt } from "viem";
 import type { WriteContractParameters } from "wagmi/actions";
 
 import { refreshAfter } from "./indexing.ts";
-import { decodeError } from "./errors.ts";
 import { useToast } from "./toasts.tsx";
 import { config } from "../config.ts";
 import { chain, wagmiConfig } from "../wagmi.ts";
@@ -55,6 +54,8 @@ export function useTransaction(label: string) {
         notify({ tone: "success", title: `${label}: confirmed` });
         return receipt;
       } catch (error) {
+        // The decoder carries every contract's ABI: load it only when a write fails.
+        const { decodeError } = await import("./errors.ts");
         const decoded = decodeError(error);
         if (decoded.cancelled) {
           setState({ status: "idle" });
