@@ -25,11 +25,12 @@ import lighthouse, { desktopConfig } from "lighthouse";
 import { type Abi, type Hex, encodeFunctionData, zeroAddress } from "viem";
 
 import { rpc } from "../../scripts/services/chain.ts";
-import { type Service, freePort, run, startService, stopService, waitFor } from "../../scripts/services/process.ts";
+import { type Service, freePort, startService, stopService, waitFor } from "../../scripts/services/process.ts";
 import { startStack } from "../../subgraph/scripts/lib/stack.ts";
+import { buildDapp } from "../../scripts/start/dapp.ts";
 import { CHROMIUM_ARGS, launchBrowser } from "../browser/lib/browser.ts";
-import { DAPP, buildDapp } from "./lib/build.ts";
 
+const DAPP_DIR = fileURLToPath(new URL("../", import.meta.url));
 const RESULTS = fileURLToPath(new URL("../../bench-results/", import.meta.url));
 const CARD = '[data-testid="resource-card"]';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -246,27 +247,22 @@ async function main() {
     const deploymentsDir = join(dataDir, "dapp-deployments");
     mkdirSync(deploymentsDir, { recursive: true });
     writeFileSync(join(deploymentsDir, "localhost.json"), JSON.stringify(stack.deployment, null, 2));
-    const dist = join(dataDir, "dist");
-    try {
-      await buildDapp({
-        deploymentsDir,
-        outDir: dist,
-        endpoints: {
-          rpcUrl: stack.rpcUrl,
-          subgraphUrl: stack.graphNode.subgraphUrl,
-          ipfsApiUrl: stack.ipfsUrl,
-          ipfsGatewayUrl: stack.ipfsUrl,
-        },
-      });
-    } finally {
-      // The build generated code for the benchmark's deployment: back to the repository's.
-      await run("npm", ["run", "generate"], { cwd: DAPP });
-    }
+    const { outDir: dist } = await buildDapp({
+      deployment: stack.deployment,
+      deploymentsDir,
+      outDir: join(dataDir, "dist"),
+      env: {
+        VITE_RPC_URL: stack.rpcUrl,
+        VITE_SUBGRAPH_URL: stack.graphNode.subgraphUrl,
+        VITE_IPFS_API_URL: stack.ipfsUrl,
+        VITE_IPFS_GATEWAY_URL: stack.ipfsUrl,
+      },
+    });
     log("Built the dApp");
 
     const port = await freePort();
-    preview = startService(join(DAPP, "node_modules/.bin/vite"), ["preview", "--bypass-lock", "--outDir", dist], {
-      cwd: DAPP,
+    preview = startService(join(DAPP_DIR, "node_modules/.bin/vite"), ["preview", "--bypass-lock", "--outDir", dist], {
+      cwd: DAPP_DIR,
       env: { ...process.env, DAPP_PORT: String(port) },
       logFile: join(logDir, "preview.log"),
     });

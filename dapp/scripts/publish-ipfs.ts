@@ -7,11 +7,11 @@
  * IPFS_GATEWAY_URL: its path gateway (default: the API's address, as the local node serves both).
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-import { DAPP, publishDirectory } from "./lib/build.ts";
+import { publishDapp } from "../../scripts/start/dapp.ts";
 
-const DIST = join(DAPP, "dist");
+const DIST = fileURLToPath(new URL("../dist", import.meta.url));
 /** Without a trailing slash, nor the `/api/v0` that kubo-rpc-client's URLs carry. */
 const trim = (url: string) => url.replace(/\/+$/, "").replace(/\/api\/v0$/, "");
 const apiUrl = trim(process.env.IPFS_API_URL ?? `http://127.0.0.1:${process.env.IPFS_API_PORT ?? 5001}`);
@@ -22,7 +22,7 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-if (!existsSync(join(DIST, "index.html"))) fail(`No build in ${DIST}: run \`npm run build -w dapp\` first.`);
+if (!existsSync(`${DIST}/index.html`)) fail(`No build in ${DIST}: run \`npm run build -w dapp\` first.`);
 try {
   const response = await fetch(`${apiUrl}/api/v0/version`, { method: "POST" });
   if (!response.ok) fail(`The IPFS node at ${apiUrl} answered ${response.status} to /api/v0/version.`);
@@ -30,7 +30,7 @@ try {
   fail(`The IPFS node at ${apiUrl} is unreachable (${(error as Error).message}). Start one or set IPFS_API_URL.`);
 }
 
-const cid = await publishDirectory(apiUrl, DIST);
+const cid = await publishDapp(apiUrl, DIST);
 console.log(`Published ${DIST}`);
 console.log(`CID: ${cid}`);
 console.log(`URL: ${gatewayUrl}/ipfs/${cid}/`);

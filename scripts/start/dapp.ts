@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import { createRequire } from "node:module";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import type { Deployment } from "@d-cloudx/sdk";
@@ -86,8 +86,17 @@ export async function buildDapp(options: {
     return { outDir, built: false };
   }
   const env = { ...process.env, ...options.env, DEPLOYMENTS_DIR: options.deploymentsDir };
-  await run("npm", ["run", "generate", "-w", "dapp"], { cwd: REPOSITORY, env });
-  await run(process.execPath, [VITE, "build", "--outDir", outDir, "--emptyOutDir"], { cwd: DAPP, env });
+  try {
+    await run("npm", ["run", "generate", "-w", "dapp"], { cwd: REPOSITORY, env });
+    await run(process.execPath, [VITE, "build", "--outDir", outDir, "--emptyOutDir"], { cwd: DAPP, env });
+  } finally {
+    // A build for another deployment (tests, benchmarks) leaves the generated code as it found it.
+    if (resolve(options.deploymentsDir) !== join(REPOSITORY, "deployments")) {
+      const repositoryEnv = { ...process.env };
+      delete repositoryEnv.DEPLOYMENTS_DIR;
+      await run("npm", ["run", "generate", "-w", "dapp"], { cwd: REPOSITORY, env: repositoryEnv });
+    }
+  }
   writeFileSync(keyFile, key);
   return { outDir, built: true };
 }

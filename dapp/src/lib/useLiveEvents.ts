@@ -1,18 +1,36 @@
 /**
- * Marketplace events that concern the connected account raise toasts and refresh what is on
- * screen once the subgraph has indexed them: a provider hears of new bookings, a consumer of
- * provisioning and of the end of a booking.
+ * Marketplace and SLA events refresh what is on screen once the subgraph has indexed them; those
+ * that concern the connected account raise toasts: a provider hears of new bookings, a consumer of
+ * provisioning, of the end of a booking and of SLA periods it was credited for.
  */
 import { useApolloClient } from "@apollo/client/react";
 import { readContract } from "@wagmi/core";
 import { useAccount, useWatchContractEvent } from "wagmi";
 
-import { resourceMarketplaceAbi, resourceMarketplaceAddress } from "../generated/contracts.ts";
+import {
+  resourceMarketplaceAbi,
+  resourceMarketplaceAddress,
+  slaEnforcementAbi,
+  slaEnforcementAddress,
+} from "../generated/contracts.ts";
 import { refreshAfter } from "./indexing.ts";
 import { useToast } from "./toasts.tsx";
 import { chain, wagmiConfig } from "../wagmi.ts";
 
 const address = (resourceMarketplaceAddress as Record<number, `0x${string}` | undefined>)[chain.id];
+const slaAddress = (slaEnforcementAddress as Record<number, `0x${string}` | undefined>)[chain.id];
+
+const latestBlock = (logs: { blockNumber: bigint | null }[]) =>
+  logs.reduce((latest, log) => (log.blockNumber && log.blockNumber > latest ? log.blockNumber : latest), 0n);
+
+function consumerOf(bookingId: bigint): Promise<string> {
+  return readContract(wagmiConfig, {
+    address: address!,
+    abi: resourceMarketplaceAbi,
+    functionName: "getBooking",
+    args: [bookingId],
+  }).then((booking) => booking.consumer.toLowerCase());
+}
 
 export function useLiveEvents(): void {
   const { address: account } = useAccount();
@@ -25,10 +43,8 @@ export function useLiveEvents(): void {
     enabled: Boolean(address),
     onLogs: async (logs) => {
       const me = account?.toLowerCase();
-      let latest = 0n;
       for (const log of logs) {
-        latest = log.blockNumber && log.blockNumber > latest ? log.blockNumber : latest;
-        if (!me) continue;
+        if (!me) break;
         if (log.eventName === "BookingRequested" && log.args.provider?.toLowerCase() === me) {
           notify({
             tone: "info",
@@ -42,13 +58,7 @@ export function useLiveEvents(): void {
           log.eventName === "BookingTerminated"
         ) {
           const bookingId = log.args.bookingId!;
-          const booking = await readContract(wagmiConfig, {
-            address: address!,
-            abi: resourceMarketplaceAbi,
-            functionName: "getBooking",
-            args: [bookingId],
-          });
-          if (booking.consumer.toLowerCase() !== me) continue;
+          if ((await consumerOf(bookingId)) !== me) continue;
           const what = {
             BookingProvisioned: "is provisioned: access details are ready",
             BookingCompleted: "completed",
@@ -60,6 +70,28 @@ export function useLiveEvents(): void {
           });
         }
       }
+      const latest = latestBlock(logs);
+      if (latest > 0n) await refreshAfter(apollo, latest);
+    },
+  });
+
+  useWatchContractEvent({
+    address: slaAddress,
+    abi: slaEnforcementAbi,
+    eventName: "SlaPeriodSettled",
+    enabled: Boolean(slaAddress),
+    onLogs: async (logs) => {
+      const me = account?.toLowerCase();
+      for (const log of logs) {
+        if (!me || log.args.compliant || !log.args.credit) continue;
+        if ((await consumerOf(log.args.bookingId!)) !== me) continue;
+        notify({
+          tone: "info",
+          title: `Booking #${log.args.bookingId} missed its SLA in period ${log.args.period}`,
+          body: "The credit is refunded to you.",
+        });
+      }
+      const latest = latestBlock(logs);
       if (latest > 0n) await refreshAfter(apollo, latest);
     },
   });
