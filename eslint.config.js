@@ -17,6 +17,8 @@ export default tseslint.config(
       "subgraph/abis",
       "dapp/src/generated",
       "dapp/dist",
+      "dapp/test-results",
+      ".data",
     ],
   },
   js.configs.recommended,
