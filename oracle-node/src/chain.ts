@@ -9,8 +9,10 @@ import { type Address, type Block, type Hex, type PublicClient, createPublicClie
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 
 import { type Deployment, parseDeployment } from "@d-cloudx/sdk";
-import type { Config } from "./config.ts";
+import { type Config, LOCAL_ORACLE_KEY } from "./config.ts";
 import type { Metrics } from "./metrics.ts";
+
+const HARDHAT_CHAIN_ID = 31337;
 
 export interface Addresses {
   marketplace: Address;
@@ -64,6 +66,11 @@ export async function connect(config: Config, metrics: Metrics): Promise<ChainCo
     throw new Error(
       `${config.rpcUrl} is chain ${chainId}, but ${config.deploymentsFile} is for chain ${deployment.chainId}`,
     );
+  }
+  // Hardhat's public development key signs only on a local Hardhat chain, never on a real network
+  // reached through a loopback RPC (an operator's own node).
+  if (config.privateKey.reveal().toLowerCase() === LOCAL_ORACLE_KEY && chainId !== HARDHAT_CHAIN_ID) {
+    throw new Error(`Chain ${chainId} is not a local Hardhat chain: set ORACLE_PRIVATE_KEY to the operator's key`);
   }
   const c = deployment.contracts;
   return {
