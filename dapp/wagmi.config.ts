@@ -9,14 +9,19 @@ import { type ContractName, readDeployment } from "@d-cloudx/sdk";
 import * as abis from "@d-cloudx/sdk/abis";
 import { defineConfig } from "@wagmi/cli";
 import { actions, react } from "@wagmi/cli/plugins";
-import type { Abi, Address } from "viem";
+import { type Abi, type Address, zeroAddress } from "viem";
 
 const DEPLOYMENTS = process.env.DEPLOYMENTS_DIR ?? fileURLToPath(new URL("../deployments", import.meta.url));
 const network = process.env.VITE_NETWORK ?? "localhost";
+const LOCAL_CHAIN_ID = 31337;
 const deployment = existsSync(`${DEPLOYMENTS}/${network}.json`) ? readDeployment(network, DEPLOYMENTS) : null;
 
-function address(name: ContractName): Record<number, Address> | undefined {
-  return deployment ? { [deployment.chainId]: deployment.contracts[name].proxy as Address } : undefined;
+/**
+ * Without a deployment (a fresh clone, before `npm start`), the hooks are bound to the zero address
+ * on the local chain so that the code type-checks the same; such a build renders only "not deployed".
+ */
+function address(contract: Address | undefined): Record<number, Address> {
+  return deployment ? { [deployment.chainId]: contract! } : { [LOCAL_CHAIN_ID]: zeroAddress };
 }
 
 const contracts: { name: ContractName; abi: Abi }[] = [
@@ -34,11 +39,15 @@ const contracts: { name: ContractName; abi: Abi }[] = [
 export default defineConfig({
   out: "src/generated/contracts.ts",
   contracts: [
-    ...contracts.map(({ name, abi }) => ({ name, abi, address: address(name) })),
+    ...contracts.map(({ name, abi }) => ({
+      name,
+      abi,
+      address: address(deployment?.contracts[name].proxy as Address | undefined),
+    })),
     {
       name: "Timelock",
       abi: abis.timelockControllerAbi,
-      address: deployment ? { [deployment.chainId]: deployment.governance.timelock as Address } : undefined,
+      address: address(deployment?.governance.timelock as Address | undefined),
     },
   ],
   plugins: [actions(), react()],

@@ -274,7 +274,7 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
     await confirmed(page, "Propose");
     await page.waitForFunction(() => /^#\/governance\/\d+/.test(location.hash), null, { timeout: STEP_TIMEOUT });
 
-    // After each jump of the chain's clock the page is reloaded, as a user would after waiting.
+    // The proposal's state is read again on a reload, as a user would after waiting.
     await advanceTime(dapp.rpcUrl, 2); // voting opens after the 1 s delay
     await page.reload();
     await page.getByRole("radio", { name: "For" }).check();
@@ -286,8 +286,8 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
     await page.reload();
     await page.getByRole("button", { name: /^Queue/ }).click();
     await confirmed(page, "Queue proposal");
-    await advanceTime(dapp.rpcUrl, 61); // the timelock delay
-    await page.reload();
+    // The page follows the chain's clock: Execute opens once the timelock delay has passed.
+    await advanceTime(dapp.rpcUrl, 61);
     await page.getByRole("button", { name: /^Execute/ }).click();
     await confirmed(page, "Execute proposal");
     await open(page, "/governance");

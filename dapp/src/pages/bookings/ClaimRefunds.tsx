@@ -5,13 +5,14 @@
 import { getAccount } from "@wagmi/core";
 import { useEffect } from "react";
 import type { Address } from "viem";
-import { useBlockNumber, useReadContracts } from "wagmi";
+import { useReadContracts } from "wagmi";
 
 import { Skeleton } from "../../components/States.tsx";
 import { config } from "../../config.ts";
 import { escrowManagerAbi, escrowManagerAddress, simulateEscrowManagerClaim } from "../../generated/contracts.ts";
 import { formatToken } from "../../lib/format.ts";
 import { TxStatus, useTransaction } from "../../lib/tx.tsx";
+import { useLatestBlock } from "../../lib/useNow.ts";
 import { chain, wagmiConfig } from "../../wagmi.ts";
 
 const escrow = (escrowManagerAddress as Record<number, Address | undefined>)[chain.id];
@@ -29,7 +30,7 @@ export function ClaimRefunds({ account }: { account: Address }) {
     query: { enabled: Boolean(escrow) && tokens.length > 0 },
   });
   // A new block may credit a refund (a provider terminating, an SLA report): read the ledger again.
-  const { data: block } = useBlockNumber({ watch: true });
+  const block = useLatestBlock()?.block.number;
   const { refetch } = owed;
   useEffect(() => {
     void refetch();
