@@ -130,7 +130,7 @@ mkdirSync(oracleDir, { recursive: true });
 const { startStack } = await import("../subgraph/scripts/lib/stack.ts");
 const { seedDemo, DEMO_ROLES } = await import("./start/demo.ts");
 const { buildDapp, publishDapp, startRedirect } = await import("./start/dapp.ts");
-const { rpc } = await import("./services/chain.ts");
+const { keepMining, rpc } = await import("./services/chain.ts");
 const { toHex, getAddress } = await import("viem");
 const { mnemonicToAccount } = await import("viem/accounts");
 
@@ -190,6 +190,7 @@ try {
     seedDemo({ rpcUrl: stack.rpcUrl, ipfsApiUrl: stack.ipfsUrl, deployment: stack.deployment }),
   );
   await step("Demo data indexed", () => stack.graphNode.waitUntilSynced());
+  await keepMining(stack.rpcUrl);
 
   const oracle = await step("Oracle node", () =>
     startOracle({

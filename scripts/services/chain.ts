@@ -76,6 +76,15 @@ export async function rpc<T>(rpcUrl: string, method: string, params: unknown[] =
   return body.result as T;
 }
 
+/**
+ * Mines a block every `intervalMs` besides one per transaction, as a live network does: graph-node
+ * stores what a file data source fetched (listing metadata) only when it processes a later block,
+ * and reads at "latest" see the chain's clock move.
+ */
+export async function keepMining(rpcUrl: string, intervalMs = 1_000): Promise<void> {
+  await rpc(rpcUrl, "evm_setIntervalMining", [intervalMs]);
+}
+
 /** The chain's latest block number. */
 export async function chainHead(rpcUrl: string): Promise<number> {
   return Number(await rpc<string>(rpcUrl, "eth_blockNumber"));

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 
 import type { Deployment } from "@d-cloudx/sdk";
 
+import { keepMining } from "../../../scripts/services/chain.ts";
 import { type Service, freePort, startService, stopService, waitFor } from "../../../scripts/services/process.ts";
 import { type Stack, startStack } from "../../../subgraph/scripts/lib/stack.ts";
 import { buildDapp, publishDapp } from "../../../scripts/start/dapp.ts";
@@ -46,6 +47,7 @@ const ORACLE_CONFIG = {
 export async function startDappStack(log: (message: string) => void = () => {}): Promise<DappStack> {
   const dataDir = mkdtempSync(join(tmpdir(), "dcx-browser-"));
   const stack = await startStack({ dataDir, mode: "private", log });
+  await keepMining(stack.rpcUrl);
   const oracleDir = join(dataDir, "oracle-node");
   let oracle: Service | undefined;
   const stop = async () => {
