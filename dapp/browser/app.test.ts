@@ -11,6 +11,7 @@ import { resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 import type { Browser } from "playwright-core";
 import { type Address, zeroAddress } from "viem";
 
+import { waitFor } from "../../scripts/services/process.ts";
 import { fetchSubgraphSchema } from "../scripts/fetch-schema.ts";
 import { connectWallet, launchBrowser, screenshot, walletPage } from "./lib/browser.ts";
 import { ACCOUNTS, clients } from "./lib/chain.ts";
@@ -128,6 +129,21 @@ describe("dApp", { timeout: 900_000 }, () => {
     };
     await list({ ...base, name: HOSTILE_NAME, description: HOSTILE_DESCRIPTION });
     await list({ ...base, name: "Huge", description: "x".repeat(40_000) });
+    // Both documents checked by the index (the page shows what the index holds when it loads).
+    await waitFor(
+      "the index to check both documents",
+      async () => {
+        const response = await fetch(dapp.stack.graphNode.subgraphUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query: "{ resourceMetadataDocuments { status } }" }),
+        });
+        const { data } = (await response.json()) as { data?: { resourceMetadataDocuments: unknown[] } };
+        return data?.resourceMetadataDocuments.length === 2 ? true : undefined;
+      },
+      60_000,
+      500,
+    );
 
     const wallet = { rpcUrl: dapp.rpcUrl, chainId: dapp.deployment.chainId, account: ACCOUNTS.consumer };
     const { page, errors, context } = await walletPage(browser, wallet);
