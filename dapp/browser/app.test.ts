@@ -12,6 +12,7 @@ import type { Browser } from "playwright-core";
 import { type Address, zeroAddress } from "viem";
 
 import { waitFor } from "../../scripts/services/process.ts";
+import { ipfsAdd } from "../../scripts/start/ipfs.ts";
 import { fetchSubgraphSchema } from "../scripts/fetch-schema.ts";
 import { connectWallet, launchBrowser, screenshot, walletPage } from "./lib/browser.ts";
 import { ACCOUNTS, clients } from "./lib/chain.ts";
@@ -33,12 +34,8 @@ describe("dApp", { timeout: 900_000 }, () => {
   let dapp: DappStack;
   let browser: Browser;
 
-  const addJson = async (document: unknown) => {
-    const body = new FormData();
-    body.append("file", new Blob([JSON.stringify(document)]), "document.json");
-    const response = await fetch(`${dapp.stack.ipfsUrl}/api/v0/add?cid-version=1`, { method: "POST", body });
-    return ((await response.json()) as { Hash: string }).Hash;
-  };
+  const addJson = (document: unknown) =>
+    ipfsAdd(dapp.stack.ipfsUrl, [{ path: "document.json", content: JSON.stringify(document) }]);
 
   before(async () => {
     dapp = await startDappStack(console.log);

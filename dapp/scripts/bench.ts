@@ -28,6 +28,7 @@ import { rpc } from "../../scripts/services/chain.ts";
 import { type Service, freePort, startService, stopService, waitFor } from "../../scripts/services/process.ts";
 import { startStack } from "../../subgraph/scripts/lib/stack.ts";
 import { buildDapp } from "../../scripts/start/dapp.ts";
+import { ipfsAdd } from "../../scripts/start/ipfs.ts";
 import { CHROMIUM_ARGS, launchBrowser } from "../browser/lib/browser.ts";
 
 const DAPP_DIR = fileURLToPath(new URL("../", import.meta.url));
@@ -90,13 +91,8 @@ function metadata(index: number): ResourceMetadata {
 }
 
 /** Adds a JSON document to IPFS (CIDv1, as the dApp does) and returns its CID. */
-async function addJson(ipfsUrl: string, document: unknown): Promise<string> {
-  const body = new FormData();
-  body.append("file", new Blob([JSON.stringify(document)]), "document.json");
-  const response = await fetch(`${ipfsUrl}/api/v0/add?cid-version=1&pin=true`, { method: "POST", body });
-  if (!response.ok) throw new Error(`IPFS add failed (${response.status}): ${await response.text()}`);
-  return ((await response.json()) as { Hash: string }).Hash;
-}
+const addJson = (ipfsUrl: string, document: unknown) =>
+  ipfsAdd(ipfsUrl, [{ path: "document.json", content: JSON.stringify(document) }]);
 
 /** A provider (Hardhat account #5) registers and lists `count` resources, each with its metadata on IPFS. */
 async function listResources(rpcUrl: string, ipfsUrl: string, marketplace: string, count: number) {

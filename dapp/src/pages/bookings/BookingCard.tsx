@@ -9,7 +9,7 @@ import { BookingActions } from "./BookingActions.tsx";
 import { type MoneyBreakdown, bookingUsdE8, moneyBreakdown } from "./money.ts";
 import { RateBooking } from "./RateBooking.tsx";
 import { type Phase, type StepState, type Timeline, deriveTimeline } from "./timeline.ts";
-import { type TokenInfo, tokenInfo } from "./tokens.ts";
+import { type PaymentToken, tokenOf } from "../../lib/tokens.ts";
 
 export type BookingItem = MyBookingsQuery["bookings"][number];
 
@@ -48,7 +48,7 @@ export function BookingCard({
 }) {
   const timeline = deriveTimeline(booking, now, provisionTimeoutSeconds);
   const money = moneyBreakdown(booking, now);
-  const token = tokenInfo(booking.token.id, booking.token.tokenDecimals);
+  const token = tokenOf(booking.token.id, booking.token.tokenDecimals);
   const amount = (value: bigint) => formatAmount(booking, token, value);
   const name = booking.resource.metadata?.name ?? `Resource #${booking.resource.id}`;
   const headingId = `booking-${booking.id}`;
@@ -102,7 +102,7 @@ export function BookingCard({
   );
 }
 
-function formatAmount(booking: BookingItem, token: TokenInfo, value: bigint): string {
+function formatAmount(booking: BookingItem, token: PaymentToken, value: bigint): string {
   return `${formatToken(value, token.decimals, token.symbol)} (${formatUsdE8(bookingUsdE8(booking, value))})`;
 }
 

@@ -19,7 +19,7 @@ import { useNow } from "../../lib/useNow.ts";
 import { chain, wagmiConfig } from "../../wagmi.ts";
 import { parseTokenAmount } from "./earnings.ts";
 import { Field } from "./Field.tsx";
-import { type PaymentToken, isNative, paymentTokens } from "./tokens.ts";
+import { type PaymentToken, isNative, paymentTokens } from "../../lib/tokens.ts";
 
 const escrowAddress = escrowManagerAddress[chain.id as keyof typeof escrowManagerAddress];
 

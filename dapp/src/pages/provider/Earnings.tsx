@@ -18,7 +18,7 @@ import { useNow } from "../../lib/useNow.ts";
 import { chain, wagmiConfig } from "../../wagmi.ts";
 import { earningsByToken } from "./earnings.ts";
 import { EarningBookingsQuery, ProviderMovementsQuery } from "./queries.ts";
-import { paymentTokens, tokenOf } from "./tokens.ts";
+import { paymentTokens, tokenOf } from "../../lib/tokens.ts";
 
 const escrow = { address: escrowManagerAddress[chain.id as keyof typeof escrowManagerAddress], abi: escrowManagerAbi };
 /** The escrow's amounts change as time passes (streaming), not only on events. */

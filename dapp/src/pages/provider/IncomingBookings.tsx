@@ -8,7 +8,7 @@ import { EmptyState, LoadingCards, SubgraphError } from "../../components/States
 import { formatDate, formatToken, formatUsd } from "../../lib/format.ts";
 import { StatusBadge } from "./MyResources.tsx";
 import { ProviderBookingsQuery } from "./queries.ts";
-import { tokenOf } from "./tokens.ts";
+import { tokenOf } from "../../lib/tokens.ts";
 
 const PAGE = 20;
 

@@ -30,7 +30,7 @@ import {
   loosensSla,
   metadataForm,
 } from "./listing.ts";
-import { paymentTokens } from "./tokens.ts";
+import { paymentTokens } from "../../lib/tokens.ts";
 import { useUpload } from "./useUpload.ts";
 
 const acceptable = paymentTokens.map((token) => token.address);

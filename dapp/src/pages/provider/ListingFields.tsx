@@ -4,7 +4,7 @@ import type { Address } from "viem";
 
 import { Field } from "./Field.tsx";
 import { type FieldErrors, type MetadataForm, RESOURCE_KINDS, type TermsForm } from "./listing.ts";
-import { paymentTokens } from "./tokens.ts";
+import { paymentTokens } from "../../lib/tokens.ts";
 
 type Setter<T> = (change: Partial<T>) => void;
 const text =

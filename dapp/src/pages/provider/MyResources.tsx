@@ -17,7 +17,7 @@ import { wagmiConfig } from "../../wagmi.ts";
 import { EditMetadataForm, EditTermsForm } from "./ListingEditors.tsx";
 import { RESOURCE_KINDS, SUBGRAPH_KINDS, termsForm } from "./listing.ts";
 import { ProviderResourcesQuery } from "./queries.ts";
-import { tokenOf } from "./tokens.ts";
+import { tokenOf } from "../../lib/tokens.ts";
 
 type Resource = ResourcesData["resources"][number];
 

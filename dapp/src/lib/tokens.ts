@@ -1,7 +1,7 @@
 /** The deployment's payment tokens, looked up by address (the subgraph lowercases them). */
 import { type Address, zeroAddress } from "viem";
 
-import { config } from "../../config.ts";
+import { config } from "../config.ts";
 
 export interface PaymentToken {
   symbol: string;
@@ -15,12 +15,16 @@ export const paymentTokens: PaymentToken[] = (config.deployment?.paymentTokens ?
   decimals: token.decimals,
 }));
 
-export function tokenOf(address: string): PaymentToken {
+/**
+ * A payment token by address; one the deployment does not list (since disabled, say) is named by its
+ * address, with the decimals the subgraph knows.
+ */
+export function tokenOf(address: string, subgraphDecimals?: number | null): PaymentToken {
   return (
     paymentTokens.find((token) => token.address.toLowerCase() === address.toLowerCase()) ?? {
-      symbol: "?",
+      symbol: address === zeroAddress ? "ETH" : `${address.slice(0, 6)}…`,
       address: address as Address,
-      decimals: 18,
+      decimals: subgraphDecimals ?? 18,
     }
   );
 }
