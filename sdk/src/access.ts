@@ -34,18 +34,40 @@ const hex = (bytes: number) =>
     .regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `must be 0x and ${bytes} bytes of hex`)
     .transform((text) => hexToBytes(text.slice(2)));
 
-/** What the consumer needs to reach a provisioned machine. Every field is secret. */
+/**
+ * Where a booked bucket is and how the usual clients reach it: `examples` maps a client ("aws cli",
+ * "azcopy", "rclone"…) to commands ready to paste, with the credentials filled in.
+ */
+export const objectStorageAccessSchema = z.strictObject({
+  api: z.enum(["s3", "azure-blob", "gcs"]),
+  /** The service endpoint, e.g. `https://s3.eu-central-1.amazonaws.com` or `https://<account>.blob.core.windows.net`. */
+  endpoint: z.string().min(1).max(2048),
+  /** The bucket (S3, GCS) or container (Azure) of the booking. */
+  bucket: z.string().min(3).max(63),
+  region: z.string().min(1).max(64),
+  /** When the credentials stop working (ISO 8601), if they expire by themselves. */
+  expiresAt: z.iso.datetime().optional(),
+  /** Data the booking may store, in GiB. */
+  capacityGib: z.int().min(1),
+  examples: z.record(z.string().min(1).max(32), z.string().min(1).max(4096)),
+});
+
+/** What the consumer needs to reach a provisioned machine or bucket. Every field is secret. */
 export const accessDetailsSchema = z.strictObject({
   protocol: z.enum(["ssh", "http", "https"]),
   host: z.string().min(1).max(253),
   port: z.int().min(1).max(65_535),
-  user: z.string().min(1).max(64),
+  /** The login, or the access key id of a bucket's credentials (`sas` for an Azure SAS). */
+  user: z.string().min(1).max(128),
   credentials: z.strictObject({
-    kind: z.enum(["password", "ssh-private-key", "bearer-token"]),
+    kind: z.enum(["password", "ssh-private-key", "bearer-token", "access-key", "sas-token"]),
     secret: z.string().min(1).max(8192),
   }),
   url: z.string().max(2048).optional(),
+  objectStorage: objectStorageAccessSchema.optional(),
 });
+
+export type ObjectStorageAccess = z.infer<typeof objectStorageAccessSchema>;
 
 export type AccessDetails = z.infer<typeof accessDetailsSchema>;
 

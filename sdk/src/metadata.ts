@@ -18,6 +18,14 @@ export const MAX_METADATA_BYTES = 16 * 1024;
 
 export const CLOUDS = ["aws", "azure", "gcp", "local", "other"] as const;
 export const STORAGE_TYPES = ["ssd", "nvme", "hdd", "network"] as const;
+/** What a listing sells: a machine (the default), or object storage (buckets). */
+export const SERVICES = ["compute", "object-storage"] as const;
+/** The object storage APIs a listing can offer: Amazon S3 (and compatible), Azure Blob Storage, Google Cloud Storage. */
+export const OBJECT_STORAGE_APIS = ["s3", "azure-blob", "gcs"] as const;
+/** How many failure domains hold each object: one zone, several zones of a region, or several regions. */
+export const REDUNDANCIES = ["single-zone", "multi-zone", "multi-region"] as const;
+/** Largest capacity a storage listing may offer, in GiB (1 PiB). */
+export const MAX_CAPACITY_GIB = 1_048_576;
 
 const MAX_URL_LENGTH = 2048;
 
@@ -90,33 +98,79 @@ export const networkSchema = z.strictObject({
   bandwidthGbps: z.number().positive().max(10_000).meta({ description: "Peak network bandwidth, in Gbit/s." }),
 });
 
-/** The metadata document of one listed resource. */
-export const resourceMetadataSchema = z
+const region = identifier(64)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be lowercase letters and digits separated by single dashes")
+  .meta({ description: 'The cloud\'s own region name ("us-east-1", "westeurope", "europe-west1") or a place.' });
+
+/** The cloud's name for a machine type or storage class: letters and digits joined by `.`, `_` or `-`. */
+const cloudIdentifier = identifier(64).regex(
+  /^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$/,
+  "must be letters and digits separated by '.', '_' or '-'",
+);
+
+const tags = uniqueList(
+  z
+    .string()
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be lowercase letters and digits separated by dashes")
+    .max(32),
+  16,
+).optional();
+
+/** The metadata document of a machine (VM, GPU machine, bare metal, container host). */
+export const computeMetadataSchema = z
   .strictObject({
     version: z.literal(METADATA_VERSION),
+    service: z.literal("compute").optional().meta({ description: "What the listing sells; compute when absent." }),
     name: oneLine(80),
     description: paragraphs(2000).optional(),
     cloud: z.enum(CLOUDS),
-    region: identifier(64)
-      .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be lowercase letters and digits separated by single dashes")
-      .meta({ description: 'The cloud\'s own region name ("us-east-1", "westeurope", "europe-west1") or a place.' }),
-    instanceType: identifier(64)
-      .regex(/^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$/, "must be letters and digits separated by '.', '_' or '-'")
-      .meta({ description: 'The cloud\'s instance type ("g5.xlarge", "Standard_D4s_v5") or a machine name.' }),
+    region,
+    instanceType: cloudIdentifier.meta({
+      description: 'The cloud\'s instance type ("g5.xlarge", "Standard_D4s_v5") or a machine name.',
+    }),
     vcpu: z.int().min(1).max(1024),
     memoryGib: z.number().positive().max(65_536),
     gpu: gpuSchema.optional(),
     storage: storageSchema,
     network: networkSchema,
     osImages: uniqueList(oneLine(64), 16).min(1).meta({ description: "Operating system images on offer." }),
-    tags: uniqueList(
-      z
-        .string()
-        .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be lowercase letters and digits separated by dashes")
-        .max(32),
-      16,
-    ).optional(),
+    tags,
   })
+  .meta({ title: "D-CloudX compute resource", description: "A machine listed on D-CloudX." });
+
+/** The metadata document of object storage: one bucket (or container) per booking. */
+export const objectStorageMetadataSchema = z
+  .strictObject({
+    version: z.literal(METADATA_VERSION),
+    service: z.literal("object-storage"),
+    name: oneLine(80),
+    description: paragraphs(2000).optional(),
+    cloud: z.enum(CLOUDS),
+    region,
+    api: z
+      .enum(OBJECT_STORAGE_APIS)
+      .meta({ description: "The API the bucket answers: S3, Azure Blob Storage or GCS." }),
+    storageClass: cloudIdentifier.meta({
+      description: 'The cloud\'s storage class or SKU ("STANDARD", "Standard_LRS", "NEARLINE").',
+    }),
+    redundancy: z.enum(REDUNDANCIES).meta({ description: "Where copies of each object are kept." }),
+    capacityGib: z
+      .int()
+      .min(1)
+      .max(MAX_CAPACITY_GIB)
+      .meta({ description: "Data a booking may store, in GiB; more is reported, not billed." }),
+    includedEgressGib: z
+      .number()
+      .min(0)
+      .max(MAX_CAPACITY_GIB)
+      .meta({ description: "Data a booking may read out without extra charge, in GiB." }),
+    tags,
+  })
+  .meta({ title: "D-CloudX object storage resource", description: "Object storage listed on D-CloudX." });
+
+/** The metadata document of one listed resource: a machine, or object storage (`service`). */
+export const resourceMetadataSchema = z
+  .discriminatedUnion("service", [computeMetadataSchema, objectStorageMetadataSchema])
   .meta({ title: "D-CloudX resource metadata", description: "Describes one resource listed on D-CloudX." });
 
 /** A provider's public profile. */
@@ -135,9 +189,26 @@ export const providerProfileSchema = z
   .meta({ title: "D-CloudX provider profile", description: "A provider's public profile on D-CloudX." });
 
 export type ResourceMetadata = z.infer<typeof resourceMetadataSchema>;
+export type ComputeMetadata = z.infer<typeof computeMetadataSchema>;
+export type ObjectStorageMetadata = z.infer<typeof objectStorageMetadataSchema>;
+export type ObjectStorageApi = (typeof OBJECT_STORAGE_APIS)[number];
+export type Redundancy = (typeof REDUNDANCIES)[number];
 export type ProviderProfile = z.infer<typeof providerProfileSchema>;
 export type Cloud = (typeof CLOUDS)[number];
 export type StorageType = (typeof STORAGE_TYPES)[number];
+
+/** Whether a listing sells object storage rather than a machine. */
+export function isObjectStorage(metadata: ResourceMetadata): metadata is ObjectStorageMetadata {
+  return metadata.service === "object-storage";
+}
+
+/**
+ * What a resource attestation calls its type: the instance type of a machine, the storage class of
+ * object storage.
+ */
+export function resourceType(metadata: ResourceMetadata): string {
+  return isObjectStorage(metadata) ? metadata.storageClass : metadata.instanceType;
+}
 
 /** A parsed document, or every problem found with it, one readable line each. */
 export type MetadataParseResult<T> = { ok: true; value: T } | { ok: false; errors: string[] };
@@ -171,7 +242,11 @@ function parseDocument<S extends z.ZodType>(schema: S, input: Uint8Array | strin
     return { ok: false, errors: [`document is not JSON: ${(err as Error).message}`] };
   }
   const result = schema.safeParse(json, {
-    error: (issue) => (issue.code === "invalid_type" && issue.input === undefined ? "required" : undefined),
+    error: (issue) => {
+      if (issue.code === "invalid_type" && issue.input === undefined) return "required";
+      if (issue.code === "invalid_union" && "discriminator" in issue) return `must be one of ${SERVICES.join(", ")}`;
+      return undefined;
+    },
   });
   if (result.success) return { ok: true, value: result.data };
   return {

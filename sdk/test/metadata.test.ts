@@ -8,7 +8,9 @@ import { sha256 } from "multiformats/hashes/sha2";
 
 import {
   MAX_METADATA_BYTES,
+  isObjectStorage,
   parseProviderProfile,
+  resourceType,
   parseResourceMetadata,
   type MetadataParseResult,
   type ResourceMetadata,
@@ -34,11 +36,14 @@ function awsWith(change: (document: Record<string, unknown>) => void): string {
 }
 
 describe("resource metadata", () => {
-  it("accepts the examples for AWS, Azure, GCP and a local machine, as bytes and as text", () => {
+  it("accepts the examples for AWS, Azure, GCP and a local machine, and for object storage, as bytes and as text", () => {
     assert.deepEqual(resourceExamples.sort(), [
       "aws-g5-xlarge.json",
+      "aws-s3-standard.json",
+      "azure-blob-standard-zrs.json",
       "azure-standard-d4s-v5.json",
       "gcp-n2-standard-8.json",
+      "gcs-nearline.json",
       "local-workstation.json",
     ]);
     for (const name of resourceExamples) {
@@ -121,6 +126,39 @@ describe("resource metadata", () => {
         `${label}: got ${JSON.stringify(errors)}`,
       );
     }
+  });
+
+  it("reads object storage listings by their own rules", () => {
+    const s3 = JSON.parse(readExample("aws-s3-standard.json").toString()) as Record<string, unknown>;
+    const parsed = parseResourceMetadata(JSON.stringify(s3));
+    assert.ok(parsed.ok && isObjectStorage(parsed.value));
+    assert.equal(resourceType(parsed.value), "STANDARD");
+    const compute = parseResourceMetadata(readExample("aws-g5-xlarge.json"));
+    assert.ok(compute.ok && !isObjectStorage(compute.value));
+    assert.equal(resourceType(compute.value), "g5.xlarge");
+    assert.ok(parseResourceMetadata(awsWith((d) => (d.service = "compute"))).ok);
+
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ["unknown service", { service: "disk" }, /^service: must be one of compute, object-storage$/],
+      ["unknown API", { api: "ftp" }, /^api: Invalid option/],
+      ["unknown redundancy", { redundancy: "triple" }, /^redundancy: Invalid option/],
+      ["no capacity", { capacityGib: 0 }, /^capacityGib: Too small/],
+      ["fractional capacity", { capacityGib: 1.5 }, /^capacityGib: Invalid input: expected int/],
+      ["capacity over 1 PiB", { capacityGib: 1_048_577 }, /^capacityGib: Too big/],
+      ["negative egress", { includedEgressGib: -1 }, /^includedEgressGib: Too small/],
+      ["storage class with spaces", { storageClass: "Standard LRS" }, /^storageClass: must be letters/],
+      ["a machine's field", { vcpu: 4 }, /^\(document\): Unrecognized key: "vcpu"$/],
+    ];
+    for (const [label, change, expected] of cases) {
+      const errors = errorsOf(parseResourceMetadata(JSON.stringify({ ...s3, ...change })));
+      assert.ok(
+        errors.some((error) => expected.test(error)),
+        `${label}: got ${JSON.stringify(errors)}`,
+      );
+    }
+    const { redundancy: _, ...withoutRedundancy } = s3;
+    assert.match(errorsOf(parseResourceMetadata(JSON.stringify(withoutRedundancy))).join(), /^redundancy: /);
+    assert.ok(parseResourceMetadata(JSON.stringify({ ...s3, includedEgressGib: 0 })).ok);
   });
 
   it("reports every problem at once", () => {

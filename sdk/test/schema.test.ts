@@ -23,7 +23,15 @@ describe("JSON Schema export", () => {
     addFormats.default(ajv);
     const resource = ajv.compile(read("../schema/resource-metadata.schema.json") as object);
     const profile = ajv.compile(read("../schema/provider-profile.schema.json") as object);
-    for (const name of ["aws-g5-xlarge", "azure-standard-d4s-v5", "gcp-n2-standard-8", "local-workstation"]) {
+    for (const name of [
+      "aws-g5-xlarge",
+      "azure-standard-d4s-v5",
+      "gcp-n2-standard-8",
+      "local-workstation",
+      "aws-s3-standard",
+      "azure-blob-standard-zrs",
+      "gcs-nearline",
+    ]) {
       assert.ok(resource(read(`../examples/${name}.json`)), `${name}: ${ajv.errorsText(resource.errors)}`);
     }
     const example = read("../examples/provider-profile.json") as Record<string, unknown>;
@@ -32,6 +40,16 @@ describe("JSON Schema export", () => {
     const aws = read("../examples/aws-g5-xlarge.json") as Record<string, unknown>;
     for (const change of [{ cloud: "ibm" }, { vcpu: -1 }, { version: 2 }, { extra: true }, { tags: ["a", "a"] }]) {
       assert.equal(resource({ ...aws, ...change }), false, JSON.stringify(change));
+    }
+    const s3 = read("../examples/aws-s3-standard.json") as Record<string, unknown>;
+    for (const change of [
+      { service: "disk" },
+      { api: "ftp" },
+      { capacityGib: 0 },
+      { vcpu: 4 },
+      { service: undefined },
+    ]) {
+      assert.equal(resource({ ...s3, ...change }), false, JSON.stringify(change));
     }
     for (const change of [
       { website: "javascript:alert(1)" },

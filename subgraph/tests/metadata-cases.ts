@@ -286,7 +286,67 @@ const documents: [string, string | Uint8Array][] = [
     set("tags", [tag]),
   ]),
   ["tags as an object", set("tags", { gpu: true })],
+  // The service picks the rules.
+  ["service compute", set("service", "compute")],
+  ["service null", set("service", null)],
+  ["service as a number", set("service", 1)],
+  ["service disk", set("service", "disk")],
+  ["service object-storage on a machine", set("service", "object-storage")],
+  ...storageDocuments(),
 ];
+
+/** Variations of the sdk's S3 example, on either side of each object storage rule. */
+function storageDocuments(): [string, string][] {
+  const storage = JSON.parse(readFileSync(new URL("aws-s3-standard.json", EXAMPLES), "utf8")) as Document;
+  const with_ = (change: (document: Document) => void) => {
+    const document = structuredClone(storage);
+    change(document);
+    return JSON.stringify(document);
+  };
+  const put = (key: string, value: unknown) => with_((document) => (document[key] = value));
+  const cases: [string, string][] = [
+    ["storage: minimal, no description or tags", with_((d) => (delete d.description, delete d.tags))],
+    ["storage: with a machine's vcpu", put("vcpu", 4)],
+    ["storage: with osImages", put("osImages", ["debian-12"])],
+    ["storage: with instanceType", put("instanceType", "g5.xlarge")],
+    ["storage: unknown key", put("iops", 3000)],
+    ["storage: version 2", put("version", 2)],
+    ["storage: empty name", put("name", "")],
+    ["storage: region with spaces", put("region", "eu central 1")],
+    ["storage: cloud ibm", put("cloud", "ibm")],
+    ["storage: capacity 1.5", put("capacityGib", 1.5)],
+    ["storage: capacity as a string", put("capacityGib", "500")],
+    ["storage: egress 2.5", put("includedEgressGib", 2.5)],
+    ["storage: egress -1", put("includedEgressGib", -1)],
+    ["storage: egress 1048577", put("includedEgressGib", 1_048_577)],
+    ["storage: egress null", put("includedEgressGib", null)],
+    ["storage: repeated tag", put("tags", ["eu", "eu"])],
+  ];
+  for (const key of [
+    "name",
+    "cloud",
+    "region",
+    "api",
+    "storageClass",
+    "redundancy",
+    "capacityGib",
+    "includedEgressGib",
+  ]) {
+    cases.push([`storage: without ${key}`, with_((d) => delete d[key])]);
+  }
+  for (const api of ["s3", "azure-blob", "gcs", "S3", "ftp", ""])
+    cases.push([`storage: api "${api}"`, put("api", api)]);
+  for (const redundancy of ["single-zone", "multi-zone", "multi-region", "zone", "MULTI-ZONE"]) {
+    cases.push([`storage: redundancy "${redundancy}"`, put("redundancy", redundancy)]);
+  }
+  for (const storageClass of ["Standard_LRS", "NEARLINE", "standard.ia", "Standard LRS", "_hot", "x".repeat(65)]) {
+    cases.push([`storage: storageClass "${storageClass.slice(0, 20)}"`, put("storageClass", storageClass)]);
+  }
+  for (const capacity of [0, 1, 1_048_576, 1_048_577, -5])
+    cases.push([`storage: capacity ${capacity}`, put("capacityGib", capacity)]);
+  for (const egress of [0, 0.5, 1_048_576]) cases.push([`storage: egress ${egress}`, put("includedEgressGib", egress)]);
+  return cases;
+}
 
 /** The sdk's resource examples, then the documents above. */
 export function metadataCases(): MetadataCase[] {

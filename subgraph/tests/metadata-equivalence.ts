@@ -39,23 +39,34 @@ function decimal(value: number): string {
  * surrogate (which JSON.parse lets through) becomes U+FFFD, as it does in any UTF-8 encoder.
  */
 function expectedFields(document: ResourceMetadata): Record<string, unknown> {
-  return {
+  const common = {
     status: "VALID",
+    service: document.service ?? "compute",
     name: document.name.toWellFormed(),
     description: document.description?.toWellFormed() ?? null,
     cloud: document.cloud,
     region: document.region,
-    instanceType: document.instanceType,
-    vcpu: document.vcpu,
-    memoryGib: decimal(document.memoryGib),
-    gpuModel: document.gpu?.model.toWellFormed() ?? null,
-    gpuCount: document.gpu?.count ?? null,
-    gpuMemoryGib: document.gpu?.memoryGib === undefined ? null : decimal(document.gpu.memoryGib),
-    storageSizeGib: document.storage.sizeGib,
-    storageType: document.storage.type,
-    bandwidthGbps: decimal(document.network.bandwidthGbps),
-    osImages: document.osImages.map((image) => image.toWellFormed()),
     tags: document.tags ?? null,
+  };
+  const compute = document.service === "object-storage" ? undefined : document;
+  const storage = document.service === "object-storage" ? document : undefined;
+  return {
+    ...common,
+    instanceType: compute?.instanceType ?? null,
+    vcpu: compute?.vcpu ?? null,
+    memoryGib: compute ? decimal(compute.memoryGib) : null,
+    gpuModel: compute?.gpu?.model.toWellFormed() ?? null,
+    gpuCount: compute?.gpu?.count ?? null,
+    gpuMemoryGib: compute?.gpu?.memoryGib === undefined ? null : decimal(compute.gpu.memoryGib),
+    storageSizeGib: compute?.storage.sizeGib ?? null,
+    storageType: compute?.storage.type ?? null,
+    bandwidthGbps: compute ? decimal(compute.network.bandwidthGbps) : null,
+    osImages: compute?.osImages.map((image) => image.toWellFormed()) ?? null,
+    storageApi: storage?.api ?? null,
+    storageClass: storage?.storageClass ?? null,
+    redundancy: storage?.redundancy ?? null,
+    capacityGib: storage?.capacityGib ?? null,
+    includedEgressGib: storage ? decimal(storage.includedEgressGib) : null,
   };
 }
 /**

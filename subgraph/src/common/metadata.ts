@@ -33,8 +33,13 @@ export const MAX_METADATA_BYTES = 16_384;
 export const METADATA_VERSION: f64 = 1;
 const CLOUDS = ["aws", "azure", "gcp", "local", "other"];
 const STORAGE_TYPES = ["ssd", "nvme", "hdd", "network"];
+const SERVICES = ["compute", "object-storage"];
+const OBJECT_STORAGE_APIS = ["s3", "azure-blob", "gcs"];
+const REDUNDANCIES = ["single-zone", "multi-zone", "multi-region"];
+const MAX_CAPACITY_GIB: f64 = 1_048_576;
 const ROOT_KEYS = [
   "version",
+  "service",
   "name",
   "description",
   "cloud",
@@ -46,6 +51,20 @@ const ROOT_KEYS = [
   "storage",
   "network",
   "osImages",
+  "tags",
+];
+const OBJECT_STORAGE_KEYS = [
+  "version",
+  "service",
+  "name",
+  "description",
+  "cloud",
+  "region",
+  "api",
+  "storageClass",
+  "redundancy",
+  "capacityGib",
+  "includedEgressGib",
   "tags",
 ];
 const GPU_KEYS = ["model", "count", "memoryGib"];
@@ -214,6 +233,17 @@ class Checker {
     return NaN;
   }
 
+  /** A finite number in [min, max]; NaN if absent or wrong. */
+  between(value: JsonNode | null, path: string, min: f64, max: f64): f64 {
+    if (value === null || !this.isKind(value, JSON_NUMBER, path)) return NaN;
+    const number = value.toF64();
+    if (!isFinite(number)) this.fail(path, "must be a finite number");
+    else if (number < min || number > max) {
+      this.fail(path, "must be between " + formatLimit(min) + " and " + formatLimit(max));
+    } else return number;
+    return NaN;
+  }
+
   /** A safe integer in [min, max]; NaN if absent or wrong. */
   integer(value: JsonNode | null, path: string, min: f64, max: f64): f64 {
     if (value === null || !this.isKind(value, JSON_NUMBER, path)) return NaN;
@@ -275,6 +305,11 @@ export function readResourceMetadata(content: Bytes, document: ResourceMetadataD
     check.isKind(root, JSON_OBJECT, "(document)");
     return check.error;
   }
+  // The listing's service picks the rules, as the sdk's discriminated union does; absent is compute.
+  const serviceNode = root.get("service");
+  const service = serviceNode === null ? "compute" : check.oneOf(serviceNode, "service", SERVICES);
+  if (service === null) return check.error;
+  if (service == "object-storage") return readObjectStorage(root, check, document);
   check.strict(root, ROOT_KEYS, "(document)");
 
   const version = check.field(root, "version", "version", true);
@@ -338,20 +373,11 @@ export function readResourceMetadata(content: Bytes, document: ResourceMetadataD
     check.unique(osImages, "osImages");
   }
 
-  let tags: string[] | null = null;
-  const tagItems = check.list(check.field(root, "tags", "tags", false), "tags", 0, 16);
-  if (tagItems !== null) {
-    const texts = new Array<string>(0);
-    for (let i = 0; i < tagItems.length; i++) {
-      const tag = check.words(tagItems[i], "tags." + i.toString(), 32, true, "-");
-      if (tag !== null) texts.push(tag);
-    }
-    check.unique(texts, "tags");
-    tags = texts;
-  }
+  const tags = readTags(root, check);
 
   if (check.error !== null) return toWellFormed(check.error as string);
   document.version = METADATA_VERSION as i32;
+  document.service = "compute";
   document.name = toWellFormed(name as string);
   document.description = description === null ? null : toWellFormed(description);
   document.cloud = cloud;
@@ -368,6 +394,69 @@ export function readResourceMetadata(content: Bytes, document: ResourceMetadataD
   document.storageType = storageType;
   document.bandwidthGbps = decimal(bandwidthGbps);
   document.osImages = osImages.map<string>((image) => toWellFormed(image));
+  document.tags = tags;
+  return null;
+}
+
+/** The optional tag list shared by every kind of listing. */
+function readTags(root: JsonNode, check: Checker): string[] | null {
+  const tagItems = check.list(check.field(root, "tags", "tags", false), "tags", 0, 16);
+  if (tagItems === null) return null;
+  const texts = new Array<string>(0);
+  for (let i = 0; i < tagItems.length; i++) {
+    const tag = check.words(tagItems[i], "tags." + i.toString(), 32, true, "-");
+    if (tag !== null) texts.push(tag);
+  }
+  check.unique(texts, "tags");
+  return texts;
+}
+
+/** An object storage listing (`service: "object-storage"`): a bucket per booking. */
+function readObjectStorage(root: JsonNode, check: Checker, document: ResourceMetadataDocument): string | null {
+  check.strict(root, OBJECT_STORAGE_KEYS, "(document)");
+  const version = check.field(root, "version", "version", true);
+  if (version !== null && !(version.kind == JSON_NUMBER && version.toF64() == METADATA_VERSION)) {
+    check.fail("version", "must be " + formatLimit(METADATA_VERSION));
+  }
+  const name = check.oneLine(check.field(root, "name", "name", true), "name", 80);
+  const description = check.paragraphs(check.field(root, "description", "description", false), "description", 2000);
+  const cloud = check.oneOf(check.field(root, "cloud", "cloud", true), "cloud", CLOUDS);
+  const region = check.words(check.field(root, "region", "region", true), "region", 64, true, "-");
+  const api = check.oneOf(check.field(root, "api", "api", true), "api", OBJECT_STORAGE_APIS);
+  const storageClass = check.words(
+    check.field(root, "storageClass", "storageClass", true),
+    "storageClass",
+    64,
+    false,
+    "._-",
+  );
+  const redundancy = check.oneOf(check.field(root, "redundancy", "redundancy", true), "redundancy", REDUNDANCIES);
+  const capacityGib = check.integer(
+    check.field(root, "capacityGib", "capacityGib", true),
+    "capacityGib",
+    1,
+    MAX_CAPACITY_GIB,
+  );
+  const includedEgressGib = check.between(
+    check.field(root, "includedEgressGib", "includedEgressGib", true),
+    "includedEgressGib",
+    0,
+    MAX_CAPACITY_GIB,
+  );
+  const tags = readTags(root, check);
+
+  if (check.error !== null) return toWellFormed(check.error as string);
+  document.version = METADATA_VERSION as i32;
+  document.service = "object-storage";
+  document.name = toWellFormed(name as string);
+  document.description = description === null ? null : toWellFormed(description);
+  document.cloud = cloud;
+  document.region = region;
+  document.storageApi = api;
+  document.storageClass = storageClass;
+  document.redundancy = redundancy;
+  document.capacityGib = capacityGib as i32;
+  document.includedEgressGib = decimal(includedEgressGib);
   document.tags = tags;
   return null;
 }
