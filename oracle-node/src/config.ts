@@ -83,6 +83,15 @@ const fileSchema = z.strictObject({
       retryMaxDelayMs: ms(60_000),
       /** Stop retrying this long before the on-chain provisioning deadline. */
       deadlineMarginSeconds: z.int().min(0).default(30),
+      /**
+       * How long a finished booking's object storage keeps its data, readable but no longer writable,
+       * before the bucket is emptied and deleted. 0: deleted at the end. The place for a grace window.
+       */
+      retentionSeconds: z
+        .int()
+        .min(0)
+        .max(90 * 86_400)
+        .default(0),
     })
     .prefault({}),
   probes: z
@@ -90,6 +99,8 @@ const fileSchema = z.strictObject({
       intervalMs: ms(5_000),
       timeoutMs: ms(2_000),
       concurrency: z.int().positive().max(10_000).default(200),
+      /** How often each object storage booking's usage is measured against its capacity (a listing). */
+      usageIntervalMs: ms(300_000),
     })
     .prefault({}),
   reporting: z
@@ -136,6 +147,18 @@ const fileSchema = z.strictObject({
       /** Where the local adapter may bind workloads; other interfaces are refused. */
       /** Workloads per host process: 1 isolates each booking; more fit many bookings on one machine. */
       local: z.strictObject({ workloadsPerHost: z.int().min(1).max(1_000).default(1) }).prefault({}),
+      /**
+       * Object storage services, by API and then cloud (each adapter validates its own settings; see
+       * docs/clouds.md): `s3.aws`, `s3.local` (an S3-compatible server on this machine), `azureBlob.azure`,
+       * `azureBlob.local` (Azurite), `gcs`.
+       */
+      objectStorage: z
+        .strictObject({
+          s3: z.partialRecord(z.enum(["aws", "local", "other"]), z.unknown()).optional(),
+          azureBlob: z.partialRecord(z.enum(["azure", "local", "other"]), z.unknown()).optional(),
+          gcs: z.unknown().optional(),
+        })
+        .optional(),
     })
     .passthrough()
     .prefault({}),

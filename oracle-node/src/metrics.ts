@@ -60,6 +60,17 @@ export function createMetrics() {
     headBlock: new Gauge({ name: "oracle_chain_head_block", help: "Latest block seen", registers }),
     cursorBlock: new Gauge({ name: "oracle_cursor_block", help: "Last block processed", registers }),
     reorgs: new Counter({ name: "oracle_reorgs_total", help: "Chain reorganisations rewound", registers }),
+    storageUsed: new Gauge({
+      name: "oracle_storage_used_bytes",
+      help: "Bytes stored in each active booking's bucket",
+      labelNames: ["booking_id"] as const,
+      registers,
+    }),
+    storageOverCapacity: new Gauge({
+      name: "oracle_storage_over_capacity_bookings",
+      help: "Active object storage bookings storing more than they booked",
+      registers,
+    }),
   };
 }
 

@@ -12,6 +12,7 @@ import { startHttpServer } from "./http/server.ts";
 import { type ContentStore, ipfsStore } from "./ipfs.ts";
 import { type Logger, createLogger } from "./log.ts";
 import { Monitor } from "./measure/monitor.ts";
+import { StorageUsageMonitor } from "./measure/usage.ts";
 import { type Metrics, createMetrics } from "./metrics.ts";
 import { ProvisionerRegistry, createProvisioners } from "./provisioners/registry.ts";
 import type { Provisioner } from "./provisioners/types.ts";
@@ -88,6 +89,7 @@ export class OracleNode {
   readonly monitor: Monitor;
   readonly follower: ChainFollower;
   readonly registry: ProvisionerRegistry;
+  readonly storageUsage: StorageUsageMonitor;
   readonly #attestor?: Attestor;
   httpPort = 0;
   #loops: Loop[] = [];
@@ -124,6 +126,7 @@ export class OracleNode {
     this.monitor = parts.monitor;
     this.follower = parts.follower;
     this.registry = parts.registry;
+    this.storageUsage = new StorageUsageMonitor(db, parts.registry, log, metrics);
     this.#attestor = parts.attestor;
   }
 
@@ -172,7 +175,15 @@ export class OracleNode {
       metrics,
       provisionTimeoutSeconds,
     });
-    const monitor = new Monitor(db, chain.clock, config.probes, log, metrics, relay && ((id) => relay.readTarget(id)));
+    const monitor = new Monitor(
+      db,
+      chain.clock,
+      config.probes,
+      log,
+      metrics,
+      relay && ((id) => relay.readTarget(id)),
+      registry.prober(config.probes.timeoutMs),
+    );
     const startBlock = BigInt(
       Math.min(
         ...[
@@ -289,6 +300,7 @@ export class OracleNode {
       new Loop("probe", config.probes.intervalMs, () => this.monitor.round(), log, metrics),
       new Loop("report", 1_000, () => this.reporter.tick(), log, metrics),
       new Loop("status", 15_000, () => this.#refreshStatus(), log, metrics),
+      new Loop("storage-usage", config.probes.usageIntervalMs, () => this.storageUsage.round(), log, metrics),
     ];
     if (this.#attestor) this.#loops.push(new Loop("attest", 5_000, () => this.#attestor!.tick(), log, metrics));
   }

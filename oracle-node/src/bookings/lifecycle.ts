@@ -12,13 +12,12 @@
 import PQueue from "p-queue";
 import { encodeFunctionData } from "viem";
 
-import { MAX_METADATA_BYTES, encryptAccessDetails, parseResourceMetadata, type Cloud } from "@d-cloudx/sdk";
+import { MAX_METADATA_BYTES, encryptAccessDetails, parseResourceMetadata } from "@d-cloudx/sdk";
 import { resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 import { type ChainContext, describeError } from "../chain.ts";
 import type { Config } from "../config.ts";
 import type { ContentStore } from "../ipfs.ts";
 import type { Logger } from "../log.ts";
-import { probe } from "../measure/probe.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ProvisionerRegistry } from "../provisioners/registry.ts";
 import { type Machine, ProvisionerError } from "../provisioners/types.ts";
@@ -67,6 +66,7 @@ export class BookingLifecycle {
       "active",
       "failed",
       "reset",
+      "retained",
     ])) {
       if (this.#busy.has(row.id)) continue;
       const job = this.#next(row, now);
@@ -101,6 +101,8 @@ export class BookingLifecycle {
         return FINAL_STATUSES.has(row.chain_status) || this.#ended(row) ? this.#finish : undefined;
       case "failed":
         return row.chain_status === "requested" && !this.#pastDeadline(row) ? undefined : this.#deprovision;
+      case "retained":
+        return row.next_attempt_ms <= now ? this.#deprovision : undefined;
     }
     return undefined;
   }
@@ -122,8 +124,8 @@ export class BookingLifecycle {
     const id = BigInt(row.id);
     try {
       const metadata = await this.#metadata(row);
-      const adapter = registry.for(metadata.cloud);
-      updateBooking(db, row.id, { stage: "provisioning", cloud: metadata.cloud });
+      const { key, adapter } = registry.forListing(metadata);
+      updateBooking(db, row.id, { stage: "provisioning", cloud: key });
       const machine = await adapter.provision({
         bookingId: id,
         resourceId: BigInt(row.resource_id),
@@ -131,7 +133,7 @@ export class BookingLifecycle {
         hoursBooked: row.hours,
         metadata,
       });
-      const ready = await this.#waitUntilReachable(machine, metadata.cloud);
+      const ready = await this.#waitUntilReachable(machine, key);
       const envelope = encryptAccessDetails(row.encryption_key, ready.access!);
       const cid = await ipfs.add(new TextEncoder().encode(JSON.stringify(envelope)));
       const data = encodeFunctionData({
@@ -172,21 +174,26 @@ export class BookingLifecycle {
     return parsed.value;
   }
 
-  /** Waits until the cloud says the machine runs and the probe reaches it. */
-  async #waitUntilReachable(machine: Machine, cloud: Cloud): Promise<Machine> {
+  /**
+   * Waits until the cloud says the machine runs and the probe reaches it. Access details that only
+   * `provision` can return (a new bucket key, whose secret the cloud shows once) are kept.
+   */
+  async #waitUntilReachable(machine: Machine, adapterKey: string): Promise<Machine> {
     const { registry, config } = this.#d;
     const deadline = Date.now() + config.provisioning.readyTimeoutMs;
+    const prober = registry.prober(config.probes.timeoutMs);
     let current: Machine | undefined = machine;
     for (let wait = 50; ; wait = Math.min(wait * 2, 5_000)) {
+      if (current && !current.access && machine.access) current = { ...current, access: machine.access };
       if (current?.state === "running" && current.access && current.probe) {
-        if ((await probe(current.probe, config.probes.timeoutMs)).ok) return current;
+        if ((await prober(String(machine.bookingId), current.probe))?.ok) return current;
       }
       if (current?.state === "terminated")
         throw new ProvisionerError("the machine was terminated while starting", true);
       if (Date.now() + wait > deadline)
         throw new ProvisionerError("the machine did not become reachable in time", true);
       await new Promise((resolve) => setTimeout(resolve, wait));
-      current = await registry.for(cloud).describe(machine.bookingId);
+      current = await registry.for(adapterKey).describe(machine.bookingId);
     }
   }
 
@@ -262,9 +269,23 @@ export class BookingLifecycle {
     await this.#deprovision(row);
   }
 
+  /**
+   * Ends the booking's resource. With a retention window (`provisioning.retentionSeconds`) an adapter
+   * that can `suspend` (object storage) first leaves the consumer read-only access to their data,
+   * and the resource is deleted once the window has passed (stage `retained`).
+   */
   async #deprovision(row: BookingRow): Promise<void> {
-    const { db, registry } = this.#d;
-    if (row.cloud) await registry.for(row.cloud as Cloud).deprovision(BigInt(row.id));
+    const { db, registry, config } = this.#d;
+    const adapter = row.cloud ? registry.for(row.cloud) : undefined;
+    const retentionMs = config.provisioning.retentionSeconds * 1000;
+    // Only a booking that ran has data its consumer may want to copy out.
+    if (adapter?.suspend && retentionMs > 0 && row.stage === "active") {
+      await adapter.suspend(BigInt(row.id));
+      updateBooking(db, row.id, { stage: "retained", next_attempt_ms: Date.now() + retentionMs });
+      this.#log.info({ bookingId: row.id, retentionMs }, "ended; data kept read-only for the retention window");
+      return;
+    }
+    await adapter?.deprovision(BigInt(row.id));
     updateBooking(db, row.id, { stage: "deprovisioned" });
     this.#log.info({ bookingId: row.id, status: row.chain_status }, "deprovisioned");
   }
@@ -276,7 +297,7 @@ export class BookingLifecycle {
    */
   async #reset(row: BookingRow): Promise<void> {
     const { db, registry, sender } = this.#d;
-    if (row.cloud) await registry.for(row.cloud as Cloud).deprovision(BigInt(row.id));
+    if (row.cloud) await registry.for(row.cloud).deprovision(BigInt(row.id));
     db.transaction(() => {
       sender.archive(`provision-${row.id}`);
       updateBooking(db, row.id, { stage: "pending", cloud: null, instance_id: null, probe: null });

@@ -10,7 +10,7 @@ import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ProbeTarget } from "../provisioners/types.ts";
 import type { Database } from "../store/db.ts";
-import { probe } from "./probe.ts";
+import { type Prober, probe } from "./probe.ts";
 
 export interface MonitorOptions {
   timeoutMs: number;
@@ -23,10 +23,10 @@ export type TargetLookup = (bookingId: string) => ProbeTarget | undefined;
 export class Monitor {
   readonly #db: Database;
   readonly #clock: ChainClock;
-  readonly #options: MonitorOptions;
   readonly #metrics: Metrics;
   readonly #log: Logger;
   readonly #lookup?: TargetLookup;
+  readonly #prober: Prober;
   readonly #queue: PQueue;
 
   constructor(
@@ -36,13 +36,16 @@ export class Monitor {
     log: Logger,
     metrics: Metrics,
     lookup?: TargetLookup,
+    prober?: Prober,
   ) {
     this.#db = db;
     this.#clock = clock;
-    this.#options = options;
     this.#metrics = metrics;
     this.#log = log.child({ component: "monitor" });
     this.#lookup = lookup;
+    this.#prober =
+      prober ??
+      (async (_, target) => (target.kind === "object-storage" ? undefined : probe(target, options.timeoutMs)));
     this.#queue = new PQueue({ concurrency: options.concurrency });
   }
 
@@ -68,13 +71,14 @@ export class Monitor {
       watched.map(({ id, target }) =>
         this.#queue.add(async () => {
           const atMs = this.#clock.nowMs();
-          const result = await probe(target, this.#options.timeoutMs);
+          const result = await this.#prober(id, target);
+          if (!result) return undefined;
           this.#metrics.probes.inc({ result: result.ok ? "up" : "down" });
           return { id, atMs, ...result };
         }),
       ),
     );
-    if (samples.length === 0) return 0;
+    if (samples.every((s) => !s)) return 0;
     this.#db.transaction(() => {
       for (const s of samples) {
         if (!s) continue;
@@ -88,7 +92,8 @@ export class Monitor {
       }
     });
     const down = samples.filter((s) => s && !s.ok).length;
-    if (down) this.#log.debug({ probed: samples.length, down }, "probe round");
-    return samples.length;
+    const probed = samples.filter(Boolean).length;
+    if (down) this.#log.debug({ probed, down }, "probe round");
+    return probed;
   }
 }

@@ -2,15 +2,19 @@
 import { request } from "node:http";
 import { connect } from "node:net";
 
-import type { ProbeTarget } from "../provisioners/types.ts";
+import type { ProbeResult, ProbeTarget } from "../provisioners/types.ts";
 
-export interface ProbeResult {
-  ok: boolean;
-  latencyMs: number;
-}
+export type { ProbeResult };
+export type NetworkProbeTarget = Extract<ProbeTarget, { kind: "tcp" | "http" }>;
+
+/**
+ * Probes a booking once, or returns undefined when this node cannot (an object storage target whose
+ * adapter, with its probe-only credential, this node does not have). Never throws.
+ */
+export type Prober = (bookingId: string, target: ProbeTarget) => Promise<ProbeResult | undefined>;
 
 /** Probes `target` once; never throws. HTTP counts as up on any 2xx or 3xx answer. */
-export function probe(target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
+export function probe(target: NetworkProbeTarget, timeoutMs: number): Promise<ProbeResult> {
   const started = performance.now();
   const done = (ok: boolean): ProbeResult => ({ ok, latencyMs: Math.max(0, Math.round(performance.now() - started)) });
   return new Promise((resolve) => {

@@ -4,6 +4,8 @@
 import { CloudWatchClient, paginateGetMetricData, type CloudWatchClientConfig } from "@aws-sdk/client-cloudwatch";
 import {
   DescribeImagesCommand,
+  DescribeInstanceTypeOfferingsCommand,
+  DescribeSecurityGroupsCommand,
   EC2Client,
   paginateDescribeInstances,
   RunInstancesCommand,
@@ -14,12 +16,14 @@ import {
   type RunInstancesCommandInput,
 } from "@aws-sdk/client-ec2";
 import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
+import type { ComputeMetadata, ResourceMetadata } from "@d-cloudx/sdk";
 import { z } from "zod";
 
 import {
   adapterSecretsSchema,
   BookingNaming,
   callCloud,
+  computeListing,
   cloudError,
   namePrefixSchema,
   osImageNameSchema,
@@ -136,7 +140,8 @@ export class AwsProvisioner implements Provisioner {
   }
 
   async provision(request: ProvisionRequest): Promise<Machine> {
-    const { metadata, bookingId } = request;
+    const { bookingId } = request;
+    const metadata = computeListing("aws", request.metadata);
     const region = regionSettings("aws", metadata, this.#config.regions);
     const image = selectOsImage("aws", metadata, region.images);
 
@@ -251,6 +256,43 @@ export class AwsProvisioner implements Provisioner {
     return samples.sort((a, b) => a.timestampMs - b.timestampMs);
   }
 
+  /**
+   * The listed instance type is offered in the listed region (EC2 DescribeInstanceTypeOfferings),
+   * the region is served, one of the listing's images is configured there, and the credentials
+   * reach the region's security group, whose owner is the account.
+   */
+  async verify(metadata: ResourceMetadata): Promise<{ accountId: string }> {
+    const listing = computeListing("aws", metadata);
+    const region = regionSettings("aws", listing, this.#config.regions);
+    selectOsImage("aws", listing, region.images);
+    const ec2 = this.#ec2Client(listing.region);
+    const { InstanceTypeOfferings } = await callCloud(
+      "DescribeInstanceTypeOfferings",
+      () =>
+        ec2.send(
+          new DescribeInstanceTypeOfferingsCommand({
+            LocationType: "region",
+            Filters: [{ Name: "instance-type", Values: [listing.instanceType] }],
+          }),
+        ),
+      classify,
+    );
+    if (!InstanceTypeOfferings?.some((offer) => offer.InstanceType === listing.instanceType)) {
+      throw new ProvisionerError(
+        `aws: instance type ${listing.instanceType} is not offered in ${listing.region}`,
+        false,
+      );
+    }
+    const { SecurityGroups } = await callCloud(
+      "DescribeSecurityGroups",
+      () => ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: region.securityGroupIds.slice(0, 1) })),
+      classify,
+    );
+    const owner = SecurityGroups?.[0]?.OwnerId;
+    if (!owner) throw new ProvisionerError(`aws: security group ${region.securityGroupIds[0]} not found`, false);
+    return { accountId: `aws:${owner}` };
+  }
+
   /** Every instance tagged with the booking in the given regions (by default all configured ones). */
   async #instances(bookingId: bigint, regions = Object.keys(this.#config.regions)): Promise<Found[]> {
     const prefix = this.#naming.prefix;
@@ -304,7 +346,7 @@ export class AwsProvisioner implements Provisioner {
   async #rootVolume(
     region: string,
     imageId: string,
-    storage: ProvisionRequest["metadata"]["storage"],
+    storage: ComputeMetadata["storage"],
   ): Promise<RunInstancesCommandInput["BlockDeviceMappings"]> {
     if (storage.type !== "network") return undefined;
     const ec2 = this.#ec2Client(region);

@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 
+import type { ResourceMetadata } from "@d-cloudx/sdk";
 import {
   ComputeManagementClient,
   type ComputeManagementClientOptionalParams,
@@ -18,6 +19,7 @@ import {
   adapterSecretsSchema,
   BookingNaming,
   callCloud,
+  computeListing,
   cloudError,
   errorMessage,
   isRetryableStatus,
@@ -155,7 +157,8 @@ export class AzureProvisioner implements Provisioner {
   }
 
   async provision(request: ProvisionRequest): Promise<Machine> {
-    const { bookingId, metadata } = request;
+    const { bookingId } = request;
+    const metadata = computeListing("azure", request.metadata);
     const location = regionSettings("azure", metadata, this.#config.locations);
     const image = selectOsImage("azure", metadata, this.#config.images);
     const existing = await this.#find(bookingId);
@@ -291,6 +294,40 @@ export class AzureProvisioner implements Provisioner {
       }
     }
     return samples.sort((a, b) => a.timestampMs - b.timestampMs);
+  }
+
+  /**
+   * The listed VM size is a resource SKU of the listed location that this subscription may use
+   * (no Location restriction), the location is served and one of the listing's images configured.
+   */
+  async verify(metadata: ResourceMetadata): Promise<{ accountId: string }> {
+    const listing = computeListing("azure", metadata);
+    regionSettings("azure", listing, this.#config.locations);
+    selectOsImage("azure", listing, this.#config.images);
+    const verdict = await callCloud(
+      "resourceSkus.list",
+      async () => {
+        for await (const sku of this.#compute.resourceSkus.list({ filter: `location eq '${listing.region}'` })) {
+          if (
+            sku.resourceType !== "virtualMachines" ||
+            sku.name?.toLowerCase() !== listing.instanceType.toLowerCase()
+          ) {
+            continue;
+          }
+          const here = (sku.locations ?? []).some((location) => location.toLowerCase() === listing.region);
+          if (!here) continue;
+          const restricted = (sku.restrictions ?? []).find(
+            (r) => r.type === "Location" && (r.values ?? []).some((v) => v.toLowerCase() === listing.region),
+          );
+          return restricted ? `restricted in ${listing.region} (${restricted.reasonCode})` : "offered";
+        }
+        return `not offered in ${listing.region}`;
+      },
+      classify,
+    );
+    if (verdict !== "offered")
+      throw new ProvisionerError(`azure: VM size ${listing.instanceType} is ${verdict}`, false);
+    return { accountId: `azure:${this.#config.subscriptionId}` };
   }
 
   /** The booking's machine, checked to carry the booking's tags, or undefined if there is none. */

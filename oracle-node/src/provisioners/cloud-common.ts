@@ -3,7 +3,9 @@
  * OS image and region settings a listing selects, how the consumer reaches the machine, and how a
  * failed cloud call becomes a ProvisionerError.
  */
-import type { Cloud, ResourceMetadata } from "@d-cloudx/sdk";
+import { hkdfSync } from "node:crypto";
+
+import { type Cloud, type ComputeMetadata, type ResourceMetadata, isObjectStorage } from "@d-cloudx/sdk";
 import { z } from "zod";
 
 import { deriveSshKeyPair, type SshKeyPair } from "./credentials.ts";
@@ -74,6 +76,17 @@ export class BookingNaming {
     return `${this.prefix}-${this.chainId}-${bookingId}`;
   }
 
+  /**
+   * `dcloudx-31337-42-1a2b3c4d`: the bucket (S3, GCS) or container (Azure) of a booking, and the
+   * name of what grants access to it. Bucket names are global across every customer of a cloud: the
+   * last part, derived from the operator's key material, keeps two operators' names apart. At most
+   * 58 characters, lowercase letters, digits and dashes: valid everywhere.
+   */
+  bucketName(bookingId: bigint): string {
+    const scope = Buffer.from(hkdfSync("sha256", this.#sshKeyMaterial, "d-cloudx bucket scope v1", "", 4));
+    return `${this.machineName(bookingId)}-${scope.toString("hex")}`;
+  }
+
   /** The consumer's key pair for this booking's machine. */
   sshKeyPair(bookingId: bigint): SshKeyPair {
     return deriveSshKeyPair(this.#sshKeyMaterial, this.machineName(bookingId));
@@ -101,6 +114,15 @@ export function assertCloud(cloud: Cloud, metadata: ResourceMetadata): void {
   }
 }
 
+/** The listing as a machine; object storage listings go to the cloud's object storage adapter. */
+export function computeListing(cloud: Cloud, metadata: ResourceMetadata): ComputeMetadata {
+  assertCloud(cloud, metadata);
+  if (isObjectStorage(metadata)) {
+    throw new ProvisionerError(`${cloud}: the listing is object storage, not a machine`, false);
+  }
+  return metadata;
+}
+
 /** The operator's settings for the listing's region, or a non-retryable error naming what is missing. */
 export function regionSettings<T>(cloud: Cloud, metadata: ResourceMetadata, byRegion: Record<string, T>): T {
   assertCloud(cloud, metadata);
@@ -112,7 +134,7 @@ export function regionSettings<T>(cloud: Cloud, metadata: ResourceMetadata, byRe
 }
 
 /** The first of the listing's OS images that the operator has configured, in the listing's order. */
-export function selectOsImage<T>(cloud: Cloud, metadata: ResourceMetadata, images: Record<string, T>): T {
+export function selectOsImage<T>(cloud: Cloud, metadata: ComputeMetadata, images: Record<string, T>): T {
   for (const name of metadata.osImages) {
     const image = Object.hasOwn(images, name) ? images[name] : undefined;
     if (image !== undefined) return image;

@@ -4,7 +4,8 @@
  */
 import { createHash } from "node:crypto";
 
-import { InstancesClient, type protos as compute } from "@google-cloud/compute";
+import { InstancesClient, MachineTypesClient, type protos as compute } from "@google-cloud/compute";
+import type { ResourceMetadata } from "@d-cloudx/sdk";
 import { MetricServiceClient, type protos as monitoring } from "@google-cloud/monitoring";
 import { z } from "zod";
 
@@ -12,6 +13,7 @@ import {
   adapterSecretsSchema,
   BookingNaming,
   callCloud,
+  computeListing,
   cloudError,
   errorMessage,
   isRetryableStatus,
@@ -160,6 +162,7 @@ export class GcpProvisioner implements Provisioner {
   readonly #config: z.infer<typeof gcpConfigSchema>;
   readonly #naming: BookingNaming;
   readonly #instances: InstancesClient;
+  readonly #machineTypes: MachineTypesClient;
   readonly #monitoring: MetricServiceClient;
 
   constructor(config: GcpConfig, options: GcpProvisionerOptions) {
@@ -167,11 +170,13 @@ export class GcpProvisioner implements Provisioner {
     this.#naming = new BookingNaming(this.#config.namePrefix, adapterSecretsSchema.parse(options));
     // REST transport for both clients: plain HTTPS, which proxies and firewalls let through.
     this.#instances = new InstancesClient({ fallback: true, ...options.clientOptions });
+    this.#machineTypes = new MachineTypesClient({ fallback: true, ...options.clientOptions });
     this.#monitoring = new MetricServiceClient({ fallback: true, ...options.clientOptions });
   }
 
   async provision(request: ProvisionRequest): Promise<Machine> {
-    const { bookingId, metadata } = request;
+    const { bookingId } = request;
+    const metadata = computeListing("gcp", request.metadata);
     const region = regionSettings("gcp", metadata, this.#config.regions);
     const image = selectOsImage("gcp", metadata, this.#config.images);
     const existing = await this.#find(bookingId);
@@ -284,6 +289,28 @@ export class GcpProvisioner implements Provisioner {
       classify,
     );
     return samples.sort((a, b) => a.timestampMs - b.timestampMs);
+  }
+
+  /**
+   * The listed machine type exists in the zone the operator uses in the listed region
+   * (`machineTypes.get`), the region is served and one of the listing's images configured.
+   */
+  async verify(metadata: ResourceMetadata): Promise<{ accountId: string }> {
+    const listing = computeListing("gcp", metadata);
+    const region = regionSettings("gcp", listing, this.#config.regions);
+    selectOsImage("gcp", listing, this.#config.images);
+    try {
+      await this.#machineTypes.get(
+        { project: this.#config.project, zone: region.zone, machineType: listing.instanceType },
+        { timeout: this.#config.requestTimeoutMs },
+      );
+    } catch (error) {
+      if (statusOf(error) === "NOT_FOUND") {
+        throw new ProvisionerError(`gcp: machine type ${listing.instanceType} does not exist in ${region.zone}`, false);
+      }
+      throw classify("machineTypes.get", error);
+    }
+    return { accountId: `gcp:${this.#config.project}` };
   }
 
   /** The instance labelled with the booking, in any zone of the project, or undefined. */

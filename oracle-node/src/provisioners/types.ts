@@ -1,4 +1,4 @@
-import type { Cloud, ResourceMetadata } from "@d-cloudx/sdk";
+import type { AccessDetails, Cloud, ObjectStorageApi, ResourceMetadata } from "@d-cloudx/sdk";
 
 /**
  * What an oracle node needs from a cloud: one implementation per cloud (`local`, `aws`, `azure`,
@@ -8,6 +8,8 @@ import type { Cloud, ResourceMetadata } from "@d-cloudx/sdk";
  */
 export interface Provisioner {
   readonly cloud: Cloud;
+  /** Set on object storage adapters: the API their buckets answer (one adapter per cloud and API). */
+  readonly objectStorageApi?: ObjectStorageApi;
 
   /**
    * Creates the machine for a booking, or returns the one that already exists for it. Resolves once
@@ -33,6 +35,33 @@ export interface Provisioner {
    * it are never attested.
    */
   verify?(metadata: ResourceMetadata): Promise<{ accountId: string }>;
+
+  /**
+   * Optional, for resources the node's generic TCP/HTTP probes cannot check (object storage): one
+   * probe of the booking's resource with the adapter's probe-only credential, never the consumer's.
+   * Never throws.
+   */
+  probe?(bookingId: bigint, timeoutMs: number): Promise<ProbeResult>;
+
+  /** Optional: what the booking stores now, against what it booked (object storage). */
+  usage?(bookingId: bigint): Promise<StorageUsage | undefined>;
+
+  /**
+   * Optional: ends the consumer's right to change the resource but keeps its data readable (object
+   * storage: credentials downgraded to read and list), for a retention window before `deprovision`.
+   */
+  suspend?(bookingId: bigint): Promise<void>;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  latencyMs: number;
+}
+
+export interface StorageUsage {
+  bytes: number;
+  objects: number;
+  capacityBytes: number;
 }
 
 export interface ProvisionRequest {
@@ -59,24 +88,25 @@ export interface Machine {
   probe?: ProbeTarget;
 }
 
-/** What the consumer receives, encrypted to their key. Everything here is secret. */
-export interface AccessDetails {
-  protocol: "ssh" | "http" | "https";
-  host: string;
-  port: number;
-  user: string;
-  credentials: { kind: "password" | "ssh-private-key" | "bearer-token"; secret: string };
-  /** A ready-to-use URL, for HTTP workloads. */
-  url?: string;
-}
+/** What the consumer receives, encrypted to their key (the sdk's schema). Everything here is secret. */
+export type { AccessDetails };
 
-export interface ProbeTarget {
-  kind: "tcp" | "http";
-  host: string;
-  port: number;
-  /** For HTTP probes. */
-  path?: string;
-}
+export type ProbeTarget =
+  | {
+      kind: "tcp" | "http";
+      host: string;
+      port: number;
+      /** For HTTP probes. */
+      path?: string;
+    }
+  | {
+      /** Probed by the adapter (`Provisioner.probe`) with its probe-only credential. */
+      kind: "object-storage";
+      /** The registry key of the adapter (`aws:s3`, `local:azure-blob`…). */
+      adapter: string;
+      endpoint: string;
+      bucket: string;
+    };
 
 export interface CloudSample {
   timestampMs: number;
@@ -94,4 +124,9 @@ export class ProvisionerError extends Error {
     this.name = "ProvisionerError";
     this.retryable = retryable;
   }
+}
+
+/** How the registry and the booking store name an adapter: `aws` (machines), `aws:s3` (object storage). */
+export function adapterKey(cloud: Cloud, objectStorageApi?: ObjectStorageApi): string {
+  return objectStorageApi ? `${cloud}:${objectStorageApi}` : cloud;
 }

@@ -12,6 +12,7 @@ import {
   MAX_METADATA_BYTES,
   attestationTypes,
   parseResourceMetadata,
+  resourceType,
   verifierDomain,
 } from "@d-cloudx/sdk";
 import { resourceMarketplaceAbi, resourceVerifierAbi } from "@d-cloudx/sdk/abis";
@@ -19,6 +20,7 @@ import { type ChainContext, describeError } from "../chain.ts";
 import type { ContentStore } from "../ipfs.ts";
 import type { Logger } from "../log.ts";
 import type { ProvisionerRegistry } from "../provisioners/registry.ts";
+import { type Provisioner, ProvisionerError } from "../provisioners/types.ts";
 import type { Database } from "../store/db.ts";
 import type { TxSender } from "../tx/sender.ts";
 import type { Agreement, Figures } from "./agreement.ts";
@@ -163,16 +165,31 @@ export class Attestor {
     let result: Checked | null = null;
     const parsed = parseResourceMetadata(await this.#d.ipfs.cat(resource.metadata_cid, MAX_METADATA_BYTES));
     if (parsed.ok) {
-      const adapter = this.#d.registry.all().find((a) => a.cloud === parsed.value.cloud);
+      let adapter: Provisioner | undefined;
+      try {
+        adapter = this.#d.registry.forListing(parsed.value).adapter;
+      } catch {
+        // No adapter for this cloud here: nothing to vouch with.
+      }
       if (adapter?.verify) {
-        const { accountId } = await adapter.verify(parsed.value);
-        result = {
-          metadataVersion: resource.version,
-          cloud: parsed.value.cloud,
-          region: parsed.value.region,
-          instanceType: parsed.value.instanceType,
-          accountHash: keccak256(toHex(accountId)),
-        };
+        try {
+          const { accountId } = await adapter.verify(parsed.value);
+          result = {
+            metadataVersion: resource.version,
+            cloud: parsed.value.cloud,
+            region: parsed.value.region,
+            instanceType: resourceType(parsed.value),
+            accountHash: keccak256(toHex(accountId)),
+          };
+        } catch (error) {
+          // A listing the cloud contradicts is refused for this version, with the reason; a
+          // failure that may pass (throttling, an outage) is tried again on the next round.
+          if (!(error instanceof ProvisionerError) || error.retryable) throw error;
+          this.#log.warn(
+            { resourceId: resource.resource_id, reason: error.message },
+            "listing refused by verification",
+          );
+        }
       }
     }
     this.#checked.set(key, result);

@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 
 import { type Hex, encodeFunctionData, recoverTypedDataAddress } from "viem";
 
-import { type Cloud, type SlaReport, slaDomain, slaReportTypes } from "@d-cloudx/sdk";
+import { type SlaReport, slaDomain, slaReportTypes } from "@d-cloudx/sdk";
 import { escrowManagerAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { type ChainContext, describeError } from "../chain.ts";
 import type { Config } from "../config.ts";
@@ -121,7 +121,7 @@ export class Reporter {
         end * 1000,
       )
       .map((s) => ({ atMs: s.at_ms, ok: s.ok === 1, latencyMs: s.latency_ms, source: s.source }));
-    const cloud = db.get<{ cloud: Cloud | null }>(
+    const cloud = db.get<{ cloud: string | null }>(
       "SELECT cloud FROM bookings WHERE id = ?",
       candidate.bookingId,
     )?.cloud;

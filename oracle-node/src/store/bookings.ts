@@ -7,8 +7,10 @@ import type { Database } from "./db.ts";
  * pending → provisioning → confirming → active → deprovisioned
  *        ↘ failed (retries used up or not provisionable: left to the on-chain timeout) → deprovisioned
  * reset: the booking id was re-used after a reorg; the old machine goes, then pending again.
+ * retained: ended, its data kept read-only until `next_attempt_ms` (retention window), then deprovisioned.
  */
-export type Stage = "pending" | "provisioning" | "confirming" | "active" | "failed" | "reset" | "deprovisioned";
+export type Stage =
+  "pending" | "provisioning" | "confirming" | "active" | "failed" | "reset" | "retained" | "deprovisioned";
 
 export type ChainStatus = "none" | "requested" | "active" | "completed" | "cancelled" | "terminated";
 
