@@ -138,6 +138,54 @@ describe("checkListing", () => {
   });
 });
 
+describe("object storage listings", () => {
+  const bucket: Partial<ListingForm> = {
+    service: "object-storage",
+    name: "S3 Standard bucket, 500 GiB",
+    cloud: "aws",
+    region: "eu-central-1",
+    storageApi: "s3",
+    storageClass: "STANDARD",
+    redundancy: "multi-zone",
+    capacityGib: "500",
+    includedEgressGib: "50",
+    tags: "backup",
+    kind: "2",
+  };
+
+  it("publishes a storage document without a machine's fields, and reads it back into the form", () => {
+    const result = checkListing({ ...valid, ...bucket }, tokens);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.metadata).toEqual({
+      version: 1,
+      service: "object-storage",
+      name: "S3 Standard bucket, 500 GiB",
+      description: valid.description,
+      cloud: "aws",
+      region: "eu-central-1",
+      api: "s3",
+      storageClass: "STANDARD",
+      redundancy: "multi-zone",
+      capacityGib: 500,
+      includedEgressGib: 50,
+      tags: ["backup"],
+    });
+    const back = metadataForm(result.value.metadata);
+    expect(metadataDocument(back)).toEqual(result.value.metadata);
+  });
+
+  it("checks each storage field by the shared schema, on the field that holds it", () => {
+    expect(errorsOf({ ...bucket, capacityGib: "0" }).capacityGib).toMatch(/./);
+    expect(errorsOf({ ...bucket, capacityGib: "1.5" }).capacityGib).toMatch(/./);
+    expect(errorsOf({ ...bucket, includedEgressGib: "-1" }).includedEgressGib).toMatch(/./);
+    expect(errorsOf({ ...bucket, storageClass: "Standard LRS" }).storageClass).toMatch(/./);
+    expect(errorsOf({ ...bucket, storageApi: "ftp" }).storageApi).toMatch(/./);
+    expect(errorsOf({ ...bucket, redundancy: "" }).redundancy).toMatch(/./);
+    expect(Object.keys(errorsOf({ ...bucket, vcpu: "" }))).toEqual([]);
+  });
+});
+
 describe("usdToE8", () => {
   it("scales to 8 decimals exactly", () => {
     expect(usdToE8("0.85")).toBe(85_000_000n);

@@ -421,3 +421,36 @@ describe("Azure adapter", () => {
     assert.deepEqual(await adapter.metrics(42n, 0, 1), [], "no machine, no samples");
   });
 });
+
+describe("Azure verify", () => {
+  it("attests a VM size offered in the location and refuses one that is absent or restricted there", async () => {
+    const skus = {
+      value: [
+        { resourceType: "virtualMachines", name: "Standard_D4s_v5", locations: ["westeurope"], restrictions: [] },
+        {
+          resourceType: "virtualMachines",
+          name: "Standard_NC24ads_A100_v4",
+          locations: ["westeurope"],
+          restrictions: [{ type: "Location", values: ["westeurope"], reasonCode: "NotAvailableForSubscription" }],
+        },
+      ],
+    };
+    nock.cleanAll(); // only the answers below
+    nock(ARM)
+      .get(`/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Compute/skus`)
+      .query((query) => query.$filter === "location eq 'westeurope'")
+      .times(3)
+      .reply(200, skus);
+    const adapter = new AzureProvisioner(config, options);
+    assert.deepEqual(await adapter.verify(westEurope), { accountId: `azure:${SUBSCRIPTION}` });
+    const absent = await provisionerError(() =>
+      adapter.verify(listing("azure", "westeurope", { instanceType: "Standard_Z99" })),
+    );
+    assert.match(absent.message, /Standard_Z99 is not offered in westeurope/);
+    const restricted = await provisionerError(() =>
+      adapter.verify(listing("azure", "westeurope", { instanceType: "Standard_NC24ads_A100_v4" })),
+    );
+    assert.match(restricted.message, /restricted in westeurope \(NotAvailableForSubscription\)/);
+    assert.equal(restricted.retryable, false);
+  });
+});

@@ -405,3 +405,21 @@ describe("GCP adapter", () => {
     assert.deepEqual(await adapter.metrics(99n, from, from + 60_000), []);
   });
 });
+
+describe("GCP verify", () => {
+  it("attests a machine type that exists in the region's zone and refuses one that does not", async () => {
+    const types = `/compute/v1/projects/${PROJECT}/zones/europe-west1-b/machineTypes`;
+    nock.cleanAll(); // only the answers below
+    nock(COMPUTE)
+      .get(`${types}/n2-standard-8`)
+      .reply(200, { name: "n2-standard-8", guestCpus: 8 })
+      .get(`${types}/n9-imaginary-8`)
+      .reply(...googleError(404, "NOT_FOUND", "notFound"));
+    const adapter = new GcpProvisioner(config, options());
+    assert.deepEqual(await adapter.verify(belgium), { accountId: `gcp:${PROJECT}` });
+    const lie = listing("gcp", "europe-west1", { instanceType: "n9-imaginary-8", osImages: ["debian-12"] });
+    const refused = await provisionerError(() => adapter.verify(lie));
+    assert.match(refused.message, /n9-imaginary-8 does not exist in europe-west1-b/);
+    assert.equal(refused.retryable, false);
+  });
+});

@@ -103,6 +103,7 @@ function Field({ label, value, secret = false }: { label: string; value: string;
 function DetailsList({ details, hide }: { details: AccessDetails; hide: () => void }) {
   const link = accessLink(details);
   const command = sshCommand(details);
+  const storage = details.objectStorage;
   return (
     <div className="space-y-3 rounded-lg border border-emerald-900 bg-emerald-950/20 p-3">
       <div className="flex items-center justify-between gap-2">
@@ -112,13 +113,29 @@ function DetailsList({ details, hide }: { details: AccessDetails; hide: () => vo
         </button>
       </div>
       <dl className="space-y-2">
-        <Field label="Protocol" value={details.protocol} />
-        <Field label="Host" value={details.host} />
-        <Field label="Port" value={String(details.port)} />
-        <Field label="User" value={details.user} />
+        {storage ? (
+          <>
+            <Field label={storage.api === "azure-blob" ? "Container" : "Bucket"} value={storage.bucket} />
+            <Field label="Endpoint" value={storage.endpoint} />
+            <Field label="Region" value={storage.region} />
+            <Field label="Capacity" value={`${storage.capacityGib} GiB`} />
+            {storage.expiresAt ? <Field label="Credentials expire" value={storage.expiresAt} /> : null}
+            {details.credentials.kind === "access-key" ? <Field label="Access key id" value={details.user} /> : null}
+          </>
+        ) : (
+          <>
+            <Field label="Protocol" value={details.protocol} />
+            <Field label="Host" value={details.host} />
+            <Field label="Port" value={String(details.port)} />
+            <Field label="User" value={details.user} />
+          </>
+        )}
         <Field label={CREDENTIAL_LABELS[details.credentials.kind]} value={details.credentials.secret} secret />
-        {details.url ? <Field label="URL" value={details.url} /> : null}
+        {details.url ? <Field label="URL" value={details.url} secret={Boolean(storage)} /> : null}
         {command ? <Field label="Connect with" value={command} /> : null}
+        {Object.entries(storage?.examples ?? {}).map(([client, example]) => (
+          <Field key={client} label={`With ${client}`} value={example} secret />
+        ))}
       </dl>
       {link ? (
         <p className="text-sm">

@@ -49,6 +49,8 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
  * scheme. Anything else is shown as text only.
  */
 export function accessLink(details: AccessDetails): string | undefined {
+  // A bucket's URL carries its SAS or is useless without a signature: no link, copy buttons only.
+  if (details.objectStorage) return undefined;
   const text =
     details.url ?? (details.protocol === "ssh" ? undefined : `${details.protocol}://${details.host}:${details.port}/`);
   if (!text) return undefined;
@@ -81,4 +83,6 @@ export const CREDENTIAL_LABELS: Record<AccessDetails["credentials"]["kind"], str
   password: "Password",
   "ssh-private-key": "SSH private key",
   "bearer-token": "Bearer token",
+  "access-key": "Secret access key",
+  "sas-token": "SAS token",
 };

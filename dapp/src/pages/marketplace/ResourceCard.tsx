@@ -22,17 +22,25 @@ export const ResourceCardFields = graphql(`
       status
       name
       cloud
+      service
       vcpu
       memoryGib
       gpuModel
       gpuCount
+      storageApi
+      capacityGib
     }
   }
 `);
 
 export type ResourceCardData = ResourceCardFieldsFragment;
 
+const API_NAMES: Record<string, string> = { s3: "S3", "azure-blob": "Azure Blob", gcs: "Cloud Storage" };
+
 function specs(metadata: NonNullable<ResourceCardData["metadata"]>): string[] {
+  if (metadata.service === "object-storage") {
+    return [`${metadata.capacityGib} GiB`, `${API_NAMES[metadata.storageApi ?? ""] ?? metadata.storageApi} API`];
+  }
   const parts = [`${metadata.vcpu} vCPU`, `${Number(metadata.memoryGib)} GiB`];
   if (metadata.gpuModel) parts.push(`${metadata.gpuCount ?? 1}× ${metadata.gpuModel}`);
   return parts;

@@ -1,5 +1,5 @@
 /** The fields of a listing: what the metadata document says, and the on-chain terms. */
-import { CLOUDS, STORAGE_TYPES } from "@d-cloudx/sdk/metadata";
+import { CLOUDS, OBJECT_STORAGE_APIS, REDUNDANCIES, STORAGE_TYPES } from "@d-cloudx/sdk/metadata";
 import type { Address } from "viem";
 
 import { Field } from "./Field.tsx";
@@ -20,6 +20,12 @@ const CLOUD_NAMES: Record<(typeof CLOUDS)[number], string> = {
   other: "Other",
 };
 
+const API_NAMES: Record<(typeof OBJECT_STORAGE_APIS)[number], string> = {
+  s3: "S3 (and S3-compatible)",
+  "azure-blob": "Azure Blob Storage",
+  gcs: "Google Cloud Storage",
+};
+
 export function MetadataFields({
   form,
   errors,
@@ -34,10 +40,28 @@ export function MetadataFields({
       {(aria) => <input {...aria} {...props} className="field" value={String(form[key])} onChange={text(set, key)} />}
     </Field>
   );
+  const select = (key: keyof MetadataForm, label: string, options: readonly (readonly [string, string])[]) => (
+    <Field label={label} error={errors[key]}>
+      {(aria) => (
+        <select {...aria} className="field" value={String(form[key])} onChange={text(set, key)}>
+          {options.map(([value, name]) => (
+            <option key={value} value={value}>
+              {name}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+  const storage = form.service === "object-storage";
   return (
     <fieldset className="space-y-4">
       <legend className="mb-2 font-medium">Resource</legend>
       <div className="grid gap-4 sm:grid-cols-2">
+        {select("service", "Service", [
+          ["compute", "A machine"],
+          ["object-storage", "Object storage (a bucket per booking)"],
+        ])}
         {input("name", "Name", undefined, { maxLength: 80 })}
         <Field label="Cloud" error={errors.cloud}>
           {(aria) => (
@@ -63,6 +87,46 @@ export function MetadataFields({
           )}
         </Field>
         {input("region", "Region", 'The cloud\'s region name, e.g. "us-east-1", or a place such as "de-berlin"')}
+        {storage ? (
+          <>
+            {select(
+              "storageApi",
+              "API",
+              OBJECT_STORAGE_APIS.map((api) => [api, API_NAMES[api]] as const),
+            )}
+            {input("storageClass", "Storage class", 'The cloud\'s class or SKU, e.g. "STANDARD" or "Standard_ZRS"')}
+            {select(
+              "redundancy",
+              "Redundancy",
+              REDUNDANCIES.map((r) => [r, r.replace("-", " ")] as const),
+            )}
+            {input("capacityGib", "Capacity (GiB)", "What a booking may store", { inputMode: "numeric" })}
+            {input("includedEgressGib", "Included egress (GiB)", "Downloads included in the price", {
+              inputMode: "decimal",
+            })}
+            {input("tags", "Tags (optional)", "Lowercase words with dashes, separated by commas: backup, eu")}
+          </>
+        ) : null}
+      </div>
+      {storage ? null : <ComputeFields form={form} errors={errors} set={set} input={input} />}
+    </fieldset>
+  );
+}
+
+function ComputeFields({
+  form,
+  errors,
+  set,
+  input,
+}: {
+  form: MetadataForm;
+  errors: FieldErrors;
+  set: Setter<MetadataForm>;
+  input: (key: keyof MetadataForm, label: string, hint?: string, props?: Record<string, unknown>) => React.ReactNode;
+}) {
+  return (
+    <>
+      <div className="grid gap-4 sm:grid-cols-2">
         {input("instanceType", "Instance type", 'e.g. "g5.xlarge" or "Standard_D4s_v5"')}
         {input("vcpu", "vCPUs", undefined, { inputMode: "numeric" })}
         {input("memoryGib", "Memory (GiB)", undefined, { inputMode: "decimal" })}
@@ -99,7 +163,7 @@ export function MetadataFields({
           </div>
         ) : null}
       </div>
-    </fieldset>
+    </>
   );
 }
 

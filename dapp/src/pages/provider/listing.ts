@@ -3,7 +3,12 @@
  * published: the metadata document (checked by the shared schema, so the dApp never uploads a
  * document the marketplace would show as invalid) and the on-chain terms (exact integers).
  */
-import { METADATA_VERSION, type ResourceMetadata, resourceMetadataSchema } from "@d-cloudx/sdk/metadata";
+import {
+  METADATA_VERSION,
+  type ResourceMetadata,
+  isObjectStorage,
+  resourceMetadataSchema,
+} from "@d-cloudx/sdk/metadata";
 import type { Address } from "viem";
 
 import { fieldMessage } from "./issues.ts";
@@ -20,6 +25,8 @@ const UINT32_MAX = 4_294_967_295;
 const UINT64_MAX = 2n ** 64n - 1n;
 
 export interface MetadataForm {
+  /** compute (a machine) or object-storage (a bucket per booking): which fields below apply. */
+  service: string;
   name: string;
   description: string;
   cloud: string;
@@ -36,6 +43,12 @@ export interface MetadataForm {
   bandwidthGbps: string;
   /** One per line or comma-separated. */
   osImages: string;
+  /** Object storage: the API (s3, azure-blob, gcs), class, redundancy, capacity and included egress. */
+  storageApi: string;
+  storageClass: string;
+  redundancy: string;
+  capacityGib: string;
+  includedEgressGib: string;
   /** Comma- or space-separated. */
   tags: string;
 }
@@ -69,6 +82,7 @@ export interface ResourceTerms {
 export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 
 export const emptyMetadataForm: MetadataForm = {
+  service: "compute",
   name: "",
   description: "",
   cloud: "aws",
@@ -84,6 +98,11 @@ export const emptyMetadataForm: MetadataForm = {
   storageType: "ssd",
   bandwidthGbps: "",
   osImages: "",
+  storageApi: "s3",
+  storageClass: "",
+  redundancy: "multi-zone",
+  capacityGib: "",
+  includedEgressGib: "0",
   tags: "",
 };
 
@@ -139,12 +158,27 @@ function number(text: string): number | string | undefined {
 /** The metadata document the form describes, as published (optional fields left out when empty). */
 export function metadataDocument(form: MetadataForm): Record<string, unknown> {
   const tags = splitList(form.tags, /[\s,]+/);
-  return {
+  const common = {
     version: METADATA_VERSION,
     name: form.name.trim(),
     ...(form.description.trim() ? { description: form.description.trim() } : {}),
     cloud: form.cloud,
     region: form.region.trim(),
+  };
+  if (form.service === "object-storage") {
+    return {
+      ...common,
+      service: "object-storage",
+      api: form.storageApi,
+      storageClass: form.storageClass.trim(),
+      redundancy: form.redundancy,
+      capacityGib: number(form.capacityGib),
+      includedEgressGib: number(form.includedEgressGib),
+      ...(tags.length ? { tags } : {}),
+    };
+  }
+  return {
+    ...common,
     instanceType: form.instanceType.trim(),
     vcpu: number(form.vcpu),
     memoryGib: number(form.memoryGib),
@@ -166,6 +200,7 @@ export function metadataDocument(form: MetadataForm): Record<string, unknown> {
 
 /** Schema paths of the metadata document → the form field that holds them. */
 const FIELD_OF_PATH: Record<string, keyof MetadataForm> = {
+  api: "storageApi",
   "gpu.model": "gpuModel",
   "gpu.count": "gpuCount",
   "gpu.memoryGib": "gpuMemoryGib",
@@ -177,7 +212,7 @@ const FIELD_OF_PATH: Record<string, keyof MetadataForm> = {
 function fieldOf(path: readonly PropertyKey[]): keyof MetadataForm {
   const [head, next] = path.map(String);
   if (head === "osImages" || head === "tags") return head;
-  return FIELD_OF_PATH[`${head}.${next}`] ?? (head as keyof MetadataForm);
+  return FIELD_OF_PATH[next === undefined ? String(head) : `${head}.${next}`] ?? (head as keyof MetadataForm);
 }
 
 /** Checks the form against the shared metadata schema; errors are keyed by form field, the first per field. */
@@ -284,11 +319,28 @@ export function loosensSla(
 
 /** A published metadata document back in the form, to edit it. */
 export function metadataForm(metadata: ResourceMetadata): MetadataForm {
-  return {
+  const common = {
+    ...emptyMetadataForm,
     name: metadata.name,
     description: metadata.description ?? "",
     cloud: metadata.cloud,
     region: metadata.region,
+    tags: (metadata.tags ?? []).join(", "),
+  };
+  if (isObjectStorage(metadata)) {
+    return {
+      ...common,
+      service: "object-storage",
+      storageApi: metadata.api,
+      storageClass: metadata.storageClass,
+      redundancy: metadata.redundancy,
+      capacityGib: String(metadata.capacityGib),
+      includedEgressGib: String(metadata.includedEgressGib),
+    };
+  }
+  return {
+    ...common,
+    service: "compute",
     instanceType: metadata.instanceType,
     vcpu: String(metadata.vcpu),
     memoryGib: String(metadata.memoryGib),
@@ -300,7 +352,6 @@ export function metadataForm(metadata: ResourceMetadata): MetadataForm {
     storageType: metadata.storage.type,
     bandwidthGbps: String(metadata.network.bandwidthGbps),
     osImages: metadata.osImages.join("\n"),
-    tags: (metadata.tags ?? []).join(", "),
   };
 }
 

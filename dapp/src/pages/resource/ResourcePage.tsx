@@ -1,5 +1,5 @@
 import { useQuery } from "@apollo/client/react";
-import type { ResourceMetadata } from "@d-cloudx/sdk/metadata";
+import { type ResourceMetadata, isObjectStorage } from "@d-cloudx/sdk/metadata";
 import { useQuery as useAsync } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import type { Address } from "viem";
@@ -65,14 +65,25 @@ function Section({ title, children }: { title: string; children: React.ReactNode
   );
 }
 
+const API_NAMES = { s3: "S3", "azure-blob": "Azure Blob Storage", gcs: "Google Cloud Storage" } as const;
+
 function Specs({ metadata }: { metadata: ResourceMetadata }) {
   const rows: [string, React.ReactNode][] = [
     ["Cloud", metadata.cloud],
     ["Region", metadata.region],
-    ["Instance type", metadata.instanceType],
-    ["vCPU", metadata.vcpu],
-    ["Memory", `${metadata.memoryGib} GiB`],
   ];
+  if (isObjectStorage(metadata)) {
+    rows.push(
+      ["Service", `Object storage, ${API_NAMES[metadata.api]} API`],
+      ["Storage class", metadata.storageClass],
+      ["Redundancy", metadata.redundancy.replace("-", " ")],
+      ["Capacity", `${metadata.capacityGib} GiB`],
+      ["Included egress", `${metadata.includedEgressGib} GiB`],
+    );
+    if (metadata.tags?.length) rows.push(["Tags", metadata.tags.join(", ")]);
+    return <SpecsList description={metadata.description} rows={rows} />;
+  }
+  rows.push(["Instance type", metadata.instanceType], ["vCPU", metadata.vcpu], ["Memory", `${metadata.memoryGib} GiB`]);
   if (metadata.gpu) {
     rows.push([
       "GPU",
@@ -85,11 +96,13 @@ function Specs({ metadata }: { metadata: ResourceMetadata }) {
     ["OS images", metadata.osImages.join(", ")],
   );
   if (metadata.tags?.length) rows.push(["Tags", metadata.tags.join(", ")]);
+  return <SpecsList description={metadata.description} rows={rows} />;
+}
+
+function SpecsList({ description, rows }: { description?: string; rows: [string, React.ReactNode][] }) {
   return (
     <>
-      {metadata.description ? (
-        <p className="text-sm whitespace-pre-line text-slate-300">{metadata.description}</p>
-      ) : null}
+      {description ? <p className="text-sm whitespace-pre-line text-slate-300">{description}</p> : null}
       <Facts rows={rows} />
     </>
   );
