@@ -14,7 +14,7 @@
  *
  * Environment: DATA_DIR (default .data), DEPLOYMENTS_DIR (default deployments), CHAIN_PORT,
  * IPFS_API_PORT, POSTGRES_PORT, GRAPH_HTTP_PORT, GRAPH_INDEX_NODE_PORT, GRAPH_ADMIN_PORT,
- * GRAPH_METRICS_PORT, ORACLE_HTTP_PORT, DAPP_PORT.
+ * GRAPH_METRICS_PORT, ORACLE_HTTP_PORT, DAPP_PORT, AZURITE_BLOB_PORT, S3_PORT.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -36,6 +36,8 @@ const PORTS: Record<string, number> = {
   GRAPH_METRICS_PORT: 8040,
   ORACLE_HTTP_PORT: 9464,
   DAPP_PORT: 4173,
+  AZURITE_BLOB_PORT: 10000,
+  S3_PORT: 4568,
 };
 
 function fail(problems: string[]): never {
@@ -192,6 +194,17 @@ try {
   await step("Demo data indexed", () => stack.graphNode.waitUntilSynced());
   await keepMining(stack.rpcUrl);
 
+  const { startStorageEmulators, localObjectStorageConfig } = await import("./services/storage-emulators.ts");
+  const storage = await step("Object storage emulators (Azurite, s3rver)", () =>
+    startStorageEmulators({
+      dataDir: join(dataDir, "object-storage"),
+      logDir,
+      azuritePort: ports.AZURITE_BLOB_PORT!,
+      s3Port: ports.S3_PORT!,
+    }),
+  );
+  stops.push({ name: "object storage emulators", stop: storage.stop });
+
   const oracle = await step("Oracle node", () =>
     startOracle({
       rpcUrl: stack.rpcUrl,
@@ -200,6 +213,7 @@ try {
       dataDir: oracleDir,
       port: ports.ORACLE_HTTP_PORT!,
       providers: [accounts[3]!],
+      objectStorage: localObjectStorageConfig(storage),
       logFile: join(logDir, "oracle-node.log"),
     }),
   );
@@ -233,6 +247,8 @@ try {
     ["IPFS RPC API", `${stack.ipfsUrl}/api/v0`],
     ["IPFS gateway", `${stack.ipfsUrl}/ipfs/<cid>  (e.g. /ipfs/${demo.metadataCid})`],
     ["Oracle health", oracle.healthUrl],
+    ["Azure Blob (Azurite)", `${storage.azuriteUrl}/devstoreaccount1`],
+    ["S3 (s3rver)", storage.s3Url],
     ["Oracle metrics", oracle.metricsUrl],
     ["Deployment", join(deploymentsDir, "localhost.json")],
     ["Data and logs", `${dataDir}  (logs/)`],

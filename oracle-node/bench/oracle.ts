@@ -188,3 +188,6 @@ try {
 } finally {
   await stack.stop();
 }
+
+// Booking → storage ready, on the object storage emulators: merged into the same file.
+await import("./storage.ts");

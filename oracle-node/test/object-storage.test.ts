@@ -19,10 +19,8 @@ import type { Address } from "viem";
 import { type AccessDetails, decryptAccessDetails } from "@d-cloudx/sdk";
 import { resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 import {
-  AZURITE_ACCOUNT,
-  AZURITE_KEY,
-  S3RVER_KEY,
   type StorageEmulators,
+  localObjectStorageConfig,
   startStorageEmulators,
 } from "../../scripts/services/storage-emulators.ts";
 import { OracleNode } from "../src/node.ts";
@@ -55,25 +53,6 @@ const storageListing = (api: "s3" | "azure-blob", storageClass: string) => ({
   includedEgressGib: 1,
 });
 
-/** Object storage adapters for the local cloud, on the emulators. */
-export function localObjectStorage(emulators: StorageEmulators) {
-  return {
-    s3: {
-      local: {
-        endpoint: emulators.s3Url,
-        staticKey: S3RVER_KEY,
-        regions: { local: { storageClasses: ["STANDARD"] } },
-      },
-    },
-    azureBlob: {
-      local: {
-        emulator: { endpoint: emulators.azuriteUrl, accountKey: AZURITE_KEY },
-        accounts: { local: { Standard_LRS: AZURITE_ACCOUNT } },
-      },
-    },
-  };
-}
-
 describe("object storage on the emulators", { timeout: 300_000 }, () => {
   let stack: Stack;
   let emulators: StorageEmulators;
@@ -92,7 +71,7 @@ describe("object storage on the emulators", { timeout: 300_000 }, () => {
     resources.s3 = (await listResource(stack, provider, storageListing("s3", "STANDARD"))).resourceId;
     node = await OracleNode.start(
       testConfig(stack, mkdtempSync(join(stack.workDir, "oracle-")), {
-        adapters: { objectStorage: localObjectStorage(emulators) },
+        adapters: { objectStorage: localObjectStorageConfig(emulators) },
         provisioning: { retryInitialDelayMs: 200, retryMaxDelayMs: 1_000, retentionSeconds: RETENTION_SECONDS },
         probes: { intervalMs: 200, timeoutMs: 1_000, usageIntervalMs: 200 },
       }),

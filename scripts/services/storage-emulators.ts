@@ -98,3 +98,21 @@ export async function startStorageEmulators(options: StorageEmulatorOptions): Pr
     throw error;
   }
 }
+
+/**
+ * The oracle node's `adapters.objectStorage` for the `local` cloud on these emulators: S3 listings
+ * on s3rver, Azure Blob listings on Azurite (region `local`, classes `STANDARD` and `Standard_LRS`).
+ */
+export function localObjectStorageConfig(emulators: Pick<StorageEmulators, "azuriteUrl" | "s3Url">) {
+  return {
+    s3: {
+      local: { endpoint: emulators.s3Url, staticKey: S3RVER_KEY, regions: { local: { storageClasses: ["STANDARD"] } } },
+    },
+    azureBlob: {
+      local: {
+        emulator: { endpoint: emulators.azuriteUrl, accountKey: AZURITE_KEY },
+        accounts: { local: { Standard_LRS: AZURITE_ACCOUNT } },
+      },
+    },
+  };
+}

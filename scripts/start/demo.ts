@@ -4,7 +4,8 @@
  * violations, ratings, withdrawn earnings and a governance proposal open for voting.
  *
  * Everything goes through the contracts with the Hardhat node's unlocked accounts (#0–#9):
- * - #3 "Loopback Labs" lists `local` resources, which the running oracle node provisions for real;
+ * - #3 "Loopback Labs" lists `local` resources, which the running oracle node provisions for real:
+ *   HTTP workloads, an S3 bucket (on s3rver) and an Azure Blob container (on Azurite);
  * - #4 and #5 list aws, azure and gcp machines. No cloud account is behind them locally, so the
  *   demo itself plays their oracle with the local oracle key (#2): it confirms provisioning with
  *   access details encrypted to the consumer's wallet-derived key, and signs SLA reports with
@@ -113,6 +114,24 @@ const loopback = (name: string, vcpu: number, memoryGib: number, sizeGib: number
   tags: ["http", "file-store"],
 });
 
+/** Object storage on the oracle operator's machine, served by the local emulators (s3rver, Azurite). */
+const localBucket = (name: string, api: "s3" | "azure-blob", storageClass: string) => ({
+  version: 1,
+  service: "object-storage",
+  name,
+  description:
+    `A private ${api === "s3" ? "S3 bucket" : "Azure Blob container"} on the oracle operator's machine, made on ` +
+    "booking and deleted at its end; the access details in your dashboard hold the credentials and commands to paste.",
+  cloud: "local",
+  region: "local",
+  api,
+  storageClass,
+  redundancy: "single-zone",
+  capacityGib: 5,
+  includedEgressGib: 5,
+  tags: ["object-storage"],
+});
+
 const LISTINGS: Listing[] = [
   {
     provider: LOOPBACK,
@@ -161,6 +180,26 @@ const LISTINGS: Listing[] = [
     uptimeTargetBps: 9_500,
     maxLatencyMs: 0,
     capacity: 1,
+  },
+  {
+    provider: LOOPBACK,
+    metadata: localBucket("Loopback S3 bucket, 5 GiB", "s3", "STANDARD"),
+    kind: ResourceKind.Storage,
+    pricePerHourUsd: 0.05,
+    tokens: ["ETH", "USDC", "DAI", "DCX"],
+    uptimeTargetBps: 9_900,
+    maxLatencyMs: 500,
+    capacity: 20,
+  },
+  {
+    provider: LOOPBACK,
+    metadata: localBucket("Loopback Azure Blob container, 5 GiB", "azure-blob", "Standard_LRS"),
+    kind: ResourceKind.Storage,
+    pricePerHourUsd: 0.05,
+    tokens: ["ETH", "USDC", "DAI", "DCX"],
+    uptimeTargetBps: 9_900,
+    maxLatencyMs: 500,
+    capacity: 20,
   },
   {
     provider: CONTOSO,
@@ -317,7 +356,9 @@ export async function seedDemo({ rpcUrl, ipfsApiUrl, deployment, log = () => {} 
     const [event] = parseEventLogs({ abi: resourceMarketplaceAbi, logs: receipt.logs, eventName: "ResourceListed" });
     resourceIds.push(event!.args.resourceId);
   }
-  const [smallLoopback, largeLoopback, awsGpu, gcpVm, , azureVm] = resourceIds as [
+  const [smallLoopback, largeLoopback, awsGpu, gcpVm, , s3Bucket, blobContainer, azureVm] = resourceIds as [
+    bigint,
+    bigint,
     bigint,
     bigint,
     bigint,
@@ -445,7 +486,12 @@ export async function seedDemo({ rpcUrl, ipfsApiUrl, deployment, log = () => {} 
   const gcpActive = await book(BOB, gcpVm, 24, "ETH");
   await provision(gcpActive, "n2-demo-2.europe-west1.nimbus-compute.example.org");
   // Left for the oracle node, which provisions real workloads for them.
-  const loopbackBookings = [await book(ALICE, smallLoopback, 2, "ETH"), await book(BOB, largeLoopback, 1, "DCX")];
+  const loopbackBookings = [
+    await book(ALICE, smallLoopback, 2, "ETH"),
+    await book(BOB, largeLoopback, 1, "DCX"),
+    await book(ALICE, blobContainer, 4, "USDC"),
+    await book(BOB, s3Bucket, 4, "ETH"),
+  ];
   log(
     `Booking ${awsCancelled} cancelled, ${azureRequested} requested, ${gcpActive} active; ` +
       `${loopbackBookings.join(" and ")} await the oracle node`,

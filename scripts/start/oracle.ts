@@ -19,6 +19,8 @@ export interface OracleOptions {
   port: number;
   /** Providers the node provisions and reports for. */
   providers: string[];
+  /** `adapters.objectStorage` of the node's configuration (the local storage emulators). */
+  objectStorage?: unknown;
   logFile: string;
 }
 
@@ -50,7 +52,8 @@ export function stopLocalWorkloads(dataDir: string): void {
 export async function startOracle(options: OracleOptions): Promise<Oracle> {
   const base = JSON.parse(readFileSync(join(ORACLE_NODE, "config/local.json"), "utf8")) as Record<string, unknown>;
   const configFile = join(options.dataDir, "config.json");
-  writeFileSync(configFile, JSON.stringify({ ...base, serve: { providers: options.providers } }, null, 2));
+  const adapters = options.objectStorage ? { adapters: { objectStorage: options.objectStorage } } : {};
+  writeFileSync(configFile, JSON.stringify({ ...base, ...adapters, serve: { providers: options.providers } }, null, 2));
   const service: Service = startService(
     process.execPath,
     ["--disable-warning=ExperimentalWarning", join(ORACLE_NODE, "src/main.ts")],

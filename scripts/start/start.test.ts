@@ -17,6 +17,8 @@ import { freePort, portInUse, waitFor } from "../services/process.ts";
 
 const START = fileURLToPath(new URL("../start.ts", import.meta.url));
 const PORT_VARIABLES = [
+  "AZURITE_BLOB_PORT",
+  "S3_PORT",
   "CHAIN_PORT",
   "IPFS_API_PORT",
   "POSTGRES_PORT",
@@ -115,7 +117,7 @@ describe("npm start", { timeout: 900_000 }, () => {
       subgraph,
       "{ resources { metadataCid metadata { name } } }",
     );
-    assert.equal(resources.length, 6);
+    assert.equal(resources.length, 8);
     const gateway = row(output, "IPFS gateway").replace("/ipfs/<cid>", "");
     const document = (await (await fetch(`${gateway}/ipfs/${resources[0]!.metadataCid}`)).json()) as { name: string };
     assert.equal(document.name, "Loopback file store, small");
@@ -130,7 +132,8 @@ describe("npm start", { timeout: 900_000 }, () => {
     }
     await waitFor(
       "the oracle node to provision the local bookings",
-      async () => ((await statuses()).filter((s) => s === "ACTIVE").length >= 3 ? true : undefined),
+      // The demo's active cloud booking, two loopback workloads, a bucket and a container.
+      async () => ((await statuses()).filter((s) => s === "ACTIVE").length >= 5 ? true : undefined),
       120_000,
       500,
     );

@@ -7,11 +7,7 @@
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 
-import {
-  DescribeInstanceTypeOfferingsCommand,
-  DescribeSecurityGroupsCommand,
-  EC2Client,
-} from "@aws-sdk/client-ec2";
+import { DescribeInstanceTypeOfferingsCommand, DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import {
   CreateAccessKeyCommand,
   CreateUserCommand,
@@ -67,9 +63,19 @@ const iam = mockClient(IAMClient);
 const ec2 = mockClient(EC2Client);
 
 const s3Error = (name: string, status: number) =>
-  new S3ServiceException({ name, $fault: status >= 500 ? "server" : "client", message: name, $metadata: { httpStatusCode: status } });
+  new S3ServiceException({
+    name,
+    $fault: status >= 500 ? "server" : "client",
+    message: name,
+    $metadata: { httpStatusCode: status },
+  });
 const iamError = (name: string, status: number) =>
-  new IAMServiceException({ name, $fault: status >= 500 ? "server" : "client", message: name, $metadata: { httpStatusCode: status } });
+  new IAMServiceException({
+    name,
+    $fault: status >= 500 ? "server" : "client",
+    message: name,
+    $metadata: { httpStatusCode: status },
+  });
 
 /** Buckets with objects, IAM users with tags, one inline policy and access keys. */
 class FakeAws {
@@ -193,7 +199,10 @@ describe("S3 storage on AWS (S3 and IAM mocked)", () => {
     assert.ok(policy.Statement[1]!.Action.includes("s3:PutObject"));
     assert.ok(user.tags.some((t) => t.Key === "dcloudx:booking-id" && t.Value === "42"));
     assert.equal(machine.access!.objectStorage!.endpoint, "https://s3.eu-central-1.amazonaws.com");
-    assert.match(machine.access!.objectStorage!.examples["aws cli"]!, new RegExp(`aws s3 cp ./file.txt s3://${bucket}/`));
+    assert.match(
+      machine.access!.objectStorage!.examples["aws cli"]!,
+      new RegExp(`aws s3 cp ./file.txt s3://${bucket}/`),
+    );
     assert.ok(fake.calls.includes("PutPublicAccessBlock") && fake.calls.includes("PutBucketMetricsConfiguration"));
   });
 
@@ -224,7 +233,10 @@ describe("S3 storage on AWS (S3 and IAM mocked)", () => {
   it("throttling is retryable; a refusal is not, and no message carries a secret", async () => {
     const adapter = new S3Storage("aws", config, options);
     fake.failures.add("HeadBucket", s3Error("SlowDown", 503));
-    assert.equal((await provisionerError(() => adapter.provision(provisionRequest(3n, bucketListing())))).retryable, true);
+    assert.equal(
+      (await provisionerError(() => adapter.provision(provisionRequest(3n, bucketListing())))).retryable,
+      true,
+    );
     fake.failures.add("CreateBucket", s3Error("AccessDenied", 403));
     const denied = await provisionerError(() => adapter.provision(provisionRequest(3n, bucketListing())));
     assert.equal(denied.retryable, false);
@@ -281,7 +293,11 @@ describe("S3 storage on AWS (S3 and IAM mocked)", () => {
       () =>
         new S3Storage(
           "other",
-          { ...config, endpoint: "https://storage.example.com", staticKey: { accessKeyId: "abc", secretAccessKey: "def" } },
+          {
+            ...config,
+            endpoint: "https://storage.example.com",
+            staticKey: { accessKeyId: "abc", secretAccessKey: "def" },
+          },
           options,
         ),
       /staticKey is for an S3-compatible server on this machine/,
@@ -307,7 +323,9 @@ describe("EC2 verify", () => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ OwnerId: "123456789012" }] });
     const adapter = new AwsProvisioner(compute, options);
     assert.deepEqual(await adapter.verify(listing("aws", "us-east-1")), { accountId: "aws:123456789012" });
-    const missing = await provisionerError(() => adapter.verify(listing("aws", "us-east-1", { instanceType: "x9.huge" })));
+    const missing = await provisionerError(() =>
+      adapter.verify(listing("aws", "us-east-1", { instanceType: "x9.huge" })),
+    );
     assert.match(missing.message, /x9\.huge is not offered in us-east-1/);
     const region = await provisionerError(() => adapter.verify(listing("aws", "eu-west-3")));
     assert.match(region.message, /region "eu-west-3" is not configured/);
