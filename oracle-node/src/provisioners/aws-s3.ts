@@ -43,6 +43,7 @@ import { z } from "zod";
 import {
   adapterSecretsSchema,
   BookingNaming,
+  cached,
   callCloud,
   cloudError,
   namePrefixSchema,
@@ -654,13 +655,4 @@ export class S3Storage implements Provisioner {
   #cloudWatchClient(region: string): CloudWatchClient {
     return cached(this.#cloudWatch, region, () => new CloudWatchClient({ ...this.#clientConfig, region }));
   }
-}
-
-function cached<T>(cache: Map<string, T>, key: string, create: () => T): T {
-  let value = cache.get(key);
-  if (value === undefined) {
-    value = create();
-    cache.set(key, value);
-  }
-  return value;
 }

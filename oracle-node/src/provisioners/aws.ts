@@ -22,6 +22,7 @@ import { z } from "zod";
 import {
   adapterSecretsSchema,
   BookingNaming,
+  cached,
   callCloud,
   computeListing,
   cloudError,
@@ -381,13 +382,4 @@ function newestFirst(found: Found[]): Found[] {
   const launched = ({ instance }: Found) => instance.LaunchTime?.getTime() ?? 0;
   // A live instance is the booking's machine even if a terminated one launched later.
   return found.toSorted((a, b) => Number(isLive(b)) - Number(isLive(a)) || launched(b) - launched(a));
-}
-
-function cached<T>(cache: Map<string, T>, key: string, create: () => T): T {
-  let value = cache.get(key);
-  if (value === undefined) {
-    value = create();
-    cache.set(key, value);
-  }
-  return value;
 }
