@@ -247,9 +247,9 @@ try {
     ["IPFS RPC API", `${stack.ipfsUrl}/api/v0`],
     ["IPFS gateway", `${stack.ipfsUrl}/ipfs/<cid>  (e.g. /ipfs/${demo.metadataCid})`],
     ["Oracle health", oracle.healthUrl],
+    ["Oracle metrics", oracle.metricsUrl],
     ["Azure Blob (Azurite)", `${storage.azuriteUrl}/devstoreaccount1`],
     ["S3 (s3rver)", storage.s3Url],
-    ["Oracle metrics", oracle.metricsUrl],
     ["Deployment", join(deploymentsDir, "localhost.json")],
     ["Data and logs", `${dataDir}  (logs/)`],
   ];

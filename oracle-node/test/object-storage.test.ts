@@ -17,7 +17,7 @@ import { ContainerClient } from "@azure/storage-blob";
 import type { Address } from "viem";
 
 import { type AccessDetails, decryptAccessDetails } from "@d-cloudx/sdk";
-import { resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
+import { resourceMarketplaceAbi, resourceVerifierAbi } from "@d-cloudx/sdk/abis";
 import {
   type StorageEmulators,
   localObjectStorageConfig,
@@ -193,6 +193,21 @@ describe("object storage on the emulators", { timeout: 300_000 }, () => {
     await assert.rejects(s3.send(new HeadBucketCommand({ Bucket: storage.bucket })), (e: { name?: string }) =>
       ["NotFound", "NoSuchBucket"].includes(e.name ?? ""),
     );
+  });
+
+  it("attests both listings: the emulators offer the class and redundancy they claim", async () => {
+    for (const resourceId of [resources.azure!, resources.s3!]) {
+      await waitFor(`resource ${resourceId} to be verified`, async () =>
+        (await stack.publicClient.readContract({
+          address: stack.deployment.contracts.ResourceVerifier.proxy as Address,
+          abi: resourceVerifierAbi,
+          functionName: "isVerified",
+          args: [resourceId],
+        }))
+          ? true
+          : undefined,
+      );
+    }
   });
 
   it("never writes a credential to its logs or metrics", async () => {

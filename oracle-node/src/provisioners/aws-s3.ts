@@ -37,7 +37,7 @@ import {
   paginateListObjectsV2,
 } from "@aws-sdk/client-s3";
 import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
-import type { Cloud, ObjectStorageMetadata, ResourceMetadata } from "@d-cloudx/sdk";
+import { type Cloud, type ObjectStorageMetadata, REDUNDANCIES, type ResourceMetadata } from "@d-cloudx/sdk";
 import { z } from "zod";
 
 import {
@@ -97,6 +97,8 @@ export const s3ConfigSchema = z
           .array(z.enum(Object.keys(S3_CLASSES) as [string, ...string[]]))
           .min(1)
           .default(["STANDARD"]),
+        /** What an S3-compatible server's copies give (on AWS it follows from the storage class). */
+        redundancy: z.enum(REDUNDANCIES).default("single-zone"),
       }),
     ),
     /** An S3-compatible server instead of AWS (path-style requests). */
@@ -388,7 +390,9 @@ export class S3Storage implements Provisioner {
    */
   async verify(metadata: ResourceMetadata): Promise<{ accountId: string }> {
     const listing = this.#listing(metadata);
-    const zones = S3_CLASSES[listing.storageClass];
+    const zones = this.#config.endpoint
+      ? this.#config.regions[listing.region]!.redundancy
+      : S3_CLASSES[listing.storageClass];
     if (zones !== listing.redundancy) {
       throw new ProvisionerError(
         `${this.cloud}: ${listing.storageClass} keeps data ${zones ?? "in no known way"}, not ${listing.redundancy}`,
