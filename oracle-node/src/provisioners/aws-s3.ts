@@ -4,9 +4,10 @@
  * step is a create-or-find (bucket by name, user by name and tags, policy by PUT), and the key is
  * replaced rather than added to: a retried provisioning never leaves two buckets or two keys.
  *
- * `endpoint` points the same code at an S3-compatible server (locally s3rver). Such a server has no
- * IAM: with `staticKey` the consumer gets the server's own key, which reaches every bucket on it, so
- * the schema allows that for a server on this machine only.
+ * `endpoint` points the same code at an S3-compatible server, whose IAM API (if it has one, as
+ * Ceph's RADOS Gateway does) is at the same endpoint. A server without IAM (locally s3rver) takes
+ * `staticKey`: the consumer gets the server's own key, which reaches every bucket on it, so the
+ * schema allows that for a server on this machine only.
  */
 import { hostname } from "node:os";
 
@@ -648,8 +649,10 @@ export class S3Storage implements Provisioner {
   }
 
   #iamClient(): IAMClient {
+    // An S3-compatible server with IAM (Ceph's RADOS Gateway) answers IAM at the same endpoint.
     this.#iam ??= new IAMClient({
       requestHandler: { connectionTimeout: 5000, requestTimeout: this.#config.requestTimeoutMs },
+      ...(this.#config.endpoint ? { endpoint: this.#config.endpoint } : {}),
       ...this.#clientConfig,
       region: "us-east-1",
     });
