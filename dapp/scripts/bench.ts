@@ -123,7 +123,11 @@ async function listResources(rpcUrl: string, ipfsUrl: string, marketplace: strin
       acceptedTokens: [zeroAddress],
     };
     const metadataCid = await addJson(ipfsUrl, document);
-    await send(call("listResource", [{ metadataCid, region: document.region, kind: document.gpu ? 1 : 0, terms }]));
+    await send(
+      call("listResource", [
+        { metadataCid, region: document.region, kind: "gpu" in document && document.gpu ? 1 : 0, terms },
+      ]),
+    );
   }
 }
 
