@@ -14,12 +14,7 @@ import {
 
 import { permitTypes } from "./generated/protocol.ts";
 
-export {
-  ballotTypes,
-  delegationTypes,
-  extendedBallotTypes,
-  permitTypes,
-} from "./generated/protocol.ts";
+export { ballotTypes, delegationTypes, extendedBallotTypes, permitTypes } from "./generated/protocol.ts";
 
 /** Anything that signs EIP-712 typed data: a viem account or wallet client, or a wagmi action bound to one. */
 export interface TypedDataSigner {
@@ -45,7 +40,10 @@ export interface Permit {
   deadline: bigint;
 }
 
-export function permitTypedData(domain: TokenDomain, permit: Permit): TypedDataDefinition<typeof permitTypes, "Permit"> {
+export function permitTypedData(
+  domain: TokenDomain,
+  permit: Permit,
+): TypedDataDefinition<typeof permitTypes, "Permit"> {
   return { domain, types: permitTypes, primaryType: "Permit", message: permit };
 }
 

@@ -28,7 +28,12 @@ export function slaReportTypedData(
   slaEnforcement: string,
   report: SlaReport,
 ): TypedDataDefinition<typeof slaReportTypes, "SlaReport"> {
-  return { domain: slaDomain(chainId, slaEnforcement), types: slaReportTypes, primaryType: "SlaReport", message: report };
+  return {
+    domain: slaDomain(chainId, slaEnforcement),
+    types: slaReportTypes,
+    primaryType: "SlaReport",
+    message: report,
+  };
 }
 
 export function signSlaReport(

@@ -1,12 +1,9 @@
 /**
  * Copies the ABIs of the indexed contracts from the Hardhat artifacts (`npm run compile` at the
- * repository root) to abis/, where the manifest points graph-cli, with the standard ERC-20 ABI
- * (viem's) for reading payment tokens' symbols and names. Never edit them by hand.
+ * repository root) to abis/, where the manifest points graph-cli. Never edit them by hand.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-
-import { erc20Abi } from "viem";
 
 /** Contract name → source file, as in artifacts/<file>/<name>.json. */
 const CONTRACTS: Record<string, string> = {
@@ -35,7 +32,4 @@ for (const [name, file] of Object.entries(CONTRACTS)) {
   }
   writeFileSync(new URL(`${name}.json`, output), JSON.stringify(abi, null, 2) + "\n");
 }
-// Its functions only: graph-node's ABI reader wants `anonymous` on events, which viem leaves out.
-const erc20Functions = erc20Abi.filter((item) => item.type === "function");
-writeFileSync(new URL("ERC20.json", output), JSON.stringify(erc20Functions, null, 2) + "\n");
-console.log(`Wrote ${Object.keys(CONTRACTS).length + 1} ABIs to ${fileURLToPath(output)}`);
+console.log(`Wrote ${Object.keys(CONTRACTS).length} ABIs to ${fileURLToPath(output)}`);

@@ -82,7 +82,9 @@ function rule(schema: Schema, path: string): string {
       anyOf: ["anyOf"],
     };
     if (!ANNOTATIONS.has(key) && !supported[schema.type ?? (schema.anyOf ? "anyOf" : "")]?.includes(key)) {
-      throw new Error(`${path}: the subgraph's checker does not implement "${key}" for ${schema.type ?? "this"} values`);
+      throw new Error(
+        `${path}: the subgraph's checker does not implement "${key}" for ${schema.type ?? "this"} values`,
+      );
     }
   }
   if (schema.anyOf) {
@@ -102,7 +104,8 @@ function rule(schema: Schema, path: string): string {
       const patterns = [schema.pattern, ...(schema.allOf ?? []).map((part) => part.pattern)];
       for (const source of patterns) if (source !== undefined) code += `.pattern(${pattern(source, path)})`;
       for (const part of schema.allOf ?? []) {
-        if (Object.keys(part).some((key) => key !== "pattern")) throw new Error(`${path}: allOf holds more than patterns`);
+        if (Object.keys(part).some((key) => key !== "pattern"))
+          throw new Error(`${path}: allOf holds more than patterns`);
       }
       return code;
     }

@@ -1,8 +1,8 @@
 import { Address } from "@graphprotocol/graph-ts";
 
-import { ERC20 } from "../generated/PriceOracle/ERC20";
 import {
   PaymentTokenConfigured,
+  PaymentTokenDescribed,
   PaymentTokenDisabled,
   SequencerUptimeFeedUpdated,
 } from "../generated/PriceOracle/PriceOracle";
@@ -23,16 +23,16 @@ export function handlePaymentTokenConfigured(event: PaymentTokenConfigured): voi
   if (params.token == Address.zero()) {
     token.symbol = NATIVE_SYMBOL;
     token.name = NATIVE_NAME;
-  } else {
-    // The token's own metadata: read once per configuration (a governance action), so that clients
-    // can show a token the DAO adds without a list of their own. Optional in ERC-20: null if absent.
-    const erc20 = ERC20.bind(params.token);
-    const symbol = erc20.try_symbol();
-    const name = erc20.try_name();
-    token.symbol = symbol.reverted ? null : symbol.value;
-    token.name = name.reverted ? null : name.value;
   }
   token.enabled = true;
+  token.save();
+}
+
+/** The token's ERC-20 symbol and name, as the PriceOracle read them (empty: the token has none). */
+export function handlePaymentTokenDescribed(event: PaymentTokenDescribed): void {
+  const token = getPaymentToken(event.params.token);
+  token.symbol = event.params.symbol.length > 0 ? event.params.symbol : null;
+  token.name = event.params.name.length > 0 ? event.params.name : null;
   token.save();
 }
 

@@ -531,7 +531,12 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
 
     // `RECORD_FIXTURES=1 npm run test:integration -w subgraph` records these states for the dApp's tests.
     if (process.env.RECORD_FIXTURES) {
-      const fixture = { recordedBy: "subgraph/tests/integration.test.ts", now: Number(now), bookings: indexed, withdrawable };
+      const fixture = {
+        recordedBy: "subgraph/tests/integration.test.ts",
+        now: Number(now),
+        bookings: indexed,
+        withdrawable,
+      };
       writeFileSync(BOOKINGS_FIXTURE, JSON.stringify(fixture, null, 2) + "\n");
       console.log(`  Recorded ${indexed.length} bookings to ${BOOKINGS_FIXTURE}`);
     }

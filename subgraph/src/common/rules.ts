@@ -202,7 +202,14 @@ class Checker {
       this.fail(path, rule.anyOfMessage);
       return;
     }
-    const expected = rule.type == TYPE_STRING ? JSON_STRING : rule.type == TYPE_OBJECT ? JSON_OBJECT : rule.type == TYPE_ARRAY ? JSON_ARRAY : JSON_NUMBER;
+    const expected =
+      rule.type == TYPE_STRING
+        ? JSON_STRING
+        : rule.type == TYPE_OBJECT
+          ? JSON_OBJECT
+          : rule.type == TYPE_ARRAY
+            ? JSON_ARRAY
+            : JSON_NUMBER;
     if (value.kind != expected) {
       this.fail(path, "expected " + KIND_NAMES[expected] + ", received " + KIND_NAMES[value.kind]);
       return;
@@ -216,7 +223,10 @@ class Checker {
   text(text: string, rule: Rule, path: string): void {
     const length = codePointLength(text);
     if (length < rule.minLength) {
-      this.fail(path, rule.minLength == 1 ? "must not be empty" : "shorter than " + rule.minLength.toString() + " characters");
+      this.fail(
+        path,
+        rule.minLength == 1 ? "must not be empty" : "shorter than " + rule.minLength.toString() + " characters",
+      );
       return;
     }
     if (length > rule.maxLength) {
@@ -391,7 +401,8 @@ function isEmail(text: string): bool {
     if (label.length == 0) return false;
     for (let k = 0; k < label.length; k++) {
       const unit = label.charCodeAt(k);
-      const ok = i == labels.length - 1 ? isLetter(unit) : k == 0 ? isAlphanumeric(unit) : isAlphanumeric(unit) || unit == 0x2d;
+      const ok =
+        i == labels.length - 1 ? isLetter(unit) : k == 0 ? isAlphanumeric(unit) : isAlphanumeric(unit) || unit == 0x2d;
       if (!ok) return false;
     }
   }

@@ -9,7 +9,7 @@ import { BookingActions } from "./BookingActions.tsx";
 import { type MoneyBreakdown, bookingUsdE8, moneyBreakdown } from "./money.ts";
 import { RateBooking } from "./RateBooking.tsx";
 import { type Phase, type StepState, type Timeline, deriveTimeline } from "./timeline.ts";
-import { type PaymentToken, tokenOf } from "../../lib/tokens.ts";
+import { type PaymentToken, paymentToken } from "../../lib/tokens.ts";
 
 export type BookingItem = MyBookingsQuery["bookings"][number];
 
@@ -48,7 +48,7 @@ export function BookingCard({
 }) {
   const timeline = deriveTimeline(booking, now, provisionTimeoutSeconds);
   const money = moneyBreakdown(booking, now);
-  const token = tokenOf(booking.token.id, booking.token.tokenDecimals);
+  const token = paymentToken(booking.token);
   const amount = (value: bigint) => formatAmount(booking, token, value);
   const name = booking.resource.metadata?.name ?? `Resource #${booking.resource.id}`;
   const headingId = `booking-${booking.id}`;

@@ -31,8 +31,7 @@ export const MyBookingsQuery = graphql(`
       slaPeriodsViolated
       rating
       token {
-        id
-        tokenDecimals
+        ...PaymentTokenFields
       }
       provider {
         id

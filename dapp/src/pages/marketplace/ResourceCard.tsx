@@ -1,8 +1,10 @@
 import { Link } from "react-router";
 
+import { ProviderName } from "../../components/ProviderName.tsx";
 import { graphql } from "../../generated/gql/index.ts";
 import type { ResourceCardFieldsFragment } from "../../generated/gql/graphql.ts";
-import { formatBps, formatUsd } from "../../lib/format.ts";
+import { cloudName, formatUsd } from "../../lib/format.ts";
+import { RecordSummary } from "../resource/ProviderRecord.tsx";
 import { KIND_LABELS, isVerified } from "./filters.ts";
 
 export const ResourceCardFields = graphql(`
@@ -15,8 +17,8 @@ export const ResourceCardFields = graphql(`
     verifiedUntil
     verificationRevoked
     provider {
-      id
-      scoreBps
+      ...ProviderRecordFields
+      ...ProviderNameFields
     }
     metadata {
       status
@@ -57,9 +59,12 @@ export function ResourceCard({ resource, now }: { resource: ResourceCardData; no
         ) : null}
       </div>
       <p className="text-sm text-slate-400">
-        {KIND_LABELS[resource.kind]} · {metadata?.cloud ? `${metadata.cloud.toUpperCase()} · ` : ""}
+        {KIND_LABELS[resource.kind]} · {metadata?.cloud ? `${cloudName(metadata.cloud)} · ` : ""}
         {resource.region}
         {resource.status !== "LISTED" ? ` · ${resource.status.toLowerCase()}` : ""}
+      </p>
+      <p className="text-sm text-slate-400">
+        by <ProviderName provider={resource.provider} className="text-slate-200" />
       </p>
       {metadata ? (
         <ul className="flex flex-wrap gap-1.5 text-xs" aria-label="Specifications">
@@ -77,10 +82,7 @@ export function ResourceCard({ resource, now }: { resource: ResourceCardData; no
           <span className="text-xl font-semibold">{formatUsd(resource.pricePerHourUsd)}</span>
           <span className="text-sm text-slate-400"> / hour</span>
         </p>
-        <p className="text-right text-xs text-slate-400">
-          Provider reputation
-          <span className="block text-sm text-slate-200">{formatBps(resource.provider.scoreBps)}</span>
-        </p>
+        <RecordSummary provider={resource.provider} />
       </div>
     </li>
   );

@@ -2,23 +2,16 @@
 import { CLOUDS, STORAGE_TYPES } from "@d-cloudx/sdk/metadata";
 import type { Address } from "viem";
 
-import { Field } from "./Field.tsx";
+import { Field } from "../../components/Field.tsx";
+import { cloudName } from "../../lib/format.ts";
 import { type FieldErrors, type MetadataForm, RESOURCE_KINDS, type TermsForm } from "./listing.ts";
-import { paymentTokens } from "../../lib/tokens.ts";
+import type { PaymentToken } from "../../lib/tokens.ts";
 
 type Setter<T> = (change: Partial<T>) => void;
 const text =
   <T,>(set: Setter<T>, key: keyof T) =>
   (event: { target: { value: string } }) =>
     set({ [key]: event.target.value } as Partial<T>);
-
-const CLOUD_NAMES: Record<(typeof CLOUDS)[number], string> = {
-  aws: "AWS",
-  azure: "Azure",
-  gcp: "Google Cloud",
-  local: "Own hardware",
-  other: "Other",
-};
 
 export function MetadataFields({
   form,
@@ -44,7 +37,7 @@ export function MetadataFields({
             <select {...aria} className="field" value={form.cloud} onChange={text(set, "cloud")}>
               {CLOUDS.map((cloud) => (
                 <option key={cloud} value={cloud}>
-                  {CLOUD_NAMES[cloud]}
+                  {cloudName(cloud)}
                 </option>
               ))}
             </select>
@@ -107,11 +100,14 @@ export function TermsFields({
   form,
   errors,
   set,
+  tokens,
   withKind,
 }: {
   form: TermsForm;
   errors: FieldErrors;
   set: Setter<TermsForm>;
+  /** The payment tokens a listing may accept. */
+  tokens: readonly PaymentToken[];
   /** The kind is fixed once listed. */
   withKind: boolean;
 }) {
@@ -171,7 +167,7 @@ export function TermsFields({
       <fieldset aria-describedby={errors.acceptedTokens ? "accepted-tokens-error" : undefined}>
         <legend className="label">Accepted payment tokens</legend>
         <div className="flex flex-wrap gap-4">
-          {paymentTokens.map((token) => (
+          {tokens.map((token) => (
             <label key={token.address} className="flex items-center gap-2 text-sm">
               <input
                 type="checkbox"
