@@ -117,7 +117,12 @@ function collectStructs(parameters: AbiParameter[] | undefined): void {
       const [container, short] = struct[1]!.split(".") as [string, string];
       // A struct named like a TypeScript global (IReputationSystem.Record) takes its contract's name.
       const name = SHADOWED_GLOBALS.has(short) ? container.replace(/^I(?=[A-Z])/, "") + short : short;
-      const definition: AbiParameter = { name: "", type: "tuple", internalType: `struct ${struct[1]}`, components: parameter.components };
+      const definition: AbiParameter = {
+        name: "",
+        type: "tuple",
+        internalType: `struct ${struct[1]}`,
+        components: parameter.components,
+      };
       const known = structs.get(name);
       if (known && JSON.stringify(known) !== JSON.stringify(definition)) {
         throw new Error(`Two structs are named ${name}: ${known.internalType} and ${definition.internalType}`);
