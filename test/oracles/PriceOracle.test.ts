@@ -53,7 +53,7 @@ describe("PriceOracle", function () {
       const { oracle, usdFeed, usdc } = await loadFixture(deployOracleFixture);
       await expect(oracle.setPaymentToken(usdc, usdFeed, HEARTBEAT))
         .to.emit(oracle, "PaymentTokenDescribed")
-        .withArgs(await usdc.getAddress(), "T6", "Token 6");
+        .withArgs(await usdc.getAddress(), "USDC", "USD Coin");
 
       // A contract with decimals() but no symbol() or name(), and a token whose name is too long.
       const bare = await deployFeed(8, 1n);
