@@ -77,6 +77,12 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
       await page.reload();
     }
   };
+  /** Opens the journey's resource from the marketplace and returns its booking form. */
+  const openBookingForm = async (page: Page) => {
+    await open(page, "/?cloud=local");
+    await page.getByTestId("resource-card").filter({ hasText: RESOURCE_NAME }).getByRole("link").first().click();
+    return page.getByRole("form", { name: "Book this resource" });
+  };
   const bookingCard = (page: Page, bookingId: bigint) => page.locator(`article[data-booking-id="${bookingId}"]`);
   const token = (symbol: string) => dapp.deployment.paymentTokens.find((t) => t.symbol === symbol)!;
   const escrow = () => dapp.deployment.contracts.EscrowManager.proxy as Address;
@@ -199,9 +205,7 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
       }),
     });
     const { page } = consumer;
-    await open(page, "/?cloud=local");
-    await page.getByTestId("resource-card").filter({ hasText: RESOURCE_NAME }).getByRole("link").first().click();
-    const form = page.getByRole("form", { name: "Book this resource" });
+    const form = await openBookingForm(page);
     await form.getByLabel(/^Hours/).fill("2");
     await form.getByLabel("Pay with").selectOption({ label: "USDC" });
     const balance = () =>
@@ -308,14 +312,7 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
     assert.equal(settings.protocolFeeBps, 500);
 
     // The next booking: the oracle provisions it and billing starts under the new fee.
-    await open(consumer.page, "/?cloud=local");
-    await consumer.page
-      .getByTestId("resource-card")
-      .filter({ hasText: RESOURCE_NAME })
-      .getByRole("link")
-      .first()
-      .click();
-    const form = consumer.page.getByRole("form", { name: "Book this resource" });
+    const form = await openBookingForm(consumer.page);
     await form.getByLabel("Pay with").selectOption({ label: "ETH" });
     await form.getByRole("button", { name: "Book" }).click();
     const done = consumer.page.getByTestId("booking-confirmed");
@@ -396,14 +393,7 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
         args: [ACCOUNTS.consumer, parseUnits("100", 6)],
       }),
     });
-    await open(consumer.page, "/?cloud=local");
-    await consumer.page
-      .getByTestId("resource-card")
-      .filter({ hasText: RESOURCE_NAME })
-      .getByRole("link")
-      .first()
-      .click();
-    const form = consumer.page.getByRole("form", { name: "Book this resource" });
+    const form = await openBookingForm(consumer.page);
     await form
       .getByLabel("Pay with")
       .locator("option", { hasText: "EURC" })

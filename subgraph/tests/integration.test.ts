@@ -415,7 +415,7 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
     }`);
     assert.deepEqual(
       data.inEurope!.map((b) => BigInt(b.id)),
-      [bookings.usdc],
+      [bookings.usdc, bookings.terminated],
     );
     assert.deepEqual(
       data.gpuProviders!.map((p) => p.id),
@@ -789,7 +789,7 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
     assert.equal(market.bookingCount, 4);
     assert.equal(market.openBookingCount, 0);
     assert.equal(market.activeResourceCount, data.resources.length);
-    assert.equal(market.slaPeriodsSettled, 2);
+    assert.equal(market.slaPeriodsSettled, 3);
     assert.equal(market.slaPeriodsCompliant, 1);
     assert.equal(decimal(market.volumeUsd), sum(data.bookings.map((b) => b.amountUsd)));
     assert.equal(decimal(market.slaCreditsUsd), sum(data.bookings.map((b) => b.slaCreditsUsd)));
