@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 
-import { Address } from "../../components/Address.tsx";
+import { ProviderName } from "../../components/ProviderName.tsx";
 import type { MyBookingsQuery } from "../../generated/gql/graphql.ts";
 import { formatBps, formatDate, formatDuration, formatRelative, formatToken, formatUsdE8 } from "../../lib/format.ts";
 import { transactionUrl } from "../../lib/tx.tsx";
@@ -61,7 +61,7 @@ export function BookingCard({
             Booking #{booking.id} · <Link to={`/resources/${booking.resource.id}`}>{name}</Link>
           </h2>
           <p className="text-sm text-slate-400">
-            {booking.hoursBooked} h · {booking.resource.region} · provider <Address address={booking.provider.id} />
+            {booking.hoursBooked} h · {booking.resource.region} · provider <ProviderName provider={booking.provider} />
           </p>
         </div>
         <span

@@ -34,7 +34,7 @@ export const MyBookingsQuery = graphql(`
         ...PaymentTokenFields
       }
       provider {
-        id
+        ...ProviderNameFields
       }
       resource {
         id

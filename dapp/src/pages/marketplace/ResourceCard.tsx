@@ -78,7 +78,7 @@ export function ResourceCard({ resource, now }: { resource: ResourceCardData; no
         <p className="text-xs text-amber-300">No valid metadata</p>
       )}
       <div className="mt-auto flex items-end justify-between gap-2 pt-1">
-        <p>
+        <p className="whitespace-nowrap">
           <span className="text-xl font-semibold">{formatUsd(resource.pricePerHourUsd)}</span>
           <span className="text-sm text-slate-400"> / hour</span>
         </p>

@@ -101,14 +101,14 @@ export function ProviderRecord({ provider }: { provider: ProviderStats }) {
     ["Rating", <Stars key="stars" provider={provider} />],
     ["Bookings completed", String(provider.bookingsCompleted)],
     ["Bookings failed", String(provider.bookingsFailed)],
-    [
-      "Ranking score",
-      <span key="score" title={RANKING_SCORE_EXPLAINED}>
-        {formatBps(provider.scoreBps)} <span className="text-xs text-slate-400">({RANKING_SCORE_EXPLAINED})</span>
-      </span>,
-    ],
+    ["Ranking score", formatBps(provider.scoreBps)],
   ];
-  return <Facts rows={rows} />;
+  return (
+    <div className="space-y-2">
+      <Facts rows={rows} />
+      <p className="text-xs text-slate-400">{RANKING_SCORE_EXPLAINED}</p>
+    </div>
+  );
 }
 
 /** Terms and values, two columns. */
