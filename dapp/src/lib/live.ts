@@ -56,9 +56,13 @@ export function useLiveEvents(): void {
     skip: !account,
   });
   const viewer = useRef<Viewer>({ bookingIds: new Set() });
+  // Bookings the account made since the subgraph last listed them: BookingRequested names its
+  // consumer, and the booking's next events (provisioning within a block or two) must count as its.
+  const requested = useRef(new Set<string>());
   const toast = useRef(notify);
   useEffect(() => {
-    viewer.current = { account, bookingIds: new Set(data?.bookings.map((booking) => booking.id)) };
+    const listed = data?.bookings.map((booking) => booking.id) ?? [];
+    viewer.current = { account, bookingIds: new Set([...listed, ...requested.current]) };
     toast.current = notify;
   });
 
@@ -69,7 +73,14 @@ export function useLiveEvents(): void {
     void import("./chainEvents.ts").then(({ watchContracts }) => {
       if (stopped) return;
       stop = watchContracts((events) => {
-        const current = viewer.current;
+        let current = viewer.current;
+        const mine = events
+          .filter((event) => event.eventName === "BookingRequested" && concernsConsumer(event, current))
+          .map((event) => String(event.args.bookingId));
+        if (mine.length > 0) {
+          for (const id of mine) requested.current.add(id);
+          current = viewer.current = { ...current, bookingIds: new Set([...current.bookingIds, ...mine]) };
+        }
         for (const event of events) announce(event, current, toast.current);
         for (const listener of listeners) listener(events, current);
         void refetchAfter(apollo, latestBlock(events), affectedQueries(events, current));
