@@ -26,6 +26,14 @@ const PROVIDER = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
 
 const empty: AnalyticsQuery = { market: null, days: [], before: [], byVolume: [], byReputation: [] };
 // Results carry __typename, as graph-node's do: Apollo matches the query's fragments by it.
+const leader = {
+  __typename: "Provider",
+  id: PROVIDER,
+  profile: { __typename: "ProviderProfileDocument", status: "VALID" as const, displayName: "Nimbus Compute" },
+  volumeUsd: "150.25",
+  bookingCount: 4,
+  scoreBps: 8_125,
+};
 const active = {
   market: {
     __typename: "Market",
@@ -52,26 +60,8 @@ const active = {
     },
   ],
   before: [],
-  byVolume: [
-    {
-      __typename: "Provider",
-      id: PROVIDER,
-      profile: { __typename: "ProviderProfileDocument", status: "VALID" as const, displayName: "Nimbus Compute" },
-      volumeUsd: "150.25",
-      bookingCount: 4,
-      scoreBps: 8_125,
-    },
-  ],
-  byReputation: [
-    {
-      __typename: "Provider",
-      id: PROVIDER,
-      profile: { __typename: "ProviderProfileDocument", status: "VALID" as const, displayName: "Nimbus Compute" },
-      volumeUsd: "150.25",
-      bookingCount: 4,
-      scoreBps: 8_125,
-    },
-  ],
+  byVolume: [leader],
+  byReputation: [leader],
 };
 
 function renderPage(mock: Omit<MockLink.MockedResponse<AnalyticsQuery>, "request">) {
