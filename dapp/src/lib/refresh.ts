@@ -62,6 +62,7 @@ export const EFFECTS: Record<string, Effect> = {
   // PriceOracle
   PaymentTokenConfigured: { market: ["PaymentTokens", "ResourcePage"] },
   PaymentTokenDisabled: { market: ["PaymentTokens", "ResourcePage"] },
+  PaymentTokenDescribed: { market: ["PaymentTokens"] },
   // DAOGovernance
   ProposalCreated: { market: GOVERNANCE },
   ProposalQueued: { market: GOVERNANCE },
