@@ -13,6 +13,7 @@ export default tseslint.config(
       "sdk/src/generated",
       "bench-results",
       "subgraph/generated",
+      "subgraph/src/generated",
       "subgraph/build",
       "subgraph/abis",
       "dapp/src/generated",

@@ -6,8 +6,11 @@ import { type Plugin, defineConfig, loadEnv } from "vite";
 function contentSecurityPolicy(env: Record<string, string>): Plugin {
   const origin = (value: string | undefined, fallback: string) => new URL(value?.trim() || fallback).origin;
   const gateway = origin(env.VITE_IPFS_GATEWAY_URL, "http://127.0.0.1:5001");
+  const rpc = origin(env.VITE_RPC_URL, "http://127.0.0.1:8545");
   const connect = new Set([
-    origin(env.VITE_RPC_URL, "http://127.0.0.1:8545"),
+    rpc,
+    // Event subscriptions (src/lib/chainEvents.ts): the RPC's WebSocket endpoint unless set apart.
+    origin(env.VITE_RPC_WS_URL, rpc.replace(/^http/, "ws")),
     origin(env.VITE_SUBGRAPH_URL, "http://127.0.0.1:8000"),
     origin(env.VITE_IPFS_API_URL, "http://127.0.0.1:5001"),
     gateway,

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 
 import hre from "hardhat";
 
-import { slaDomain, slaReportTypes } from "@d-cloudx/sdk";
+import { permitTypes, slaDomain, slaReportTypes } from "@d-cloudx/sdk";
 import { escrowSettings } from "./lib/core.ts";
 import { VOTE_FOR, advanceTime } from "./lib/governance.ts";
 import { deployProtocol, protocolRoles } from "./lib/protocol.ts";
@@ -89,15 +89,7 @@ async function bookDcxWithPermit(): Promise<number> {
     deadline,
   };
   const domain = { name: "D-CloudX", version: "1", chainId, verifyingContract: dcxAddress };
-  const types = {
-    Permit: [
-      { name: "owner", type: "address" },
-      { name: "spender", type: "address" },
-      { name: "value", type: "uint256" },
-      { name: "nonce", type: "uint256" },
-      { name: "deadline", type: "uint256" },
-    ],
-  };
+  const types = { Permit: [...permitTypes.Permit] };
   const { v, r, s } = ethers.Signature.from(await consumer!.signTypedData(domain, types, permit));
   return measure(
     marketplace.connect(consumer).bookWithPermit(resourceId, hours, dcxAddress, price, key, { deadline, v, r, s }),

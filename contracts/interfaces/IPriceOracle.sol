@@ -33,6 +33,10 @@ interface IPriceOracle {
         uint8 feedDecimals,
         uint8 tokenDecimals
     );
+    /// @notice Emitted with PaymentTokenConfigured: the token's ERC-20 `symbol()` and `name()`, so
+    /// that clients can show a token governance adds without a list of their own. Empty for the
+    /// native currency and where the token has none that reads as a short string.
+    event PaymentTokenDescribed(address indexed token, string symbol, string name);
     /// @notice Emitted when a payment token stops being accepted for new payments.
     event PaymentTokenDisabled(address indexed token, uint8 indexed tokenId);
     /// @notice Emitted when the L2 sequencer uptime feed is set (zero address: none).

@@ -17,6 +17,9 @@ contract PriceOracle is IPriceOracle, ManagedUpgradeable {
     uint256 private constant MAX_TOKENS = 64;
     uint8 private constant NATIVE_DECIMALS = 18;
     uint8 private constant MAX_DECIMALS = 36;
+    /// @dev Longest token symbol or name read, in bytes, and the gas a token gets to answer.
+    uint256 private constant MAX_TEXT_BYTES = 64;
+    uint256 private constant TEXT_CALL_GAS = 50_000;
 
     /// @custom:storage-location erc7201:dcloudx.storage.PriceOracle
     struct PriceOracleStorage {
@@ -74,6 +77,13 @@ contract PriceOracle is IPriceOracle, ManagedUpgradeable {
             enabled: true
         });
         emit PaymentTokenConfigured(token, tokenId, feed, heartbeatSeconds, feedDecimals, tokenDecimals);
+        if (token != address(0)) {
+            emit PaymentTokenDescribed(
+                token,
+                _tokenText(token, IERC20Metadata.symbol.selector),
+                _tokenText(token, IERC20Metadata.name.selector)
+            );
+        }
     }
 
     /// @inheritdoc IPriceOracle
@@ -175,6 +185,16 @@ contract PriceOracle is IPriceOracle, ManagedUpgradeable {
         bool ok;
         (decimals, ok) = _readDecimals(token);
         if (!ok) revert PriceOracleInvalidToken(token);
+    }
+
+    /// @dev An optional ERC-20 string (`symbol()` or `name()`), or "" when the token has none that
+    /// decodes as a string of at most MAX_TEXT_BYTES (some old tokens return bytes32). Never reverts.
+    function _tokenText(address token, bytes4 selector) private view returns (string memory) {
+        (bool ok, bytes memory data) = token.staticcall{gas: TEXT_CALL_GAS}(abi.encodeWithSelector(selector));
+        if (!ok || data.length < 64) return "";
+        (uint256 offset, uint256 length) = abi.decode(data, (uint256, uint256));
+        if (offset != 32 || length > MAX_TEXT_BYTES || data.length < 64 + length) return "";
+        return abi.decode(data, (string));
     }
 
     /// @dev Feeds and ERC-20s share the `decimals()` selector.

@@ -4,17 +4,21 @@
  * consumer finds and books it in ETH and USDC, the oracle provisions it, the consumer decrypts the
  * access details and uses the workload; the workload dies and the next SLA period is a violation
  * with a credit and a lower reputation; the provider withdraws; the consumer completes and rates;
- * a DAO proposal changes the protocol fee and the next booking pays it.
+ * a DAO proposal changes the protocol fee and the next booking pays it; a token the DAO adds is
+ * listed and booked in the same build of the dApp.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
-import { escrowManagerAbi, mockERC20Abi } from "@d-cloudx/sdk/abis";
+import { readFileSync } from "node:fs";
+
+import { escrowManagerAbi, mockERC20Abi, mockV3AggregatorAbi, priceOracleAbi } from "@d-cloudx/sdk/abis";
 import type { Browser, Locator, Page } from "playwright-core";
 import { type Address, erc20Abi, parseUnits } from "viem";
 
 import { type WalletPage, connectWallet, launchBrowser, screenshot, walletPage } from "./lib/browser.ts";
 import { ACCOUNTS, advanceTime, clients, killWorkload } from "./lib/chain.ts";
+import { rpc } from "../../scripts/services/chain.ts";
 import { type DappStack, startDappStack } from "./lib/stack.ts";
 
 interface ProviderRecord {
@@ -58,18 +62,26 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
     await open(page, `/providers/${ACCOUNTS.provider}`);
     for (;;) {
       const main = page.locator("main");
-      const periods = /(\d+) of \d+ \((\d+) violated\)/.exec(await term(main, "SLA periods met").innerText());
+      await main.locator("dt").or(main.getByText("New provider:")).first().waitFor();
+      const isNew = (await main.locator("dt", { hasText: "SLA periods met" }).count()) === 0;
+      const periods = isNew ? null : /(\d+) of (\d+)/.exec(await term(main, "SLA periods met").innerText());
       const record = {
-        scoreBps: Math.round(parseFloat(await term(main, "Reputation score").innerText()) * 100),
+        scoreBps: isNew ? 0 : Math.round(parseFloat(await term(main, "Ranking score").innerText()) * 100),
         compliant: Number(periods?.[1] ?? 0),
-        violated: Number(periods?.[2] ?? 0),
-        ratings: (await term(main, "Ratings").innerText()).trim(),
+        violated: Number(periods?.[2] ?? 0) - Number(periods?.[1] ?? 0),
+        ratings: isNew ? "" : (await term(main, "Rating").innerText()).trim(),
       };
       if (ready(record)) return record;
       if (Date.now() > deadline) throw new Error(`The provider's record stayed ${JSON.stringify(record)}`);
       await page.waitForTimeout(1_000);
       await page.reload();
     }
+  };
+  /** Opens the journey's resource from the marketplace and returns its booking form. */
+  const openBookingForm = async (page: Page) => {
+    await open(page, "/?cloud=local");
+    await page.getByTestId("resource-card").filter({ hasText: RESOURCE_NAME }).getByRole("link").first().click();
+    return page.getByRole("form", { name: "Book this resource" });
   };
   const bookingCard = (page: Page, bookingId: bigint) => page.locator(`article[data-booking-id="${bookingId}"]`);
   const token = (symbol: string) => dapp.deployment.paymentTokens.find((t) => t.symbol === symbol)!;
@@ -193,9 +205,7 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
       }),
     });
     const { page } = consumer;
-    await open(page, "/?cloud=local");
-    await page.getByTestId("resource-card").filter({ hasText: RESOURCE_NAME }).getByRole("link").first().click();
-    const form = page.getByRole("form", { name: "Book this resource" });
+    const form = await openBookingForm(page);
     await form.getByLabel(/^Hours/).fill("2");
     await form.getByLabel("Pay with").selectOption({ label: "USDC" });
     const balance = () =>
@@ -252,7 +262,7 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
     await card.locator("label", { hasText: "4 stars" }).click();
     await card.getByRole("button", { name: "Submit rating" }).click();
     await confirmed(page, `Rate booking #${bookings[0]}`);
-    await providerRecord((record) => record.ratings.startsWith("4.00 / 5 from 1"));
+    await providerRecord((record) => /\b4\.0 \(1\)$/.test(record.ratings));
   });
 
   it("a DAO proposal changes the protocol fee, and the next booking pays the new fee", async () => {
@@ -302,14 +312,7 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
     assert.equal(settings.protocolFeeBps, 500);
 
     // The next booking: the oracle provisions it and billing starts under the new fee.
-    await open(consumer.page, "/?cloud=local");
-    await consumer.page
-      .getByTestId("resource-card")
-      .filter({ hasText: RESOURCE_NAME })
-      .getByRole("link")
-      .first()
-      .click();
-    const form = consumer.page.getByRole("form", { name: "Book this resource" });
+    const form = await openBookingForm(consumer.page);
     await form.getByLabel("Pay with").selectOption({ label: "ETH" });
     await form.getByRole("button", { name: "Book" }).click();
     const done = consumer.page.getByTestId("booking-confirmed");
@@ -330,6 +333,86 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
       assert.ok(Date.now() < deadline, "the oracle did not provision the booking");
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
+  });
+
+  it("a token the DAO adds is listed and booked without rebuilding the dApp", async () => {
+    const bytecode = (file: string, name: string) =>
+      JSON.parse(readFileSync(new URL(`../../artifacts/${file}/${name}.json`, import.meta.url), "utf8")).bytecode;
+    const deployer = chain.wallet(ACCOUNTS.voter);
+    const deploy = async (hash: `0x${string}`) =>
+      (await chain.public.waitForTransactionReceipt({ hash })).contractAddress!;
+    const eurc = await deploy(
+      await deployer.deployContract({
+        abi: mockERC20Abi,
+        bytecode: bytecode("contracts/mocks/MockERC20.sol", "MockERC20"),
+        args: ["Euro Coin", "EURC", 6],
+      }),
+    );
+    const feed = await deploy(
+      await deployer.deployContract({
+        abi: mockV3AggregatorAbi,
+        bytecode: bytecode("@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol", "MockV3Aggregator"),
+        args: [8, 110_000_000n],
+      }),
+    );
+    // What an executed proposal does: the timelock, which holds the PriceOracle's admin role, adds it.
+    const timelock = dapp.deployment.governance.timelock as Address;
+    await rpc(dapp.rpcUrl, "hardhat_impersonateAccount", [timelock]);
+    await rpc(dapp.rpcUrl, "hardhat_setBalance", [timelock, "0xde0b6b3a7640000"]);
+    await chain.public.waitForTransactionReceipt({
+      hash: await chain.wallet(timelock).writeContract({
+        address: dapp.deployment.contracts.PriceOracle.proxy as Address,
+        abi: priceOracleAbi,
+        functionName: "setPaymentToken",
+        args: [eurc, feed, 86_400],
+      }),
+    });
+    await rpc(dapp.rpcUrl, "hardhat_stopImpersonatingAccount", [timelock]);
+
+    // The provider accepts it, from the list the subgraph gives.
+    const { page } = provider;
+    await open(page, "/provider");
+    const resource = page.locator("li[data-resource-id]").filter({ hasText: RESOURCE_NAME });
+    await resource.getByRole("button", { name: "Edit terms" }).click();
+    const box = resource.getByRole("checkbox", { name: "EURC", exact: true });
+    await box.waitFor({ timeout: STEP_TIMEOUT });
+    await box.check();
+    await resource.getByRole("button", { name: "Save terms" }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: /^Update terms of resource #\d+: confirmed/ })
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT });
+
+    // The consumer pays in it.
+    await chain.public.waitForTransactionReceipt({
+      hash: await chain.wallet(ACCOUNTS.consumer).writeContract({
+        address: eurc,
+        abi: mockERC20Abi,
+        functionName: "mint",
+        args: [ACCOUNTS.consumer, parseUnits("100", 6)],
+      }),
+    });
+    const form = await openBookingForm(consumer.page);
+    await form
+      .getByLabel("Pay with")
+      .locator("option", { hasText: "EURC" })
+      .waitFor({ state: "attached", timeout: STEP_TIMEOUT });
+    await form.getByLabel(/^Hours/).fill("1");
+    await form.getByLabel("Pay with").selectOption({ label: "EURC" });
+    await form.getByTestId("booking-total").filter({ hasText: "EURC" }).waitFor({ timeout: STEP_TIMEOUT });
+    await screenshot(consumer.page, "resource-page-new-token");
+    await form.getByRole("button", { name: "Approve EURC and book" }).click();
+    await consumer.page.getByTestId("booking-confirmed").waitFor({ timeout: STEP_TIMEOUT });
+    const paid =
+      parseUnits("100", 6) -
+      (await chain.public.readContract({
+        address: eurc,
+        abi: erc20Abi,
+        functionName: "balanceOf",
+        args: [ACCOUNTS.consumer],
+      }));
+    assert.ok(paid > 0n && paid < parseUnits("2", 6), `$1.50 at $1.10 a EURC, paid ${paid}`);
   });
 
   it("every page rendered without errors", () => {

@@ -11,10 +11,14 @@ function url(value: string | undefined, fallback: string): string {
   return (value?.trim() || fallback).replace(/\/+$/, "");
 }
 
+const rpcUrl = url(env.VITE_RPC_URL, "http://127.0.0.1:8545");
+
 export const config = {
   deployment,
   chainId: deployment?.chainId ?? 31337,
-  rpcUrl: url(env.VITE_RPC_URL, "http://127.0.0.1:8545"),
+  rpcUrl,
+  /** Where to subscribe to contract events; the RPC URL's own WebSocket endpoint unless set. */
+  rpcWsUrl: url(env.VITE_RPC_WS_URL, rpcUrl.replace(/^http/, "ws")),
   subgraphUrl: url(env.VITE_SUBGRAPH_URL, "http://127.0.0.1:8000/subgraphs/name/subgraph-0"),
   ipfsApiUrl: url(env.VITE_IPFS_API_URL, "http://127.0.0.1:5001"),
   ipfsGatewayUrl: url(env.VITE_IPFS_GATEWAY_URL, "http://127.0.0.1:5001"),

@@ -3,6 +3,8 @@
 interface ImportMetaEnv {
   /** JSON-RPC endpoint of the chain (default: the local Hardhat node). */
   readonly VITE_RPC_URL?: string;
+  /** WebSocket JSON-RPC endpoint for event subscriptions (default: VITE_RPC_URL as ws://); polling if unreachable. */
+  readonly VITE_RPC_WS_URL?: string;
   /** GraphQL endpoint of the D-CloudX subgraph. */
   readonly VITE_SUBGRAPH_URL?: string;
   /** IPFS RPC API used to add listing metadata (Kubo's /api/v0). */

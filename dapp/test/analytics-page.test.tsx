@@ -26,6 +26,14 @@ const PROVIDER = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
 
 const empty: AnalyticsQuery = { market: null, days: [], before: [], byVolume: [], byReputation: [] };
 // Results carry __typename, as graph-node's do: Apollo matches the query's fragments by it.
+const leader = {
+  __typename: "Provider",
+  id: PROVIDER,
+  profile: { __typename: "ProviderProfileDocument", status: "VALID" as const, displayName: "Nimbus Compute" },
+  volumeUsd: "150.25",
+  bookingCount: 4,
+  scoreBps: 8_125,
+};
 const active = {
   market: {
     __typename: "Market",
@@ -52,8 +60,8 @@ const active = {
     },
   ],
   before: [],
-  byVolume: [{ __typename: "Provider", id: PROVIDER, volumeUsd: "150.25", bookingCount: 4, scoreBps: 8_125 }],
-  byReputation: [{ __typename: "Provider", id: PROVIDER, volumeUsd: "150.25", bookingCount: 4, scoreBps: 8_125 }],
+  byVolume: [leader],
+  byReputation: [leader],
 };
 
 function renderPage(mock: Omit<MockLink.MockedResponse<AnalyticsQuery>, "request">) {
@@ -89,8 +97,9 @@ describe("analytics page", () => {
     expect(screen.getByRole("figure", { name: "SLA compliance" })).toHaveAccessibleDescription(
       "9 of 10 settled SLA periods met their uptime target over the last 30 days (90.0 %); 1 missed it.",
     );
-    const reputation = screen.getByRole("figure", { name: "Top providers by reputation" });
-    expect(within(reputation).getByRole("link", { name: "0x7099…79c8" })).toHaveAttribute(
+    const reputation = screen.getByRole("figure", { name: "Top providers by ranking score" });
+    // Providers go by their profile's name where they have a valid one.
+    expect(within(reputation).getByRole("link", { name: "Nimbus Compute" })).toHaveAttribute(
       "href",
       `/providers/${PROVIDER}`,
     );

@@ -92,6 +92,14 @@ describe("analytics series", () => {
     expect(providerRows([{ id: address, volumeUsd: "99.5", bookingCount: 3, scoreBps: 8125 }])).toEqual([
       { address, label: "0x7099…79C8", volumeUsd: 99.5, bookings: 3, reputation: 81.25 },
     ]);
+    const named = { status: "VALID", displayName: "Nimbus" };
+    expect(
+      providerRows([{ id: address, volumeUsd: "1", bookingCount: 1, scoreBps: 0, profile: named }])[0]?.label,
+    ).toBe("Nimbus");
+    const invalid = { status: "INVALID", displayName: null };
+    expect(
+      providerRows([{ id: address, volumeUsd: "1", bookingCount: 1, scoreBps: 0, profile: invalid }]),
+    ).toMatchObject([{ label: "0x7099…79C8" }]);
   });
 
   it("summarises: compliance, peak and sum", () => {

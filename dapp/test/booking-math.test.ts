@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 
 import { resourceMarketplaceAbi } from "../src/generated/contracts.ts";
 import {
-  acceptedTokens,
   bookingIdFromReceipt,
   bookingUsdE8,
   maxPayment,
@@ -41,17 +40,6 @@ describe("booking math", () => {
     expect(parseHours("4", 1, 72)).toEqual({ ok: true, value: 4 });
     expect(parseHours("72", 1, 72)).toEqual({ ok: true, value: 72 });
     for (const bad of ["0", "73", "1.5", "", "two", "-3"]) expect(parseHours(bad, 1, 72).ok).toBe(false);
-  });
-
-  it("maps the on-chain token mask to the deployment's tokens", () => {
-    const tokens = ["ETH", "USDC", "DAI", "DCX"].map((symbol, tokenId) => ({
-      symbol,
-      tokenId,
-      address: zeroAddress,
-      decimals: 18,
-    }));
-    expect(acceptedTokens(0b1001n, tokens).map((token) => token.symbol)).toEqual(["ETH", "DCX"]);
-    expect(acceptedTokens(0n, tokens)).toEqual([]);
   });
 
   it("finds the new booking's id in the receipt, only from the marketplace", () => {

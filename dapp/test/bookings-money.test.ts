@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { type MoneyBooking, bookingUsdE8, moneyBreakdown, streamedAfter } from "../src/pages/bookings/money.ts";
+import { type MoneyBooking, bookingUsdE8, moneyBreakdown } from "../src/pages/bookings/money.ts";
+import { fixture } from "./fixtures/indexed.ts";
 
 const START = 1_000_000;
 const base: MoneyBooking = {
@@ -14,15 +15,6 @@ const base: MoneyBooking = {
   slaCredits: "0",
   slashed: "0",
 };
-
-describe("streamedAfter", () => {
-  it("streams linearly, rounding down, and never more than the amount", () => {
-    expect(streamedAfter(10n, 1n, 3n)).toBe(3n);
-    expect(streamedAfter(10n, 0n, 3n)).toBe(0n);
-    expect(streamedAfter(10n, -5n, 3n)).toBe(0n);
-    expect(streamedAfter(10n, 4n, 3n)).toBe(10n);
-  });
-});
 
 describe("moneyBreakdown", () => {
   it("keeps everything in escrow while requested", () => {
@@ -63,6 +55,22 @@ describe("moneyBreakdown", () => {
       START,
     );
     expect(money).toMatchObject({ streamed: 0n, refundedUnused: 7_200_000n, remaining: 0n, netCost: -720_000n });
+  });
+});
+
+describe("moneyBreakdown on bookings as the subgraph indexed them", () => {
+  it("splits every finished booking's payment into what streamed and what came back unused", () => {
+    for (const booking of fixture.bookings) {
+      const money = moneyBreakdown(booking, fixture.now);
+      if (booking.status === "CANCELLED") {
+        expect(money.refundedUnused, booking.id).toBe(money.paid);
+      } else {
+        // Streamed to the provider plus refunded for unused time is the payment, exactly.
+        expect(money.streamed + money.refundedUnused, booking.id).toBe(money.paid);
+        expect(money.slaCredits, booking.id).toBe(BigInt(booking.slaCredits));
+      }
+      expect(money.remaining, booking.id).toBe(0n);
+    }
   });
 });
 

@@ -1,58 +1,38 @@
 import { describe, expect, it } from "vitest";
 
-import { type EarningBooking, earningsByToken, parseTokenAmount, streamed } from "../src/pages/provider/earnings.ts";
+import { earningsByToken, parseTokenAmount } from "../src/pages/provider/earnings.ts";
+import { fixture } from "./fixtures/indexed.ts";
 
-const ETH = "0x0000000000000000000000000000000000000000";
-const USDC = "0x3aa5ebb10dc797cac828524e59a333d0a371443c";
+describe("earningsByToken on bookings as the subgraph indexed them", () => {
+  const finished = fixture.bookings.filter((booking) => booking.status !== "CANCELLED");
+  const withdrawable = new Map(Object.entries(fixture.withdrawable).map(([id, amount]) => [id, BigInt(amount)]));
 
-const booking = (change: Partial<EarningBooking>): EarningBooking => ({
-  id: "1",
-  status: "ACTIVE",
-  token: { id: ETH },
-  amount: "3600",
-  withdrawn: "0",
-  refunded: "0",
-  slaCredits: "0",
-  startedAt: "1000",
-  endsAt: "4600",
-  ...change,
-});
-
-describe("streamed", () => {
-  it("streams an active booking linearly between start and end", () => {
-    expect(streamed(booking({}), 500)).toBe(0n);
-    expect(streamed(booking({}), 1900)).toBe(900n);
-    expect(streamed(booking({}), 9999)).toBe(3600n);
+  it("covers bookings that ended with SLA credits (whose `refunded` includes them)", () => {
+    expect(finished.some((booking) => booking.status === "COMPLETED" && BigInt(booking.slaCredits) > 0n)).toBe(true);
+    expect(finished.some((booking) => booking.status === "TERMINATED" && BigInt(booking.slaCredits) > 0n)).toBe(true);
   });
 
-  it("counts what a finished booking did not refund", () => {
-    expect(streamed(booking({ status: "COMPLETED" }), 0)).toBe(3600n);
-    expect(streamed(booking({ status: "TERMINATED", refunded: "1000" }), 0)).toBe(2600n);
-    expect(streamed(booking({ status: "REQUESTED", startedAt: null, endsAt: null }), 9999)).toBe(0n);
-  });
-});
-
-describe("earningsByToken", () => {
-  it("sums accrued, withdrawable and withdrawn per token and lists the bookings ready to withdraw", () => {
-    const bookings = [
-      booking({ id: "1", withdrawn: "300", slaCredits: "100" }),
-      booking({ id: "2", status: "COMPLETED", withdrawn: "3600" }),
-      booking({ id: "3", token: { id: USDC }, status: "COMPLETED", amount: "5000000" }),
-    ];
-    const withdrawable = new Map([
-      ["1", 200n],
-      ["2", 0n],
-      ["3", 5_000_000n],
-    ]);
-    expect(earningsByToken(bookings, withdrawable, 2800)).toEqual([
-      { token: ETH, accrued: 1800n - 400n, withdrawable: 200n, withdrawn: 3900n, bookingIds: [1n] },
-      { token: USDC, accrued: 5_000_000n, withdrawable: 5_000_000n, withdrawn: 0n, bookingIds: [3n] },
-    ]);
+  it("accrues exactly what the escrow lets the provider withdraw once every period is final", () => {
+    for (const entry of earningsByToken(finished, withdrawable, fixture.now)) {
+      const onChain = finished
+        .filter((booking) => booking.token.id === entry.token)
+        .reduce((total, booking) => total + BigInt(fixture.withdrawable[booking.id] ?? 0), 0n);
+      expect(entry.accrued, entry.token).toBe(onChain);
+      expect(entry.withdrawable, entry.token).toBe(onChain);
+    }
   });
 
-  it("never reports negative accruals (credits beyond what streamed)", () => {
-    const [entry] = earningsByToken([booking({ slaCredits: "500" })], new Map(), 1100);
-    expect(entry?.accrued).toBe(0n);
+  it("lists the bookings with something to withdraw and sums what was withdrawn", () => {
+    const [all] = [earningsByToken(finished, withdrawable, fixture.now)];
+    const ready = all.flatMap((entry) => entry.bookingIds.map(String)).sort();
+    expect(ready).toEqual(
+      finished
+        .filter((booking) => withdrawable.get(booking.id)! > 0n)
+        .map((b) => b.id)
+        .sort(),
+    );
+    const withdrawn = all.reduce((total, entry) => total + entry.withdrawn, 0n);
+    expect(withdrawn).toBe(finished.reduce((total, booking) => total + BigInt(booking.withdrawn), 0n));
   });
 });
 

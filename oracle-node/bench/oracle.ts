@@ -16,7 +16,7 @@ import { join } from "node:path";
 
 import { type Address, parseEventLogs } from "viem";
 
-import { accessKeyMessage, deriveAccessKeyPair } from "@d-cloudx/sdk";
+import { accessKeyMessage, BookingStatus, deriveAccessKeyPair } from "@d-cloudx/sdk";
 import { priceOracleAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { OracleNode } from "../src/node.ts";
 import {
@@ -34,7 +34,7 @@ import { percentile } from "../src/measure/aggregate.ts";
 const LATENCY_BOOKINGS = Number(process.env.BENCH_LATENCY_BOOKINGS ?? 40);
 const BOOKINGS = Number(process.env.BENCH_BOOKINGS ?? 1000);
 const TARGETS = { provisionP95Ms: 3_000, bookingsMonitored: 1_000, reportGasPerBookingPeriod: 30_000 };
-const ACTIVE = 2;
+const ACTIVE = BookingStatus.Active;
 const log = createLogger("error");
 const started = Date.now();
 const stack = await startStack();

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 
 import type { Address, Hex } from "viem";
 
-import { decryptAccessDetails } from "@d-cloudx/sdk";
+import { BookingStatus, decryptAccessDetails } from "@d-cloudx/sdk";
 import { escrowManagerAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { OracleNode } from "../src/node.ts";
 import { LocalProvisioner } from "../src/provisioners/local.ts";
@@ -36,8 +36,8 @@ import {
   waitFor,
 } from "./helpers/stack.ts";
 
-const REQUESTED = 1;
-const ACTIVE = 2;
+const REQUESTED = BookingStatus.Requested;
+const ACTIVE = BookingStatus.Active;
 const ORACLE = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc";
 
 describe("oracle node faults", { timeout: 600_000 }, () => {

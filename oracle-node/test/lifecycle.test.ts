@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { type Address, type Hex, recoverAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { decryptAccessDetails } from "@d-cloudx/sdk";
+import { BookingStatus, decryptAccessDetails } from "@d-cloudx/sdk";
 import { escrowManagerAbi, resourceMarketplaceAbi, resourceVerifierAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { OracleNode } from "../src/node.ts";
 import type { LocalProvisioner } from "../src/provisioners/local.ts";
@@ -30,7 +30,7 @@ import {
   waitFor,
 } from "./helpers/stack.ts";
 
-const ACTIVE = 2;
+const ACTIVE = BookingStatus.Active;
 
 describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
   let stack: Stack;

@@ -3,3 +3,19 @@ export * from "./metadata.ts";
 export * from "./sla.ts";
 export * from "./access.ts";
 export * from "./verifier.ts";
+export * from "./signing.ts";
+export * from "./stream.ts";
+export {
+  BOOKING_STATUS_NAMES,
+  BookingStatus,
+  REFUND_REASON_NAMES,
+  RESOURCE_KIND_NAMES,
+  RESOURCE_STATUS_NAMES,
+  RefundReason,
+  ResourceKind,
+  ResourceStatus,
+  STREAM_STATE_NAMES,
+  StreamState,
+  type ResourceParams,
+  type ResourceTerms,
+} from "./generated/protocol.ts";

@@ -36,7 +36,8 @@ const oneLine = (max: number) =>
     .min(1)
     .max(max)
     .regex(/^[^\p{Cc}]*$/u, "must be one line without control characters")
-    .refine((text) => text.trim() === text, "must not start or end with whitespace");
+    // What String.prototype.trim removes is exactly \s: written as a pattern, so that the JSON Schema says it too.
+    .regex(/^(?:\S(?:[\s\S]*\S)?)?$/u, "must not start or end with whitespace");
 
 const paragraphs = (max: number) =>
   z

@@ -1,40 +1,57 @@
 /**
  * The resource attestation verifier oracles sign (EIP-712) and ResourceVerifier checks. The domain
- * is bound to the chain and to the ResourceVerifier proxy.
+ * is bound to the chain and to the ResourceVerifier proxy. The attestation's type is generated from
+ * the contract (scripts/export-abis.ts); its `accountHash` is keccak256 of the cloud account
+ * identifier the provider proved control of.
  */
+import { type Address, type Hex, type TypedDataDefinition, recoverTypedDataAddress } from "viem";
+
+import { type Attestation, attestationTypes } from "./generated/protocol.ts";
+import type { TypedDataSigner } from "./signing.ts";
+
+export { type Attestation, attestationTypes } from "./generated/protocol.ts";
+
 export const VERIFIER_DOMAIN_NAME = "D-CloudX Verifier";
 export const VERIFIER_DOMAIN_VERSION = "1";
-
-export const attestationTypes = {
-  Attestation: [
-    { name: "resourceId", type: "uint256" },
-    { name: "metadataVersion", type: "uint32" },
-    { name: "cloud", type: "string" },
-    { name: "region", type: "string" },
-    { name: "instanceType", type: "string" },
-    { name: "accountHash", type: "bytes32" },
-    { name: "issuedAt", type: "uint64" },
-    { name: "expiresAt", type: "uint64" },
-  ],
-} as const;
-
-export interface Attestation {
-  resourceId: bigint;
-  metadataVersion: number;
-  cloud: string;
-  region: string;
-  instanceType: string;
-  /** keccak256 of the cloud account identifier the provider proved control of. */
-  accountHash: `0x${string}`;
-  issuedAt: bigint;
-  expiresAt: bigint;
-}
 
 export function verifierDomain(chainId: bigint | number, resourceVerifier: string) {
   return {
     name: VERIFIER_DOMAIN_NAME,
     version: VERIFIER_DOMAIN_VERSION,
     chainId: BigInt(chainId),
-    verifyingContract: resourceVerifier,
+    verifyingContract: resourceVerifier as Address,
   };
+}
+
+/** What a verifier signs for `attestation`, ready for any viem or wagmi signer. */
+export function attestationTypedData(
+  chainId: bigint | number,
+  resourceVerifier: string,
+  attestation: Attestation,
+): TypedDataDefinition<typeof attestationTypes, "Attestation"> {
+  return {
+    domain: verifierDomain(chainId, resourceVerifier),
+    types: attestationTypes,
+    primaryType: "Attestation",
+    message: attestation,
+  };
+}
+
+export function signAttestation(
+  signer: TypedDataSigner,
+  chainId: bigint | number,
+  resourceVerifier: string,
+  attestation: Attestation,
+): Promise<Hex> {
+  return signer.signTypedData(attestationTypedData(chainId, resourceVerifier, attestation));
+}
+
+/** The address that signed `attestation`, as ResourceVerifier recovers it. */
+export function recoverAttestationSigner(
+  chainId: bigint | number,
+  resourceVerifier: string,
+  attestation: Attestation,
+  signature: Hex,
+): Promise<Address> {
+  return recoverTypedDataAddress({ ...attestationTypedData(chainId, resourceVerifier, attestation), signature });
 }

@@ -11,7 +11,7 @@ import {
   SettingsUpdated,
 } from "../generated/EscrowManager/EscrowManager";
 import { Bond, Booking } from "../generated/schema";
-import { REFUND_REASONS, ZERO } from "./common/constants";
+import { REFUND_REASON_NAMES, ZERO } from "./common/constants";
 import { bookingUsd, getAccount, getPaymentToken, getProtocol, getProvider, newMovement } from "./common/entities";
 import { bondId } from "./common/ids";
 import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./common/stats";
@@ -55,7 +55,7 @@ export function handleConsumerRefunded(event: ConsumerRefunded): void {
   const params = event.params;
   const movement = newMovement(event, "CONSUMER_REFUND", params.consumer, params.token, params.amount);
   const reason = params.reason;
-  if (reason < REFUND_REASONS.length) movement.reason = REFUND_REASONS[reason];
+  if (reason < REFUND_REASON_NAMES.length) movement.reason = REFUND_REASON_NAMES[reason];
 
   const booking = loadBooking(params.bookingId, "ConsumerRefunded");
   if (booking != null) {

@@ -19,9 +19,12 @@ import {
   ResourceVerifierUpdated,
   Unpaused,
 } from "../generated/ResourceMarketplace/ResourceMarketplace";
-import { Booking, Resource } from "../generated/schema";
-import { ResourceMetadata as ResourceMetadataTemplate } from "../generated/templates";
-import { RESOURCE_KINDS, RESOURCE_LISTED, RESOURCE_STATUSES, ZERO, ZERO_USD } from "./common/constants";
+import { Booking, Provider, Resource } from "../generated/schema";
+import {
+  ProviderProfile as ProviderProfileTemplate,
+  ResourceMetadata as ResourceMetadataTemplate,
+} from "../generated/templates";
+import { RESOURCE_KIND_NAMES, RESOURCE_LISTED, RESOURCE_STATUS_NAMES, ZERO, ZERO_USD } from "./common/constants";
 import {
   getAccount,
   getPaymentToken,
@@ -31,7 +34,7 @@ import {
   recordBookingEvent,
   usd,
 } from "./common/entities";
-import { metadataId } from "./common/ids";
+import { metadataId, profileId } from "./common/ids";
 import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./common/stats";
 
 // ---------------------------------------------------------------------------------------------
@@ -47,15 +50,27 @@ export function handleProviderRegistered(event: ProviderRegistered): void {
   }
   provider.registered = true;
   provider.registeredAt = event.block.timestamp;
-  provider.profileCid = event.params.profileCid;
-  provider.profileUpdatedAt = event.block.timestamp;
-  provider.save();
+  setProfile(provider, event.params.profileCid, event.block.timestamp);
 }
 
 export function handleProviderProfileUpdated(event: ProviderProfileUpdated): void {
-  const provider = getProvider(event.params.provider);
-  provider.profileCid = event.params.profileCid;
-  provider.profileUpdatedAt = event.block.timestamp;
+  setProfile(getProvider(event.params.provider), event.params.profileCid, event.block.timestamp);
+}
+
+/**
+ * Records a provider's new profile CID and asks graph-node to fetch the document; the file data
+ * source's handler stores it as ProviderProfileDocument `<provider>-<version>`.
+ */
+function setProfile(provider: Provider, cid: string, timestamp: BigInt): void {
+  const version = provider.profileVersion + 1;
+  const context = new DataSourceContext();
+  context.setBytes("provider", provider.id);
+  context.setI32("version", version);
+  ProviderProfileTemplate.createWithContext(cid, context);
+  provider.profileCid = cid;
+  provider.profileUpdatedAt = timestamp;
+  provider.profileVersion = version;
+  provider.profile = profileId(provider.id, version);
   provider.save();
 }
 
@@ -98,7 +113,7 @@ export function handleResourceListed(event: ResourceListed): void {
   const kind = event.params.kind;
   const resource = new Resource(id);
   resource.provider = event.params.provider;
-  resource.kind = kind < RESOURCE_KINDS.length ? RESOURCE_KINDS[kind] : "OTHER";
+  resource.kind = kind < RESOURCE_KIND_NAMES.length ? RESOURCE_KIND_NAMES[kind] : "OTHER";
   resource.region = event.params.region;
   resource.status = RESOURCE_LISTED;
   applyTerms<ResourceListedTermsStruct>(resource, event.params.terms);
@@ -160,14 +175,15 @@ export function handleResourceStatusChanged(event: ResourceStatusChanged): void 
   const resource = loadResource(event.params.resourceId, "ResourceStatusChanged");
   if (resource == null) return;
   const index = event.params.status;
-  if (index < 1 || index >= RESOURCE_STATUSES.length) {
+  // Status 0 (None) is never emitted.
+  if (index < 1 || index >= RESOURCE_STATUS_NAMES.length) {
     log.warning("ResourceStatusChanged with unknown status {} for resource {}: ignored", [
       index.toString(),
       resource.id.toString(),
     ]);
     return;
   }
-  const status = RESOURCE_STATUSES[index];
+  const status = RESOURCE_STATUS_NAMES[index];
   const wasActive = resource.status == RESOURCE_LISTED;
   const isActive = status == RESOURCE_LISTED;
   resource.status = status;

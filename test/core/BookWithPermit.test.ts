@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import type { Signer } from "ethers";
 
+import { permitTypes } from "@d-cloudx/sdk";
+
 import { ENCRYPTION_KEY, PRICE_PER_HOUR_USD_E8, ethers, networkHelpers } from "../helpers/fixture.ts";
 import { deployProtocolFixture } from "../helpers/protocol.ts";
 
@@ -8,15 +10,7 @@ const { loadFixture, time } = networkHelpers;
 
 const HOURS = 2;
 const USD_VALUE_E8 = PRICE_PER_HOUR_USD_E8 * BigInt(HOURS);
-const PERMIT_TYPES = {
-  Permit: [
-    { name: "owner", type: "address" },
-    { name: "spender", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
+const PERMIT_TYPES = { Permit: [...permitTypes.Permit] }; // ethers wants mutable arrays
 
 /**
  * The deployed protocol, with the consumer (#4, who holds DCX and has approved nothing) about to

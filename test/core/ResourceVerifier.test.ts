@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import type { Signer } from "ethers";
 
+import { attestationTypes } from "@d-cloudx/sdk";
+
 import { LOCAL_GOVERNANCE } from "../../scripts/lib/governance.ts";
 import { ACCESS_CID, ethers, networkHelpers } from "../helpers/fixture.ts";
 import { deployProtocolFixture } from "../helpers/protocol.ts";
@@ -14,18 +16,7 @@ const MAX_VALIDITY = LOCAL_GOVERNANCE.verifierMaxValiditySeconds;
 const ATTESTATION_TYPE =
   "Attestation(uint256 resourceId,uint32 metadataVersion,string cloud,string region,string instanceType," +
   "bytes32 accountHash,uint64 issuedAt,uint64 expiresAt)";
-const ATTESTATION_TYPES = {
-  Attestation: [
-    { name: "resourceId", type: "uint256" },
-    { name: "metadataVersion", type: "uint32" },
-    { name: "cloud", type: "string" },
-    { name: "region", type: "string" },
-    { name: "instanceType", type: "string" },
-    { name: "accountHash", type: "bytes32" },
-    { name: "issuedAt", type: "uint64" },
-    { name: "expiresAt", type: "uint64" },
-  ],
-};
+const ATTESTATION_TYPES = { Attestation: [...attestationTypes.Attestation] }; // ethers wants mutable arrays
 
 interface Attestation {
   resourceId: bigint;

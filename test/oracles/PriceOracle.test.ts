@@ -49,6 +49,27 @@ async function deployToken(decimals: number): Promise<MockERC20> {
 
 describe("PriceOracle", function () {
   describe("setPaymentToken", function () {
+    it("describes an ERC-20 by its symbol and name, and a token without readable ones by empty strings", async function () {
+      const { oracle, usdFeed, usdc } = await loadFixture(deployOracleFixture);
+      await expect(oracle.setPaymentToken(usdc, usdFeed, HEARTBEAT))
+        .to.emit(oracle, "PaymentTokenDescribed")
+        .withArgs(await usdc.getAddress(), "USDC", "USD Coin");
+
+      // A contract with decimals() but no symbol() or name(), and a token whose name is too long.
+      const bare = await deployFeed(8, 1n);
+      await expect(oracle.setPaymentToken(bare, usdFeed, HEARTBEAT))
+        .to.emit(oracle, "PaymentTokenDescribed")
+        .withArgs(await bare.getAddress(), "", "");
+      const wordy = await ethers.deployContract("MockERC20", ["N".repeat(65), "WORDY", 18]);
+      await expect(oracle.setPaymentToken(wordy, usdFeed, HEARTBEAT))
+        .to.emit(oracle, "PaymentTokenDescribed")
+        .withArgs(await wordy.getAddress(), "WORDY", "");
+      await expect(oracle.setPaymentToken(ethers.ZeroAddress, usdFeed, HEARTBEAT)).not.to.emit(
+        oracle,
+        "PaymentTokenDescribed",
+      );
+    });
+
     it("gives the native currency id 0 and ERC-20s ids 1, 2, … in the order they are first added", async function () {
       const { oracle, ethFeed, usdFeed, usdc, dai } = await loadFixture(deployOracleFixture);
 

@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import type { Signer } from "ethers";
 
+import { delegationTypes, permitTypes } from "@d-cloudx/sdk";
+
 import { LOCAL_GOVERNANCE } from "../../scripts/lib/governance.ts";
 import { ethers, networkHelpers } from "../helpers/fixture.ts";
 import { deployProtocolFixture } from "../helpers/protocol.ts";
@@ -8,22 +10,8 @@ import { deployProtocolFixture } from "../helpers/protocol.ts";
 const { loadFixture, time, mine } = networkHelpers;
 
 const DCX = 10n ** 18n;
-const PERMIT_TYPES = {
-  Permit: [
-    { name: "owner", type: "address" },
-    { name: "spender", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
-const DELEGATION_TYPES = {
-  Delegation: [
-    { name: "delegatee", type: "address" },
-    { name: "nonce", type: "uint256" },
-    { name: "expiry", type: "uint256" },
-  ],
-};
+const PERMIT_TYPES = { Permit: [...permitTypes.Permit] }; // ethers wants mutable arrays
+const DELEGATION_TYPES = { Delegation: [...delegationTypes.Delegation] }; // ethers wants mutable arrays
 
 /**
  * The full protocol, plus `minter`: an account the timelock made a DCX minter, and `holder`: an

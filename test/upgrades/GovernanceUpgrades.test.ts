@@ -4,7 +4,7 @@ import { PANIC_CODES } from "@nomicfoundation/hardhat-ethers-chai-matchers/panic
 import { expect } from "chai";
 import type { BaseContract } from "ethers";
 
-import type { ContractName } from "@d-cloudx/sdk";
+import { type ContractName, attestationTypes, permitTypes } from "@d-cloudx/sdk";
 import { VOTE_AGAINST, VOTE_FOR, passProposal } from "../../scripts/lib/governance.ts";
 import { connection, ethers, networkHelpers } from "../helpers/fixture.ts";
 import { deployProtocolFixture } from "../helpers/protocol.ts";
@@ -38,27 +38,8 @@ const E8 = 10n ** 8n;
 const DAY = 86_400;
 const OZ = "node_modules/@openzeppelin/contracts-upgradeable";
 
-const ATTESTATION_TYPES = {
-  Attestation: [
-    { name: "resourceId", type: "uint256" },
-    { name: "metadataVersion", type: "uint32" },
-    { name: "cloud", type: "string" },
-    { name: "region", type: "string" },
-    { name: "instanceType", type: "string" },
-    { name: "accountHash", type: "bytes32" },
-    { name: "issuedAt", type: "uint64" },
-    { name: "expiresAt", type: "uint64" },
-  ],
-};
-const PERMIT_TYPES = {
-  Permit: [
-    { name: "owner", type: "address" },
-    { name: "spender", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
+const ATTESTATION_TYPES = { Attestation: [...attestationTypes.Attestation] }; // ethers wants mutable arrays
+const PERMIT_TYPES = { Permit: [...permitTypes.Permit] }; // ethers wants mutable arrays
 
 /**
  * The deployed protocol with history in each of the DAO's contracts:

@@ -3,7 +3,7 @@ import { NavLink, Outlet } from "react-router";
 import { useAccount, useSwitchChain } from "wagmi";
 
 import { config } from "../config.ts";
-import { useLiveEvents } from "../lib/useLiveEvents.ts";
+import { useLiveEvents } from "../lib/live.ts";
 import { chain } from "../wagmi.ts";
 import { ErrorState, LoadingCards } from "./States.tsx";
 
@@ -75,15 +75,16 @@ export function Layout({ wallet }: { wallet?: ReactNode }) {
             </Suspense>
           )}
         </div>
-        <nav aria-label="Main" className="mx-auto max-w-6xl overflow-x-auto px-4">
-          <ul className="flex gap-1 text-sm">
+        {/* Every section stays in view: on a narrow screen the links wrap onto a second row. */}
+        <nav aria-label="Main" className="mx-auto max-w-6xl px-4 pb-2">
+          <ul className="flex flex-wrap gap-1 text-sm">
             {LINKS.map((link) => (
               <li key={link.to}>
                 <NavLink
                   to={link.to}
                   end={link.end}
                   className={({ isActive }) =>
-                    `block rounded-t-md px-3 py-2 whitespace-nowrap ${isActive ? "bg-slate-800 text-white" : "text-slate-400 hover:text-slate-100"}`
+                    `block rounded-md px-2.5 py-1.5 whitespace-nowrap sm:px-3 ${isActive ? "bg-slate-800 text-white" : "text-slate-400 hover:text-slate-100"}`
                   }
                 >
                   {link.label}

@@ -1,4 +1,5 @@
 /** Display formatting shared by every page. Amounts are exact (bigint) until the last step. */
+import type { Cloud, ObjectStorageApi } from "@d-cloudx/sdk/metadata";
 import { formatUnits } from "viem";
 
 const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 2 });
@@ -71,4 +72,28 @@ export function formatDate(timestamp: number | bigint | string): string {
 export function formatRelative(timestamp: number | bigint | string, now: number): string {
   const delta = Number(timestamp) - now;
   return delta >= 0 ? `in ${formatDuration(delta)}` : `${formatDuration(-delta)} ago`;
+}
+
+const CLOUD_NAMES: Record<Cloud, string> = {
+  aws: "AWS",
+  azure: "Azure",
+  gcp: "Google Cloud",
+  local: "Own hardware",
+  other: "Other",
+};
+
+/** A metadata document's cloud as people name it, the same everywhere; an unknown value as given. */
+export function cloudName(cloud: string): string {
+  return CLOUD_NAMES[cloud as Cloud] ?? cloud;
+}
+
+const STORAGE_API_NAMES: Record<ObjectStorageApi, string> = {
+  s3: "S3",
+  "azure-blob": "Azure Blob Storage",
+  gcs: "Google Cloud Storage",
+};
+
+/** An object storage listing's API as people name it; an unknown value as given. */
+export function storageApiName(api: string): string {
+  return STORAGE_API_NAMES[api as ObjectStorageApi] ?? api;
 }

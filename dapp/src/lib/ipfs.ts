@@ -1,7 +1,11 @@
 /**
  * IPFS reads go through the configured gateway and stop at a size cap; metadata is checked by the
- * shared schema before anything is shown. Writes (new listings) go to the configured IPFS RPC API.
+ * sdk's validator (the one schema the subgraph's checker is generated from) before anything is
+ * shown. `useResourceMetadata` and `useProviderProfile` cache each document by CID, so a screen
+ * fetches a document once however many of its parts show it. Writes (new listings) go to the
+ * configured IPFS RPC API.
  */
+import { useQuery } from "@tanstack/react-query";
 import {
   MAX_METADATA_BYTES,
   type MetadataParseResult,
@@ -64,15 +68,32 @@ async function fetchChecked<T>(
   }
 }
 
-export function fetchResourceMetadata(
-  cid: string,
-  signal?: AbortSignal,
-): Promise<MetadataParseResult<ResourceMetadata>> {
+function fetchResourceMetadata(cid: string, signal?: AbortSignal): Promise<MetadataParseResult<ResourceMetadata>> {
   return fetchChecked(cid, parseResourceMetadata, signal);
 }
 
-export function fetchProviderProfile(cid: string, signal?: AbortSignal): Promise<MetadataParseResult<ProviderProfile>> {
+function fetchProviderProfile(cid: string, signal?: AbortSignal): Promise<MetadataParseResult<ProviderProfile>> {
   return fetchChecked(cid, parseProviderProfile, signal);
+}
+
+/** A resource's metadata document, fetched once per CID (documents never change under a CID). */
+export function useResourceMetadata(cid: string | null | undefined) {
+  return useQuery({
+    queryKey: ["resource-metadata", cid],
+    queryFn: ({ signal }) => fetchResourceMetadata(cid!, signal),
+    enabled: Boolean(cid),
+    staleTime: Infinity,
+  });
+}
+
+/** A provider's profile document, fetched once per CID. */
+export function useProviderProfile(cid: string | null | undefined) {
+  return useQuery({
+    queryKey: ["provider-profile", cid],
+    queryFn: ({ signal }) => fetchProviderProfile(cid!, signal),
+    enabled: Boolean(cid),
+    staleTime: Infinity,
+  });
 }
 
 /** Adds a JSON document to IPFS through the RPC API and returns its CID (CIDv1, pinned). */

@@ -1,7 +1,8 @@
 /**
  * The one path every write takes: simulate (reverts surface before the wallet opens) → awaiting
- * signature → pending (with a link) → confirmed once mined and indexed by the subgraph, or failed
- * with a readable reason. A rejected signature quietly returns to idle.
+ * signature → pending (with a link) → confirmed once mined and indexed by the subgraph (then the
+ * queries its events affect are refetched, lib/refresh.ts), or failed with a readable reason. A
+ * rejected signature quietly returns to idle.
  */
 import { useApolloClient } from "@apollo/client/react";
 import { getAccount, switchChain, waitForTransactionReceipt, writeContract } from "@wagmi/core";
@@ -9,7 +10,8 @@ import { useCallback, useState } from "react";
 import type { Hash, TransactionReceipt } from "viem";
 import type { WriteContractParameters } from "wagmi/actions";
 
-import { refreshAfter } from "./indexing.ts";
+import { refetchAfter } from "./indexing.ts";
+import { affectedQueries } from "./refresh.ts";
 import { useToast } from "./toasts.tsx";
 import { config } from "../config.ts";
 import { chain, wagmiConfig } from "../wagmi.ts";
@@ -49,7 +51,9 @@ export function useTransaction(label: string) {
         const receipt = await waitForTransactionReceipt(wagmiConfig, { hash });
         if (receipt.status !== "success") throw new Error("The transaction was reverted on chain.");
         setState({ status: "indexing", hash });
-        await refreshAfter(apollo, receipt.blockNumber);
+        const { contractEvents } = await import("./chainEvents.ts");
+        const queries = affectedQueries(contractEvents(receipt.logs), { bookingIds: new Set() }, true);
+        await refetchAfter(apollo, receipt.blockNumber, queries);
         setState({ status: "confirmed", hash });
         notify({ tone: "success", title: `${label}: confirmed` });
         return receipt;

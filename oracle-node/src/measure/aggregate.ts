@@ -50,19 +50,5 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank - 1]!;
 }
 
-/**
- * SLA periods of a stream, as EscrowManager cuts them (StreamMath): fixed lengths from the start,
- * the last one possibly shorter. Times in seconds.
- */
-export function periodCount(startedAt: number, endsAt: number, periodSeconds: number): number {
-  return Math.ceil((endsAt - startedAt) / periodSeconds);
-}
-
-export function periodBounds(
-  startedAt: number,
-  endsAt: number,
-  periodSeconds: number,
-  period: number,
-): { start: number; end: number } {
-  return { start: startedAt + period * periodSeconds, end: Math.min(startedAt + (period + 1) * periodSeconds, endsAt) };
-}
+/** SLA periods of a stream as EscrowManager cuts them, in unix seconds: the sdk's stream maths. */
+export { streamPeriodBounds as periodBounds, streamPeriodCount as periodCount } from "@d-cloudx/sdk/stream";

@@ -14,6 +14,7 @@ import {
   parseResourceMetadata,
   resourceType,
   verifierDomain,
+  ResourceStatus,
 } from "@d-cloudx/sdk";
 import { resourceMarketplaceAbi, resourceVerifierAbi } from "@d-cloudx/sdk/abis";
 import { type ChainContext, describeError } from "../chain.ts";
@@ -111,7 +112,7 @@ export class Attestor {
       functionName: "getResource",
       args: [resourceId],
     });
-    if (onChain.metadataVersion !== resource.version || onChain.status === 3) return;
+    if (onChain.metadataVersion !== resource.version || onChain.status === ResourceStatus.Delisted) return;
     const mine = await this.#check(resource);
     // The proposer's validity is used by all; this node's own proposal starts now.
     const proposed: Claims | undefined = mine && {

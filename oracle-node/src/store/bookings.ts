@@ -1,3 +1,5 @@
+import { BOOKING_STATUS_NAMES } from "@d-cloudx/sdk";
+
 import type { Database } from "./db.ts";
 
 /**
@@ -12,9 +14,10 @@ import type { Database } from "./db.ts";
 export type Stage =
   "pending" | "provisioning" | "confirming" | "active" | "failed" | "reset" | "retained" | "deprovisioned";
 
-export type ChainStatus = "none" | "requested" | "active" | "completed" | "cancelled" | "terminated";
+/** The marketplace's BookingStatus, by value (generated from the contract). */
+export type ChainStatus = Lowercase<(typeof BOOKING_STATUS_NAMES)[number]>;
 
-export const CHAIN_STATUSES: ChainStatus[] = ["none", "requested", "active", "completed", "cancelled", "terminated"];
+export const CHAIN_STATUSES = BOOKING_STATUS_NAMES.map((name) => name.toLowerCase() as ChainStatus);
 
 export interface BookingRow {
   id: string;

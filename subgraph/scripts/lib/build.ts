@@ -10,6 +10,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import type { Deployment } from "@d-cloudx/sdk";
+import {
+  BOOKING_STATUS_NAMES,
+  REFUND_REASON_NAMES,
+  RESOURCE_KIND_NAMES,
+  RESOURCE_STATUS_NAMES,
+} from "@d-cloudx/sdk/protocol";
 
 import { writeManifest } from "../manifest.ts";
 
@@ -49,6 +55,26 @@ function buildInputs(): string[] {
   return [MANIFEST, `${SUBGRAPH_DIR}schema.graphql`, ...under("abis"), ...under("src"), graphCli];
 }
 
+/** The GraphQL enums that mirror a contract enum (its `None` member aside, which no event carries). */
+const MIRRORED_ENUMS: Record<string, readonly string[]> = {
+  ResourceKind: RESOURCE_KIND_NAMES,
+  ResourceStatus: RESOURCE_STATUS_NAMES,
+  BookingStatus: BOOKING_STATUS_NAMES,
+  RefundReason: REFUND_REASON_NAMES,
+};
+
+/** Fails unless schema.graphql declares every value of the contract enums it mirrors. */
+export function checkSchemaEnums(schema = readFileSync(`${SUBGRAPH_DIR}schema.graphql`, "utf8")): void {
+  for (const [name, values] of Object.entries(MIRRORED_ENUMS)) {
+    const body = new RegExp(`\\benum ${name} \\{([^}]*)\\}`).exec(schema)?.[1] ?? "";
+    const declared = new Set(body.replace(/"[^"]*"/g, "").match(/\b[A-Z][A-Z0-9_]*\b/g));
+    const missing = values.filter((value) => value !== "NONE" && !declared.has(value));
+    if (missing.length > 0) {
+      throw new Error(`schema.graphql: enum ${name} lacks ${missing.join(", ")}, which the contracts define`);
+    }
+  }
+}
+
 /**
  * Writes the manifest for `network` from `deploymentsDir` and builds the subgraph into build/,
  * unless build/ already holds the build of these very inputs (a fresh local chain gets the same
@@ -56,6 +82,8 @@ function buildInputs(): string[] {
  */
 export async function buildSubgraph(network: string, deploymentsDir: string): Promise<Deployment> {
   await node(["scripts/abis.ts"]);
+  await node(["scripts/metadata-rules.ts"]);
+  checkSchemaEnums();
   const deployment = writeManifest(network, deploymentsDir, MANIFEST);
   const hash = createHash("sha256");
   for (const file of buildInputs()) hash.update(file).update(readFileSync(file));

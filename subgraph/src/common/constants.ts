@@ -11,10 +11,8 @@ export const ZERO_USD = BigDecimal.zero();
 /** USD amounts on chain have 8 decimals (the Chainlink convention). */
 export const USD_E8 = BigInt.fromI32(100_000_000).toBigDecimal();
 
-/** GraphQL enum values by their Solidity enum index. */
-export const RESOURCE_KINDS = ["VIRTUAL_MACHINE", "GPU_MACHINE", "STORAGE", "BARE_METAL", "CONTAINER"];
-/** Index 0 (None) never appears in events. */
-export const RESOURCE_STATUSES = ["", "LISTED", "PAUSED", "DELISTED"];
-export const REFUND_REASONS = ["CANCELLED", "TERMINATED", "SLA_CREDIT"];
+// GraphQL enum values by their Solidity enum value, generated from the contracts by
+// `npm run export:abis` (scripts/export-abis.ts).
+export { REFUND_REASON_NAMES, RESOURCE_KIND_NAMES, RESOURCE_STATUS_NAMES } from "../generated/enums";
 
 export const RESOURCE_LISTED = "LISTED";

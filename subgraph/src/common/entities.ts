@@ -52,6 +52,7 @@ export function getProvider(address: Address): Provider {
   if (provider == null) {
     provider = new Provider(address);
     provider.registered = false;
+    provider.profileVersion = 0;
     provider.resourceCount = 0;
     provider.activeResourceCount = 0;
     provider.bookingCount = 0;

@@ -31,3 +31,8 @@ export function providerDayId(provider: Bytes, day: i64): Bytes {
 export function metadataId(resourceId: i64, version: i32): string {
   return resourceId.toString() + "-" + version.toString();
 }
+
+/** A provider's profile document: `<provider>-<profileVersion>`. */
+export function profileId(provider: Bytes, version: i32): string {
+  return provider.toHexString() + "-" + version.toString();
+}

@@ -33,6 +33,7 @@ import {
   sum,
   toNumber,
 } from "./series.ts";
+import { RANKING_SCORE_EXPLAINED } from "../resource/ProviderRecord.tsx";
 
 const AnalyticsQuery = graphql(`
   query Analytics($since: Int!, $top: Int!) {
@@ -72,7 +73,7 @@ const AnalyticsQuery = graphql(`
   }
 
   fragment AnalyticsProvider on Provider {
-    id
+    ...ProviderNameFields
     volumeUsd
     bookingCount
     scoreBps
@@ -168,7 +169,7 @@ const dayColumn: Column<DayRow> = { header: "Day (UTC)", cell: (row) => row.labe
 const providerColumn: Column<ProviderRow> = {
   header: "Provider",
   cell: (row) => (
-    <Link to={`/providers/${row.address}`} title={row.address} className="font-mono">
+    <Link to={`/providers/${row.address}`} title={row.address} className="break-words">
       {row.label}
     </Link>
   ),
@@ -328,20 +329,20 @@ function ProviderCharts({ byVolume, byReputation }: { byVolume: ProviderRow[]; b
       )}
       {byReputation.length ? (
         <ChartFigure
-          title="Top providers by reputation"
-          summary={`${leaders(byReputation.length)} with the highest reputation score (a confidence bound over completed bookings and SLA periods). ${top(byReputation, (row) => formatBps(row.reputation * 100))}`}
+          title="Top providers by ranking score"
+          summary={`${leaders(byReputation.length)} with the highest ranking score. ${RANKING_SCORE_EXPLAINED} ${top(byReputation, (row) => formatBps(row.reputation * 100))}`}
           rows={byReputation}
           rowKey={(row) => row.address}
           columns={[
             providerColumn,
-            { header: "Reputation", cell: (row) => formatBps(row.reputation * 100) },
+            { header: "Ranking score", cell: (row) => formatBps(row.reputation * 100) },
             { header: "Bookings", cell: (row) => count(row.bookings) },
           ]}
         >
-          {bars(byReputation, "reputation", COLORS.emerald, "Reputation")}
+          {bars(byReputation, "reputation", COLORS.emerald, "Ranking score")}
         </ChartFigure>
       ) : (
-        <EmptyState title="No provider has a reputation score yet.">
+        <EmptyState title="No provider has a ranking score yet.">
           Scores grow with completed bookings and SLA periods met.
         </EmptyState>
       )}

@@ -79,6 +79,8 @@ export interface ProviderStat {
   volumeUsd: string;
   bookingCount: number;
   scoreBps: number;
+  /** The provider's current profile document, whose name it goes by when it is valid. */
+  profile?: { status: string; displayName?: string | null } | null;
 }
 
 export interface ProviderRow {
@@ -93,7 +95,7 @@ export interface ProviderRow {
 export function providerRows(providers: readonly ProviderStat[]): ProviderRow[] {
   return providers.map((provider) => ({
     address: provider.id,
-    label: shortenAddress(provider.id),
+    label: (provider.profile?.status === "VALID" && provider.profile.displayName) || shortenAddress(provider.id),
     volumeUsd: toNumber(provider.volumeUsd),
     bookings: provider.bookingCount,
     reputation: provider.scoreBps / 100,

@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 
-import { Address } from "../../components/Address.tsx";
+import { ProviderName } from "../../components/ProviderName.tsx";
 import type { MyBookingsQuery } from "../../generated/gql/graphql.ts";
 import { formatBps, formatDate, formatDuration, formatRelative, formatToken, formatUsdE8 } from "../../lib/format.ts";
 import { transactionUrl } from "../../lib/tx.tsx";
@@ -9,7 +9,7 @@ import { BookingActions } from "./BookingActions.tsx";
 import { type MoneyBreakdown, bookingUsdE8, moneyBreakdown } from "./money.ts";
 import { RateBooking } from "./RateBooking.tsx";
 import { type Phase, type StepState, type Timeline, deriveTimeline } from "./timeline.ts";
-import { type PaymentToken, tokenOf } from "../../lib/tokens.ts";
+import { type PaymentToken, paymentToken } from "../../lib/tokens.ts";
 
 export type BookingItem = MyBookingsQuery["bookings"][number];
 
@@ -48,7 +48,7 @@ export function BookingCard({
 }) {
   const timeline = deriveTimeline(booking, now, provisionTimeoutSeconds);
   const money = moneyBreakdown(booking, now);
-  const token = tokenOf(booking.token.id, booking.token.tokenDecimals);
+  const token = paymentToken(booking.token);
   const amount = (value: bigint) => formatAmount(booking, token, value);
   const name = booking.resource.metadata?.name ?? `Resource #${booking.resource.id}`;
   const headingId = `booking-${booking.id}`;
@@ -61,7 +61,7 @@ export function BookingCard({
             Booking #{booking.id} · <Link to={`/resources/${booking.resource.id}`}>{name}</Link>
           </h2>
           <p className="text-sm text-slate-400">
-            {booking.hoursBooked} h · {booking.resource.region} · provider <Address address={booking.provider.id} />
+            {booking.hoursBooked} h · {booking.resource.region} · provider <ProviderName provider={booking.provider} />
           </p>
         </div>
         <span

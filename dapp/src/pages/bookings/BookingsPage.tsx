@@ -1,8 +1,8 @@
 /**
  * The consumer dashboard: the connected account's bookings, newest first, each with its live
  * timeline, money, SLA periods, access details and the actions it allows now; and the refunds the
- * account can claim. Live contract events and confirmed transactions refetch the query (see
- * useLiveEvents and useTransaction); open bookings also poll, for SLA reports.
+ * account can claim. Contract events that concern the account and its confirmed transactions
+ * refetch the query (lib/live.ts, lib/tx.tsx).
  */
 import { useQuery } from "@apollo/client/react";
 import { ConnectButton } from "@rainbow-me/rainbowkit";
@@ -18,8 +18,6 @@ import { useNow } from "../../lib/useNow.ts";
 import { BookingCard } from "./BookingCard.tsx";
 import { ClaimRefunds } from "./ClaimRefunds.tsx";
 import { MyBookingsQuery, PAGE_SIZE, bookingsVariables } from "./queries.ts";
-
-const POLL_MS = 15_000;
 
 export default function BookingsPage() {
   const { address } = useAccount();
@@ -42,15 +40,9 @@ export default function BookingsPage() {
 function Dashboard({ account }: { account: Address }) {
   const [page, setPage] = useState(0);
   const now = useNow();
-  const [hasOpen, setHasOpen] = useState(false);
-  const { data, error, loading, refetch } = useQuery(MyBookingsQuery, {
-    variables: bookingsVariables(account, page),
-    pollInterval: hasOpen ? POLL_MS : 0,
-  });
+  const { data, error, loading, refetch } = useQuery(MyBookingsQuery, { variables: bookingsVariables(account, page) });
 
   const bookings = data?.bookings.slice(0, PAGE_SIZE) ?? [];
-  const open = bookings.some((booking) => booking.status === "REQUESTED" || booking.status === "ACTIVE");
-  if (open !== hasOpen) setHasOpen(open);
   const timeout = data?.protocol?.provisionTimeoutSeconds;
 
   return (

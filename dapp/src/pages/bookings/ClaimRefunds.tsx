@@ -3,38 +3,40 @@
  * the consumer claims each token's balance with `claim(token)`.
  */
 import { getAccount } from "@wagmi/core";
-import { useEffect } from "react";
 import type { Address } from "viem";
 import { useReadContracts } from "wagmi";
 
 import { Skeleton } from "../../components/States.tsx";
-import { config } from "../../config.ts";
 import { escrowManagerAbi, escrowManagerAddress, simulateEscrowManagerClaim } from "../../generated/contracts.ts";
 import { formatToken } from "../../lib/format.ts";
+import { usePaymentTokens } from "../../lib/tokens.ts";
 import { TxStatus, useTransaction } from "../../lib/tx.tsx";
-import { useLatestBlock } from "../../lib/useNow.ts";
+import { useChainEvents } from "../../lib/live.ts";
+import { concernsConsumer } from "../../lib/refresh.ts";
 import { chain, wagmiConfig } from "../../wagmi.ts";
 
 const escrow = (escrowManagerAddress as Record<number, Address | undefined>)[chain.id];
 
 export function ClaimRefunds({ account }: { account: Address }) {
-  const tokens = config.deployment?.paymentTokens ?? [];
+  const { tokens } = usePaymentTokens();
   const owed = useReadContracts({
     contracts: tokens.map((token) => ({
       address: escrow,
       abi: escrowManagerAbi,
       functionName: "owed" as const,
-      args: [account, token.address as Address] as const,
+      args: [account, token.address] as const,
     })),
     allowFailure: false,
     query: { enabled: Boolean(escrow) && tokens.length > 0 },
   });
-  // A new block may credit a refund (a provider terminating, an SLA report): read the ledger again.
-  const block = useLatestBlock()?.block.number;
+  // A refund credited to this account (a cancellation, a termination, an SLA credit, a bond slash):
+  // read the ledger again.
   const { refetch } = owed;
-  useEffect(() => {
-    void refetch();
-  }, [block, refetch]);
+  useChainEvents((events, viewer) => {
+    if (events.some((event) => event.eventName === "ConsumerRefunded" || event.eventName === "BondSlashed")) {
+      if (events.some((event) => concernsConsumer(event, viewer))) void refetch();
+    }
+  });
 
   const claimable = tokens.flatMap((token, index) => {
     const amount = owed.data?.[index] as bigint | undefined;
@@ -61,7 +63,7 @@ export function ClaimRefunds({ account }: { account: Address }) {
           {claimable.map(({ token, amount }) => (
             <ClaimRow
               key={token.address}
-              token={token.address as Address}
+              token={token.address}
               amount={formatToken(amount, token.decimals, token.symbol)}
               onClaimed={() => void refetch()}
             />

@@ -1,8 +1,9 @@
 /**
  * Where a booking's money stands, in the booking's token (exact bigints) and in USD at the rate
- * fixed when it was booked. The stream is linear from `startedAt` over the booked hours and stops at
- * `endsAt` (moved earlier by an early termination), rounding down as EscrowManager's StreamMath does.
+ * fixed when it was booked. What has streamed comes from the sdk's stream maths (EscrowManager's).
  */
+import { streamedAt } from "@d-cloudx/sdk/stream";
+
 import type { BookingStatus } from "./timeline.ts";
 
 export interface MoneyBooking {
@@ -33,23 +34,23 @@ export interface MoneyBreakdown {
   netCost: bigint;
 }
 
-/** StreamMath.streamed: value streamed after `elapsed` of `duration` seconds, rounded down. */
-export function streamedAfter(amount: bigint, elapsed: bigint, duration: bigint): bigint {
-  if (elapsed <= 0n || duration <= 0n) return 0n;
-  return elapsed >= duration ? amount : (amount * elapsed) / duration;
-}
-
 export function moneyBreakdown(booking: MoneyBooking, now: number): MoneyBreakdown {
   const paid = BigInt(booking.amount);
   const refunded = BigInt(booking.refunded);
   const slaCredits = BigInt(booking.slaCredits);
   const slashed = BigInt(booking.slashed);
-  let streamed = 0n;
-  if (booking.startedAt != null && booking.status !== "CANCELLED" && booking.status !== "REQUESTED") {
-    const startedAt = BigInt(booking.startedAt);
-    const until = booking.endsAt != null && BigInt(booking.endsAt) < BigInt(now) ? BigInt(booking.endsAt) : BigInt(now);
-    streamed = streamedAfter(paid, until - startedAt, BigInt(booking.hoursBooked) * 3600n);
-  }
+  const streamed =
+    booking.status === "CANCELLED" || booking.status === "REQUESTED"
+      ? 0n
+      : streamedAt(
+          {
+            amount: paid,
+            hoursBooked: booking.hoursBooked,
+            startedAt: booking.startedAt == null ? null : BigInt(booking.startedAt),
+            endsAt: booking.endsAt == null ? null : BigInt(booking.endsAt),
+          },
+          BigInt(now),
+        );
   const open = booking.status === "REQUESTED" || booking.status === "ACTIVE";
   const refundedUnused = refunded > slaCredits ? refunded - slaCredits : 0n;
   return {

@@ -31,11 +31,10 @@ export const MyBookingsQuery = graphql(`
       slaPeriodsViolated
       rating
       token {
-        id
-        tokenDecimals
+        ...PaymentTokenFields
       }
       provider {
-        id
+        ...ProviderNameFields
       }
       resource {
         id

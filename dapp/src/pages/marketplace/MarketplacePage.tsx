@@ -5,7 +5,9 @@ import { useSearchParams } from "react-router";
 import { Page } from "../../components/Layout.tsx";
 import { EmptyState, LoadingCards, SubgraphError } from "../../components/States.tsx";
 import { graphql } from "../../generated/gql/index.ts";
+import { cloudName } from "../../lib/format.ts";
 import { useNow } from "../../lib/useNow.ts";
+import { RANKING_SCORE_EXPLAINED } from "../resource/ProviderRecord.tsx";
 import { ResourceCard } from "./ResourceCard.tsx";
 import {
   CLOUDS,
@@ -136,7 +138,7 @@ function FilterForm({
           <option value="">Any</option>
           {CLOUDS.map((cloud) => (
             <option key={cloud} value={cloud}>
-              {cloud === "local" || cloud === "other" ? cloud : cloud.toUpperCase()}
+              {cloudName(cloud)}
             </option>
           ))}
         </select>
@@ -150,8 +152,9 @@ function FilterForm({
         {text("minPriceUsd", "Min $/hour")}
         {text("maxPriceUsd", "Max $/hour")}
         {text("minUptimePct", "Min SLA uptime %")}
-        {text("minReputationPct", "Min reputation %")}
+        {text("minReputationPct", "Min ranking score %")}
       </div>
+      <p className="text-xs text-slate-400">{RANKING_SCORE_EXPLAINED}</p>
       <label className="flex items-center gap-2 text-sm">
         <input
           type="checkbox"
@@ -240,6 +243,11 @@ export default function MarketplacePage() {
               </option>
             ))}
           </select>
+          {filters.sort === "reputation" ? (
+            <span className="cursor-help text-sm text-slate-400" title={RANKING_SCORE_EXPLAINED}>
+              ⓘ<span className="sr-only">{RANKING_SCORE_EXPLAINED}</span>
+            </span>
+          ) : null}
         </div>
       }
     >

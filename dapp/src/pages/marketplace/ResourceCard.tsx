@@ -1,8 +1,10 @@
 import { Link } from "react-router";
 
+import { ProviderName } from "../../components/ProviderName.tsx";
 import { graphql } from "../../generated/gql/index.ts";
 import type { ResourceCardFieldsFragment } from "../../generated/gql/graphql.ts";
-import { formatBps, formatUsd } from "../../lib/format.ts";
+import { cloudName, formatUsd, storageApiName } from "../../lib/format.ts";
+import { RecordSummary } from "../resource/ProviderRecord.tsx";
 import { KIND_LABELS, isVerified } from "./filters.ts";
 
 export const ResourceCardFields = graphql(`
@@ -15,8 +17,8 @@ export const ResourceCardFields = graphql(`
     verifiedUntil
     verificationRevoked
     provider {
-      id
-      scoreBps
+      ...ProviderRecordFields
+      ...ProviderNameFields
     }
     metadata {
       status
@@ -35,11 +37,9 @@ export const ResourceCardFields = graphql(`
 
 export type ResourceCardData = ResourceCardFieldsFragment;
 
-const API_NAMES: Record<string, string> = { s3: "S3", "azure-blob": "Azure Blob", gcs: "Cloud Storage" };
-
 function specs(metadata: NonNullable<ResourceCardData["metadata"]>): string[] {
   if (metadata.service === "object-storage") {
-    return [`${metadata.capacityGib} GiB`, `${API_NAMES[metadata.storageApi ?? ""] ?? metadata.storageApi} API`];
+    return [`${metadata.capacityGib} GiB`, `${storageApiName(metadata.storageApi ?? "")} API`];
   }
   const parts = [`${metadata.vcpu} vCPU`, `${Number(metadata.memoryGib)} GiB`];
   if (metadata.gpuModel) parts.push(`${metadata.gpuCount ?? 1}× ${metadata.gpuModel}`);
@@ -65,9 +65,12 @@ export function ResourceCard({ resource, now }: { resource: ResourceCardData; no
         ) : null}
       </div>
       <p className="text-sm text-slate-400">
-        {KIND_LABELS[resource.kind]} · {metadata?.cloud ? `${metadata.cloud.toUpperCase()} · ` : ""}
+        {KIND_LABELS[resource.kind]} · {metadata?.cloud ? `${cloudName(metadata.cloud)} · ` : ""}
         {resource.region}
         {resource.status !== "LISTED" ? ` · ${resource.status.toLowerCase()}` : ""}
+      </p>
+      <p className="text-sm text-slate-400">
+        by <ProviderName provider={resource.provider} className="text-slate-200" />
       </p>
       {metadata ? (
         <ul className="flex flex-wrap gap-1.5 text-xs" aria-label="Specifications">
@@ -81,14 +84,11 @@ export function ResourceCard({ resource, now }: { resource: ResourceCardData; no
         <p className="text-xs text-amber-300">No valid metadata</p>
       )}
       <div className="mt-auto flex items-end justify-between gap-2 pt-1">
-        <p>
+        <p className="whitespace-nowrap">
           <span className="text-xl font-semibold">{formatUsd(resource.pricePerHourUsd)}</span>
           <span className="text-sm text-slate-400"> / hour</span>
         </p>
-        <p className="text-right text-xs text-slate-400">
-          Provider reputation
-          <span className="block text-sm text-slate-200">{formatBps(resource.provider.scoreBps)}</span>
-        </p>
+        <RecordSummary provider={resource.provider} />
       </div>
     </li>
   );

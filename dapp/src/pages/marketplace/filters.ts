@@ -4,6 +4,8 @@
  * Inputs arrive as text from the URL; a value that does not parse is reported and left out of the
  * query rather than guessed at.
  */
+import { CLOUDS } from "@d-cloudx/sdk/metadata";
+
 import type {
   OrderDirection,
   ResourceKind,
@@ -22,12 +24,12 @@ export const KIND_LABELS: Record<ResourceKind, string> = {
 };
 const KINDS = Object.keys(KIND_LABELS) as ResourceKind[];
 
-export const CLOUDS = ["aws", "azure", "gcp", "local", "other"] as const;
+export { CLOUDS };
 
 export const SORTS = {
   "price-asc": { label: "Price: low to high", orderBy: "pricePerHourUsdE8", orderDirection: "asc" },
   "price-desc": { label: "Price: high to low", orderBy: "pricePerHourUsdE8", orderDirection: "desc" },
-  reputation: { label: "Provider reputation", orderBy: "provider__scoreBps", orderDirection: "desc" },
+  reputation: { label: "Provider ranking score", orderBy: "provider__scoreBps", orderDirection: "desc" },
   newest: { label: "Newest", orderBy: "listedAt", orderDirection: "desc" },
 } as const satisfies Record<string, { label: string; orderBy: Resource_OrderBy; orderDirection: OrderDirection }>;
 export type SortKey = keyof typeof SORTS;

@@ -18,8 +18,8 @@ import { TxStatus, useTransaction } from "../../lib/tx.tsx";
 import { useNow } from "../../lib/useNow.ts";
 import { chain, wagmiConfig } from "../../wagmi.ts";
 import { parseTokenAmount } from "./earnings.ts";
-import { Field } from "./Field.tsx";
-import { type PaymentToken, isNative, paymentTokens } from "../../lib/tokens.ts";
+import { Field } from "../../components/Field.tsx";
+import { type PaymentToken, isNative, usePaymentTokens } from "../../lib/tokens.ts";
 
 const escrowAddress = escrowManagerAddress[chain.id as keyof typeof escrowManagerAddress];
 
@@ -198,6 +198,8 @@ function BondCard({
 
 export function Bonds({ provider }: { provider: Address }) {
   const settings = useReadEscrowManagerSettings();
+  // Bonds can be posted in enabled tokens; one in a token disabled since can still be withdrawn.
+  const { tokens: paymentTokens } = usePaymentTokens();
   return (
     <div className="space-y-3">
       <p className="text-sm text-slate-400">

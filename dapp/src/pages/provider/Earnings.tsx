@@ -18,7 +18,7 @@ import { useNow } from "../../lib/useNow.ts";
 import { chain, wagmiConfig } from "../../wagmi.ts";
 import { earningsByToken } from "./earnings.ts";
 import { EarningBookingsQuery, ProviderMovementsQuery } from "./queries.ts";
-import { paymentTokens, tokenOf } from "../../lib/tokens.ts";
+import { paymentToken, usePaymentTokens } from "../../lib/tokens.ts";
 
 const escrow = { address: escrowManagerAddress[chain.id as keyof typeof escrowManagerAddress], abi: escrowManagerAbi };
 /** The escrow's amounts change as time passes (streaming), not only on events. */
@@ -35,7 +35,7 @@ function History({ provider }: { provider: Address }) {
   return (
     <ul className="divide-y divide-slate-800 text-sm" aria-label="Withdrawals and claims">
       {movements.map((movement) => {
-        const token = tokenOf(movement.token.id);
+        const token = paymentToken(movement.token);
         const fee = BigInt(movement.fee ?? 0);
         return (
           <li key={movement.id} className="flex flex-wrap justify-between gap-2 py-2">
@@ -58,6 +58,7 @@ function History({ provider }: { provider: Address }) {
 
 export function Earnings({ provider }: { provider: Address }) {
   const now = useNow(5_000);
+  const { tokens: paymentTokens } = usePaymentTokens();
   const bookingsQuery = useQuery(EarningBookingsQuery, { variables: { provider: provider.toLowerCase() } });
   const bookings = useMemo(() => bookingsQuery.data?.bookings ?? [], [bookingsQuery.data]);
 
@@ -176,7 +177,7 @@ export function Earnings({ provider }: { provider: Address }) {
             {bookings
               .filter((booking) => (withdrawable.get(booking.id) ?? 0n) > 0n)
               .map((booking) => {
-                const token = tokenOf(booking.token.id);
+                const token = paymentToken(booking.token);
                 return (
                   <li key={booking.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
                     <span>

@@ -8,7 +8,7 @@ import { EmptyState, LoadingCards, SubgraphError } from "../../components/States
 import { formatDate, formatToken, formatUsd } from "../../lib/format.ts";
 import { StatusBadge } from "./MyResources.tsx";
 import { ProviderBookingsQuery } from "./queries.ts";
-import { tokenOf } from "../../lib/tokens.ts";
+import { paymentToken } from "../../lib/tokens.ts";
 
 const PAGE = 20;
 
@@ -38,7 +38,7 @@ export function IncomingBookings({ provider }: { provider: string }) {
     <div className="space-y-3">
       <ul className="space-y-2" aria-label="Incoming bookings">
         {bookings.map((booking) => {
-          const token = tokenOf(booking.token.id);
+          const token = paymentToken(booking.token);
           return (
             <li
               key={booking.id}
@@ -66,11 +66,15 @@ export function IncomingBookings({ provider }: { provider: string }) {
                 </dd>
                 <dt className="text-slate-400">Withdrawn</dt>
                 <dd>{formatToken(BigInt(booking.withdrawn), token.decimals, token.symbol)}</dd>
-                {BigInt(booking.refunded) + BigInt(booking.slaCredits) > 0n ? (
+                {BigInt(booking.refunded) > 0n ? (
                   <>
-                    <dt className="text-slate-400">Refunded + credits</dt>
+                    {/* The subgraph's `refunded` already includes the SLA credits. */}
+                    <dt className="text-slate-400">Refunded</dt>
                     <dd>
-                      {formatToken(BigInt(booking.refunded) + BigInt(booking.slaCredits), token.decimals, token.symbol)}
+                      {formatToken(BigInt(booking.refunded), token.decimals, token.symbol)}
+                      {BigInt(booking.slaCredits) > 0n
+                        ? ` (SLA credits ${formatToken(BigInt(booking.slaCredits), token.decimals, token.symbol)})`
+                        : ""}
                     </dd>
                   </>
                 ) : null}

@@ -2,7 +2,7 @@
  * The three ways a provider writes a listing: list a new resource (metadata + terms), replace its
  * metadata document, change its terms. Each checks the form before anything is uploaded or signed.
  */
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { decodeEventLog } from "viem";
 import { useAccount } from "wagmi";
 
@@ -12,10 +12,10 @@ import {
   simulateResourceMarketplaceUpdateResourceMetadata,
   simulateResourceMarketplaceUpdateResourceTerms,
 } from "../../generated/contracts.ts";
-import { fetchResourceMetadata } from "../../lib/ipfs.ts";
+import { useResourceMetadata } from "../../lib/ipfs.ts";
 import { TxStatus, useTransaction } from "../../lib/tx.tsx";
 import { wagmiConfig } from "../../wagmi.ts";
-import { FormError } from "./Field.tsx";
+import { FormError } from "../../components/Field.tsx";
 import { MetadataFields, TermsFields } from "./ListingFields.tsx";
 import {
   type FieldErrors,
@@ -30,10 +30,15 @@ import {
   loosensSla,
   metadataForm,
 } from "./listing.ts";
-import { paymentTokens } from "../../lib/tokens.ts";
+import { usePaymentTokens } from "../../lib/tokens.ts";
 import { useUpload } from "./useUpload.ts";
 
-const acceptable = paymentTokens.map((token) => token.address);
+/** The tokens a listing may accept: those the PriceOracle takes payments in now. */
+function useAcceptableTokens() {
+  const { tokens, loading } = usePaymentTokens();
+  const enabled = tokens.filter((token) => token.enabled);
+  return { tokens: enabled, addresses: enabled.map((token) => token.address), loading };
+}
 
 function Actions({
   submitLabel,
@@ -66,12 +71,21 @@ function focusFirstError(form: HTMLFormElement) {
   requestAnimationFrame(() => form.querySelector<HTMLElement>("[aria-invalid='true']")?.focus());
 }
 
-export function ListResourceForm({
+export function ListResourceForm(props: { onListed: (resourceId: bigint) => void; onCancel: () => void }) {
+  const acceptable = useAcceptableTokens();
+  // The form starts with every acceptable token ticked, so it waits for the list.
+  if (acceptable.loading) return <p className="text-sm text-slate-400">Reading the payment tokens…</p>;
+  return <NewListing {...props} acceptable={acceptable} />;
+}
+
+function NewListing({
   onListed,
   onCancel,
+  acceptable: { tokens, addresses: acceptable },
 }: {
   onListed: (resourceId: bigint) => void;
   onCancel: () => void;
+  acceptable: ReturnType<typeof useAcceptableTokens>;
 }) {
   const { address } = useAccount();
   const tx = useTransaction("List resource");
@@ -118,7 +132,7 @@ export function ListResourceForm({
         List a resource
       </h2>
       <MetadataFields form={form} errors={errors} set={set} />
-      <TermsFields form={form} errors={errors} set={set} withKind />
+      <TermsFields form={form} errors={errors} set={set} tokens={tokens} withKind />
       {Object.keys(errors).length > 0 ? (
         <p role="alert" className="text-sm text-rose-300">
           Fix the {Object.keys(errors).length === 1 ? "field" : `${Object.keys(errors).length} fields`} marked above;
@@ -146,19 +160,17 @@ export function EditMetadataForm({
   const [form, setForm] = useState<MetadataForm>();
   const [errors, setErrors] = useState<FieldErrors>({});
 
-  useEffect(() => {
-    const abort = new AbortController();
-    fetchResourceMetadata(metadataCid, abort.signal)
-      .then((result) => {
-        if (result.ok) setForm(metadataForm(result.value));
-        else {
-          setForm(emptyMetadataForm);
-          setFormError(`The current document could not be loaded (${result.errors[0]}); describe the resource anew.`);
-        }
-      })
-      .catch(() => undefined);
-    return () => abort.abort();
-  }, [metadataCid, setFormError]);
+  // Start from the published document once it arrives; one that fails the schema starts empty.
+  const published = useResourceMetadata(metadataCid).data;
+  const [loaded, setLoaded] = useState<typeof published>();
+  if (published && published !== loaded) {
+    setLoaded(published);
+    if (published.ok) setForm(metadataForm(published.value));
+    else {
+      setForm(emptyMetadataForm);
+      setFormError(`The current document could not be loaded (${published.errors[0]}); describe the resource anew.`);
+    }
+  }
 
   if (!form)
     return (
@@ -212,6 +224,7 @@ export function EditTermsForm({
   onDone: () => void;
 }) {
   const { address } = useAccount();
+  const { tokens, addresses: acceptable } = useAcceptableTokens();
   const tx = useTransaction(`Update terms of resource #${resourceId}`);
   const [form, setForm] = useState<TermsForm>(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -235,7 +248,13 @@ export function EditTermsForm({
 
   return (
     <form onSubmit={submit} noValidate className="space-y-4" aria-label={`Edit terms of resource #${resourceId}`}>
-      <TermsFields form={form} errors={errors} set={(change) => setForm({ ...form, ...change })} withKind={false} />
+      <TermsFields
+        form={form}
+        errors={errors}
+        set={(change) => setForm({ ...form, ...change })}
+        tokens={tokens}
+        withKind={false}
+      />
       {loosened ? (
         <p role="alert" className="text-sm text-amber-300">
           This resource has {current.openBookings} open booking{current.openBookings === 1 ? "" : "s"}: a lower uptime

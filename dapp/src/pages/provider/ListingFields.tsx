@@ -2,29 +2,16 @@
 import { CLOUDS, OBJECT_STORAGE_APIS, REDUNDANCIES, STORAGE_TYPES } from "@d-cloudx/sdk/metadata";
 import type { Address } from "viem";
 
-import { Field } from "./Field.tsx";
+import { Field } from "../../components/Field.tsx";
+import { cloudName, storageApiName } from "../../lib/format.ts";
 import { type FieldErrors, type MetadataForm, RESOURCE_KINDS, type TermsForm } from "./listing.ts";
-import { paymentTokens } from "../../lib/tokens.ts";
+import type { PaymentToken } from "../../lib/tokens.ts";
 
 type Setter<T> = (change: Partial<T>) => void;
 const text =
   <T,>(set: Setter<T>, key: keyof T) =>
   (event: { target: { value: string } }) =>
     set({ [key]: event.target.value } as Partial<T>);
-
-const CLOUD_NAMES: Record<(typeof CLOUDS)[number], string> = {
-  aws: "AWS",
-  azure: "Azure",
-  gcp: "Google Cloud",
-  local: "Own hardware",
-  other: "Other",
-};
-
-const API_NAMES: Record<(typeof OBJECT_STORAGE_APIS)[number], string> = {
-  s3: "S3 (and S3-compatible)",
-  "azure-blob": "Azure Blob Storage",
-  gcs: "Google Cloud Storage",
-};
 
 export function MetadataFields({
   form,
@@ -68,7 +55,7 @@ export function MetadataFields({
             <select {...aria} className="field" value={form.cloud} onChange={text(set, "cloud")}>
               {CLOUDS.map((cloud) => (
                 <option key={cloud} value={cloud}>
-                  {CLOUD_NAMES[cloud]}
+                  {cloudName(cloud)}
                 </option>
               ))}
             </select>
@@ -92,7 +79,7 @@ export function MetadataFields({
             {select(
               "storageApi",
               "API",
-              OBJECT_STORAGE_APIS.map((api) => [api, API_NAMES[api]] as const),
+              OBJECT_STORAGE_APIS.map((api) => [api, storageApiName(api)] as const),
             )}
             {input("storageClass", "Storage class", 'The cloud\'s class or SKU, e.g. "STANDARD" or "Standard_ZRS"')}
             {select(
@@ -171,11 +158,14 @@ export function TermsFields({
   form,
   errors,
   set,
+  tokens,
   withKind,
 }: {
   form: TermsForm;
   errors: FieldErrors;
   set: Setter<TermsForm>;
+  /** The payment tokens a listing may accept. */
+  tokens: readonly PaymentToken[];
   /** The kind is fixed once listed. */
   withKind: boolean;
 }) {
@@ -235,7 +225,7 @@ export function TermsFields({
       <fieldset aria-describedby={errors.acceptedTokens ? "accepted-tokens-error" : undefined}>
         <legend className="label">Accepted payment tokens</legend>
         <div className="flex flex-wrap gap-4">
-          {paymentTokens.map((token) => (
+          {tokens.map((token) => (
             <label key={token.address} className="flex items-center gap-2 text-sm">
               <input
                 type="checkbox"

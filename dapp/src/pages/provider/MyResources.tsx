@@ -17,7 +17,7 @@ import { wagmiConfig } from "../../wagmi.ts";
 import { EditMetadataForm, EditTermsForm } from "./ListingEditors.tsx";
 import { RESOURCE_KINDS, SUBGRAPH_KINDS, termsForm } from "./listing.ts";
 import { ProviderResourcesQuery } from "./queries.ts";
-import { tokenOf } from "../../lib/tokens.ts";
+import { paymentToken } from "../../lib/tokens.ts";
 
 type Resource = ResourcesData["resources"][number];
 
@@ -119,7 +119,7 @@ function ResourceCard({ resource }: { resource: Resource }) {
           <dt className="sr-only">Hours and tokens</dt>
           <dd className="text-slate-400">
             {resource.minHours}–{resource.maxHours} h · pays in{" "}
-            {resource.acceptedTokens.map((token) => tokenOf(token.id).symbol).join(", ")}
+            {resource.acceptedTokens.map((token) => paymentToken(token).symbol).join(", ")}
           </dd>
         </div>
       </dl>

@@ -1,15 +1,15 @@
 /** Registers the connected account as a provider, or replaces its profile document. */
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { useAccount } from "wagmi";
 
 import {
   simulateResourceMarketplaceRegisterProvider,
   simulateResourceMarketplaceUpdateProviderProfile,
 } from "../../generated/contracts.ts";
-import { fetchProviderProfile } from "../../lib/ipfs.ts";
+import { useProviderProfile } from "../../lib/ipfs.ts";
 import { TxStatus, useTransaction } from "../../lib/tx.tsx";
 import { wagmiConfig } from "../../wagmi.ts";
-import { Field, FormError } from "./Field.tsx";
+import { Field, FormError } from "../../components/Field.tsx";
 import { type ProfileErrors, type ProfileForm, checkProfile, emptyProfileForm, profileForm } from "./profile.ts";
 import { useUpload } from "./useUpload.ts";
 
@@ -21,18 +21,15 @@ export function ProfileEditor({ profileCid, onDone }: { profileCid?: string | nu
   const [errors, setErrors] = useState<ProfileErrors>({});
   const { uploading, formError, setFormError, upload } = useUpload();
 
-  // Start from the published profile when editing; a profile that fails the schema starts empty.
-  useEffect(() => {
-    if (!profileCid) return;
-    const abort = new AbortController();
-    fetchProviderProfile(profileCid, abort.signal)
-      .then((result) => {
-        if (result.ok) setForm(profileForm(result.value));
-        else setFormError(`The current profile could not be loaded (${result.errors[0]}); publish a new one.`);
-      })
-      .catch(() => undefined);
-    return () => abort.abort();
-  }, [profileCid, setFormError]);
+  // Start from the published profile when editing (once it arrives); a profile that fails the
+  // schema starts empty.
+  const published = useProviderProfile(profileCid).data;
+  const [loaded, setLoaded] = useState<typeof published>();
+  if (published && published !== loaded) {
+    setLoaded(published);
+    if (published.ok) setForm(profileForm(published.value));
+    else setFormError(`The current profile could not be loaded (${published.errors[0]}); publish a new one.`);
+  }
 
   const set = (key: keyof ProfileForm) => (event: { target: { value: string } }) =>
     setForm((current) => ({ ...current, [key]: event.target.value }));

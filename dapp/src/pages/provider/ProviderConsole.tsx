@@ -5,17 +5,17 @@
  */
 import { useQuery } from "@apollo/client/react";
 import { ConnectButton } from "@rainbow-me/rainbowkit";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import type { Address as Hex } from "viem";
 import { useAccount } from "wagmi";
 
 import { Address } from "../../components/Address.tsx";
 import { Page } from "../../components/Layout.tsx";
+import { providerName } from "../../components/ProviderName.tsx";
 import { ErrorState, LoadingCards } from "../../components/States.tsx";
 import { useReadResourceMarketplaceProviderRegisteredAt } from "../../generated/contracts.ts";
 import { formatUsd } from "../../lib/format.ts";
-import { fetchProviderProfile } from "../../lib/ipfs.ts";
 import { Bonds } from "./Bonds.tsx";
 import { Earnings } from "./Earnings.tsx";
 import { IncomingBookings } from "./IncomingBookings.tsx";
@@ -34,19 +34,6 @@ const TABS = [
 ] as const;
 type Tab = (typeof TABS)[number]["id"];
 
-function useDisplayName(profileCid: string | null | undefined): string | undefined {
-  const [name, setName] = useState<string>();
-  useEffect(() => {
-    if (!profileCid) return;
-    const abort = new AbortController();
-    fetchProviderProfile(profileCid, abort.signal)
-      .then((result) => setName(result.ok ? result.value.displayName : undefined))
-      .catch(() => undefined);
-    return () => abort.abort();
-  }, [profileCid]);
-  return name;
-}
-
 function Console({ address }: { address: Hex }) {
   const [params] = useSearchParams();
   const tab: Tab = TABS.some((item) => item.id === params.get("tab")) ? (params.get("tab") as Tab) : "resources";
@@ -55,7 +42,7 @@ function Console({ address }: { address: Hex }) {
   const [listed, setListed] = useState<bigint>();
   const { data } = useQuery(ProviderConsoleQuery, { variables: { provider: address.toLowerCase() } });
   const provider = data?.provider;
-  const displayName = useDisplayName(provider?.profileCid);
+  const displayName = providerName(provider);
 
   return (
     <div className="space-y-6">

@@ -1,12 +1,13 @@
 /** A provider's earnings per token, from the subgraph's bookings and the escrow's withdrawable amounts. */
+import { providerAccrued } from "@d-cloudx/sdk/stream";
 
+/** A booking as the EarningBookings query returns it. */
 export interface EarningBooking {
   id: string;
-  status: string;
   token: { id: string };
+  hoursBooked: number;
   amount: string;
   withdrawn: string;
-  refunded: string;
   slaCredits: string;
   startedAt?: string | null;
   endsAt?: string | null;
@@ -23,20 +24,7 @@ export interface TokenEarnings {
   bookingIds: bigint[];
 }
 
-/** What of a booking's payment has streamed to the provider by `now` (seconds). */
-export function streamed(booking: EarningBooking, now: number): bigint {
-  const amount = BigInt(booking.amount);
-  if (booking.status === "COMPLETED" || booking.status === "TERMINATED") return amount - BigInt(booking.refunded);
-  if (booking.status !== "ACTIVE" || !booking.startedAt || !booking.endsAt) return 0n;
-  const start = BigInt(booking.startedAt);
-  const duration = BigInt(booking.endsAt) - start;
-  if (duration <= 0n) return amount;
-  const elapsed = BigInt(Math.floor(now)) - start;
-  const clamped = elapsed < 0n ? 0n : elapsed > duration ? duration : elapsed;
-  return (amount * clamped) / duration;
-}
-
-/** Sums per token; `withdrawable` holds the escrow's answer per booking id (missing: not read yet). */
+/** Sums per token at `now` (seconds); `withdrawable` holds the escrow's answer per booking id (missing: not read yet). */
 export function earningsByToken(
   bookings: readonly EarningBooking[],
   withdrawable: ReadonlyMap<string, bigint>,
@@ -47,8 +35,17 @@ export function earningsByToken(
     const token = booking.token.id.toLowerCase();
     const entry = byToken.get(token) ?? { token, accrued: 0n, withdrawable: 0n, withdrawn: 0n, bookingIds: [] };
     const withdrawn = BigInt(booking.withdrawn);
-    const open = streamed(booking, now) - withdrawn - BigInt(booking.slaCredits);
-    entry.accrued += open > 0n ? open : 0n;
+    entry.accrued += providerAccrued(
+      {
+        amount: BigInt(booking.amount),
+        hoursBooked: booking.hoursBooked,
+        startedAt: booking.startedAt == null ? null : BigInt(booking.startedAt),
+        endsAt: booking.endsAt == null ? null : BigInt(booking.endsAt),
+        withdrawn,
+        slaCredits: BigInt(booking.slaCredits),
+      },
+      BigInt(Math.floor(now)),
+    );
     entry.withdrawn += withdrawn;
     const ready = withdrawable.get(booking.id) ?? 0n;
     if (ready > 0n) {

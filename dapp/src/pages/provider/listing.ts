@@ -9,14 +9,17 @@ import {
   isObjectStorage,
   resourceMetadataSchema,
 } from "@d-cloudx/sdk/metadata";
+import { RESOURCE_KIND_NAMES, type ResourceTerms } from "@d-cloudx/sdk/protocol";
 import type { Address } from "viem";
 
+import { KIND_LABELS } from "../marketplace/filters.ts";
 import { fieldMessage } from "./issues.ts";
 
-/** The marketplace's ResourceKind enum, in contract order. */
-export const RESOURCE_KINDS = ["Virtual machine", "GPU machine", "Storage", "Bare metal", "Container"] as const;
-/** The subgraph's names for the same kinds, by contract index. */
-export const SUBGRAPH_KINDS = ["VIRTUAL_MACHINE", "GPU_MACHINE", "STORAGE", "BARE_METAL", "CONTAINER"] as const;
+export type { ResourceTerms };
+/** The subgraph's names for the marketplace's ResourceKind values, by value (generated from the contract). */
+export const SUBGRAPH_KINDS = RESOURCE_KIND_NAMES;
+/** What people call each kind, by value. */
+export const RESOURCE_KINDS = RESOURCE_KIND_NAMES.map((name) => KIND_LABELS[name]);
 
 /** The contract's limit on the on-chain region code (bytes). */
 export const MAX_REGION_BYTES = 32;
@@ -67,17 +70,6 @@ export interface TermsForm {
 
 export type ListingForm = MetadataForm & TermsForm;
 export type FieldErrors = Partial<Record<keyof ListingForm, string>>;
-
-/** The marketplace's ResourceTerms struct. */
-export interface ResourceTerms {
-  pricePerHourUsdE8: bigint;
-  capacity: number;
-  minHours: number;
-  maxHours: number;
-  uptimeTargetBps: number;
-  maxLatencyMs: number;
-  acceptedTokens: readonly Address[];
-}
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 

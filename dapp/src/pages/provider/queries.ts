@@ -8,6 +8,10 @@ export const ProviderConsoleQuery = graphql(`
       registered
       registeredAt
       profileCid
+      profile {
+        status
+        displayName
+      }
       resourceCount
       activeResourceCount
       bookingCount
@@ -40,7 +44,7 @@ export const ProviderResourcesQuery = graphql(`
       uptimeTargetBps
       maxLatencyMs
       acceptedTokens {
-        id
+        ...PaymentTokenFields
       }
       openBookings
       bookingCount
@@ -72,7 +76,7 @@ export const ProviderBookingsQuery = graphql(`
         id
       }
       token {
-        id
+        ...PaymentTokenFields
       }
       hoursBooked
       amount
@@ -100,11 +104,11 @@ export const EarningBookingsQuery = graphql(`
       id
       status
       token {
-        id
+        ...PaymentTokenFields
       }
+      hoursBooked
       amount
       withdrawn
-      refunded
       slaCredits
       startedAt
       endsAt
@@ -126,7 +130,7 @@ export const ProviderMovementsQuery = graphql(`
         id
       }
       token {
-        id
+        ...PaymentTokenFields
       }
       amount
       fee

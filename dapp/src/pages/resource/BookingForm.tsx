@@ -1,8 +1,9 @@
+import { signPermit } from "@d-cloudx/sdk/signing";
 import { ConnectButton } from "@rainbow-me/rainbowkit";
 import { getBlock, readContract, signTypedData, simulateContract } from "@wagmi/core";
 import { useId, useState } from "react";
 import { Link } from "react-router";
-import { type Address, erc20Abi, parseSignature, zeroAddress } from "viem";
+import { type Address, erc20Abi } from "viem";
 import { useAccount, useBalance, useReadContract } from "wagmi";
 
 import { config } from "../../config.ts";
@@ -13,20 +14,17 @@ import {
   simulateResourceMarketplaceBook,
   simulateResourceMarketplaceBookWithPermit,
   useReadPriceOracleQuote,
-  useReadResourceMarketplaceGetResource,
-  useReadResourceMarketplacePaused,
 } from "../../generated/contracts.ts";
 import { accessKeyPair } from "../../lib/accessKey.ts";
 import { decodeError } from "../../lib/errors.ts";
 import { formatDuration, formatToken, formatUsdE8 } from "../../lib/format.ts";
+import { type ShownTerms, checkBookable } from "../../lib/sources.ts";
+import { type PaymentToken, isNative, sameAddress } from "../../lib/tokens.ts";
 import { TxStatus, useTransaction } from "../../lib/tx.tsx";
 import { chain, wagmiConfig } from "../../wagmi.ts";
 import {
   DEFAULT_SLIPPAGE,
   PERMIT_LIFETIME_SECONDS,
-  PERMIT_TYPES,
-  type PaymentToken,
-  acceptedTokens,
   bookingIdFromReceipt,
   bookingUsdE8,
   maxPayment,
@@ -34,39 +32,45 @@ import {
   parseSlippageBps,
 } from "./booking.ts";
 
-const LISTED = 1;
 const market = resourceMarketplaceAddress[chain.id as keyof typeof resourceMarketplaceAddress] as Address;
 const escrow = config.deployment?.contracts.EscrowManager.proxy as Address;
 // DCX implements EIP-2612: it is paid with a signed permit and one transaction instead of approve + book.
 const permitToken = config.deployment?.contracts.DCXToken.proxy.toLowerCase();
 
 /** The consumer's permit for the escrow to take `value` of DCX, signed on the token's EIP-712 domain. */
-async function signPermit(owner: Address, token: Address, value: bigint) {
+async function permitEscrow(owner: Address, token: Address, value: bigint) {
   const [[, name, version, chainId, verifyingContract], nonce, block] = await Promise.all([
     readDcxTokenEip712Domain(wagmiConfig, {}),
     readDcxTokenNonces(wagmiConfig, { args: [owner] }),
     getBlock(wagmiConfig),
   ]);
-  if (verifyingContract.toLowerCase() !== token.toLowerCase())
-    throw new Error("The token's EIP-712 domain is not its own");
-  const deadline = block.timestamp + BigInt(PERMIT_LIFETIME_SECONDS);
-  const signature = await signTypedData(wagmiConfig, {
-    account: owner,
-    domain: { name, version, chainId, verifyingContract },
-    types: PERMIT_TYPES,
-    primaryType: "Permit",
-    message: { owner, spender: escrow, value, nonce, deadline },
-  });
-  const { r, s, v, yParity } = parseSignature(signature);
-  return { deadline, v: Number(v ?? BigInt(yParity + 27)), r, s };
+  if (!sameAddress(verifyingContract, token)) throw new Error("The token's EIP-712 domain is not its own");
+  const wallet = {
+    signTypedData: (typed: object) => signTypedData(wagmiConfig, { ...typed, account: owner } as never),
+  };
+  return signPermit(
+    wallet,
+    { name, version, chainId, verifyingContract },
+    { owner, spender: escrow, value, nonce, deadline: block.timestamp + BigInt(PERMIT_LIFETIME_SECONDS) },
+  );
+}
+
+/** A listed resource as the booking form shows it (from the subgraph). */
+export interface BookableResource extends ShownTerms {
+  provider: string;
+  listed: boolean;
+  /** Every booking slot is taken. */
+  full: boolean;
+  /** Its accepted payment tokens that the PriceOracle takes now. */
+  tokens: PaymentToken[];
 }
 
 function useTokenBalance(token: PaymentToken | undefined, account: Address | undefined) {
-  const native = token?.address === zeroAddress;
+  const native = token !== undefined && isNative(token);
   const eth = useBalance({ address: account, query: { enabled: Boolean(account && native) } });
   const erc20 = useReadContract({
     abi: erc20Abi,
-    address: token?.address as Address,
+    address: token?.address,
     functionName: "balanceOf",
     args: account ? [account] : undefined,
     query: { enabled: Boolean(account && token && !native) },
@@ -74,21 +78,25 @@ function useTokenBalance(token: PaymentToken | undefined, account: Address | und
   return native ? eth.data?.value : erc20.data;
 }
 
+/**
+ * Books a resource: terms and status as the page shows them (the subgraph), the live quote from the
+ * PriceOracle, and the chain's own status and terms checked again when the consumer signs.
+ */
 export function BookingForm({
-  resourceId,
+  resource: terms,
+  paused,
   name,
   provisionTimeoutSeconds,
 }: {
-  resourceId: bigint;
+  resource: BookableResource;
+  paused: boolean;
   name: string;
   provisionTimeoutSeconds?: string;
 }) {
   const ids = useId();
   const { address: account, isConnected } = useAccount();
-  const resource = useReadResourceMarketplaceGetResource({ args: [resourceId] });
-  const paused = useReadResourceMarketplacePaused();
-  const terms = resource.data;
-  const tokens = terms ? acceptedTokens(terms.acceptedTokens, config.deployment?.paymentTokens ?? []) : [];
+  const resourceId = terms.id;
+  const tokens = terms.tokens;
 
   const [hoursText, setHoursText] = useState("");
   const [tokenAddress, setTokenAddress] = useState("");
@@ -100,33 +108,24 @@ export function BookingForm({
   const bookTx = useTransaction(`Book resource #${resourceId}`);
 
   const token = tokens.find((candidate) => candidate.address === tokenAddress) ?? tokens[0];
-  const hours = terms ? parseHours(hoursText || String(terms.minHours), terms.minHours, terms.maxHours) : undefined;
+  const hours = parseHours(hoursText || String(terms.minHours), terms.minHours, terms.maxHours);
   const slippage = parseSlippageBps(slippageText);
-  const usdE8 = terms && hours?.ok ? bookingUsdE8(terms.pricePerHourUsdE8, hours.value) : undefined;
+  const usdE8 = hours.ok ? bookingUsdE8(terms.pricePerHourUsdE8, hours.value) : undefined;
   const quote = useReadPriceOracleQuote({
-    args: token && usdE8 !== undefined ? [token.address as Address, usdE8] : undefined,
+    args: token && usdE8 !== undefined ? [token.address, usdE8] : undefined,
     query: { enabled: Boolean(token && usdE8 !== undefined), refetchInterval: 15_000 },
   });
   const amount = quote.data?.[0];
   const max = amount !== undefined && slippage.ok ? maxPayment(amount, slippage.value) : undefined;
   const balance = useTokenBalance(token, account);
 
-  if (resource.isLoading) return <p className="text-sm text-slate-400">Reading the resource's terms from the chain…</p>;
-  if (resource.error || !terms) {
-    return (
-      <p role="alert" className="text-sm text-rose-300">
-        The chain is unreachable: {decodeError(resource.error).message}
-      </p>
-    );
-  }
-
-  const blocker = paused.data
+  const blocker = paused
     ? "The marketplace is paused by its guardian; bookings resume when it is unpaused."
-    : terms.status !== LISTED
+    : !terms.listed
       ? "This resource is not taking bookings (paused or delisted by its provider)."
-      : account && account.toLowerCase() === terms.provider.toLowerCase()
+      : account && sameAddress(account, terms.provider)
         ? "This is your own resource: providers cannot book their own listings."
-        : terms.activeBookings >= terms.capacity
+        : terms.full
           ? "Fully booked right now; try again when a booking ends."
           : tokens.length === 0
             ? "None of this resource's payment tokens is accepted any more."
@@ -143,29 +142,34 @@ export function BookingForm({
 
   const busy = working || approveTx.busy || bookTx.busy;
   const short = balance !== undefined && max !== undefined && balance < max;
-  const ready = token && hours?.ok && max !== undefined && !short && !busy;
+  const ready = token && hours.ok && max !== undefined && !short && !busy;
 
   const book = async () => {
-    if (!token || !hours?.ok || max === undefined) return;
+    if (!token || !hours.ok || max === undefined) return;
     setProblem(undefined);
     setBookingId(undefined);
     setWorking(true);
     try {
+      const changed = await checkBookable(terms, hours.value, token.tokenId);
+      if (changed) {
+        setProblem(changed);
+        return;
+      }
       const { publicKeyHex } = await accessKeyPair();
-      const args = [resourceId, hours.value, token.address as Address, max, publicKeyHex] as const;
+      const args = [resourceId, hours.value, token.address, max, publicKeyHex] as const;
       let receipt;
-      if (token.address === zeroAddress) {
+      if (isNative(token)) {
         // Any value above the price is returned by the marketplace.
         receipt = await bookTx.send(() => simulateResourceMarketplaceBook(wagmiConfig, { args, value: max, account }));
       } else if (token.address.toLowerCase() === permitToken) {
-        const permit = await signPermit(account, token.address as Address, max);
+        const permit = await permitEscrow(account, token.address, max);
         receipt = await bookTx.send(() =>
           simulateResourceMarketplaceBookWithPermit(wagmiConfig, { args: [...args, permit], account }),
         );
       } else {
         const allowance = await readContract(wagmiConfig, {
           abi: erc20Abi,
-          address: token.address as Address,
+          address: token.address,
           functionName: "allowance",
           args: [account, escrow],
         });
@@ -173,7 +177,7 @@ export function BookingForm({
           const approved = await approveTx.send(() =>
             simulateContract(wagmiConfig, {
               abi: erc20Abi,
-              address: token.address as Address,
+              address: token.address,
               functionName: "approve",
               args: [escrow, max],
               account,
@@ -216,7 +220,7 @@ export function BookingForm({
             inputMode="numeric"
             value={hoursText}
             placeholder={String(terms.minHours)}
-            aria-invalid={hours && !hours.ok ? true : undefined}
+            aria-invalid={!hours.ok || undefined}
             onChange={(event) => setHoursText(event.target.value)}
             disabled={busy}
           />
@@ -254,11 +258,11 @@ export function BookingForm({
           disabled={busy}
         />
       </div>
-      {hours && !hours.ok ? <p className="text-sm text-rose-300">{hours.error}</p> : null}
+      {!hours.ok ? <p className="text-sm text-rose-300">{hours.error}</p> : null}
       {!slippage.ok ? <p className="text-sm text-rose-300">{slippage.error}</p> : null}
       {quote.error ? <p className="text-sm text-rose-300">{decodeError(quote.error).message}</p> : null}
 
-      {token && hours?.ok && usdE8 !== undefined ? (
+      {token && hours.ok && usdE8 !== undefined ? (
         <div className="rounded-lg border border-slate-700 bg-slate-950/60 p-3 text-sm" aria-live="polite">
           <h3 className="mb-2 font-medium">Summary</h3>
           <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">
@@ -297,7 +301,7 @@ export function BookingForm({
       ) : null}
 
       <button type="submit" className="btn w-full" disabled={!ready}>
-        {token?.address === zeroAddress || token?.address.toLowerCase() === permitToken
+        {!token || isNative(token) || token.address.toLowerCase() === permitToken
           ? "Book"
           : `Approve ${token?.symbol ?? ""} and book`}
       </button>

@@ -1,14 +1,14 @@
 import { useQuery } from "@apollo/client/react";
-import { useQuery as useAsync } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { isAddress } from "viem";
 
 import { Address } from "../../components/Address.tsx";
 import { Page } from "../../components/Layout.tsx";
+import { providerName } from "../../components/ProviderName.tsx";
 import { EmptyState, ErrorState, LoadingCards, Skeleton, SubgraphError } from "../../components/States.tsx";
 import { graphql } from "../../generated/gql/index.ts";
 import { formatDate } from "../../lib/format.ts";
-import { fetchProviderProfile } from "../../lib/ipfs.ts";
+import { useProviderProfile } from "../../lib/ipfs.ts";
 import { useNow } from "../../lib/useNow.ts";
 import { ResourceCard } from "../marketplace/ResourceCard.tsx";
 import { ProviderRecord } from "./ProviderRecord.tsx";
@@ -17,6 +17,7 @@ const ProviderPageQuery = graphql(`
   query ProviderPage($id: ID!) {
     provider(id: $id) {
       ...ProviderRecordFields
+      ...ProviderNameFields
       registered
       registeredAt
       profileCid
@@ -49,12 +50,9 @@ function SafeLink({ text }: { text: string }) {
   );
 }
 
+/** What the profile document says beyond the name (which the subgraph indexes). */
 function Profile({ cid }: { cid: string }) {
-  const profile = useAsync({
-    queryKey: ["provider-profile", cid],
-    queryFn: ({ signal }) => fetchProviderProfile(cid, signal),
-    staleTime: Infinity,
-  });
+  const profile = useProviderProfile(cid);
   if (profile.isLoading) return <Skeleton className="h-16 w-full" />;
   if (!profile.data) return <ErrorState title="The profile could not be read from IPFS." error={profile.error} />;
   if (!profile.data.ok) {
@@ -69,10 +67,10 @@ function Profile({ cid }: { cid: string }) {
       </div>
     );
   }
-  const { displayName, description, website, contact } = profile.data.value;
+  const { description, website, contact } = profile.data.value;
+  if (!description && !website && !contact) return <p className="text-sm text-slate-400">No details given.</p>;
   return (
     <div className="space-y-2 text-sm">
-      <p className="text-lg font-semibold break-words">{displayName}</p>
       {description ? <p className="whitespace-pre-line text-slate-300">{description}</p> : null}
       {website ? (
         <p>
@@ -110,7 +108,7 @@ export default function ProviderPage() {
   }
 
   return (
-    <Page title="Provider">
+    <Page title={providerName(provider) ?? "Provider"}>
       <p className="-mt-4 text-sm text-slate-400">
         <Address address={provider.id} />
         {provider.registeredAt ? ` · registered ${formatDate(provider.registeredAt)}` : null}

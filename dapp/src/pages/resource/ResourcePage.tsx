@@ -1,22 +1,25 @@
+/**
+ * A resource: its specifications (the metadata document from IPFS), SLA terms, provider record,
+ * price and the booking form. Everything shown comes from the subgraph, the document from IPFS
+ * (see lib/sources.ts); the chain is read for the live price quote and when the consumer signs.
+ */
 import { useQuery } from "@apollo/client/react";
 import { type ResourceMetadata, isObjectStorage } from "@d-cloudx/sdk/metadata";
-import { useQuery as useAsync } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
-import type { Address } from "viem";
 
 import { Address as ShownAddress } from "../../components/Address.tsx";
 import { Page } from "../../components/Layout.tsx";
+import { ProviderName, providerName } from "../../components/ProviderName.tsx";
 import { EmptyState, ErrorState, LoadingCards, Skeleton, SubgraphError } from "../../components/States.tsx";
-import { config } from "../../config.ts";
-import { useReadPriceOracleQuote, useReadSlaEnforcementCreditPolicy } from "../../generated/contracts.ts";
+import { useReadPriceOracleQuote } from "../../generated/contracts.ts";
 import { graphql } from "../../generated/gql/index.ts";
-import { formatBps, formatDuration, formatToken, formatUsd } from "../../lib/format.ts";
-import { fetchResourceMetadata } from "../../lib/ipfs.ts";
+import { cloudName, formatBps, formatDuration, formatToken, formatUsd, storageApiName } from "../../lib/format.ts";
+import { useResourceMetadata } from "../../lib/ipfs.ts";
+import { type PaymentToken, paymentToken } from "../../lib/tokens.ts";
 import { useNow } from "../../lib/useNow.ts";
 import { KIND_LABELS, isVerified } from "../marketplace/filters.ts";
 import { BookingForm } from "./BookingForm.tsx";
 import { Facts, ProviderRecord } from "./ProviderRecord.tsx";
-import type { PaymentToken } from "./booking.ts";
 
 const ResourcePageQuery = graphql(`
   query ResourcePage($id: ID!) {
@@ -33,28 +36,23 @@ const ResourcePageQuery = graphql(`
       bookingCount
       listedAt
       acceptedTokens {
-        id
+        ...PaymentTokenFields
       }
       provider {
         ...ProviderRecordFields
+        ...ProviderNameFields
       }
     }
     protocol(id: "protocol") {
       paused
       slaPeriodSeconds
       provisionTimeoutSeconds
+      baseCreditBps
+      creditTierUptimeBelowBps
+      creditTierCreditBps
     }
   }
 `);
-
-function useMetadata(cid: string | undefined) {
-  return useAsync({
-    queryKey: ["resource-metadata", cid],
-    queryFn: ({ signal }) => fetchResourceMetadata(cid!, signal),
-    enabled: Boolean(cid),
-    staleTime: Infinity,
-  });
-}
 
 function Section({ title, children }: { title: string; children: React.ReactNode }) {
   return (
@@ -65,16 +63,14 @@ function Section({ title, children }: { title: string; children: React.ReactNode
   );
 }
 
-const API_NAMES = { s3: "S3", "azure-blob": "Azure Blob Storage", gcs: "Google Cloud Storage" } as const;
-
 function Specs({ metadata }: { metadata: ResourceMetadata }) {
   const rows: [string, React.ReactNode][] = [
-    ["Cloud", metadata.cloud],
+    ["Cloud", cloudName(metadata.cloud)],
     ["Region", metadata.region],
   ];
   if (isObjectStorage(metadata)) {
     rows.push(
-      ["Service", `Object storage, ${API_NAMES[metadata.api]} API`],
+      ["Service", `Object storage, ${storageApiName(metadata.api)} API`],
       ["Storage class", metadata.storageClass],
       ["Redundancy", metadata.redundancy.replace("-", " ")],
       ["Capacity", `${metadata.capacityGib} GiB`],
@@ -109,7 +105,7 @@ function SpecsList({ description, rows }: { description?: string; rows: [string,
 }
 
 function TokenPrice({ token, usdE8 }: { token: PaymentToken; usdE8: bigint }) {
-  const { data, error, isLoading } = useReadPriceOracleQuote({ args: [token.address as Address, usdE8] });
+  const { data, error, isLoading } = useReadPriceOracleQuote({ args: [token.address, usdE8] });
   return (
     <li className="flex justify-between gap-2">
       <span className="text-slate-400">{token.symbol}</span>
@@ -126,24 +122,32 @@ function TokenPrice({ token, usdE8 }: { token: PaymentToken; usdE8: bigint }) {
   );
 }
 
-function CreditPolicy() {
-  const { data, error, isLoading } = useReadSlaEnforcementCreditPolicy();
-  if (isLoading) return <Skeleton className="h-12 w-full" />;
-  if (error || !data)
-    return <p className="text-sm text-amber-300">The credit policy could not be read from the chain.</p>;
-  const [baseCreditBps, tiers] = data;
+/** The SLA credit policy, as the subgraph last saw SLAEnforcement set it. */
+function CreditPolicy({
+  baseCreditBps,
+  uptimeBelowBps,
+  creditBps,
+}: {
+  baseCreditBps?: number | null;
+  uptimeBelowBps?: readonly number[] | null;
+  creditBps?: readonly number[] | null;
+}) {
+  if (baseCreditBps == null) return null;
   return (
     <div className="text-sm">
       <p>
-        A period that misses the SLA earns a credit of {formatBps(baseCreditBps)} of its value; lower uptime earns more:
+        A period that misses the SLA earns a credit of {formatBps(baseCreditBps)} of its value
+        {uptimeBelowBps?.length ? "; lower uptime earns more:" : "."}
       </p>
-      <ul className="mt-1 list-disc pl-5">
-        {tiers.map((tier) => (
-          <li key={tier.uptimeBelowBps}>
-            uptime below {formatBps(tier.uptimeBelowBps)}: {formatBps(tier.creditBps)} credit
-          </li>
-        ))}
-      </ul>
+      {uptimeBelowBps?.length ? (
+        <ul className="mt-1 list-disc pl-5">
+          {uptimeBelowBps.map((below, index) => (
+            <li key={below}>
+              uptime below {formatBps(below)}: {formatBps(creditBps?.[index] ?? 0)} credit
+            </li>
+          ))}
+        </ul>
+      ) : null}
     </div>
   );
 }
@@ -154,7 +158,7 @@ export default function ResourcePage() {
   const now = useNow(60_000);
   const { data, loading, error, refetch } = useQuery(ResourcePageQuery, { variables: { id }, skip: !validId });
   const resource = data?.resource;
-  const metadata = useMetadata(resource?.metadataCid);
+  const metadata = useResourceMetadata(resource?.metadataCid);
 
   if (!validId) return <ErrorState title={`"${id.slice(0, 40)}" is not a resource id.`} />;
   if (error && !data) return <SubgraphError error={error} retry={() => void refetch()} />;
@@ -169,9 +173,7 @@ export default function ResourcePage() {
 
   const parsed = metadata.data;
   const name = parsed?.ok ? parsed.value.name : `Resource #${resource.id}`;
-  const accepted = (config.deployment?.paymentTokens ?? []).filter((token) =>
-    resource.acceptedTokens.some((accepted) => accepted.id.toLowerCase() === token.address.toLowerCase()),
-  );
+  const accepted = resource.acceptedTokens.map(paymentToken).filter((token) => token.enabled);
   const protocol = data.protocol;
 
   return (
@@ -215,12 +217,18 @@ export default function ResourcePage() {
                 ["Capacity", `${resource.openBookings} of ${resource.capacity} in use`],
               ]}
             />
-            <CreditPolicy />
+            <CreditPolicy
+              baseCreditBps={protocol?.baseCreditBps}
+              uptimeBelowBps={protocol?.creditTierUptimeBelowBps}
+              creditBps={protocol?.creditTierCreditBps}
+            />
           </Section>
           <Section title="Provider">
-            <p className="text-sm">
-              <Link to={`/providers/${resource.provider.id}`}>Provider profile</Link>{" "}
-              <ShownAddress address={resource.provider.id} className="text-slate-400" />
+            <p className="flex flex-wrap items-center gap-x-2 text-sm">
+              <ProviderName provider={resource.provider} className="font-medium" />
+              {providerName(resource.provider) ? (
+                <ShownAddress address={resource.provider.id} className="text-slate-400" />
+              ) : null}
             </p>
             <ProviderRecord provider={resource.provider} />
           </Section>
@@ -240,7 +248,17 @@ export default function ResourcePage() {
           </Section>
           <Section title="Book">
             <BookingForm
-              resourceId={BigInt(resource.id)}
+              resource={{
+                id: BigInt(resource.id),
+                provider: resource.provider.id,
+                listed: resource.status === "LISTED",
+                pricePerHourUsdE8: BigInt(resource.pricePerHourUsdE8),
+                minHours: resource.minHours,
+                maxHours: resource.maxHours,
+                full: resource.openBookings >= resource.capacity,
+                tokens: accepted,
+              }}
+              paused={protocol?.paused ?? false}
               name={name}
               provisionTimeoutSeconds={protocol?.provisionTimeoutSeconds ?? undefined}
             />

@@ -7,13 +7,6 @@ import { type Address, type TransactionReceipt, parseEventLogs } from "viem";
 
 import { resourceMarketplaceAbi } from "../../generated/contracts.ts";
 
-export interface PaymentToken {
-  symbol: string;
-  address: string;
-  decimals: number;
-  tokenId: number;
-}
-
 /** USD price (8 decimals) of `hours` hours, as `ResourceMarketplace._book` computes it. */
 export function bookingUsdE8(pricePerHourUsdE8: bigint, hours: number): bigint {
   return pricePerHourUsdE8 * BigInt(hours);
@@ -50,11 +43,6 @@ export function parseHours(text: string, minHours: number, maxHours: number): Pa
   return { ok: true, value: hours };
 }
 
-/** The payment tokens in a resource's on-chain mask (bit i: token id i), in the deployment's order. */
-export function acceptedTokens<T extends PaymentToken>(mask: bigint, tokens: readonly T[]): T[] {
-  return tokens.filter((token) => (mask >> BigInt(token.tokenId)) & 1n);
-}
-
 /** The id of the booking a `book`/`bookWithPermit` transaction created. */
 export function bookingIdFromReceipt(receipt: Pick<TransactionReceipt, "logs">, market: Address): bigint | undefined {
   const [event] = parseEventLogs({
@@ -64,17 +52,6 @@ export function bookingIdFromReceipt(receipt: Pick<TransactionReceipt, "logs">, 
   }).filter((log) => log.address.toLowerCase() === market.toLowerCase());
   return event?.args.bookingId;
 }
-
-/** EIP-2612 permit, signed on the token's own EIP-712 domain. */
-export const PERMIT_TYPES = {
-  Permit: [
-    { name: "owner", type: "address" },
-    { name: "spender", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
 
 /** How long a permit signature stays usable: long enough to confirm, short enough not to linger. */
 export const PERMIT_LIFETIME_SECONDS = 30 * 60;

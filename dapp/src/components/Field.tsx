@@ -1,4 +1,8 @@
-/** A labelled form control with its hint and its error, tied together for screen readers. */
+/**
+ * The dApp's one way to lay out a form control: its label, the control, a hint and an error, tied
+ * together for screen readers (the control gets `id`, `aria-invalid` and `aria-describedby` from
+ * the render function's props). Every form uses it.
+ */
 import { type ReactNode, useId } from "react";
 
 export function Field({
@@ -10,7 +14,7 @@ export function Field({
 }: {
   label: string;
   error?: string;
-  hint?: string;
+  hint?: ReactNode;
   className?: string;
   children: (props: { id: string; "aria-invalid": boolean; "aria-describedby"?: string }) => ReactNode;
 }) {

@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { providerAccrued, streamPeriodBounds, streamPeriodCount, streamedAt } from "../src/stream.ts";
+
+// The Solidity twins are checked against StreamMath itself in test/libraries/StreamMath.property.test.ts.
+describe("booking streams", () => {
+  const booking = { amount: 7_200n, hoursBooked: 2, startedAt: 1_000n, endsAt: 8_200n };
+
+  it("streams nothing before billing starts, linearly after, and stops at the end", () => {
+    assert.equal(streamedAt({ ...booking, startedAt: null, endsAt: null }, 5_000n), 0n);
+    assert.equal(streamedAt(booking, 500n), 0n);
+    assert.equal(streamedAt(booking, 4_600n), 3_600n);
+    assert.equal(streamedAt(booking, 99_999n), 7_200n);
+  });
+
+  it("streams a terminated booking at the booked rate up to the moved end", () => {
+    assert.equal(streamedAt({ ...booking, endsAt: 2_800n }, 99_999n), 1_800n);
+  });
+
+  it("counts SLA credits once against the provider's accrual, and never below zero", () => {
+    assert.equal(providerAccrued({ ...booking, withdrawn: 1_000n, slaCredits: 100n }, 99_999n), 6_100n);
+    assert.equal(providerAccrued({ ...booking, withdrawn: 0n, slaCredits: 500n }, 1_100n), 0n);
+  });
+
+  it("cuts periods from the start, the last one shorter", () => {
+    assert.equal(streamPeriodCount(1_000, 1_150, 60), 3);
+    assert.deepEqual(streamPeriodBounds(1_000, 1_150, 60, 2), { start: 1_120, end: 1_150 });
+  });
+});
