@@ -24,12 +24,13 @@ import { type ResourceMetadata, parseProviderProfile, parseResourceMetadata } fr
 import lighthouse, { desktopConfig } from "lighthouse";
 import { type Abi, type Hex, encodeFunctionData, zeroAddress } from "viem";
 
-import { rpc } from "../../scripts/services/chain.ts";
-import { type Service, freePort, startService, stopService, waitFor } from "../../scripts/services/process.ts";
-import { startStack } from "../../subgraph/scripts/lib/stack.ts";
-import { buildDapp } from "../../scripts/start/dapp.ts";
-import { ipfsAdd } from "../../scripts/start/ipfs.ts";
-import { CHROMIUM_ARGS, launchBrowser } from "../browser/lib/browser.ts";
+import { rpc } from "@d-cloudx/devstack/chain";
+import { type Service, freePort, startService, stopService, waitFor } from "@d-cloudx/devstack/process";
+import { startStack } from "@d-cloudx/devstack/stack";
+import { buildDapp } from "@d-cloudx/devstack/dapp";
+import { ipfsAdd } from "@d-cloudx/devstack/ipfs-add";
+import { CHROMIUM_ARGS, chromiumBinary } from "@d-cloudx/devstack/chromium";
+import { launchBrowser } from "../browser/lib/browser.ts";
 
 const DAPP_DIR = fileURLToPath(new URL("../", import.meta.url));
 const RESULTS = fileURLToPath(new URL("../../bench-results/", import.meta.url));
@@ -134,10 +135,11 @@ async function listResources(rpcUrl: string, ipfsUrl: string, marketplace: strin
 async function lighthouseScores(url: string, logDir: string): Promise<{ mobile: number; desktop: number }> {
   const port = await freePort();
   const profile = mkdtempSync(join(tmpdir(), "dcx-lighthouse-"));
+  const binary = await chromiumBinary();
   const chromium: Service = startService(
-    process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    binary.executablePath,
     [...CHROMIUM_ARGS, `--remote-debugging-port=${port}`, `--user-data-dir=${profile}`, "about:blank"],
-    { logFile: join(logDir, "chromium.log") },
+    { logFile: join(logDir, "chromium.log"), env: binary.env },
   );
   const score = async (config?: typeof desktopConfig) => {
     const flags = { port, output: "json" as const, logLevel: "error" as const, onlyCategories: ["performance"] };

@@ -15,7 +15,7 @@ export const config = {
   deployment,
   chainId: deployment?.chainId ?? 31337,
   rpcUrl: url(env.VITE_RPC_URL, "http://127.0.0.1:8545"),
-  subgraphUrl: url(env.VITE_SUBGRAPH_URL, "http://127.0.0.1:8000/subgraphs/name/subgraph-0"),
+  subgraphUrl: url(env.VITE_SUBGRAPH_URL, "http://127.0.0.1:8000/subgraphs/name/d-cloudx"),
   ipfsApiUrl: url(env.VITE_IPFS_API_URL, "http://127.0.0.1:5001"),
   ipfsGatewayUrl: url(env.VITE_IPFS_GATEWAY_URL, "http://127.0.0.1:5001"),
   explorerUrl: env.VITE_EXPLORER_URL ? url(env.VITE_EXPLORER_URL, "") : undefined,

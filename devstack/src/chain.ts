@@ -7,10 +7,13 @@ import { fileURLToPath } from "node:url";
 import { type Deployment, readDeployment } from "@d-cloudx/sdk";
 
 import { type Service, startService, stopService, waitFor } from "./process.ts";
+import { REPOSITORY } from "./paths.ts";
 
-const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));
 /** Hardhat's CLI, run with this process's Node (22) so that signals reach it directly. */
 const HARDHAT = fileURLToPath(import.meta.resolve("hardhat/package.json")).replace(/package\.json$/, "dist/src/cli.js");
+
+/** Hardhat's default accounts come from this public mnemonic: their keys are for local chains only. */
+export const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 
 export interface Chain {
   port: number;
@@ -20,11 +23,21 @@ export interface Chain {
 }
 
 /** Starts `hardhat node` on 127.0.0.1:`port` (a block per transaction) and waits until it answers. */
-export async function startChain(options: { port: number; logFile: string; detached?: boolean }): Promise<Chain> {
+export async function startChain(options: {
+  port: number;
+  logFile: string;
+  detached?: boolean;
+  pidDir?: string;
+}): Promise<Chain> {
   const service = startService(
     process.execPath,
     [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(options.port)],
-    { cwd: REPOSITORY, logFile: options.logFile, detached: options.detached },
+    {
+      cwd: REPOSITORY,
+      logFile: options.logFile,
+      detached: options.detached,
+      pidFile: options.pidDir ? { pidDir: options.pidDir, name: "chain" } : undefined,
+    },
   );
   const rpcUrl = `http://127.0.0.1:${options.port}`;
   const chain = { port: options.port, rpcUrl, service, stop: () => stopService(service, "SIGINT") };

@@ -12,14 +12,13 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "
 import { type Server, createServer } from "node:http";
 import { createRequire } from "node:module";
 import { join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 
 import type { Deployment } from "@d-cloudx/sdk";
 
-import { run } from "../services/process.ts";
-import { ipfsAdd } from "./ipfs.ts";
+import { run } from "./process.ts";
+import { ipfsAdd } from "./ipfs-add.ts";
+import { REPOSITORY } from "./paths.ts";
 
-const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));
 const DAPP = join(REPOSITORY, "dapp");
 const GENERATED = join(DAPP, "src", "generated");
 /** Vite's CLI, as the dApp workspace resolves it. */

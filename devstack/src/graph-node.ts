@@ -14,6 +14,8 @@ import { type Service, startService, stopService, waitFor } from "./process.ts";
 
 /** Name gnd dev gives the first (only) subgraph it deploys from files. */
 const DEV_SUBGRAPH_NAME = "subgraph-0";
+/** The name the subgraph is served under: /subgraphs/name/d-cloudx. */
+export const SUBGRAPH_NAME = "d-cloudx";
 
 /**
  * graph-node settings for a local chain that mines a block per transaction, so that an event
@@ -72,9 +74,13 @@ export interface GraphNodeOptions {
   timeoutMs?: number;
   /** Runs gnd in a process group of its own (see startService). */
   detached?: boolean;
+  /** Records gnd's pid in this folder while it runs (see `stopRecorded`). */
+  pidDir?: string;
 }
 
 export interface IndexingStatus {
+  /** The deployment's id (for gnd dev, the built manifest's path). */
+  subgraph: string;
   synced: boolean;
   health: string;
   fatalError: { message: string } | null;
@@ -133,7 +139,7 @@ export function graphNodeClient(
   chainRpcUrl: string,
   checkAlive: () => void = () => {},
 ): GraphNodeClient {
-  const subgraphUrl = `http://127.0.0.1:${ports.http}/subgraphs/name/${DEV_SUBGRAPH_NAME}`;
+  const subgraphUrl = `http://127.0.0.1:${ports.http}/subgraphs/name/${SUBGRAPH_NAME}`;
   const statusUrl = `http://127.0.0.1:${ports.indexNode}/graphql`;
   const status = async (): Promise<IndexingStatus> => {
     checkAlive();
@@ -169,7 +175,29 @@ export function graphNodeClient(
   };
 }
 
-/** Starts gnd dev and waits until it serves the subgraph. */
+async function adminCall(adminPort: number, method: string, params: Record<string, string>): Promise<void> {
+  const body = (await postJson(`http://127.0.0.1:${adminPort}`, { jsonrpc: "2.0", id: 1, method, params })) as {
+    error?: { message: string };
+  };
+  if (body.error) throw new Error(`graph-node ${method}: ${body.error.message}`);
+}
+
+/**
+ * Serves `deployment` as SUBGRAPH_NAME instead of gnd dev's numbered name, through graph-node's
+ * admin API: the same deployment under another name, so nothing is indexed twice.
+ */
+async function serveUnderName(adminPort: number, deployment: string): Promise<void> {
+  try {
+    await adminCall(adminPort, "subgraph_create", { name: SUBGRAPH_NAME });
+  } catch (error) {
+    // A database kept from an earlier start already has the name.
+    if (!/already exists/i.test((error as Error).message)) throw error;
+  }
+  await adminCall(adminPort, "subgraph_deploy", { name: SUBGRAPH_NAME, ipfs_hash: deployment });
+  await adminCall(adminPort, "subgraph_remove", { name: DEV_SUBGRAPH_NAME }).catch(() => {});
+}
+
+/** Starts gnd dev and waits until it serves the subgraph as SUBGRAPH_NAME. */
 export async function startGraphNode(options: GraphNodeOptions): Promise<GraphNode> {
   const built = join(dirname(options.manifest), "build", "subgraph.yaml");
   if (!existsSync(built)) throw new Error(`No built subgraph at ${built}: build the subgraph first.`);
@@ -192,6 +220,7 @@ export async function startGraphNode(options: GraphNodeOptions): Promise<GraphNo
       env: { ...process.env, ...LOW_LATENCY_ENV, ...options.env },
       logFile: options.logFile,
       detached: options.detached,
+      pidFile: options.pidDir ? { pidDir: options.pidDir, name: "graph-node" } : undefined,
     },
   );
   const exited = () => service.child.exitCode !== null || service.child.signalCode !== null;
@@ -199,18 +228,24 @@ export async function startGraphNode(options: GraphNodeOptions): Promise<GraphNo
     if (exited()) throw Object.assign(new Error(`gnd exited; see ${options.logFile}`), { fatal: true });
   });
   const node: GraphNode = { ...client, service, stop: () => stopService(service, "SIGINT", 15_000) };
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const fatal = (error: unknown) => (error as { fatal?: boolean }).fatal === true;
   try {
-    await waitFor(
+    const deployment = await waitFor(
       "graph-node to deploy the subgraph",
-      async () => {
-        await client.status();
-        // The GraphQL endpoint answers once the deployment is assigned.
-        await client.query("{ _meta { block { number } } }");
-        return true;
-      },
-      options.timeoutMs ?? 120_000,
+      async () => (await client.status()).subgraph,
+      timeoutMs,
       200,
-      (error) => (error as { fatal?: boolean }).fatal === true,
+      fatal,
+    );
+    await serveUnderName(ports.admin, deployment);
+    await waitFor(
+      `graph-node to serve the subgraph as ${SUBGRAPH_NAME}`,
+      // The GraphQL endpoint answers once the deployment is assigned.
+      () => client.query("{ _meta { block { number } } }").then(() => true),
+      timeoutMs,
+      200,
+      fatal,
     );
   } catch (error) {
     await node.stop();

@@ -1,10 +1,88 @@
 /**
- * Process and port helpers shared by the local services (PostgreSQL, graph-node, chain, IPFS).
+ * Processes and ports of the local services (PostgreSQL, graph-node, chain, IPFS, oracle node).
+ *
+ * Every child started here is tracked until it exits, so that a stopping parent can end whatever is
+ * still running (`stopChildren`). A long-running service can also record its pid in a folder
+ * (`pidDir`): a later start that finds the file of a service still running after its parent was
+ * killed stops it (`stopRecorded`).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
+
+const children = new Set<ChildProcess>();
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  child.once("error", () => children.delete(child));
+  return child;
+}
+
+/** Sends `signal` to every child of this process that is still running (to its group when it leads one). */
+export function stopChildren(signal: NodeJS.Signals = "SIGTERM"): void {
+  for (const child of children) {
+    try {
+      if (child.pid) process.kill(-child.pid, signal);
+    } catch {
+      child.kill(signal);
+    }
+  }
+}
+
+/** The start time of process `pid` in clock ticks since boot, or undefined if it is not running. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces) start at its closing parenthesis.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function recordPid(pidDir: string, name: string, pid: number): string {
+  mkdirSync(pidDir, { recursive: true });
+  const file = join(pidDir, `${name}.pid`);
+  writeFileSync(file, `${pid} ${startTime(pid) ?? ""}\n`);
+  return file;
+}
+
+/**
+ * Stops the process groups recorded in `pidDir` by an earlier run that did not stop them (it was
+ * killed). A pid is trusted only while its process has the start time recorded with it, so a pid
+ * reused by another program is left alone. Returns the names of the services it stopped.
+ */
+export async function stopRecorded(pidDir: string): Promise<string[]> {
+  if (!existsSync(pidDir)) return [];
+  const stopped: string[] = [];
+  for (const file of readdirSync(pidDir).filter((name) => name.endsWith(".pid"))) {
+    const path = join(pidDir, file);
+    const [pidText, started] = readFileSync(path, "utf8").trim().split(" ");
+    const pid = Number(pidText);
+    if (Number.isInteger(pid) && pid > 1 && started && startTime(pid) === started) {
+      stopped.push(file.replace(/\.pid$/, ""));
+      const signalGroup = (signal: NodeJS.Signals) => {
+        try {
+          process.kill(-pid, signal);
+        } catch {
+          try {
+            process.kill(pid, signal);
+          } catch {
+            // Gone.
+          }
+        }
+      };
+      signalGroup("SIGTERM");
+      const deadline = Date.now() + 10_000;
+      while (startTime(pid) === started && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (startTime(pid) === started) signalGroup("SIGKILL");
+    }
+    rmSync(path, { force: true });
+  }
+  return stopped;
+}
 
 /** A TCP port that is free on 127.0.0.1 right now. */
 export function freePort(): Promise<number> {
@@ -25,15 +103,6 @@ export function portInUse(port: number): Promise<boolean> {
     server.once("error", () => resolve(true));
     server.listen(port, "127.0.0.1", () => server.close(() => resolve(false)));
   });
-}
-
-/** The port in environment variable `name`, or `fallback`. */
-export function envPort(name: string, fallback: number): number {
-  const value = process.env[name];
-  if (value === undefined || value === "") return fallback;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port <= 0 || port > 65_535) throw new Error(`${name}="${value}" is not a TCP port`);
-  return port;
 }
 
 /**
@@ -82,16 +151,27 @@ export interface Service {
 export function startService(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; logFile: string; detached?: boolean },
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    logFile: string;
+    detached?: boolean;
+    /** Records the pid as `<pidDir>/<name>.pid` while the process runs. */
+    pidFile?: { pidDir: string; name: string };
+  },
 ): Service {
   mkdirSync(dirname(options.logFile), { recursive: true });
   const log = createWriteStream(options.logFile, { flags: "a" });
-  const child = spawn(command, args, {
-    env: options.env ?? process.env,
-    cwd: options.cwd,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: options.detached,
-  });
+  const child = track(
+    spawn(command, args, {
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: options.detached,
+    }),
+  );
+  const pidFile =
+    options.pidFile && child.pid ? recordPid(options.pidFile.pidDir, options.pidFile.name, child.pid) : "";
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
   const exited = new Promise<number | null>((resolve) => {
@@ -100,7 +180,10 @@ export function startService(
       resolve(null);
     });
     child.once("exit", (code) => resolve(code));
-  }).finally(() => log.end());
+  }).finally(() => {
+    log.end();
+    if (pidFile) rmSync(pidFile, { force: true });
+  });
   return { child, logFile: options.logFile, exited };
 }
 
@@ -113,20 +196,39 @@ export async function stopService(service: Service, signal: NodeJS.Signals, grac
   clearTimeout(timer);
 }
 
-/** Runs `command` to completion; rejects with its output if it fails. */
+/**
+ * Runs `command` to completion; rejects with its output if it fails. `onLine` receives each line of
+ * output as it comes (progress of long builds).
+ */
 export function run(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; onLine?: (line: string) => void } = {},
 ): Promise<string> {
+  const { onLine, ...spawnOptions } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+    const child = track(spawn(command, args, { ...spawnOptions, stdio: ["ignore", "pipe", "pipe"] }));
     let output = "";
-    child.stdout.on("data", (chunk) => (output += chunk));
-    child.stderr.on("data", (chunk) => (output += chunk));
+    let pending = "";
+    const collect = (chunk: Buffer) => {
+      output += chunk;
+      if (!onLine) return;
+      const lines = (pending + chunk).split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) if (line.trim()) onLine(line.trimEnd());
+    };
+    child.stdout!.on("data", collect);
+    child.stderr!.on("data", collect);
     child.once("error", reject);
-    child.once("exit", (code) =>
-      code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(" ")} exited ${code}:\n${output}`)),
-    );
+    child.once("exit", (code, signal) => {
+      if (onLine && pending.trim()) onLine(pending.trimEnd());
+      if (code === 0) resolve(output);
+      else
+        reject(
+          new Error(
+            `${command} ${args.join(" ")} ${signal ? `was stopped by ${signal}` : `exited ${code}`}:\n${output}`,
+          ),
+        );
+    });
   });
 }

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { freePort, portInUse, waitFor } from "../services/process.ts";
+import { freePort, portInUse, waitFor } from "@d-cloudx/devstack/process";
 
 const START = fileURLToPath(new URL("../start.ts", import.meta.url));
 const PORT_VARIABLES = [

@@ -16,8 +16,8 @@ import { Interface, ZeroAddress } from "ethers";
 
 import { priceOracleAbi, resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 
-import { rpc } from "../../scripts/services/chain.ts";
-import { startStack } from "./lib/stack.ts";
+import { rpc } from "@d-cloudx/devstack/chain";
+import { startStack } from "@d-cloudx/devstack/stack";
 
 const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));
 const count = Number(process.argv[2] ?? process.env.BENCH_BOOKINGS ?? 200);
