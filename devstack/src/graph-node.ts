@@ -3,13 +3,17 @@
  * GraphQL API) against a project-local PostgreSQL database, a JSON-RPC chain and an IPFS node,
  * serving the subgraph built in `<manifest dir>/build`.
  *
- * gnd binds 0.0.0.0 on its four ports (it has no option for the address); each port is set here.
+ * gnd binds 0.0.0.0 on its four ports (it has no option for the address), including the admin
+ * JSON-RPC port that deploys and removes subgraphs. So it runs in a network namespace of its own
+ * whose ports are offered on 127.0.0.1 only (loopback-only.ts), where the machine allows
+ * unprivileged namespaces; elsewhere it runs as it is, with a warning.
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { chainHead } from "./chain.ts";
+import { loopbackOnly, loopbackOnlyAvailable } from "./loopback-only.ts";
 import { type Service, startService, stopService, waitFor } from "./process.ts";
 
 /** Name gnd dev gives the first (only) subgraph it deploys from files. */
@@ -76,6 +80,8 @@ export interface GraphNodeOptions {
   detached?: boolean;
   /** Records gnd's pid in this folder while it runs (see `stopRecorded`). */
   pidDir?: string;
+  /** Told when graph-node cannot be kept on loopback. */
+  warn?: (message: string) => void;
 }
 
 export interface IndexingStatus {
@@ -175,6 +181,12 @@ export function graphNodeClient(
   };
 }
 
+/** The TCP port of a URL or `host:port`. */
+function portOf(address: string): number {
+  const url = new URL(address.includes("://") ? address : `http://${address}`);
+  return Number(url.port || (url.protocol === "https:" ? 443 : 80));
+}
+
 async function adminCall(adminPort: number, method: string, params: Record<string, string>): Promise<void> {
   const body = (await postJson(`http://127.0.0.1:${adminPort}`, { jsonrpc: "2.0", id: 1, method, params })) as {
     error?: { message: string };
@@ -202,32 +214,46 @@ export async function startGraphNode(options: GraphNodeOptions): Promise<GraphNo
   const built = join(dirname(options.manifest), "build", "subgraph.yaml");
   if (!existsSync(built)) throw new Error(`No built subgraph at ${built}: build the subgraph first.`);
   const { ports } = options;
-  const service = startService(
-    gndBinary(),
-    [
-      "dev",
-      ...["--manifests", options.manifest],
-      ...["--postgres-url", options.postgresUrl],
-      ...["--ethereum-rpc", `${options.network}:${options.chainRpcUrl}`],
-      ...["--ipfs", options.ipfs],
-      ...["--http-port", String(ports.http)],
-      ...["--index-node-port", String(ports.indexNode)],
-      ...["--admin-port", String(ports.admin)],
-      ...["--metrics-port", String(ports.metrics)],
-    ],
-    {
-      cwd: dirname(options.manifest),
-      env: { ...process.env, ...LOW_LATENCY_ENV, ...options.env },
-      logFile: options.logFile,
-      detached: options.detached,
-      pidFile: options.pidDir ? { pidDir: options.pidDir, name: "graph-node" } : undefined,
-    },
-  );
+  const gndArgs = [
+    "dev",
+    ...["--manifests", options.manifest],
+    ...["--postgres-url", options.postgresUrl],
+    ...["--ethereum-rpc", `${options.network}:${options.chainRpcUrl}`],
+    ...["--ipfs", options.ipfs],
+    ...["--http-port", String(ports.http)],
+    ...["--index-node-port", String(ports.indexNode)],
+    ...["--admin-port", String(ports.admin)],
+    ...["--metrics-port", String(ports.metrics)],
+  ];
+  const isolated = loopbackOnlyAvailable()
+    ? await loopbackOnly(gndBinary(), gndArgs, {
+        inbound: [ports.http, ports.indexNode, ports.admin, ports.metrics],
+        outbound: [options.chainRpcUrl, options.postgresUrl, options.ipfs].map(portOf),
+      })
+    : undefined;
+  if (!isolated)
+    options.warn?.(
+      "graph-node listens on every interface: this machine allows no network namespace to keep it on loopback",
+    );
+  const service = startService(isolated?.command ?? gndBinary(), isolated?.args ?? gndArgs, {
+    cwd: dirname(options.manifest),
+    env: { ...process.env, ...LOW_LATENCY_ENV, ...options.env },
+    logFile: options.logFile,
+    detached: options.detached,
+    pidFile: options.pidDir ? { pidDir: options.pidDir, name: "graph-node" } : undefined,
+  });
   const exited = () => service.child.exitCode !== null || service.child.signalCode !== null;
   const client = graphNodeClient(ports, options.chainRpcUrl, () => {
     if (exited()) throw Object.assign(new Error(`gnd exited; see ${options.logFile}`), { fatal: true });
   });
-  const node: GraphNode = { ...client, service, stop: () => stopService(service, "SIGINT", 15_000) };
+  const node: GraphNode = {
+    ...client,
+    service,
+    stop: async () => {
+      await stopService(service, "SIGINT", 15_000);
+      await isolated?.close();
+    },
+  };
   const timeoutMs = options.timeoutMs ?? 120_000;
   const fatal = (error: unknown) => (error as { fatal?: boolean }).fatal === true;
   try {

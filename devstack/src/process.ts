@@ -96,6 +96,44 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A TCP socket listening on this machine, as the kernel lists it (/proc/net/tcp and tcp6). */
+export interface ListeningSocket {
+  /** "127.0.0.1", "0.0.0.0", "::", "::1", … */
+  address: string;
+  port: number;
+}
+
+function decodeAddress(hex: string): string {
+  if (hex.length === 8) return [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join(".");
+  // IPv6: four 32-bit words, each in host (little-endian) order.
+  const words = [0, 1, 2, 3].map((w) =>
+    hex
+      .slice(w * 8, w * 8 + 8)
+      .match(/../g)!
+      .reverse()
+      .join(""),
+  );
+  const groups = words.flatMap((word) => [word.slice(0, 4), word.slice(4)]).map((group) => parseInt(group, 16));
+  if (groups.every((group) => group === 0)) return "::";
+  if (groups.slice(0, 7).every((group) => group === 0) && groups[7] === 1) return "::1";
+  return groups.map((group) => group.toString(16)).join(":");
+}
+
+/** Every TCP socket in the LISTEN state in this network namespace. */
+export function listeningSockets(): ListeningSocket[] {
+  const sockets: ListeningSocket[] = [];
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, "utf8").split("\n").slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state !== "0A" || !local) continue; // 0A: LISTEN
+      const [address, port] = local.split(":");
+      sockets.push({ address: decodeAddress(address!), port: parseInt(port!, 16) });
+    }
+  }
+  return sockets;
+}
+
 /** Whether something accepts TCP connections on 127.0.0.1:`port`. */
 export function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -190,6 +190,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         env: options.graphNodeEnv,
         detached: options.detached,
         pidDir: options.pidDir,
+        warn: log,
       });
       stops.push(() => started.stop());
       startedServices.push("graph-node");
