@@ -1,3 +1,4 @@
+/* global process, console, URL */
 // `npm start` entry point, plain JavaScript so that it runs on any Node.js: it checks what the
 // TypeScript start script needs, then runs it in this same process (signals reach it directly).
 import { existsSync } from "node:fs";

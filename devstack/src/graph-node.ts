@@ -104,6 +104,8 @@ export interface GraphNodeClient {
   query<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** Waits until the subgraph has indexed `block` (default: the chain's head now). */
   waitUntilSynced(options?: { block?: number; timeoutMs?: number }): Promise<number>;
+  /** Calls graph-node's admin JSON-RPC API (subgraph_pause, subgraph_resume, …). */
+  admin(method: string, params: Record<string, string>): Promise<void>;
 }
 
 /** A graph-node started here. */
@@ -158,6 +160,7 @@ export function graphNodeClient(
     ports,
     subgraphUrl,
     status,
+    admin: (method, params) => adminCall(ports.admin, method, params),
     query: (query, variables) => graphql(subgraphUrl, query, variables),
     async waitUntilSynced({ block, timeoutMs = 120_000 } = {}) {
       const target = block ?? (await chainHead(chainRpcUrl));

@@ -1,3 +1,4 @@
+export * from "./bench.ts";
 export * from "./build.ts";
 export * from "./chain.ts";
 export * from "./chromium.ts";
