@@ -49,7 +49,6 @@ import {
   stopRecorded,
 } from "@d-cloudx/devstack";
 
-import { DEMO_ROLES, seedDemo } from "./start/demo/index.ts";
 
 const started = Date.now();
 // A closed terminal must not turn the shutdown's progress messages into a crash.
@@ -187,6 +186,8 @@ try {
     const built = await buildWhatIsMissing({ contractsOnly: true, log: note });
     if (built.length === 0) note("all current");
   });
+  // The demo needs the ABIs built above.
+  const { DEMO_ROLES, seedDemo } = await import("./start/demo/index.ts");
   const stack = await step("Chain, deployment, IPFS, PostgreSQL and graph-node", (note) =>
     startStack({ dataDir, mode: "shared", deployTo: deploymentsDir, detached: true, pidDir, log: note }),
   );
