@@ -6,7 +6,8 @@
  * gnd binds 0.0.0.0 on its four ports (it has no option for the address), including the admin
  * JSON-RPC port that deploys and removes subgraphs. So it runs in a network namespace of its own
  * whose ports are offered on 127.0.0.1 only (loopback-only.ts), where the machine allows
- * unprivileged namespaces; elsewhere it runs as it is, with a warning.
+ * unprivileged namespaces; elsewhere, or with GRAPH_NODE_LOOPBACK_ONLY=0, it runs as it is, with a
+ * warning.
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -228,15 +229,16 @@ export async function startGraphNode(options: GraphNodeOptions): Promise<GraphNo
     ...["--admin-port", String(ports.admin)],
     ...["--metrics-port", String(ports.metrics)],
   ];
-  const isolated = loopbackOnlyAvailable()
-    ? await loopbackOnly(gndBinary(), gndArgs, {
-        inbound: [ports.http, ports.indexNode, ports.admin, ports.metrics],
-        outbound: [options.chainRpcUrl, options.postgresUrl, options.ipfs].map(portOf),
-      })
-    : undefined;
+  const isolated =
+    process.env.GRAPH_NODE_LOOPBACK_ONLY !== "0" && loopbackOnlyAvailable()
+      ? await loopbackOnly(gndBinary(), gndArgs, {
+          inbound: [ports.http, ports.indexNode, ports.admin, ports.metrics],
+          outbound: [options.chainRpcUrl, options.postgresUrl, options.ipfs].map(portOf),
+        })
+      : undefined;
   if (!isolated)
     options.warn?.(
-      "graph-node listens on every interface: this machine allows no network namespace to keep it on loopback",
+      "graph-node listens on every interface, not only 127.0.0.1 (GRAPH_NODE_LOOPBACK_ONLY=0, or no network namespace here)",
     );
   const service = startService(isolated?.command ?? gndBinary(), isolated?.args ?? gndArgs, {
     cwd: dirname(options.manifest),

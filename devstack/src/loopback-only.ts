@@ -28,10 +28,14 @@ export interface Relays {
 
 const socketFor = (dir: string, direction: "in" | "out", port: number) => join(dir, `${direction}-${port}.sock`);
 
-/** Pipes every connection accepted by a server listening on `listen` to `target`. */
+/**
+ * Pipes every connection accepted by a server listening on `listen` to `target`. Without Nagle's
+ * algorithm on either side: a request written in two parts (headers, then body) would otherwise
+ * wait for the peer's delayed acknowledgement at every hop.
+ */
 function relay(listen: number | string, target: () => Socket): Promise<Server> {
-  const server = createServer((client) => {
-    const upstream = target();
+  const server = createServer({ noDelay: true }, (client) => {
+    const upstream = target().setNoDelay(true);
     client.pipe(upstream).pipe(client);
     const close = () => {
       client.destroy();
@@ -106,7 +110,15 @@ async function main(): Promise<void> {
   for (const port of outbound) await relay(port, () => connect(socketFor(dir, "out", port)));
   for (const port of inbound) await relay(socketFor(dir, "in", port), () => connect(port, "127.0.0.1"));
   const program = spawn(command!, args, { stdio: "inherit" });
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => program.kill(signal));
+  // gnd stops cleanly on SIGINT (it may ignore SIGTERM); a program that does not stop is killed.
+  const stop = () => {
+    program.kill("SIGINT");
+    setTimeout(() => program.kill("SIGKILL"), 15_000).unref();
+  };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
+  // The relays outside are gone with the process that started this one: so is the point of running.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && stop(), 1_000).unref();
   program.once("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
