@@ -8,11 +8,11 @@
  * the tests) or `production` (via-IR, as deployed to public networks and measured by bench:gas).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { REPOSITORY } from "./paths.ts";
+import { REPOSITORY, filesUnder } from "./paths.ts";
 import { run } from "./process.ts";
 
 const HARDHAT = fileURLToPath(import.meta.resolve("hardhat/package.json")).replace(/package\.json$/, "dist/src/cli.js");
@@ -21,17 +21,7 @@ const KEYS = join(REPOSITORY, "node_modules", ".cache", "d-cloudx");
 export type BuildProfile = "default" | "production";
 
 /** Files under `paths` (files or folders, relative to the repository), in a stable order. */
-function files(paths: string[]): string[] {
-  return paths.flatMap((path) => {
-    const absolute = join(REPOSITORY, path);
-    if (!existsSync(absolute)) return [];
-    if (statSync(absolute).isFile()) return [absolute];
-    return readdirSync(absolute, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => join(entry.parentPath, entry.name))
-      .sort();
-  });
-}
+const files = (paths: string[]) => paths.flatMap((path) => filesUnder(join(REPOSITORY, path)));
 
 /** The version of an installed package. */
 function versionOf(name: string): string {
