@@ -194,7 +194,7 @@ describe("npm start", { timeout: 900_000 }, () => {
 
     running = start(env);
     const output = await ready(running, 300_000);
-    assert.match(output, /was killed; stopped what it left: .*chain/);
+    assert.match(output, /was killed; stopped what it left: /);
     for (const pid of pids) assert.throws(() => process.kill(pid, 0), `pid ${pid} still running`);
     await stop(running);
   });
