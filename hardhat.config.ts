@@ -5,6 +5,8 @@ import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-et
 import upgrades from "@openzeppelin/hardhat-upgrades";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import { envPort } from "@d-cloudx/devstack/ports";
+
 // solc is compiled from the npm `solc` package (WebAssembly) so that builds never download a
 // compiler. Hardhat does not read the version from the file, so it comes from solc's package.json.
 const solcPath = fileURLToPath(import.meta.resolve("solc/soljson.js"));
@@ -49,7 +51,7 @@ export default defineConfig({
     localhost: {
       type: "http",
       chainType: "l1",
-      url: `http://127.0.0.1:${process.env.CHAIN_PORT ?? "8545"}`,
+      url: `http://127.0.0.1:${envPort("CHAIN_PORT")}`,
     },
     baseSepolia: {
       type: "http",
