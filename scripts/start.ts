@@ -49,7 +49,6 @@ import {
   stopRecorded,
 } from "@d-cloudx/devstack";
 
-
 const started = Date.now();
 // A closed terminal must not turn the shutdown's progress messages into a crash.
 process.stdout.on("error", () => {});

@@ -20,14 +20,7 @@ import { accessKeyMessage, deriveAccessKeyPair } from "@d-cloudx/sdk";
 import { priceOracleAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { describeContext, machineContext, writeBenchResult } from "@d-cloudx/devstack";
 import { OracleNode } from "../src/node.ts";
-import {
-  book,
-  bookingStatus,
-  listResource,
-  startStack,
-  testConfig,
-  waitFor,
-} from "../test/helpers/stack.ts";
+import { book, bookingStatus, listResource, startStack, testConfig, waitFor } from "../test/helpers/stack.ts";
 import { createLogger } from "../src/log.ts";
 import { percentile } from "../src/measure/aggregate.ts";
 

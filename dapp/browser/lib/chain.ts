@@ -37,4 +37,3 @@ export function killWorkload(oracleDataDir: string, bookingId: bigint): void {
   const { pid } = JSON.parse(readFileSync(join(oracleDataDir, state), "utf8")) as { pid: number };
   process.kill(pid, "SIGKILL");
 }
-
