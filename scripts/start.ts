@@ -165,6 +165,8 @@ setInterval(() => {
 const phases: [string, number][] = [];
 /** Runs a start-up phase, printing its name, what it reports on the way (`note`) and how long it took. */
 async function step<T>(name: string, action: (note: (message: string) => void) => Promise<T>): Promise<T> {
+  // Stopping: start nothing more.
+  if (stopping) await new Promise(() => {});
   const at = Date.now();
   const elapsed = () => `${((Date.now() - at) / 1000).toFixed(1)} s`;
   let noted = false;
