@@ -39,6 +39,7 @@ import {
   rpc,
   startService,
   startStack,
+  stopOnSignals,
   stopService,
   waitFor,
   writeBenchResult,
@@ -293,6 +294,10 @@ async function main() {
   const stack = await startStack({ dataDir, mode: "private", log }).catch((error: unknown) => {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
+  });
+  stopOnSignals(async () => {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   });
   try {
     const marketplace = stack.deployment.contracts.ResourceMarketplace.proxy;

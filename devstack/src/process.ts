@@ -31,6 +31,19 @@ export function stopChildren(signal: NodeJS.Signals = "SIGTERM"): void {
   }
 }
 
+/** Runs `stop` on SIGINT, SIGTERM or SIGHUP, then exits (130): for scripts that start services. */
+export function stopOnSignals(stop: () => Promise<unknown>): void {
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`\n${signal}: stopping…`);
+      void stop().finally(() => process.exit(130));
+    });
+  }
+}
+
 /** The start time of process `pid` in clock ticks since boot, or undefined if it is not running. */
 function startTime(pid: number): string | undefined {
   try {

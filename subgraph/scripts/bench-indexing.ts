@@ -23,6 +23,7 @@ import {
   percentile,
   rpc,
   startStack,
+  stopOnSignals,
   writeBenchResult,
 } from "@d-cloudx/devstack";
 import { priceOracleAbi, resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
@@ -52,6 +53,7 @@ interface Receipt {
 const before = machineContext();
 console.log(`Machine: ${describeContext(before)}`);
 const stack = await startStack({ dataDir: `${REPOSITORY}.data`, mode: "shared", log: console.log });
+stopOnSignals(stack.stop);
 try {
   const { rpcUrl, deployment, graphNode } = stack;
   const marketplace = deployment.contracts.ResourceMarketplace.proxy;
