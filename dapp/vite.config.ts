@@ -25,10 +25,20 @@ function contentSecurityPolicy(env: Record<string, string>): Plugin {
       connect.add(host);
     }
   }
+  // The subgraph answers the marketplace's first query and the chain the first reads.
+  const preconnect = [
+    origin(env.VITE_SUBGRAPH_URL, "http://127.0.0.1:8000"),
+    origin(env.VITE_RPC_URL, "http://127.0.0.1:8545"),
+  ]
+    .map((href) => `<link rel="preconnect" href="${href}" crossorigin />`)
+    .join("\n    ");
   return {
     name: "d-cloudx-csp",
     transformIndexHtml: (html) =>
-      html.replace("%DCX_CONNECT_SRC%", [...connect].join(" ")).replace("%DCX_IPFS_GATEWAY%", gateway),
+      html
+        .replace("%DCX_CONNECT_SRC%", [...connect].join(" "))
+        .replace("%DCX_IPFS_GATEWAY%", gateway)
+        .replace("%DCX_PRECONNECT%", preconnect),
   };
 }
 

@@ -3,9 +3,9 @@
  * it (rewards on, every admin role with the DAO), in steady state (warm-up bookings run first, so
  * no measurement pays for the first booking ever). Prints a table and writes bench-results/gas.json.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-
 import hre from "hardhat";
+
+import { machineContext, writeBenchResult } from "@d-cloudx/devstack/bench";
 
 import { permitTypes, slaDomain, slaReportTypes } from "@d-cloudx/sdk";
 import { escrowSettings } from "./lib/core.ts";
@@ -21,6 +21,11 @@ const TARGETS: Record<string, number> = {
   withdrawProvider: 60_000,
 };
 
+// Gas depends on the compiler settings: only the production profile's figures are the deployed ones.
+if (hre.globalOptions.buildProfile !== "production") {
+  throw new Error(`bench:gas measures the production build profile, not "${hre.globalOptions.buildProfile}"`);
+}
+const machineBefore = machineContext();
 const connection = await hre.network.create();
 const { ethers, networkHelpers } = connection;
 const signers = await ethers.getSigners();
@@ -184,10 +189,13 @@ const rows = Object.entries(gas).map(([operation, used]) => {
   };
 });
 console.table(rows);
-mkdirSync("bench-results", { recursive: true });
-writeFileSync(
-  "bench-results/gas.json",
-  JSON.stringify({ operations: gas, targets: TARGETS, settings: { oracleQuorum: settings.oracleQuorum } }, null, 2) +
-    "\n",
+writeBenchResult(
+  "gas",
+  {
+    profile: hre.globalOptions.buildProfile,
+    operations: gas,
+    targets: TARGETS,
+    settings: { oracleQuorum: settings.oracleQuorum },
+  },
+  machineBefore,
 );
-console.log("wrote bench-results/gas.json");

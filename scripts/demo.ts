@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: adds the demo data (scripts/start/demo.ts) to a running local stack, the one
+ * `npm run demo`: adds the demo data (scripts/start/demo/) to a running local stack, the one
  * `npm start` runs or any other: the chain on CHAIN_PORT (default 8545) with the deployment in
  * DEPLOYMENTS_DIR/localhost.json (default deployments/), IPFS on IPFS_API_PORT (default 5001).
  * It moves the chain's clock forward by about an hour: do not run it against a chain others use.
@@ -8,12 +8,12 @@ import { fileURLToPath } from "node:url";
 
 import { readDeployment } from "@d-cloudx/sdk";
 
-import { envPort } from "./services/process.ts";
-import { seedDemo } from "./start/demo.ts";
+import { envPort } from "@d-cloudx/devstack/ports";
+import { seedDemo } from "./start/demo/index.ts";
 
 const deploymentsDir = process.env.DEPLOYMENTS_DIR || fileURLToPath(new URL("../deployments", import.meta.url));
-const rpcUrl = `http://127.0.0.1:${envPort("CHAIN_PORT", 8545)}`;
-const ipfsApiUrl = `http://127.0.0.1:${envPort("IPFS_API_PORT", 5001)}`;
+const rpcUrl = `http://127.0.0.1:${envPort("CHAIN_PORT")}`;
+const ipfsApiUrl = `http://127.0.0.1:${envPort("IPFS_API_PORT")}`;
 
 try {
   const deployment = readDeployment("localhost", deploymentsDir);

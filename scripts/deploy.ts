@@ -7,7 +7,9 @@
  * periods, minutes-long governance periods and demo accounts holding DCX (see scripts/lib/protocol.ts
  * for the roles). Public networks take their tokens and feeds from scripts/lib/networks.ts and their
  * roles from TREASURY_ADDRESS, GUARDIAN_ADDRESS, ORACLE_ADDRESSES and VERIFIER_ADDRESSES.
- * DEPLOYMENTS_DIR changes where the file goes (default: deployments).
+ * DEPLOYMENTS_DIR changes where the file goes (default: deployments). Public networks get the
+ * production build profile only (`hardhat --build-profile production run …`): the default profile
+ * skips via-IR for fast local builds and is not what is audited and measured.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +20,12 @@ import { deployProtocol, protocolRoles } from "./lib/protocol.ts";
 
 const connection = await hre.network.create();
 const { networkName } = connection;
+const chainId = Number(await connection.provider.request({ method: "eth_chainId" }));
+if (chainId !== 31337 && hre.globalOptions.buildProfile !== "production") {
+  throw new Error(
+    `Deploying to ${networkName} needs the production build profile: hardhat --build-profile production run …`,
+  );
+}
 const roles = await protocolRoles(connection);
 
 console.log(`Deploying D-CloudX to ${networkName} from ${roles.deployer}`);

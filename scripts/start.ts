@@ -1,44 +1,61 @@
 /**
- * `npm start`: the whole D-CloudX stack on this machine, until Ctrl-C.
+ * `npm start`: the whole D-CloudX stack on this machine, until it is stopped.
  *
- * In order, each healthy before the next: a Hardhat node, the deployment (deployments/localhost.json),
- * the local IPFS node, PostgreSQL and graph-node with the subgraph synced, demo data, an oracle node
- * with the `local` adapter, and the dApp (built for this stack and published to the local IPFS
- * node). Then it prints the URLs and the test wallets. SIGINT or SIGTERM stops everything in
- * reverse order.
+ * In order, each healthy before the next: the build of whatever is missing or stale (contracts,
+ * ABIs, generated code), a Hardhat node, the deployment (deployments/localhost.json), the local
+ * IPFS node, PostgreSQL and graph-node with the subgraph synced, demo data, the object storage
+ * emulators (Azurite, s3rver), an oracle node with the `local` adapter, and the dApp (built for this stack and published to the local IPFS node). Then
+ * it prints the URLs, the test wallets and how long each phase took.
+ *
+ * Ctrl-C, SIGINT, SIGTERM or SIGHUP (the terminal closing), to npm or to this process, stops every
+ * service it started, in reverse order, also during start-up; so does the end of the process that
+ * started it (npm killed). Its services record their pids under <data>/pids: a start after one
+ * that was killed (SIGKILL) stops that start's leftovers first.
  *
  * The Hardhat node keeps its state in memory, so every start is a fresh chain with a fresh
  * deployment and fresh demo data (and a fresh oracle node state). The data folder keeps what makes
  * the next start faster: the PostgreSQL cluster, IPFS blocks and the dApp build. `--fresh` deletes
  * the data folder first.
  *
- * Environment: DATA_DIR (default .data), DEPLOYMENTS_DIR (default deployments), CHAIN_PORT,
- * IPFS_API_PORT, POSTGRES_PORT, GRAPH_HTTP_PORT, GRAPH_INDEX_NODE_PORT, GRAPH_ADMIN_PORT,
- * GRAPH_METRICS_PORT, ORACLE_HTTP_PORT, DAPP_PORT, AZURITE_BLOB_PORT, S3_PORT.
+ * Environment: DATA_DIR (default .data), DEPLOYMENTS_DIR (default deployments), and the ports
+ * (@d-cloudx/devstack's DEFAULT_PORTS): CHAIN_PORT, IPFS_API_PORT, POSTGRES_PORT, GRAPH_HTTP_PORT,
+ * GRAPH_INDEX_NODE_PORT, GRAPH_ADMIN_PORT, GRAPH_METRICS_PORT, ORACLE_HTTP_PORT, DAPP_PORT,
+ * AZURITE_BLOB_PORT, S3_PORT.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 
-const REPOSITORY = fileURLToPath(new URL("../", import.meta.url));
+import { getAddress, toHex } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+
+import {
+  HARDHAT_MNEMONIC,
+  REPOSITORY,
+  buildDapp,
+  buildWhatIsMissing,
+  envPorts,
+  gndBinary,
+  keepMining,
+  localObjectStorageConfig,
+  portInUse,
+  postgresBinDir,
+  publishDapp,
+  rpc,
+  startOracle,
+  startPostgres,
+  startRedirect,
+  startStack,
+  startStorageEmulators,
+  stopChildren,
+  stopLocalWorkloads,
+  stopRecorded,
+} from "@d-cloudx/devstack";
+
 const started = Date.now();
-
-/** Hardhat's default accounts come from this public mnemonic: their keys are for local chains only. */
-const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
-
-const PORTS: Record<string, number> = {
-  CHAIN_PORT: 8545,
-  IPFS_API_PORT: 5001,
-  POSTGRES_PORT: 5433,
-  GRAPH_HTTP_PORT: 8000,
-  GRAPH_INDEX_NODE_PORT: 8030,
-  GRAPH_ADMIN_PORT: 8020,
-  GRAPH_METRICS_PORT: 8040,
-  ORACLE_HTTP_PORT: 9464,
-  DAPP_PORT: 4173,
-  AZURITE_BLOB_PORT: 10000,
-  S3_PORT: 4568,
-};
+// A closed terminal must not turn the shutdown's progress messages into a crash.
+process.stdout.on("error", () => {});
+process.stderr.on("error", () => {});
 
 function fail(problems: string[]): never {
   console.error(`\nnpm start cannot start:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);
@@ -49,60 +66,48 @@ const args = process.argv.slice(2);
 const unknown = args.filter((arg) => arg !== "--fresh");
 if (unknown.length) fail([`unknown argument ${unknown.join(" ")} (the only option is --fresh)`]);
 
-// Prerequisites, checked before anything that needs them is loaded.
-const missing: string[] = [];
-if (!existsSync(join(REPOSITORY, "node_modules/hardhat/package.json"))) {
-  missing.push("dependencies are not installed: run `npm ci`");
-} else {
-  if (!existsSync(join(REPOSITORY, "artifacts/contracts/core/ResourceMarketplace.sol/ResourceMarketplace.json"))) {
-    missing.push("contracts are not compiled: run `npm run compile`");
-  }
-  if (!existsSync(join(REPOSITORY, "sdk/src/generated/abis.ts"))) {
-    missing.push("the sdk's ABIs are not generated: run `npm run compile`");
-  }
-}
-if (missing.length) fail(missing);
-
-const { envPort, portInUse } = await import("./services/process.ts");
-const { postgresBinDir, startPostgres } = await import("./services/postgres.ts");
-const { gndBinary } = await import("./services/graph-node.ts");
-for (const check of [postgresBinDir, gndBinary]) {
-  try {
-    check();
-  } catch (error) {
-    missing.push((error as Error).message);
-  }
-}
-if (missing.length) fail(missing);
-
-const ports: Record<string, number> = {};
+let ports: ReturnType<typeof envPorts>;
 try {
-  for (const [name, fallback] of Object.entries(PORTS)) ports[name] = envPort(name, fallback);
+  ports = envPorts();
+  postgresBinDir();
+  gndBinary();
 } catch (error) {
   fail([(error as Error).message]);
 }
 const dataDir = resolve(process.env.DATA_DIR || join(REPOSITORY, ".data"));
 const deploymentsDir = resolve(process.env.DEPLOYMENTS_DIR || join(REPOSITORY, "deployments"));
 const lockFile = join(dataDir, "start.pid");
+const pidDir = join(dataDir, "pids");
 const oracleDir = join(dataDir, "oracle-node");
 const logDir = join(dataDir, "logs");
 
-// One start per data folder; a start that was killed may have left its local workloads and its
-// PostgreSQL server running.
-const { stopLocalWorkloads, startOracle } = await import("./start/oracle.ts");
-const killedBefore = existsSync(lockFile);
-if (killedBefore) {
+/** Stops whatever an earlier start with this data folder left running: its recorded services, workloads and PostgreSQL. */
+async function stopLeftovers(): Promise<string[]> {
+  const stopped = await stopRecorded(pidDir);
+  stopLocalWorkloads(oracleDir, "SIGKILL");
+  const cluster = join(dataDir, "postgres");
+  if (existsSync(join(cluster, "postmaster.pid"))) {
+    const postgres = await startPostgres({ dataDir: cluster, port: ports.POSTGRES_PORT });
+    if (!postgres.startedHere) stopped.push("postgres");
+    await postgres.stop();
+  }
+  return stopped;
+}
+
+// One start per data folder.
+if (existsSync(lockFile)) {
   const pid = Number(readFileSync(lockFile, "utf8"));
+  let running = false;
   try {
     process.kill(pid, 0);
-    fail([`npm start is already running (pid ${pid}) with the data folder ${dataDir}; stop it with Ctrl-C`]);
+    running = pid !== process.pid;
   } catch {
     // Not running.
   }
-  stopLocalWorkloads(oracleDir);
-  if (existsSync(join(dataDir, "postgres", "postmaster.pid"))) {
-    await (await startPostgres({ dataDir: join(dataDir, "postgres"), port: ports.POSTGRES_PORT! })).stop();
-  }
+  if (running) fail([`npm start is already running (pid ${pid}) with the data folder ${dataDir}; stop it with Ctrl-C`]);
+  const stopped = await stopLeftovers();
+  if (stopped.length)
+    console.log(`The last start with ${dataDir} was killed; stopped what it left: ${stopped.join(", ")}`);
 }
 if (args.includes("--fresh")) {
   rmSync(dataDir, { recursive: true, force: true });
@@ -114,11 +119,9 @@ for (const [name, port] of Object.entries(ports)) {
   if (await portInUse(port)) busy.push([name, port]);
 }
 if (busy.length) {
-  const culprit = killedBefore
-    ? "The last npm start with this data folder was killed and may have left its services running"
-    : "Another D-CloudX stack (npm start, npm run node, graph:start) may be running";
   fail([
-    `in use by another program: ${busy.map(([name, port]) => `${name} ${port}`).join(", ")}. ${culprit}: ` +
+    `in use by another program: ${busy.map(([name, port]) => `${name} ${port}`).join(", ")}. ` +
+      "Another D-CloudX stack (npm start with another data folder, npm run node, graph:start) may be running: " +
       `stop it, or choose free ports, e.g.\n    ${busy.map(([name, port]) => `${name}=${port + 10_000}`).join(" ")} npm start`,
   ]);
 }
@@ -129,17 +132,10 @@ writeFileSync(lockFile, String(process.pid));
 rmSync(oracleDir, { recursive: true, force: true });
 mkdirSync(oracleDir, { recursive: true });
 
-const { startStack } = await import("../subgraph/scripts/lib/stack.ts");
-const { seedDemo, DEMO_ROLES } = await import("./start/demo.ts");
-const { buildDapp, publishDapp, startRedirect } = await import("./start/dapp.ts");
-const { keepMining, rpc } = await import("./services/chain.ts");
-const { toHex, getAddress } = await import("viem");
-const { mnemonicToAccount } = await import("viem/accounts");
-
 const stops: { name: string; stop: () => Promise<void> }[] = [];
 let stopping = false;
-let exitCode = 0;
-async function stopAll(): Promise<void> {
+async function stopAll(): Promise<number> {
+  let exitCode = 0;
   for (const { name, stop } of stops.reverse()) {
     process.stdout.write(`Stopping ${name}… `);
     try {
@@ -150,22 +146,30 @@ async function stopAll(): Promise<void> {
       console.log(`failed: ${(error as Error).message}`);
     }
   }
+  // Whatever a step in progress had started and not yet handed over.
+  stopChildren("SIGTERM");
+  await stopLeftovers().catch(() => {});
   rmSync(lockFile, { force: true });
+  return exitCode;
 }
-/** Ctrl-C during start-up takes effect after the step in progress. */
 function onSignal(signal: string) {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: stopping…`);
-  if (ready) void stopAll().then(() => process.exit(exitCode));
+  void stopAll().then((code) => process.exit(code));
 }
-let ready = false;
-process.on("SIGINT", () => onSignal("SIGINT"));
-process.on("SIGTERM", () => onSignal("SIGTERM"));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => onSignal(signal));
+// npm (or whatever started this process) gone: nobody is left to stop the stack but itself.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) onSignal("parent process gone");
+}, 1_000).unref();
 
-/** Runs a start-up step, printing its name, what it reports on the way (`note`) and how long it took. */
+const phases: [string, number][] = [];
+/** Runs a start-up phase, printing its name, what it reports on the way (`note`) and how long it took. */
 async function step<T>(name: string, action: (note: (message: string) => void) => Promise<T>): Promise<T> {
-  if (stopping) throw new Error("stopped");
+  // Stopping: start nothing more.
+  if (stopping) await new Promise(() => {});
   const at = Date.now();
   const elapsed = () => `${((Date.now() - at) / 1000).toFixed(1)} s`;
   let noted = false;
@@ -175,14 +179,21 @@ async function step<T>(name: string, action: (note: (message: string) => void) =
     noted = true;
   });
   console.log(noted ? `\n  done in ${elapsed()}` : elapsed());
-  if (stopping) throw new Error("stopped");
+  phases.push([name, (Date.now() - at) / 1000]);
   return result;
 }
 
 try {
   for (const [name, port] of Object.entries(ports)) process.env[name] = String(port);
+  await step("Build (contracts, ABIs)", async (note) => {
+    // The dApp's generated code is made for this stack's deployment when the dApp is built.
+    const built = await buildWhatIsMissing({ contractsOnly: true, log: note });
+    if (built.length === 0) note("all current");
+  });
+  // The demo needs the ABIs built above.
+  const { DEMO_ROLES, seedDemo } = await import("./start/demo/index.ts");
   const stack = await step("Chain, deployment, IPFS, PostgreSQL and graph-node", (note) =>
-    startStack({ dataDir, mode: "shared", deployTo: deploymentsDir, detached: true, log: note }),
+    startStack({ dataDir, mode: "shared", deployTo: deploymentsDir, detached: true, pidDir, log: note }),
   );
   stops.push({ name: "chain, IPFS, PostgreSQL and graph-node", stop: stack.stop });
   await step("Subgraph synced", () => stack.graphNode.waitUntilSynced());
@@ -194,13 +205,13 @@ try {
   await step("Demo data indexed", () => stack.graphNode.waitUntilSynced());
   await keepMining(stack.rpcUrl);
 
-  const { startStorageEmulators, localObjectStorageConfig } = await import("./services/storage-emulators.ts");
   const storage = await step("Object storage emulators (Azurite, s3rver)", () =>
     startStorageEmulators({
       dataDir: join(dataDir, "object-storage"),
       logDir,
-      azuritePort: ports.AZURITE_BLOB_PORT!,
-      s3Port: ports.S3_PORT!,
+      azuritePort: ports.AZURITE_BLOB_PORT,
+      s3Port: ports.S3_PORT,
+      pidDir,
     }),
   );
   stops.push({ name: "object storage emulators", stop: storage.stop });
@@ -211,10 +222,11 @@ try {
       ipfsApiUrl: stack.ipfsUrl,
       deploymentsFile: join(deploymentsDir, "localhost.json"),
       dataDir: oracleDir,
-      port: ports.ORACLE_HTTP_PORT!,
-      providers: [accounts[3]!],
+      port: ports.ORACLE_HTTP_PORT,
+      providers: demo.oracleServes,
       objectStorage: localObjectStorageConfig(storage),
       logFile: join(logDir, "oracle-node.log"),
+      pidDir,
     }),
   );
   stops.push({ name: "oracle node", stop: oracle.stop });
@@ -235,17 +247,16 @@ try {
   );
   const dappCid = await step("dApp on IPFS", () => publishDapp(stack.ipfsUrl, build.outDir));
   const dappIpfsUrl = `${stack.ipfsUrl}/ipfs/${dappCid}/`;
-  const dapp = await step("dApp address", () => startRedirect(ports.DAPP_PORT!, dappIpfsUrl));
+  const dapp = await step("dApp address", () => startRedirect(ports.DAPP_PORT, dappIpfsUrl));
   stops.push({ name: "dApp address", stop: dapp.stop });
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const rows: [string, string][] = [
     ["dApp", `${dapp.url}  (→ ${dappIpfsUrl})`],
-    ["GraphQL endpoint", subgraphUrl],
-    ["GraphQL playground", `${subgraphUrl}/graphql`],
-    ["Chain JSON-RPC", `${stack.rpcUrl}  (chain id ${stack.deployment.chainId})`],
-    ["IPFS RPC API", `${stack.ipfsUrl}/api/v0`],
-    ["IPFS gateway", `${stack.ipfsUrl}/ipfs/<cid>  (e.g. /ipfs/${demo.metadataCid})`],
+    ["GraphQL endpoint", `${subgraphUrl}  (open it for GraphiQL)`],
+    ["Chain JSON-RPC", `${stack.rpcUrl}  (chain id ${stack.deployment.chainId}; add it to your wallet)`],
+    ["IPFS gateway", `${stack.ipfsUrl}/ipfs/${demo.metadataCid}  (a listing's metadata; any /ipfs/<cid>)`],
+    ["IPFS RPC API", `${stack.ipfsUrl}  (Kubo RPC for clients: POST /api/v0/add, /api/v0/cat, …)`],
     ["Oracle health", oracle.healthUrl],
     ["Oracle metrics", oracle.metricsUrl],
     ["Azure Blob (Azurite)", `${storage.azuriteUrl}/devstoreaccount1`],
@@ -272,12 +283,21 @@ try {
         .map(([state, count]) => `${count} ${state}`)
         .join(", ") +
       `, ${demo.reports} SLA reports, proposal ${demo.proposalId} open for voting (${stack.deployment.governance.votingPeriodSeconds} s).` +
-      "\nAccounts #0–#9 hold DCX votes. Ctrl-C stops everything.",
+      "\nAccounts #0–#9 hold DCX votes.",
   );
-  ready = true;
-  if (stopping) await stopAll().then(() => process.exit(exitCode));
+  const load = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(" ");
+  console.log(
+    `\nPhases: ${phases.map(([name, s]) => `${name} ${s.toFixed(1)} s`).join(" · ")}` +
+      `\n(${cpus().length} cores, load average ${load})` +
+      "\n\nCtrl-C stops everything.",
+  );
 } catch (error) {
-  if (!stopping) console.error(`\n${(error as Error).message}\n\nLogs: ${logDir}`);
-  await stopAll();
-  process.exit(stopping ? exitCode : 1);
+  if (!stopping) {
+    stopping = true;
+    console.error(`\n${(error as Error).message}\n\nLogs: ${logDir}`);
+    await stopAll();
+    process.exit(1);
+  }
 }

@@ -237,8 +237,7 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         }
         if (resource.activeBookings >= resource.capacity) revert MarketplaceNoCapacity(resourceId, resource.capacity);
 
-        uint256 usdValueE8 = uint256(resource.pricePerHourUsdE8) * hoursBooked;
-        (uint256 amount, uint8 tokenId) = $.priceOracle.quote(token, usdValueE8);
+        (uint256 amount, uint8 tokenId) = $.priceOracle.quote(token, uint256(resource.pricePerHourUsdE8) * hoursBooked);
         if ((resource.acceptedTokens >> tokenId) & 1 == 0) revert MarketplaceTokenNotAccepted(resourceId, token);
         if (amount > maxPayment) revert MarketplaceSlippage(amount, maxPayment);
         uint256 value;
@@ -261,18 +260,30 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         ++$.resources[resourceId].activeBookings;
 
         $.escrow.deposit{value: value}(bookingId, msg.sender, resource.provider, token, amount);
+        _emitBookingRequested(bookingId, resource, token, amount, encryptionPublicKey);
+        if (msg.value > value) Address.sendValue(payable(msg.sender), msg.value - value);
+    }
+
+    // Out of `_book`, whose locals leave no stack room for the event's arguments without via-IR.
+    function _emitBookingRequested(
+        uint256 bookingId,
+        Resource memory resource,
+        address token,
+        uint256 amount,
+        bytes32 encryptionPublicKey
+    ) private {
+        Booking storage booking = _getMarketplaceStorage().bookings[bookingId];
         emit BookingRequested(
             bookingId,
-            resourceId,
+            booking.resourceId,
             msg.sender,
             resource.provider,
             token,
             amount,
-            usdValueE8,
-            hoursBooked,
+            uint256(resource.pricePerHourUsdE8) * booking.hoursBooked,
+            booking.hoursBooked,
             encryptionPublicKey
         );
-        if (msg.value > value) Address.sendValue(payable(msg.sender), msg.value - value);
     }
 
     /// @inheritdoc IResourceMarketplace

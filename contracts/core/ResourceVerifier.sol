@@ -81,8 +81,13 @@ contract ResourceVerifier is IResourceVerifier, QuorumSigned, EIP712Upgradeable 
             expiresAt: attestation.expiresAt,
             revoked: false
         });
+        _emitResourceVerified(attestation);
+    }
+
+    // Out of `verifyResource`, whose locals leave no stack room for the event's arguments without via-IR.
+    function _emitResourceVerified(Attestation calldata attestation) private {
         emit ResourceVerified(
-            resourceId,
+            attestation.resourceId,
             attestation.metadataVersion,
             attestation.cloud,
             attestation.region,

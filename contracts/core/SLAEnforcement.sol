@@ -44,6 +44,17 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
         uint256 count;
     }
 
+    /// One period's settlement, in memory: `_settle` has no stack room for its parts without via-IR.
+    struct Settlement {
+        bool settled;
+        bool compliant;
+        uint16 creditBps;
+        address provider;
+        address token;
+        uint256 periodValue;
+        uint256 credit;
+    }
+
     /// @custom:storage-location erc7201:dcloudx.storage.SLAEnforcement
     struct SLAStorage {
         IResourceMarketplace marketplace;
@@ -206,39 +217,38 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
         }
         _verifyQuorum(reportDigest(report), sigs);
 
-        (address consumer, uint16 uptimeTargetBps, uint32 maxLatencyMs) = $.marketplace.slaTerms(report.bookingId);
-        (bool compliant, uint16 creditBps) = creditFor(
-            report.uptimeBps,
-            report.p95LatencyMs,
-            uptimeTargetBps,
-            maxLatencyMs
-        );
-        (bool settled, address provider, address token, uint256 periodValue, uint256 credit) = $.escrow.settlePeriod(
-            report.bookingId,
-            report.period,
-            creditBps,
-            consumer
-        );
-        if (!settled) return false;
+        Settlement memory settlement = _settlePeriod($, report);
+        if (!settlement.settled) return false;
 
-        uint256 i = _tally(outcomes, provider, compliant, creditBps);
-        if (compliant && address($.rewards) != address(0)) {
-            if (outcomes.pendingToken[i] != token) _priceCompliantValue($, outcomes, i, token);
-            outcomes.pendingValue[i] += periodValue;
+        uint256 i = _tally(outcomes, settlement.provider, settlement.compliant, settlement.creditBps);
+        if (settlement.compliant && address($.rewards) != address(0)) {
+            if (outcomes.pendingToken[i] != settlement.token) _priceCompliantValue($, outcomes, i, settlement.token);
+            outcomes.pendingValue[i] += settlement.periodValue;
         }
         emit SlaPeriodSettled(
             report.bookingId,
             report.period,
-            provider,
+            settlement.provider,
             report.uptimeBps,
             report.p95LatencyMs,
             report.sampleCount,
-            compliant,
-            creditBps,
-            periodValue,
-            credit
+            settlement.compliant,
+            settlement.creditBps,
+            settlement.periodValue,
+            settlement.credit
         );
         return true;
+    }
+
+    function _settlePeriod(SLAStorage storage $, SlaReport calldata report) private returns (Settlement memory s) {
+        (address consumer, uint16 uptimeTargetBps, uint32 maxLatencyMs) = $.marketplace.slaTerms(report.bookingId);
+        (s.compliant, s.creditBps) = creditFor(report.uptimeBps, report.p95LatencyMs, uptimeTargetBps, maxLatencyMs);
+        (s.settled, s.provider, s.token, s.periodValue, s.credit) = $.escrow.settlePeriod(
+            report.bookingId,
+            report.period,
+            s.creditBps,
+            consumer
+        );
     }
 
     /// @dev Adds a settled period to its provider's outcomes in this batch; returns the provider's index.

@@ -11,8 +11,8 @@ import { resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 import type { Browser } from "playwright-core";
 import { type Address, zeroAddress } from "viem";
 
-import { waitFor } from "../../scripts/services/process.ts";
-import { ipfsAdd } from "../../scripts/start/ipfs.ts";
+import { waitFor } from "@d-cloudx/devstack/process";
+import { ipfsAdd } from "@d-cloudx/devstack/ipfs-add";
 import { fetchSubgraphSchema } from "../scripts/fetch-schema.ts";
 import { connectWallet, launchBrowser, screenshot, walletPage } from "./lib/browser.ts";
 import { ACCOUNTS, clients } from "./lib/chain.ts";

@@ -18,7 +18,7 @@ import { type Address, erc20Abi, parseUnits } from "viem";
 
 import { type WalletPage, connectWallet, launchBrowser, screenshot, walletPage } from "./lib/browser.ts";
 import { ACCOUNTS, advanceTime, clients, killWorkload } from "./lib/chain.ts";
-import { rpc } from "../../scripts/services/chain.ts";
+import { rpc } from "@d-cloudx/devstack/chain";
 import { type DappStack, startDappStack } from "./lib/stack.ts";
 
 interface ProviderRecord {

@@ -25,7 +25,7 @@ export async function fetchSubgraphSchema(url: string): Promise<string> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const url = process.env.SUBGRAPH_URL ?? "http://127.0.0.1:8000/subgraphs/name/subgraph-0";
+  const url = process.env.SUBGRAPH_URL ?? "http://127.0.0.1:8000/subgraphs/name/d-cloudx";
   writeFileSync(OUTPUT, await fetchSubgraphSchema(url));
   console.log(`Wrote ${OUTPUT} from ${url}`);
 }

@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-import { publishDapp } from "../../scripts/start/dapp.ts";
+import { publishDapp } from "@d-cloudx/devstack/dapp";
 
 const DIST = fileURLToPath(new URL("../dist", import.meta.url));
 /** Without a trailing slash, nor the `/api/v0` that kubo-rpc-client's URLs carry. */

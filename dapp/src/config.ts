@@ -19,7 +19,7 @@ export const config = {
   rpcUrl,
   /** Where to subscribe to contract events; the RPC URL's own WebSocket endpoint unless set. */
   rpcWsUrl: url(env.VITE_RPC_WS_URL, rpcUrl.replace(/^http/, "ws")),
-  subgraphUrl: url(env.VITE_SUBGRAPH_URL, "http://127.0.0.1:8000/subgraphs/name/subgraph-0"),
+  subgraphUrl: url(env.VITE_SUBGRAPH_URL, "http://127.0.0.1:8000/subgraphs/name/d-cloudx"),
   ipfsApiUrl: url(env.VITE_IPFS_API_URL, "http://127.0.0.1:5001"),
   ipfsGatewayUrl: url(env.VITE_IPFS_GATEWAY_URL, "http://127.0.0.1:5001"),
   explorerUrl: env.VITE_EXPLORER_URL ? url(env.VITE_EXPLORER_URL, "") : undefined,

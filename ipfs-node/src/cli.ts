@@ -1,12 +1,12 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { startIpfsNode } from "./server.ts";
+import { DEFAULT_MAX_UPLOAD_BYTES, startIpfsNode } from "./server.ts";
 
 /**
  * `npm start -w ipfs-node`: the local IPFS node, configured from the environment:
  *   IPFS_API_HOST (127.0.0.1), IPFS_API_PORT (5001), IPFS_DATA_DIR (<repository>/.data/ipfs),
- *   IPFS_MAX_UPLOAD_BYTES (1 GiB), IPFS_API_CORS_ORIGINS (comma-separated, "*" for any; default:
+ *   IPFS_MAX_UPLOAD_BYTES (32 MiB), IPFS_API_CORS_ORIGINS (comma-separated, "*" for any; default:
  *   pages on localhost).
  */
 const env = process.env;
@@ -32,7 +32,7 @@ const node = await startIpfsNode({
   dataDir,
   host: env.IPFS_API_HOST || "127.0.0.1",
   port: integer("IPFS_API_PORT", 5001, 0, 65535),
-  maxUploadBytes: integer("IPFS_MAX_UPLOAD_BYTES", 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+  maxUploadBytes: integer("IPFS_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES, 1, Number.MAX_SAFE_INTEGER),
   apiCorsOrigins: env.IPFS_API_CORS_ORIGINS?.split(",")
     .map((origin) => origin.trim())
     .filter(Boolean),

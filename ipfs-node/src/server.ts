@@ -15,7 +15,7 @@ export interface IpfsNodeOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  /** Largest `add` request body, in bytes (default 1 GiB). */
+  /** Largest `add` request body, in bytes (default DEFAULT_MAX_UPLOAD_BYTES, 32 MiB). */
   maxUploadBytes?: number;
   /** Most files and directories in one `add` request (default 10,000). */
   maxUploadEntries?: number;
@@ -35,7 +35,8 @@ export interface IpfsNode {
   close(): Promise<void>;
 }
 
-const DEFAULT_MAX_UPLOAD_BYTES = 1024 ** 3;
+/** Enough for the dApp's build in one upload (about 6 MiB); listing documents are far smaller. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 32 * 1024 ** 2;
 const DEFAULT_MAX_UPLOAD_ENTRIES = 10_000;
 const API_PREFIX = "/api/v0/";
 

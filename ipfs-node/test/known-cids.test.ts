@@ -15,7 +15,8 @@ import { KiB, MiB, kuboDeterministicBytes, startTestNode, type TestNode } from "
 describe("CIDs equal Kubo's", () => {
   let ipfs: TestNode;
   before(async () => {
-    ipfs = await startTestNode();
+    // Files of up to 175 chunks of 1 MiB: over the default upload limit.
+    ipfs = await startTestNode({ maxUploadBytes: 256 * MiB });
   });
   after(() => ipfs.stop());
 

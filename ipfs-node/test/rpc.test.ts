@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { CID } from "multiformats/cid";
 
 import { KiB, collect, testBytes, startTestNode, type TestNode } from "./helpers.ts";
+import { DEFAULT_MAX_UPLOAD_BYTES } from "../src/server.ts";
 
 const MISSING = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
 
@@ -178,6 +179,21 @@ describe("Kubo RPC API", () => {
   it("serves the block of a CID (block/get, used by graph-node)", async () => {
     const { cid } = await ipfs.client.add("block bytes", { cidVersion: 1 });
     assert.equal(Buffer.from(await (await rpc(`block/get?arg=${cid}`)).arrayBuffer()).toString(), "block bytes");
+  });
+});
+
+describe("the default upload limit", () => {
+  it("refuses an upload over 32 MiB with 413 and says what the limit is", async () => {
+    const ipfs = await startTestNode();
+    try {
+      const form = new FormData();
+      form.append("file", new Blob([new Uint8Array(DEFAULT_MAX_UPLOAD_BYTES + 1)]), "too-big.bin");
+      const response = await fetch(`${ipfs.node.url}/api/v0/add`, { method: "POST", body: form });
+      assert.equal(response.status, 413);
+      assert.match(await response.text(), new RegExp(`limit of ${DEFAULT_MAX_UPLOAD_BYTES} bytes`));
+    } finally {
+      await ipfs.stop();
+    }
   });
 });
 

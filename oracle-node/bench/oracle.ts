@@ -11,23 +11,16 @@
  *
  * Prints a table and writes bench-results/oracle.json.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 
 import { type Address, parseEventLogs } from "viem";
 
 import { accessKeyMessage, BookingStatus, deriveAccessKeyPair } from "@d-cloudx/sdk";
 import { priceOracleAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import { describeContext, machineContext, writeBenchResult } from "@d-cloudx/devstack";
 import { OracleNode } from "../src/node.ts";
-import {
-  REPOSITORY,
-  book,
-  bookingStatus,
-  listResource,
-  startStack,
-  testConfig,
-  waitFor,
-} from "../test/helpers/stack.ts";
+import { book, bookingStatus, listResource, startStack, testConfig, waitFor } from "../test/helpers/stack.ts";
 import { createLogger } from "../src/log.ts";
 import { percentile } from "../src/measure/aggregate.ts";
 
@@ -37,6 +30,8 @@ const TARGETS = { provisionP95Ms: 3_000, bookingsMonitored: 1_000, reportGasPerB
 const ACTIVE = BookingStatus.Active;
 const log = createLogger("error");
 const started = Date.now();
+const machineBefore = machineContext();
+console.log(`Machine: ${describeContext(machineBefore)}`);
 const stack = await startStack();
 const step = (text: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${text}`);
 
@@ -182,9 +177,7 @@ try {
       target: `≤ ${TARGETS.reportGasPerBookingPeriod}`,
     },
   });
-  mkdirSync(join(REPOSITORY, "bench-results"), { recursive: true });
-  writeFileSync(join(REPOSITORY, "bench-results", "oracle.json"), JSON.stringify(result, null, 2) + "\n");
-  console.log("Wrote bench-results/oracle.json");
+  writeBenchResult("oracle", result, machineBefore);
 } finally {
   await stack.stop();
 }

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { localObjectStorageConfig, startStorageEmulators } from "../../scripts/services/storage-emulators.ts";
+import { localObjectStorageConfig, startStorageEmulators } from "@d-cloudx/devstack/storage-emulators";
 import { createLogger } from "../src/log.ts";
 import { percentile } from "../src/measure/aggregate.ts";
 import { OracleNode } from "../src/node.ts";

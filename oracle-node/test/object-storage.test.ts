@@ -23,7 +23,7 @@ import {
   type StorageEmulators,
   localObjectStorageConfig,
   startStorageEmulators,
-} from "../../scripts/services/storage-emulators.ts";
+} from "@d-cloudx/devstack/storage-emulators";
 import { createLogger } from "../src/log.ts";
 import { OracleNode } from "../src/node.ts";
 import {

@@ -1,34 +1,32 @@
 /**
  * `npm start` end to end, on free ports with a temporary data folder: every URL it prints answers
- * (chain, GraphQL with the demo data, IPFS gateway, oracle node, dApp), the oracle node provisions
- * the demo's local bookings, Ctrl-C stops everything and frees every port, and a second start in
- * the same folder reuses the dApp build. A port in use is refused with a clear message.
+ * (chain, GraphQL with the demo data, IPFS gateway, oracle node, dApp), every port it listens on is
+ * bound to 127.0.0.1 only, the oracle node provisions the demo's local bookings, Ctrl-C stops
+ * everything and frees every port, a second start in the same folder reuses the dApp build, a start
+ * after a killed one stops that one's leftovers, and SIGTERM to npm stops it all. A port in use is
+ * refused with a clear message.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { type Server, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { freePort, portInUse, waitFor } from "../services/process.ts";
+import {
+  DEFAULT_PORTS,
+  freePort,
+  listeningSockets,
+  loopbackOnlyAvailable,
+  portInUse,
+  waitFor,
+} from "@d-cloudx/devstack";
 
-const START = fileURLToPath(new URL("../start.ts", import.meta.url));
-const PORT_VARIABLES = [
-  "AZURITE_BLOB_PORT",
-  "S3_PORT",
-  "CHAIN_PORT",
-  "IPFS_API_PORT",
-  "POSTGRES_PORT",
-  "GRAPH_HTTP_PORT",
-  "GRAPH_INDEX_NODE_PORT",
-  "GRAPH_ADMIN_PORT",
-  "GRAPH_METRICS_PORT",
-  "ORACLE_HTTP_PORT",
-  "DAPP_PORT",
-];
+const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));
+const START = fileURLToPath(new URL("../start.js", import.meta.url));
+const PORT_VARIABLES = Object.keys(DEFAULT_PORTS);
 
 interface Running {
   child: ChildProcess;
@@ -36,8 +34,11 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-function start(env: NodeJS.ProcessEnv, args: string[] = []): Running {
-  const child = spawn(process.execPath, [START, ...args], { env: { ...process.env, ...env } });
+/** Runs the start script directly (`npm` = true: through `npm start`, as a user does). */
+function start(env: NodeJS.ProcessEnv, args: string[] = [], npm = false): Running {
+  const child = npm
+    ? spawn("npm", ["start", "--silent", "--", ...args], { cwd: REPOSITORY, env: { ...process.env, ...env } })
+    : spawn(process.execPath, [START, ...args], { env: { ...process.env, ...env } });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
@@ -118,9 +119,19 @@ describe("npm start", { timeout: 900_000 }, () => {
       "{ resources { metadataCid metadata { name } } }",
     );
     assert.equal(resources.length, 8);
-    const gateway = row(output, "IPFS gateway").replace("/ipfs/<cid>", "");
-    const document = (await (await fetch(`${gateway}/ipfs/${resources[0]!.metadataCid}`)).json()) as { name: string };
-    assert.equal(document.name, "Loopback file store, small");
+    const document = (await (await fetch(row(output, "IPFS gateway"))).json()) as { name: string };
+    assert.ok(resources.some((resource) => resource.metadata?.name === document.name));
+    assert.ok(resources.some((resource) => resource.metadata?.name === "Loopback file store, small"));
+    assert.match(subgraph, /\/subgraphs\/name\/d-cloudx$/);
+    assert.equal((await fetch(`${subgraph}/graphql`)).status, 200, "GraphiQL");
+
+    // Every port on loopback only (graph-node's behind its namespace where the machine allows one).
+    const ports = PORT_VARIABLES.map((name) => Number(env[name]));
+    if (loopbackOnlyAvailable()) {
+      for (const socket of listeningSockets().filter((s) => ports.includes(s.port))) {
+        assert.equal(socket.address, "127.0.0.1", `port ${socket.port} is bound to ${socket.address}`);
+      }
+    }
 
     // Every booking state, and the oracle node provisions the local bookings for real.
     const statuses = async () =>
@@ -170,6 +181,38 @@ describe("npm start", { timeout: 900_000 }, () => {
     const seconds = Number(/ready in (\d+\.\d) s/.exec(output)![1]);
     console.log(`  second start ready in ${seconds} s`);
     await stop(running);
+  });
+
+  it("stops the leftovers of a start that was killed, then starts", async () => {
+    running = start(env);
+    await ready(running, 300_000);
+    const pids = readdirSync(join(env.DATA_DIR!, "pids")).map((file) =>
+      Number(readFileSync(join(env.DATA_DIR!, "pids", file), "utf8").split(" ")[0]),
+    );
+    assert.ok(pids.length >= 3, "chain, graph-node and oracle node record their pids");
+    running.child.kill("SIGKILL");
+    await running.exited;
+
+    running = start(env);
+    const output = await ready(running, 300_000);
+    assert.match(output, /was killed; stopped what it left: /);
+    for (const pid of pids) assert.throws(() => process.kill(pid, 0), `pid ${pid} still running`);
+    await stop(running);
+  });
+
+  it("stops everything on SIGTERM to npm", async () => {
+    running = start(env, [], true);
+    await ready(running, 300_000);
+    running.child.kill("SIGTERM");
+    await running.exited;
+    for (const name of PORT_VARIABLES) {
+      await waitFor(
+        `${name} to be free`,
+        async () => ((await portInUse(Number(env[name]))) ? undefined : true),
+        30_000,
+      );
+    }
+    assert.ok(!existsSync(join(env.DATA_DIR!, "start.pid")));
   });
 
   it("refuses a port in use, naming it and how to change it", async () => {

@@ -1,32 +1,46 @@
 /**
- * `npm run bench:indexing [-- N]`: how long a booking takes to reach graph-node's GraphQL API.
+ * `npm run bench:indexing [-- N]`: how fast graph-node indexes D-CloudX, in three phases.
  *
- * Uses the chain, IPFS node, PostgreSQL and graph-node already running on the configured ports
- * (CHAIN_PORT, IPFS_API_PORT, POSTGRES_PORT, GRAPH_*_PORT) and starts those that are not, stopping
- * them at the end. Submits N bookings (default 200, or BENCH_BOOKINGS) at a steady BENCH_RATE per
- * second (default 10) and measures for each the time from its transaction being mined (a block
- * per transaction on the local chain) to the booking being visible in GraphQL: p50/p95/max. Then
- * submits N more back to back, as fast as the chain mines them, for the indexing throughput in
- * events per second. Writes bench-results/indexing.json.
+ * 1. Latency: N bookings (default 200, or BENCH_BOOKINGS) at a steady BENCH_RATE per second
+ *    (default 10), each timed from its transaction being mined (a block per transaction) to the
+ *    booking being visible in GraphQL: p50/p95/max.
+ * 2. The indexer's own throughput: with the subgraph paused, BENCH_SCALE_BOOKINGS bookings (default
+ *    20,000) are put on chain, many to a block; the subgraph is resumed and timed until it has
+ *    indexed them all: events per second, with the events already on chain.
+ * 3. Latency again, with those bookings indexed: how the cost grows with the data.
+ *
+ * Uses the chain, IPFS node, PostgreSQL and graph-node running on the configured ports (CHAIN_PORT,
+ * IPFS_API_PORT, POSTGRES_PORT, GRAPH_*_PORT) and starts those that are not, stopping them at the
+ * end. Prints the machine and its load; writes bench-results/indexing.json, and fails if a phase
+ * produced no figure.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-
 import { Interface, ZeroAddress } from "ethers";
 
+import {
+  REPOSITORY,
+  describeContext,
+  machineContext,
+  percentile,
+  rpc,
+  startStack,
+  stopOnSignals,
+  writeBenchResult,
+} from "@d-cloudx/devstack";
 import { priceOracleAbi, resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 
-import { rpc } from "../../scripts/services/chain.ts";
-import { startStack } from "./lib/stack.ts";
-
-const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));
-const count = Number(process.argv[2] ?? process.env.BENCH_BOOKINGS ?? 200);
-if (!Number.isInteger(count) || count < 1) throw new Error(`Not a number of bookings: ${process.argv[2]}`);
-const rate = Number(process.env.BENCH_RATE ?? 10);
-if (!(rate > 0)) throw new Error(`BENCH_RATE must be a positive number of bookings per second`);
+const positive = (name: string, text: string | undefined, fallback: number) => {
+  const value = Number(text ?? fallback);
+  if (!(value > 0)) throw new Error(`${name} must be a positive number, not ${text}`);
+  return value;
+};
+const count = positive("The number of bookings", process.argv[2] ?? process.env.BENCH_BOOKINGS, 200);
+const rate = positive("BENCH_RATE", process.env.BENCH_RATE, 10);
+const scaleCount = positive("BENCH_SCALE_BOOKINGS", process.env.BENCH_SCALE_BOOKINGS, 20_000);
 
 const PRICE_PER_HOUR_USD_E8 = 100_000_000n;
 const KEY = "0x" + "cd".repeat(32);
+/** Enough for a booking; lets a block hold dozens of them. */
+const BOOKING_GAS = "0x61a80";
 const marketplaceAbi = new Interface(resourceMarketplaceAbi);
 const oracleAbi = new Interface(priceOracleAbi);
 
@@ -36,15 +50,10 @@ interface Receipt {
   logs: { topics: string[] }[];
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-const stack = await startStack({
-  dataDir: `${REPOSITORY}.data`,
-  mode: "shared",
-  log: (message) => console.log(message),
-});
+const before = machineContext();
+console.log(`Machine: ${describeContext(before)}`);
+const stack = await startStack({ dataDir: `${REPOSITORY}.data`, mode: "shared", log: console.log });
+stopOnSignals(stack.stop);
 try {
   const { rpcUrl, deployment, graphNode } = stack;
   const marketplace = deployment.contracts.ResourceMarketplace.proxy;
@@ -53,12 +62,19 @@ try {
   const provider = accounts[9]!;
   const consumers = accounts.slice(10, 20);
 
+  const transaction = (from: string, data: string, value = 0n) => ({
+    from,
+    to: marketplace,
+    data,
+    value: `0x${value.toString(16)}`,
+    gas: BOOKING_GAS,
+  });
+  const receiptOf = (hash: string) => rpc<Receipt | null>(rpcUrl, "eth_getTransactionReceipt", [hash]);
+
   /** Sends a transaction from an unlocked account; the local chain mines it at once. */
   async function send(from: string, data: string, value = 0n): Promise<Receipt> {
-    const hash = await rpc<string>(rpcUrl, "eth_sendTransaction", [
-      { from, to: marketplace, data, value: `0x${value.toString(16)}`, gas: "0x1e8480" },
-    ]);
-    const receipt = await rpc<Receipt>(rpcUrl, "eth_getTransactionReceipt", [hash]);
+    const hash = await rpc<string>(rpcUrl, "eth_sendTransaction", [transaction(from, data, value)]);
+    const receipt = await receiptOf(hash);
     if (receipt?.status !== "0x1") throw new Error(`Transaction ${hash} failed`);
     return receipt;
   }
@@ -97,81 +113,110 @@ try {
       "latest",
     ]),
   ) as unknown as [bigint];
+  const bookingCall = marketplaceAbi.encodeFunctionData("book", [resourceId, 1, ZeroAddress, amount, KEY]);
   await graphNode.waitUntilSynced();
 
-  // Watch GraphQL for new bookings while they are submitted.
-  const seenAt = new Map<string, number>();
-  let lastSeen = "0";
-  let watching = true;
-  const watcher = (async () => {
-    while (watching) {
-      const { bookings } = await graphNode.query<{ bookings: { id: string }[] }>(
-        `{ bookings(first: 1000, orderBy: id, where: { id_gt: "${lastSeen}" }) { id } }`,
-      );
-      const now = performance.now();
-      for (const { id } of bookings) {
-        if (!seenAt.has(id)) seenAt.set(id, now);
-        lastSeen = id;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  })();
-
   /**
-   * Submits `n` bookings, `perSecond` per second (Infinity: each as soon as the previous one is
-   * mined), and waits until all are visible. Returns, per booking, when it was mined and seen.
+   * Submits `n` bookings at `perSecond` and returns each one's time from mined to visible in
+   * GraphQL, polled every 10 ms for the bookings not yet seen.
    */
-  async function run(n: number, perSecond: number): Promise<{ mined: number; seen: number }[]> {
+  async function latencies(n: number, perSecond: number): Promise<number[]> {
     const mined = new Map<string, number>();
+    const seen = new Map<string, number>();
+    let submitting = true;
+    let deadline = Infinity;
+    const watcher = (async () => {
+      while ((submitting || seen.size < mined.size) && performance.now() < deadline) {
+        const pending = [...mined.keys()].filter((id) => !seen.has(id)).slice(0, 100);
+        if (pending.length > 0) {
+          const { bookings } = await graphNode.query<{ bookings: { id: string }[] }>(
+            `{ bookings(first: 100, where: { id_in: ${JSON.stringify(pending)} }) { id } }`,
+          );
+          const now = performance.now();
+          for (const { id } of bookings) if (!seen.has(id)) seen.set(id, now);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
     const start = performance.now();
-    for (let i = 0; i < n; i++) {
-      const due = start + (i * 1000) / perSecond;
-      if (performance.now() < due) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
-      const receipt = await send(
-        consumers[i % consumers.length]!,
-        marketplaceAbi.encodeFunctionData("book", [resourceId, 1, ZeroAddress, amount, KEY]),
-        amount,
-      );
-      const minedAt = performance.now();
-      const booked = receipt.logs
-        .map((log) => marketplaceAbi.parseLog(log as never))
-        .find((event) => event?.name === "BookingRequested")!;
-      mined.set(String(booked.args.getValue("bookingId")), minedAt);
+    try {
+      for (let i = 0; i < n; i++) {
+        const due = start + (i * 1000) / perSecond;
+        if (performance.now() < due) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
+        const receipt = await send(consumers[i % consumers.length]!, bookingCall, amount);
+        const minedAt = performance.now();
+        const booked = receipt.logs
+          .map((log) => marketplaceAbi.parseLog(log as never))
+          .find((event) => event?.name === "BookingRequested")!;
+        mined.set(String(booked.args.getValue("bookingId")), minedAt);
+      }
+    } finally {
+      submitting = false;
+      deadline = performance.now() + 120_000;
     }
-    const deadline = performance.now() + 120_000;
-    while ([...mined.keys()].some((id) => !seenAt.has(id)) && performance.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const missing = [...mined.keys()].filter((id) => !seenAt.has(id));
-    if (missing.length > 0) throw new Error(`${missing.length} bookings never appeared in GraphQL`);
-    return [...mined].map(([id, at]) => ({ mined: at, seen: seenAt.get(id)! }));
+    await watcher;
+    if (seen.size < n) throw new Error(`${n - seen.size} bookings never appeared in GraphQL within 2 minutes`);
+    return [...mined].map(([id, at]) => seen.get(id)! - at).sort((a, b) => a - b);
   }
 
-  let result;
+  const summary = (sorted: number[]) => ({
+    p50Ms: Math.round(percentile(sorted, 50)),
+    p95Ms: Math.round(percentile(sorted, 95)),
+    maxMs: Math.round(sorted.at(-1)!),
+  });
+
+  console.log(`\n1. Latency: ${count} bookings at ${rate} per second…`);
+  const small = summary(await latencies(count, rate));
+  console.table({ p50: `${small.p50Ms} ms`, p95: `${small.p95Ms} ms`, max: `${small.maxMs} ms` });
+
+  console.log(`\n2. Indexer throughput: ${scaleCount} bookings on chain while the subgraph is paused…`);
+  const deploymentId = (await graphNode.status()).subgraph;
+  await graphNode.admin("subgraph_pause", { deployment: deploymentId });
+  let headBefore: number;
   try {
-    console.log(`Latency: ${count} bookings at ${rate} per second…`);
-    const steady = await run(count, rate);
-    console.log(`Throughput: ${count} bookings, each sent as soon as the previous one is mined…`);
-    const burst = await run(count, Infinity);
-    const latencies = steady.map((b) => b.seen - b.mined).sort((a, b) => a - b);
-    const burstTime = Math.max(...burst.map((b) => b.seen)) - Math.min(...burst.map((b) => b.mined));
-    result = {
-      bookings: count,
-      p50Ms: Math.round(percentile(latencies, 50)),
-      p95Ms: Math.round(percentile(latencies, 95)),
-      maxMs: Math.round(latencies.at(-1)!),
-      eventsPerSecond: Math.round((count / burstTime) * 1000 * 10) / 10,
-    };
+    // Many bookings to a block, as a busy network has them.
+    await rpc(rpcUrl, "evm_setAutomine", [false]);
+    headBefore = Number(await rpc<string>(rpcUrl, "eth_blockNumber"));
+    let last = "";
+    for (let i = 0; i < scaleCount; i++) {
+      last = await rpc<string>(rpcUrl, "eth_sendTransaction", [
+        transaction(consumers[i % consumers.length]!, bookingCall, amount),
+      ]);
+      if ((i + 1) % 50 === 0) await rpc(rpcUrl, "evm_mine");
+      if ((i + 1) % 2_000 === 0) console.log(`  ${i + 1} submitted`);
+    }
+    while (!(await receiptOf(last))) await rpc(rpcUrl, "evm_mine");
+    if ((await receiptOf(last))!.status !== "0x1") throw new Error("A booking of the bulk failed");
   } finally {
-    watching = false;
-    await watcher;
+    await rpc(rpcUrl, "evm_setAutomine", [true]);
   }
-  console.log(`\nTransaction mined → booking visible in GraphQL, ${count} bookings at ${rate} per second:`);
-  console.table({ p50: `${result.p50Ms} ms`, p95: `${result.p95Ms} ms`, max: `${result.maxMs} ms` });
-  console.log(`Indexing throughput, ${count} bookings back to back: ${result.eventsPerSecond} events per second`);
-  mkdirSync(`${REPOSITORY}bench-results`, { recursive: true });
-  writeFileSync(`${REPOSITORY}bench-results/indexing.json`, JSON.stringify(result, null, 2) + "\n");
-  console.log("Wrote bench-results/indexing.json");
+  const head = Number(await rpc<string>(rpcUrl, "eth_blockNumber"));
+  const resumedAt = performance.now();
+  await graphNode.admin("subgraph_resume", { deployment: deploymentId });
+  await graphNode.waitUntilSynced({ block: head, timeoutMs: 1_800_000 });
+  const indexSeconds = (performance.now() - resumedAt) / 1000;
+  const eventsPerSecond = Math.round((scaleCount / indexSeconds) * 10) / 10;
+  console.log(
+    `  ${scaleCount} bookings in ${head - headBefore} blocks indexed in ${indexSeconds.toFixed(1)} s: ` +
+      `${eventsPerSecond} events per second`,
+  );
+
+  console.log(`\n3. Latency with ${scaleCount} more bookings indexed: ${count} bookings at ${rate} per second…`);
+  const scale = summary(await latencies(count, rate));
+  console.table({ p50: `${scale.p50Ms} ms`, p95: `${scale.p95Ms} ms`, max: `${scale.maxMs} ms` });
+
+  writeBenchResult(
+    "indexing",
+    {
+      bookings: count,
+      ratePerSecond: rate,
+      ...small,
+      eventsPerSecond,
+      throughput: { bookings: scaleCount, blocks: head - headBefore, seconds: Math.round(indexSeconds * 10) / 10 },
+      atScale: { bookingsIndexed: scaleCount + count, ...scale },
+    },
+    before,
+  );
 } finally {
   await stack.stop();
   if (stack.started.length > 0) console.log(`Stopped ${stack.started.join(", ")}`);

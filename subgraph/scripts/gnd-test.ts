@@ -10,9 +10,9 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { gndBinary } from "../../scripts/services/graph-node.ts";
-import { startPostgres } from "../../scripts/services/postgres.ts";
-import { freePort } from "../../scripts/services/process.ts";
+import { gndBinary } from "@d-cloudx/devstack/graph-node";
+import { startPostgres } from "@d-cloudx/devstack/postgres";
+import { freePort } from "@d-cloudx/devstack/process";
 import { writeMetadataEquivalenceTests } from "../tests/metadata-equivalence.ts";
 import { SUBGRAPH_DIR, buildSubgraph } from "./lib/build.ts";
 

@@ -9,7 +9,7 @@
  */
 import { fileURLToPath } from "node:url";
 
-import { startStack } from "./lib/stack.ts";
+import { startStack } from "@d-cloudx/devstack/stack";
 
 const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));
 

@@ -35,7 +35,7 @@ import type {
   ResourceVerifier,
   RewardDistributor,
 } from "../../types/ethers-contracts/index.ts";
-import { type Stack, startStack } from "../scripts/lib/stack.ts";
+import { type Stack, startStack } from "@d-cloudx/devstack/stack";
 
 const KEY = "0x" + "ab".repeat(32);
 const ACCESS_CID = "bafkreidvbhs33ighmljlvr7zbv2ywwzcmp5adtf4kqvlly67cy56bdtmve";

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { Contract, JsonRpcProvider, Network } from "ethers";
 
+import { freePort } from "@d-cloudx/devstack/process";
 import { readDeployment } from "@d-cloudx/sdk";
 
 const ZERO_HASH = "0x" + "00".repeat(32);
@@ -15,18 +15,6 @@ const ROLES_ABI = [
   "function hasRole(bytes32 role, address account) view returns (bool)",
   "function UPGRADER_ROLE() view returns (bytes32)",
 ];
-
-/** A TCP port that is free on 127.0.0.1 right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Hardhat's CLI, run with this process's Node (22) so that signals reach it directly. */
 const HARDHAT = fileURLToPath(import.meta.resolve("hardhat/package.json")).replace(/package\.json$/, "dist/src/cli.js");

@@ -1,27 +1,19 @@
-/** Debian's Chromium driven by playwright-core, with the flags this machine needs (TOOLCHAIN.md). */
+/** Chromium from npm (@d-cloudx/devstack) driven by playwright-core. */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
 
+import { CHROMIUM_ARGS, chromiumBinary } from "@d-cloudx/devstack/chromium";
+
 import { type WalletOptions, injectWallet } from "./wallet.ts";
 
 export const SCREENSHOTS = fileURLToPath(new URL("../../test-results/screenshots/", import.meta.url));
 
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+export async function launchBrowser(): Promise<Browser> {
+  const { executablePath, env } = await chromiumBinary();
+  return chromium.launch({ executablePath, env, args: CHROMIUM_ARGS });
 }
 
 export interface WalletPage {

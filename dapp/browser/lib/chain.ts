@@ -1,11 +1,11 @@
 /** Direct access to the test chain, for what a test arranges outside the dApp (time, balances). */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 import { type Address, createPublicClient, createWalletClient, getAddress, http } from "viem";
 import { hardhat } from "viem/chains";
 
-import { rpc } from "../../../scripts/services/chain.ts";
+import { rpc } from "@d-cloudx/devstack/chain";
 
 /** Hardhat's unlocked accounts used by the browser tests. */
 export const ACCOUNTS = {
@@ -36,17 +36,4 @@ export function killWorkload(oracleDataDir: string, bookingId: bigint): void {
   if (!state) throw new Error(`No workload for booking ${bookingId} under ${oracleDataDir}`);
   const { pid } = JSON.parse(readFileSync(join(oracleDataDir, state), "utf8")) as { pid: number };
   process.kill(pid, "SIGKILL");
-}
-
-/** Stops every workload host left under `folder` (they outlive the oracle node by design). */
-export function stopWorkloads(folder: string): void {
-  if (!existsSync(folder)) return;
-  for (const path of readdirSync(folder, { recursive: true, encoding: "utf8" })) {
-    if (!path.endsWith("host.pid")) continue;
-    try {
-      process.kill(-Number(readFileSync(join(folder, path), "utf8")), "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
 }

@@ -1,4 +1,8 @@
-/** `/metrics` (Prometheus) and `/healthz`, on loopback only. */
+/**
+ * `/metrics` (Prometheus) and `/healthz`, on loopback only. Both are GETs without a body: a request
+ * with a body is refused (413) and its connection closed unread, headers are capped at 8 KiB and a
+ * request must arrive within 10 s, so that no client can make the node hold large or slow input.
+ */
 import { type Server, createServer } from "node:http";
 
 import type { Registry } from "prom-client";
@@ -14,9 +18,15 @@ export function startHttpServer(
   registry: Registry,
   health: () => Health,
 ): Promise<{ server: Server; port: number }> {
-  const server = createServer((request, response) => {
+  const server = createServer({ maxHeaderSize: 8 * 1024, requestTimeout: 10_000 }, (request, response) => {
     const path = new URL(request.url ?? "/", "http://node").pathname;
-    if (request.method !== "GET") {
+    const hasBody = Number(request.headers["content-length"] ?? 0) > 0 || request.headers["transfer-encoding"];
+    if (hasBody) {
+      response
+        .writeHead(413, { connection: "close", "content-type": "text/plain" })
+        .end("request bodies are not accepted\n");
+      request.destroy();
+    } else if (request.method !== "GET") {
       response.writeHead(405).end();
     } else if (path === "/metrics") {
       registry.metrics().then(

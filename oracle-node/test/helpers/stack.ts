@@ -1,14 +1,11 @@
 /**
- * A real local stack for integration tests: a Hardhat node on a free port with D-CloudX deployed by
- * scripts/deploy.ts, the local IPFS node in-process, and helpers to act as provider and consumer
+ * A real local stack for integration tests: a Hardhat node on a free port with D-CloudX deployed
+ * (@d-cloudx/devstack), the local IPFS node in-process, and helpers to act as provider and consumer
  * (through the node's unlocked accounts) and to move the chain's clock.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 
 import { create, type KuboRPCClient } from "kubo-rpc-client";
 import {
@@ -22,14 +19,21 @@ import {
   type Transport,
 } from "viem";
 
+import {
+  TEST_ORACLE_SETTINGS,
+  deployLocal,
+  freePort,
+  rpc as chainRpc,
+  startChain,
+  stopLocalWorkloads,
+} from "@d-cloudx/devstack";
 import { startIpfsNode, type IpfsNode } from "@d-cloudx/ipfs-node";
-import { type Deployment, accessKeyMessage, deriveAccessKeyPair, readDeployment } from "@d-cloudx/sdk";
+import { type Deployment, accessKeyMessage, deriveAccessKeyPair } from "@d-cloudx/sdk";
 import { escrowManagerAbi, priceOracleAbi, resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { OracleNode } from "../../src/node.ts";
 
-export const REPOSITORY = resolve(fileURLToPath(import.meta.url), "../../../..");
-const HARDHAT = fileURLToPath(import.meta.resolve("hardhat/package.json")).replace(/package\.json$/, "dist/src/cli.js");
+export { REPOSITORY, freePort } from "@d-cloudx/devstack";
 
 export const LOCAL_METADATA = {
   version: 1,
@@ -44,17 +48,6 @@ export const LOCAL_METADATA = {
   osImages: ["node-22"],
 };
 
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined> | T | undefined,
@@ -67,10 +60,6 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv, output: "pipe" | "ignore" = "pipe"): ChildProcess {
-  return spawn(process.execPath, [HARDHAT, ...args], { cwd: REPOSITORY, env, stdio: ["ignore", output, output] });
 }
 
 const walletOf = (account: Address, transport: Transport) => createWalletClient({ account, transport });
@@ -93,26 +82,10 @@ export interface Stack {
 export async function startStack(): Promise<Stack> {
   const workDir = mkdtempSync(join(tmpdir(), "dcloudx-oracle-test-"));
   const port = await freePort();
-  const env = { ...process.env, CHAIN_PORT: String(port), DEPLOYMENTS_DIR: workDir };
-  const node = run(["node", "--hostname", "127.0.0.1", "--port", String(port)], env, "ignore");
-  const rpcUrl = `http://127.0.0.1:${port}`;
-  const rpc = async <T>(method: string, params: unknown[] = []): Promise<T> => {
-    const response = await fetch(rpcUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    });
-    const body = (await response.json()) as { result?: T; error?: { message: string } };
-    if (body.error) throw new Error(`${method}: ${body.error.message}`);
-    return body.result as T;
-  };
-  await waitFor("the Hardhat node", () => rpc("eth_blockNumber").catch(() => undefined), 60_000);
-  const deploy = run(["run", "scripts/deploy.ts", "--network", "localhost", "--no-compile"], env);
-  let output = "";
-  deploy.stdout?.on("data", (c) => (output += c));
-  deploy.stderr?.on("data", (c) => (output += c));
-  const code = await new Promise((r) => deploy.on("exit", r));
-  if (code !== 0) throw new Error(`deploy failed:\n${output}`);
+  const chain = await startChain({ port, logFile: join(workDir, "chain.log") });
+  const rpcUrl = chain.rpcUrl;
+  const rpc = <T>(method: string, params: unknown[] = []) => chainRpc<T>(rpcUrl, method, params);
+  const deployment = await deployLocal(port, workDir);
 
   const ipfs = await startIpfsNode({ port: 0, dataDir: join(workDir, "ipfs") });
   const transport = http(rpcUrl);
@@ -122,7 +95,7 @@ export async function startStack(): Promise<Stack> {
     rpcUrl,
     port,
     deploymentsFile: join(workDir, "localhost.json"),
-    deployment: readDeployment("localhost", workDir),
+    deployment,
     ipfs,
     ipfsClient: create({ url: `${ipfs.url}/api/v0` }),
     publicClient,
@@ -132,9 +105,8 @@ export async function startStack(): Promise<Stack> {
     wallet: (account) => walletOf(account, transport),
     async stop() {
       await ipfs.close();
-      node.kill("SIGINT");
-      await new Promise((r) => node.once("exit", r));
-      stopWorkloads(workDir);
+      await chain.stop();
+      stopLocalWorkloads(workDir, "SIGKILL");
       rmSync(workDir, { recursive: true, force: true });
     },
   };
@@ -159,19 +131,6 @@ export function nodeEnv(stack: Stack, dataDir: string): NodeJS.ProcessEnv {
   };
 }
 
-/** Stops the local workloads that nodes under `folder` left running (their host processes outlive a node). */
-function stopWorkloads(folder: string): void {
-  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
-    if (entry.name !== "host.pid") continue;
-    const pid = Number(readFileSync(join(entry.parentPath, entry.name), "utf8"));
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
-}
-
 /** A node configuration for tests: fast loops, no confirmations, the stack's chain and IPFS. */
 export function testConfig(
   stack: Stack,
@@ -180,17 +139,7 @@ export function testConfig(
   env: NodeJS.ProcessEnv = {},
 ): Config {
   const configFile = join(dataDir, "config.json");
-  const merged = {
-    serve: { providers: "*" },
-    chain: { confirmations: 0, pollIntervalMs: 100 },
-    probes: { intervalMs: 200, timeoutMs: 1_000 },
-    reporting: { delaySeconds: 1, windowMarginSeconds: 10, takeoverSeconds: 5, maxBatchWaitSeconds: 0 },
-    tx: { receiptPollMs: 100, bumpAfterMs: 5_000 },
-    provisioning: { retryInitialDelayMs: 200, retryMaxDelayMs: 1_000 },
-    http: { port: 0 },
-    log: { level: "warn" },
-    ...file,
-  };
+  const merged = { ...TEST_ORACLE_SETTINGS, ...file };
   writeFileSync(configFile, JSON.stringify(merged));
   return loadConfig({ ...nodeEnv(stack, dataDir), ...env });
 }

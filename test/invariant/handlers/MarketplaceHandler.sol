@@ -1076,6 +1076,18 @@ contract MarketplaceHandler is CommonBase, StdUtils {
         }
     }
 
+    /// @dev The value of one SLA period of a booking's stream.
+    function _expectedPeriodValue(uint256 bookingId, uint256 period) private view returns (uint256) {
+        IEscrowManager.Stream memory stream = escrow.streamOf(bookingId);
+        return
+            bookingGhosts[bookingId].deposit.periodValue(
+                uint256(stream.hoursBooked) * 1 hours,
+                period,
+                escrow.settings().slaPeriodSeconds,
+                stream.endsAt - stream.startedAt
+            );
+    }
+
     /// @dev Counts each (booking, period) settlement and checks its value and credit against the
     /// stream and the credit policy as deployed.
     function _processSettlement(Vm.Log memory log) private {
@@ -1094,25 +1106,25 @@ contract MarketplaceHandler is CommonBase, StdUtils {
         if (settlements > maxSettlementsPerPeriod) maxSettlementsPerPeriod = settlements;
         ++settlementsOf[bookingId];
 
-        IEscrowManager.Stream memory stream = escrow.streamOf(bookingId);
-        uint256 expectedValue = bookingGhosts[bookingId].deposit.periodValue(
-            uint256(stream.hoursBooked) * 1 hours,
-            period,
-            escrow.settings().slaPeriodSeconds,
-            stream.endsAt - stream.startedAt
-        );
-        (, uint16 targetBps, uint32 maxLatencyMs) = marketplace.slaTerms(bookingId);
-        (bool expectedCompliant, uint16 expectedCreditBps) = _creditPolicy(
-            uptimeBps,
-            p95LatencyMs,
-            targetBps,
-            maxLatencyMs
-        );
-        if (periodValue != expectedValue) _violation("sla: period value differs from the stream");
-        if (compliant != expectedCompliant || creditBps != expectedCreditBps) _violation("sla: wrong credit tier");
+        if (periodValue != _expectedPeriodValue(bookingId, period)) {
+            _violation("sla: period value differs from the stream");
+        }
+        {
+            (, uint16 targetBps, uint32 maxLatencyMs) = marketplace.slaTerms(bookingId);
+            (bool expectedCompliant, uint16 expectedCreditBps) = _creditPolicy(
+                uptimeBps,
+                p95LatencyMs,
+                targetBps,
+                maxLatencyMs
+            );
+            if (compliant != expectedCompliant || creditBps != expectedCreditBps) _violation("sla: wrong credit tier");
+        }
         if (credit != (periodValue * creditBps) / BPS) _violation("sla: credit is not its share of the period");
+        _recordPeriod(bookingGhosts[bookingId].provider, compliant, creditBps);
+    }
 
-        IReputationSystem.Record storage provider = providerGhosts[bookingGhosts[bookingId].provider];
+    function _recordPeriod(address providerAddress, bool compliant, uint16 creditBps) private {
+        IReputationSystem.Record storage provider = providerGhosts[providerAddress];
         if (compliant) {
             ++provider.periodsCompliant;
         } else {

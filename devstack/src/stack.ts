@@ -6,25 +6,21 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { type Deployment, readDeployment } from "@d-cloudx/sdk";
 import { type IpfsNode, startIpfsNode } from "@d-cloudx/ipfs-node";
 
-import { type Chain, chainHead, deployLocal, rpc, startChain } from "../../../scripts/services/chain.ts";
-import {
-  type GraphNodeClient,
-  type GraphNodePorts,
-  graphNodeClient,
-  startGraphNode,
-} from "../../../scripts/services/graph-node.ts";
-import { type PostgresCluster, startPostgres } from "../../../scripts/services/postgres.ts";
-import { envPort, freePort, portInUse } from "../../../scripts/services/process.ts";
-import { MANIFEST, buildSubgraph } from "./build.ts";
+import { MANIFEST, buildSubgraph } from "@d-cloudx/subgraph/build";
+
+import { type Chain, chainHead, deployLocal, rpc, startChain } from "./chain.ts";
+import { type GraphNodeClient, type GraphNodePorts, graphNodeClient, startGraphNode } from "./graph-node.ts";
+import { type PortName, envPort } from "./ports.ts";
+import { type PostgresCluster, startPostgres } from "./postgres.ts";
+import { freePort, portInUse } from "./process.ts";
+import { REPOSITORY } from "./paths.ts";
 
 const NETWORK = "localhost";
 const DATABASE_PREFIX = "graph_";
-const REPOSITORY = fileURLToPath(new URL("../../../", import.meta.url));
 
 export interface StackOptions {
   /** Folder for the data of the services started here (PostgreSQL, IPFS, deployments) and logs. */
@@ -46,6 +42,8 @@ export interface StackOptions {
   graphNodeEnv?: Record<string, string>;
   /** Runs the chain and graph-node in process groups of their own, for a parent that stops them on Ctrl-C. */
   detached?: boolean;
+  /** Records the pids of the chain and graph-node in this folder while they run (see `stopRecorded`). */
+  pidDir?: string;
   log?: (message: string) => void;
 }
 
@@ -97,7 +95,7 @@ async function databaseFor(rpcUrl: string): Promise<string> {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const log = options.log ?? (() => {});
   const shared = options.mode === "shared";
-  const port = async (name: string, fallback: number) => (shared ? envPort(name, fallback) : freePort());
+  const port = async (name: PortName) => (shared ? envPort(name) : freePort());
   const logDir = join(options.dataDir, "logs");
   let deploymentsDir = options.deploymentsDir ?? join(REPOSITORY, "deployments");
   mkdirSync(logDir, { recursive: true });
@@ -109,7 +107,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   try {
     // Chain and deployment.
-    const chainPort = await port("CHAIN_PORT", 8545);
+    const chainPort = await port("CHAIN_PORT");
     const rpcUrl = `http://127.0.0.1:${chainPort}`;
     let deployment: Deployment;
     if (shared && (await answersJsonRpc(rpcUrl))) {
@@ -125,6 +123,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         port: chainPort,
         logFile: join(logDir, "chain.log"),
         detached: options.detached,
+        pidDir: options.pidDir,
       });
       stops.push(chain.stop);
       startedServices.push("chain");
@@ -134,7 +133,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     // IPFS.
-    const ipfsPort = await port("IPFS_API_PORT", 5001);
+    const ipfsPort = await port("IPFS_API_PORT");
     let ipfsUrl = `http://127.0.0.1:${ipfsPort}`;
     if (!(shared && (await answersIpfs(ipfsUrl)))) {
       const ipfs: IpfsNode = await startIpfsNode({ port: ipfsPort, dataDir: join(options.dataDir, "ipfs") });
@@ -149,7 +148,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // PostgreSQL: one database per chain.
     const postgres = await startPostgres({
       dataDir: join(options.dataDir, "postgres"),
-      port: await port("POSTGRES_PORT", 5433),
+      port: await port("POSTGRES_PORT"),
       durable: shared,
     });
     if (postgres.startedHere) {
@@ -167,10 +166,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     // graph-node with the subgraph of this deployment.
     const ports: GraphNodePorts = {
-      http: await port("GRAPH_HTTP_PORT", 8000),
-      indexNode: await port("GRAPH_INDEX_NODE_PORT", 8030),
-      admin: await port("GRAPH_ADMIN_PORT", 8020),
-      metrics: await port("GRAPH_METRICS_PORT", 8040),
+      http: await port("GRAPH_HTTP_PORT"),
+      indexNode: await port("GRAPH_INDEX_NODE_PORT"),
+      admin: await port("GRAPH_ADMIN_PORT"),
+      metrics: await port("GRAPH_METRICS_PORT"),
     };
     let graphNode: GraphNodeClient = graphNodeClient(ports, rpcUrl);
     if (shared && (await answers(graphNode))) {
@@ -190,6 +189,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         logFile: join(logDir, "graph-node.log"),
         env: options.graphNodeEnv,
         detached: options.detached,
+        pidDir: options.pidDir,
+        warn: log,
       });
       stops.push(() => started.stop());
       startedServices.push("graph-node");

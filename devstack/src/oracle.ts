@@ -1,14 +1,31 @@
 /**
- * The oracle node of the local stack, as a child process: `oracle-node/src/main.ts` with the local
- * configuration, serving the demo provider whose resources are `local` workloads.
+ * An oracle node as a child process: `oracle-node/src/main.ts` with the local configuration
+ * (oracle-node/config/local.json) or the tests' faster one, serving the given providers.
  */
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
-import { type Service, startService, stopService, waitFor } from "../services/process.ts";
+import { REPOSITORY } from "./paths.ts";
+import { type Service, startService, stopService, waitFor } from "./process.ts";
 
-const ORACLE_NODE = fileURLToPath(new URL("../../oracle-node/", import.meta.url));
+const ORACLE_NODE = join(REPOSITORY, "oracle-node");
+
+/** Oracle node settings for tests: fast loops, no confirmations, reports soon after a period ends. */
+export const TEST_ORACLE_SETTINGS = {
+  serve: { providers: "*" },
+  chain: { confirmations: 0, pollIntervalMs: 100 },
+  probes: { intervalMs: 200, timeoutMs: 1_000 },
+  reporting: { delaySeconds: 1, windowMarginSeconds: 10, takeoverSeconds: 5, maxBatchWaitSeconds: 0 },
+  tx: { receiptPollMs: 100, bumpAfterMs: 5_000 },
+  provisioning: { retryInitialDelayMs: 200, retryMaxDelayMs: 1_000 },
+  http: { port: 0 },
+  log: { level: "warn" },
+};
+
+/** The settings of the local stack's oracle node. */
+export function localOracleSettings(): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(ORACLE_NODE, "config/local.json"), "utf8")) as Record<string, unknown>;
+}
 
 export interface OracleOptions {
   rpcUrl: string;
@@ -18,13 +35,18 @@ export interface OracleOptions {
   dataDir: string;
   port: number;
   /** Providers the node provisions and reports for. */
-  providers: string[];
+  providers: string[] | "*";
   /** `adapters.objectStorage` of the node's configuration (the local storage emulators). */
   objectStorage?: unknown;
   logFile: string;
+  /** The configuration file's settings (default: the local stack's); `serve` and `http` are set here. */
+  settings?: Record<string, unknown>;
+  /** Records the node's pid in this folder while it runs (see `stopRecorded`). */
+  pidDir?: string;
 }
 
 export interface Oracle {
+  url: string;
   healthUrl: string;
   metricsUrl: string;
   stop(): Promise<void>;
@@ -34,14 +56,14 @@ export interface Oracle {
  * Stops the local workloads of the node whose data is in `dataDir`: their host processes outlive
  * the node by design (a restarted node finds its machines again), but not the stack.
  */
-export function stopLocalWorkloads(dataDir: string): void {
+export function stopLocalWorkloads(dataDir: string, signal: NodeJS.Signals = "SIGTERM"): void {
   if (!existsSync(dataDir)) return;
   for (const entry of readdirSync(dataDir, { recursive: true, withFileTypes: true })) {
     if (entry.name !== "host.pid") continue;
     const pid = Number(readFileSync(join(entry.parentPath, entry.name), "utf8"));
     try {
       // Each host process leads its own process group.
-      process.kill(-pid, "SIGTERM");
+      process.kill(-pid, signal);
     } catch {
       // Already gone.
     }
@@ -50,10 +72,18 @@ export function stopLocalWorkloads(dataDir: string): void {
 
 /** Starts the node and waits until /healthz says it has caught up with the chain. */
 export async function startOracle(options: OracleOptions): Promise<Oracle> {
-  const base = JSON.parse(readFileSync(join(ORACLE_NODE, "config/local.json"), "utf8")) as Record<string, unknown>;
+  const settings = options.settings ?? localOracleSettings();
   const configFile = join(options.dataDir, "config.json");
+  mkdirSync(options.dataDir, { recursive: true });
   const adapters = options.objectStorage ? { adapters: { objectStorage: options.objectStorage } } : {};
-  writeFileSync(configFile, JSON.stringify({ ...base, ...adapters, serve: { providers: options.providers } }, null, 2));
+  writeFileSync(
+    configFile,
+    JSON.stringify(
+      { ...settings, ...adapters, serve: { providers: options.providers }, http: { port: options.port } },
+      null,
+      2,
+    ),
+  );
   const service: Service = startService(
     process.execPath,
     ["--disable-warning=ExperimentalWarning", join(ORACLE_NODE, "src/main.ts")],
@@ -69,6 +99,8 @@ export async function startOracle(options: OracleOptions): Promise<Oracle> {
         ORACLE_HTTP_PORT: String(options.port),
       },
       logFile: options.logFile,
+      detached: true,
+      pidFile: options.pidDir ? { pidDir: options.pidDir, name: "oracle-node" } : undefined,
     },
   );
   const url = `http://127.0.0.1:${options.port}`;
@@ -94,5 +126,5 @@ export async function startOracle(options: OracleOptions): Promise<Oracle> {
     await stop();
     throw error;
   }
-  return { healthUrl: `${url}/healthz`, metricsUrl: `${url}/metrics`, stop };
+  return { url, healthUrl: `${url}/healthz`, metricsUrl: `${url}/metrics`, stop };
 }

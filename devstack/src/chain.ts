@@ -1,16 +1,19 @@
 /**
  * A local Hardhat chain and the D-CloudX deployment on it, for tests and benchmarks.
  */
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 import { type Deployment, readDeployment } from "@d-cloudx/sdk";
 
-import { type Service, startService, stopService, waitFor } from "./process.ts";
+import { buildWhatIsMissing } from "./build.ts";
+import { type Service, run, startService, stopService, waitFor } from "./process.ts";
+import { REPOSITORY } from "./paths.ts";
 
-const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));
 /** Hardhat's CLI, run with this process's Node (22) so that signals reach it directly. */
 const HARDHAT = fileURLToPath(import.meta.resolve("hardhat/package.json")).replace(/package\.json$/, "dist/src/cli.js");
+
+/** Hardhat's default accounts come from this public mnemonic: their keys are for local chains only. */
+export const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 
 export interface Chain {
   port: number;
@@ -20,11 +23,21 @@ export interface Chain {
 }
 
 /** Starts `hardhat node` on 127.0.0.1:`port` (a block per transaction) and waits until it answers. */
-export async function startChain(options: { port: number; logFile: string; detached?: boolean }): Promise<Chain> {
+export async function startChain(options: {
+  port: number;
+  logFile: string;
+  detached?: boolean;
+  pidDir?: string;
+}): Promise<Chain> {
   const service = startService(
     process.execPath,
     [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(options.port)],
-    { cwd: REPOSITORY, logFile: options.logFile, detached: options.detached },
+    {
+      cwd: REPOSITORY,
+      logFile: options.logFile,
+      detached: options.detached,
+      pidFile: options.pidDir ? { pidDir: options.pidDir, name: "chain" } : undefined,
+    },
   );
   const rpcUrl = `http://127.0.0.1:${options.port}`;
   const chain = { port: options.port, rpcUrl, service, stop: () => stopService(service, "SIGINT") };
@@ -45,22 +58,22 @@ export async function startChain(options: { port: number; logFile: string; detac
 
 /**
  * Deploys D-CloudX with scripts/deploy.ts to the chain on `port` (as `npm run deploy:local` does)
- * and returns the deployment it wrote to `deploymentsDir`/localhost.json. Hardhat builds first if
- * the artifacts are not those of the sources (a coverage run leaves instrumented contracts, too
+ * and returns the deployment it wrote to `deploymentsDir`/localhost.json. Builds the contracts first
+ * if the artifacts are not those of the sources (a coverage run leaves instrumented contracts, too
  * large to deploy to a node).
  */
 export async function deployLocal(port: number, deploymentsDir: string): Promise<Deployment> {
+  // Hardhat's own check of its build costs seconds; this one reads a few files.
+  await buildWhatIsMissing({ contractsOnly: true, log: () => {} });
   const env = { ...process.env, CHAIN_PORT: String(port), DEPLOYMENTS_DIR: deploymentsDir };
-  const child = spawn(process.execPath, [HARDHAT, "run", "scripts/deploy.ts", "--network", "localhost"], {
-    cwd: REPOSITORY,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
-  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  if (code !== 0) throw new Error(`Deployment failed (exit ${code}):\n${output}`);
+  try {
+    await run(process.execPath, [HARDHAT, "run", "--no-compile", "scripts/deploy.ts", "--network", "localhost"], {
+      cwd: REPOSITORY,
+      env,
+    });
+  } catch (error) {
+    throw new Error(`Deployment failed: ${(error as Error).message}`, { cause: error });
+  }
   return readDeployment("localhost", deploymentsDir);
 }
 

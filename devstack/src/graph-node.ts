@@ -3,17 +3,24 @@
  * GraphQL API) against a project-local PostgreSQL database, a JSON-RPC chain and an IPFS node,
  * serving the subgraph built in `<manifest dir>/build`.
  *
- * gnd binds 0.0.0.0 on its four ports (it has no option for the address); each port is set here.
+ * gnd binds 0.0.0.0 on its four ports (it has no option for the address), including the admin
+ * JSON-RPC port that deploys and removes subgraphs. So it runs in a network namespace of its own
+ * whose ports are offered on 127.0.0.1 only (loopback-only.ts), where the machine allows
+ * unprivileged namespaces; elsewhere, or with GRAPH_NODE_LOOPBACK_ONLY=0, it runs as it is, with a
+ * warning.
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { chainHead } from "./chain.ts";
+import { loopbackOnly, loopbackOnlyAvailable } from "./loopback-only.ts";
 import { type Service, startService, stopService, waitFor } from "./process.ts";
 
 /** Name gnd dev gives the first (only) subgraph it deploys from files. */
 const DEV_SUBGRAPH_NAME = "subgraph-0";
+/** The name the subgraph is served under: /subgraphs/name/d-cloudx. */
+export const SUBGRAPH_NAME = "d-cloudx";
 
 /**
  * graph-node settings for a local chain that mines a block per transaction, so that an event
@@ -72,9 +79,15 @@ export interface GraphNodeOptions {
   timeoutMs?: number;
   /** Runs gnd in a process group of its own (see startService). */
   detached?: boolean;
+  /** Records gnd's pid in this folder while it runs (see `stopRecorded`). */
+  pidDir?: string;
+  /** Told when graph-node cannot be kept on loopback. */
+  warn?: (message: string) => void;
 }
 
 export interface IndexingStatus {
+  /** The deployment's id (for gnd dev, the built manifest's path). */
+  subgraph: string;
   synced: boolean;
   health: string;
   fatalError: { message: string } | null;
@@ -92,6 +105,8 @@ export interface GraphNodeClient {
   query<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** Waits until the subgraph has indexed `block` (default: the chain's head now). */
   waitUntilSynced(options?: { block?: number; timeoutMs?: number }): Promise<number>;
+  /** Calls graph-node's admin JSON-RPC API (subgraph_pause, subgraph_resume, …). */
+  admin(method: string, params: Record<string, string>): Promise<void>;
 }
 
 /** A graph-node started here. */
@@ -133,7 +148,7 @@ export function graphNodeClient(
   chainRpcUrl: string,
   checkAlive: () => void = () => {},
 ): GraphNodeClient {
-  const subgraphUrl = `http://127.0.0.1:${ports.http}/subgraphs/name/${DEV_SUBGRAPH_NAME}`;
+  const subgraphUrl = `http://127.0.0.1:${ports.http}/subgraphs/name/${SUBGRAPH_NAME}`;
   const statusUrl = `http://127.0.0.1:${ports.indexNode}/graphql`;
   const status = async (): Promise<IndexingStatus> => {
     checkAlive();
@@ -146,6 +161,7 @@ export function graphNodeClient(
     ports,
     subgraphUrl,
     status,
+    admin: (method, params) => adminCall(ports.admin, method, params),
     query: (query, variables) => graphql(subgraphUrl, query, variables),
     async waitUntilSynced({ block, timeoutMs = 120_000 } = {}) {
       const target = block ?? (await chainHead(chainRpcUrl));
@@ -169,48 +185,98 @@ export function graphNodeClient(
   };
 }
 
-/** Starts gnd dev and waits until it serves the subgraph. */
+/** The TCP port of a URL or `host:port`. */
+function portOf(address: string): number {
+  const url = new URL(address.includes("://") ? address : `http://${address}`);
+  return Number(url.port || (url.protocol === "https:" ? 443 : 80));
+}
+
+async function adminCall(adminPort: number, method: string, params: Record<string, string>): Promise<void> {
+  const body = (await postJson(`http://127.0.0.1:${adminPort}`, { jsonrpc: "2.0", id: 1, method, params })) as {
+    error?: { message: string };
+  };
+  if (body.error) throw new Error(`graph-node ${method}: ${body.error.message}`);
+}
+
+/**
+ * Serves `deployment` as SUBGRAPH_NAME instead of gnd dev's numbered name, through graph-node's
+ * admin API: the same deployment under another name, so nothing is indexed twice.
+ */
+async function serveUnderName(adminPort: number, deployment: string): Promise<void> {
+  try {
+    await adminCall(adminPort, "subgraph_create", { name: SUBGRAPH_NAME });
+  } catch (error) {
+    // A database kept from an earlier start already has the name.
+    if (!/already exists/i.test((error as Error).message)) throw error;
+  }
+  await adminCall(adminPort, "subgraph_deploy", { name: SUBGRAPH_NAME, ipfs_hash: deployment });
+  await adminCall(adminPort, "subgraph_remove", { name: DEV_SUBGRAPH_NAME }).catch(() => {});
+}
+
+/** Starts gnd dev and waits until it serves the subgraph as SUBGRAPH_NAME. */
 export async function startGraphNode(options: GraphNodeOptions): Promise<GraphNode> {
   const built = join(dirname(options.manifest), "build", "subgraph.yaml");
   if (!existsSync(built)) throw new Error(`No built subgraph at ${built}: build the subgraph first.`);
   const { ports } = options;
-  const service = startService(
-    gndBinary(),
-    [
-      "dev",
-      ...["--manifests", options.manifest],
-      ...["--postgres-url", options.postgresUrl],
-      ...["--ethereum-rpc", `${options.network}:${options.chainRpcUrl}`],
-      ...["--ipfs", options.ipfs],
-      ...["--http-port", String(ports.http)],
-      ...["--index-node-port", String(ports.indexNode)],
-      ...["--admin-port", String(ports.admin)],
-      ...["--metrics-port", String(ports.metrics)],
-    ],
-    {
-      cwd: dirname(options.manifest),
-      env: { ...process.env, ...LOW_LATENCY_ENV, ...options.env },
-      logFile: options.logFile,
-      detached: options.detached,
-    },
-  );
+  const gndArgs = [
+    "dev",
+    ...["--manifests", options.manifest],
+    ...["--postgres-url", options.postgresUrl],
+    ...["--ethereum-rpc", `${options.network}:${options.chainRpcUrl}`],
+    ...["--ipfs", options.ipfs],
+    ...["--http-port", String(ports.http)],
+    ...["--index-node-port", String(ports.indexNode)],
+    ...["--admin-port", String(ports.admin)],
+    ...["--metrics-port", String(ports.metrics)],
+  ];
+  const isolated =
+    process.env.GRAPH_NODE_LOOPBACK_ONLY !== "0" && loopbackOnlyAvailable()
+      ? await loopbackOnly(gndBinary(), gndArgs, {
+          inbound: [ports.http, ports.indexNode, ports.admin, ports.metrics],
+          outbound: [options.chainRpcUrl, options.postgresUrl, options.ipfs].map(portOf),
+        })
+      : undefined;
+  if (!isolated)
+    options.warn?.(
+      "graph-node listens on every interface, not only 127.0.0.1 (GRAPH_NODE_LOOPBACK_ONLY=0, or no network namespace here)",
+    );
+  const service = startService(isolated?.command ?? gndBinary(), isolated?.args ?? gndArgs, {
+    cwd: dirname(options.manifest),
+    env: { ...process.env, ...LOW_LATENCY_ENV, ...options.env },
+    logFile: options.logFile,
+    detached: options.detached,
+    pidFile: options.pidDir ? { pidDir: options.pidDir, name: "graph-node" } : undefined,
+  });
   const exited = () => service.child.exitCode !== null || service.child.signalCode !== null;
   const client = graphNodeClient(ports, options.chainRpcUrl, () => {
     if (exited()) throw Object.assign(new Error(`gnd exited; see ${options.logFile}`), { fatal: true });
   });
-  const node: GraphNode = { ...client, service, stop: () => stopService(service, "SIGINT", 15_000) };
+  const node: GraphNode = {
+    ...client,
+    service,
+    stop: async () => {
+      await stopService(service, "SIGINT", 15_000);
+      await isolated?.close();
+    },
+  };
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const fatal = (error: unknown) => (error as { fatal?: boolean }).fatal === true;
   try {
-    await waitFor(
+    const deployment = await waitFor(
       "graph-node to deploy the subgraph",
-      async () => {
-        await client.status();
-        // The GraphQL endpoint answers once the deployment is assigned.
-        await client.query("{ _meta { block { number } } }");
-        return true;
-      },
-      options.timeoutMs ?? 120_000,
+      async () => (await client.status()).subgraph,
+      timeoutMs,
       200,
-      (error) => (error as { fatal?: boolean }).fatal === true,
+      fatal,
+    );
+    await serveUnderName(ports.admin, deployment);
+    await waitFor(
+      `graph-node to serve the subgraph as ${SUBGRAPH_NAME}`,
+      // The GraphQL endpoint answers once the deployment is assigned.
+      () => client.query("{ _meta { block { number } } }").then(() => true),
+      timeoutMs,
+      200,
+      fatal,
     );
   } catch (error) {
     await node.stop();

@@ -33,6 +33,8 @@ export interface StorageEmulatorOptions {
   azuritePort?: number;
   s3Port?: number;
   logDir: string;
+  /** Records the emulators' pids in this folder while they run (see `stopRecorded`). */
+  pidDir?: string;
 }
 
 const bin = (pkg: string, path: string) => join(dirname(require.resolve(`${pkg}/package.json`)), path);
@@ -45,6 +47,7 @@ export async function startStorageEmulators(options: StorageEmulatorOptions): Pr
   const s3Dir = join(options.dataDir, "s3rver");
   mkdirSync(azuriteDir, { recursive: true });
   mkdirSync(s3Dir, { recursive: true });
+  const pidFile = (name: string) => (options.pidDir ? { pidDir: options.pidDir, name } : undefined);
   const services: Service[] = [];
   const stop = async () => {
     await Promise.all(services.map((service) => stopService(service, "SIGTERM", 5_000)));
@@ -61,12 +64,12 @@ export async function startStorageEmulators(options: StorageEmulatorOptions): Pr
           "--silent",
           "--skipApiVersionCheck",
         ],
-        { logFile: join(options.logDir, "azurite.log") },
+        { logFile: join(options.logDir, "azurite.log"), pidFile: pidFile("azurite") },
       ),
       startService(
         process.execPath,
         [bin("s3rver", "bin/s3rver.js"), "-d", s3Dir, "-a", "127.0.0.1", "-p", String(s3Port), "--no-vhost-buckets"],
-        { logFile: join(options.logDir, "s3rver.log") },
+        { logFile: join(options.logDir, "s3rver.log"), pidFile: pidFile("s3rver") },
       ),
     );
     const azuriteUrl = `http://127.0.0.1:${azuritePort}`;
