@@ -63,7 +63,7 @@ try {
     );
     latencies.push(Date.now() - mined);
   }
-  const latencyBookings = latencyNode.db.all<{ id: string }>("SELECT id FROM bookings").map((r) => BigInt(r.id));
+  const latencyBookings = latencyNode.store.bookings.inStages(["active"]).map((b) => BigInt(b.id));
   await latencyNode.stop();
   for (const id of latencyBookings) await latencyNode.registry.for("local").deprovision(id);
   const provisionP50Ms = percentile(latencies, 50);
@@ -127,7 +127,7 @@ try {
     bookingIds.push(event!.args.bookingId);
   }
   step(`${BOOKINGS} bookings made`);
-  const activeCount = () => node.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM bookings WHERE stage = 'active'")!.n;
+  const activeCount = () => node.store.bookings.countByStage().active ?? 0;
   await waitFor(`${BOOKINGS} bookings to be active`, () => (activeCount() >= BOOKINGS ? true : undefined), 600_000);
   step(`${BOOKINGS} bookings provisioned and confirmed; measuring their first period`);
 
@@ -148,20 +148,14 @@ try {
     600_000,
   );
   const reports = await settled();
+  const outcomes = () =>
+    node.store.txs.keysLike("reports-").map((key) => [key, node.sender.outbox.outcome(key)] as const);
   await waitFor("the node to record its report transactions", () =>
-    node.db.get<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM txs WHERE key LIKE 'reports-%' AND state IN ('queued', 'sent')",
-    )!.n === 0
-      ? true
-      : undefined,
+    outcomes().every(([, o]) => o.status !== "pending") ? true : undefined,
   );
-  const batches = node.db.all<{ gas_used: string; key: string }>(
-    "SELECT gas_used, key FROM txs WHERE key LIKE 'reports-%' AND state = 'mined' AND success = 1",
-  );
-  const reportGas = batches.reduce((sum, b) => sum + Number(b.gas_used), 0);
-  const reportsInBatches = node.db.get<{ n: number }>(
-    "SELECT COUNT(*) AS n FROM reports WHERE tx_key IN (SELECT key FROM txs WHERE key LIKE 'reports-%' AND success = 1)",
-  )!.n;
+  const batches = outcomes().flatMap(([key, o]) => (o.status === "succeeded" ? [{ key, gasUsed: o.gasUsed }] : []));
+  const reportGas = batches.reduce((sum, b) => sum + Number(b.gasUsed), 0);
+  const reportsInBatches = node.store.reports.countInBatches(batches.map((b) => b.key));
   const bookingsMonitored = new Set(reports.filter((r) => r.args.sampleCount > 0).map((r) => r.args.bookingId)).size;
   const reportGasPerBookingPeriod = Math.round(reportGas / reportsInBatches);
   const samples = reports.map((r) => r.args.sampleCount);

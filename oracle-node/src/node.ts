@@ -19,8 +19,8 @@ import { Agreement } from "./reporting/agreement.ts";
 import { Attestor } from "./reporting/attestations.ts";
 import { Relay } from "./reporting/relay.ts";
 import { Reporter } from "./reporting/reporter.ts";
-import { countByStage } from "./store/bookings.ts";
-import { Database } from "./store/db.ts";
+import { Store } from "./store/index.ts";
+import { classifyRpcError } from "./tx/rpc-errors.ts";
 import { TxSender } from "./tx/sender.ts";
 import { EventRecorder, scopeOf, syncBookings } from "./watchers/events.ts";
 import { ChainFollower } from "./watchers/follower.ts";
@@ -50,9 +50,7 @@ class Loop {
           this.lastError = undefined;
         } catch (error) {
           this.lastError = describeError(error);
-          if (/HTTP request failed|timed out|fetch failed|ECONNREFUSED|socket/i.test(this.lastError)) {
-            metrics.rpcErrors.inc({ kind: "request" });
-          }
+          if (classifyRpcError(error) === "unreachable") metrics.rpcErrors.inc({ kind: "request" });
           log.warn({ loop: name, error: this.lastError }, "step failed; retrying");
         }
         if (this.#stopped) break;
@@ -78,7 +76,7 @@ class Loop {
 
 export class OracleNode {
   readonly config: Config;
-  readonly db: Database;
+  readonly store: Store;
   readonly chain: ChainContext;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -97,7 +95,7 @@ export class OracleNode {
 
   private constructor(
     config: Config,
-    db: Database,
+    store: Store,
     chain: ChainContext,
     metrics: Metrics,
     log: Logger,
@@ -114,7 +112,7 @@ export class OracleNode {
   ) {
     this.#quorum = quorum;
     this.config = config;
-    this.db = db;
+    this.store = store;
     this.chain = chain;
     this.metrics = metrics;
     this.log = log;
@@ -132,20 +130,23 @@ export class OracleNode {
     const metrics = createMetrics();
     const chain = await connect(config, metrics);
     const self = chain.account.address.toLowerCase();
-    const db = new Database(join(config.dataDir, `oracle-${chain.chainId}-${self}.sqlite`));
-    const guard = `${chain.addresses.marketplace}`.toLowerCase();
-    const known = db.getMeta("marketplace");
-    if (known && known !== guard) {
-      db.close();
-      throw new Error(
-        `${config.dataDir} holds the state of another deployment (marketplace ${known}); use another ORACLE_DATA_DIR`,
-      );
+    const store = new Store(join(config.dataDir, `oracle-${chain.chainId}-${self}.sqlite`));
+    try {
+      store.bindDeployment(chain.addresses.marketplace.toLowerCase(), config.dataDir);
+    } catch (error) {
+      store.close();
+      throw error;
     }
-    db.setMeta("marketplace", guard);
 
     const registry = new ProvisionerRegistry(options.provisioners ?? (await createProvisioners(config, chain.chainId)));
     const ipfs = options.ipfs ?? ipfsStore(config.ipfsApiUrl);
-    const sender = new TxSender(db, chain, { ...config.tx, confirmations: config.chain.confirmations }, log, metrics);
+    const sender = new TxSender(
+      store.txs,
+      chain,
+      { ...config.tx, confirmations: config.chain.confirmations },
+      log,
+      metrics,
+    );
     const relay = config.reporting.relayDir
       ? new Relay(config.reporting.relayDir, `${chain.chainId}-${chain.addresses.sla.toLowerCase()}`)
       : undefined;
@@ -162,9 +163,9 @@ export class OracleNode {
       functionName: "provisionTimeout",
     });
     const lifecycle = new BookingLifecycle({
-      db,
+      store,
       chain,
-      sender,
+      outbox: sender.outbox,
       registry,
       ipfs,
       config,
@@ -172,7 +173,14 @@ export class OracleNode {
       metrics,
       provisionTimeoutSeconds,
     });
-    const monitor = new Monitor(db, chain.clock, config.probes, log, metrics, relay && ((id) => relay.readTarget(id)));
+    const monitor = new Monitor(
+      store,
+      chain.clock,
+      config.probes,
+      log,
+      metrics,
+      (booking) => booking.probe ?? relay?.readTarget(booking.id),
+    );
     const startBlock = BigInt(
       Math.min(
         ...[
@@ -183,18 +191,19 @@ export class OracleNode {
       ),
     );
     const follower = new ChainFollower(
-      db,
+      store,
       chain,
-      new EventRecorder(db, scopeOf(config.serve), log),
+      new EventRecorder(store, scopeOf(config.serve), log),
       { confirmations: config.chain.confirmations, maxBlockRange: config.chain.maxBlockRange, startBlock },
       log,
       metrics,
     );
     const quorum = { value: 1 };
     const reporter = new Reporter({
-      db,
+      store,
       chain,
-      sender,
+      outbox: sender.outbox,
+      account: chain.account.address,
       agreement,
       registry,
       config,
@@ -204,9 +213,9 @@ export class OracleNode {
     });
     const attestor = config.reporting.attestations
       ? new Attestor({
-          db,
+          store,
           chain,
-          sender,
+          outbox: sender.outbox,
           agreement,
           registry,
           ipfs,
@@ -216,7 +225,7 @@ export class OracleNode {
       : undefined;
     const node = new OracleNode(
       config,
-      db,
+      store,
       chain,
       metrics,
       log,
@@ -268,21 +277,22 @@ export class OracleNode {
       async () => {
         for (let step = 0; step < 100; step++) {
           const { block, caughtUp } = await this.follower.poll((ancestor) => {
-            this.sender.rewind(ancestor);
-            this.reporter.rewind();
+            this.reporter.rewind(this.sender.outbox.rewind(ancestor));
           });
-          await syncBookings(this.db, this.chain, block);
+          await syncBookings(this.store, this.chain, block);
           if (caughtUp) break;
         }
         this.#caughtUp = true;
         this.lifecycle.tick();
         if (relay) this.#publishTargets(relay);
-        for (const [stage, n] of Object.entries(countByStage(this.db))) metrics.bookingsWatched.set({ stage }, n);
+        for (const [stage, n] of Object.entries(this.store.bookings.countByStage())) {
+          metrics.bookingsWatched.set({ stage }, n);
+        }
       },
       log,
       metrics,
     );
-    this.sender.onQueued = () => senderLoop.wake();
+    this.sender.outbox.onQueued = () => senderLoop.wake();
     this.#loops = [
       followLoop,
       senderLoop,
@@ -295,10 +305,9 @@ export class OracleNode {
 
   /** Where to probe the bookings this node provisioned, for the other oracles. */
   #publishTargets(relay: Relay): void {
-    const rows = this.db.all<{ id: string; probe: string }>(
-      "SELECT id, probe FROM bookings WHERE stage = 'active' AND probe IS NOT NULL",
-    );
-    for (const row of rows) if (!relay.readTarget(row.id)) relay.writeTarget(row.id, JSON.parse(row.probe));
+    for (const booking of this.store.bookings.inStages(["active"])) {
+      if (booking.probe && !relay.readTarget(booking.id)) relay.writeTarget(booking.id, booking.probe);
+    }
   }
 
   async #refreshStatus(): Promise<void> {
@@ -310,7 +319,7 @@ export class OracleNode {
         this.chain.deployment.settings.reportWindowSeconds -
         this.chain.deployment.settings.slaPeriodSeconds) *
       1000;
-    this.db.run("DELETE FROM samples WHERE at_ms < ?", horizonMs);
+    this.store.samples.pruneBefore(horizonMs);
   }
 
   health() {
@@ -324,10 +333,8 @@ export class OracleNode {
       cursor: this.follower.cursor().number.toString(),
       caughtUp: this.#caughtUp,
       lastError: follow?.lastError,
-      bookings: countByStage(this.db),
-      pendingTransactions: this.db.get<{ n: number }>(
-        "SELECT COUNT(*) AS n FROM txs WHERE state IN ('queued', 'sent')",
-      )!.n,
+      bookings: this.store.bookings.countByStage(),
+      pendingTransactions: this.sender.outbox.pendingCount(),
     };
   }
 
@@ -335,7 +342,7 @@ export class OracleNode {
     await Promise.all(this.#loops.map((loop) => loop.stop()));
     await this.lifecycle.idle();
     await new Promise((resolve) => this.#http?.server.close(resolve));
-    this.db.close();
+    this.store.close();
     this.log.info("oracle node stopped");
   }
 }

@@ -19,8 +19,9 @@ import { type ChainContext, describeError } from "../chain.ts";
 import type { ContentStore } from "../ipfs.ts";
 import type { Logger } from "../log.ts";
 import type { ProvisionerRegistry } from "../provisioners/registry.ts";
-import type { Database } from "../store/db.ts";
-import type { TxSender } from "../tx/sender.ts";
+import type { Store } from "../store/index.ts";
+import type { ResourceVersion } from "../store/resources.ts";
+import type { TxOutbox } from "../tx/outbox.ts";
 import type { Agreement, Figures } from "./agreement.ts";
 import { RegisteredSigners } from "./signers.ts";
 
@@ -40,9 +41,9 @@ interface Claims extends Checked, Figures {
 }
 
 export interface AttestorDeps {
-  db: Database;
+  store: Store;
   chain: ChainContext;
-  sender: TxSender;
+  outbox: TxOutbox;
   agreement: Agreement;
   registry: ProvisionerRegistry;
   ipfs: ContentStore;
@@ -64,45 +65,32 @@ export class Attestor {
   }
 
   async tick(): Promise<void> {
-    const { db, chain } = this.#d;
+    const { store, chain, outbox } = this.#d;
     const now = chain.clock.nowSeconds();
-    const latest = db.all<{ resource_id: string; version: number; metadata_cid: string }>(
-      `SELECT resource_id, version, metadata_cid FROM resource_versions v
-       WHERE version = (SELECT MAX(version) FROM resource_versions WHERE resource_id = v.resource_id)`,
-    );
-    for (const resource of latest) {
-      const row = db.get<{ state: string; expires_at: number | null; tx_key: string | null }>(
-        "SELECT state, expires_at, tx_key FROM attestations WHERE resource_id = ? AND metadata_version = ?",
-        resource.resource_id,
-        resource.version,
-      );
-      const renewAt = row?.expires_at ? row.expires_at - this.#d.validitySeconds / 4 : 0;
-      if (row?.state === "verified" && now < renewAt) continue;
-      if (row?.state === "failed") continue;
-      if (row?.state === "submitted" && row.tx_key) {
-        const tx = this.#d.sender.get(row.tx_key);
-        if (!tx || tx.state === "queued" || tx.state === "sent") continue;
-        if (tx.state === "failed" || tx.success === 0) {
-          db.run(
-            "UPDATE attestations SET state = 'failed' WHERE resource_id = ? AND metadata_version = ?",
-            resource.resource_id,
-            resource.version,
-          );
-          this.#log.warn({ resourceId: resource.resource_id, error: tx.error }, "attestation refused");
+    for (const resource of store.resources.latest()) {
+      const record = store.attestations.get(resource.resourceId, resource.version);
+      const renewAt = record?.expiresAt ? record.expiresAt - this.#d.validitySeconds / 4 : 0;
+      if (record?.state === "verified" && now < renewAt) continue;
+      if (record?.state === "failed") continue;
+      if (record?.state === "submitted" && record.txKey) {
+        const outcome = outbox.outcome(record.txKey);
+        if (outcome.status === "failed") {
+          store.attestations.failed(resource.resourceId, resource.version);
+          this.#log.warn({ resourceId: resource.resourceId, error: outcome.reason }, "attestation refused");
         }
         continue;
       }
       try {
         await this.#attest(resource, now);
       } catch (error) {
-        this.#log.warn({ resourceId: resource.resource_id, error: describeError(error) }, "attestation not made");
+        this.#log.warn({ resourceId: resource.resourceId, error: describeError(error) }, "attestation not made");
       }
     }
   }
 
-  async #attest(resource: { resource_id: string; version: number; metadata_cid: string }, now: number): Promise<void> {
-    const { db, chain, sender, agreement } = this.#d;
-    const resourceId = BigInt(resource.resource_id);
+  async #attest(resource: ResourceVersion, now: number): Promise<void> {
+    const { store, chain, outbox, agreement } = this.#d;
+    const resourceId = BigInt(resource.resourceId);
     const onChain = await chain.client.readContract({
       address: chain.addresses.marketplace,
       abi: resourceMarketplaceAbi,
@@ -117,7 +105,7 @@ export class Attestor {
       issuedAt: String(now - 1),
       expiresAt: String(now - 1 + this.#d.validitySeconds),
     };
-    const topic = `attestation-${resource.resource_id}-${resource.version}`;
+    const topic = `attestation-${resource.resourceId}-${resource.version}`;
     const agreed = await agreement.advance<Claims>({
       topic,
       seed: resourceId,
@@ -137,31 +125,25 @@ export class Attestor {
       functionName: "quorum",
     });
     if (!agreed || agreed.signatures.length < quorum) return;
-    const key = `attest-${resource.resource_id}-${resource.version}-${agreed.figures.issuedAt}`;
+    const key = `attest-${resource.resourceId}-${resource.version}-${agreed.figures.issuedAt}`;
     const data = encodeFunctionData({
       abi: resourceVerifierAbi,
       functionName: "submitAttestation",
       args: [attestation(resourceId, agreed.figures), agreed.signatures.map((s) => s.signature)],
     });
-    db.transaction(() => {
-      sender.submit(key, { to: chain.addresses.verifier, data });
-      db.run(
-        `INSERT INTO attestations (resource_id, metadata_version, state, tx_key) VALUES (?, ?, 'submitted', ?)
-         ON CONFLICT(resource_id, metadata_version) DO UPDATE SET state = 'submitted', tx_key = excluded.tx_key`,
-        resource.resource_id,
-        resource.version,
-        key,
-      );
+    store.transaction(() => {
+      outbox.submit(key, { to: chain.addresses.verifier, data });
+      store.attestations.submitted(resource.resourceId, resource.version, key);
     });
-    this.#log.info({ resourceId: resource.resource_id, version: resource.version }, "attestation submitted");
+    this.#log.info({ resourceId: resource.resourceId, version: resource.version }, "attestation submitted");
   }
 
   /** What this node checked about the resource, or null if the adapter cannot vouch for it. */
-  async #check(resource: { resource_id: string; version: number; metadata_cid: string }) {
-    const key = `${resource.resource_id}-${resource.version}`;
+  async #check(resource: ResourceVersion) {
+    const key = `${resource.resourceId}-${resource.version}`;
     if (this.#checked.has(key)) return this.#checked.get(key) ?? undefined;
     let result: Checked | null = null;
-    const parsed = parseResourceMetadata(await this.#d.ipfs.cat(resource.metadata_cid, MAX_METADATA_BYTES));
+    const parsed = parseResourceMetadata(await this.#d.ipfs.cat(resource.metadataCid, MAX_METADATA_BYTES));
     if (parsed.ok) {
       const adapter = this.#d.registry.all().find((a) => a.cloud === parsed.value.cloud);
       if (adapter?.verify) {

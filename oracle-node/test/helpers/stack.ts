@@ -142,9 +142,8 @@ export async function startStack(): Promise<Stack> {
 
 /** Waits until `node` holds at least `count` probe samples (failed ones only, with `failed`) of a booking. */
 export function samplesTaken(node: OracleNode, bookingId: bigint, count: number, failed = false): Promise<true> {
-  const query = `SELECT COUNT(*) AS n FROM samples WHERE booking_id = ?${failed ? " AND ok = 0" : ""}`;
   return waitFor(`${count} ${failed ? "failed " : ""}samples of booking ${bookingId}`, () =>
-    node.db.get<{ n: number }>(query, String(bookingId))!.n >= count ? true : undefined,
+    node.store.samples.count(String(bookingId), { failedOnly: failed }) >= count ? true : undefined,
   );
 }
 
