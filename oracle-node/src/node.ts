@@ -15,9 +15,10 @@ import { Monitor } from "./measure/monitor.ts";
 import { type Metrics, createMetrics } from "./metrics.ts";
 import { ProvisionerRegistry, createProvisioners } from "./provisioners/registry.ts";
 import type { Provisioner } from "./provisioners/types.ts";
+import { OracleNetwork } from "./network/network.ts";
 import { Agreement } from "./reporting/agreement.ts";
+import { StatementBoard } from "./reporting/board.ts";
 import { Attestor } from "./reporting/attestations.ts";
-import { Relay } from "./reporting/relay.ts";
 import { Reporter } from "./reporting/reporter.ts";
 import { Store } from "./store/index.ts";
 import { classifyRpcError } from "./tx/rpc-errors.ts";
@@ -86,7 +87,10 @@ export class OracleNode {
   readonly monitor: Monitor;
   readonly follower: ChainFollower;
   readonly registry: ProvisionerRegistry;
+  readonly network: OracleNetwork;
+  readonly board: StatementBoard;
   readonly #attestor?: Attestor;
+  #registered?: boolean;
   httpPort = 0;
   #loops: Loop[] = [];
   #http?: Awaited<ReturnType<typeof startHttpServer>>;
@@ -106,6 +110,8 @@ export class OracleNode {
       monitor: Monitor;
       follower: ChainFollower;
       registry: ProvisionerRegistry;
+      network: OracleNetwork;
+      board: StatementBoard;
       attestor?: Attestor;
     },
     quorum: { value: number },
@@ -122,6 +128,8 @@ export class OracleNode {
     this.monitor = parts.monitor;
     this.follower = parts.follower;
     this.registry = parts.registry;
+    this.network = parts.network;
+    this.board = parts.board;
     this.#attestor = parts.attestor;
   }
 
@@ -138,8 +146,6 @@ export class OracleNode {
       throw error;
     }
 
-    const registry = new ProvisionerRegistry(options.provisioners ?? (await createProvisioners(config, chain.chainId)));
-    const ipfs = options.ipfs ?? ipfsStore(config.ipfsApiUrl);
     const sender = new TxSender(
       store.txs,
       chain,
@@ -147,15 +153,57 @@ export class OracleNode {
       log,
       metrics,
     );
-    const relay = config.reporting.relayDir
-      ? new Relay(config.reporting.relayDir, `${chain.chainId}-${chain.addresses.sla.toLowerCase()}`)
-      : undefined;
+    // Statements this node signs go out over the network; the reporter and attestor register their kinds below.
+    const board = new StatementBoard(self, store.signatures, (item) => network.announce({ kind: "statements", item }));
+    const network = await OracleNetwork.start(config.network, {
+      account: chain.account,
+      privateKey: config.privateKey.reveal() as `0x${string}`,
+      scope: { chainId: chain.chainId, contract: chain.addresses.sla },
+      isMember: (address) => store.signers.has(chain.addresses.sla, address),
+      handlers: {
+        statements: (oracle, items) => board.accept(oracle, items),
+        targets: (oracle, items) => {
+          store.transaction(() => {
+            for (const { bookingId, target } of items) store.targets.record(bookingId, oracle, target);
+          });
+          return true;
+        },
+      },
+      log,
+      metrics,
+    });
+    try {
+      return await OracleNode.#assemble(config, options, { log, metrics, chain, self, store, sender, board, network });
+    } catch (error) {
+      await network.stop();
+      store.close();
+      throw error;
+    }
+  }
+
+  static async #assemble(
+    config: Config,
+    options: NodeOptions,
+    parts: {
+      log: Logger;
+      metrics: Metrics;
+      chain: ChainContext;
+      self: string;
+      store: Store;
+      sender: TxSender;
+      board: StatementBoard;
+      network: OracleNetwork;
+    },
+  ): Promise<OracleNode> {
+    const { log, metrics, chain, self, store, sender, board, network } = parts;
+    const registry = new ProvisionerRegistry(options.provisioners ?? (await createProvisioners(config, chain.chainId)));
+    const ipfs = options.ipfs ?? ipfsStore(config.ipfsApiUrl);
     const agreement = new Agreement(
       self,
-      config.reporting.oracles,
+      () => store.signers.of(chain.addresses.sla),
       config.reporting.takeoverSeconds * 1000,
+      board,
       log,
-      relay,
     );
     const provisionTimeoutSeconds = await chain.client.readContract({
       address: chain.addresses.marketplace,
@@ -179,7 +227,9 @@ export class OracleNode {
       config.probes,
       log,
       metrics,
-      (booking) => booking.probe ?? relay?.readTarget(booking.id),
+      // Its own machine, or where the oracle that confirmed it (on chain) said it answers.
+      (booking) =>
+        booking.probe ?? (booking.provisionedBy ? store.targets.get(booking.id, booking.provisionedBy) : undefined),
     );
     const startBlock = BigInt(
       Math.min(
@@ -223,17 +273,19 @@ export class OracleNode {
           validitySeconds: config.reporting.attestationValiditySeconds,
         })
       : undefined;
+    board.register("report", reporter.topicKind());
+    if (attestor) board.register("attestation", attestor.topicKind());
     const node = new OracleNode(
       config,
       store,
       chain,
       metrics,
       log,
-      { sender, lifecycle, reporter, monitor, follower, registry, attestor },
+      { sender, lifecycle, reporter, monitor, follower, registry, network, board, attestor },
       quorum,
     );
     await node.#checkRoles();
-    node.#startLoops(relay);
+    node.#startLoops();
     const http = await startHttpServer(config.http.host, config.http.port, metrics.registry, () => node.health());
     node.#http = http;
     node.httpPort = http.port;
@@ -243,6 +295,7 @@ export class OracleNode {
         chainId: chain.chainId,
         http: `http://${config.http.host}:${http.port}`,
         dataDir: config.dataDir,
+        p2p: network.addresses(),
       },
       "oracle node started",
     );
@@ -261,14 +314,22 @@ export class OracleNode {
       client.readContract({ address: addresses.sla, abi: sLAEnforcementAbi, functionName: "quorum" }),
     ]);
     this.#quorum.value = quorum;
-    if (!isSigner)
-      this.log.warn(
-        { account: account.address },
-        "this account is not a registered SLA signer: its reports will be refused",
+    if (isSigner === this.#registered) return;
+    this.#registered = isSigner;
+    if (isSigner) {
+      this.log.info({ account: account.address }, "this account is a registered SLA signer: signing and publishing");
+    } else {
+      this.log.error(
+        { account: account.address, slaEnforcement: addresses.sla },
+        "this account is not a registered SLA signer: the contracts and the other oracles refuse its signatures, so " +
+          "it only follows the chain and measures. To join, have the DAO add it: `npm run oracle:signers -- propose " +
+          `add ${account.address}\` (docs/oracle-operators.md, "Joining through governance"); it starts signing by ` +
+          "itself once the proposal is executed.",
       );
+    }
   }
 
-  #startLoops(relay: Relay | undefined): void {
+  #startLoops(): void {
     const { config, log, metrics } = this;
     const senderLoop = new Loop("tx", config.tx.receiptPollMs, () => this.sender.tick(), log, metrics);
     const followLoop = new Loop(
@@ -284,7 +345,6 @@ export class OracleNode {
         }
         this.#caughtUp = true;
         this.lifecycle.tick();
-        if (relay) this.#publishTargets(relay);
         for (const [stage, n] of Object.entries(this.store.bookings.countByStage())) {
           metrics.bookingsWatched.set({ stage }, n);
         }
@@ -301,13 +361,47 @@ export class OracleNode {
       new Loop("status", 15_000, () => this.#refreshStatus(), log, metrics),
     ];
     if (this.#attestor) this.#loops.push(new Loop("attest", 5_000, () => this.#attestor!.tick(), log, metrics));
+    let announced = new Set<string>();
+    let lastReannounceMs = Date.now();
+    this.#loops.push(
+      new Loop(
+        "announce",
+        1_000,
+        async () => {
+          const everything = Date.now() - lastReannounceMs >= config.network.reannounceSeconds * 1000;
+          if (everything) {
+            lastReannounceMs = Date.now();
+            announced = new Set();
+            this.board.reannounce(this.store.signatures.since(Date.now() - this.#statementHorizonMs()));
+            this.board.prune();
+          }
+          announced = this.#announceTargets(announced);
+          await this.network.flush();
+        },
+        log,
+        metrics,
+      ),
+    );
   }
 
-  /** Where to probe the bookings this node provisioned, for the other oracles. */
-  #publishTargets(relay: Relay): void {
-    for (const booking of this.store.bookings.inStages(["active"])) {
-      if (booking.probe && !relay.readTarget(booking.id)) relay.writeTarget(booking.id, booking.probe);
+  /** How long a statement may stay open: a report period and its window. */
+  #statementHorizonMs(): number {
+    const { settings } = this.chain.deployment;
+    return (settings.reportWindowSeconds + settings.slaPeriodSeconds) * 1000;
+  }
+
+  /** Tells the other oracles where to probe the bookings this node confirmed (those not in `announced` yet). */
+  #announceTargets(announced: Set<string>): Set<string> {
+    const self = this.chain.account.address.toLowerCase();
+    const now = new Set<string>();
+    for (const booking of this.store.bookings.running(this.chain.clock.nowSeconds())) {
+      if (!booking.probe || booking.provisionedBy !== self) continue;
+      now.add(booking.id);
+      if (!announced.has(booking.id)) {
+        this.network.announce({ kind: "targets", item: { bookingId: booking.id, target: booking.probe } });
+      }
     }
+    return now;
   }
 
   async #refreshStatus(): Promise<void> {
@@ -320,6 +414,8 @@ export class OracleNode {
         this.chain.deployment.settings.slaPeriodSeconds) *
       1000;
     this.store.samples.pruneBefore(horizonMs);
+    this.store.signatures.pruneBefore(Date.now() - 2 * this.#statementHorizonMs());
+    this.store.targets.pruneBefore(Date.now() - 7 * 86_400_000);
   }
 
   health() {
@@ -332,6 +428,8 @@ export class OracleNode {
       account: this.chain.account.address,
       cursor: this.follower.cursor().number.toString(),
       caughtUp: this.#caughtUp,
+      registeredSigner: this.#registered,
+      peers: this.network.peers().length,
       lastError: follow?.lastError,
       bookings: this.store.bookings.countByStage(),
       pendingTransactions: this.sender.outbox.pendingCount(),
@@ -341,6 +439,7 @@ export class OracleNode {
   async stop(): Promise<void> {
     await Promise.all(this.#loops.map((loop) => loop.stop()));
     await this.lifecycle.idle();
+    await this.network.stop();
     await new Promise((resolve) => this.#http?.server.close(resolve));
     this.store.close();
     this.log.info("oracle node stopped");

@@ -22,8 +22,9 @@ import type { ProvisionerRegistry } from "../provisioners/registry.ts";
 import type { Store } from "../store/index.ts";
 import type { ResourceVersion } from "../store/resources.ts";
 import type { TxOutbox } from "../tx/outbox.ts";
-import type { Agreement, Figures } from "./agreement.ts";
-import { RegisteredSigners } from "./signers.ts";
+import type { Agreement } from "./agreement.ts";
+import type { Figures } from "./board.ts";
+import type { TopicKind } from "./board.ts";
 
 /** What a verifier checked about a resource. */
 interface Checked {
@@ -56,10 +57,8 @@ export class Attestor {
   readonly #log: Logger;
   /** Own checks by resource and version, so the cloud is asked once. */
   readonly #checked = new Map<string, Checked | null>();
-  readonly #signers: RegisteredSigners;
 
   constructor(deps: AttestorDeps) {
-    this.#signers = new RegisteredSigners(deps.chain.client, deps.chain.addresses.verifier);
     this.#d = deps;
     this.#log = deps.log.child({ component: "attestor" });
   }
@@ -116,8 +115,6 @@ export class Attestor {
         mine !== null &&
         (["metadataVersion", "cloud", "region", "instanceType", "accountHash"] as const).every((k) => p[k] === mine[k]),
       sign: (c) => this.#sign(attestation(resourceId, c)),
-      recover: (c, signature) => this.#recover(attestation(resourceId, c), signature),
-      registered: (signer) => this.#signers.has(signer),
     });
     const quorum = await chain.client.readContract({
       address: chain.addresses.verifier,
@@ -171,6 +168,22 @@ export class Attestor {
     });
   }
 
+  /** Attestation topics: `attestation-<resourceId>-<version>`, open while that version is the resource's latest. */
+  topicKind(): TopicKind {
+    const { chain, store } = this.#d;
+    return {
+      recover: async (topic, claims, signature) => {
+        if (!isClaims(claims)) return undefined;
+        return this.#recover(attestation(BigInt(topic.split("-")[1]!), claims), signature);
+      },
+      isSigner: (signer) => store.signers.has(chain.addresses.verifier, signer),
+      isOpen: (topic) => {
+        const [, resourceId, version] = topic.split("-");
+        return store.resources.latest().some((r) => r.resourceId === resourceId && r.version === Number(version));
+      },
+    };
+  }
+
   #recover(a: Attestation, signature: Hex): Promise<string> {
     const { chain } = this.#d;
     return recoverTypedDataAddress({
@@ -181,6 +194,18 @@ export class Attestor {
       signature,
     });
   }
+}
+
+function isClaims(c: Figures): c is Claims {
+  const strings = ["cloud", "region", "instanceType", "accountHash", "issuedAt", "expiresAt"] as const;
+  return (
+    Object.keys(c).length === 7 &&
+    Number.isInteger(c.metadataVersion) &&
+    strings.every((k) => typeof c[k] === "string") &&
+    /^0x[0-9a-f]{64}$/.test(c.accountHash as string) &&
+    /^[0-9]{1,20}$/.test(c.issuedAt as string) &&
+    /^[0-9]{1,20}$/.test(c.expiresAt as string)
+  );
 }
 
 function attestation(resourceId: bigint, c: Claims): Attestation {

@@ -25,7 +25,7 @@ import type { Store } from "../store/index.ts";
 import type { ReportRecord } from "../store/reports.ts";
 import type { TxOutbox } from "../tx/outbox.ts";
 import type { Agreement } from "./agreement.ts";
-import { RegisteredSigners } from "./signers.ts";
+import type { TopicKind } from "./board.ts";
 
 type ReportFigures = PeriodFigures & Record<string, number>;
 
@@ -58,10 +58,8 @@ export class Reporter {
   readonly #log: Logger;
   readonly #periodSeconds: number;
   readonly #windowSeconds: number;
-  readonly #signers: RegisteredSigners;
 
   constructor(deps: ReporterDeps) {
-    this.#signers = new RegisteredSigners(deps.chain.client, deps.chain.addresses.sla);
     this.#d = deps;
     this.#log = deps.log.child({ component: "reporter" });
     this.#periodSeconds = deps.chain.deployment.settings.slaPeriodSeconds;
@@ -105,6 +103,8 @@ export class Reporter {
     const { store, registry, config } = this.#d;
     const { start, end } = periodBounds(candidate.startedAt, candidate.endsAt, this.#periodSeconds, candidate.period);
     const samples: Sample[] = store.samples.between(candidate.bookingId, start * 1000, end * 1000);
+    // A node reports (and co-signs) only what it measured itself: without a probe of its own, nothing.
+    if (!samples.some((s) => s.source === "probe")) return undefined;
     const cloud = store.bookings.get(candidate.bookingId)?.cloud as Cloud | null | undefined;
     if (cloud) {
       try {
@@ -132,7 +132,8 @@ export class Reporter {
       const tolerance = config.reporting.tolerance;
       const elapsedMs = (chain.clock.nowSeconds() - candidate.end - config.reporting.delaySeconds) * 1000;
       const agreed = await agreement.advance<ReportFigures>({
-        ...this.#statement(candidate.bookingId, candidate.period),
+        topic: reportTopic(candidate.bookingId, candidate.period),
+        sign: (f) => signReport(chain, report(BigInt(candidate.bookingId), candidate.period, f)),
         seed: BigInt(candidate.bookingId) + BigInt(candidate.period),
         elapsedMs,
         mine: own as ReportFigures | undefined,
@@ -189,7 +190,7 @@ export class Reporter {
       const entries = await Promise.all(
         rows.map(async (row) => {
           const figures = row.figures as ReportFigures;
-          const signatures = await agreement.signaturesFor(this.#statement(row.bookingId, row.period), figures);
+          const signatures = agreement.signaturesFor(reportTopic(row.bookingId, row.period), figures);
           return { row, report: report(BigInt(row.bookingId), row.period, figures), signatures };
         }),
       );
@@ -267,17 +268,43 @@ export class Reporter {
     }
   }
 
-  /** The idempotency key and signing of one report: `report-<bookingId>-<period>`. */
-  #statement(bookingId: string, period: number) {
-    const { chain } = this.#d;
+  /** Report topics: `report-<bookingId>-<period>`, open until settled or past their window. */
+  topicKind(): TopicKind {
+    const { chain, store } = this.#d;
     return {
-      topic: `report-${bookingId}-${period}`,
-      sign: (f: ReportFigures) => signReport(chain, report(BigInt(bookingId), period, f)),
-      recover: (f: ReportFigures, signature: Hex) =>
-        recoverReportSigner(chain, report(BigInt(bookingId), period, f), signature),
-      registered: (signer: string) => this.#signers.has(signer),
+      recover: async (topic, figures, signature) => {
+        const [bookingId, period] = topic.split("-").slice(1).map(Number);
+        if (!isReportFigures(figures)) return undefined;
+        return recoverReportSigner(chain, report(BigInt(bookingId!), period!, figures), signature);
+      },
+      isSigner: (signer) => store.signers.has(chain.addresses.sla, signer),
+      isOpen: (topic) => {
+        const [, bookingId, period] = topic.split("-");
+        const booking = store.bookings.get(bookingId!);
+        if (!booking || Number(period) < booking.settledPeriods) return false;
+        const state = store.reports.get(bookingId!, Number(period))?.state;
+        return state !== "settled" && state !== "expired";
+      },
     };
   }
+}
+
+const UINT32_MAX = 2 ** 32 - 1;
+
+/** Exactly the three figures a report signs, each a uint32. */
+function isReportFigures(figures: Record<string, unknown>): figures is ReportFigures {
+  const keys = Object.keys(figures).sort();
+  return (
+    keys.join() === "p95LatencyMs,sampleCount,uptimeBps" &&
+    keys.every(
+      (k) => Number.isInteger(figures[k]) && (figures[k] as number) >= 0 && (figures[k] as number) <= UINT32_MAX,
+    ) &&
+    (figures.uptimeBps as number) <= 10_000
+  );
+}
+
+export function reportTopic(bookingId: string, period: number): string {
+  return `report-${bookingId}-${period}`;
 }
 
 /** The node's EIP-712 signature of `report`, as SLAEnforcement verifies it. */
@@ -308,7 +335,13 @@ export function recoverReportSigner(
 }
 
 function report(bookingId: bigint, period: number, f: PeriodFigures): SlaReport {
-  return { bookingId, period, uptimeBps: f.uptimeBps, p95LatencyMs: f.p95LatencyMs, sampleCount: f.sampleCount };
+  return {
+    bookingId,
+    period,
+    uptimeBps: Number(f.uptimeBps),
+    p95LatencyMs: Number(f.p95LatencyMs),
+    sampleCount: Number(f.sampleCount),
+  };
 }
 
 function encodeSubmit(entries: { report: SlaReport; signatures: Hex[] }[]): Hex {

@@ -42,6 +42,8 @@ export interface Booking {
   accessCid: string | null;
   seenMs: number;
   provisionedMs: number | null;
+  /** The oracle whose confirmation started the booking; only its probe target is used. */
+  provisionedBy: string | null;
   updatedBlock: number;
   /** An event touched the booking: its state is to be read from the chain. */
   needsSync: boolean;
@@ -76,6 +78,7 @@ const COLUMNS: Record<keyof Booking, string> = {
   accessCid: "access_cid",
   seenMs: "seen_ms",
   provisionedMs: "provisioned_ms",
+  provisionedBy: "provisioned_by",
   updatedBlock: "updated_block",
   needsSync: "needs_sync",
 };

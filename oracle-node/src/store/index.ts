@@ -9,6 +9,9 @@ import { Database } from "./db.ts";
 import { ReportStore } from "./reports.ts";
 import { ResourceStore } from "./resources.ts";
 import { SampleStore } from "./samples.ts";
+import { SignatureStore } from "./signatures.ts";
+import { SignerStore } from "./signers.ts";
+import { TargetStore } from "./targets.ts";
 import { TxStore } from "./txs.ts";
 
 export class Store {
@@ -20,6 +23,9 @@ export class Store {
   readonly attestations: AttestationStore;
   readonly txs: TxStore;
   readonly cursor: CursorStore;
+  readonly signers: SignerStore;
+  readonly signatures: SignatureStore;
+  readonly targets: TargetStore;
 
   constructor(file: string) {
     this.#db = new Database(file);
@@ -30,6 +36,9 @@ export class Store {
     this.attestations = new AttestationStore(this.#db);
     this.txs = new TxStore(this.#db);
     this.cursor = new CursorStore(this.#db);
+    this.signers = new SignerStore(this.#db);
+    this.signatures = new SignatureStore(this.#db);
+    this.targets = new TargetStore(this.#db);
   }
 
   /** Runs `work` in one SQLite transaction (nested calls join the outer one). */

@@ -26,6 +26,8 @@ export const WATCHED_EVENTS = [
   "BookingTerminated",
   "SlaPeriodSettled",
   "ResourceVerified",
+  "SignerAdded",
+  "SignerRemoved",
 ] as const;
 
 /** Which bookings this node operates. */
@@ -77,6 +79,9 @@ export class EventRecorder {
           this.#bookingRequested(event.args, block);
           break;
         case "BookingProvisioned":
+          this.store.bookings.touched(event.args.bookingId, block);
+          this.store.bookings.update(String(event.args.bookingId), { provisionedBy: event.args.oracle.toLowerCase() });
+          break;
         case "BookingCancelled":
         case "BookingCompleted":
         case "BookingTerminated":
@@ -88,6 +93,16 @@ export class EventRecorder {
           this.store.attestations.verified(resourceId, metadataVersion, Number(expiresAt));
           break;
         }
+        case "SignerAdded":
+        case "SignerRemoved":
+          this.store.signers.record(
+            event.address,
+            event.args.signer,
+            event.eventName === "SignerAdded",
+            block,
+            event.logIndex,
+          );
+          break;
       }
     }
   }
@@ -152,6 +167,7 @@ export class EventRecorder {
   /** Forgets what blocks after `ancestor` said: a reorg dropped them. Called inside a transaction. */
   rewind(ancestor: number): void {
     this.store.resources.rewind(ancestor);
+    this.store.signers.rewind(ancestor);
     this.store.bookings.rewind(ancestor);
   }
 }

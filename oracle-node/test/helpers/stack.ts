@@ -187,6 +187,7 @@ export function testConfig(
     tx: { receiptPollMs: 100, bumpAfterMs: 5_000 },
     provisioning: { retryInitialDelayMs: 200, retryMaxDelayMs: 1_000 },
     http: { port: 0 },
+    network: { listen: ["/ip4/127.0.0.1/tcp/0"] },
     log: { level: "warn" },
     ...file,
   };
