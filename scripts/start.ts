@@ -2,8 +2,9 @@
  * `npm start`: the whole D-CloudX stack on this machine, until Ctrl-C.
  *
  * In order, each healthy before the next: a Hardhat node, the deployment (deployments/localhost.json),
- * the local IPFS node, PostgreSQL and graph-node with the subgraph synced, demo data, an oracle node
- * with the `local` adapter, and the dApp (built for this stack and published to the local IPFS
+ * the local IPFS node, PostgreSQL and graph-node with the subgraph synced, two more oracle signers and a
+ * quorum of 2 through a DAO proposal, demo data, three oracle nodes with the `local` adapter (one
+ * provisions, all measure and sign; a node that dies is restarted), and the dApp (built for this stack and published to the local IPFS
  * node). Then it prints the URLs and the test wallets. SIGINT or SIGTERM stops everything in
  * reverse order.
  *
@@ -14,7 +15,8 @@
  *
  * Environment: DATA_DIR (default .data), DEPLOYMENTS_DIR (default deployments), CHAIN_PORT,
  * IPFS_API_PORT, POSTGRES_PORT, GRAPH_HTTP_PORT, GRAPH_INDEX_NODE_PORT, GRAPH_ADMIN_PORT,
- * GRAPH_METRICS_PORT, ORACLE_HTTP_PORT, DAPP_PORT.
+ * GRAPH_METRICS_PORT, ORACLE_HTTP_PORT and ORACLE_P2P_PORT (the oracle nodes use it and the next two),
+ * DAPP_PORT.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -35,8 +37,15 @@ const PORTS: Record<string, number> = {
   GRAPH_ADMIN_PORT: 8020,
   GRAPH_METRICS_PORT: 8040,
   ORACLE_HTTP_PORT: 9464,
+  ORACLE_P2P_PORT: 9474,
   DAPP_PORT: 4173,
 };
+/** The local oracle nodes: Hardhat accounts (public keys, local chains only); the first provisions. */
+const ORACLES = [
+  { name: "a", account: 2, provision: true },
+  { name: "b", account: 10, provision: false },
+  { name: "c", account: 11, provision: false },
+];
 
 function fail(problems: string[]): never {
   console.error(`\nnpm start cannot start:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);
@@ -87,7 +96,7 @@ const logDir = join(dataDir, "logs");
 
 // One start per data folder; a start that was killed may have left its local workloads and its
 // PostgreSQL server running.
-const { stopLocalWorkloads, startOracle } = await import("./start/oracle.ts");
+const { stopLocalWorkloads, startOracles } = await import("./start/oracle.ts");
 const killedBefore = existsSync(lockFile);
 if (killedBefore) {
   const pid = Number(readFileSync(lockFile, "utf8"));
@@ -109,7 +118,9 @@ if (args.includes("--fresh")) {
 
 const busy: [string, number][] = [];
 for (const [name, port] of Object.entries(ports)) {
-  if (await portInUse(port)) busy.push([name, port]);
+  // The oracle nodes take the next ports too.
+  const taken = name.startsWith("ORACLE_") ? ORACLES.map((_, i) => port + i) : [port];
+  for (const p of taken) if (await portInUse(p)) busy.push([name, p]);
 }
 if (busy.length) {
   const culprit = killedBefore
@@ -131,6 +142,7 @@ const { startStack } = await import("../subgraph/scripts/lib/stack.ts");
 const { seedDemo, DEMO_ROLES } = await import("./start/demo.ts");
 const { buildDapp, publishDapp, startRedirect } = await import("./start/dapp.ts");
 const { keepMining, rpc } = await import("./services/chain.ts");
+const { pass: passProposal } = await import("./oracle-signers.ts");
 const { toHex, getAddress } = await import("viem");
 const { mnemonicToAccount } = await import("viem/accounts");
 
@@ -186,24 +198,56 @@ try {
   await step("Subgraph synced", () => stack.graphNode.waitUntilSynced());
 
   const accounts = (await rpc<string[]>(stack.rpcUrl, "eth_accounts")).map((account) => getAddress(account));
+  const oracleKeys = ORACLES.map(({ account }) =>
+    toHex(mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: account }).getHdKey().privateKey!),
+  );
+  await step(`Oracle set: ${ORACLES.length} signers, quorum 2, through a DAO proposal`, (note) =>
+    passProposal(
+      {
+        deployment: stack.deployment,
+        rpcUrl: stack.rpcUrl,
+        account: accounts[0]! as `0x${string}`,
+        log: note,
+      },
+      {
+        add: ORACLES.slice(1)
+          .map(({ account }) => accounts[account]!)
+          .join(","),
+        quorum: "2",
+      },
+      accounts.slice(0, 10) as `0x${string}`[],
+    ),
+  );
   const demo = await step("Demo data", () =>
-    seedDemo({ rpcUrl: stack.rpcUrl, ipfsApiUrl: stack.ipfsUrl, deployment: stack.deployment }),
+    seedDemo({
+      rpcUrl: stack.rpcUrl,
+      ipfsApiUrl: stack.ipfsUrl,
+      deployment: stack.deployment,
+      oracleAccounts: ORACLES.map(({ account }) => account),
+    }),
   );
   await step("Demo data indexed", () => stack.graphNode.waitUntilSynced());
   await keepMining(stack.rpcUrl);
 
-  const oracle = await step("Oracle node", () =>
-    startOracle({
+  const oracles = await step(`Oracle nodes (${ORACLES.length}, quorum 2)`, () =>
+    startOracles({
       rpcUrl: stack.rpcUrl,
       ipfsApiUrl: stack.ipfsUrl,
       deploymentsFile: join(deploymentsDir, "localhost.json"),
       dataDir: oracleDir,
-      port: ports.ORACLE_HTTP_PORT!,
+      logDir,
       providers: [accounts[3]!],
-      logFile: join(logDir, "oracle-node.log"),
+      nodes: ORACLES.map((oracle, i) => ({
+        name: oracle.name,
+        privateKey: oracleKeys[i]!,
+        provision: oracle.provision,
+        httpPort: ports.ORACLE_HTTP_PORT! + i,
+        p2pPort: ports.ORACLE_P2P_PORT! + i,
+      })),
+      onEvent: (message) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`),
     }),
   );
-  stops.push({ name: "oracle node", stop: oracle.stop });
+  stops.push({ name: "oracle nodes", stop: oracles.stop });
 
   const subgraphUrl = stack.graphNode.subgraphUrl;
   const build = await step("dApp build", () =>
@@ -232,8 +276,11 @@ try {
     ["Chain JSON-RPC", `${stack.rpcUrl}  (chain id ${stack.deployment.chainId})`],
     ["IPFS RPC API", `${stack.ipfsUrl}/api/v0`],
     ["IPFS gateway", `${stack.ipfsUrl}/ipfs/<cid>  (e.g. /ipfs/${demo.metadataCid})`],
-    ["Oracle health", oracle.healthUrl],
-    ["Oracle metrics", oracle.metricsUrl],
+    ["Oracle health", oracles.healthUrls[0]!],
+    [
+      "Oracle nodes",
+      `${oracles.healthUrls.map((url) => new URL(url).port).join(", ")} (/healthz, /metrics; logs/oracle-*.log)`,
+    ],
     ["Deployment", join(deploymentsDir, "localhost.json")],
     ["Data and logs", `${dataDir}  (logs/)`],
   ];

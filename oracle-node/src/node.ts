@@ -154,7 +154,12 @@ export class OracleNode {
       metrics,
     );
     // Statements this node signs go out over the network; the reporter and attestor register their kinds below.
-    const board = new StatementBoard(self, store.signatures, (item) => network.announce({ kind: "statements", item }));
+    const board = new StatementBoard(
+      self,
+      store.signatures,
+      (item) => network.announce({ kind: "statements", item }),
+      () => metrics.statementsSigned.inc(),
+    );
     const network = await OracleNetwork.start(config.network, {
       account: chain.account,
       privateKey: config.privateKey.reveal() as `0x${string}`,

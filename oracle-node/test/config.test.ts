@@ -75,7 +75,8 @@ describe("configuration", () => {
     assert.throws(() => loadConfig(withFile("{not json"), dir), /not JSON/);
     assert.throws(() => loadConfig(withFile({}), dir), /serve: list the providers/);
     assert.throws(
-      () => loadConfig(withFile({ serve: { providers: "*" }, network: { bootstrap: ["/ip4/10.0.0.1/tcp/9474"] } }), dir),
+      () =>
+        loadConfig(withFile({ serve: { providers: "*" }, network: { bootstrap: ["/ip4/10.0.0.1/tcp/9474"] } }), dir),
       /network.bootstrap.0: must end with \/p2p\/<peer id>/,
     );
     assert.throws(

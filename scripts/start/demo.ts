@@ -63,12 +63,14 @@ const EXAMPLES = fileURLToPath(new URL("../../sdk/examples/", import.meta.url));
 /** Roles of the Hardhat accounts in the demo (indexes into the node's accounts). */
 export const DEMO_ROLES: Record<number, string> = {
   0: "deployer, guardian, DAO voter",
-  2: "oracle node (SLA signer, provisioning, verifier)",
-  3: "provider Loopback Labs (local resources, served by the oracle node)",
+  2: "oracle node a (SLA signer, verifier, provisions)",
+  3: "provider Loopback Labs (local resources, served by the oracle nodes)",
   4: "provider Nimbus Compute Cooperative (aws, gcp)",
   5: "provider Contoso Cloud Partners (azure)",
   6: "consumer",
   7: "consumer",
+  10: "oracle node b (SLA signer, verifier)",
+  11: "oracle node c (SLA signer, verifier)",
 };
 
 const ORACLE = 2;
@@ -192,6 +194,8 @@ export interface DemoOptions {
   rpcUrl: string;
   ipfsApiUrl: string;
   deployment: Deployment;
+  /** The unlocked accounts of the registered SLA signers (default: the local deployment's one oracle). */
+  oracleAccounts?: number[];
   log?: (message: string) => void;
 }
 
@@ -210,7 +214,13 @@ const addToIpfs = (ipfsApiUrl: string, content: string | Uint8Array, path: strin
   ipfsAdd(ipfsApiUrl, [{ path, content }]);
 
 /** Seeds the local chain at `rpcUrl` with demo data; seeding it again adds another round. */
-export async function seedDemo({ rpcUrl, ipfsApiUrl, deployment, log = () => {} }: DemoOptions): Promise<DemoSummary> {
+export async function seedDemo({
+  rpcUrl,
+  ipfsApiUrl,
+  deployment,
+  oracleAccounts = [ORACLE],
+  log = () => {},
+}: DemoOptions): Promise<DemoSummary> {
   if (deployment.chainId !== 31337) throw new Error(`Demo data is for local chains (31337), not ${deployment.chainId}`);
   const transport = http(rpcUrl);
   const client: PublicClient = createPublicClient({ transport, pollingInterval: 50 });
@@ -381,20 +391,30 @@ export async function seedDemo({ rpcUrl, ipfsApiUrl, deployment, log = () => {} 
   }
 
   const sla = contract("SLAEnforcement");
-  const oracleWallet = createWalletClient({ account: account(ORACLE), transport });
+  // A quorum of the oracle accounts signs, in ascending address order as the contract requires.
+  const quorum = await client.readContract({ address: sla, abi: sLAEnforcementAbi, functionName: "quorum" });
+  const oracleWallets = oracleAccounts
+    .map((index) => account(index))
+    .sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))
+    .slice(0, quorum)
+    .map((address) => createWalletClient({ account: address, transport }));
   let reports = 0;
-  /** Signs period reports with the oracle key (EIP-712, as the oracle node signs) and submits them. */
+  /** Signs period reports with the oracle keys (EIP-712, as the oracle nodes sign) and submits them. */
   async function report(list: SlaReport[]) {
     const signatures: Hex[][] = [];
     for (const item of list) {
-      signatures.push([
-        await oracleWallet.signTypedData({
-          domain: slaDomain(deployment.chainId, sla) as never,
-          types: slaReportTypes,
-          primaryType: "SlaReport",
-          message: item,
-        }),
-      ]);
+      signatures.push(
+        await Promise.all(
+          oracleWallets.map((wallet) =>
+            wallet.signTypedData({
+              domain: slaDomain(deployment.chainId, sla) as never,
+              types: slaReportTypes,
+              primaryType: "SlaReport",
+              message: item,
+            }),
+          ),
+        ),
+      );
     }
     await send(ORACLE, sla, sLAEnforcementAbi, "submitReports", [list, signatures]);
     reports += list.length;

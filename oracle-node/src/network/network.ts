@@ -8,7 +8,7 @@
  * the allowed clock skew; the publisher's peer id is bound to an oracle address by that oracle's
  * signature (identity.ts); that address is a registered signer on chain; and every item verifies
  * (the handlers: each statement is that oracle's own EIP-712 signature). A refused message costs its
- * sender penalty points and gossipsub's invalid-message score; a peer whose score falls below
+ * publisher penalty points (gossipsub's application-specific score); a peer whose score falls below
  * `BAN_SCORE` is disconnected and refused for `network.banSeconds`.
  */
 import { noise } from "@chainsafe/libp2p-noise";
@@ -68,10 +68,11 @@ export interface NetworkDeps {
   metrics: Metrics;
 }
 
-/** Points for a refused message; five put a peer at the ban score within a few minutes. */
+/** Points for a refused message; four put a peer at the ban score within a few minutes. */
 const INVALID_POINTS = 20;
 const STALE_POINTS = 2;
-const BAN_SCORE = -100;
+/** At gossipsub's graylist threshold: below it a peer's messages are not even read, so it goes. */
+const BAN_SCORE = -80;
 const KEEPER_INTERVAL_MS = 2_000;
 const FLUSH_DELAY_MS = 200;
 
@@ -151,7 +152,7 @@ export class OracleNetwork {
             IPColocationFactorWeight: 0,
             topicScoreCap: 10,
           },
-          scoreThresholds: { gossipThreshold: -10, publishThreshold: -50, graylistThreshold: -80 },
+          scoreThresholds: { gossipThreshold: -10, publishThreshold: -50, graylistThreshold: BAN_SCORE },
         }),
       },
     });

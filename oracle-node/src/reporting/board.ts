@@ -8,6 +8,7 @@
  */
 import type { Hex } from "viem";
 
+import { crashPoint } from "../faults.ts";
 import type { StatementItem } from "../network/messages.ts";
 import type { Figures, OwnSignature } from "../store/signatures.ts";
 
@@ -45,8 +46,16 @@ export class StatementBoard {
   /** topic → signer → statement, with when it arrived. */
   readonly #received = new Map<string, Map<string, Signed & { atMs: number }>>();
 
-  constructor(self: string, own: OwnSignatures, announce: (item: StatementItem) => void) {
+  readonly #onSigned: () => void;
+
+  constructor(
+    self: string,
+    own: OwnSignatures,
+    announce: (item: StatementItem) => void,
+    onSigned: () => void = () => {},
+  ) {
     this.#self = self.toLowerCase();
+    this.#onSigned = onSigned;
     this.#own = own;
     this.#announce = announce;
   }
@@ -106,6 +115,8 @@ export class StatementBoard {
     const existing = this.#own.get(topic);
     if (existing) return existing;
     const recorded = this.#own.record({ topic, figures, signature: await sign(figures) });
+    this.#onSigned();
+    crashPoint("after-statement", topic);
     this.#announce({ topic, figures: recorded.figures, signature: recorded.signature });
     return recorded;
   }

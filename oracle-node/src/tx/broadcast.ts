@@ -9,6 +9,7 @@ import { type ChainContext, describeError } from "../chain.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { TxAttempt, TxRecord, TxStore } from "../store/txs.ts";
+import { crashPoint } from "../faults.ts";
 import { classifyRpcError, decodeRevert } from "./rpc-errors.ts";
 
 export interface Fees {
@@ -169,13 +170,4 @@ export class Broadcaster {
       "the oracle account cannot pay for gas: fund it; transactions wait",
     );
   }
-}
-
-/**
- * Fault injection for the crash tests: ORACLE_CRASH_AT=<after-sign|after-send>:<key prefix> kills the
- * process (SIGKILL: no cleanup, like a power cut) at that point of the first matching transaction.
- */
-export function crashPoint(point: string, key: string): void {
-  const [at, prefix] = (process.env.ORACLE_CRASH_AT ?? "").split(":");
-  if (at === point && prefix !== undefined && key.startsWith(prefix)) process.kill(process.pid, "SIGKILL");
 }

@@ -135,7 +135,9 @@ export async function startStack(): Promise<Stack> {
       node.kill("SIGINT");
       await new Promise((r) => node.once("exit", r));
       stopWorkloads(workDir);
-      rmSync(workDir, { recursive: true, force: true });
+      // ORACLE_TEST_KEEP=1 keeps the nodes' state and logs for a look after a failure.
+      if (process.env.ORACLE_TEST_KEEP) console.log(`test stack kept in ${workDir}`);
+      else rmSync(workDir, { recursive: true, force: true });
     },
   };
 }
