@@ -168,7 +168,7 @@ describe("an oracle network of separate processes", { timeout: 900_000 }, () => 
     try {
       for (let period = 0; period < 3; period++) {
         await advanceChain(stack, 61);
-        await settled(booked.bookingId, period, 45_000);
+        await settled(booked.bookingId, period, 90_000);
       }
     } finally {
       c.signal("SIGCONT");
@@ -229,8 +229,8 @@ describe("an oracle network of separate processes", { timeout: 900_000 }, () => 
       `  byzantine sent ${JSON.stringify(report.sent)}; refused by the nodes: ${refused.join(", ")}; banned: ${banned.join(", ")}`,
     );
     assert.ok(
-      refused.every((n) => n > 0),
-      "every node refused the byzantine messages",
+      refused.every((n) => n >= 4),
+      "every node refused the byzantine messages until it banned the peer",
     );
     assert.ok(
       banned.some((n) => n >= 1),

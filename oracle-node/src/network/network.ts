@@ -144,7 +144,9 @@ export class OracleNetwork {
           floodPublish: true,
           allowPublishToZeroTopicPeers: true,
           ignoreDuplicatePublishError: true,
-          maxInboundDataLength: options.maxMessageBytes,
+          // Frames a little over the cap still reach the validator, which refuses and scores them; far
+          // larger ones end the peer's stream.
+          maxInboundDataLength: 2 * options.maxMessageBytes,
           scoreParams: {
             appSpecificScore: (peer) => -guard.points(peer),
             appSpecificWeight: 1,
