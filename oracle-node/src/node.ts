@@ -5,6 +5,7 @@
 import { join } from "node:path";
 
 import { resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import { DirectConfirmation } from "./bookings/confirmation.ts";
 import { BookingLifecycle } from "./bookings/lifecycle.ts";
 import { type ChainContext, connect, describeError } from "./chain.ts";
 import type { Config } from "./config.ts";
@@ -219,6 +220,7 @@ export class OracleNode {
       store,
       chain,
       outbox: sender.outbox,
+      confirmation: new DirectConfirmation(sender.outbox, chain.addresses),
       registry,
       ipfs,
       config,

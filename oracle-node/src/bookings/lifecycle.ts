@@ -2,7 +2,7 @@
  * Moves each served booking through its stages (see store/bookings.ts). Every step is idempotent
  * and the stage is stored before and after each external action, so a restart resumes where it
  * stopped: the adapter returns the machine it already made for the booking, and the confirmation
- * is the transaction `provision-<bookingId>` (one per booking, whatever happens).
+ * is `provision-<bookingId>` (one per booking, whatever happens; see confirmation.ts).
  *
  * A failed provisioning step is retried with exponential backoff until shortly before the on-chain
  * provisioning deadline; after that the booking is left to the timeout, which refunds the consumer
@@ -25,6 +25,7 @@ import { type Machine, ProvisionerError } from "../provisioners/types.ts";
 import type { Booking } from "../store/bookings.ts";
 import type { Store } from "../store/index.ts";
 import type { TxOutbox } from "../tx/outbox.ts";
+import type { ProvisioningConfirmation } from "./confirmation.ts";
 
 const FINAL_STATUSES = new Set(["completed", "cancelled", "terminated", "none"]);
 
@@ -35,6 +36,8 @@ export interface LifecycleDeps {
   store: Store;
   chain: ChainContext;
   outbox: TxOutbox;
+  /** How a provisioned booking is confirmed on chain. */
+  confirmation: ProvisioningConfirmation;
   registry: ProvisionerRegistry;
   ipfs: ContentStore;
   config: Config;
@@ -119,7 +122,7 @@ export class BookingLifecycle {
   }
 
   async #provision(row: Booking): Promise<void> {
-    const { store, registry, ipfs, outbox, chain } = this.#d;
+    const { store, registry, ipfs, confirmation } = this.#d;
     const id = BigInt(row.id);
     try {
       const metadata = await this.#metadata(row);
@@ -135,11 +138,6 @@ export class BookingLifecycle {
       const ready = await this.#waitUntilReachable(machine, metadata.cloud);
       const envelope = encryptAccessDetails(row.encryptionKey, ready.access!);
       const cid = await ipfs.add(new TextEncoder().encode(JSON.stringify(envelope)));
-      const data = encodeFunctionData({
-        abi: resourceMarketplaceAbi,
-        functionName: "confirmProvisioning",
-        args: [id, cid],
-      });
       store.transaction(() => {
         store.bookings.update(row.id, {
           stage: "confirming",
@@ -148,7 +146,7 @@ export class BookingLifecycle {
           accessCid: cid,
           lastError: null,
         });
-        outbox.submit(`provision-${row.id}`, { to: chain.addresses.marketplace, data });
+        confirmation.queue(row.id, cid);
       });
       this.#log.info(
         { bookingId: row.id, cloud: metadata.cloud, instanceId: ready.instanceId, accessCid: cid },
@@ -220,11 +218,10 @@ export class BookingLifecycle {
   }
 
   async #confirming(row: Booking): Promise<void> {
-    const { store, outbox } = this.#d;
+    const { store, confirmation } = this.#d;
     if (row.chainStatus === "active") return this.#activated(row);
     if (row.chainStatus !== "requested") return this.#deprovision(row);
-    const key = `provision-${row.id}`;
-    const outcome = outbox.outcome(key);
+    const outcome = confirmation.outcome(row.id);
     if (outcome.status === "none") {
       // The stage moved on but the transaction is missing (an older state file): provision again.
       store.bookings.update(row.id, { stage: "provisioning" });
@@ -236,7 +233,7 @@ export class BookingLifecycle {
       return;
     }
     this.#log.warn({ bookingId: row.id, error: outcome.reason }, "confirmation failed; sending it again");
-    outbox.retry(key);
+    confirmation.retry(row.id);
   }
 
   async #activated(row: Booking): Promise<void> {
@@ -276,10 +273,10 @@ export class BookingLifecycle {
    * and is sent again with the new access details).
    */
   async #reset(row: Booking): Promise<void> {
-    const { store, registry, outbox } = this.#d;
+    const { store, registry, confirmation } = this.#d;
     if (row.cloud) await registry.for(row.cloud as Cloud).deprovision(BigInt(row.id));
     store.transaction(() => {
-      outbox.archive(`provision-${row.id}`);
+      confirmation.archive(row.id);
       store.bookings.update(row.id, { stage: "pending", cloud: null, instanceId: null, probe: null });
     });
   }
