@@ -43,14 +43,16 @@ import {
 } from "../test/helpers/stack.ts";
 
 const LATENCY_BOOKINGS = Number(process.env.BENCH_LATENCY_BOOKINGS ?? 20);
-const STEPS = (process.env.BENCH_STEPS ?? "1000,2500,5000").split(",").map(Number);
+const STEPS = (process.env.BENCH_STEPS ?? "1000,2500,5000").split(",").filter(Boolean).map(Number);
 const ACTIVE = 2;
 const ETH = "0x0000000000000000000000000000000000000000";
 const started = Date.now();
 const step = (text: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${text}`);
 
 const network = await measureNetwork();
-const capacity = await measureCapacity();
+const capacity = STEPS.length
+  ? await measureCapacity()
+  : { maxBookingsPerNode: null, cpuPercentAtMax: null, rssMbAtMax: null, steps: [], breaksAt: undefined };
 const result = {
   nodes: network.nodes,
   quorum: network.quorum,
@@ -99,7 +101,6 @@ async function measureNetwork() {
           { name: "c", key: generatePrivateKey(), provision: false },
         ],
         [provider],
-        { log: { level: "warn" } },
       )),
     );
     await pass(

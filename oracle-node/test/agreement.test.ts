@@ -26,7 +26,11 @@ interface Uptime extends Figures {
   uptimeBps: number;
 }
 
+/** The nodes' wall clock: turns to propose open no faster than it moves. */
+let clockMs = 0;
+
 function setup(registered: Set<string> = new Set(oracles)) {
+  clockMs = 0;
   const boards: StatementBoard[] = [];
   const deliver = (from: number) => async (item: StatementItem) => {
     for (const [i, board] of boards.entries()) if (i !== from) await board.accept(oracles[from]!, [item]);
@@ -41,7 +45,14 @@ function setup(registered: Set<string> = new Set(oracles)) {
       isOpen: () => true,
     });
     boards.push(board);
-    const agreement = new Agreement(account.address, () => [...registered].sort(), 10_000, board, log);
+    const agreement = new Agreement(
+      account.address,
+      () => [...registered].sort(),
+      10_000,
+      board,
+      log,
+      () => clockMs,
+    );
     const statement = (mine: Uptime | undefined, elapsedMs = 0, seed = 0n): Statement<Uptime> => ({
       topic: TOPIC,
       seed,
@@ -50,8 +61,9 @@ function setup(registered: Set<string> = new Set(oracles)) {
       acceptable: (p) => mine !== undefined && Math.abs(p.uptimeBps - mine.uptimeBps) <= 100,
       sign: (f) => account.signMessage({ message: JSON.stringify(f) }),
     });
-    /** Advances, then lets the network deliver what it signed. */
+    /** Advances (the clock moved to the statement's elapsed time), then lets the network deliver what it signed. */
     const advance = async (s: Statement<Uptime>) => {
+      clockMs = Math.max(clockMs, s.elapsedMs);
       const agreed = await agreement.advance(s);
       await Promise.all(pending.splice(0));
       return agreed;
@@ -88,6 +100,7 @@ describe("agreement between oracles", () => {
 
   it("the next oracle proposes when the proposer stays silent, and nobody signs twice", async () => {
     const [a, b] = setup();
+    assert.equal(await b!.advance(b!.statement({ uptimeBps: 10_000 }, 0, 0n)), undefined);
     assert.equal(await b!.advance(b!.statement({ uptimeBps: 10_000 }, 5_000, 0n)), undefined);
     const takeover = await b!.advance(b!.statement({ uptimeBps: 10_000 }, 10_000, 0n));
     assert.deepEqual(takeover?.figures, { uptimeBps: 10_000 });
@@ -157,6 +170,18 @@ describe("agreement between oracles", () => {
       "b's proposal does not count; a proposes its own figures in its turn",
     );
     assert.deepEqual(a!.agreement.signaturesFor(TOPIC, { uptimeBps: 9_950 }), []);
+  });
+
+  it("when everyone comes late, the first in turn still proposes alone, and the others co-sign it", async () => {
+    const [a, b, c] = setup();
+    // The statement could be made long ago (every turn has come), but the nodes only see it now.
+    clockMs = 100_000;
+    const late = 100_000;
+    assert.deepEqual((await a!.advance(a!.statement({ uptimeBps: 9_990 }, late, 0n)))?.figures, { uptimeBps: 9_990 });
+    const cosigned = await b!.advance(b!.statement({ uptimeBps: 9_950 }, late, 0n));
+    assert.deepEqual(cosigned?.figures, { uptimeBps: 9_990 }, "b co-signs a's proposal instead of proposing its own");
+    const agreed = await c!.advance(c!.statement({ uptimeBps: 9_950 }, late, 0n));
+    assert.equal(agreed?.signatures.length, 3);
   });
 
   it("signs alone when it is the only oracle", async () => {

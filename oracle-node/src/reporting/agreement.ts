@@ -42,8 +42,20 @@ export class Agreement {
   readonly #log: Logger;
   /** Topics whose proposals this node declined (said once). */
   readonly #declined = new Set<string>();
+  /** When this node first considered each topic. */
+  readonly #firstSeen = new Map<string, number>();
 
-  constructor(self: string, oracles: () => string[], takeoverMs: number, board: StatementBoard, log: Logger) {
+  readonly #now: () => number;
+
+  constructor(
+    self: string,
+    oracles: () => string[],
+    takeoverMs: number,
+    board: StatementBoard,
+    log: Logger,
+    now: () => number = Date.now,
+  ) {
+    this.#now = now;
     this.#self = self.toLowerCase();
     this.#oracles = oracles;
     this.#takeoverMs = takeoverMs;
@@ -54,13 +66,13 @@ export class Agreement {
   /** Signs what this node should sign for the statement, and returns the best-supported figures. */
   async advance<F extends Figures>(statement: Statement<F>): Promise<Agreed<F> | undefined> {
     const known = this.#board.signatures(statement.topic);
-    const proposers = this.#proposers(statement);
+    const proposers = this.#proposers(statement, statement.elapsedMs);
     const proposals = proposers.flatMap((p) => known.get(p) ?? []);
     let chosen = known.get(this.#self);
     if (!chosen && statement.mine) {
       const acceptable = proposals.find((p) => statement.acceptable(p.figures as F));
       if (acceptable) chosen = await this.#sign(statement, acceptable.figures as F);
-      else if (proposers.includes(this.#self)) chosen = await this.#sign(statement, statement.mine);
+      else if (this.#mayPropose(statement)) chosen = await this.#sign(statement, statement.mine);
       else if (proposals.length > 0 && !this.#declined.has(statement.topic)) {
         if (this.#declined.size >= 10_000) this.#declined.clear();
         this.#declined.add(statement.topic);
@@ -91,14 +103,30 @@ export class Agreement {
       .sort((a, b) => (a.signer < b.signer ? -1 : 1));
   }
 
-  /** Oracles whose turn to propose has come, in turn order (this node alone when it is the only one). */
-  #proposers(statement: Statement<Figures>): string[] {
+  /** Oracles whose turn to propose has come `elapsedMs` after the statement could first be made, in turn order. */
+  #proposers(statement: Statement<Figures>, elapsedMs: number): string[] {
     const oracles = this.#oracles();
     const n = oracles.length;
     if (n === 0) return [this.#self];
-    const turns = Math.min(n, 1 + Math.max(0, Math.floor(statement.elapsedMs / this.#takeoverMs)));
+    const turns = Math.min(n, 1 + Math.max(0, Math.floor(elapsedMs / this.#takeoverMs)));
     const first = Number(statement.seed % BigInt(n));
     return Array.from({ length: turns }, (_, i) => oracles[(first + i) % n]!);
+  }
+
+  /**
+   * Whether this node may propose its own figures: its turn has come, counted from when the
+   * statement could first be made but never faster than this node has been looking at it. When every
+   * node comes to a statement late (after downtime, or a jump of the chain's clock), the first in
+   * turn still proposes alone first, instead of all proposing at once and none co-signing.
+   */
+  #mayPropose(statement: Statement<Figures>): boolean {
+    const nowMs = this.#now();
+    if (!this.#firstSeen.has(statement.topic)) {
+      if (this.#firstSeen.size >= 100_000) this.#firstSeen.clear();
+      this.#firstSeen.set(statement.topic, nowMs);
+    }
+    const lookingMs = nowMs - this.#firstSeen.get(statement.topic)!;
+    return this.#proposers(statement, Math.min(statement.elapsedMs, lookingMs)).includes(this.#self);
   }
 
   async #sign<F extends Figures>(statement: Statement<F>, figures: F): Promise<Signed> {
