@@ -39,23 +39,19 @@ export const targetItem = z.strictObject({ bookingId: z.string().regex(/^[0-9]{1
 /** Items per message: a node announces in batches, so honest traffic stays far below the rate limits. */
 export const MAX_ITEMS = 256;
 
+const envelopeOf = <K extends string, I extends z.ZodType>(kind: K, item: I) =>
+  z.strictObject({
+    v: z.literal(1),
+    oracle: address,
+    binding: signature,
+    sentAtMs: z.int().positive(),
+    kind: z.literal(kind),
+    items: z.array(item).min(1).max(MAX_ITEMS),
+  });
+
 const envelope = z.discriminatedUnion("kind", [
-  z.strictObject({
-    v: z.literal(1),
-    oracle: address,
-    binding: signature,
-    sentAtMs: z.int().positive(),
-    kind: z.literal("statements"),
-    items: z.array(statementItem).min(1).max(MAX_ITEMS),
-  }),
-  z.strictObject({
-    v: z.literal(1),
-    oracle: address,
-    binding: signature,
-    sentAtMs: z.int().positive(),
-    kind: z.literal("targets"),
-    items: z.array(targetItem).min(1).max(MAX_ITEMS),
-  }),
+  envelopeOf("statements", statementItem),
+  envelopeOf("targets", targetItem),
 ]);
 
 export type Envelope = z.infer<typeof envelope>;
