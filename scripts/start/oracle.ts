@@ -62,7 +62,7 @@ export function stopLocalWorkloads(dataDir: string): void {
 
 /** Starts every node, waits until each has caught up with the chain, then watches them. */
 export async function startOracles(options: OraclesOptions): Promise<Oracles> {
-  const { peerIdOf } = await import("../../oracle-node/src/network/identity.ts");
+  const { peerIdOf } = await import("@d-cloudx/oracle-node/identity");
   const base = JSON.parse(readFileSync(join(ORACLE_NODE, "config/local.json"), "utf8")) as Record<string, unknown>;
   const peers = await Promise.all(
     options.nodes.map(async (node) => `/ip4/127.0.0.1/tcp/${node.p2pPort}/p2p/${await peerIdOf(node.privateKey)}`),
