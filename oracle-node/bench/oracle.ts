@@ -21,7 +21,7 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 
-import { type Address, type Hex, parseEventLogs } from "viem";
+import { type Address, type Hex, type PublicClient, createPublicClient, http, parseEventLogs } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 
 import { accessKeyMessage, deriveAccessKeyPair } from "@d-cloudx/sdk";
@@ -50,8 +50,9 @@ const started = Date.now();
 const step = (text: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${text}`);
 
 const network = await measureNetwork();
+writeResult({ ...network, maxBookingsPerNode: null, capacitySteps: [] });
 const capacity = STEPS.length
-  ? await measureCapacity()
+  ? await measureCapacity(network)
   : { maxBookingsPerNode: null, cpuPercentAtMax: null, rssMbAtMax: null, steps: [], breaksAt: undefined };
 const result = {
   nodes: network.nodes,
@@ -80,9 +81,14 @@ console.table({
   "its CPU (% of one core) / RSS (MB)": { value: `${result.cpuPercentAtMax} / ${result.rssMbAtMax}`, target: "" },
 });
 if (result.breaksAt) console.log(`Breaks at ${result.breaksAt.bookings} bookings: ${result.breaksAt.why}`);
-mkdirSync(join(REPOSITORY, "bench-results"), { recursive: true });
-writeFileSync(join(REPOSITORY, "bench-results", "oracle.json"), JSON.stringify(result, null, 2) + "\n");
+writeResult(result);
 console.log("Wrote bench-results/oracle.json");
+
+/** Writes what is measured so far (a run stopped half-way still leaves its figures). */
+function writeResult(value: object): void {
+  mkdirSync(join(REPOSITORY, "bench-results"), { recursive: true });
+  writeFileSync(join(REPOSITORY, "bench-results", "oracle.json"), JSON.stringify(value, null, 2) + "\n");
+}
 
 /** Part 1: three nodes, quorum 2. */
 async function measureNetwork() {
@@ -176,7 +182,7 @@ async function measureNetwork() {
 }
 
 /** Part 2: one node, bookings added in steps until a period is not fully probed and reported. */
-async function measureCapacity() {
+async function measureCapacity(network: object) {
   const stack = await startStack();
   let running: NodeProcess | undefined;
   const steps: { bookings: number; cpuPercent: number; rssMb: number; maxReportDelaySeconds: number }[] = [];
@@ -232,6 +238,7 @@ async function measureCapacity() {
       const periodSeconds = stack.deployment.settings.slaPeriodSeconds;
       const periods = streams.map((s) => Math.ceil((Number(now) - Number(s.startedAt)) / periodSeconds));
       const lastEnd = Math.max(...streams.map((s, i) => Number(s.startedAt) + (periods[i]! + 1) * periodSeconds));
+      const fromBlock = await stack.publicClient.getBlockNumber();
       const before = node.usage();
       const beforeMs = Date.now();
       let peakRss = before.rssMb;
@@ -251,7 +258,7 @@ async function measureCapacity() {
       const missing = await waitFor(
         "the period to be reported",
         async () => {
-          const events = await settledEvents(stack, bookingIds, periods);
+          const events = await settledEvents(stack, bookingIds, periods, fromBlock);
           const probed = events.filter((e) => (e.args.sampleCount as number) > 0);
           if (probed.length === bookingIds.length) return { events: probed, count: 0 };
           const chainNow = Number((await stack.publicClient.getBlock()).timestamp);
@@ -341,17 +348,28 @@ function streamOf(stack: Stack, bookingId: bigint) {
   });
 }
 
-/** SlaPeriodSettled of the given bookings, for `period` (one for all, or one per booking). */
-async function settledEvents(stack: Stack, bookingIds: bigint[], period: number | number[]) {
-  const logs = await stack.publicClient.getLogs({
+/** SlaPeriodSettled of the given bookings since `fromBlock`, for `period` (one for all, or one per booking). */
+async function settledEvents(stack: Stack, bookingIds: bigint[], period: number | number[], fromBlock = 0n) {
+  const events = await patientClient(stack).getContractEvents({
     address: stack.deployment.contracts.SLAEnforcement.proxy as Address,
-    fromBlock: 0n,
+    abi: sLAEnforcementAbi,
+    eventName: "SlaPeriodSettled",
+    fromBlock,
     toBlock: "latest",
   });
   const wanted = new Map(bookingIds.map((id, i) => [id, typeof period === "number" ? period : period[i]!]));
-  return parseEventLogs({ abi: sLAEnforcementAbi, logs, eventName: "SlaPeriodSettled" }).filter(
-    (e) => wanted.get(e.args.bookingId) === e.args.period,
-  );
+  return events.filter((e) => wanted.get(e.args.bookingId!) === e.args.period);
+}
+
+/** A client that waits for a chain busy with thousands of bookings. */
+const patientClients = new WeakMap<Stack, PublicClient>();
+function patientClient(stack: Stack): PublicClient {
+  let client = patientClients.get(stack);
+  if (!client) {
+    client = createPublicClient({ transport: http(stack.rpcUrl, { timeout: 120_000, retryCount: 5 }) });
+    patientClients.set(stack, client);
+  }
+  return client;
 }
 
 /** Gas of the report transactions per report they settled. */
@@ -372,7 +390,7 @@ async function gasPerReport(stack: Stack, events: { transactionHash: Hex }[]): P
 /** The longest wait, in chain seconds, from a period's end to its settlement. */
 async function maxDelay(
   stack: Stack,
-  events: { blockNumber: bigint; args: { bookingId: bigint } }[],
+  events: { blockNumber: bigint; args: { bookingId?: bigint } }[],
   streams: { startedAt: number; endsAt: number }[],
   periods: number[],
   bookingIds: bigint[],
@@ -384,7 +402,7 @@ async function maxDelay(
     if (!times.has(e.blockNumber)) {
       times.set(e.blockNumber, Number((await stack.publicClient.getBlock({ blockNumber: e.blockNumber })).timestamp));
     }
-    const i = index.get(e.args.bookingId)!;
+    const i = index.get(e.args.bookingId!)!;
     const { end } = periodBounds(
       Number(streams[i]!.startedAt),
       Number(streams[i]!.endsAt),
