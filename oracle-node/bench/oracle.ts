@@ -278,6 +278,7 @@ async function measureCapacity(network: object) {
       step(
         `capacity: ${level} bookings, every period probed and reported; CPU ${cpuPercent} %, RSS ${Math.round(peakRss)} MB`,
       );
+      writeResult({ ...network, capacitySteps: steps });
     }
   } finally {
     await running?.stop();
