@@ -47,6 +47,7 @@ const STEPS = (process.env.BENCH_STEPS ?? "1000,2500,5000").split(",").filter(Bo
 const ACTIVE = 2;
 const ETH = "0x0000000000000000000000000000000000000000";
 const started = Date.now();
+const patientClients = new WeakMap<Stack, PublicClient>();
 const step = (text: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${text}`);
 
 const network = await measureNetwork();
@@ -363,7 +364,6 @@ async function settledEvents(stack: Stack, bookingIds: bigint[], period: number 
 }
 
 /** A client that waits for a chain busy with thousands of bookings. */
-const patientClients = new WeakMap<Stack, PublicClient>();
 function patientClient(stack: Stack): PublicClient {
   let client = patientClients.get(stack);
   if (!client) {

@@ -27,8 +27,8 @@ export class Broadcaster {
   readonly #options: BroadcastOptions;
   readonly #log: Logger;
   readonly #metrics: Metrics;
-  /** Signed versions broadcast by this process (after a restart, every stored one is sent again). */
-  readonly #broadcast = new Set<string>();
+  /** When this process broadcast each signed version (after a restart, every stored one is sent again). */
+  readonly #broadcast = new Map<string, number>();
   #fundsMissingUntil = 0;
 
   constructor(txs: TxStore, chain: ChainContext, options: BroadcastOptions, log: Logger, metrics: Metrics) {
@@ -47,8 +47,10 @@ export class Broadcaster {
     return parseGwei(String(this.#options.maxFeeGwei));
   }
 
-  wasBroadcast(hash: string): boolean {
-    return this.#broadcast.has(hash);
+  /** How long ago this process broadcast a signed version, or undefined if it has not. */
+  broadcastAgeMs(hash: string): number | undefined {
+    const at = this.#broadcast.get(hash);
+    return at === undefined ? undefined : Date.now() - at;
   }
 
   /** Estimates, signs and broadcasts every queued transaction, in order, with consecutive nonces. */
@@ -128,7 +130,7 @@ export class Broadcaster {
       }
       return this.#rejected(tx, attempt, error);
     }
-    this.#broadcast.add(attempt.hash);
+    this.#broadcast.set(attempt.hash, Date.now());
     crashPoint("after-send", tx.key);
     this.#metrics.txs.inc({ event: "sent" });
     this.#log.debug({ key: tx.key, hash: attempt.hash, nonce: tx.nonce }, "transaction sent");
@@ -150,7 +152,7 @@ export class Broadcaster {
       client.getBalance({ address: this.#address }),
     ]);
     if (known || nonce > tx.nonce!) {
-      this.#broadcast.add(attempt.hash);
+      this.#broadcast.set(attempt.hash, Date.now());
       return true;
     }
     if (balance < tx.gas! * attempt.maxFee + tx.value) {

@@ -1,8 +1,9 @@
 /**
- * Re-sends transactions that are signed but not mined: one not mined after `bumpAfterMs` is signed
- * again with the same nonce and fees raised by `bumpPercent` (unless its nonce was used by another
- * transaction: then it failed); one signed before a restart is broadcast again as it was (the same
- * bytes, the same hash).
+ * Re-sends transactions that are signed but not mined: one this process has not broadcast (signed
+ * before a restart, or whose broadcast failed) is broadcast again as it was (the same bytes, the
+ * same hash); one broadcast `bumpAfterMs` ago and still not mined is signed again with the same
+ * nonce and fees raised by `bumpPercent` (unless its nonce was used by another transaction: then it
+ * failed).
  */
 import type { ChainContext } from "../chain.ts";
 import type { Logger } from "../log.ts";
@@ -44,9 +45,14 @@ export class Resender {
     for (const { tx, attempts } of notMined) {
       const latest = attempts.at(-1);
       if (!latest) continue;
-      if (Date.now() - latest.signedMs < this.#options.bumpAfterMs) {
-        if (!this.#broadcaster.wasBroadcast(latest.hash)) await this.#broadcaster.broadcast(tx, latest);
-        continue;
+      // A cancelled transaction (its versions' signedMs reset to 0) is signed again at once.
+      if (latest.signedMs > 0) {
+        const age = this.#broadcaster.broadcastAgeMs(latest.hash);
+        if (age === undefined) {
+          await this.#broadcaster.broadcast(tx, latest);
+          continue;
+        }
+        if (age < this.#options.bumpAfterMs) continue;
       }
       const chainNonce = await this.#chain.client.getTransactionCount({
         address: this.#chain.account.address,
