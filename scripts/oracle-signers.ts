@@ -7,7 +7,8 @@
  *   status                                             signers, quorums and provisioning role
  *   propose [--add A,B] [--remove C] [--quorum N] [--provisioner]
  *                                                      proposes the change for both signer sets
- *                                                      (--provisioner: also ORACLE_ROLE for --add)
+ *                                                      (--provisioner: also grants ORACLE_ROLE to --add
+ *                                                      and revokes it from --remove)
  *   vote <proposal id> [for|against|abstain]
  *   queue <proposal id>
  *   execute <proposal id>
@@ -28,6 +29,7 @@ import {
   type Hex,
   createPublicClient,
   createWalletClient,
+  encodeFunctionData,
   http,
   keccak256,
   parseEventLogs,
@@ -112,18 +114,13 @@ export async function signerChangeActions(dao: Dao, options: SignerChangeOptions
   }
   if (options.provisioner) {
     const marketplace = contracts.find((c) => c.name === "ResourceMarketplace")!;
-    const { encodeFunctionData } = await import("viem");
-    for (const address of parseAddressList(options.add ?? "").addresses) {
-      actions.push({
+    const role = (functionName: "grantRole" | "revokeRole", list: string | undefined) =>
+      parseAddressList(list ?? "").addresses.map((address) => ({
         target: marketplace.address,
         value: 0n,
-        calldata: encodeFunctionData({
-          abi: resourceMarketplaceAbi,
-          functionName: "grantRole",
-          args: [ORACLE_ROLE, address],
-        }),
-      });
-    }
+        calldata: encodeFunctionData({ abi: resourceMarketplaceAbi, functionName, args: [ORACLE_ROLE, address] }),
+      }));
+    actions.push(...role("grantRole", options.add), ...role("revokeRole", options.remove));
   }
   return actions;
 }
