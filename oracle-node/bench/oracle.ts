@@ -234,12 +234,12 @@ async function measureCapacity(network: object) {
         break;
       }
       // The first period that starts after every booking is active, per booking.
-      const { timestamp: now } = await stack.publicClient.getBlock();
+      const { timestamp: now } = await patientClient(stack).getBlock();
       const streams = await Promise.all(bookingIds.map((id) => streamOf(stack, id)));
       const periodSeconds = stack.deployment.settings.slaPeriodSeconds;
       const periods = streams.map((s) => Math.ceil((Number(now) - Number(s.startedAt)) / periodSeconds));
       const lastEnd = Math.max(...streams.map((s, i) => Number(s.startedAt) + (periods[i]! + 1) * periodSeconds));
-      const fromBlock = await stack.publicClient.getBlockNumber();
+      const fromBlock = await patientClient(stack).getBlockNumber();
       const before = node.usage();
       const beforeMs = Date.now();
       let peakRss = before.rssMb;
@@ -247,7 +247,7 @@ async function measureCapacity(network: object) {
         "the measured period to end",
         async () => {
           peakRss = Math.max(peakRss, node.usage().rssMb);
-          return Number((await stack.publicClient.getBlock()).timestamp) > lastEnd ? true : undefined;
+          return Number((await patientClient(stack).getBlock()).timestamp) > lastEnd ? true : undefined;
         },
         10 * periodSeconds * 1000,
       );
@@ -262,7 +262,7 @@ async function measureCapacity(network: object) {
           const events = await settledEvents(stack, bookingIds, periods, fromBlock);
           const probed = events.filter((e) => (e.args.sampleCount as number) > 0);
           if (probed.length === bookingIds.length) return { events: probed, count: 0 };
-          const chainNow = Number((await stack.publicClient.getBlock()).timestamp);
+          const chainNow = Number((await patientClient(stack).getBlock()).timestamp);
           return chainNow >= deadline ? { events: probed, count: bookingIds.length - probed.length } : undefined;
         },
         (stack.deployment.settings.reportWindowSeconds + 60) * 1000,
@@ -329,7 +329,7 @@ async function bookingSender(stack: Stack, resourceId: bigint) {
     }
     const ids: bigint[] = [];
     for (const hash of hashes) {
-      const receipt = await stack.publicClient.waitForTransactionReceipt({ hash, timeout: 600_000 });
+      const receipt = await patientClient(stack).waitForTransactionReceipt({ hash, timeout: 600_000 });
       const [event] = parseEventLogs({
         abi: resourceMarketplaceAbi,
         logs: receipt.logs,
@@ -342,7 +342,7 @@ async function bookingSender(stack: Stack, resourceId: bigint) {
 }
 
 function streamOf(stack: Stack, bookingId: bigint) {
-  return stack.publicClient.readContract({
+  return patientClient(stack).readContract({
     address: stack.deployment.contracts.EscrowManager.proxy as Address,
     abi: escrowManagerAbi,
     functionName: "streamOf",
@@ -401,7 +401,7 @@ async function maxDelay(
   let longest = 0;
   for (const e of events) {
     if (!times.has(e.blockNumber)) {
-      times.set(e.blockNumber, Number((await stack.publicClient.getBlock({ blockNumber: e.blockNumber })).timestamp));
+      times.set(e.blockNumber, Number((await patientClient(stack).getBlock({ blockNumber: e.blockNumber })).timestamp));
     }
     const i = index.get(e.args.bookingId!)!;
     const { end } = periodBounds(
