@@ -160,16 +160,12 @@ export class Reporter {
     });
     if (ready.length === 0) return;
 
-    const settled = await this.#settledPeriods([...new Set(ready.map((r) => r.bookingId))]);
     const now = chain.clock.nowSeconds();
+    // Settled periods as the node last synced them; the chain is asked only for the batches that go.
     const batchable = ready.filter((row) => {
-      const done = settled.get(row.bookingId)!;
-      if (row.period < done) {
-        store.reports.setState(row.bookingId, row.period, "settled");
-        return false;
-      }
-      // Earlier unsettled periods must be in this batch or past their window (periods settle in order).
       const candidate = open.get(`${row.bookingId}-${row.period}`)!;
+      const done = candidate.settledPeriods;
+      // Earlier unsettled periods must be in this batch or past their window (periods settle in order).
       for (let q = done; q < row.period; q++) {
         const inBatch = ready.some((r) => r.bookingId === row.bookingId && r.period === q);
         const { end } = periodBounds(candidate.startedAt, candidate.endsAt, this.#periodSeconds, q);
@@ -186,7 +182,15 @@ export class Reporter {
     const { batchSize } = config.reporting;
     const sendable = waited ? batchable.length : batchable.length - (batchable.length % batchSize);
     for (let i = 0; i < sendable; i += batchSize) {
-      const rows = batchable.slice(i, Math.min(i + batchSize, sendable));
+      const settled = await this.#settledPeriods([
+        ...new Set(batchable.slice(i, i + batchSize).map((r) => r.bookingId)),
+      ]);
+      const rows = batchable.slice(i, Math.min(i + batchSize, sendable)).filter((row) => {
+        if (row.period >= settled.get(row.bookingId)!) return true;
+        store.reports.setState(row.bookingId, row.period, "settled");
+        return false;
+      });
+      if (rows.length === 0) continue;
       const entries = await Promise.all(
         rows.map(async (row) => {
           const figures = row.figures as ReportFigures;
