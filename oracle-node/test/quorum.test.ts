@@ -100,10 +100,14 @@ describe("several oracles", { timeout: 300_000 }, () => {
     assert.equal(nodes[1]!.store.txs.keysLike("").length, 0, "the second node provisions nothing");
     await advanceChain(stack, 61);
 
-    const settled = await waitFor("the report", async () => {
-      const events = await eventsOf(stack, sla, sLAEnforcementAbi, "SlaPeriodSettled");
-      return events.find((e) => e.args.bookingId === booked.bookingId);
-    });
+    const settled = await waitFor(
+      "the report",
+      async () => {
+        const events = await eventsOf(stack, sla, sLAEnforcementAbi, "SlaPeriodSettled");
+        return events.find((e) => e.args.bookingId === booked.bookingId);
+      },
+      90_000,
+    );
     await new Promise((r) => setTimeout(r, 1_500));
     const events = (await eventsOf(stack, sla, sLAEnforcementAbi, "SlaPeriodSettled")).filter(
       (e) => e.args.bookingId === booked.bookingId,
