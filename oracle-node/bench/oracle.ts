@@ -279,7 +279,13 @@ async function measureCapacity(network: object) {
       step(
         `capacity: ${level} bookings, every period probed and reported; CPU ${cpuPercent} %, RSS ${Math.round(peakRss)} MB`,
       );
-      writeResult({ ...network, capacitySteps: steps });
+      writeResult({
+        ...network,
+        maxBookingsPerNode: level,
+        cpuPercentAtMax: cpuPercent,
+        rssMbAtMax: Math.round(peakRss),
+        capacitySteps: steps,
+      });
     }
   } finally {
     await running?.stop();
