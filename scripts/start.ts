@@ -3,8 +3,10 @@
  *
  * In order, each healthy before the next: the build of whatever is missing or stale (contracts,
  * ABIs, generated code), a Hardhat node, the deployment (deployments/localhost.json), the local
- * IPFS node, PostgreSQL and graph-node with the subgraph synced, demo data, the object storage
- * emulators (Azurite, s3rver), an oracle node with the `local` adapter, and the dApp (built for this stack and published to the local IPFS node). Then
+ * IPFS node, PostgreSQL and graph-node with the subgraph synced, two more oracle signers and a quorum
+ * of 2 through a DAO proposal, demo data, the object storage emulators (Azurite, s3rver), three
+ * oracle nodes with the `local` adapter (one provisions, all measure and sign; a node that dies is
+ * restarted), and the dApp (built for this stack and published to the local IPFS node). Then
  * it prints the URLs, the test wallets and how long each phase took.
  *
  * Ctrl-C, SIGINT, SIGTERM or SIGHUP (the terminal closing), to npm or to this process, stops every
@@ -19,8 +21,8 @@
  *
  * Environment: DATA_DIR (default .data), DEPLOYMENTS_DIR (default deployments), and the ports
  * (@d-cloudx/devstack's DEFAULT_PORTS): CHAIN_PORT, IPFS_API_PORT, POSTGRES_PORT, GRAPH_HTTP_PORT,
- * GRAPH_INDEX_NODE_PORT, GRAPH_ADMIN_PORT, GRAPH_METRICS_PORT, ORACLE_HTTP_PORT, DAPP_PORT,
- * AZURITE_BLOB_PORT, S3_PORT.
+ * GRAPH_INDEX_NODE_PORT, GRAPH_ADMIN_PORT, GRAPH_METRICS_PORT, ORACLE_HTTP_PORT and ORACLE_P2P_PORT
+ * (the oracle nodes use each and the next two), DAPP_PORT, AZURITE_BLOB_PORT, S3_PORT.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -42,7 +44,7 @@ import {
   postgresBinDir,
   publishDapp,
   rpc,
-  startOracle,
+  startOracles,
   startPostgres,
   startRedirect,
   startStack,
@@ -56,6 +58,13 @@ const started = Date.now();
 // A closed terminal must not turn the shutdown's progress messages into a crash.
 process.stdout.on("error", () => {});
 process.stderr.on("error", () => {});
+
+/** The local oracle nodes: Hardhat accounts (public keys, local chains only); the first provisions. */
+const ORACLES = [
+  { name: "a", account: 2, provision: true },
+  { name: "b", account: 10, provision: false },
+  { name: "c", account: 11, provision: false },
+];
 
 function fail(problems: string[]): never {
   console.error(`\nnpm start cannot start:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);
@@ -116,7 +125,9 @@ if (args.includes("--fresh")) {
 
 const busy: [string, number][] = [];
 for (const [name, port] of Object.entries(ports)) {
-  if (await portInUse(port)) busy.push([name, port]);
+  // The oracle nodes take the next ports too.
+  const taken = name.startsWith("ORACLE_") ? ORACLES.map((_, i) => port + i) : [port];
+  for (const p of taken) if (await portInUse(p)) busy.push([name, p]);
 }
 if (busy.length) {
   fail([
@@ -192,6 +203,7 @@ try {
   });
   // The demo needs the ABIs built above.
   const { DEMO_ROLES, seedDemo } = await import("./start/demo/index.ts");
+  const { pass: passProposal } = await import("./oracle-signers.ts");
   const stack = await step("Chain, deployment, IPFS, PostgreSQL and graph-node", (note) =>
     startStack({ dataDir, mode: "shared", deployTo: deploymentsDir, detached: true, pidDir, log: note }),
   );
@@ -199,8 +211,28 @@ try {
   await step("Subgraph synced", () => stack.graphNode.waitUntilSynced());
 
   const accounts = (await rpc<string[]>(stack.rpcUrl, "eth_accounts")).map((account) => getAddress(account));
+  const oracleKeys = ORACLES.map(({ account }) =>
+    toHex(mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: account }).getHdKey().privateKey!),
+  );
+  await step(`Oracle set: ${ORACLES.length} signers, quorum 2, through a DAO proposal`, (note) =>
+    passProposal(
+      { deployment: stack.deployment, rpcUrl: stack.rpcUrl, account: accounts[0]!, log: note },
+      {
+        add: ORACLES.slice(1)
+          .map(({ account }) => accounts[account]!)
+          .join(","),
+        quorum: "2",
+      },
+      accounts.slice(0, 10),
+    ),
+  );
   const demo = await step("Demo data", () =>
-    seedDemo({ rpcUrl: stack.rpcUrl, ipfsApiUrl: stack.ipfsUrl, deployment: stack.deployment }),
+    seedDemo({
+      rpcUrl: stack.rpcUrl,
+      ipfsApiUrl: stack.ipfsUrl,
+      deployment: stack.deployment,
+      oracleAccounts: ORACLES.map(({ account }) => account),
+    }),
   );
   await step("Demo data indexed", () => stack.graphNode.waitUntilSynced());
   await keepMining(stack.rpcUrl);
@@ -216,20 +248,27 @@ try {
   );
   stops.push({ name: "object storage emulators", stop: storage.stop });
 
-  const oracle = await step("Oracle node", () =>
-    startOracle({
+  const oracles = await step(`Oracle nodes (${ORACLES.length}, quorum 2)`, () =>
+    startOracles({
       rpcUrl: stack.rpcUrl,
       ipfsApiUrl: stack.ipfsUrl,
       deploymentsFile: join(deploymentsDir, "localhost.json"),
       dataDir: oracleDir,
-      port: ports.ORACLE_HTTP_PORT,
+      logDir,
       providers: demo.oracleServes,
       objectStorage: localObjectStorageConfig(storage),
-      logFile: join(logDir, "oracle-node.log"),
       pidDir,
+      nodes: ORACLES.map((oracle, i) => ({
+        name: oracle.name,
+        privateKey: oracleKeys[i]!,
+        provision: oracle.provision,
+        httpPort: ports.ORACLE_HTTP_PORT + i,
+        p2pPort: ports.ORACLE_P2P_PORT + i,
+      })),
+      onEvent: (message) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`),
     }),
   );
-  stops.push({ name: "oracle node", stop: oracle.stop });
+  stops.push({ name: "oracle nodes", stop: oracles.stop });
 
   const subgraphUrl = stack.graphNode.subgraphUrl;
   const build = await step("dApp build", () =>
@@ -257,8 +296,8 @@ try {
     ["Chain JSON-RPC", `${stack.rpcUrl}  (chain id ${stack.deployment.chainId}; add it to your wallet)`],
     ["IPFS gateway", `${stack.ipfsUrl}/ipfs/${demo.metadataCid}  (a listing's metadata; any /ipfs/<cid>)`],
     ["IPFS RPC API", `${stack.ipfsUrl}  (Kubo RPC for clients: POST /api/v0/add, /api/v0/cat, …)`],
-    ["Oracle health", oracle.healthUrl],
-    ["Oracle metrics", oracle.metricsUrl],
+    ["Oracle health", `${oracles.healthUrls.join(", ")}`],
+    ["Oracle metrics", `${oracles.metricsUrls.join(", ")}  (logs/oracle-*.log)`],
     ["Azure Blob (Azurite)", `${storage.azuriteUrl}/devstoreaccount1`],
     ["S3 (s3rver)", storage.s3Url],
     ["Deployment", join(deploymentsDir, "localhost.json")],

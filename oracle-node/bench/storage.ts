@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 
 import { localObjectStorageConfig, startStorageEmulators } from "@d-cloudx/devstack/storage-emulators";
+import { BookingStatus } from "@d-cloudx/sdk";
 import { createLogger } from "../src/log.ts";
 import { percentile } from "../src/measure/aggregate.ts";
 import { OracleNode } from "../src/node.ts";
@@ -27,7 +28,7 @@ import {
 
 const BOOKINGS = Number(process.env.BENCH_STORAGE_BOOKINGS ?? 40);
 const TARGET_P95_MS = 3_000;
-const ACTIVE = 2;
+const ACTIVE = BookingStatus.Active;
 
 const listing = (api: "s3" | "azure-blob", storageClass: string) => ({
   version: 1,
@@ -72,9 +73,9 @@ try {
     );
     latencies.push(Date.now() - mined);
   }
-  const bookings = node.db.all<{ id: string; cloud: string }>("SELECT id, cloud FROM bookings");
+  const bookings = node.store.bookings.inStages(["active"]);
   await node.stop();
-  for (const { id, cloud } of bookings) await node.registry.for(cloud).deprovision(BigInt(id));
+  for (const { id, cloud } of bookings) if (cloud) await node.registry.for(cloud).deprovision(BigInt(id));
 
   const storageReadyP50Ms = percentile(latencies, 50);
   const storageReadyP95Ms = percentile(latencies, 95);

@@ -50,6 +50,18 @@ const privateKey = z
   .transform((key) => new Secret(key));
 const loopbackOrHttpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 const port = z.coerce.number().int().min(0).max(65_535);
+const multiaddr = z
+  .string()
+  .regex(/^(\/[A-Za-z0-9._~:%-]+)+$/, "must be a multiaddr such as /ip4/203.0.113.7/tcp/9474");
+const multiaddrList = z
+  .string()
+  .transform((list) =>
+    list
+      .split(",")
+      .map((a) => a.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(multiaddr));
 const ms = (fallback: number) => z.int().positive().default(fallback);
 
 const fileSchema = z.strictObject({
@@ -105,15 +117,11 @@ const fileSchema = z.strictObject({
     .prefault({}),
   reporting: z
     .strictObject({
-      /** Every oracle whose signatures this node gathers, itself included (default: itself). */
-      oracles: z.array(address).default([]),
-      /** Folder shared by the oracles: one file per report (and attestation) per signer. */
-      relayDir: z.string().optional(),
       /** Wait this long after a period ends before reporting it (lets the chain's clock pass it). */
       delaySeconds: z.int().min(0).default(5),
       /** Leave this much of the report window unused, so a batch never lands after it closes. */
       windowMarginSeconds: z.int().min(0).default(30),
-      /** When the proposer of a report stays silent this long, the next oracle in turn proposes. */
+      /** While no acceptable proposal came this long after a proposer's turn, the next oracle in turn proposes. */
       takeoverSeconds: z.int().positive().default(60),
       /** Reports per submitReports transaction. */
       batchSize: z.int().positive().max(500).default(200),
@@ -129,6 +137,32 @@ const fileSchema = z.strictObject({
         .int()
         .positive()
         .default(7 * 86_400),
+    })
+    .prefault({}),
+  /** The peer-to-peer network the oracles sign together over (network/network.ts). */
+  network: z
+    .strictObject({
+      /** Multiaddrs to listen on; default /ip4/127.0.0.1/tcp/${ORACLE_P2P_PORT:-9474} (this machine only). */
+      listen: z.array(multiaddr).optional(),
+      /** Multiaddrs to announce to peers (the public address of this machine); default: the listen addresses. */
+      announce: z.array(multiaddr).default([]),
+      /** Other oracles to connect to: /ip4/…/tcp/<port>/p2p/<peer id> (each node prints its own at start). */
+      bootstrap: z.array(multiaddr.regex(/\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/, "must end with /p2p/<peer id>")).default([]),
+      /** Largest message accepted. */
+      maxMessageBytes: z
+        .int()
+        .min(1_024)
+        .max(4 * 1_048_576)
+        .default(262_144),
+      /** Messages per second each peer may publish, and the burst above that. */
+      messagesPerSecond: z.number().positive().default(20),
+      messagesBurst: z.int().positive().default(200),
+      /** Messages stamped further from this node's clock are dropped (replays, stale deliveries). */
+      maxClockSkewSeconds: z.int().positive().default(120),
+      /** A peer scored below the ban score is disconnected and refused this long. */
+      banSeconds: z.int().positive().default(600),
+      /** This node's open statements and probe targets are announced again this often (peers that were away catch up). */
+      reannounceSeconds: z.int().positive().default(30),
     })
     .prefault({}),
   tx: z
@@ -181,6 +215,10 @@ const envSchema = z.object({
   ORACLE_IPFS_API_URL: loopbackOrHttpUrl.optional(),
   ORACLE_DATA_DIR: z.string().optional(),
   ORACLE_HTTP_PORT: port.optional(),
+  ORACLE_P2P_PORT: port.optional(),
+  ORACLE_P2P_LISTEN: multiaddrList.optional(),
+  ORACLE_P2P_ANNOUNCE: multiaddrList.optional(),
+  ORACLE_P2P_BOOTSTRAP: multiaddrList.optional(),
   ORACLE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).optional(),
   CHAIN_PORT: port.optional(),
   IPFS_API_PORT: port.optional(),
@@ -188,7 +226,8 @@ const envSchema = z.object({
 
 export type FileConfig = z.infer<typeof fileSchema>;
 
-export interface Config extends FileConfig {
+export interface Config extends Omit<FileConfig, "network"> {
+  network: FileConfig["network"] & { listen: string[] };
   privateKey: Secret;
   /** What the cloud adapters derive each booking's SSH key from (default: the private key). */
   sshKeyMaterial: Secret;
@@ -251,17 +290,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   if (problems.length) throw new ConfigError(problems);
 
-  if (file.reporting.oracles.length > 1 && !file.reporting.relayDir) {
-    throw new ConfigError(["reporting.relayDir: several oracles exchange signatures through a relay folder"]);
-  }
   const path = (value: string) => (isAbsolute(value) ? value : resolve(cwd, value));
   return {
     ...file,
     http: { ...file.http, port: e.ORACLE_HTTP_PORT ?? file.http.port },
     log: { level: e.ORACLE_LOG_LEVEL ?? file.log.level },
-    reporting: {
-      ...file.reporting,
-      relayDir: file.reporting.relayDir && resolve(dirname(source), file.reporting.relayDir),
+    network: {
+      ...file.network,
+      listen: e.ORACLE_P2P_LISTEN ?? file.network.listen ?? [`/ip4/127.0.0.1/tcp/${e.ORACLE_P2P_PORT ?? 9474}`],
+      announce: e.ORACLE_P2P_ANNOUNCE ?? file.network.announce,
+      bootstrap: e.ORACLE_P2P_BOOTSTRAP ?? file.network.bootstrap,
     },
     privateKey: key!,
     sshKeyMaterial: e.ORACLE_SSH_KEY_MATERIAL ?? key!,

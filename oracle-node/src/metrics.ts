@@ -59,6 +59,19 @@ export function createMetrics() {
     }),
     headBlock: new Gauge({ name: "oracle_chain_head_block", help: "Latest block seen", registers }),
     cursorBlock: new Gauge({ name: "oracle_cursor_block", help: "Last block processed", registers }),
+    statementsSigned: new Counter({
+      name: "oracle_statements_signed_total",
+      help: "Statements (reports, attestations) this node signed, each once",
+      registers,
+    }),
+    networkPeers: new Gauge({ name: "oracle_network_peers", help: "Connected peers", registers }),
+    networkBanned: new Gauge({ name: "oracle_network_banned_peers", help: "Peers banned for misbehaving", registers }),
+    networkMessages: new Counter({
+      name: "oracle_network_messages_total",
+      help: "Gossip messages, by direction and result (accepted, or why refused)",
+      labelNames: ["direction", "result"] as const,
+      registers,
+    }),
     reorgs: new Counter({ name: "oracle_reorgs_total", help: "Chain reorganisations rewound", registers }),
     storageUsed: new Gauge({
       name: "oracle_storage_used_bytes",

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 
 import { resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import { DirectConfirmation } from "./bookings/confirmation.ts";
 import { BookingLifecycle } from "./bookings/lifecycle.ts";
 import { type ChainContext, connect, describeError } from "./chain.ts";
 import type { Config } from "./config.ts";
@@ -16,12 +17,13 @@ import { StorageUsageMonitor } from "./measure/usage.ts";
 import { type Metrics, createMetrics } from "./metrics.ts";
 import { ProvisionerRegistry, createProvisioners } from "./provisioners/registry.ts";
 import type { Provisioner } from "./provisioners/types.ts";
+import { OracleNetwork } from "./network/network.ts";
 import { Agreement } from "./reporting/agreement.ts";
+import { StatementBoard } from "./reporting/board.ts";
 import { Attestor } from "./reporting/attestations.ts";
-import { Relay } from "./reporting/relay.ts";
 import { Reporter } from "./reporting/reporter.ts";
-import { countByStage } from "./store/bookings.ts";
-import { Database } from "./store/db.ts";
+import { Store } from "./store/index.ts";
+import { classifyRpcError } from "./tx/rpc-errors.ts";
 import { TxSender } from "./tx/sender.ts";
 import { EventRecorder, scopeOf, syncBookings } from "./watchers/events.ts";
 import { ChainFollower } from "./watchers/follower.ts";
@@ -51,9 +53,7 @@ class Loop {
           this.lastError = undefined;
         } catch (error) {
           this.lastError = describeError(error);
-          if (/HTTP request failed|timed out|fetch failed|ECONNREFUSED|socket/i.test(this.lastError)) {
-            metrics.rpcErrors.inc({ kind: "request" });
-          }
+          if (classifyRpcError(error) === "unreachable") metrics.rpcErrors.inc({ kind: "request" });
           log.warn({ loop: name, error: this.lastError }, "step failed; retrying");
         }
         if (this.#stopped) break;
@@ -79,7 +79,7 @@ class Loop {
 
 export class OracleNode {
   readonly config: Config;
-  readonly db: Database;
+  readonly store: Store;
   readonly chain: ChainContext;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -90,7 +90,10 @@ export class OracleNode {
   readonly follower: ChainFollower;
   readonly registry: ProvisionerRegistry;
   readonly storageUsage: StorageUsageMonitor;
+  readonly network: OracleNetwork;
+  readonly board: StatementBoard;
   readonly #attestor?: Attestor;
+  #registered?: boolean;
   httpPort = 0;
   #loops: Loop[] = [];
   #http?: Awaited<ReturnType<typeof startHttpServer>>;
@@ -99,7 +102,7 @@ export class OracleNode {
 
   private constructor(
     config: Config,
-    db: Database,
+    store: Store,
     chain: ChainContext,
     metrics: Metrics,
     log: Logger,
@@ -110,13 +113,15 @@ export class OracleNode {
       monitor: Monitor;
       follower: ChainFollower;
       registry: ProvisionerRegistry;
+      network: OracleNetwork;
+      board: StatementBoard;
       attestor?: Attestor;
     },
     quorum: { value: number },
   ) {
     this.#quorum = quorum;
     this.config = config;
-    this.db = db;
+    this.store = store;
     this.chain = chain;
     this.metrics = metrics;
     this.log = log;
@@ -126,7 +131,9 @@ export class OracleNode {
     this.monitor = parts.monitor;
     this.follower = parts.follower;
     this.registry = parts.registry;
-    this.storageUsage = new StorageUsageMonitor(db, parts.registry, log, metrics);
+    this.storageUsage = new StorageUsageMonitor(store, parts.registry, log, metrics);
+    this.network = parts.network;
+    this.board = parts.board;
     this.#attestor = parts.attestor;
   }
 
@@ -135,29 +142,77 @@ export class OracleNode {
     const metrics = createMetrics();
     const chain = await connect(config, metrics);
     const self = chain.account.address.toLowerCase();
-    const db = new Database(join(config.dataDir, `oracle-${chain.chainId}-${self}.sqlite`));
-    const guard = `${chain.addresses.marketplace}`.toLowerCase();
-    const known = db.getMeta("marketplace");
-    if (known && known !== guard) {
-      db.close();
-      throw new Error(
-        `${config.dataDir} holds the state of another deployment (marketplace ${known}); use another ORACLE_DATA_DIR`,
-      );
+    const store = new Store(join(config.dataDir, `oracle-${chain.chainId}-${self}.sqlite`));
+    try {
+      store.bindDeployment(chain.addresses.marketplace.toLowerCase(), config.dataDir);
+    } catch (error) {
+      store.close();
+      throw error;
     }
-    db.setMeta("marketplace", guard);
 
+    const sender = new TxSender(
+      store.txs,
+      chain,
+      { ...config.tx, confirmations: config.chain.confirmations },
+      log,
+      metrics,
+    );
+    // Statements this node signs go out over the network; the reporter and attestor register their kinds below.
+    const board = new StatementBoard(
+      self,
+      store.signatures,
+      (item) => network.announce({ kind: "statements", item }),
+      () => metrics.statementsSigned.inc(),
+    );
+    const network = await OracleNetwork.start(config.network, {
+      account: chain.account,
+      privateKey: config.privateKey.reveal() as `0x${string}`,
+      scope: { chainId: chain.chainId, contract: chain.addresses.sla },
+      isMember: (address) => store.signers.has(chain.addresses.sla, address),
+      handlers: {
+        statements: (oracle, items) => board.accept(oracle, items),
+        targets: (oracle, items) => {
+          store.transaction(() => {
+            for (const { bookingId, target } of items) store.targets.record(bookingId, oracle, target);
+          });
+          return true;
+        },
+      },
+      log,
+      metrics,
+    });
+    try {
+      return await OracleNode.#assemble(config, options, { log, metrics, chain, self, store, sender, board, network });
+    } catch (error) {
+      await network.stop();
+      store.close();
+      throw error;
+    }
+  }
+
+  static async #assemble(
+    config: Config,
+    options: NodeOptions,
+    parts: {
+      log: Logger;
+      metrics: Metrics;
+      chain: ChainContext;
+      self: string;
+      store: Store;
+      sender: TxSender;
+      board: StatementBoard;
+      network: OracleNetwork;
+    },
+  ): Promise<OracleNode> {
+    const { log, metrics, chain, self, store, sender, board, network } = parts;
     const registry = new ProvisionerRegistry(options.provisioners ?? (await createProvisioners(config, chain.chainId)));
     const ipfs = options.ipfs ?? ipfsStore(config.ipfsApiUrl);
-    const sender = new TxSender(db, chain, { ...config.tx, confirmations: config.chain.confirmations }, log, metrics);
-    const relay = config.reporting.relayDir
-      ? new Relay(config.reporting.relayDir, `${chain.chainId}-${chain.addresses.sla.toLowerCase()}`)
-      : undefined;
     const agreement = new Agreement(
       self,
-      config.reporting.oracles,
+      () => store.signers.of(chain.addresses.sla),
       config.reporting.takeoverSeconds * 1000,
+      board,
       log,
-      relay,
     );
     const provisionTimeoutSeconds = await chain.client.readContract({
       address: chain.addresses.marketplace,
@@ -165,9 +220,10 @@ export class OracleNode {
       functionName: "provisionTimeout",
     });
     const lifecycle = new BookingLifecycle({
-      db,
+      store,
       chain,
-      sender,
+      outbox: sender.outbox,
+      confirmation: new DirectConfirmation(sender.outbox, chain.addresses),
       registry,
       ipfs,
       config,
@@ -176,12 +232,14 @@ export class OracleNode {
       provisionTimeoutSeconds,
     });
     const monitor = new Monitor(
-      db,
+      store,
       chain.clock,
       config.probes,
       log,
       metrics,
-      relay && ((id) => relay.readTarget(id)),
+      // Its own machine, or where the oracle that confirmed it (on chain) said it answers.
+      (booking) =>
+        booking.probe ?? (booking.provisionedBy ? store.targets.get(booking.id, booking.provisionedBy) : undefined),
       registry.prober(config.probes.timeoutMs),
     );
     const startBlock = BigInt(
@@ -194,18 +252,19 @@ export class OracleNode {
       ),
     );
     const follower = new ChainFollower(
-      db,
+      store,
       chain,
-      new EventRecorder(db, scopeOf(config.serve), log),
+      new EventRecorder(store, scopeOf(config.serve), log),
       { confirmations: config.chain.confirmations, maxBlockRange: config.chain.maxBlockRange, startBlock },
       log,
       metrics,
     );
     const quorum = { value: 1 };
     const reporter = new Reporter({
-      db,
+      store,
       chain,
-      sender,
+      outbox: sender.outbox,
+      account: chain.account.address,
       agreement,
       registry,
       config,
@@ -215,9 +274,9 @@ export class OracleNode {
     });
     const attestor = config.reporting.attestations
       ? new Attestor({
-          db,
+          store,
           chain,
-          sender,
+          outbox: sender.outbox,
           agreement,
           registry,
           ipfs,
@@ -225,17 +284,19 @@ export class OracleNode {
           validitySeconds: config.reporting.attestationValiditySeconds,
         })
       : undefined;
+    board.register("report", reporter.topicKind());
+    if (attestor) board.register("attestation", attestor.topicKind());
     const node = new OracleNode(
       config,
-      db,
+      store,
       chain,
       metrics,
       log,
-      { sender, lifecycle, reporter, monitor, follower, registry, attestor },
+      { sender, lifecycle, reporter, monitor, follower, registry, network, board, attestor },
       quorum,
     );
     await node.#checkRoles();
-    node.#startLoops(relay);
+    node.#startLoops();
     const http = await startHttpServer(config.http.host, config.http.port, metrics.registry, () => node.health());
     node.#http = http;
     node.httpPort = http.port;
@@ -245,6 +306,7 @@ export class OracleNode {
         chainId: chain.chainId,
         http: `http://${config.http.host}:${http.port}`,
         dataDir: config.dataDir,
+        p2p: network.addresses(),
       },
       "oracle node started",
     );
@@ -263,14 +325,22 @@ export class OracleNode {
       client.readContract({ address: addresses.sla, abi: sLAEnforcementAbi, functionName: "quorum" }),
     ]);
     this.#quorum.value = quorum;
-    if (!isSigner)
-      this.log.warn(
-        { account: account.address },
-        "this account is not a registered SLA signer: its reports will be refused",
+    if (isSigner === this.#registered) return;
+    this.#registered = isSigner;
+    if (isSigner) {
+      this.log.info({ account: account.address }, "this account is a registered SLA signer: signing and publishing");
+    } else {
+      this.log.error(
+        { account: account.address, slaEnforcement: addresses.sla },
+        "this account is not a registered SLA signer: the contracts and the other oracles refuse its signatures, so " +
+          "it only follows the chain and measures. To join, have the DAO add it: `npm run oracle:signers -- propose " +
+          `add ${account.address}\` (docs/oracle-operators.md, "Joining through governance"); it starts signing by ` +
+          "itself once the proposal is executed.",
       );
+    }
   }
 
-  #startLoops(relay: Relay | undefined): void {
+  #startLoops(): void {
     const { config, log, metrics } = this;
     const senderLoop = new Loop("tx", config.tx.receiptPollMs, () => this.sender.tick(), log, metrics);
     const followLoop = new Loop(
@@ -279,21 +349,21 @@ export class OracleNode {
       async () => {
         for (let step = 0; step < 100; step++) {
           const { block, caughtUp } = await this.follower.poll((ancestor) => {
-            this.sender.rewind(ancestor);
-            this.reporter.rewind();
+            this.reporter.rewind(this.sender.outbox.rewind(ancestor));
           });
-          await syncBookings(this.db, this.chain, block);
+          await syncBookings(this.store, this.chain, block);
           if (caughtUp) break;
         }
         this.#caughtUp = true;
         this.lifecycle.tick();
-        if (relay) this.#publishTargets(relay);
-        for (const [stage, n] of Object.entries(countByStage(this.db))) metrics.bookingsWatched.set({ stage }, n);
+        for (const [stage, n] of Object.entries(this.store.bookings.countByStage())) {
+          metrics.bookingsWatched.set({ stage }, n);
+        }
       },
       log,
       metrics,
     );
-    this.sender.onQueued = () => senderLoop.wake();
+    this.sender.outbox.onQueued = () => senderLoop.wake();
     this.#loops = [
       followLoop,
       senderLoop,
@@ -303,14 +373,48 @@ export class OracleNode {
       new Loop("storage-usage", config.probes.usageIntervalMs, () => this.storageUsage.round(), log, metrics),
     ];
     if (this.#attestor) this.#loops.push(new Loop("attest", 5_000, () => this.#attestor!.tick(), log, metrics));
+    let announced = new Set<string>();
+    let lastReannounceMs = Date.now();
+    this.#loops.push(
+      new Loop(
+        "announce",
+        1_000,
+        async () => {
+          const everything = Date.now() - lastReannounceMs >= config.network.reannounceSeconds * 1000;
+          if (everything) {
+            lastReannounceMs = Date.now();
+            announced = new Set();
+            this.board.reannounce(this.store.signatures.since(Date.now() - this.#statementHorizonMs()));
+            this.board.prune();
+          }
+          announced = this.#announceTargets(announced);
+          await this.network.flush();
+        },
+        log,
+        metrics,
+      ),
+    );
   }
 
-  /** Where to probe the bookings this node provisioned, for the other oracles. */
-  #publishTargets(relay: Relay): void {
-    const rows = this.db.all<{ id: string; probe: string }>(
-      "SELECT id, probe FROM bookings WHERE stage = 'active' AND probe IS NOT NULL",
-    );
-    for (const row of rows) if (!relay.readTarget(row.id)) relay.writeTarget(row.id, JSON.parse(row.probe));
+  /** How long a statement may stay open: a report period and its window. */
+  #statementHorizonMs(): number {
+    const { settings } = this.chain.deployment;
+    return (settings.reportWindowSeconds + settings.slaPeriodSeconds) * 1000;
+  }
+
+  /** Tells the other oracles where to probe the bookings this node confirmed (those not in `announced` yet). */
+  #announceTargets(announced: Set<string>): Set<string> {
+    const self = this.chain.account.address.toLowerCase();
+    const now = new Set<string>();
+    for (const booking of this.store.bookings.running(this.chain.clock.nowSeconds())) {
+      // Object storage is probed with the provisioner's own probe credential, which is not shared.
+      if (!booking.probe || booking.probe.kind === "object-storage" || booking.provisionedBy !== self) continue;
+      now.add(booking.id);
+      if (!announced.has(booking.id)) {
+        this.network.announce({ kind: "targets", item: { bookingId: booking.id, target: booking.probe } });
+      }
+    }
+    return now;
   }
 
   async #refreshStatus(): Promise<void> {
@@ -322,7 +426,9 @@ export class OracleNode {
         this.chain.deployment.settings.reportWindowSeconds -
         this.chain.deployment.settings.slaPeriodSeconds) *
       1000;
-    this.db.run("DELETE FROM samples WHERE at_ms < ?", horizonMs);
+    this.store.samples.pruneBefore(horizonMs);
+    this.store.signatures.pruneBefore(Date.now() - 2 * this.#statementHorizonMs());
+    this.store.targets.pruneBefore(Date.now() - 7 * 86_400_000);
   }
 
   health() {
@@ -335,19 +441,20 @@ export class OracleNode {
       account: this.chain.account.address,
       cursor: this.follower.cursor().number.toString(),
       caughtUp: this.#caughtUp,
+      registeredSigner: this.#registered,
+      peers: this.network.peers().length,
       lastError: follow?.lastError,
-      bookings: countByStage(this.db),
-      pendingTransactions: this.db.get<{ n: number }>(
-        "SELECT COUNT(*) AS n FROM txs WHERE state IN ('queued', 'sent')",
-      )!.n,
+      bookings: this.store.bookings.countByStage(),
+      pendingTransactions: this.sender.outbox.pendingCount(),
     };
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.#loops.map((loop) => loop.stop()));
     await this.lifecycle.idle();
+    await this.network.stop();
     await new Promise((resolve) => this.#http?.server.close(resolve));
-    this.db.close();
+    this.store.close();
     this.log.info("oracle node stopped");
   }
 }

@@ -9,8 +9,6 @@ import { ConfigError, LOCAL_CONFIG, LOCAL_ORACLE_KEY, loadConfig } from "../src/
 import { createLogger } from "../src/log.ts";
 import { createProvisioners } from "../src/provisioners/registry.ts";
 
-const ORACLE = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc";
-const OTHER = "0x90f79bf6eb2c4f870365e785982e1f101e93b906";
 const dir = mkdtempSync(join(tmpdir(), "oracle-config-"));
 function withFile(content: unknown): NodeJS.ProcessEnv {
   const file = join(dir, `config-${Math.random()}.json`);
@@ -77,8 +75,13 @@ describe("configuration", () => {
     assert.throws(() => loadConfig(withFile("{not json"), dir), /not JSON/);
     assert.throws(() => loadConfig(withFile({}), dir), /serve: list the providers/);
     assert.throws(
-      () => loadConfig(withFile({ serve: { providers: "*" }, reporting: { oracles: [ORACLE, OTHER] } }), dir),
-      /reporting.relayDir: several oracles/,
+      () =>
+        loadConfig(withFile({ serve: { providers: "*" }, network: { bootstrap: ["/ip4/10.0.0.1/tcp/9474"] } }), dir),
+      /network.bootstrap.0: must end with \/p2p\/<peer id>/,
+    );
+    assert.throws(
+      () => loadConfig({ ...withFile({ serve: { providers: "*" } }), ORACLE_P2P_LISTEN: "tcp:9474" }, dir),
+      /ORACLE_P2P_LISTEN.*must be a multiaddr/,
     );
     assert.throws(
       () => loadConfig({ ...withFile({ serve: { providers: "*" } }), ORACLE_RPC_URL: "https://rpc.example.org" }, dir),

@@ -19,7 +19,7 @@ import { escrowManagerAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-
 import { OracleNode } from "../src/node.ts";
 import { LocalProvisioner } from "../src/provisioners/local.ts";
 import { type ProvisionRequest, ProvisionerError } from "../src/provisioners/types.ts";
-import { Database } from "../src/store/db.ts";
+import { Store } from "../src/store/index.ts";
 import {
   type Stack,
   advanceChain,
@@ -67,7 +67,7 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
   }
 
   function provisionTxs(node: OracleNode, bookingId: bigint): number {
-    return node.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM txs WHERE key LIKE ?", `provision-${bookingId}%`)!.n;
+    return node.store.txs.keysLike(`provision-${bookingId}`).length;
   }
 
   it("ignores duplicate events: replaying the chain provisions nothing twice", async () => {
@@ -78,10 +78,7 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
       const booked = await book(stack, consumer(), resourceId);
       await waitFor("activation", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE);
       // Deliver every log again: forget the cursor, so the node reads the chain from the deployment on.
-      node.db.transaction(() => {
-        node.db.run("DELETE FROM meta WHERE key IN ('cursor_number', 'cursor_hash')");
-        node.db.run("DELETE FROM blocks");
-      });
+      node.store.cursor.forget();
       await waitFor("the replay", () => (node.follower.cursor().hash ? true : undefined));
       await new Promise((r) => setTimeout(r, 1_000));
       assert.equal((await provisionedEvents(booked.bookingId)).length, 1);
@@ -105,13 +102,10 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
         async () => (await bookingStatus(stack, fine.bookingId)) === ACTIVE,
       );
       const row = await waitFor("the bad booking to fail", () => {
-        const r = node.db.get<{ stage: string; last_error: string }>(
-          "SELECT stage, last_error FROM bookings WHERE id = ?",
-          String(broken.bookingId),
-        );
-        return r?.stage === "failed" ? r : undefined;
+        const booking = node.store.bookings.get(broken.bookingId);
+        return booking?.stage === "failed" ? booking : undefined;
       });
-      assert.match(row.last_error, /metadata .* is invalid: cloud: Invalid option/);
+      assert.match(row.lastError!, /metadata .* is invalid: cloud: Invalid option/);
       assert.equal(await bookingStatus(stack, broken.bookingId), REQUESTED);
       assert.equal(provisionTxs(node, broken.bookingId), 0);
 
@@ -160,11 +154,7 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
       await waitFor("activation", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE);
       assert.equal(calls, 3);
       assert.equal((await provisionedEvents(booked.bookingId)).length, 1);
-      assert.equal(
-        node.db.get<{ attempts: number }>("SELECT attempts FROM bookings WHERE id = ?", String(booked.bookingId))!
-          .attempts,
-        2,
-      );
+      assert.equal(node.store.bookings.get(booked.bookingId)!.attempts, 2);
     } finally {
       await node.stop();
     }
@@ -178,7 +168,9 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
     const node = await startNode(provider);
     try {
       const booked = await book(stack, consumer(), resourceId);
-      await waitFor("the confirmation to be signed", () => node.sender.get(`provision-${booked.bookingId}`));
+      await waitFor("the confirmation to be queued", () =>
+        node.sender.outbox.outcome(`provision-${booked.bookingId}`).status === "pending" ? true : undefined,
+      );
       await new Promise((r) => setTimeout(r, 1_500));
       assert.equal(await bookingStatus(stack, booked.bookingId), REQUESTED);
       await stack.rpc("hardhat_setBalance", [ORACLE, `0x${balance.toString(16)}`]);
@@ -283,13 +275,9 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
       const exit = await new Promise<NodeJS.Signals | null>((r) => crashing.once("exit", (_code, signal) => r(signal)));
       assert.equal(exit, "SIGKILL");
 
-      const state = new Database(
-        join(
-          dataDir,
-          readdirSync(dataDir).find((f) => f.endsWith(".sqlite"))!,
-        ),
-      );
-      const attempts = state.all<{ hash: string }>("SELECT hash FROM tx_attempts");
+      const state = openState(dataDir);
+      const confirmation = state.txs.get(`provision-${booked.bookingId}`)!;
+      const attempts = state.txs.attempts(confirmation.id);
       state.close();
       assert.equal(attempts.length, 1);
       const onChain = await stack.publicClient
@@ -336,15 +324,8 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
       });
       await new Promise((r) => setTimeout(r, 1_500));
       assert.equal((await settledEvents(booked.bookingId)).length, 1);
-      const state = new Database(
-        join(
-          dataDir,
-          readdirSync(dataDir).find((f) => f.endsWith(".sqlite"))!,
-        ),
-      );
-      const batches = state.all<{ hash: string; state: string }>(
-        "SELECT hash, state FROM txs WHERE key LIKE 'reports-%'",
-      );
+      const state = openState(dataDir);
+      const batches = state.txs.keysLike("reports-").map((key) => state.txs.get(key)!);
       state.close();
       assert.equal(batches.length, 1, "one report transaction, signed before the crash and sent after it");
       const logs = await stack.publicClient.getLogs({ fromBlock: settled!.blockNumber, toBlock: settled!.blockNumber });
@@ -365,6 +346,16 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
     return events.filter((e) => e.args.bookingId === bookingId);
   }
 });
+
+/** The state file of the node whose data folder is `dataDir`. */
+function openState(dataDir: string): Store {
+  return new Store(
+    join(
+      dataDir,
+      readdirSync(dataDir).find((f) => f.endsWith(".sqlite"))!,
+    ),
+  );
+}
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 

@@ -104,7 +104,7 @@ describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
     );
     await waitFor("deprovisioning", () => (existsSync(folder) ? undefined : true));
     await assert.rejects(fetch(access.url!));
-    assert.equal(node.sender.get(`provision-${booked.bookingId}`)?.state, "mined");
+    assert.equal(node.sender.outbox.outcome(`provision-${booked.bookingId}`).status, "succeeded");
   });
 
   it("reports a violation when the workload dies mid-period, and the consumer is credited", async () => {

@@ -123,8 +123,7 @@ describe("object storage on the emulators", { timeout: 300_000 }, () => {
     );
   }
 
-  const stageOf = (bookingId: bigint) =>
-    node.db.get<{ stage: string }>("SELECT stage FROM bookings WHERE id = ?", String(bookingId))?.stage;
+  const stageOf = (bookingId: bigint) => node.store.bookings.get(bookingId)?.stage;
 
   it("Azure Blob: a container and a SAS that reaches it alone, probed, measured, revoked, kept, deleted", async () => {
     const { bookingId, consumer, access } = await bookAndOpen(resources.azure!);

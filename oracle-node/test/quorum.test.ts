@@ -1,10 +1,11 @@
 /**
- * Two oracles, quorum 2 (set through the DAO's timelock, impersonated on the local chain): one node
- * provisions, both measure, they exchange signatures through a shared relay folder, and the report
- * settles once with both signatures, ordered by signer address.
+ * Two oracles, quorum 2 (set through the DAO's timelock, impersonated on the local chain), talking
+ * over the peer-to-peer network on loopback: one node provisions and announces where to probe, both
+ * measure, they sign the report together, and it settles once with both signatures, ordered by
+ * signer address.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
@@ -12,6 +13,8 @@ import { type Address, type Hex, decodeFunctionData, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import { LOCAL_ORACLE_KEY } from "../src/config.ts";
+import { peerIdOf } from "../src/network/identity.ts";
 import { OracleNode } from "../src/node.ts";
 import {
   type Stack,
@@ -19,6 +22,7 @@ import {
   book,
   bookingStatus,
   eventsOf,
+  freePort,
   listResource,
   mined,
   samplesTaken,
@@ -39,7 +43,7 @@ describe("several oracles", { timeout: 300_000 }, () => {
     await stack?.stop();
   });
 
-  it("gather a quorum of signatures through the relay folder and submit each report once", async () => {
+  it("sign each report together over the network and submit it once", async () => {
     const sla = stack.deployment.contracts.SLAEnforcement.proxy as Address;
     const secondKey = generatePrivateKey();
     const second = privateKeyToAccount(secondKey);
@@ -48,42 +52,26 @@ describe("several oracles", { timeout: 300_000 }, () => {
     await stack.rpc("hardhat_setBalance", [timelock, `0x${parseEther("10").toString(16)}`]);
     await stack.rpc("hardhat_setBalance", [second.address, `0x${parseEther("10").toString(16)}`]);
     const dao = stack.wallet(timelock);
-    await mined(
-      stack,
-      await dao.writeContract({
-        chain: null,
-        address: sla,
-        abi: sLAEnforcementAbi,
-        functionName: "addSigner",
-        args: [second.address],
-      }),
-    );
-    await mined(
-      stack,
-      await dao.writeContract({
-        chain: null,
-        address: sla,
-        abi: sLAEnforcementAbi,
-        functionName: "setQuorum",
-        args: [2],
-      }),
-    );
+    for (const [functionName, args] of [
+      ["addSigner", [second.address]],
+      ["setQuorum", [2]],
+    ] as const) {
+      await mined(
+        stack,
+        await dao.writeContract({ chain: null, address: sla, abi: sLAEnforcementAbi, functionName, args } as never),
+      );
+    }
 
     const provider = stack.accounts[3]!;
     const { resourceId } = await listResource(stack, provider);
-    const relayDir = join(stack.workDir, "relay");
-    const first = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc";
-    const reporting = {
-      oracles: [first, second.address],
-      relayDir,
-      delaySeconds: 1,
-      takeoverSeconds: 5,
-      windowMarginSeconds: 10,
-      maxBatchWaitSeconds: 0,
-    };
+    const [portA, portB] = [await freePort(), await freePort()];
+    const peerA = await peerIdOf(LOCAL_ORACLE_KEY);
     nodes.push(
       await OracleNode.start(
-        testConfig(stack, mkdtempSync(join(stack.workDir, "a-")), { serve: { providers: [provider] }, reporting }),
+        testConfig(stack, mkdtempSync(join(stack.workDir, "a-")), {
+          serve: { providers: [provider] },
+          network: { listen: [`/ip4/127.0.0.1/tcp/${portA}`] },
+        }),
       ),
     );
     nodes.push(
@@ -91,28 +79,35 @@ describe("several oracles", { timeout: 300_000 }, () => {
         testConfig(
           stack,
           mkdtempSync(join(stack.workDir, "b-")),
-          { serve: { providers: [provider], provision: false }, reporting },
+          {
+            serve: { providers: [provider], provision: false },
+            network: {
+              listen: [`/ip4/127.0.0.1/tcp/${portB}`],
+              bootstrap: [`/ip4/127.0.0.1/tcp/${portA}/p2p/${peerA}`],
+            },
+          },
           { ORACLE_PRIVATE_KEY: secondKey },
         ),
       ),
     );
+    await waitFor("the nodes to connect", () =>
+      nodes.every((n) => n.network.peers().length === 1) ? true : undefined,
+    );
 
     const booked = await book(stack, stack.accounts[4]!, resourceId);
     await waitFor("activation", async () => (await bookingStatus(stack, booked.bookingId)) === 2 || undefined);
-    for (const node of nodes) {
-      await samplesTaken(node, booked.bookingId, 5);
-    }
-    assert.equal(
-      nodes[1]!.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM txs")!.n,
-      0,
-      "the second node provisions nothing",
-    );
+    for (const node of nodes) await samplesTaken(node, booked.bookingId, 5);
+    assert.equal(nodes[1]!.store.txs.keysLike("").length, 0, "the second node provisions nothing");
     await advanceChain(stack, 61);
 
-    const settled = await waitFor("the report", async () => {
-      const events = await eventsOf(stack, sla, sLAEnforcementAbi, "SlaPeriodSettled");
-      return events.find((e) => e.args.bookingId === booked.bookingId);
-    });
+    const settled = await waitFor(
+      "the report",
+      async () => {
+        const events = await eventsOf(stack, sla, sLAEnforcementAbi, "SlaPeriodSettled");
+        return events.find((e) => e.args.bookingId === booked.bookingId);
+      },
+      90_000,
+    );
     await new Promise((r) => setTimeout(r, 1_500));
     const events = (await eventsOf(stack, sla, sLAEnforcementAbi, "SlaPeriodSettled")).filter(
       (e) => e.args.bookingId === booked.bookingId,
@@ -120,10 +115,6 @@ describe("several oracles", { timeout: 300_000 }, () => {
     assert.equal(events.length, 1);
     assert.equal(settled.args.uptimeBps, 10_000);
 
-    const signers = readdirSync(
-      join(relayDir, `${stack.deployment.chainId}-${sla.toLowerCase()}`, `report-${booked.bookingId}-0`),
-    );
-    assert.deepEqual(signers.sort(), [`${first}.json`, `${second.address.toLowerCase()}.json`].sort());
     const logs = await stack.publicClient.getLogs({
       address: sla,
       fromBlock: settled.blockNumber,
@@ -132,5 +123,8 @@ describe("several oracles", { timeout: 300_000 }, () => {
     const tx = await stack.publicClient.getTransaction({ hash: logs[0]!.transactionHash! });
     const { args } = decodeFunctionData({ abi: sLAEnforcementAbi, data: tx.input as Hex });
     assert.equal((args as readonly [unknown, readonly (readonly Hex[])[]])[1][0]!.length, 2);
+    for (const node of nodes) {
+      assert.ok(node.store.signatures.get(`report-${booked.bookingId}-0`), "each node signed the report");
+    }
   });
 });

@@ -10,21 +10,26 @@ import { StorageUsageMonitor } from "../src/measure/usage.ts";
 import { createMetrics } from "../src/metrics.ts";
 import { ProvisionerRegistry } from "../src/provisioners/registry.ts";
 import type { Provisioner, StorageUsage } from "../src/provisioners/types.ts";
-import { Database } from "../src/store/db.ts";
+import { Store } from "../src/store/index.ts";
 
 const GIB = 1024 ** 3;
 
 describe("storage usage", () => {
   it("reports a booking over its capacity once, as a gauge and a warning, and forgets it when it ends", async () => {
-    const db = new Database(":memory:");
-    const insert = (id: string, cloud: string) =>
-      db.run(
-        `INSERT INTO bookings (id, resource_id, consumer, provider, hours, encryption_key, requested_block,
-           chain_status, stage, cloud, seen_ms, updated_block)
-         VALUES (?, '1', '0xc', '0xp', 1, '0x', 1, 'active', 'active', ?, 0, 1)`,
+    const store = new Store(":memory:");
+    const insert = (id: string, cloud: string) => {
+      store.bookings.insert({
         id,
-        cloud,
-      );
+        resourceId: "1",
+        consumer: "0xc",
+        provider: "0xp",
+        hours: 1,
+        encryptionKey: "0x",
+        metadataCid: null,
+        requestedBlock: 1,
+      });
+      store.bookings.update(id, { chainStatus: "active", stage: "active", cloud });
+    };
     insert("1", "local:s3");
     insert("2", "local:s3");
     insert("3", "local"); // a machine: not measured
@@ -41,7 +46,7 @@ describe("storage usage", () => {
     const lines: string[] = [];
     const metrics = createMetrics();
     const monitor = new StorageUsageMonitor(
-      db,
+      store,
       new ProvisionerRegistry([adapter]),
       createLogger("warn", { write: (line: string) => void lines.push(line) }),
       metrics,
@@ -57,11 +62,11 @@ describe("storage usage", () => {
     assert.equal(warnings.length, 1, "reported once while it stays over");
     assert.equal(JSON.parse(warnings[0]!).bookingId, "2");
 
-    db.run("UPDATE bookings SET stage = 'deprovisioned' WHERE id = '2'");
+    store.bookings.update("2", { stage: "deprovisioned" });
     await monitor.round();
     const after = await metrics.registry.metrics();
     assert.match(after, /oracle_storage_over_capacity_bookings 0/);
     assert.doesNotMatch(after, /booking_id="2"/);
-    db.close();
+    store.close();
   });
 });

@@ -2,7 +2,7 @@
  * Moves each served booking through its stages (see store/bookings.ts). Every step is idempotent
  * and the stage is stored before and after each external action, so a restart resumes where it
  * stopped: the adapter returns the machine it already made for the booking, and the confirmation
- * is the transaction `provision-<bookingId>` (one per booking, whatever happens).
+ * is `provision-<bookingId>` (one per booking, whatever happens; see confirmation.ts).
  *
  * A failed provisioning step is retried with exponential backoff until shortly before the on-chain
  * provisioning deadline; after that the booking is left to the timeout, which refunds the consumer
@@ -21,9 +21,10 @@ import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ProvisionerRegistry } from "../provisioners/registry.ts";
 import { type Machine, ProvisionerError } from "../provisioners/types.ts";
-import { type BookingRow, bookingsInStages, updateBooking } from "../store/bookings.ts";
-import type { Database } from "../store/db.ts";
-import type { TxSender } from "../tx/sender.ts";
+import type { Booking } from "../store/bookings.ts";
+import type { Store } from "../store/index.ts";
+import type { TxOutbox } from "../tx/outbox.ts";
+import type { ProvisioningConfirmation } from "./confirmation.ts";
 
 const FINAL_STATUSES = new Set(["completed", "cancelled", "terminated", "none"]);
 
@@ -31,9 +32,11 @@ const FINAL_STATUSES = new Set(["completed", "cancelled", "terminated", "none"])
 class PermanentError extends Error {}
 
 export interface LifecycleDeps {
-  db: Database;
+  store: Store;
   chain: ChainContext;
-  sender: TxSender;
+  outbox: TxOutbox;
+  /** How a provisioned booking is confirmed on chain. */
+  confirmation: ProvisioningConfirmation;
   registry: ProvisionerRegistry;
   ipfs: ContentStore;
   config: Config;
@@ -59,7 +62,7 @@ export class BookingLifecycle {
   /** Starts whatever work is due; returns without waiting for it. */
   tick(): void {
     const now = Date.now();
-    for (const row of bookingsInStages(this.#d.db, [
+    const open = this.#d.store.bookings.inStages([
       "pending",
       "provisioning",
       "confirming",
@@ -67,7 +70,8 @@ export class BookingLifecycle {
       "failed",
       "reset",
       "retained",
-    ])) {
+    ]);
+    for (const row of open) {
       if (this.#busy.has(row.id)) continue;
       const job = this.#next(row, now);
       if (!job) continue;
@@ -84,72 +88,67 @@ export class BookingLifecycle {
     await this.#queue.onIdle();
   }
 
-  #next(row: BookingRow, now: number): ((row: BookingRow) => Promise<void>) | undefined {
+  #next(row: Booking, now: number): ((row: Booking) => Promise<void>) | undefined {
     const provisions = this.#d.config.serve.provision;
-    if (row.needs_sync) return undefined;
+    if (row.needsSync) return undefined;
     switch (row.stage) {
       case "reset":
         return this.#reset;
       case "pending":
       case "provisioning":
-        if (row.chain_status === "active") return this.#activated;
-        if (row.chain_status !== "requested") return this.#deprovision;
-        return provisions && row.next_attempt_ms <= now ? this.#provision : undefined;
+        if (row.chainStatus === "active") return this.#activated;
+        if (row.chainStatus !== "requested") return this.#deprovision;
+        return provisions && row.nextAttemptMs <= now ? this.#provision : undefined;
       case "confirming":
         return this.#confirming;
       case "active":
-        return FINAL_STATUSES.has(row.chain_status) || this.#ended(row) ? this.#finish : undefined;
+        return FINAL_STATUSES.has(row.chainStatus) || this.#ended(row) ? this.#finish : undefined;
       case "failed":
-        return row.chain_status === "requested" && !this.#pastDeadline(row) ? undefined : this.#deprovision;
+        return row.chainStatus === "requested" && !this.#pastDeadline(row) ? undefined : this.#deprovision;
       case "retained":
-        return row.next_attempt_ms <= now ? this.#deprovision : undefined;
+        return row.nextAttemptMs <= now ? this.#deprovision : undefined;
     }
     return undefined;
   }
 
-  #ended(row: BookingRow): boolean {
-    return row.ends_at !== null && this.#d.chain.clock.nowSeconds() >= row.ends_at;
+  #ended(row: Booking): boolean {
+    return row.endsAt !== null && this.#d.chain.clock.nowSeconds() >= row.endsAt;
   }
 
-  #deadline(row: BookingRow): number {
-    return (row.requested_at ?? 0) + this.#d.provisionTimeoutSeconds;
+  #deadline(row: Booking): number {
+    return (row.requestedAt ?? 0) + this.#d.provisionTimeoutSeconds;
   }
 
-  #pastDeadline(row: BookingRow): boolean {
+  #pastDeadline(row: Booking): boolean {
     return this.#d.chain.clock.nowSeconds() > this.#deadline(row);
   }
 
-  async #provision(row: BookingRow): Promise<void> {
-    const { db, registry, ipfs, sender, chain } = this.#d;
+  async #provision(row: Booking): Promise<void> {
+    const { store, registry, ipfs, confirmation } = this.#d;
     const id = BigInt(row.id);
     try {
       const metadata = await this.#metadata(row);
       const { key, adapter } = registry.forListing(metadata);
-      updateBooking(db, row.id, { stage: "provisioning", cloud: key });
+      store.bookings.update(row.id, { stage: "provisioning", cloud: key });
       const machine = await adapter.provision({
         bookingId: id,
-        resourceId: BigInt(row.resource_id),
+        resourceId: BigInt(row.resourceId),
         consumer: row.consumer,
         hoursBooked: row.hours,
         metadata,
       });
       const ready = await this.#waitUntilReachable(machine, key);
-      const envelope = encryptAccessDetails(row.encryption_key, ready.access!);
+      const envelope = encryptAccessDetails(row.encryptionKey, ready.access!);
       const cid = await ipfs.add(new TextEncoder().encode(JSON.stringify(envelope)));
-      const data = encodeFunctionData({
-        abi: resourceMarketplaceAbi,
-        functionName: "confirmProvisioning",
-        args: [id, cid],
-      });
-      db.transaction(() => {
-        updateBooking(db, row.id, {
+      store.transaction(() => {
+        store.bookings.update(row.id, {
           stage: "confirming",
-          instance_id: ready.instanceId,
-          probe: JSON.stringify(ready.probe),
-          access_cid: cid,
-          last_error: null,
+          instanceId: ready.instanceId,
+          probe: ready.probe!,
+          accessCid: cid,
+          lastError: null,
         });
-        sender.submit(`provision-${row.id}`, { to: chain.addresses.marketplace, data });
+        confirmation.queue(row.id, cid);
       });
       this.#log.info(
         { bookingId: row.id, cloud: metadata.cloud, instanceId: ready.instanceId, accessCid: cid },
@@ -160,17 +159,17 @@ export class BookingLifecycle {
     }
   }
 
-  async #metadata(row: BookingRow) {
-    if (!row.metadata_cid) throw new PermanentError(`resource ${row.resource_id} has no known metadata document`);
+  async #metadata(row: Booking) {
+    if (!row.metadataCid) throw new PermanentError(`resource ${row.resourceId} has no known metadata document`);
     let bytes: Uint8Array;
     try {
-      bytes = await this.#d.ipfs.cat(row.metadata_cid, MAX_METADATA_BYTES);
+      bytes = await this.#d.ipfs.cat(row.metadataCid, MAX_METADATA_BYTES);
     } catch (error) {
       if (error instanceof Error && error.name === "ContentTooLargeError") throw new PermanentError(error.message);
       throw error;
     }
     const parsed = parseResourceMetadata(bytes);
-    if (!parsed.ok) throw new PermanentError(`metadata ${row.metadata_cid} is invalid: ${parsed.errors.join("; ")}`);
+    if (!parsed.ok) throw new PermanentError(`metadata ${row.metadataCid} is invalid: ${parsed.errors.join("; ")}`);
     return parsed.value;
   }
 
@@ -197,8 +196,8 @@ export class BookingLifecycle {
     }
   }
 
-  #failed(row: BookingRow, error: unknown): void {
-    const { db, config, metrics } = this.#d;
+  #failed(row: Booking, error: unknown): void {
+    const { store, config, metrics } = this.#d;
     metrics.provisionFailures.inc();
     const message = describeError(error);
     const permanent = error instanceof PermanentError || (error instanceof ProvisionerError && !error.retryable);
@@ -211,53 +210,52 @@ export class BookingLifecycle {
     const giveUpAt = (this.#deadline(row) - config.provisioning.deadlineMarginSeconds) * 1000;
     const chainNext = this.#d.chain.clock.nowMs() + (next - Date.now());
     if (permanent || chainNext > giveUpAt) {
-      updateBooking(db, row.id, { stage: "failed", attempts, last_error: message });
+      store.bookings.update(row.id, { stage: "failed", attempts, lastError: message });
       this.#log.error(
         { bookingId: row.id, attempts, error: message },
         "provisioning failed for good; the booking is left to the on-chain timeout (full refund)",
       );
       return;
     }
-    updateBooking(db, row.id, { attempts, next_attempt_ms: Math.round(next), last_error: message });
+    store.bookings.update(row.id, { attempts, nextAttemptMs: Math.round(next), lastError: message });
     this.#log.warn(
       { bookingId: row.id, attempts, retryInMs: Math.round(delay), error: message },
       "provisioning failed; will retry",
     );
   }
 
-  async #confirming(row: BookingRow): Promise<void> {
-    const { db, sender } = this.#d;
-    if (row.chain_status === "active") return this.#activated(row);
-    if (row.chain_status !== "requested") return this.#deprovision(row);
-    const tx = sender.get(`provision-${row.id}`);
-    if (!tx) {
+  async #confirming(row: Booking): Promise<void> {
+    const { store, confirmation } = this.#d;
+    if (row.chainStatus === "active") return this.#activated(row);
+    if (row.chainStatus !== "requested") return this.#deprovision(row);
+    const outcome = confirmation.outcome(row.id);
+    if (outcome.status === "none") {
       // The stage moved on but the transaction is missing (an older state file): provision again.
-      updateBooking(db, row.id, { stage: "provisioning" });
+      store.bookings.update(row.id, { stage: "provisioning" });
       return;
     }
-    const failed = tx.state === "failed" || (tx.state === "mined" && tx.success === 0);
-    if (!failed) return; // in flight, or mined and waiting for the event to be confirmed
+    if (outcome.status !== "failed") return; // in flight, or mined and waiting for the event to be confirmed
     if (this.#pastDeadline(row)) {
-      updateBooking(db, row.id, { stage: "failed", last_error: `confirmation failed: ${tx.error}` });
+      store.bookings.update(row.id, { stage: "failed", lastError: `confirmation failed: ${outcome.reason}` });
       return;
     }
-    this.#log.warn({ bookingId: row.id, error: tx.error }, "confirmation failed; sending it again");
-    sender.resubmit(`provision-${row.id}`, { to: tx.to_address as `0x${string}`, data: tx.data as `0x${string}` });
+    this.#log.warn({ bookingId: row.id, error: outcome.reason }, "confirmation failed; sending it again");
+    confirmation.retry(row.id);
   }
 
-  async #activated(row: BookingRow): Promise<void> {
-    const { db, metrics } = this.#d;
+  async #activated(row: Booking): Promise<void> {
+    const { store, metrics } = this.#d;
     const now = Date.now();
-    updateBooking(db, row.id, { stage: "active", provisioned_ms: now });
-    metrics.provisionLatency.observe((now - row.seen_ms) / 1000);
-    this.#log.info({ bookingId: row.id, latencyMs: now - row.seen_ms }, "booking active");
+    store.bookings.update(row.id, { stage: "active", provisionedMs: now });
+    metrics.provisionLatency.observe((now - row.seenMs) / 1000);
+    this.#log.info({ bookingId: row.id, latencyMs: now - row.seenMs }, "booking active");
   }
 
   /** The booking has run to its end (or was ended): the stream no longer pays for the machine. */
-  async #finish(row: BookingRow): Promise<void> {
-    const { sender, chain, config } = this.#d;
-    if (row.chain_status === "active" && config.serve.completeEndedBookings && config.serve.provision) {
-      sender.submit(`complete-${row.id}`, {
+  async #finish(row: Booking): Promise<void> {
+    const { outbox, chain, config } = this.#d;
+    if (row.chainStatus === "active" && config.serve.completeEndedBookings && config.serve.provision) {
+      outbox.submit(`complete-${row.id}`, {
         to: chain.addresses.marketplace,
         data: encodeFunctionData({
           abi: resourceMarketplaceAbi,
@@ -274,20 +272,20 @@ export class BookingLifecycle {
    * that can `suspend` (object storage) first leaves the consumer read-only access to their data,
    * and the resource is deleted once the window has passed (stage `retained`).
    */
-  async #deprovision(row: BookingRow): Promise<void> {
-    const { db, registry, config } = this.#d;
+  async #deprovision(row: Booking): Promise<void> {
+    const { store, registry, config } = this.#d;
     const adapter = row.cloud ? registry.for(row.cloud) : undefined;
     const retentionMs = config.provisioning.retentionSeconds * 1000;
     // Only a booking that ran has data its consumer may want to copy out.
     if (adapter?.suspend && retentionMs > 0 && row.stage === "active") {
       await adapter.suspend(BigInt(row.id));
-      updateBooking(db, row.id, { stage: "retained", next_attempt_ms: Date.now() + retentionMs });
+      store.bookings.update(row.id, { stage: "retained", nextAttemptMs: Date.now() + retentionMs });
       this.#log.info({ bookingId: row.id, retentionMs }, "ended; data kept read-only for the retention window");
       return;
     }
     await adapter?.deprovision(BigInt(row.id));
-    updateBooking(db, row.id, { stage: "deprovisioned" });
-    this.#log.info({ bookingId: row.id, status: row.chain_status }, "deprovisioned");
+    store.bookings.update(row.id, { stage: "deprovisioned" });
+    this.#log.info({ bookingId: row.id, status: row.chainStatus }, "deprovisioned");
   }
 
   /**
@@ -295,12 +293,12 @@ export class BookingLifecycle {
    * confirmation (archived; if it was already broadcast, the new booking's confirmation then fails
    * and is sent again with the new access details).
    */
-  async #reset(row: BookingRow): Promise<void> {
-    const { db, registry, sender } = this.#d;
+  async #reset(row: Booking): Promise<void> {
+    const { store, registry, confirmation } = this.#d;
     if (row.cloud) await registry.for(row.cloud).deprovision(BigInt(row.id));
-    db.transaction(() => {
-      sender.archive(`provision-${row.id}`);
-      updateBooking(db, row.id, { stage: "pending", cloud: null, instance_id: null, probe: null });
+    store.transaction(() => {
+      confirmation.archive(row.id);
+      store.bookings.update(row.id, { stage: "pending", cloud: null, instanceId: null, probe: null });
     });
   }
 }

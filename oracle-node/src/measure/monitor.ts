@@ -9,7 +9,8 @@ import type { ChainClock } from "../chain.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ProbeTarget } from "../provisioners/types.ts";
-import type { Database } from "../store/db.ts";
+import type { Booking } from "../store/bookings.ts";
+import type { Store } from "../store/index.ts";
 import { type Prober, probe } from "./probe.ts";
 
 export interface MonitorOptions {
@@ -17,28 +18,28 @@ export interface MonitorOptions {
   concurrency: number;
 }
 
-/** Where to probe a booking that another node provisioned (from the relay), if known. */
-export type TargetLookup = (bookingId: string) => ProbeTarget | undefined;
+/** Where to probe a booking: where this node provisioned it, or where its provisioner announced it. */
+export type TargetLookup = (booking: Booking) => ProbeTarget | undefined;
 
 export class Monitor {
-  readonly #db: Database;
+  readonly #store: Store;
   readonly #clock: ChainClock;
   readonly #metrics: Metrics;
   readonly #log: Logger;
-  readonly #lookup?: TargetLookup;
+  readonly #lookup: TargetLookup;
   readonly #prober: Prober;
   readonly #queue: PQueue;
 
   constructor(
-    db: Database,
+    store: Store,
     clock: ChainClock,
     options: MonitorOptions,
     log: Logger,
     metrics: Metrics,
-    lookup?: TargetLookup,
+    lookup: TargetLookup = (booking) => booking.probe ?? undefined,
     prober?: Prober,
   ) {
-    this.#db = db;
+    this.#store = store;
     this.#clock = clock;
     this.#metrics = metrics;
     this.#log = log.child({ component: "monitor" });
@@ -51,15 +52,10 @@ export class Monitor {
 
   /** The bookings being measured now: active, started and not yet at their end. */
   watched(): { id: string; target: ProbeTarget }[] {
-    const now = this.#clock.nowSeconds();
-    const rows = this.#db.all<{ id: string; probe: string | null }>(
-      "SELECT id, probe FROM bookings WHERE stage = 'active' AND started_at IS NOT NULL AND ends_at > ?",
-      now,
-    );
     const watched: { id: string; target: ProbeTarget }[] = [];
-    for (const row of rows) {
-      const target = row.probe ? (JSON.parse(row.probe) as ProbeTarget) : this.#lookup?.(row.id);
-      if (target) watched.push({ id: row.id, target });
+    for (const booking of this.#store.bookings.running(this.#clock.nowSeconds())) {
+      const target = this.#lookup(booking);
+      if (target) watched.push({ id: booking.id, target });
     }
     return watched;
   }
@@ -74,23 +70,13 @@ export class Monitor {
           const result = await this.#prober(id, target);
           if (!result) return undefined;
           this.#metrics.probes.inc({ result: result.ok ? "up" : "down" });
-          return { id, atMs, ...result };
+          return { bookingId: id, atMs, ...result };
         }),
       ),
     );
-    if (samples.every((s) => !s)) return 0;
-    this.#db.transaction(() => {
-      for (const s of samples) {
-        if (!s) continue;
-        this.#db.run(
-          "INSERT INTO samples (booking_id, at_ms, ok, latency_ms, source) VALUES (?, ?, ?, ?, 'probe')",
-          s.id,
-          Math.round(s.atMs),
-          s.ok ? 1 : 0,
-          s.latencyMs,
-        );
-      }
-    });
+    const taken = samples.filter((s) => s !== undefined);
+    if (taken.length === 0) return 0;
+    this.#store.samples.addProbes(taken);
     const down = samples.filter((s) => s && !s.ok).length;
     const probed = samples.filter(Boolean).length;
     if (down) this.#log.debug({ probed, down }, "probe round");

@@ -8,27 +8,29 @@ import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ProvisionerRegistry } from "../provisioners/registry.ts";
 import type { StorageUsage } from "../provisioners/types.ts";
-import type { Database } from "../store/db.ts";
+import type { Store } from "../store/index.ts";
 
 export class StorageUsageMonitor {
-  readonly #db: Database;
+  readonly #store: Store;
   readonly #registry: ProvisionerRegistry;
   readonly #log: Logger;
   readonly #metrics: Metrics;
   /** The latest measurement per booking. */
   readonly latest = new Map<string, StorageUsage>();
 
-  constructor(db: Database, registry: ProvisionerRegistry, log: Logger, metrics: Metrics) {
-    this.#db = db;
+  constructor(store: Store, registry: ProvisionerRegistry, log: Logger, metrics: Metrics) {
+    this.#store = store;
     this.#registry = registry;
     this.#log = log.child({ component: "storage-usage" });
     this.#metrics = metrics;
   }
 
   async round(): Promise<void> {
-    const rows = this.#db.all<{ id: string; cloud: string }>(
-      "SELECT id, cloud FROM bookings WHERE stage = 'active' AND cloud LIKE '%:%'",
-    );
+    // Only adapters that measure usage (object storage) answer; the others are skipped.
+    const rows = this.#store.bookings
+      .inStages(["active"])
+      .filter((booking): booking is typeof booking & { cloud: string } => booking.cloud !== null)
+      .filter((booking) => this.#registry.find(booking.cloud)?.usage !== undefined);
     const active = new Set(rows.map((row) => row.id));
     for (const id of this.latest.keys()) {
       if (!active.has(id)) {

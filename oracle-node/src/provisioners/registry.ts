@@ -27,6 +27,11 @@ export class ProvisionerRegistry {
     return adapter;
   }
 
+  /** The adapter stored under `key`, if this node has one. */
+  find(key: string): Provisioner | undefined {
+    return this.#adapters.get(key);
+  }
+
   /** The adapter that serves a listing, and its key. */
   forListing(metadata: ResourceMetadata): { key: string; adapter: Provisioner } {
     const key = adapterKey(metadata.cloud, isObjectStorage(metadata) ? metadata.api : undefined);
@@ -41,7 +46,7 @@ export class ProvisionerRegistry {
   prober(timeoutMs: number): Prober {
     return async (bookingId, target) => {
       if (target.kind !== "object-storage") return probe(target, timeoutMs);
-      return this.#adapters.get(target.adapter)?.probe?.(BigInt(bookingId), timeoutMs);
+      return this.find(target.adapter)?.probe?.(BigInt(bookingId), timeoutMs);
     };
   }
 }

@@ -1,16 +1,17 @@
 /**
- * How the configured oracles agree on one statement (an SLA period report, a resource attestation)
+ * How the registered oracles agree on one statement (an SLA period report, a resource attestation)
  * so that a quorum signs the same figures. Each statement has a proposer, chosen in turn among the
- * oracles sorted by address (starting at `seed mod n`, so the work spreads); if the proposer stays
- * silent for `takeoverMs`, the next oracle in turn may propose too. The proposer signs its own
- * figures; every other oracle signs the proposal when it is close enough to its own (`acceptable`).
- * Each oracle signs at most one set of figures per statement, once, and publishes the signature in
- * the relay. With a single oracle it simply signs its own figures.
+ * registered signers sorted by address (starting at `seed mod n`, so the work spreads); while a
+ * proposer's turn has come and gone without an acceptable proposal (`takeoverMs`), the next one may
+ * propose too. The proposer signs its own figures; every other oracle signs the first proposal, in
+ * turn order, that is close enough to its own measurement (`acceptable`), and a proposal too far
+ * from it never. Each oracle signs one set of figures per statement, once (board.ts). Alone, an
+ * oracle simply signs its own figures.
  */
-import type { Logger } from "../log.ts";
-import type { Relay, SignedFile } from "./relay.ts";
+import type { Hex } from "viem";
 
-export type Figures = Record<string, string | number>;
+import type { Logger } from "../log.ts";
+import type { Figures, Signed, StatementBoard } from "./board.ts";
 
 export interface Statement<F extends Figures> {
   topic: string;
@@ -18,122 +19,122 @@ export interface Statement<F extends Figures> {
   seed: bigint;
   /** How long ago the statement could first be made. */
   elapsedMs: number;
-  /** This node's own figures, or undefined if it has none (then it only gathers). */
+  /** This node's own figures, or undefined if it has none (then it signs nothing, only gathers). */
   mine: F | undefined;
   acceptable(proposal: F): boolean;
-  sign(figures: F): Promise<`0x${string}`>;
-  /** The signer of `signature` over `figures`, or undefined if it does not verify. */
-  recover(figures: F, signature: `0x${string}`): Promise<string | undefined>;
-  /** Whether the contract accepts signatures from `signer`; others are left out. */
-  registered(signer: string): Promise<boolean>;
+  sign(figures: F): Promise<Hex>;
 }
 
 export interface Agreed<F extends Figures> {
   figures: F;
   /** Valid signatures over `figures`, ordered by ascending signer address (as the contracts require). */
-  signatures: { signer: string; signature: `0x${string}` }[];
+  signatures: Signed[];
   /** Whether this node proposed the figures (the proposer submits first). */
   proposedHere: boolean;
 }
 
 export class Agreement {
-  readonly #relay?: Relay;
+  readonly #board: StatementBoard;
   readonly #self: string;
-  readonly #oracles: string[];
+  /** The registered signers, sorted by address. */
+  readonly #oracles: () => string[];
   readonly #takeoverMs: number;
   readonly #log: Logger;
+  /** Topics whose proposals this node declined (said once). */
+  readonly #declined = new Set<string>();
+  /** When this node first considered each topic. */
+  readonly #firstSeen = new Map<string, number>();
 
-  constructor(self: string, oracles: string[], takeoverMs: number, log: Logger, relay?: Relay) {
+  readonly #now: () => number;
+
+  constructor(
+    self: string,
+    oracles: () => string[],
+    takeoverMs: number,
+    board: StatementBoard,
+    log: Logger,
+    now: () => number = Date.now,
+  ) {
+    this.#now = now;
     this.#self = self.toLowerCase();
-    this.#oracles = [...new Set([...oracles.map((o) => o.toLowerCase()), this.#self])].sort();
+    this.#oracles = oracles;
     this.#takeoverMs = takeoverMs;
+    this.#board = board;
     this.#log = log;
-    this.#relay = relay;
-    if (this.#oracles.length > 1 && !relay) throw new Error("Several oracles need a relay folder (reporting.relayDir)");
-  }
-
-  get oracles(): readonly string[] {
-    return this.#oracles;
   }
 
   /** Signs what this node should sign for the statement, and returns the best-supported figures. */
   async advance<F extends Figures>(statement: Statement<F>): Promise<Agreed<F> | undefined> {
-    if (!this.#relay) {
-      if (!statement.mine) return undefined;
-      return {
-        figures: statement.mine,
-        signatures: [{ signer: this.#self, signature: await statement.sign(statement.mine) }],
-        proposedHere: true,
-      };
+    const known = this.#board.signatures(statement.topic);
+    const proposers = this.#proposers(statement, statement.elapsedMs);
+    const proposals = proposers.flatMap((p) => known.get(p) ?? []);
+    let chosen = known.get(this.#self);
+    if (!chosen && statement.mine) {
+      const acceptable = proposals.find((p) => statement.acceptable(p.figures as F));
+      if (acceptable) chosen = await this.#sign(statement, acceptable.figures as F);
+      else if (this.#mayPropose(statement)) chosen = await this.#sign(statement, statement.mine);
+      else if (proposals.length > 0 && !this.#declined.has(statement.topic)) {
+        if (this.#declined.size >= 10_000) this.#declined.clear();
+        this.#declined.add(statement.topic);
+        this.#log.warn(
+          { topic: statement.topic, proposals: proposals.map((p) => p.figures), mine: statement.mine },
+          "not co-signing: figures too far from this node's own measurement",
+        );
+      }
+      if (chosen) known.set(this.#self, chosen);
     }
-    const files = await this.#verified(statement);
-    const proposers = this.#proposers(statement);
-    let proposal = proposers.map((p) => files.get(p)).find((f) => f !== undefined);
-    const mineSigned = files.get(this.#self);
-    if (!proposal && proposers.includes(this.#self) && statement.mine && !mineSigned) {
-      proposal = await this.#publish(statement, statement.mine);
-      files.set(this.#self, proposal);
-    }
-    if (!proposal) return undefined;
-    const figures = proposal.figures as F;
-    if (!mineSigned && statement.mine && statement.acceptable(figures)) {
-      files.set(this.#self, await this.#publish(statement, figures));
-    } else if (!mineSigned && statement.mine) {
-      this.#log.warn(
-        { topic: statement.topic, proposal: figures, mine: statement.mine },
-        "not co-signing: figures too far from ours",
-      );
-    }
-    const key = JSON.stringify(figures);
-    const signatures = [...files.values()]
-      .filter((f) => JSON.stringify(f.figures) === key)
-      .map((f) => ({ signer: f.signer.toLowerCase(), signature: f.signature }))
+    // Without figures of its own, the node only gathers what the first proposer's figures got; with
+    // figures of its own, it never takes part in figures it declined (it does not submit them either).
+    if (!statement.mine) chosen ??= proposals[0];
+    if (!chosen) return undefined;
+    const figures = chosen.figures as F;
+    const proposer = proposers.find((p) => sameFigures(known.get(p)?.figures, figures));
+    return { figures, signatures: this.#matching(known, figures), proposedHere: proposer === this.#self };
+  }
+
+  /** Valid signatures over exactly `figures`, ordered by ascending signer address. */
+  signaturesFor(topic: string, figures: Figures): Hex[] {
+    return this.#matching(this.#board.signatures(topic), figures).map((s) => s.signature);
+  }
+
+  #matching(known: Map<string, Signed>, figures: Figures): Signed[] {
+    return [...known.values()]
+      .filter((s) => sameFigures(s.figures, figures))
       .sort((a, b) => (a.signer < b.signer ? -1 : 1));
-    return { figures, signatures, proposedHere: proposal.signer.toLowerCase() === this.#self };
+  }
+
+  /** Oracles whose turn to propose has come `elapsedMs` after the statement could first be made, in turn order. */
+  #proposers(statement: Statement<Figures>, elapsedMs: number): string[] {
+    const oracles = this.#oracles();
+    const n = oracles.length;
+    if (n === 0) return [this.#self];
+    const turns = Math.min(n, 1 + Math.max(0, Math.floor(elapsedMs / this.#takeoverMs)));
+    const first = Number(statement.seed % BigInt(n));
+    return Array.from({ length: turns }, (_, i) => oracles[(first + i) % n]!);
   }
 
   /**
-   * Valid signatures over exactly `figures`, ordered by ascending signer address: from the relay,
-   * or this node's own when it signs alone.
+   * Whether this node may propose its own figures: its turn has come, counted from when the
+   * statement could first be made but never faster than this node has been looking at it. When every
+   * node comes to a statement late (after downtime, or a jump of the chain's clock), the first in
+   * turn still proposes alone first, instead of all proposing at once and none co-signing.
    */
-  async signaturesFor<F extends Figures>(
-    statement: Pick<Statement<F>, "topic" | "sign" | "recover" | "registered">,
-    figures: F,
-  ): Promise<`0x${string}`[]> {
-    if (!this.#relay) return [await statement.sign(figures)];
-    const key = JSON.stringify(figures);
-    return [...(await this.#verified(statement)).values()]
-      .filter((f) => JSON.stringify(f.figures) === key)
-      .sort((a, b) => (a.signer.toLowerCase() < b.signer.toLowerCase() ? -1 : 1))
-      .map((f) => f.signature);
-  }
-
-  /** Oracles whose turn to propose has come, in turn order. */
-  #proposers(statement: Statement<Figures>): string[] {
-    const n = this.#oracles.length;
-    const turns = Math.min(n, 1 + Math.max(0, Math.floor(statement.elapsedMs / this.#takeoverMs)));
-    const first = Number(statement.seed % BigInt(n));
-    return Array.from({ length: turns }, (_, i) => this.#oracles[(first + i) % n]!);
-  }
-
-  /** Relayed signatures that verify, from configured oracles the contract still accepts. */
-  async #verified<F extends Figures>(
-    statement: Pick<Statement<F>, "topic" | "recover" | "registered">,
-  ): Promise<Map<string, SignedFile>> {
-    const files = new Map<string, SignedFile>();
-    for (const file of this.#relay!.read(statement.topic)) {
-      const signer = file.signer.toLowerCase();
-      if (!this.#oracles.includes(signer)) continue;
-      const recovered = await statement.recover(file.figures as F, file.signature).catch(() => undefined);
-      if (recovered?.toLowerCase() !== signer) continue;
-      if (await statement.registered(signer)) files.set(signer, file);
+  #mayPropose(statement: Statement<Figures>): boolean {
+    const nowMs = this.#now();
+    if (!this.#firstSeen.has(statement.topic)) {
+      if (this.#firstSeen.size >= 100_000) this.#firstSeen.clear();
+      this.#firstSeen.set(statement.topic, nowMs);
     }
-    return files;
+    const lookingMs = nowMs - this.#firstSeen.get(statement.topic)!;
+    return this.#proposers(statement, Math.min(statement.elapsedMs, lookingMs)).includes(this.#self);
   }
 
-  async #publish<F extends Figures>(statement: Statement<F>, figures: F): Promise<SignedFile> {
-    const file: SignedFile = { signer: this.#self, figures, signature: await statement.sign(figures) };
-    this.#relay!.write(statement.topic, file);
-    return file;
+  async #sign<F extends Figures>(statement: Statement<F>, figures: F): Promise<Signed> {
+    const own = await this.#board.signOnce(statement.topic, figures, (f) => statement.sign(f as F));
+    return { signer: this.#self, figures: own.figures, signature: own.signature };
   }
+}
+
+function sameFigures(a: Figures | undefined, b: Figures): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }

@@ -22,10 +22,12 @@ import type { ContentStore } from "../ipfs.ts";
 import type { Logger } from "../log.ts";
 import type { ProvisionerRegistry } from "../provisioners/registry.ts";
 import { type Provisioner, ProvisionerError } from "../provisioners/types.ts";
-import type { Database } from "../store/db.ts";
-import type { TxSender } from "../tx/sender.ts";
-import type { Agreement, Figures } from "./agreement.ts";
-import { RegisteredSigners } from "./signers.ts";
+import type { Store } from "../store/index.ts";
+import type { ResourceVersion } from "../store/resources.ts";
+import type { TxOutbox } from "../tx/outbox.ts";
+import type { Agreement } from "./agreement.ts";
+import type { Figures } from "./board.ts";
+import type { TopicKind } from "./board.ts";
 
 /** What a verifier checked about a resource. */
 interface Checked {
@@ -43,9 +45,9 @@ interface Claims extends Checked, Figures {
 }
 
 export interface AttestorDeps {
-  db: Database;
+  store: Store;
   chain: ChainContext;
-  sender: TxSender;
+  outbox: TxOutbox;
   agreement: Agreement;
   registry: ProvisionerRegistry;
   ipfs: ContentStore;
@@ -58,54 +60,39 @@ export class Attestor {
   readonly #log: Logger;
   /** Own checks by resource and version, so the cloud is asked once. */
   readonly #checked = new Map<string, Checked | null>();
-  readonly #signers: RegisteredSigners;
 
   constructor(deps: AttestorDeps) {
-    this.#signers = new RegisteredSigners(deps.chain.client, deps.chain.addresses.verifier);
     this.#d = deps;
     this.#log = deps.log.child({ component: "attestor" });
   }
 
   async tick(): Promise<void> {
-    const { db, chain } = this.#d;
+    const { store, chain, outbox } = this.#d;
     const now = chain.clock.nowSeconds();
-    const latest = db.all<{ resource_id: string; version: number; metadata_cid: string }>(
-      `SELECT resource_id, version, metadata_cid FROM resource_versions v
-       WHERE version = (SELECT MAX(version) FROM resource_versions WHERE resource_id = v.resource_id)`,
-    );
-    for (const resource of latest) {
-      const row = db.get<{ state: string; expires_at: number | null; tx_key: string | null }>(
-        "SELECT state, expires_at, tx_key FROM attestations WHERE resource_id = ? AND metadata_version = ?",
-        resource.resource_id,
-        resource.version,
-      );
-      const renewAt = row?.expires_at ? row.expires_at - this.#d.validitySeconds / 4 : 0;
-      if (row?.state === "verified" && now < renewAt) continue;
-      if (row?.state === "failed") continue;
-      if (row?.state === "submitted" && row.tx_key) {
-        const tx = this.#d.sender.get(row.tx_key);
-        if (!tx || tx.state === "queued" || tx.state === "sent") continue;
-        if (tx.state === "failed" || tx.success === 0) {
-          db.run(
-            "UPDATE attestations SET state = 'failed' WHERE resource_id = ? AND metadata_version = ?",
-            resource.resource_id,
-            resource.version,
-          );
-          this.#log.warn({ resourceId: resource.resource_id, error: tx.error }, "attestation refused");
+    for (const resource of store.resources.latest()) {
+      const record = store.attestations.get(resource.resourceId, resource.version);
+      const renewAt = record?.expiresAt ? record.expiresAt - this.#d.validitySeconds / 4 : 0;
+      if (record?.state === "verified" && now < renewAt) continue;
+      if (record?.state === "failed") continue;
+      if (record?.state === "submitted" && record.txKey) {
+        const outcome = outbox.outcome(record.txKey);
+        if (outcome.status === "failed") {
+          store.attestations.failed(resource.resourceId, resource.version);
+          this.#log.warn({ resourceId: resource.resourceId, error: outcome.reason }, "attestation refused");
         }
         continue;
       }
       try {
         await this.#attest(resource, now);
       } catch (error) {
-        this.#log.warn({ resourceId: resource.resource_id, error: describeError(error) }, "attestation not made");
+        this.#log.warn({ resourceId: resource.resourceId, error: describeError(error) }, "attestation not made");
       }
     }
   }
 
-  async #attest(resource: { resource_id: string; version: number; metadata_cid: string }, now: number): Promise<void> {
-    const { db, chain, sender, agreement } = this.#d;
-    const resourceId = BigInt(resource.resource_id);
+  async #attest(resource: ResourceVersion, now: number): Promise<void> {
+    const { store, chain, outbox, agreement } = this.#d;
+    const resourceId = BigInt(resource.resourceId);
     const onChain = await chain.client.readContract({
       address: chain.addresses.marketplace,
       abi: resourceMarketplaceAbi,
@@ -120,7 +107,7 @@ export class Attestor {
       issuedAt: String(now - 1),
       expiresAt: String(now - 1 + this.#d.validitySeconds),
     };
-    const topic = `attestation-${resource.resource_id}-${resource.version}`;
+    const topic = `attestation-${resource.resourceId}-${resource.version}`;
     const agreed = await agreement.advance<Claims>({
       topic,
       seed: resourceId,
@@ -131,8 +118,6 @@ export class Attestor {
         mine !== null &&
         (["metadataVersion", "cloud", "region", "instanceType", "accountHash"] as const).every((k) => p[k] === mine[k]),
       sign: (c) => this.#sign(attestation(resourceId, c)),
-      recover: (c, signature) => this.#recover(attestation(resourceId, c), signature),
-      registered: (signer) => this.#signers.has(signer),
     });
     const quorum = await chain.client.readContract({
       address: chain.addresses.verifier,
@@ -140,31 +125,25 @@ export class Attestor {
       functionName: "quorum",
     });
     if (!agreed || agreed.signatures.length < quorum) return;
-    const key = `attest-${resource.resource_id}-${resource.version}-${agreed.figures.issuedAt}`;
+    const key = `attest-${resource.resourceId}-${resource.version}-${agreed.figures.issuedAt}`;
     const data = encodeFunctionData({
       abi: resourceVerifierAbi,
       functionName: "submitAttestation",
       args: [attestation(resourceId, agreed.figures), agreed.signatures.map((s) => s.signature)],
     });
-    db.transaction(() => {
-      sender.submit(key, { to: chain.addresses.verifier, data });
-      db.run(
-        `INSERT INTO attestations (resource_id, metadata_version, state, tx_key) VALUES (?, ?, 'submitted', ?)
-         ON CONFLICT(resource_id, metadata_version) DO UPDATE SET state = 'submitted', tx_key = excluded.tx_key`,
-        resource.resource_id,
-        resource.version,
-        key,
-      );
+    store.transaction(() => {
+      outbox.submit(key, { to: chain.addresses.verifier, data });
+      store.attestations.submitted(resource.resourceId, resource.version, key);
     });
-    this.#log.info({ resourceId: resource.resource_id, version: resource.version }, "attestation submitted");
+    this.#log.info({ resourceId: resource.resourceId, version: resource.version }, "attestation submitted");
   }
 
   /** What this node checked about the resource, or null if the adapter cannot vouch for it. */
-  async #check(resource: { resource_id: string; version: number; metadata_cid: string }) {
-    const key = `${resource.resource_id}-${resource.version}`;
+  async #check(resource: ResourceVersion) {
+    const key = `${resource.resourceId}-${resource.version}`;
     if (this.#checked.has(key)) return this.#checked.get(key) ?? undefined;
     let result: Checked | null = null;
-    const parsed = parseResourceMetadata(await this.#d.ipfs.cat(resource.metadata_cid, MAX_METADATA_BYTES));
+    const parsed = parseResourceMetadata(await this.#d.ipfs.cat(resource.metadataCid, MAX_METADATA_BYTES));
     if (parsed.ok) {
       let adapter: Provisioner | undefined;
       try {
@@ -186,10 +165,7 @@ export class Attestor {
           // A listing the cloud contradicts is refused for this version, with the reason; a
           // failure that may pass (throttling, an outage) is tried again on the next round.
           if (!(error instanceof ProvisionerError) || error.retryable) throw error;
-          this.#log.warn(
-            { resourceId: resource.resource_id, reason: error.message },
-            "listing refused by verification",
-          );
+          this.#log.warn({ resourceId: resource.resourceId, reason: error.message }, "listing refused by verification");
         }
       }
     }
@@ -207,6 +183,22 @@ export class Attestor {
     });
   }
 
+  /** Attestation topics: `attestation-<resourceId>-<version>`, open while that version is the resource's latest. */
+  topicKind(): TopicKind {
+    const { chain, store } = this.#d;
+    return {
+      recover: async (topic, claims, signature) => {
+        if (!isClaims(claims)) return undefined;
+        return this.#recover(attestation(BigInt(topic.split("-")[1]!), claims), signature);
+      },
+      isSigner: (signer) => store.signers.has(chain.addresses.verifier, signer),
+      isOpen: (topic) => {
+        const [, resourceId, version] = topic.split("-");
+        return store.resources.latest().some((r) => r.resourceId === resourceId && r.version === Number(version));
+      },
+    };
+  }
+
   #recover(a: Attestation, signature: Hex): Promise<string> {
     const { chain } = this.#d;
     return recoverTypedDataAddress({
@@ -217,6 +209,18 @@ export class Attestor {
       signature,
     });
   }
+}
+
+function isClaims(c: Figures): c is Claims {
+  const strings = ["cloud", "region", "instanceType", "accountHash", "issuedAt", "expiresAt"] as const;
+  return (
+    Object.keys(c).length === 7 &&
+    Number.isInteger(c.metadataVersion) &&
+    strings.every((k) => typeof c[k] === "string") &&
+    /^0x[0-9a-f]{64}$/.test(c.accountHash as string) &&
+    /^[0-9]{1,20}$/.test(c.issuedAt as string) &&
+    /^[0-9]{1,20}$/.test(c.expiresAt as string)
+  );
 }
 
 function attestation(resourceId: bigint, c: Claims): Attestation {

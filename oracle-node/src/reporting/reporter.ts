@@ -21,22 +21,13 @@ import type { Logger } from "../log.ts";
 import { type PeriodFigures, type Sample, aggregate, periodBounds, periodCount } from "../measure/aggregate.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ProvisionerRegistry } from "../provisioners/registry.ts";
-import type { Database } from "../store/db.ts";
-import type { TxSender } from "../tx/sender.ts";
+import type { Store } from "../store/index.ts";
+import type { ReportRecord } from "../store/reports.ts";
+import type { TxOutbox } from "../tx/outbox.ts";
 import type { Agreement } from "./agreement.ts";
-import { RegisteredSigners } from "./signers.ts";
+import type { TopicKind } from "./board.ts";
 
 type ReportFigures = PeriodFigures & Record<string, number>;
-
-interface ReportRow {
-  booking_id: string;
-  period: number;
-  uptime_bps: number;
-  p95_latency_ms: number;
-  sample_count: number;
-  state: "measured" | "ready" | "submitted" | "settled" | "expired";
-  tx_key: string | null;
-}
 
 interface Candidate {
   bookingId: string;
@@ -48,9 +39,11 @@ interface Candidate {
 }
 
 export interface ReporterDeps {
-  db: Database;
+  store: Store;
   chain: ChainContext;
-  sender: TxSender;
+  outbox: TxOutbox;
+  /** The node's account, which simulates the batches it sends. */
+  account: `0x${string}`;
   agreement: Agreement;
   registry: ProvisionerRegistry;
   config: Config;
@@ -65,10 +58,8 @@ export class Reporter {
   readonly #log: Logger;
   readonly #periodSeconds: number;
   readonly #windowSeconds: number;
-  readonly #signers: RegisteredSigners;
 
   constructor(deps: ReporterDeps) {
-    this.#signers = new RegisteredSigners(deps.chain.client, deps.chain.addresses.sla);
     this.#d = deps;
     this.#log = deps.log.child({ component: "reporter" });
     this.#periodSeconds = deps.chain.deployment.settings.slaPeriodSeconds;
@@ -85,24 +76,22 @@ export class Reporter {
   candidates(): Candidate[] {
     const { config, chain } = this.#d;
     const now = chain.clock.nowSeconds();
-    const rows = this.#d.db.all<{ id: string; started_at: number; ends_at: number; settled_periods: number }>(
-      `SELECT id, started_at, ends_at, settled_periods FROM bookings
-       WHERE started_at IS NOT NULL AND chain_status IN ('active', 'completed', 'terminated') AND needs_sync = 0`,
-    );
     const candidates: Candidate[] = [];
-    for (const row of rows) {
-      const count = periodCount(row.started_at, row.ends_at, this.#periodSeconds);
-      for (let period = row.settled_periods; period < count; period++) {
-        const { end } = periodBounds(row.started_at, row.ends_at, this.#periodSeconds, period);
+    for (const row of this.#d.store.bookings.reportable()) {
+      const startedAt = row.startedAt!;
+      const endsAt = row.endsAt!;
+      const count = periodCount(startedAt, endsAt, this.#periodSeconds);
+      for (let period = row.settledPeriods; period < count; period++) {
+        const { end } = periodBounds(startedAt, endsAt, this.#periodSeconds, period);
         if (now < end + config.reporting.delaySeconds) break;
         if (now >= end + this.#windowSeconds - config.reporting.windowMarginSeconds) continue;
         candidates.push({
           bookingId: row.id,
           period,
           end,
-          settledPeriods: row.settled_periods,
-          startedAt: row.started_at,
-          endsAt: row.ends_at,
+          settledPeriods: row.settledPeriods,
+          startedAt,
+          endsAt,
         });
       }
     }
@@ -111,20 +100,12 @@ export class Reporter {
 
   /** This node's figures for a period: its probe samples plus the cloud's metrics, if any. */
   async figures(candidate: Candidate): Promise<PeriodFigures | undefined> {
-    const { db, registry, config } = this.#d;
+    const { store, registry, config } = this.#d;
     const { start, end } = periodBounds(candidate.startedAt, candidate.endsAt, this.#periodSeconds, candidate.period);
-    const samples: Sample[] = db
-      .all<{ at_ms: number; ok: number; latency_ms: number; source: string }>(
-        "SELECT at_ms, ok, latency_ms, source FROM samples WHERE booking_id = ? AND at_ms >= ? AND at_ms < ?",
-        candidate.bookingId,
-        start * 1000,
-        end * 1000,
-      )
-      .map((s) => ({ atMs: s.at_ms, ok: s.ok === 1, latencyMs: s.latency_ms, source: s.source }));
-    const cloud = db.get<{ cloud: string | null }>(
-      "SELECT cloud FROM bookings WHERE id = ?",
-      candidate.bookingId,
-    )?.cloud;
+    const samples: Sample[] = store.samples.between(candidate.bookingId, start * 1000, end * 1000);
+    // A node reports (and co-signs) only what it measured itself: without a probe of its own, nothing.
+    if (!samples.some((s) => s.source === "probe")) return undefined;
+    const cloud = store.bookings.get(candidate.bookingId)?.cloud as string | null | undefined;
     if (cloud) {
       try {
         const fromCloud = await registry.for(cloud).metrics(BigInt(candidate.bookingId), start * 1000, end * 1000);
@@ -141,32 +122,18 @@ export class Reporter {
   }
 
   async #measureAndSign(): Promise<void> {
-    const { db, config, agreement, chain, metrics } = this.#d;
+    const { store, config, agreement, chain, metrics } = this.#d;
     for (const candidate of this.candidates()) {
-      const existing = db.get<ReportRow>(
-        "SELECT * FROM reports WHERE booking_id = ? AND period = ?",
-        candidate.bookingId,
-        candidate.period,
-      );
+      const existing = store.reports.get(candidate.bookingId, candidate.period);
       if (existing && existing.state !== "measured") continue;
-      const own = existing ? figuresOf(existing) : await this.figures(candidate);
-      if (own && !existing) {
-        // Recorded before any signature leaves the node: these are the figures this node stands by.
-        db.run(
-          `INSERT OR IGNORE INTO reports (booking_id, period, uptime_bps, p95_latency_ms, sample_count, state, updated_ms)
-           VALUES (?, ?, ?, ?, ?, 'measured', ?)`,
-          candidate.bookingId,
-          candidate.period,
-          own.uptimeBps,
-          own.p95LatencyMs,
-          own.sampleCount,
-          Date.now(),
-        );
-      }
+      const own = existing ? existing.figures : await this.figures(candidate);
+      // Recorded before any signature leaves the node: these are the figures this node stands by.
+      if (own && !existing) store.reports.recordMeasured(candidate.bookingId, candidate.period, own);
       const tolerance = config.reporting.tolerance;
       const elapsedMs = (chain.clock.nowSeconds() - candidate.end - config.reporting.delaySeconds) * 1000;
       const agreed = await agreement.advance<ReportFigures>({
-        ...this.#statement(candidate.bookingId, candidate.period),
+        topic: reportTopic(candidate.bookingId, candidate.period),
+        sign: (f) => signReport(chain, report(BigInt(candidate.bookingId), candidate.period, f)),
         seed: BigInt(candidate.bookingId) + BigInt(candidate.period),
         elapsedMs,
         mine: own as ReportFigures | undefined,
@@ -178,49 +145,29 @@ export class Reporter {
       if (!agreed || agreed.signatures.length < this.#d.quorum()) continue;
       // Another oracle proposed: it submits first; this node steps in only after the takeover delay.
       if (!agreed.proposedHere && elapsedMs < config.reporting.takeoverSeconds * 1000) continue;
-      db.run(
-        `UPDATE reports SET uptime_bps = ?, p95_latency_ms = ?, sample_count = ?, state = 'ready', updated_ms = ?
-         WHERE booking_id = ? AND period = ?`,
-        agreed.figures.uptimeBps,
-        agreed.figures.p95LatencyMs,
-        agreed.figures.sampleCount,
-        Date.now(),
-        candidate.bookingId,
-        candidate.period,
-      );
+      store.reports.markReady(candidate.bookingId, candidate.period, agreed.figures);
       metrics.reportsSigned.inc();
     }
   }
 
   async #submitReady(): Promise<void> {
-    const { db, chain, sender, config, metrics, agreement } = this.#d;
+    const { store, chain, outbox, config, metrics, agreement } = this.#d;
     const open = new Map(this.candidates().map((c) => [`${c.bookingId}-${c.period}`, c]));
-    const ready = db
-      .all<ReportRow>("SELECT * FROM reports WHERE state = 'ready' ORDER BY CAST(booking_id AS INTEGER), period")
-      .filter((row) => {
-        if (open.has(`${row.booking_id}-${row.period}`)) return true;
-        db.run(
-          "UPDATE reports SET state = 'expired', updated_ms = ? WHERE booking_id = ? AND period = ?",
-          Date.now(),
-          row.booking_id,
-          row.period,
-        );
-        return false;
-      });
+    const ready = store.reports.ready().filter((row) => {
+      if (open.has(`${row.bookingId}-${row.period}`)) return true;
+      store.reports.setState(row.bookingId, row.period, "expired");
+      return false;
+    });
     if (ready.length === 0) return;
 
-    const settled = await this.#settledPeriods([...new Set(ready.map((r) => r.booking_id))]);
     const now = chain.clock.nowSeconds();
+    // Settled periods as the node last synced them; the chain is asked only for the batches that go.
     const batchable = ready.filter((row) => {
-      const done = settled.get(row.booking_id)!;
-      if (row.period < done) {
-        db.run("UPDATE reports SET state = 'settled' WHERE booking_id = ? AND period = ?", row.booking_id, row.period);
-        return false;
-      }
+      const candidate = open.get(`${row.bookingId}-${row.period}`)!;
+      const done = candidate.settledPeriods;
       // Earlier unsettled periods must be in this batch or past their window (periods settle in order).
-      const candidate = open.get(`${row.booking_id}-${row.period}`)!;
       for (let q = done; q < row.period; q++) {
-        const inBatch = ready.some((r) => r.booking_id === row.booking_id && r.period === q);
+        const inBatch = ready.some((r) => r.bookingId === row.bookingId && r.period === q);
         const { end } = periodBounds(candidate.startedAt, candidate.endsAt, this.#periodSeconds, q);
         if (!inBatch && now < end + this.#windowSeconds) return false;
       }
@@ -229,68 +176,62 @@ export class Reporter {
 
     // Full batches go at once; the rest waits for more reports (larger batches cost less gas per
     // report) until its oldest report has waited `maxBatchWaitSeconds` (at most half the window).
-    const oldestEnd = Math.min(...batchable.map((row) => open.get(`${row.booking_id}-${row.period}`)!.end));
+    const oldestEnd = Math.min(...batchable.map((row) => open.get(`${row.bookingId}-${row.period}`)!.end));
     const maxWait = Math.min(config.reporting.maxBatchWaitSeconds, this.#windowSeconds / 2);
     const waited = now - oldestEnd - config.reporting.delaySeconds >= maxWait;
     const { batchSize } = config.reporting;
     const sendable = waited ? batchable.length : batchable.length - (batchable.length % batchSize);
     for (let i = 0; i < sendable; i += batchSize) {
-      const rows = batchable.slice(i, Math.min(i + batchSize, sendable));
+      const settled = await this.#settledPeriods([
+        ...new Set(batchable.slice(i, i + batchSize).map((r) => r.bookingId)),
+      ]);
+      const rows = batchable.slice(i, Math.min(i + batchSize, sendable)).filter((row) => {
+        if (row.period >= settled.get(row.bookingId)!) return true;
+        store.reports.setState(row.bookingId, row.period, "settled");
+        return false;
+      });
+      if (rows.length === 0) continue;
       const entries = await Promise.all(
         rows.map(async (row) => {
-          const figures = figuresOf(row) as ReportFigures;
-          const signatures = await agreement.signaturesFor(this.#statement(row.booking_id, row.period), figures);
-          return { row, report: report(BigInt(row.booking_id), row.period, figures), signatures };
+          const figures = row.figures as ReportFigures;
+          const signatures = agreement.signaturesFor(reportTopic(row.bookingId, row.period), figures);
+          return { row, report: report(BigInt(row.bookingId), row.period, figures), signatures };
         }),
       );
       const viable = await this.#viable(entries);
       if (viable.length === 0) continue;
       const key = `reports-${createHash("sha256")
-        .update(viable.map((e) => `report-${e.row.booking_id}-${e.row.period}`).join(","))
+        .update(viable.map((e) => `report-${e.row.bookingId}-${e.row.period}`).join(","))
         .digest("hex")
         .slice(0, 24)}`;
       const data = encodeSubmit(viable);
-      db.transaction(() => {
-        sender.resubmit(key, { to: chain.addresses.sla, data });
-        for (const { row } of viable) {
-          db.run(
-            "UPDATE reports SET state = 'submitted', tx_key = ?, updated_ms = ? WHERE booking_id = ? AND period = ?",
-            key,
-            Date.now(),
-            row.booking_id,
-            row.period,
-          );
-        }
+      store.transaction(() => {
+        outbox.resubmit(key, { to: chain.addresses.sla, data });
+        store.reports.markSubmitted(
+          viable.map((e) => e.row),
+          key,
+        );
       });
       metrics.reportsSent.inc(viable.length);
       this.#log.info({ key, reports: viable.length }, "SLA reports submitted");
     }
   }
 
-  /** Reports whose transaction a reorg dropped are sent again (if their window is still open). */
-  rewind(): void {
-    this.#d.db.run(
-      `UPDATE reports SET state = 'ready' WHERE state IN ('submitted', 'settled')
-       AND tx_key IN (SELECT key FROM txs WHERE error = 'dropped by a reorg')`,
-    );
+  /** Reports of batches a reorg dropped (`droppedTxKeys`) are sent again (if their window is still open). */
+  rewind(droppedTxKeys: string[]): void {
+    this.#d.store.reports.reopenBatches(droppedTxKeys);
   }
 
   /** Submitted reports whose transaction is done: settled if it succeeded, ready again if not. */
   #settleSubmitted(): void {
-    const { db, sender } = this.#d;
-    const keys = db.all<{ tx_key: string }>("SELECT DISTINCT tx_key FROM reports WHERE state = 'submitted'");
-    for (const { tx_key } of keys) {
-      const tx = sender.get(tx_key);
-      if (!tx || tx.state === "queued" || tx.state === "sent") continue;
-      const state = tx.state === "mined" && tx.success === 1 ? "settled" : "ready";
-      if (state === "ready")
-        this.#log.warn({ key: tx_key, error: tx.error }, "report batch failed; reports will be sent again");
-      db.run(
-        "UPDATE reports SET state = ?, updated_ms = ? WHERE tx_key = ? AND state = 'submitted'",
-        state,
-        Date.now(),
-        tx_key,
-      );
+    const { store, outbox } = this.#d;
+    for (const key of store.reports.submittedBatches()) {
+      const outcome = outbox.outcome(key);
+      if (outcome.status === "succeeded") store.reports.resolveBatch(key, "settled");
+      else if (outcome.status === "failed") {
+        this.#log.warn({ key, error: outcome.reason }, "report batch failed; reports will be sent again");
+        store.reports.resolveBatch(key, "ready");
+      }
     }
   }
 
@@ -310,15 +251,15 @@ export class Reporter {
   }
 
   /** The entries the contract accepts as one batch: simulated, halving to isolate a refused report. */
-  async #viable<E extends { report: SlaReport; signatures: Hex[]; row: ReportRow }>(entries: E[]): Promise<E[]> {
+  async #viable<E extends { report: SlaReport; signatures: Hex[]; row: ReportRecord }>(entries: E[]): Promise<E[]> {
     const { client, addresses } = this.#d.chain;
     try {
-      await client.call({ account: this.#d.sender.address, to: addresses.sla, data: encodeSubmit(entries) });
+      await client.call({ account: this.#d.account, to: addresses.sla, data: encodeSubmit(entries) });
       return entries;
     } catch (error) {
       if (entries.length === 1) {
         this.#log.debug(
-          { bookingId: entries[0]!.row.booking_id, period: entries[0]!.row.period, error: describeError(error) },
+          { bookingId: entries[0]!.row.bookingId, period: entries[0]!.row.period, error: describeError(error) },
           "report refused for now",
         );
         return [];
@@ -331,17 +272,43 @@ export class Reporter {
     }
   }
 
-  /** The idempotency key and signing of one report: `report-<bookingId>-<period>`. */
-  #statement(bookingId: string, period: number) {
-    const { chain } = this.#d;
+  /** Report topics: `report-<bookingId>-<period>`, open until settled or past their window. */
+  topicKind(): TopicKind {
+    const { chain, store } = this.#d;
     return {
-      topic: `report-${bookingId}-${period}`,
-      sign: (f: ReportFigures) => signReport(chain, report(BigInt(bookingId), period, f)),
-      recover: (f: ReportFigures, signature: Hex) =>
-        recoverReportSigner(chain, report(BigInt(bookingId), period, f), signature),
-      registered: (signer: string) => this.#signers.has(signer),
+      recover: async (topic, figures, signature) => {
+        const [bookingId, period] = topic.split("-").slice(1).map(Number);
+        if (!isReportFigures(figures)) return undefined;
+        return recoverReportSigner(chain, report(BigInt(bookingId!), period!, figures), signature);
+      },
+      isSigner: (signer) => store.signers.has(chain.addresses.sla, signer),
+      isOpen: (topic) => {
+        const [, bookingId, period] = topic.split("-");
+        const booking = store.bookings.get(bookingId!);
+        if (!booking || Number(period) < booking.settledPeriods) return false;
+        const state = store.reports.get(bookingId!, Number(period))?.state;
+        return state !== "settled" && state !== "expired";
+      },
     };
   }
+}
+
+const UINT32_MAX = 2 ** 32 - 1;
+
+/** Exactly the three figures a report signs, each a uint32. */
+function isReportFigures(figures: Record<string, unknown>): figures is ReportFigures {
+  const keys = Object.keys(figures).sort();
+  return (
+    keys.join() === "p95LatencyMs,sampleCount,uptimeBps" &&
+    keys.every(
+      (k) => Number.isInteger(figures[k]) && (figures[k] as number) >= 0 && (figures[k] as number) <= UINT32_MAX,
+    ) &&
+    (figures.uptimeBps as number) <= 10_000
+  );
+}
+
+export function reportTopic(bookingId: string, period: number): string {
+  return `report-${bookingId}-${period}`;
 }
 
 /** The node's EIP-712 signature of `report`, as SLAEnforcement verifies it. */
@@ -372,11 +339,13 @@ export function recoverReportSigner(
 }
 
 function report(bookingId: bigint, period: number, f: PeriodFigures): SlaReport {
-  return { bookingId, period, uptimeBps: f.uptimeBps, p95LatencyMs: f.p95LatencyMs, sampleCount: f.sampleCount };
-}
-
-function figuresOf(row: ReportRow): PeriodFigures {
-  return { uptimeBps: row.uptime_bps, p95LatencyMs: row.p95_latency_ms, sampleCount: row.sample_count };
+  return {
+    bookingId,
+    period,
+    uptimeBps: Number(f.uptimeBps),
+    p95LatencyMs: Number(f.p95LatencyMs),
+    sampleCount: Number(f.sampleCount),
+  };
 }
 
 function encodeSubmit(entries: { report: SlaReport; signatures: Hex[] }[]): Hex {

@@ -8,7 +8,35 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
+
+/** What version 2 added: the oracle set from the contracts' events, own signed statements, announced probe targets. */
+const SCHEMA_V2 = `
+-- SignerAdded/SignerRemoved of the QuorumSigned contracts, kept as events so that a reorg rewinds them.
+CREATE TABLE IF NOT EXISTS signer_events (
+  contract TEXT NOT NULL,
+  signer TEXT NOT NULL,
+  added INTEGER NOT NULL,
+  block INTEGER NOT NULL,
+  log_index INTEGER NOT NULL,
+  PRIMARY KEY (contract, block, log_index)
+);
+-- Every statement this node signed, stored before the signature leaves it: one set of figures per topic, ever.
+CREATE TABLE IF NOT EXISTS signatures (
+  topic TEXT PRIMARY KEY,
+  figures TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  signed_ms INTEGER NOT NULL
+);
+-- Where other oracles said a booking's machine answers probes.
+CREATE TABLE IF NOT EXISTS probe_targets (
+  booking_id TEXT NOT NULL,
+  announcer TEXT NOT NULL,
+  target TEXT NOT NULL,
+  received_ms INTEGER NOT NULL,
+  PRIMARY KEY (booking_id, announcer)
+);
+`;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -47,6 +75,8 @@ CREATE TABLE IF NOT EXISTS bookings (
   access_cid TEXT,
   seen_ms INTEGER NOT NULL,
   provisioned_ms INTEGER,
+  -- The oracle whose confirmation started the booking (BookingProvisioned): its probe target counts.
+  provisioned_by TEXT,
   updated_block INTEGER NOT NULL,
   -- Set when an event touched the booking: its state is then read from the chain.
   needs_sync INTEGER NOT NULL DEFAULT 1
@@ -110,7 +140,7 @@ CREATE TABLE IF NOT EXISTS tx_attempts (
   signed_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tx_attempts_tx ON tx_attempts(tx_id);
-`;
+${SCHEMA_V2}`;
 
 export type Row = Record<string, SQLInputValue>;
 
@@ -125,12 +155,18 @@ export class Database {
     // WAL keeps readers and the writer apart; FULL makes every commit durable before it returns,
     // which the transaction log relies on (a signed transaction is on disk before it is broadcast).
     this.sql.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
-    this.sql.exec(SCHEMA);
-    const version = this.getMeta("schema_version");
-    if (version === undefined) this.setMeta("schema_version", String(SCHEMA_VERSION));
-    else if (Number(version) !== SCHEMA_VERSION) {
+    const fresh = !this.sql.prepare("SELECT name FROM sqlite_master WHERE name = 'meta'").get();
+    this.sql.exec(fresh ? SCHEMA : "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);");
+    const version = fresh ? SCHEMA_VERSION : Number(this.getMeta("schema_version") ?? SCHEMA_VERSION);
+    if (version === 1) {
+      this.transaction(() => {
+        this.sql.exec(`ALTER TABLE bookings ADD COLUMN provisioned_by TEXT; ${SCHEMA_V2}`);
+        this.setMeta("schema_version", "2");
+      });
+    } else if (version !== SCHEMA_VERSION) {
       throw new Error(`State database has schema ${version}; this node needs ${SCHEMA_VERSION}`);
     }
+    this.setMeta("schema_version", String(SCHEMA_VERSION));
   }
 
   /** Runs `work` in one transaction (nested calls join the outer one). */

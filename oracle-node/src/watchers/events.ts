@@ -11,8 +11,8 @@ import { type Address, type Log, parseEventLogs } from "viem";
 import { escrowManagerAbi, resourceMarketplaceAbi, resourceVerifierAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import type { ChainContext } from "../chain.ts";
 import type { Logger } from "../log.ts";
-import { type BookingRow, CHAIN_STATUSES, getBooking, updateBooking } from "../store/bookings.ts";
-import type { Database } from "../store/db.ts";
+import { type Booking, CHAIN_STATUSES } from "../store/bookings.ts";
+import type { Store } from "../store/index.ts";
 
 const ABI = [...resourceMarketplaceAbi, ...sLAEnforcementAbi, ...resourceVerifierAbi];
 
@@ -26,6 +26,8 @@ export const WATCHED_EVENTS = [
   "BookingTerminated",
   "SlaPeriodSettled",
   "ResourceVerified",
+  "SignerAdded",
+  "SignerRemoved",
 ] as const;
 
 /** Which bookings this node operates. */
@@ -43,12 +45,12 @@ export function scopeOf(serve: { providers: "*" | string[]; resources: bigint[] 
 }
 
 export class EventRecorder {
-  readonly db: Database;
+  readonly store: Store;
   readonly scope: Scope;
   readonly log: Logger;
 
-  constructor(db: Database, scope: Scope, log: Logger) {
-    this.db = db;
+  constructor(store: Store, scope: Scope, log: Logger) {
+    this.store = store;
     this.scope = scope;
     this.log = log;
   }
@@ -63,58 +65,44 @@ export class EventRecorder {
       switch (event.eventName) {
         case "ResourceListed": {
           const { resourceId, provider, metadataCid } = event.args;
-          if (!this.scope.serves(provider, resourceId)) break;
-          this.db.run(
-            "INSERT OR REPLACE INTO resource_versions (resource_id, version, provider, metadata_cid, block) VALUES (?, 1, ?, ?, ?)",
-            String(resourceId),
-            provider.toLowerCase(),
-            metadataCid,
-            block,
-          );
+          if (this.scope.serves(provider, resourceId))
+            this.store.resources.record(resourceId, 1, provider, metadataCid, block);
           break;
         }
         case "ResourceMetadataUpdated": {
           const { resourceId, metadataCid, metadataVersion } = event.args;
-          const first = this.db.get<{ provider: string }>(
-            "SELECT provider FROM resource_versions WHERE resource_id = ? ORDER BY version LIMIT 1",
-            String(resourceId),
-          );
-          if (!first) break;
-          this.db.run(
-            "INSERT OR REPLACE INTO resource_versions (resource_id, version, provider, metadata_cid, block) VALUES (?, ?, ?, ?, ?)",
-            String(resourceId),
-            metadataVersion,
-            first.provider,
-            metadataCid,
-            block,
-          );
+          const provider = this.store.resources.providerOf(resourceId);
+          if (provider) this.store.resources.record(resourceId, metadataVersion, provider, metadataCid, block);
           break;
         }
         case "BookingRequested":
           this.#bookingRequested(event.args, block);
           break;
         case "BookingProvisioned":
+          this.store.bookings.touched(event.args.bookingId, block);
+          this.store.bookings.update(String(event.args.bookingId), { provisionedBy: event.args.oracle.toLowerCase() });
+          break;
         case "BookingCancelled":
         case "BookingCompleted":
         case "BookingTerminated":
         case "SlaPeriodSettled":
-          this.db.run(
-            "UPDATE bookings SET needs_sync = 1, updated_block = ? WHERE id = ?",
-            block,
-            String(event.args.bookingId),
-          );
+          this.store.bookings.touched(event.args.bookingId, block);
           break;
         case "ResourceVerified": {
           const { resourceId, metadataVersion, expiresAt } = event.args;
-          this.db.run(
-            `INSERT INTO attestations (resource_id, metadata_version, expires_at, state) VALUES (?, ?, ?, 'verified')
-             ON CONFLICT(resource_id, metadata_version) DO UPDATE SET expires_at = excluded.expires_at, state = 'verified'`,
-            String(resourceId),
-            metadataVersion,
-            Number(expiresAt),
-          );
+          this.store.attestations.verified(resourceId, metadataVersion, Number(expiresAt));
           break;
         }
+        case "SignerAdded":
+        case "SignerRemoved":
+          this.store.signers.record(
+            event.address,
+            event.args.signer,
+            event.eventName === "SignerAdded",
+            block,
+            event.logIndex,
+          );
+          break;
       }
     }
   }
@@ -133,74 +121,54 @@ export class EventRecorder {
     const { bookingId, resourceId, consumer, provider, hoursBooked, encryptionPublicKey } = args;
     if (!this.scope.serves(provider, resourceId)) return;
     const id = String(bookingId);
-    const metadata = this.db.get<{ metadata_cid: string }>(
-      "SELECT metadata_cid FROM resource_versions WHERE resource_id = ? ORDER BY version DESC LIMIT 1",
-      String(resourceId),
-    );
+    const metadataCid = this.store.resources.latestCid(resourceId) ?? null;
     const fields = {
-      resource_id: String(resourceId),
+      resourceId: String(resourceId),
       consumer: consumer.toLowerCase(),
       provider: provider.toLowerCase(),
       hours: hoursBooked,
-      encryption_key: encryptionPublicKey.toLowerCase(),
+      encryptionKey: encryptionPublicKey.toLowerCase(),
     };
-    const existing = getBooking(this.db, id);
+    const existing = this.store.bookings.get(id);
     if (!existing) {
-      this.db.run(
-        `INSERT INTO bookings (id, resource_id, consumer, provider, hours, encryption_key, metadata_cid,
-           requested_block, chain_status, stage, seen_ms, updated_block, needs_sync)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'requested', 'pending', ?, ?, 1)`,
-        id,
-        fields.resource_id,
-        fields.consumer,
-        fields.provider,
-        fields.hours,
-        fields.encryption_key,
-        metadata?.metadata_cid ?? null,
-        block,
-        Date.now(),
-        block,
-      );
-      this.log.info({ bookingId: id, resourceId: fields.resource_id, block }, "booking requested");
+      this.store.bookings.insert({ id, ...fields, metadataCid, requestedBlock: block });
+      this.log.info({ bookingId: id, resourceId: fields.resourceId, block }, "booking requested");
       return;
     }
     const same = (Object.keys(fields) as (keyof typeof fields)[]).every((k) => existing[k] === fields[k]);
     if (same) {
       // The same booking again: a rescan after a reorg, or a duplicate log.
-      const revived = existing.chain_status === "none" && existing.stage === "deprovisioned";
-      updateBooking(this.db, id, {
-        requested_block: block,
-        updated_block: block,
-        needs_sync: 1,
-        ...(revived ? { stage: "pending", attempts: 0, next_attempt_ms: 0, last_error: null } : {}),
+      const revived = existing.chainStatus === "none" && existing.stage === "deprovisioned";
+      this.store.bookings.update(id, {
+        requestedBlock: block,
+        updatedBlock: block,
+        needsSync: true,
+        ...(revived ? { stage: "pending", attempts: 0, nextAttemptMs: 0, lastError: null } : {}),
       });
       return;
     }
     // After a reorg the id now names another booking: drop the old machine, start again.
     this.log.warn({ bookingId: id }, "booking id re-used after a reorg: provisioning again for the new booking");
-    updateBooking(this.db, id, {
+    this.store.bookings.update(id, {
       ...fields,
-      metadata_cid: metadata?.metadata_cid ?? null,
-      requested_block: block,
-      updated_block: block,
-      chain_status: "requested",
+      metadataCid,
+      requestedBlock: block,
+      updatedBlock: block,
+      chainStatus: "requested",
       stage: "reset",
-      access_cid: null,
+      accessCid: null,
       attempts: 0,
-      next_attempt_ms: 0,
-      last_error: null,
-      needs_sync: 1,
+      nextAttemptMs: 0,
+      lastError: null,
+      needsSync: true,
     });
   }
 
   /** Forgets what blocks after `ancestor` said: a reorg dropped them. Called inside a transaction. */
   rewind(ancestor: number): void {
-    this.db.run("DELETE FROM resource_versions WHERE block > ?", ancestor);
-    this.db.run(
-      "UPDATE bookings SET needs_sync = 1 WHERE updated_block > ? OR requested_block > ?",
-      ancestor,
-      ancestor,
-    );
+    this.store.resources.rewind(ancestor);
+    this.store.signers.rewind(ancestor);
+    this.store.bookings.rewind(ancestor);
   }
 }
 
@@ -208,11 +176,8 @@ export class EventRecorder {
  * Reads the status and stream of every booking an event touched, as of `blockNumber`, and stores
  * them. A booking the chain does not know (dropped by a reorg) gets status `none`.
  */
-export async function syncBookings(db: Database, chain: ChainContext, blockNumber: bigint): Promise<BookingRow[]> {
-  const rows = db.all<BookingRow>(
-    "SELECT * FROM bookings WHERE needs_sync = 1 AND requested_block <= ?",
-    Number(blockNumber),
-  );
+export async function syncBookings(store: Store, chain: ChainContext, blockNumber: bigint): Promise<Booking[]> {
+  const rows = store.bookings.needingSync(Number(blockNumber));
   const { client, addresses } = chain;
   const states = await Promise.all(
     rows.map(async (row) => {
@@ -236,24 +201,20 @@ export async function syncBookings(db: Database, chain: ChainContext, blockNumbe
       return { row, booking, stream };
     }),
   );
-  db.transaction(() => {
+  store.transaction(() => {
     for (const { row, booking, stream } of states) {
       const status = CHAIN_STATUSES[booking.status] ?? "none";
       const sameBooking = status === "none" || booking.consumer.toLowerCase() === row.consumer;
-      updateBooking(db, row.id, {
-        chain_status: sameBooking ? status : "none",
-        requested_at: booking.requestedAt || null,
-        started_at: stream.startedAt ? Number(stream.startedAt) : null,
-        ends_at: stream.endsAt ? Number(stream.endsAt) : null,
-        settled_periods: stream.settledPeriods,
-        needs_sync: 0,
+      store.bookings.update(row.id, {
+        chainStatus: sameBooking ? status : "none",
+        requestedAt: booking.requestedAt || null,
+        startedAt: stream.startedAt ? Number(stream.startedAt) : null,
+        endsAt: stream.endsAt ? Number(stream.endsAt) : null,
+        settledPeriods: stream.settledPeriods,
+        needsSync: false,
       });
     }
-    db.run(
-      `UPDATE reports SET state = 'settled', updated_ms = ? WHERE state != 'settled'
-       AND period < (SELECT settled_periods FROM bookings WHERE bookings.id = reports.booking_id)`,
-      Date.now(),
-    );
+    store.reports.settleBelowSettledPeriods();
   });
   return rows;
 }

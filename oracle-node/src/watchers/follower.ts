@@ -12,16 +12,9 @@ import type { Block, Log } from "viem";
 import { type ChainContext, describeError } from "../chain.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
-import type { Database } from "../store/db.ts";
+import type { Cursor } from "../store/cursor.ts";
+import type { Store } from "../store/index.ts";
 import type { EventRecorder } from "./events.ts";
-
-/** How many processed block hashes are kept to find a fork point. */
-const KEPT_BLOCKS = 512;
-
-export interface Cursor {
-  number: bigint;
-  hash: `0x${string}` | null;
-}
 
 export interface FollowerOptions {
   confirmations: number;
@@ -31,7 +24,7 @@ export interface FollowerOptions {
 }
 
 export class ChainFollower {
-  readonly #db: Database;
+  readonly #store: Store;
   readonly #chain: ChainContext;
   readonly #recorder: EventRecorder;
   readonly #options: FollowerOptions;
@@ -40,14 +33,14 @@ export class ChainFollower {
   #lastHead?: Block;
 
   constructor(
-    db: Database,
+    store: Store,
     chain: ChainContext,
     recorder: EventRecorder,
     options: FollowerOptions,
     log: Logger,
     metrics: Metrics,
   ) {
-    this.#db = db;
+    this.#store = store;
     this.#chain = chain;
     this.#recorder = recorder;
     this.#options = options;
@@ -56,9 +49,7 @@ export class ChainFollower {
   }
 
   cursor(): Cursor {
-    const number = this.#db.getMeta("cursor_number");
-    if (number === undefined) return { number: this.#options.startBlock - 1n, hash: null };
-    return { number: BigInt(number), hash: (this.#db.getMeta("cursor_hash") ?? null) as `0x${string}` | null };
+    return this.#store.cursor.get() ?? { number: this.#options.startBlock - 1n, hash: null };
   }
 
   /**
@@ -101,19 +92,11 @@ export class ChainFollower {
       throw new Error(`Block ${to} changed while its logs were read`);
     }
     logs.sort((a, b) => Number(a.blockNumber! - b.blockNumber!) || a.logIndex! - b.logIndex!);
-    this.#db.transaction(() => {
+    this.#store.transaction(() => {
       this.#recorder.apply(logs as Log[]);
       const hashes = new Map<bigint, string>([[to, toBlock.hash!]]);
       for (const log of logs) hashes.set(log.blockNumber!, log.blockHash!);
-      for (const [number, hash] of hashes) {
-        this.#db.run("INSERT OR REPLACE INTO blocks (number, hash) VALUES (?, ?)", Number(number), hash);
-      }
-      this.#db.run(
-        "DELETE FROM blocks WHERE number NOT IN (SELECT number FROM blocks ORDER BY number DESC LIMIT ?)",
-        KEPT_BLOCKS,
-      );
-      this.#db.setMeta("cursor_number", String(to));
-      this.#db.setMeta("cursor_hash", toBlock.hash!);
+      this.#store.cursor.advance(to, toBlock.hash!, hashes);
     });
     this.#metrics.cursorBlock.set(Number(to));
     if (logs.length) this.#log.debug({ from, to, logs: logs.length }, "logs recorded");
@@ -130,29 +113,19 @@ export class ChainFollower {
   /** Walks back through the stored hashes to the newest block still on the chain, and rewinds there. */
   async #rewind(cursor: Cursor, onRewind?: (ancestor: bigint) => void): Promise<bigint> {
     const { client } = this.#chain;
-    const stored = this.#db.all<{ number: number; hash: string }>(
-      "SELECT number, hash FROM blocks WHERE number <= ? ORDER BY number DESC",
-      Number(cursor.number),
-    );
     let ancestor: { number: bigint; hash: string | null } = { number: this.#options.startBlock - 1n, hash: null };
-    for (const { number, hash } of stored) {
-      const block = await client.getBlock({ blockNumber: BigInt(number) }).catch((error) => {
+    for (const { number, hash } of this.#store.cursor.storedHashes(cursor.number)) {
+      const block = await client.getBlock({ blockNumber: number }).catch((error) => {
         this.#log.debug({ number, error: describeError(error) }, "block not on the chain");
         return undefined;
       });
       if (block?.hash === hash) {
-        ancestor = { number: BigInt(number), hash };
+        ancestor = { number, hash };
         break;
       }
     }
-    this.#db.transaction(() => {
-      this.#db.run("DELETE FROM blocks WHERE number > ?", Number(ancestor.number));
-      if (ancestor.hash === null) {
-        this.#db.run("DELETE FROM meta WHERE key IN ('cursor_number', 'cursor_hash')");
-      } else {
-        this.#db.setMeta("cursor_number", String(ancestor.number));
-        this.#db.setMeta("cursor_hash", ancestor.hash);
-      }
+    this.#store.transaction(() => {
+      this.#store.cursor.rewind(ancestor);
       this.#recorder.rewind(Number(ancestor.number));
       onRewind?.(ancestor.number);
     });

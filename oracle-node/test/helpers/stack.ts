@@ -107,16 +107,17 @@ export async function startStack(): Promise<Stack> {
       await ipfs.close();
       await chain.stop();
       stopLocalWorkloads(workDir, "SIGKILL");
-      rmSync(workDir, { recursive: true, force: true });
+      // ORACLE_TEST_KEEP=1 keeps the nodes' state and logs for a look after a failure.
+      if (process.env.ORACLE_TEST_KEEP) console.log(`test stack kept in ${workDir}`);
+      else rmSync(workDir, { recursive: true, force: true });
     },
   };
 }
 
 /** Waits until `node` holds at least `count` probe samples (failed ones only, with `failed`) of a booking. */
 export function samplesTaken(node: OracleNode, bookingId: bigint, count: number, failed = false): Promise<true> {
-  const query = `SELECT COUNT(*) AS n FROM samples WHERE booking_id = ?${failed ? " AND ok = 0" : ""}`;
   return waitFor(`${count} ${failed ? "failed " : ""}samples of booking ${bookingId}`, () =>
-    node.db.get<{ n: number }>(query, String(bookingId))!.n >= count ? true : undefined,
+    node.store.samples.count(String(bookingId), { failedOnly: failed }) >= count ? true : undefined,
   );
 }
 

@@ -27,7 +27,8 @@ export async function demoChain(rpcUrl: string, deployment: Deployment) {
   if (accounts.length < 10)
     throw new Error(`The chain at ${rpcUrl} unlocks ${accounts.length} accounts; 10 are needed`);
   const account = (index: number) => accounts[index] as Address;
-  const wallet = (index: number) => createWalletClient({ account: account(index), transport });
+  const walletOf = (address: Address) => createWalletClient({ account: address, transport });
+  const wallet = (index: number) => walletOf(account(index));
 
   /** Sends a transaction from account #`from` and waits for its receipt; throws if it reverted. */
   async function send<const A extends Abi, F extends ContractFunctionName<A, "nonpayable" | "payable">>(
@@ -70,5 +71,18 @@ export async function demoChain(rpcUrl: string, deployment: Deployment) {
   };
   const contract = (name: keyof Deployment["contracts"]) => deployment.contracts[name].proxy as Address;
 
-  return { rpcUrl, deployment, client, accounts, account, wallet, send, advance, refreshFeeds, token, contract };
+  return {
+    rpcUrl,
+    deployment,
+    client,
+    accounts,
+    account,
+    wallet,
+    walletOf,
+    send,
+    advance,
+    refreshFeeds,
+    token,
+    contract,
+  };
 }

@@ -1,9 +1,9 @@
 /**
  * The oracle of the demo's aws, azure and gcp bookings. No cloud account is behind them on a local
- * stack, so no oracle node can provision them; the demo gives them a history with the oracle key
- * (#2), putting on chain what an oracle node puts there, built with the sdk as the node builds it:
- * access details encrypted to the consumer's wallet-derived key, and SLA reports signed with the
- * contracts' EIP-712 domain and types.
+ * stack, so no oracle node can provision them; the demo gives them a history with the oracle keys
+ * (#2 confirms), putting on chain what the oracle nodes put there, built with the sdk as a node
+ * builds it: access details encrypted to the consumer's wallet-derived key, and SLA reports signed
+ * by a quorum of the oracle keys with the contracts' EIP-712 domain and types.
  */
 import type { Hex } from "viem";
 
@@ -14,10 +14,17 @@ import { resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import type { DemoChain } from "./chain.ts";
 import { ORACLE } from "./listings.ts";
 
-export function cloudOracle(chain: DemoChain, ipfsApiUrl: string) {
+/** `oracleAccounts`: the unlocked accounts of the registered SLA signers. */
+export async function cloudOracle(chain: DemoChain, ipfsApiUrl: string, oracleAccounts: number[]) {
   const marketplace = chain.contract("ResourceMarketplace");
   const sla = chain.contract("SLAEnforcement");
-  const signer = chain.wallet(ORACLE);
+  // A quorum of the oracle accounts signs, in ascending address order as the contract requires.
+  const quorum = await chain.client.readContract({ address: sla, abi: sLAEnforcementAbi, functionName: "quorum" });
+  const signers = oracleAccounts
+    .map((index) => chain.account(index))
+    .sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))
+    .slice(0, quorum)
+    .map((address) => chain.walletOf(address));
   let reports = 0;
 
   return {
@@ -39,14 +46,18 @@ export function cloudOracle(chain: DemoChain, ipfsApiUrl: string) {
       await chain.send(ORACLE, marketplace, resourceMarketplaceAbi, "confirmProvisioning", [bookingId, cid]);
     },
 
-    /** Signs period reports and submits them in one batch. */
+    /** Signs period reports by a quorum and submits them in one batch. */
     async report(list: SlaReport[]) {
       const signatures: Hex[][] = [];
       for (const message of list) {
         const domain = slaDomain(chain.deployment.chainId, sla) as { verifyingContract: Hex };
-        signatures.push([
-          await signer.signTypedData({ domain, types: slaReportTypes, primaryType: "SlaReport", message }),
-        ]);
+        signatures.push(
+          await Promise.all(
+            signers.map((signer) =>
+              signer.signTypedData({ domain, types: slaReportTypes, primaryType: "SlaReport", message }),
+            ),
+          ),
+        );
       }
       await chain.send(ORACLE, sla, sLAEnforcementAbi, "submitReports", [list, signatures]);
       reports += list.length;

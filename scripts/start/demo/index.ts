@@ -27,7 +27,7 @@ import { escrowManagerAbi, mockERC20Abi, priceOracleAbi, resourceMarketplaceAbi 
 import { demoChain } from "./chain.ts";
 import { cloudOracle } from "./cloud-oracle.ts";
 import { proposeFeeCut } from "./governance.ts";
-import { ALICE, BOB, LISTINGS, LOOPBACK, NIMBUS, PROFILES, exampleFile } from "./listings.ts";
+import { ALICE, BOB, LISTINGS, LOOPBACK, NIMBUS, ORACLE, PROFILES, exampleFile } from "./listings.ts";
 
 export { DEMO_ROLES } from "./listings.ts";
 
@@ -37,6 +37,8 @@ export interface DemoOptions {
   rpcUrl: string;
   ipfsApiUrl: string;
   deployment: Deployment;
+  /** The unlocked accounts of the registered SLA signers (default: the local deployment's one oracle). */
+  oracleAccounts?: number[];
   log?: (message: string) => void;
 }
 
@@ -53,7 +55,13 @@ export interface DemoSummary {
 }
 
 /** Seeds the local chain at `rpcUrl` with demo data; seeding it again adds another round. */
-export async function seedDemo({ rpcUrl, ipfsApiUrl, deployment, log = () => {} }: DemoOptions): Promise<DemoSummary> {
+export async function seedDemo({
+  rpcUrl,
+  ipfsApiUrl,
+  deployment,
+  oracleAccounts = [ORACLE],
+  log = () => {},
+}: DemoOptions): Promise<DemoSummary> {
   const chain = await demoChain(rpcUrl, deployment);
   const { client, account, send, token } = chain;
   const marketplace = chain.contract("ResourceMarketplace");
@@ -164,7 +172,7 @@ export async function seedDemo({ rpcUrl, ipfsApiUrl, deployment, log = () => {} 
     return event!.args.bookingId;
   }
 
-  const oracle = cloudOracle(chain, ipfsApiUrl);
+  const oracle = await cloudOracle(chain, ipfsApiUrl, oracleAccounts);
   const provision = (bookingId: bigint, host: string) =>
     oracle.provision(bookingId, keys[consumerOf.get(bookingId)!]!, host);
   const met = (bookingId: bigint, period: number): SlaReport => ({

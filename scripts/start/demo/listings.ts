@@ -21,12 +21,14 @@ export const BOB = 7;
 /** Roles of the Hardhat accounts in the demo (indexes into the node's accounts). */
 export const DEMO_ROLES: Record<number, string> = {
   0: "deployer, guardian, DAO voter",
-  [ORACLE]: "oracle node (SLA signer, provisioning, verifier)",
-  [LOOPBACK]: "provider Loopback Labs (local resources, served by the oracle node)",
+  [ORACLE]: "oracle node a (SLA signer, verifier, provisions)",
+  [LOOPBACK]: "provider Loopback Labs (local resources, served by the oracle nodes)",
   [NIMBUS]: "provider Nimbus Compute Cooperative (aws, gcp)",
   [CONTOSO]: "provider Contoso Cloud Partners (azure)",
   [ALICE]: "consumer",
   [BOB]: "consumer",
+  10: "oracle node b (SLA signer, verifier)",
+  11: "oracle node c (SLA signer, verifier)",
 };
 
 export interface Listing {
