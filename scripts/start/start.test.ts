@@ -159,9 +159,13 @@ describe("npm start", { timeout: 900_000 }, () => {
     // The oracle set's proposal (executed: three signers, quorum 2) and the demo's, open for voting.
     assert.deepEqual(proposals.map((p) => p.status).sort(), ["CREATED", "EXECUTED"]);
 
-    const health = await fetch(row(output, "Oracle health"));
-    assert.equal(health.status, 200);
-    assert.equal(((await health.json()) as { ok: boolean }).ok, true);
+    const healthUrls = /^\s+Oracle health\s+(.+)$/m.exec(output)![1]!.split(", ");
+    assert.equal(healthUrls.length, 3, "three oracle nodes");
+    for (const url of healthUrls) {
+      const health = await fetch(url);
+      assert.equal(health.status, 200, url);
+      assert.equal(((await health.json()) as { ok: boolean }).ok, true, url);
+    }
 
     const dapp = await fetch(row(output, "dApp"));
     assert.equal(dapp.status, 200);
