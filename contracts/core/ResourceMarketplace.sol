@@ -27,6 +27,14 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     uint256 private constant MIN_PROVISION_TIMEOUT_SECONDS = 1 minutes;
     uint256 private constant MAX_PROVISION_TIMEOUT_SECONDS = 7 days;
 
+    /// @dev What a booking costs and whom it pays.
+    struct Quote {
+        address provider;
+        uint256 usdValueE8;
+        uint256 amount;
+        uint8 tokenId;
+    }
+
     /// @custom:storage-location erc7201:dcloudx.storage.Marketplace
     struct MarketplaceStorage {
         // One slot, read by every booking.
@@ -226,6 +234,43 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     ) private returns (uint256 bookingId) {
         if (encryptionPublicKey == bytes32(0)) revert MarketplaceMissingEncryptionKey();
         MarketplaceStorage storage $ = _getMarketplaceStorage();
+        Quote memory quote = _quote($, resourceId, hoursBooked, token, maxPayment);
+        uint256 value = _nativeValue(token, quote.amount);
+
+        bookingId = ++$.bookingCount;
+        $.bookings[bookingId] = Booking({
+            consumer: msg.sender,
+            resourceId: uint32(resourceId),
+            hoursBooked: hoursBooked,
+            tokenId: quote.tokenId,
+            status: BookingStatus.Requested,
+            requestedAt: uint32(block.timestamp)
+        });
+        ++$.resources[resourceId].activeBookings;
+
+        $.escrow.deposit{value: value}(bookingId, msg.sender, quote.provider, token, quote.amount);
+        emit BookingRequested(
+            bookingId,
+            resourceId,
+            msg.sender,
+            quote.provider,
+            token,
+            quote.amount,
+            quote.usdValueE8,
+            hoursBooked,
+            encryptionPublicKey
+        );
+        if (msg.value > value) Address.sendValue(payable(msg.sender), msg.value - value);
+    }
+
+    /// @dev Checks that the caller may book the resource for `hoursBooked` and prices the booking.
+    function _quote(
+        MarketplaceStorage storage $,
+        uint256 resourceId,
+        uint16 hoursBooked,
+        address token,
+        uint256 maxPayment
+    ) private view returns (Quote memory) {
         Resource memory resource = $.resources[resourceId];
         if (resource.status != ResourceStatus.Listed) {
             if (resource.status == ResourceStatus.None) revert MarketplaceUnknownResource(resourceId);
@@ -241,38 +286,17 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         (uint256 amount, uint8 tokenId) = $.priceOracle.quote(token, usdValueE8);
         if ((resource.acceptedTokens >> tokenId) & 1 == 0) revert MarketplaceTokenNotAccepted(resourceId, token);
         if (amount > maxPayment) revert MarketplaceSlippage(amount, maxPayment);
-        uint256 value;
+        return Quote({provider: resource.provider, usdValueE8: usdValueE8, amount: amount, tokenId: tokenId});
+    }
+
+    /// @dev The native currency the escrow takes for `amount` of `token`; checks what was sent.
+    function _nativeValue(address token, uint256 amount) private view returns (uint256) {
         if (token == address(0)) {
             if (msg.value < amount) revert MarketplaceInvalidValue(amount, msg.value);
-            value = amount;
-        } else if (msg.value != 0) {
-            revert MarketplaceInvalidValue(0, msg.value);
+            return amount;
         }
-
-        bookingId = ++$.bookingCount;
-        $.bookings[bookingId] = Booking({
-            consumer: msg.sender,
-            resourceId: uint32(resourceId),
-            hoursBooked: hoursBooked,
-            tokenId: tokenId,
-            status: BookingStatus.Requested,
-            requestedAt: uint32(block.timestamp)
-        });
-        ++$.resources[resourceId].activeBookings;
-
-        $.escrow.deposit{value: value}(bookingId, msg.sender, resource.provider, token, amount);
-        emit BookingRequested(
-            bookingId,
-            resourceId,
-            msg.sender,
-            resource.provider,
-            token,
-            amount,
-            usdValueE8,
-            hoursBooked,
-            encryptionPublicKey
-        );
-        if (msg.value > value) Address.sendValue(payable(msg.sender), msg.value - value);
+        if (msg.value != 0) revert MarketplaceInvalidValue(0, msg.value);
+        return 0;
     }
 
     /// @inheritdoc IResourceMarketplace

@@ -81,16 +81,7 @@ contract ResourceVerifier is IResourceVerifier, QuorumSigned, EIP712Upgradeable 
             expiresAt: attestation.expiresAt,
             revoked: false
         });
-        emit ResourceVerified(
-            resourceId,
-            attestation.metadataVersion,
-            attestation.cloud,
-            attestation.region,
-            attestation.instanceType,
-            attestation.accountHash,
-            attestation.issuedAt,
-            attestation.expiresAt
-        );
+        _emitVerified(attestation);
     }
 
     /// @inheritdoc IResourceVerifier
@@ -157,6 +148,19 @@ contract ResourceVerifier is IResourceVerifier, QuorumSigned, EIP712Upgradeable 
     // ---------------------------------------------------------------------------------------------
     // Internals
     // ---------------------------------------------------------------------------------------------
+
+    function _emitVerified(Attestation calldata attestation) private {
+        emit ResourceVerified(
+            attestation.resourceId,
+            attestation.metadataVersion,
+            attestation.cloud,
+            attestation.region,
+            attestation.instanceType,
+            attestation.accountHash,
+            attestation.issuedAt,
+            attestation.expiresAt
+        );
+    }
 
     function _checkClaims(Attestation calldata attestation) private pure {
         if (

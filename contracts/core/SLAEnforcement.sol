@@ -44,6 +44,16 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
         uint256 count;
     }
 
+    /// @dev How one period settled.
+    struct Settlement {
+        address provider;
+        address token;
+        uint256 periodValue;
+        uint256 credit;
+        bool compliant;
+        uint16 creditBps;
+    }
+
     /// @custom:storage-location erc7201:dcloudx.storage.SLAEnforcement
     struct SLAStorage {
         IResourceMarketplace marketplace;
@@ -207,38 +217,41 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
         _verifyQuorum(reportDigest(report), sigs);
 
         (address consumer, uint16 uptimeTargetBps, uint32 maxLatencyMs) = $.marketplace.slaTerms(report.bookingId);
-        (bool compliant, uint16 creditBps) = creditFor(
+        Settlement memory settlement;
+        (settlement.compliant, settlement.creditBps) = creditFor(
             report.uptimeBps,
             report.p95LatencyMs,
             uptimeTargetBps,
             maxLatencyMs
         );
-        (bool settled, address provider, address token, uint256 periodValue, uint256 credit) = $.escrow.settlePeriod(
-            report.bookingId,
-            report.period,
-            creditBps,
-            consumer
-        );
+        bool settled;
+        (settled, settlement.provider, settlement.token, settlement.periodValue, settlement.credit) = $
+            .escrow
+            .settlePeriod(report.bookingId, report.period, settlement.creditBps, consumer);
         if (!settled) return false;
 
-        uint256 i = _tally(outcomes, provider, compliant, creditBps);
-        if (compliant && address($.rewards) != address(0)) {
-            if (outcomes.pendingToken[i] != token) _priceCompliantValue($, outcomes, i, token);
-            outcomes.pendingValue[i] += periodValue;
+        uint256 i = _tally(outcomes, settlement.provider, settlement.compliant, settlement.creditBps);
+        if (settlement.compliant && address($.rewards) != address(0)) {
+            if (outcomes.pendingToken[i] != settlement.token) _priceCompliantValue($, outcomes, i, settlement.token);
+            outcomes.pendingValue[i] += settlement.periodValue;
         }
+        _emitSettled(report, settlement);
+        return true;
+    }
+
+    function _emitSettled(SlaReport calldata report, Settlement memory settlement) private {
         emit SlaPeriodSettled(
             report.bookingId,
             report.period,
-            provider,
+            settlement.provider,
             report.uptimeBps,
             report.p95LatencyMs,
             report.sampleCount,
-            compliant,
-            creditBps,
-            periodValue,
-            credit
+            settlement.compliant,
+            settlement.creditBps,
+            settlement.periodValue,
+            settlement.credit
         );
-        return true;
     }
 
     /// @dev Adds a settled period to its provider's outcomes in this batch; returns the provider's index.

@@ -1081,44 +1081,68 @@ contract MarketplaceHandler is CommonBase, StdUtils {
     function _processSettlement(Vm.Log memory log) private {
         uint256 bookingId = uint256(log.topics[1]);
         uint256 period = uint256(log.topics[2]);
-        (
-            uint16 uptimeBps,
-            uint32 p95LatencyMs,
-            ,
-            bool compliant,
-            uint16 creditBps,
-            uint256 periodValue,
-            uint256 credit
-        ) = abi.decode(log.data, (uint16, uint32, uint32, bool, uint16, uint256, uint256));
+        Settled memory settled = _decodeSettled(log.data);
         uint256 settlements = ++settlementCount[bookingId][period];
         if (settlements > maxSettlementsPerPeriod) maxSettlementsPerPeriod = settlements;
         ++settlementsOf[bookingId];
 
-        IEscrowManager.Stream memory stream = escrow.streamOf(bookingId);
-        uint256 expectedValue = bookingGhosts[bookingId].deposit.periodValue(
-            uint256(stream.hoursBooked) * 1 hours,
-            period,
-            escrow.settings().slaPeriodSeconds,
-            stream.endsAt - stream.startedAt
-        );
         (, uint16 targetBps, uint32 maxLatencyMs) = marketplace.slaTerms(bookingId);
         (bool expectedCompliant, uint16 expectedCreditBps) = _creditPolicy(
-            uptimeBps,
-            p95LatencyMs,
+            settled.uptimeBps,
+            settled.p95LatencyMs,
             targetBps,
             maxLatencyMs
         );
-        if (periodValue != expectedValue) _violation("sla: period value differs from the stream");
-        if (compliant != expectedCompliant || creditBps != expectedCreditBps) _violation("sla: wrong credit tier");
-        if (credit != (periodValue * creditBps) / BPS) _violation("sla: credit is not its share of the period");
+        if (settled.periodValue != _expectedPeriodValue(bookingId, period)) {
+            _violation("sla: period value differs from the stream");
+        }
+        if (settled.compliant != expectedCompliant || settled.creditBps != expectedCreditBps) {
+            _violation("sla: wrong credit tier");
+        }
+        if (settled.credit != (settled.periodValue * settled.creditBps) / BPS) {
+            _violation("sla: credit is not its share of the period");
+        }
 
         IReputationSystem.Record storage provider = providerGhosts[bookingGhosts[bookingId].provider];
-        if (compliant) {
+        if (settled.compliant) {
             ++provider.periodsCompliant;
         } else {
             ++provider.periodsViolated;
-            provider.creditBpsTotal += creditBps;
+            provider.creditBpsTotal += settled.creditBps;
         }
+    }
+
+    /// @dev The data of a SlaPeriodSettled log.
+    struct Settled {
+        uint16 uptimeBps;
+        uint32 p95LatencyMs;
+        bool compliant;
+        uint16 creditBps;
+        uint256 periodValue;
+        uint256 credit;
+    }
+
+    function _decodeSettled(bytes memory data) private pure returns (Settled memory settled) {
+        (
+            settled.uptimeBps,
+            settled.p95LatencyMs,
+            ,
+            settled.compliant,
+            settled.creditBps,
+            settled.periodValue,
+            settled.credit
+        ) = abi.decode(data, (uint16, uint32, uint32, bool, uint16, uint256, uint256));
+    }
+
+    function _expectedPeriodValue(uint256 bookingId, uint256 period) private view returns (uint256) {
+        IEscrowManager.Stream memory stream = escrow.streamOf(bookingId);
+        return
+            bookingGhosts[bookingId].deposit.periodValue(
+                uint256(stream.hoursBooked) * 1 hours,
+                period,
+                escrow.settings().slaPeriodSeconds,
+                stream.endsAt - stream.startedAt
+            );
     }
 
     function _processMarketplaceLog(Vm.Log memory log, bytes32 topic) private {
