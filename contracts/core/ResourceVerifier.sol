@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
-
 import {QuorumSigned} from "../access/QuorumSigned.sol";
 import {IResourceMarketplace} from "../interfaces/IResourceMarketplace.sol";
 import {IResourceVerifier} from "../interfaces/IResourceVerifier.sol";
@@ -10,11 +8,14 @@ import {IResourceVerifier} from "../interfaces/IResourceVerifier.sol";
 /// @title ResourceVerifier
 /// @notice Quorum-signed attestations that listed resources exist as described.
 /// @dev EIP-712 domain: name "D-CloudX Verifier", version "1".
-contract ResourceVerifier is IResourceVerifier, QuorumSigned, EIP712Upgradeable {
+contract ResourceVerifier is IResourceVerifier, QuorumSigned {
     /// @notice EIP-712 type hash of Attestation.
     bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
         "Attestation(uint256 resourceId,uint32 metadataVersion,string cloud,string region,string instanceType,bytes32 accountHash,uint64 issuedAt,uint64 expiresAt)"
     );
+    /// @notice EIP-712 type hash of a revocation.
+    bytes32 public constant REVOCATION_TYPEHASH =
+        keccak256("Revocation(uint256 resourceId,uint64 issuedAt,string reason)");
     uint256 private constant MAX_CLAIM_LENGTH = 64;
     uint64 private constant MAX_VALIDITY_LIMIT_SECONDS = 365 days;
 
@@ -85,10 +86,14 @@ contract ResourceVerifier is IResourceVerifier, QuorumSigned, EIP712Upgradeable 
     }
 
     /// @inheritdoc IResourceVerifier
-    function revokeVerification(uint256 resourceId, string calldata reason) external {
-        if (!isSigner(msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) revert VerifierUnauthorized(msg.sender);
+    function revokeVerification(uint256 resourceId, string calldata reason, bytes[] calldata signatures) external {
         Verification storage verification = _getVerifierStorage().verifications[resourceId];
         if (verification.issuedAt == 0 || verification.revoked) revert VerifierNotVerified(resourceId);
+        if (signatures.length == 0) {
+            if (!hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) revert VerifierUnauthorized(msg.sender);
+        } else {
+            _verifyQuorum(revocationDigest(resourceId, verification.issuedAt, reason), signatures);
+        }
         verification.revoked = true;
         emit VerificationRevoked(resourceId, msg.sender, reason);
     }
@@ -118,6 +123,11 @@ contract ResourceVerifier is IResourceVerifier, QuorumSigned, EIP712Upgradeable 
     /// @inheritdoc IResourceVerifier
     function verificationOf(uint256 resourceId) external view returns (Verification memory) {
         return _getVerifierStorage().verifications[resourceId];
+    }
+
+    /// @inheritdoc IResourceVerifier
+    function revocationDigest(uint256 resourceId, uint64 issuedAt, string calldata reason) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(REVOCATION_TYPEHASH, resourceId, issuedAt, keccak256(bytes(reason)))));
     }
 
     /// @inheritdoc IResourceVerifier
