@@ -16,5 +16,10 @@ export const RESOURCE_KINDS = ["VIRTUAL_MACHINE", "GPU_MACHINE", "STORAGE", "BAR
 /** Index 0 (None) never appears in events. */
 export const RESOURCE_STATUSES = ["", "LISTED", "PAUSED", "DELISTED"];
 export const REFUND_REASONS = ["CANCELLED", "TERMINATED", "SLA_CREDIT"];
+export const CANCEL_REASONS = ["BY_CONSUMER", "PROVISIONING_TIMED_OUT", "UNUSABLE_ENCRYPTION_KEY"];
+/** Index 0 (Settled) is never a skip. */
+export const SLA_SKIP_REASONS = ["", "ALREADY_SETTLED", "PERIOD_NOT_ENDED", "REPORT_WINDOW_CLOSED", "EARLIER_PERIOD_OPEN"];
+/** CancelReason.ProvisioningTimedOut: the one cancellation that is a provider failure. */
+export const CANCEL_PROVISIONING_TIMED_OUT = 1;
 
 export const RESOURCE_LISTED = "LISTED";

@@ -74,6 +74,13 @@ function codePointLength(text: string): i32 {
   return length;
 }
 
+/** Unicode bidirectional controls: LRM, RLM, U+202A–U+202E and U+2066–U+2069 (sdk: NO_BIDI_CONTROLS). */
+function isBidiControl(unit: i32): bool {
+  return unit == 0x200e || unit == 0x200f || (unit >= 0x202a && unit <= 0x202e) || (unit >= 0x2066 && unit <= 0x2069);
+}
+
+const NO_BIDI_MESSAGE = "must not contain bidirectional text controls (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069)";
+
 function isControl(unit: i32): bool {
   return unit < 0x20 || (unit >= 0x7f && unit <= 0x9f);
 }
@@ -163,6 +170,7 @@ class Checker {
         return null;
       }
     }
+    if (!this.noBidiControls(text, path)) return null;
     // AssemblyScript's trim removes exactly the characters JavaScript's does.
     if (text.trim() != text) {
       this.fail(path, "must not start or end with whitespace");
@@ -182,7 +190,18 @@ class Checker {
         return null;
       }
     }
-    return text;
+    return this.noBidiControls(text, path) ? text : null;
+  }
+
+  /** Text without bidirectional controls, which would render it in another order than it is stored. */
+  noBidiControls(text: string, path: string): bool {
+    for (let i = 0; i < text.length; i++) {
+      if (isBidiControl(text.charCodeAt(i))) {
+        this.fail(path, NO_BIDI_MESSAGE);
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Words of `[a-z0-9]` (or `[A-Za-z0-9]`) joined by single `separators`, at most `max` long. */
