@@ -115,7 +115,15 @@ try {
         address: stack.deployment.contracts.ResourceMarketplace.proxy as Address,
         abi: resourceMarketplaceAbi,
         functionName: "book",
-        args: [resourceId, 1, "0x0000000000000000000000000000000000000000", price, keys.get(consumer)!],
+        // No minimum SLA: the bench's consumers accept any terms.
+        args: [
+          resourceId,
+          1,
+          "0x0000000000000000000000000000000000000000",
+          price,
+          { uptimeTargetBps: 0, maxLatencyMs: 0 },
+          keys.get(consumer)!,
+        ],
         value: price,
       }),
     );

@@ -1,10 +1,12 @@
 /**
- * One oracle node: the chain follower, the booking lifecycle, the probes, the reporter, the
- * attestor and the transaction sender, each in its own loop, sharing one SQLite state file.
+ * One oracle node: the chain follower, the booking lifecycle, the co-signer, the probes, the
+ * reporter, the attestor and the transaction sender, each in its own loop, sharing one SQLite
+ * state file.
  */
 import { join } from "node:path";
 
 import { resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import { Cosigner } from "./bookings/cosigner.ts";
 import { BookingLifecycle } from "./bookings/lifecycle.ts";
 import { type ChainContext, connect, describeError } from "./chain.ts";
 import type { Config } from "./config.ts";
@@ -19,6 +21,7 @@ import { Agreement } from "./reporting/agreement.ts";
 import { Attestor } from "./reporting/attestations.ts";
 import { Relay } from "./reporting/relay.ts";
 import { Reporter } from "./reporting/reporter.ts";
+import { RegisteredSigners } from "./reporting/signers.ts";
 import { countByStage } from "./store/bookings.ts";
 import { Database } from "./store/db.ts";
 import { TxSender } from "./tx/sender.ts";
@@ -88,6 +91,7 @@ export class OracleNode {
   readonly monitor: Monitor;
   readonly follower: ChainFollower;
   readonly registry: ProvisionerRegistry;
+  readonly cosigner: Cosigner;
   readonly #attestor?: Attestor;
   httpPort = 0;
   #loops: Loop[] = [];
@@ -108,6 +112,7 @@ export class OracleNode {
       monitor: Monitor;
       follower: ChainFollower;
       registry: ProvisionerRegistry;
+      cosigner: Cosigner;
       attestor?: Attestor;
     },
     quorum: { value: number },
@@ -124,6 +129,7 @@ export class OracleNode {
     this.monitor = parts.monitor;
     this.follower = parts.follower;
     this.registry = parts.registry;
+    this.cosigner = parts.cosigner;
     this.#attestor = parts.attestor;
   }
 
@@ -161,6 +167,10 @@ export class OracleNode {
       abi: resourceMarketplaceAbi,
       functionName: "provisionTimeout",
     });
+    const quorum = { value: 1 };
+    const oracleSigners = new RegisteredSigners(chain.client, chain.addresses.sla);
+    const registered = (signer: string) => oracleSigners.has(signer);
+    const targets = (id: string) => relay?.readTarget(id);
     const lifecycle = new BookingLifecycle({
       db,
       chain,
@@ -171,8 +181,23 @@ export class OracleNode {
       log,
       metrics,
       provisionTimeoutSeconds,
+      agreement,
+      quorum: () => quorum.value,
+      registered,
     });
-    const monitor = new Monitor(db, chain.clock, config.probes, log, metrics, relay && ((id) => relay.readTarget(id)));
+    const cosigner = new Cosigner({
+      db,
+      chain,
+      sender,
+      agreement,
+      config,
+      log,
+      quorum: () => quorum.value,
+      registered,
+      targets,
+      provisionTimeoutSeconds,
+    });
+    const monitor = new Monitor(db, chain.clock, config.probes, log, metrics, targets);
     const startBlock = BigInt(
       Math.min(
         ...[
@@ -190,7 +215,6 @@ export class OracleNode {
       log,
       metrics,
     );
-    const quorum = { value: 1 };
     const reporter = new Reporter({
       db,
       chain,
@@ -220,7 +244,7 @@ export class OracleNode {
       chain,
       metrics,
       log,
-      { sender, lifecycle, reporter, monitor, follower, registry, attestor },
+      { sender, lifecycle, reporter, monitor, follower, registry, cosigner, attestor },
       quorum,
     );
     await node.#checkRoles();
@@ -286,6 +310,7 @@ export class OracleNode {
     this.#loops = [
       followLoop,
       senderLoop,
+      new Loop("cosign", 1_000, () => this.cosigner.tick(), log, metrics),
       new Loop("probe", config.probes.intervalMs, () => this.monitor.round(), log, metrics),
       new Loop("report", 1_000, () => this.reporter.tick(), log, metrics),
       new Loop("status", 15_000, () => this.#refreshStatus(), log, metrics),
@@ -293,10 +318,10 @@ export class OracleNode {
     if (this.#attestor) this.#loops.push(new Loop("attest", 5_000, () => this.#attestor!.tick(), log, metrics));
   }
 
-  /** Where to probe the bookings this node provisioned, for the other oracles. */
+  /** Where to probe the bookings this node provisioned, for the other oracles (from confirmation on). */
   #publishTargets(relay: Relay): void {
     const rows = this.db.all<{ id: string; probe: string }>(
-      "SELECT id, probe FROM bookings WHERE stage = 'active' AND probe IS NOT NULL",
+      "SELECT id, probe FROM bookings WHERE stage IN ('confirming', 'active') AND probe IS NOT NULL",
     );
     for (const row of rows) if (!relay.readTarget(row.id)) relay.writeTarget(row.id, JSON.parse(row.probe));
   }

@@ -1,7 +1,8 @@
 /**
  * Two oracles, quorum 2 (set through the DAO's timelock, impersonated on the local chain): one node
- * provisions, both measure, they exchange signatures through a shared relay folder, and the report
- * settles once with both signatures, ordered by signer address.
+ * provisions, the other probes the machine and co-signs the confirmation, both measure, they
+ * exchange signatures through a shared relay folder, and billing starts and the report settles
+ * once, each with both signatures, ordered by signer address.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync } from "node:fs";
@@ -11,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { type Address, type Hex, decodeFunctionData, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import { resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { OracleNode } from "../src/node.ts";
 import {
   type Stack,
@@ -120,10 +121,18 @@ describe("several oracles", { timeout: 300_000 }, () => {
     assert.equal(events.length, 1);
     assert.equal(settled.args.uptimeBps, 10_000);
 
-    const signers = readdirSync(
-      join(relayDir, `${stack.deployment.chainId}-${sla.toLowerCase()}`, `report-${booked.bookingId}-0`),
-    );
-    assert.deepEqual(signers.sort(), [`${first}.json`, `${second.address.toLowerCase()}.json`].sort());
+    const folder = join(relayDir, `${stack.deployment.chainId}-${sla.toLowerCase()}`);
+    const both = [`${first}.json`, `${second.address.toLowerCase()}.json`].sort();
+    const signers = readdirSync(join(folder, `report-${booked.bookingId}-0`));
+    assert.deepEqual(signers.sort(), both);
+    // Billing started on both oracles' signatures: the second probed the machine before co-signing.
+    assert.deepEqual(readdirSync(join(folder, `provisioning-${booked.bookingId}`)).sort(), both);
+    const [provisioned] = (
+      await eventsOf(stack, stack.deployment.contracts.ResourceMarketplace.proxy, resourceMarketplaceAbi, "BookingProvisioned")
+    ).filter((e) => e.args.bookingId === booked.bookingId);
+    const confirmation = await stack.publicClient.getTransaction({ hash: provisioned!.transactionHash });
+    const confirmed = decodeFunctionData({ abi: resourceMarketplaceAbi, data: confirmation.input as Hex });
+    assert.equal((confirmed.args as readonly [bigint, string, readonly Hex[]])[2].length, 2);
     const logs = await stack.publicClient.getLogs({
       address: sla,
       fromBlock: settled.blockNumber,

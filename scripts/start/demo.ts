@@ -6,9 +6,9 @@
  * Everything goes through the contracts with the Hardhat node's unlocked accounts (#0–#9):
  * - #3 "Loopback Labs" lists `local` resources, which the running oracle node provisions for real;
  * - #4 and #5 list aws, azure and gcp machines. No cloud account is behind them locally, so the
- *   demo itself plays their oracle with the local oracle key (#2): it confirms provisioning with
- *   access details encrypted to the consumer's wallet-derived key, and signs SLA reports with
- *   EIP-712 exactly as the oracle node does;
+ *   demo itself plays their oracle with the local oracle key (#2, a quorum of one): it signs
+ *   provisioning confirmations, with access details encrypted to the consumer's wallet-derived
+ *   key, and SLA reports with EIP-712 exactly as the oracle node does;
  * - #6 and #7 are consumers; #0–#9 hold DCX votes.
  *
  * The chain's clock is moved forward by a little over an hour (for completed bookings), so a chain
@@ -42,6 +42,7 @@ import {
   encryptAccessDetails,
   parseProviderProfile,
   parseResourceMetadata,
+  provisioningTypes,
   slaDomain,
   slaReportTypes,
 } from "@d-cloudx/sdk";
@@ -358,13 +359,24 @@ export async function seedDemo({ rpcUrl, ipfsApiUrl, deployment, log = () => {} 
       marketplace,
       resourceMarketplaceAbi,
       "book",
-      [resourceId, hours, address as Address, maxPayment, keys[consumer]!],
+      [
+        resourceId,
+        hours,
+        address as Address,
+        maxPayment,
+        // The consumer accepts the SLA the resource shows, and nothing looser.
+        { uptimeTargetBps: resource.uptimeTargetBps, maxLatencyMs: resource.maxLatencyMs },
+        keys[consumer]!,
+      ],
       native ? maxPayment : undefined,
     );
     const [event] = parseEventLogs({ abi: resourceMarketplaceAbi, logs: receipt.logs, eventName: "BookingRequested" });
     bookingConsumer.set(event!.args.bookingId, consumer);
     return event!.args.bookingId;
   }
+
+  const sla = contract("SLAEnforcement");
+  const oracleWallet = createWalletClient({ account: account(ORACLE), transport });
 
   /** Confirms a cloud booking as its oracle, with access details only the consumer can decrypt. */
   async function provision(bookingId: bigint, host: string) {
@@ -375,13 +387,19 @@ export async function seedDemo({ rpcUrl, ipfsApiUrl, deployment, log = () => {} 
       user: "ubuntu",
       credentials: { kind: "password", secret: `demo-${bookingId}-${crypto.randomUUID()}` },
     };
-    const envelope = encryptAccessDetails(keys[bookingConsumer.get(bookingId)!]!, details);
+    const consumer = bookingConsumer.get(bookingId)!;
+    const envelope = encryptAccessDetails(keys[consumer]!, details);
     const cid = await addToIpfs(ipfsApiUrl, JSON.stringify(envelope), "access.json");
-    await send(ORACLE, marketplace, resourceMarketplaceAbi, "confirmProvisioning", [bookingId, cid]);
+    // The local oracle signer set has a quorum of one: the oracle key's signature starts billing.
+    const signature = await oracleWallet.signTypedData({
+      domain: slaDomain(deployment.chainId, sla) as never,
+      types: provisioningTypes,
+      primaryType: "Provisioning",
+      message: { bookingId, consumer: account(consumer), accessDetailsCid: cid },
+    });
+    await send(ORACLE, marketplace, resourceMarketplaceAbi, "confirmProvisioning", [bookingId, cid, [signature]]);
   }
 
-  const sla = contract("SLAEnforcement");
-  const oracleWallet = createWalletClient({ account: account(ORACLE), transport });
   let reports = 0;
   /** Signs period reports with the oracle key (EIP-712, as the oracle node signs) and submits them. */
   async function report(list: SlaReport[]) {

@@ -4,15 +4,26 @@
  * stopped: the adapter returns the machine it already made for the booking, and the confirmation
  * is the transaction `provision-<bookingId>` (one per booking, whatever happens).
  *
+ * Billing starts on a quorum: once the machine answers, this node signs the provisioning
+ * confirmation and publishes it through the agreement, the other oracles probe the machine and
+ * co-sign (bookings/cosigner.ts), and this node submits the confirmation when a quorum has signed.
+ *
  * A failed provisioning step is retried with exponential backoff until shortly before the on-chain
  * provisioning deadline; after that the booking is left to the timeout, which refunds the consumer
  * in full. Bad input (unreadable or invalid metadata, a cloud this node has no adapter for) fails
- * at once.
+ * at once. A booking whose encryption key is unusable is not provisioned: that is the consumer's
+ * fault, which the oracles state on chain (bookings/cosigner.ts), so that nobody is slashed.
  */
 import PQueue from "p-queue";
 import { encodeFunctionData } from "viem";
 
-import { MAX_METADATA_BYTES, encryptAccessDetails, parseResourceMetadata, type Cloud } from "@d-cloudx/sdk";
+import {
+  MAX_METADATA_BYTES,
+  encryptAccessDetails,
+  isUsableEncryptionKey,
+  parseResourceMetadata,
+  type Cloud,
+} from "@d-cloudx/sdk";
 import { resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 import { type ChainContext, describeError } from "../chain.ts";
 import type { Config } from "../config.ts";
@@ -22,6 +33,8 @@ import { probe } from "../measure/probe.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ProvisionerRegistry } from "../provisioners/registry.ts";
 import { type Machine, ProvisionerError } from "../provisioners/types.ts";
+import type { Agreement } from "../reporting/agreement.ts";
+import { type ProvisioningFigures, encodeConfirmation, provisioningStatement } from "../reporting/statements.ts";
 import { type BookingRow, bookingsInStages, updateBooking } from "../store/bookings.ts";
 import type { Database } from "../store/db.ts";
 import type { TxSender } from "../tx/sender.ts";
@@ -42,6 +55,11 @@ export interface LifecycleDeps {
   metrics: Metrics;
   /** Seconds oracles have to confirm provisioning (the marketplace's provisionTimeout). */
   provisionTimeoutSeconds: number;
+  agreement: Agreement;
+  /** Signatures a statement needs (SLAEnforcement.quorum()). */
+  quorum: () => number;
+  /** Whether the oracle signer set accepts signatures from `signer`. */
+  registered: (signer: string) => Promise<boolean>;
 }
 
 export class BookingLifecycle {
@@ -118,8 +136,13 @@ export class BookingLifecycle {
   }
 
   async #provision(row: BookingRow): Promise<void> {
-    const { db, registry, ipfs, sender, chain } = this.#d;
+    const { db, registry, ipfs } = this.#d;
     const id = BigInt(row.id);
+    if (!isUsableEncryptionKey(row.encryption_key)) {
+      updateBooking(db, row.id, { stage: "failed", last_error: "the consumer's encryption key is unusable" });
+      this.#log.warn({ bookingId: row.id }, "unusable encryption key: not provisioned; the oracles state a consumer fault");
+      return;
+    }
     try {
       const metadata = await this.#metadata(row);
       const adapter = registry.for(metadata.cloud);
@@ -134,25 +157,19 @@ export class BookingLifecycle {
       const ready = await this.#waitUntilReachable(machine, metadata.cloud);
       const envelope = encryptAccessDetails(row.encryption_key, ready.access!);
       const cid = await ipfs.add(new TextEncoder().encode(JSON.stringify(envelope)));
-      const data = encodeFunctionData({
-        abi: resourceMarketplaceAbi,
-        functionName: "confirmProvisioning",
-        args: [id, cid],
-      });
-      db.transaction(() => {
-        updateBooking(db, row.id, {
-          stage: "confirming",
-          instance_id: ready.instanceId,
-          probe: JSON.stringify(ready.probe),
-          access_cid: cid,
-          last_error: null,
-        });
-        sender.submit(`provision-${row.id}`, { to: chain.addresses.marketplace, data });
-      });
+      const confirming = {
+        stage: "confirming" as const,
+        instance_id: ready.instanceId,
+        probe: JSON.stringify(ready.probe),
+        access_cid: cid,
+        last_error: null,
+      };
+      updateBooking(db, row.id, confirming);
       this.#log.info(
         { bookingId: row.id, cloud: metadata.cloud, instanceId: ready.instanceId, accessCid: cid },
-        "provisioned; confirming",
+        "provisioned; confirming with the other oracles",
       );
+      await this.#confirm({ ...row, ...confirming });
     } catch (error) {
       this.#failed(row, error);
     }
@@ -218,15 +235,38 @@ export class BookingLifecycle {
     );
   }
 
+  /**
+   * Signs the confirmation of a provisioned booking and submits it (`provision-<bookingId>`) once a
+   * quorum of oracles has signed it; until then, the next tick looks again.
+   */
+  async #confirm(row: BookingRow): Promise<void> {
+    const { agreement, chain, sender, quorum, registered } = this.#d;
+    const statement = { ...provisioningStatement(chain, row.id, row.consumer), registered };
+    const figures: ProvisioningFigures = { accessDetailsCid: row.access_cid! };
+    const signatures = await agreement.propose(statement, figures);
+    if (signatures.length < quorum()) return;
+    sender.submit(`provision-${row.id}`, {
+      to: chain.addresses.marketplace,
+      data: encodeConfirmation(row.id, figures, signatures),
+    });
+  }
+
   async #confirming(row: BookingRow): Promise<void> {
     const { db, sender } = this.#d;
     if (row.chain_status === "active") return this.#activated(row);
     if (row.chain_status !== "requested") return this.#deprovision(row);
     const tx = sender.get(`provision-${row.id}`);
     if (!tx) {
-      // The stage moved on but the transaction is missing (an older state file): provision again.
-      updateBooking(db, row.id, { stage: "provisioning" });
-      return;
+      if (!row.access_cid) {
+        // The stage moved on but the access details are missing (an older state file): provision again.
+        updateBooking(db, row.id, { stage: "provisioning" });
+        return;
+      }
+      if (this.#pastDeadline(row)) {
+        updateBooking(db, row.id, { stage: "failed", last_error: "no quorum confirmed it before the deadline" });
+        return;
+      }
+      return this.#confirm(row);
     }
     const failed = tx.state === "failed" || (tx.state === "mined" && tx.success === 0);
     if (!failed) return; // in flight, or mined and waiting for the event to be confirmed

@@ -1,11 +1,14 @@
 /**
- * How the configured oracles agree on one statement (an SLA period report, a resource attestation)
- * so that a quorum signs the same figures. Each statement has a proposer, chosen in turn among the
- * oracles sorted by address (starting at `seed mod n`, so the work spreads); if the proposer stays
- * silent for `takeoverMs`, the next oracle in turn may propose too. The proposer signs its own
- * figures; every other oracle signs the proposal when it is close enough to its own (`acceptable`).
- * Each oracle signs at most one set of figures per statement, once, and publishes the signature in
- * the relay. With a single oracle it simply signs its own figures.
+ * How the configured oracles agree on one statement (an SLA period report, a resource attestation,
+ * a consumer-fault statement) so that a quorum signs the same figures. Each statement has a
+ * proposer, chosen in turn among the oracles sorted by address (starting at `seed mod n`, so the
+ * work spreads); if the proposer stays silent for `takeoverMs`, the next oracle in turn may propose
+ * too. The proposer signs its own figures; every other oracle signs the proposal when it is close
+ * enough to its own (`acceptable`). A statement only one oracle can make (a provisioning
+ * confirmation: only the node that provisioned knows where the access details are) is `propose`d by
+ * it and `endorse`d by the others after their own check. Each oracle signs at most one set of
+ * figures per statement, once, and publishes the signature through the exchange (the relay); this
+ * class decides what to sign, the exchange only carries it. With a single oracle it simply signs.
  */
 import type { Logger } from "../log.ts";
 import type { Relay, SignedFile } from "./relay.ts";
@@ -27,6 +30,9 @@ export interface Statement<F extends Figures> {
   /** Whether the contract accepts signatures from `signer`; others are left out. */
   registered(signer: string): Promise<boolean>;
 }
+
+/** How a statement is signed and checked, whoever proposes it. */
+export type Signing<F extends Figures> = Pick<Statement<F>, "topic" | "sign" | "recover" | "registered">;
 
 export interface Agreed<F extends Figures> {
   figures: F;
@@ -93,13 +99,34 @@ export class Agreement {
   }
 
   /**
+   * Signs `figures` for a statement only this node can make (once per statement) and returns the
+   * valid signatures over them so far, ordered by signer.
+   */
+  async propose<F extends Figures>(statement: Signing<F>, figures: F): Promise<`0x${string}`[]> {
+    if (this.#relay && !(await this.#verified(statement)).has(this.#self)) await this.#publish(statement, figures);
+    return this.signaturesFor(statement, figures);
+  }
+
+  /**
+   * Co-signs the figures another oracle proposed for a statement, once `accept` (this node's own
+   * check) agrees with them. Alone, there is nobody to endorse.
+   */
+  async endorse<F extends Figures>(statement: Signing<F>, accept: (figures: F) => Promise<boolean>): Promise<void> {
+    if (!this.#relay) return;
+    const files = await this.#verified(statement);
+    if (files.has(this.#self)) return;
+    for (const file of files.values()) {
+      if (!(await accept(file.figures as F))) continue;
+      await this.#publish(statement, file.figures as F);
+      return;
+    }
+  }
+
+  /**
    * Valid signatures over exactly `figures`, ordered by ascending signer address: from the relay,
    * or this node's own when it signs alone.
    */
-  async signaturesFor<F extends Figures>(
-    statement: Pick<Statement<F>, "topic" | "sign" | "recover" | "registered">,
-    figures: F,
-  ): Promise<`0x${string}`[]> {
+  async signaturesFor<F extends Figures>(statement: Signing<F>, figures: F): Promise<`0x${string}`[]> {
     if (!this.#relay) return [await statement.sign(figures)];
     const key = JSON.stringify(figures);
     return [...(await this.#verified(statement)).values()]
@@ -117,9 +144,7 @@ export class Agreement {
   }
 
   /** Relayed signatures that verify, from configured oracles the contract still accepts. */
-  async #verified<F extends Figures>(
-    statement: Pick<Statement<F>, "topic" | "recover" | "registered">,
-  ): Promise<Map<string, SignedFile>> {
+  async #verified<F extends Figures>(statement: Omit<Signing<F>, "sign">): Promise<Map<string, SignedFile>> {
     const files = new Map<string, SignedFile>();
     for (const file of this.#relay!.read(statement.topic)) {
       const signer = file.signer.toLowerCase();
@@ -131,7 +156,7 @@ export class Agreement {
     return files;
   }
 
-  async #publish<F extends Figures>(statement: Statement<F>, figures: F): Promise<SignedFile> {
+  async #publish<F extends Figures>(statement: Pick<Signing<F>, "topic" | "sign">, figures: F): Promise<SignedFile> {
     const file: SignedFile = { signer: this.#self, figures, signature: await statement.sign(figures) };
     this.#relay!.write(statement.topic, file);
     return file;
