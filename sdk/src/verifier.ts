@@ -1,6 +1,7 @@
 /**
- * The resource attestation verifier oracles sign (EIP-712) and ResourceVerifier checks. The domain
- * is bound to the chain and to the ResourceVerifier proxy.
+ * The resource attestation verifier oracles sign (EIP-712) and ResourceVerifier checks, and the
+ * revocation a quorum of them signs to withdraw one. The domain is bound to the chain and to the
+ * ResourceVerifier proxy.
  */
 export const VERIFIER_DOMAIN_NAME = "D-CloudX Verifier";
 export const VERIFIER_DOMAIN_VERSION = "1";
@@ -28,6 +29,21 @@ export interface Attestation {
   accountHash: `0x${string}`;
   issuedAt: bigint;
   expiresAt: bigint;
+}
+
+/** Revokes the verification issued at `issuedAt` (the latest one of the resource). */
+export const revocationTypes = {
+  Revocation: [
+    { name: "resourceId", type: "uint256" },
+    { name: "issuedAt", type: "uint64" },
+    { name: "reason", type: "string" },
+  ],
+} as const;
+
+export interface Revocation {
+  resourceId: bigint;
+  issuedAt: bigint;
+  reason: string;
 }
 
 export function verifierDomain(chainId: bigint | number, resourceVerifier: string) {

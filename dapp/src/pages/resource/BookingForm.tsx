@@ -152,7 +152,10 @@ export function BookingForm({
     setWorking(true);
     try {
       const { publicKeyHex } = await accessKeyPair();
-      const args = [resourceId, hours.value, token.address as Address, max, publicKeyHex] as const;
+      // The SLA shown on this page is the least the consumer accepts: if the provider loosens it
+      // before the booking lands, the booking reverts instead of settling by looser terms.
+      const minSla = { uptimeTargetBps: terms.uptimeTargetBps, maxLatencyMs: terms.maxLatencyMs };
+      const args = [resourceId, hours.value, token.address as Address, max, minSla, publicKeyHex] as const;
       let receipt;
       if (token.address === zeroAddress) {
         // Any value above the price is returned by the marketplace.
