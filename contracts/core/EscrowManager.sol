@@ -539,7 +539,8 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         for (uint256 id = 0; missingUsdE8 != 0 && ids >> id != 0; ++id) {
             if ((ids >> id) & 1 == 0) continue;
             address other = _knownToken($, uint8(id));
-            if (other != token) missingUsdE8 = _slashInUsd($, bookingId, booking.provider, consumer, other, missingUsdE8);
+            if (other != token)
+                missingUsdE8 = _slashInUsd($, bookingId, booking.provider, consumer, other, missingUsdE8);
         }
     }
 

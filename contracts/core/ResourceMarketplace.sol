@@ -28,11 +28,13 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     /// @notice Role that may pause new listings and bookings.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
     /// @notice EIP-712 type hash of the oracles' provisioning confirmation.
-    bytes32 public constant PROVISIONING_TYPEHASH =
-        keccak256("Provisioning(uint256 bookingId,address consumer,string accessDetailsCid)");
+    bytes32 public constant PROVISIONING_TYPEHASH = keccak256(
+        "Provisioning(uint256 bookingId,address consumer,string accessDetailsCid)"
+    );
     /// @notice EIP-712 type hash of the oracles' statement that a booking's own input makes it unservable.
-    bytes32 public constant CONSUMER_FAULT_TYPEHASH =
-        keccak256("ConsumerFault(uint256 bookingId,address consumer,uint8 reason)");
+    bytes32 public constant CONSUMER_FAULT_TYPEHASH = keccak256(
+        "ConsumerFault(uint256 bookingId,address consumer,uint8 reason)"
+    );
 
     uint256 private constant MAX_REGION_LENGTH = 32;
     uint256 private constant BPS = 10_000;
@@ -312,12 +314,13 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     ) private returns (uint256 bookingId) {
         bookingId = ++$.bookingCount;
         Booking storage booking = $.bookings[bookingId];
-        uint256 word = uint256(uint160(msg.sender)) |
-            (uint256(uint32(resourceId)) << 160) |
-            (uint256(hoursBooked) << 192) |
-            (uint256(tokenId) << 208) |
-            (uint256(uint8(BookingStatus.Requested)) << 216) |
-            (uint256(uint32(block.timestamp)) << 224);
+        uint256 word =
+            uint256(uint160(msg.sender)) |
+                (uint256(uint32(resourceId)) << 160) |
+                (uint256(hoursBooked) << 192) |
+                (uint256(tokenId) << 208) |
+                (uint256(uint8(BookingStatus.Requested)) << 216) |
+                (uint256(uint32(block.timestamp)) << 224);
         assembly ("memory-safe") {
             sstore(booking.slot, word)
         }
@@ -452,9 +455,8 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
 
         booking.status = BookingStatus.Cancelled;
         address provider = _release($, booking.resourceId);
-        uint16 feeBps = !timedOut && block.timestamp > requestedAt + $.freeCancellationSeconds
-            ? $.cancellationFeeBps
-            : 0;
+        uint16 feeBps =
+            !timedOut && block.timestamp > requestedAt + $.freeCancellationSeconds ? $.cancellationFeeBps : 0;
         $.escrow.refundDeposit(bookingId, consumer, booking.tokenId, feeBps, timedOut);
         if (timedOut) $.reputation.recordBookingFailed(provider, _tryBookingUsd($, bookingId, booking.tokenId));
         emit BookingCancelled(
@@ -720,7 +722,11 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     }
 
     /// @dev Reverts unless a quorum of the oracle signers signed the statement with `structHash`.
-    function _verifyOracles(MarketplaceStorage storage $, bytes32 structHash, bytes[] calldata signatures) private view {
+    function _verifyOracles(
+        MarketplaceStorage storage $,
+        bytes32 structHash,
+        bytes[] calldata signatures
+    ) private view {
         IQuorumSigned signers = $.oracleSigners;
         if (address(signers) == address(0)) revert MarketplaceNoOracleSigners();
         signers.verifyStatement(structHash, signatures);

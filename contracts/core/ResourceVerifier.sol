@@ -14,8 +14,9 @@ contract ResourceVerifier is IResourceVerifier, QuorumSigned {
         "Attestation(uint256 resourceId,uint32 metadataVersion,string cloud,string region,string instanceType,bytes32 accountHash,uint64 issuedAt,uint64 expiresAt)"
     );
     /// @notice EIP-712 type hash of a revocation.
-    bytes32 public constant REVOCATION_TYPEHASH =
-        keccak256("Revocation(uint256 resourceId,uint64 issuedAt,string reason)");
+    bytes32 public constant REVOCATION_TYPEHASH = keccak256(
+        "Revocation(uint256 resourceId,uint64 issuedAt,string reason)"
+    );
     uint256 private constant MAX_CLAIM_LENGTH = 64;
     uint64 private constant MAX_VALIDITY_LIMIT_SECONDS = 365 days;
 
@@ -47,8 +48,8 @@ contract ResourceVerifier is IResourceVerifier, QuorumSigned {
         uint64 maxValiditySeconds
     ) external initializer {
         __Managed_init(admin);
-        __QuorumSigned_init(verifiers, initialQuorum);
         __EIP712_init("D-CloudX Verifier", "1");
+        __QuorumSigned_init(verifiers, initialQuorum);
         if (address(marketplace) == address(0)) revert ManagedZeroAddress();
         VerifierStorage storage $ = _getVerifierStorage();
         $.marketplace = marketplace;
@@ -126,8 +127,15 @@ contract ResourceVerifier is IResourceVerifier, QuorumSigned {
     }
 
     /// @inheritdoc IResourceVerifier
-    function revocationDigest(uint256 resourceId, uint64 issuedAt, string calldata reason) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(REVOCATION_TYPEHASH, resourceId, issuedAt, keccak256(bytes(reason)))));
+    function revocationDigest(
+        uint256 resourceId,
+        uint64 issuedAt,
+        string calldata reason
+    ) public view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(abi.encode(REVOCATION_TYPEHASH, resourceId, issuedAt, keccak256(bytes(reason))))
+            );
     }
 
     /// @inheritdoc IResourceVerifier

@@ -96,8 +96,8 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned {
         CreditTier[] calldata tiers
     ) external initializer {
         __Managed_init(admin);
-        __QuorumSigned_init(signers, initialQuorum);
         __EIP712_init("D-CloudX SLA", "1");
+        __QuorumSigned_init(signers, initialQuorum);
         if (address(marketplace) == address(0) || address(escrow) == address(0) || address(reputation) == address(0)) {
             revert ManagedZeroAddress();
         }
@@ -207,9 +207,7 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned {
     }
 
     /// @inheritdoc ISLAEnforcement
-    function creditPolicyAt(
-        uint256 bookedAt
-    ) external view returns (uint16 baseCreditBps, CreditTier[] memory tiers) {
+    function creditPolicyAt(uint256 bookedAt) external view returns (uint16 baseCreditBps, CreditTier[] memory tiers) {
         return _policyAt(_getSLAStorage(), bookedAt);
     }
 

@@ -45,10 +45,7 @@ interface IQuorumSigned {
     /// @param structHash EIP-712 hash of the statement (its type hash and fields).
     /// @param signatures Ordered by ascending signer address.
     /// @return digest The EIP-712 digest that was signed.
-    function verifyStatement(
-        bytes32 structHash,
-        bytes[] calldata signatures
-    ) external view returns (bytes32 digest);
+    function verifyStatement(bytes32 structHash, bytes[] calldata signatures) external view returns (bytes32 digest);
 
     /// @notice Whether `signer` is registered.
     function isSigner(address signer) external view returns (bool);

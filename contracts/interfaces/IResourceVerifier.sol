@@ -88,7 +88,11 @@ interface IResourceVerifier is IQuorumSigned {
     function verificationOf(uint256 resourceId) external view returns (Verification memory);
 
     /// @notice EIP-712 digest verifiers sign to revoke the verification issued at `issuedAt`.
-    function revocationDigest(uint256 resourceId, uint64 issuedAt, string calldata reason) external view returns (bytes32);
+    function revocationDigest(
+        uint256 resourceId,
+        uint64 issuedAt,
+        string calldata reason
+    ) external view returns (bytes32);
 
     /// @notice EIP-712 digest verifiers sign for `attestation`.
     function attestationDigest(Attestation calldata attestation) external view returns (bytes32);

@@ -113,9 +113,7 @@ interface ISLAEnforcement is IQuorumSigned {
     function creditPolicy() external view returns (uint16 baseCreditBps, CreditTier[] memory tiers);
 
     /// @notice The credit policy a booking requested at `bookedAt` settles by.
-    function creditPolicyAt(
-        uint256 bookedAt
-    ) external view returns (uint16 baseCreditBps, CreditTier[] memory tiers);
+    function creditPolicyAt(uint256 bookedAt) external view returns (uint16 baseCreditBps, CreditTier[] memory tiers);
 
     /// @notice The reward distributor, or zero.
     function rewardDistributor() external view returns (IRewardDistributor);

@@ -11,12 +11,13 @@ library CidFormat {
     /// @dev Shortest CIDv1 in base32: "b" and 4 bytes (version, codec, hash code, digest length).
     uint256 private constant MIN_V1_LENGTH = 8;
     /// @dev Bit c set for every ASCII character c of the alphabet.
-    uint256 private constant BASE58BTC = (((1 << 9) - 1) << 49) | // 1-9
-        (((1 << 8) - 1) << 65) | // A-H
-        (((1 << 5) - 1) << 74) | // J-N
-        (((1 << 11) - 1) << 80) | // P-Z
-        (((1 << 11) - 1) << 97) | // a-k
-        (((1 << 14) - 1) << 109); // m-z
+    uint256 private constant BASE58BTC =
+        (((1 << 9) - 1) << 49) | // 1-9
+            (((1 << 8) - 1) << 65) | // A-H
+            (((1 << 5) - 1) << 74) | // J-N
+            (((1 << 11) - 1) << 80) | // P-Z
+            (((1 << 11) - 1) << 97) | // a-k
+            (((1 << 14) - 1) << 109); // m-z
     uint256 private constant BASE32_LOWER = (((1 << 26) - 1) << 97) | (((1 << 6) - 1) << 50); // a-z, 2-7
 
     /// @notice Whether `cid` is a CIDv0 or a base32 CIDv1 by its characters.

@@ -10,7 +10,12 @@ contract MockBoundedAggregator is MockV3Aggregator {
     int192 public minAnswer;
     int192 public maxAnswer;
 
-    constructor(uint8 decimals_, int256 initialAnswer, int192 min, int192 max) MockV3Aggregator(decimals_, initialAnswer) {
+    constructor(
+        uint8 decimals_,
+        int256 initialAnswer,
+        int192 min,
+        int192 max
+    ) MockV3Aggregator(decimals_, initialAnswer) {
         minAnswer = min;
         maxAnswer = max;
     }

@@ -222,9 +222,10 @@ contract PriceOracle is IPriceOracle, ManagedUpgradeable {
         } catch {}
         bool bounded = minAnswer > 1 || maxAnswer < type(int128).max;
         $.tokens[token].bounded = bounded;
-        $.bounds[token] = bounded
-            ? PriceBounds({minAnswer: SafeCast.toInt128(minAnswer), maxAnswer: SafeCast.toInt128(maxAnswer)})
-            : PriceBounds(0, 0);
+        $.bounds[token] =
+            bounded
+                ? PriceBounds({minAnswer: SafeCast.toInt128(minAnswer), maxAnswer: SafeCast.toInt128(maxAnswer)})
+                : PriceBounds(0, 0);
         emit PriceBoundsUpdated(token, bounded, minAnswer, maxAnswer);
     }
 

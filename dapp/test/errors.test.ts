@@ -40,7 +40,11 @@ describe("decodeError", () => {
 
   it("explains a provider whose bond no longer covers its bookings", () => {
     const decoded = decodeError(
-      reverted("MarketplaceInsufficientBond", ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8", 150_000_000n, 600_000_000n]),
+      reverted("MarketplaceInsufficientBond", [
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        150_000_000n,
+        600_000_000n,
+      ]),
     );
     expect(decoded.message).toBe(
       "The provider's bond ($1.5) no longer covers its bookings ($6 needed); it takes no new bookings until it bonds more.",

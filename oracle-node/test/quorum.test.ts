@@ -128,7 +128,12 @@ describe("several oracles", { timeout: 300_000 }, () => {
     // Billing started on both oracles' signatures: the second probed the machine before co-signing.
     assert.deepEqual(readdirSync(join(folder, `provisioning-${booked.bookingId}`)).sort(), both);
     const [provisioned] = (
-      await eventsOf(stack, stack.deployment.contracts.ResourceMarketplace.proxy, resourceMarketplaceAbi, "BookingProvisioned")
+      await eventsOf(
+        stack,
+        stack.deployment.contracts.ResourceMarketplace.proxy,
+        resourceMarketplaceAbi,
+        "BookingProvisioned",
+      )
     ).filter((e) => e.args.bookingId === booked.bookingId);
     const confirmation = await stack.publicClient.getTransaction({ hash: provisioned!.transactionHash });
     const confirmed = decodeFunctionData({ abi: resourceMarketplaceAbi, data: confirmation.input as Hex });

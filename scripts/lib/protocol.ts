@@ -106,9 +106,12 @@ export function checkPublicQuorums(roles: ProtocolRoles, oracleQuorum: number, v
     ["oracle", oracleQuorum, roles.oracles.length],
     ["verifier", verifierQuorum, roles.verifiers.length],
   ] as const) {
-    if (quorum < 2) throw new DeploymentError(`The ${what} quorum must be at least 2 on a public network (not ${quorum}).`);
+    if (quorum < 2)
+      throw new DeploymentError(`The ${what} quorum must be at least 2 on a public network (not ${quorum}).`);
     if (signers < quorum) {
-      throw new DeploymentError(`The ${what} quorum of ${quorum} needs at least ${quorum} ${what} addresses (got ${signers}).`);
+      throw new DeploymentError(
+        `The ${what} quorum of ${quorum} needs at least ${quorum} ${what} addresses (got ${signers}).`,
+      );
     }
   }
 }

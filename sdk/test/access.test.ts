@@ -147,7 +147,12 @@ describe("encryption public keys", () => {
 
   it("accepts every key a wallet derives, and small but valid points", () => {
     for (let i = 0; i < 64; i++) {
-      const keys = deriveAccessKeyPair(personalSign(Uint8Array.from({ length: 32 }, (_, j) => i + j + 1), message));
+      const keys = deriveAccessKeyPair(
+        personalSign(
+          Uint8Array.from({ length: 32 }, (_, j) => i + j + 1),
+          message,
+        ),
+      );
       assert.equal(isUsableEncryptionKey(keys.publicKeyHex), true);
       assert.equal(isUsableEncryptionKey(keys.publicKey), true);
     }

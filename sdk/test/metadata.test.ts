@@ -214,7 +214,10 @@ describe("provider profile", () => {
         /^displayName: must not contain bidirectional text controls/,
       );
     }
-    assert.ok(parseProviderProfile(withChange({ displayName: "\u05e2\u05e0\u05df Cloud" })).ok, "right-to-left text itself is fine");
+    assert.ok(
+      parseProviderProfile(withChange({ displayName: "\u05e2\u05e0\u05df Cloud" })).ok,
+      "right-to-left text itself is fine",
+    );
   });
 
   it("is strict and versioned", () => {

@@ -58,7 +58,19 @@ async function permitFixture() {
 describe("ResourceMarketplace.bookWithPermit", function () {
   it("books and pays in DCX in one transaction, with a permit instead of an approval", async function () {
     const f = await loadFixture(permitFixture);
-    const { minSla, marketplace, escrow, dcx, consumer, provider, resourceId, dcxAddress, amount, tokenId, maxPayment } = f;
+    const {
+      minSla,
+      marketplace,
+      escrow,
+      dcx,
+      consumer,
+      provider,
+      resourceId,
+      dcxAddress,
+      amount,
+      tokenId,
+      maxPayment,
+    } = f;
     const { signPermit, escrowAddress } = f;
     expect(await dcx.allowance(consumer, escrowAddress)).to.equal(0n);
     const transactionsBefore = await ethers.provider.getTransactionCount(consumer);
@@ -127,7 +139,9 @@ describe("ResourceMarketplace.bookWithPermit", function () {
     };
     for (const [label, permit] of Object.entries(failing)) {
       await expect(
-        marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
+        marketplace
+          .connect(consumer)
+          .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
         label,
       )
         .to.be.revertedWithCustomError(marketplace, "MarketplacePermitFailed")
@@ -138,8 +152,18 @@ describe("ResourceMarketplace.bookWithPermit", function () {
   });
 
   it("books with a failed permit when an earlier approval covers maxPayment, and not when it falls short", async function () {
-    const { minSla, marketplace, dcx, consumer, outsider, resourceId, dcxAddress, maxPayment, signPermit, escrowAddress } =
-      await loadFixture(permitFixture);
+    const {
+      minSla,
+      marketplace,
+      dcx,
+      consumer,
+      outsider,
+      resourceId,
+      dcxAddress,
+      maxPayment,
+      signPermit,
+      escrowAddress,
+    } = await loadFixture(permitFixture);
     const badPermit = await signPermit(consumer, maxPayment, { signer: outsider });
     await dcx.connect(consumer).approve(escrowAddress, maxPayment - 1n);
     await expect(
@@ -159,18 +183,34 @@ describe("ResourceMarketplace.bookWithPermit", function () {
   });
 
   it("does not let someone else book with a consumer's permit", async function () {
-    const { minSla, marketplace, escrow, dcx, consumer, provider, outsider, resourceId, dcxAddress, amount, maxPayment, signPermit } =
-      await loadFixture(permitFixture);
+    const {
+      minSla,
+      marketplace,
+      escrow,
+      dcx,
+      consumer,
+      provider,
+      outsider,
+      resourceId,
+      dcxAddress,
+      amount,
+      maxPayment,
+      signPermit,
+    } = await loadFixture(permitFixture);
     const permit = await signPermit(consumer, maxPayment);
     // The permit is checked against the caller, who holds no allowance of their own.
     await expect(
-      marketplace.connect(outsider).bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
+      marketplace
+        .connect(outsider)
+        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
     )
       .to.be.revertedWithCustomError(marketplace, "MarketplacePermitFailed")
       .withArgs(dcxAddress);
     expect(await dcx.nonces(consumer)).to.equal(0n);
     await expect(
-      marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
+      marketplace
+        .connect(consumer)
+        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
     )
       .to.emit(marketplace, "BookingRequested")
       .withArgs(1n, resourceId, consumer.address, provider.address, USD_VALUE_E8, HOURS, ENCRYPTION_KEY)
@@ -179,11 +219,14 @@ describe("ResourceMarketplace.bookWithPermit", function () {
   });
 
   it("refuses the native currency and addresses without code, which have no permit", async function () {
-    const { minSla, marketplace, consumer, outsider, resourceId, maxPayment, signPermit } = await loadFixture(permitFixture);
+    const { minSla, marketplace, consumer, outsider, resourceId, maxPayment, signPermit } =
+      await loadFixture(permitFixture);
     const permit = await signPermit(consumer, maxPayment);
     for (const token of [ethers.ZeroAddress, outsider.address]) {
       await expect(
-        marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, token, maxPayment, minSla, ENCRYPTION_KEY, permit),
+        marketplace
+          .connect(consumer)
+          .bookWithPermit(resourceId, HOURS, token, maxPayment, minSla, ENCRYPTION_KEY, permit),
       )
         .to.be.revertedWithCustomError(marketplace, "MarketplacePermitFailed")
         .withArgs(token);
@@ -199,14 +242,18 @@ describe("ResourceMarketplace.bookWithPermit", function () {
     await usdc.token!.connect(consumer).approve(escrow, 0);
     const permit = await signPermit(consumer, amount);
     await expect(
-      marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, usdc.address, amount, minSla, ENCRYPTION_KEY, permit),
+      marketplace
+        .connect(consumer)
+        .bookWithPermit(resourceId, HOURS, usdc.address, amount, minSla, ENCRYPTION_KEY, permit),
     )
       .to.be.revertedWithCustomError(marketplace, "MarketplacePermitFailed")
       .withArgs(usdc.address);
 
     await usdc.token!.connect(consumer).approve(escrow, amount);
     await expect(
-      marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, usdc.address, amount, minSla, ENCRYPTION_KEY, permit),
+      marketplace
+        .connect(consumer)
+        .bookWithPermit(resourceId, HOURS, usdc.address, amount, minSla, ENCRYPTION_KEY, permit),
     ).to.changeTokenBalances(ethers, usdc.token!, [consumer, escrow], [-amount, amount]);
   });
 
@@ -216,7 +263,9 @@ describe("ResourceMarketplace.bookWithPermit", function () {
     const tooLittle = amount - 1n;
     const permit = await signPermit(consumer, tooLittle);
     await expect(
-      marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, dcxAddress, tooLittle, minSla, ENCRYPTION_KEY, permit),
+      marketplace
+        .connect(consumer)
+        .bookWithPermit(resourceId, HOURS, dcxAddress, tooLittle, minSla, ENCRYPTION_KEY, permit),
     )
       .to.be.revertedWithCustomError(marketplace, "MarketplaceSlippage")
       .withArgs(amount, tooLittle);
@@ -229,12 +278,16 @@ describe("ResourceMarketplace.bookWithPermit", function () {
       await loadFixture(permitFixture);
     const permit = await signPermit(consumer, maxPayment);
     await expect(
-      marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ethers.ZeroHash, permit),
+      marketplace
+        .connect(consumer)
+        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ethers.ZeroHash, permit),
     )
       .to.be.revertedWithCustomError(marketplace, "MarketplaceInvalidEncryptionKey")
       .withArgs(ethers.ZeroHash);
     await expect(
-      marketplace.connect(consumer).bookWithPermit(resourceId, 0, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
+      marketplace
+        .connect(consumer)
+        .bookWithPermit(resourceId, 0, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
     )
       .to.be.revertedWithCustomError(marketplace, "MarketplaceInvalidHours")
       .withArgs(resourceId, 0, 1, 720);
@@ -259,12 +312,16 @@ describe("ResourceMarketplace.bookWithPermit", function () {
     const permit = await signPermit(consumer, maxPayment);
     await expect(marketplace.connect(deployer).pause()).to.emit(marketplace, "Paused").withArgs(deployer.address);
     await expect(
-      marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
+      marketplace
+        .connect(consumer)
+        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
     ).to.be.revertedWithCustomError(marketplace, "MarketplacePaused");
 
     await marketplace.connect(deployer).unpause();
     await expect(
-      marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
+      marketplace
+        .connect(consumer)
+        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
     ).to.emit(marketplace, "BookingRequested");
   });
 });

@@ -318,7 +318,10 @@ describe("EscrowManager", function () {
       ]);
       await wallet.execute(await marketplace.getAddress(), book, { value: amount });
       const bookingId = await marketplace.bookingCount();
-      await wallet.execute(await marketplace.getAddress(), marketplace.interface.encodeFunctionData("cancelBooking", [bookingId]));
+      await wallet.execute(
+        await marketplace.getAddress(),
+        marketplace.interface.encodeFunctionData("cancelBooking", [bookingId]),
+      );
 
       const claim = escrow.interface.encodeFunctionData("claim", [ethers.ZeroAddress]);
       await expect(wallet.execute(await escrow.getAddress(), claim)).to.be.revertedWithCustomError(
@@ -348,10 +351,9 @@ describe("EscrowManager", function () {
         .to.emit(escrow, "EarningsWithdrawn")
         .withArgs(bookingId, provider.address, usdc.address, amount, fee, other.address);
       await expect(withdrawal).to.changeTokenBalance(ethers, usdc.token!, other, amount - fee);
-      await expect(escrow.connect(provider).withdrawEarningsTo([bookingId], ethers.ZeroAddress)).to.be.revertedWithCustomError(
-        escrow,
-        "EscrowZeroRecipient",
-      );
+      await expect(
+        escrow.connect(provider).withdrawEarningsTo([bookingId], ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(escrow, "EscrowZeroRecipient");
 
       await escrow.connect(provider).depositBond(usdc.address, 500n);
       await escrow.connect(provider).requestBondWithdrawal(usdc.address, 500n);
@@ -444,11 +446,15 @@ describe("EscrowManager", function () {
         .to.emit(escrow, "BondSlashed")
         .withArgs(bookingId, provider.address, consumer.address, ethers.ZeroAddress, wanted / 3n);
       // $2 missing after the ETH bond; USDC's 1 unit is worth $0.000001; the rest comes in DAI.
-      await expect(tx).to.emit(escrow, "BondSlashed").withArgs(bookingId, provider.address, consumer.address, usdc.address, 1n);
+      await expect(tx)
+        .to.emit(escrow, "BondSlashed")
+        .withArgs(bookingId, provider.address, consumer.address, usdc.address, 1n);
       // What is still missing is valued in USD (rounded down), and taken rounded down too.
       const missingUsdE8 = ((wanted - wanted / 3n) * 3_000n * 10n ** 8n) / 10n ** 18n - 100n;
       const daiSlash = (missingUsdE8 * 10n ** 18n) / 10n ** 8n;
-      await expect(tx).to.emit(escrow, "BondSlashed").withArgs(bookingId, provider.address, consumer.address, dai.address, daiSlash);
+      await expect(tx)
+        .to.emit(escrow, "BondSlashed")
+        .withArgs(bookingId, provider.address, consumer.address, dai.address, daiSlash);
       expect(await escrow.owed(consumer.address, dai.address)).to.equal(daiSlash);
     });
 

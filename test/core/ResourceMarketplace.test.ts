@@ -360,10 +360,9 @@ describe("ResourceMarketplace", function () {
           .to.be.revertedWithCustomError(marketplace, "MarketplaceInvalidEncryptionKey")
           .withArgs(key);
       }
-      await expect(marketplace.connect(consumer).book(resourceId, 1, usdc.address, 10n ** 9n, minSla, keyOf(9n))).to.emit(
-        marketplace,
-        "BookingRequested",
-      );
+      await expect(
+        marketplace.connect(consumer).book(resourceId, 1, usdc.address, 10n ** 9n, minSla, keyOf(9n)),
+      ).to.emit(marketplace, "BookingRequested");
     });
 
     it("rejects bookings that break the resource's rules", async function () {
@@ -440,8 +439,7 @@ describe("ResourceMarketplace", function () {
     });
 
     it("needs a quorum of registered oracles; one oracle, or the provider's node, cannot start billing", async function () {
-      const { marketplace, sla, oracleA, oracleB, provider, book, signProvisioning } =
-        await loadFixture(deployFixture);
+      const { marketplace, sla, oracleA, oracleB, provider, book, signProvisioning } = await loadFixture(deployFixture);
       const { bookingId } = await book();
       const alone = await signProvisioning(bookingId, ACCESS_CID, [oracleA]);
       await expect(marketplace.connect(oracleA).confirmProvisioning(bookingId, ACCESS_CID, alone))
@@ -555,7 +553,9 @@ describe("ResourceMarketplace", function () {
       ).to.be.revertedWithCustomError(sla, "QuorumNotReached");
 
       await time.increase(f.settings.freeCancellationSeconds + 1);
-      await expect(marketplace.connect(other).cancelForConsumerFault(bookingId, fault.reason, await f.signConsumerFault(fault)))
+      await expect(
+        marketplace.connect(other).cancelForConsumerFault(bookingId, fault.reason, await f.signConsumerFault(fault)),
+      )
         .to.emit(marketplace, "BookingCancelled")
         .withArgs(bookingId, consumer.address, other.address, CancelReason.UnusableEncryptionKey)
         .and.not.to.emit(escrow, "BondSlashed");

@@ -97,7 +97,9 @@ async function verifierFixture() {
 
   /** Revokes with the verifiers' signatures, submitted by `by` (anyone). */
   async function revoke(resourceId: bigint, reason: string, by: Signer = f.outsider, signers: Verifier[] = [f.oracle]) {
-    return f.verifier.connect(by).revokeVerification(resourceId, reason, await signRevocation(resourceId, reason, signers));
+    return f.verifier
+      .connect(by)
+      .revokeVerification(resourceId, reason, await signRevocation(resourceId, reason, signers));
   }
 
   return { ...f, spareVerifiers, domain, attestation, sign, verify, signRevocation, revoke };
@@ -257,8 +259,7 @@ describe("ResourceVerifier", function () {
     });
 
     it("stops accepting a verifier's signatures once the DAO removes it", async function () {
-      const { verifier, oracle, spareVerifiers, attestation, sign, admin } =
-        await loadFixture(verifierFixture);
+      const { verifier, oracle, spareVerifiers, attestation, sign, admin } = await loadFixture(verifierFixture);
       const timelock = admin;
       await verifier.connect(timelock).addSigner(spareVerifiers[0]!.address);
       await verifier.connect(timelock).removeSigner(oracle.address);
@@ -382,7 +383,10 @@ describe("ResourceVerifier", function () {
         verifier,
         "QuorumUnknownSigner",
       );
-      await expect(verifier.revokeVerification(resourceId, "agreed", signatures)).to.emit(verifier, "VerificationRevoked");
+      await expect(verifier.revokeVerification(resourceId, "agreed", signatures)).to.emit(
+        verifier,
+        "VerificationRevoked",
+      );
     });
 
     it("rejects revoking twice, or revoking what was never verified", async function () {
@@ -395,9 +399,7 @@ describe("ResourceVerifier", function () {
       await expect(revoke(resourceId, "second"))
         .to.be.revertedWithCustomError(verifier, "VerifierNotVerified")
         .withArgs(resourceId);
-      await expect(revoke(99n, "unknown"))
-        .to.be.revertedWithCustomError(verifier, "VerifierNotVerified")
-        .withArgs(99n);
+      await expect(revoke(99n, "unknown")).to.be.revertedWithCustomError(verifier, "VerifierNotVerified").withArgs(99n);
     });
 
     // Skipped: the contract contradicts IResourceVerifier's NatSpec. VerifierNotVerified is documented
@@ -421,10 +423,7 @@ describe("ResourceVerifier", function () {
       await verify(await attestation());
       await marketplace.connect(provider).updateResourceMetadata(resourceId, ACCESS_CID);
       expect(await verifier.isVerified(resourceId)).to.equal(false);
-      await expect(revoke(resourceId, "stale anyway")).to.emit(
-        verifier,
-        "VerificationRevoked",
-      );
+      await expect(revoke(resourceId, "stale anyway")).to.emit(verifier, "VerificationRevoked");
       expect((await verifier.verificationOf(resourceId)).revoked).to.equal(true);
     });
 

@@ -168,7 +168,12 @@ describe("SLAEnforcement", function () {
       const window = BigInt(f.settings.reportWindowSeconds);
       await time.increaseTo(startedAt + period + window);
       // One late report in a batch no longer sinks the others.
-      const tx = submit(f, [report(f.bookingId, 0), report(f.bookingId, 2), report(f.bookingId, 1), report(other.bookingId)]);
+      const tx = submit(f, [
+        report(f.bookingId, 0),
+        report(f.bookingId, 2),
+        report(f.bookingId, 1),
+        report(other.bookingId),
+      ]);
       await expect(tx).to.emit(f.sla, "SlaReportSkipped").withArgs(f.bookingId, 0, SettleStatus.ReportWindowClosed);
       // Period 0's window has closed (it counts as compliant), so period 1 may settle past it,
       // but period 2 may not skip period 1, whose window was still open.
@@ -214,7 +219,19 @@ describe("SLAEnforcement", function () {
       const credit = (f.periodValue * 2_500n) / 10_000n;
       await expect(submit(f, [report(f.bookingId, 0, 9_800)]))
         .to.emit(f.sla, "SlaPeriodSettled")
-        .withArgs(f.bookingId, f.consumer.address, f.provider.address, 0, 9_800, 40, 60, false, 2_500, f.periodValue, credit);
+        .withArgs(
+          f.bookingId,
+          f.consumer.address,
+          f.provider.address,
+          0,
+          9_800,
+          40,
+          60,
+          false,
+          2_500,
+          f.periodValue,
+          credit,
+        );
       expect(await f.escrow.owed(f.consumer.address, ethers.ZeroAddress)).to.equal(credit);
       expect(await f.escrow.withdrawable(f.bookingId)).to.equal(f.periodValue - credit);
       const record = await f.reputation.recordOf(f.provider.address);
@@ -257,7 +274,9 @@ describe("SLAEnforcement", function () {
       const { sla, admin, marketplace, provider, terms, resourceId } = f;
       const { bookingId, amount } = await f.bookActive(undefined, 1);
       // After booking, the provider loosens its SLA and the DAO lowers every credit to nothing.
-      await marketplace.connect(provider).updateResourceTerms(resourceId, { ...terms, uptimeTargetBps: 0, maxLatencyMs: 0 });
+      await marketplace
+        .connect(provider)
+        .updateResourceTerms(resourceId, { ...terms, uptimeTargetBps: 0, maxLatencyMs: 0 });
       await sla.connect(admin).setCreditPolicy(0, []);
       expect(await sla.creditPolicyAt((await marketplace.getBooking(bookingId)).requestedAt)).to.deep.equal([
         1_000n,
@@ -270,7 +289,19 @@ describe("SLAEnforcement", function () {
       const periodValue = (amount * BigInt(f.settings.slaPeriodSeconds)) / BigInt(HOUR);
       await expect(submit(f, [report(bookingId, 0, 9_000, 900)]))
         .to.emit(sla, "SlaPeriodSettled")
-        .withArgs(bookingId, f.consumer.address, provider.address, 0, 9_000, 900, 60, false, 10_000, periodValue, periodValue);
+        .withArgs(
+          bookingId,
+          f.consumer.address,
+          provider.address,
+          0,
+          9_000,
+          900,
+          60,
+          false,
+          10_000,
+          periodValue,
+          periodValue,
+        );
 
       // A booking made after both changes settles by the new ones.
       await time.increase(1);

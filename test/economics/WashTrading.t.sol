@@ -39,10 +39,16 @@ contract WashTradingTest is CoreDeployment {
         allocations[0] = IDCXToken.Allocation({to: treasury, amount: 100_000_000e18});
         vm.startPrank(admin);
         reputation = ReputationSystem(
-            _proxyOf("contracts/core/ReputationSystem.sol:ReputationSystem", abi.encodeCall(ReputationSystem.initialize, (admin)))
+            _proxyOf(
+                "contracts/core/ReputationSystem.sol:ReputationSystem",
+                abi.encodeCall(ReputationSystem.initialize, (admin))
+            )
         );
         dcx = DCXToken(
-            _proxyOf("contracts/token/DCXToken.sol:DCXToken", abi.encodeCall(DCXToken.initialize, (admin, CAP, allocations)))
+            _proxyOf(
+                "contracts/token/DCXToken.sol:DCXToken",
+                abi.encodeCall(DCXToken.initialize, (admin, CAP, allocations))
+            )
         );
         priceOracle = PriceOracle(
             _proxyOf("contracts/oracles/PriceOracle.sol:PriceOracle", abi.encodeCall(PriceOracle.initialize, (admin)))

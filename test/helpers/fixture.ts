@@ -78,7 +78,6 @@ export async function deployFixture() {
     }
   }
 
-
   await marketplace.connect(provider).registerProvider(METADATA_CID);
   const terms = {
     pricePerHourUsdE8: PRICE_PER_HOUR_USD_E8,

@@ -1,7 +1,14 @@
 import { expect } from "chai";
 
 import { LOCAL_GOVERNANCE, passProposal } from "../../scripts/lib/governance.ts";
-import { ENCRYPTION_KEY, PRICE_PER_HOUR_USD_E8, connection, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
+import {
+  ENCRYPTION_KEY,
+  PRICE_PER_HOUR_USD_E8,
+  connection,
+  deployFixture,
+  ethers,
+  networkHelpers,
+} from "../helpers/fixture.ts";
 
 const { loadFixture, time } = networkHelpers;
 

@@ -69,7 +69,10 @@ describe("PriceOracle", function () {
         await expect(oracle.quote(usdc, E8))
           .to.be.revertedWithCustomError(oracle, "PriceOracleAnswerOutOfBounds")
           .withArgs(token, answer, E8 / 10n, 10n * E8);
-        await expect(oracle.toUsd(usdc, 1_000_000n)).to.be.revertedWithCustomError(oracle, "PriceOracleAnswerOutOfBounds");
+        await expect(oracle.toUsd(usdc, 1_000_000n)).to.be.revertedWithCustomError(
+          oracle,
+          "PriceOracleAnswerOutOfBounds",
+        );
         await expect(oracle.usdPrice(usdc)).to.be.revertedWithCustomError(oracle, "PriceOracleAnswerOutOfBounds");
       }
       await feed.updateAnswer(E8 / 10n + 1n);

@@ -6,15 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { expect } from "chai";
-import {
-  Contract,
-  ContractFactory,
-  type InterfaceAbi,
-  JsonRpcProvider,
-  Network,
-  ZeroAddress,
-  toBeHex,
-} from "ethers";
+import { Contract, ContractFactory, type InterfaceAbi, JsonRpcProvider, Network, ZeroAddress, toBeHex } from "ethers";
 
 import { readDeployment } from "@d-cloudx/sdk";
 import { checkLaunchAllocation } from "../../scripts/lib/governance.ts";
@@ -159,7 +151,9 @@ describe("scripts/deploy.ts on a public network", function () {
 
   /** Runs the deployment against the spawned node as `baseSepolia`, with `roles` as environment. */
   function deploy(roles: Record<string, string>) {
-    return outcome(hardhat(["run", "scripts/deploy.ts", "--network", "baseSepolia", "--no-compile"], { ...base, ...roles }));
+    return outcome(
+      hardhat(["run", "scripts/deploy.ts", "--network", "baseSepolia", "--no-compile"], { ...base, ...roles }),
+    );
   }
 
   before(async function () {
@@ -167,10 +161,26 @@ describe("scripts/deploy.ts on a public network", function () {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     // A node that is Base Sepolia as far as the deployment can tell: its chain id and chain type.
-    base = { ...process.env, BASE_SEPOLIA_RPC_URL: url, DEPLOYER_PRIVATE_KEY: DEPLOYER_KEY, DEPLOYMENTS_DIR: directory };
-    for (const name of ["TREASURY_ADDRESS", "GUARDIAN_ADDRESS", "ORACLE_ADDRESSES", "VERIFIER_ADDRESSES"]) delete base[name];
+    base = {
+      ...process.env,
+      BASE_SEPOLIA_RPC_URL: url,
+      DEPLOYER_PRIVATE_KEY: DEPLOYER_KEY,
+      DEPLOYMENTS_DIR: directory,
+    };
+    for (const name of ["TREASURY_ADDRESS", "GUARDIAN_ADDRESS", "ORACLE_ADDRESSES", "VERIFIER_ADDRESSES"])
+      delete base[name];
     node = hardhat(
-      ["node", "--hostname", "127.0.0.1", "--port", String(port), "--chain-id", String(BASE_SEPOLIA), "--chain-type", "op"],
+      [
+        "node",
+        "--hostname",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--chain-id",
+        String(BASE_SEPOLIA),
+        "--chain-type",
+        "op",
+      ],
       base,
       "ignore",
     );

@@ -5,7 +5,14 @@ import type { SlaReport } from "@d-cloudx/sdk";
 import { LOCAL_GOVERNANCE } from "../../scripts/lib/governance.ts";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 
-import { ENCRYPTION_KEY, HOUR, PRICE_PER_HOUR_USD_E8, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
+import {
+  ENCRYPTION_KEY,
+  HOUR,
+  PRICE_PER_HOUR_USD_E8,
+  deployFixture,
+  ethers,
+  networkHelpers,
+} from "../helpers/fixture.ts";
 import { deployUupsProxy } from "../helpers/proxies.ts";
 
 const { loadFixture, time, takeSnapshot } = networkHelpers;
@@ -399,7 +406,8 @@ describe("RewardDistributor", function () {
     it("accrues points over several epochs, claimed or not in between", async function () {
       const f = await loadFixture(rewardsFixture);
       const { rewards, dcx, recorder, providerA, providerB } = f;
-      const record = (provider: string, usd: bigint) => rewards.connect(recorder).recordService(provider, usd, UNCAPPED);
+      const record = (provider: string, usd: bigint) =>
+        rewards.connect(recorder).recordService(provider, usd, UNCAPPED);
 
       await record(providerA.address, 10n ** 9n); // epoch 0: A alone
       await f.enterEpoch(1);
@@ -443,7 +451,15 @@ describe("RewardDistributor", function () {
       // A pays a $10 fee on $400 of service, B $1,000 on $40,000: both alone would take far more.
       await expect(rewards.connect(recorder).recordService(providerA.address, 400n * 10n ** 8n, 10n * 10n ** 8n))
         .to.emit(rewards, "ServiceRecorded")
-        .withArgs(providerA.address, 0n, 400n * 10n ** 8n, 10n * 10n ** 8n, 0, 200n * 10n ** 8n, dcxFor(5n * 10n ** 8n));
+        .withArgs(
+          providerA.address,
+          0n,
+          400n * 10n ** 8n,
+          10n * 10n ** 8n,
+          0,
+          200n * 10n ** 8n,
+          dcxFor(5n * 10n ** 8n),
+        );
       await rewards.connect(recorder).recordService(providerB.address, 40_000n * 10n ** 8n, 1_000n * 10n ** 8n);
       await f.enterEpoch(1);
       // Half of the fees, in DCX at $0.50: 10 DCX and 1,000 DCX; the rest of the emission is never minted.
@@ -468,7 +484,9 @@ describe("RewardDistributor", function () {
     it("is set by the timelock, up to 100 % of the fees", async function () {
       const { rewards, timelock, outsider } = await loadFixture(rewardsFixture);
       expect(await rewards.rewardPerFeeBps()).to.equal(REWARD_PER_FEE_BPS);
-      await expect(rewards.connect(timelock).setRewardPerFee(10_000)).to.emit(rewards, "RewardPerFeeUpdated").withArgs(10_000);
+      await expect(rewards.connect(timelock).setRewardPerFee(10_000))
+        .to.emit(rewards, "RewardPerFeeUpdated")
+        .withArgs(10_000);
       await expect(rewards.connect(timelock).setRewardPerFee(10_001))
         .to.be.revertedWithCustomError(rewards, "RewardsInvalidRewardPerFee")
         .withArgs(10_001);
@@ -691,14 +709,29 @@ describe("RewardDistributor", function () {
       // Below 95 % uptime the whole period is credited back.
       await expect(tx)
         .to.emit(sla, "SlaPeriodSettled")
-        .withArgs(dcxBooking.bookingId, f.consumer.address, provider.address, 0, 9_000, 40, 60, false, 10_000, dcxValue, dcxValue);
+        .withArgs(
+          dcxBooking.bookingId,
+          f.consumer.address,
+          provider.address,
+          0,
+          9_000,
+          40,
+          60,
+          false,
+          10_000,
+          dcxValue,
+          dcxValue,
+        );
       await expect(tx)
         .to.emit(rewards, "ServiceRecorded")
         .withArgs(provider.address, 0n, ethUsd, anyValue, score, pointsFor(ethUsd, score), anyValue);
 
       // A batch of violations only (too slow, and too little uptime) records nothing.
       await time.increase(f.settings.slaPeriodSeconds);
-      const violations = await f.submit([report(ethBooking.bookingId, 1, 10_000, 900), report(dcxBooking.bookingId, 1, 0)]);
+      const violations = await f.submit([
+        report(ethBooking.bookingId, 1, 10_000, 900),
+        report(dcxBooking.bookingId, 1, 0),
+      ]);
       await expect(violations).to.emit(sla, "SlaPeriodSettled");
       await expect(violations).to.not.emit(rewards, "ServiceRecorded");
       await expect(violations).to.not.emit(sla, "RewardsNotRecorded");
@@ -779,7 +812,8 @@ describe("RewardDistributor", function () {
 
     it("settles and emits RewardsNotRecorded when the distributor refuses the service", async function () {
       const f = await loadFixture(bookingsFixture);
-      const { sla, rewards, escrow, reputation, priceOracle, timelock, provider, ethBooking, dcxBooking, dcxAddress } = f;
+      const { sla, rewards, escrow, reputation, priceOracle, timelock, provider, ethBooking, dcxBooking, dcxAddress } =
+        f;
       await rewards.connect(timelock).revokeRole(await rewards.RECORDER_ROLE(), await sla.getAddress());
       const values = [
         await priceOracle.toUsd(ethers.ZeroAddress, periodValue(ethBooking.amount, 0)),

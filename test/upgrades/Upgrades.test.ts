@@ -172,7 +172,10 @@ const cases: UpgradeCase[] = [
       oracleSigners: await marketplace.oracleSigners(),
       cancellationPolicy: plain(await marketplace.cancellationPolicy()),
     }),
-    async checkLayout({ marketplace, escrow, priceOracle, reputation, sla, consumer, settings, completedBooking }, slot) {
+    async checkLayout(
+      { marketplace, escrow, priceOracle, reputation, sla, consumer, settings, completedBooking },
+      slot,
+    ) {
       const first = await storageWord(marketplace, slot);
       expect(packedAddress(first)).to.equal(await escrow.getAddress());
       expect(packedField(first, 20, 56)).to.equal(2n);
@@ -191,13 +194,9 @@ const cases: UpgradeCase[] = [
       const booking = await storageWord(marketplace, mappingSlot("uint256", completedBooking, slot + 5n));
       const stored = await marketplace.getBooking(completedBooking);
       expect(packedAddress(booking)).to.equal(consumer.address);
-      expect([20, 24, 26, 27, 28].map((offset, i) => packedField(booking, offset, [32, 16, 8, 8, 32][i]!))).to.deep.equal([
-        stored.resourceId,
-        stored.hoursBooked,
-        stored.tokenId,
-        stored.status,
-        stored.requestedAt,
-      ]);
+      expect(
+        [20, 24, 26, 27, 28].map((offset, i) => packedField(booking, offset, [32, 16, 8, 8, 32][i]!)),
+      ).to.deep.equal([stored.resourceId, stored.hoursBooked, stored.tokenId, stored.status, stored.requestedAt]);
       const signers = await storageWord(marketplace, slot + 7n);
       expect(packedAddress(signers)).to.equal(await sla.getAddress());
       return [first, second, third, booking, signers];

@@ -69,7 +69,8 @@ export class Cosigner {
     const statement = { ...provisioningStatement(chain, row.id, row.consumer), registered };
     await agreement.endorse(statement, async () => {
       const reached = await this.#reachable(row.id);
-      if (!reached) this.#log.info({ bookingId: row.id }, "not co-signing provisioning: the machine did not answer here");
+      if (!reached)
+        this.#log.info({ bookingId: row.id }, "not co-signing provisioning: the machine did not answer here");
       return reached;
     });
   }

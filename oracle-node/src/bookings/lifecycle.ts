@@ -140,7 +140,10 @@ export class BookingLifecycle {
     const id = BigInt(row.id);
     if (!isUsableEncryptionKey(row.encryption_key)) {
       updateBooking(db, row.id, { stage: "failed", last_error: "the consumer's encryption key is unusable" });
-      this.#log.warn({ bookingId: row.id }, "unusable encryption key: not provisioned; the oracles state a consumer fault");
+      this.#log.warn(
+        { bookingId: row.id },
+        "unusable encryption key: not provisioned; the oracles state a consumer fault",
+      );
       return;
     }
     try {

@@ -18,7 +18,13 @@ export const RESOURCE_STATUSES = ["", "LISTED", "PAUSED", "DELISTED"];
 export const REFUND_REASONS = ["CANCELLED", "TERMINATED", "SLA_CREDIT"];
 export const CANCEL_REASONS = ["BY_CONSUMER", "PROVISIONING_TIMED_OUT", "UNUSABLE_ENCRYPTION_KEY"];
 /** Index 0 (Settled) is never a skip. */
-export const SLA_SKIP_REASONS = ["", "ALREADY_SETTLED", "PERIOD_NOT_ENDED", "REPORT_WINDOW_CLOSED", "EARLIER_PERIOD_OPEN"];
+export const SLA_SKIP_REASONS = [
+  "",
+  "ALREADY_SETTLED",
+  "PERIOD_NOT_ENDED",
+  "REPORT_WINDOW_CLOSED",
+  "EARLIER_PERIOD_OPEN",
+];
 /** CancelReason.ProvisioningTimedOut: the one cancellation that is a provider failure. */
 export const CANCEL_PROVISIONING_TIMED_OUT = 1;
 

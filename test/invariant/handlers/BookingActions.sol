@@ -15,10 +15,12 @@ abstract contract BookingActions is HandlerBase {
     using StreamMath for uint256;
 
     /// @dev The statements oracles sign, written out from the specification.
-    bytes32 private constant PROVISIONING_TYPEHASH =
-        keccak256("Provisioning(uint256 bookingId,address consumer,string accessDetailsCid)");
-    bytes32 private constant CONSUMER_FAULT_TYPEHASH =
-        keccak256("ConsumerFault(uint256 bookingId,address consumer,uint8 reason)");
+    bytes32 private constant PROVISIONING_TYPEHASH = keccak256(
+        "Provisioning(uint256 bookingId,address consumer,string accessDetailsCid)"
+    );
+    bytes32 private constant CONSUMER_FAULT_TYPEHASH = keccak256(
+        "ConsumerFault(uint256 bookingId,address consumer,uint8 reason)"
+    );
     /// @dev u = 1, a small-order X25519 point: with it every shared secret is known.
     bytes32 private constant SMALL_ORDER_KEY = bytes32(uint256(1) << 248);
 
@@ -119,9 +121,10 @@ abstract contract BookingActions is HandlerBase {
         if (bookingId == 0) return;
         BookingGhost storage ghost = bookingGhosts[bookingId];
         uint256 count = _signerCount(signersSeed);
-        IResourceMarketplace.CancelReason reason = submitterSeed % 8 == 0
-            ? IResourceMarketplace.CancelReason.ProvisioningTimedOut
-            : IResourceMarketplace.CancelReason.UnusableEncryptionKey;
+        IResourceMarketplace.CancelReason reason =
+            submitterSeed % 8 == 0
+                ? IResourceMarketplace.CancelReason.ProvisioningTimedOut
+                : IResourceMarketplace.CancelReason.UnusableEncryptionKey;
         bytes[] memory signatures = _signStatement(
             keccak256(abi.encode(CONSUMER_FAULT_TYPEHASH, bookingId, ghost.consumer, uint8(reason))),
             count,

@@ -154,8 +154,9 @@ abstract contract HandlerBase is CommonBase, StdUtils {
     string internal constant CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
     /// @dev A usable X25519 public key (the sdk's test key).
     bytes32 internal constant ENCRYPTION_KEY = 0xfcd70d27f99ef6d94e43566bf3d5b6c6667abae525d7c03c7efdda7385c94170;
-    bytes32 private constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    );
 
     PriceOracle public priceOracle;
     ReputationSystem public reputation;
@@ -318,7 +319,11 @@ abstract contract HandlerBase is CommonBase, StdUtils {
         return _signDigest(keccak256(abi.encodePacked("\x19\x01", domain, structHash)), count, seed);
     }
 
-    function _signDigest(bytes32 digest, uint256 count, uint256 seed) internal view returns (bytes[] memory signatures) {
+    function _signDigest(
+        bytes32 digest,
+        uint256 count,
+        uint256 seed
+    ) internal view returns (bytes[] memory signatures) {
         signatures = new bytes[](count);
         uint256 skipped = count == 2 ? seed % ACTORS : (count == 1 ? ACTORS : ACTORS + 1);
         uint256 n = 0;

@@ -13,7 +13,7 @@ abstract contract MoneyActions is HandlerBase {
     using StreamMath for uint256;
 
     /// @dev Where providers and claimants now and then send their money instead of to themselves.
-    address public immutable recipient = vm.addr(0x4000);
+    address public recipient = vm.addr(0x4000);
 
     function withdrawEarnings(uint256 providerSeed, uint256 bookingSeed) external step {
         address provider = providers[providerSeed % ACTORS];
