@@ -39,6 +39,13 @@ export interface DecodedError {
 
 type Args = readonly unknown[];
 const time = (value: unknown) => new Date(Number(value) * 1000).toLocaleString("en-US");
+const usd = (valueE8: unknown) => formatUnits(BigInt(valueE8 as bigint), 8);
+const percent = (bps: unknown) => `${Number(bps) / 100} %`;
+/** SLA terms as a person reads them. */
+const sla = (terms: unknown) => {
+  const { uptimeTargetBps, maxLatencyMs } = terms as { uptimeTargetBps: number; maxLatencyMs: number };
+  return `${Number(uptimeTargetBps) / 100} % uptime${Number(maxLatencyMs) ? ` within ${maxLatencyMs} ms` : ""}`;
+};
 
 /** Readable text for the errors a user can run into; the rest are named as they are. */
 const messages: Record<string, (args: Args) => string> = {
@@ -52,25 +59,41 @@ const messages: Record<string, (args: Args) => string> = {
   MarketplaceUnknownResource: ([id]) => `Resource #${id} does not exist.`,
   MarketplaceNotResourceProvider: ([id]) => `Only the provider of resource #${id} can do that.`,
   MarketplaceInvalidResourceStatus: ([id]) => `Resource #${id} cannot be booked or changed in its current state.`,
-  MarketplaceSlaLoosened: ([id]) =>
-    `Resource #${id} has open bookings: its uptime target can only go up and its latency limit only down until they end.`,
   MarketplaceInvalidHours: ([, hours, min, max]) => `Book between ${min} and ${max} hours (not ${hours}).`,
   MarketplaceNoCapacity: () => "This resource is fully booked right now.",
   MarketplaceTokenNotAccepted: () => "The provider does not accept this token for this resource.",
   MarketplaceSlippage: () => "The price moved beyond your slippage limit. Review the new total and try again.",
   MarketplaceInvalidValue: () => "The amount sent does not match the booking's price.",
   MarketplaceSelfBooking: () => "Providers cannot book their own resources.",
-  MarketplaceMissingEncryptionKey: () => "An encryption key for the access details is missing.",
+  MarketplaceInvalidEncryptionKey: () =>
+    "Your access key cannot be encrypted to (it is not a valid X25519 public key): sign the access-key message again with an ordinary wallet.",
+  MarketplaceSlaBelowMinimum: ([id, offered, minimum]) =>
+    `Resource #${id}'s SLA changed since you looked: it now offers ${sla(offered)}, looser than the ${sla(minimum)} you were shown. Review the new terms before booking.`,
+  MarketplaceInsufficientBond: ([, bond, required]) =>
+    `The provider's bond ($${usd(bond)}) no longer covers its bookings ($${usd(required)} needed); it takes no new bookings until it bonds more.`,
+  MarketplaceInvalidBondCoverage: ([bps]) => `A bond coverage of ${percent(bps)} is above 100 %.`,
+  MarketplaceInvalidCancellationPolicy: ([fee, free]) =>
+    `A cancellation fee of ${percent(fee)} after ${free} s is out of bounds (at most 10 %, after at most 7 days).`,
+  MarketplaceNoOracleSigners: () => "No oracle signer set confirms provisioning yet.",
+  MarketplaceNotConsumerFault: () => "That reason is not a consumer fault.",
   MarketplaceInvalidBookingStatus: () => "The booking is not in a state that allows this.",
   MarketplaceUnknownBooking: ([id]) => `Booking #${id} does not exist.`,
   MarketplaceUnauthorized: () => "Only the consumer or the provider of this booking can do that.",
   MarketplaceProvisioningPending: ([, deadline]) =>
     `The provider has until ${time(deadline)} to provision; only the consumer can cancel before then.`,
   MarketplaceProvisioningExpired: () => "The provisioning deadline has passed.",
-  MarketplaceBookingNotEnded: ([, endsAt]) => `The booking runs until ${time(endsAt)}.`,
+  EscrowStreamNotEnded: ([, endsAt]) => `The booking runs until ${time(endsAt)}.`,
+  EscrowZeroRecipient: () => "Name an address to pay to.",
+  QuorumNotReached: ([, signatures, quorum]) =>
+    `The statement carries ${signatures} oracle signature(s); ${quorum} are needed.`,
+  QuorumUnknownSigner: ([signer]) => `${shortenAddress(String(signer))} is not one of the oracle signers.`,
   MarketplacePermitFailed: () => "The token permit failed and the allowance does not cover the payment.",
   ReputationAlreadyRated: () => "This booking has already been rated.",
   ReputationInvalidScore: () => "A rating is between 1 and 5 stars.",
+  ReputationBookingTooSmall: ([, value, minimum]) =>
+    `Only bookings worth at least $${usd(minimum)} can be rated (this one is worth $${usd(value)}).`,
+  ReputationInvalidMinValue: () => "The minimum value must be between $0.0001 and $1,000.",
+  RewardsInvalidRewardPerFee: () => "Rewards may be worth at most 100 % of the fees paid.",
   EscrowNothingToWithdraw: () => "There is nothing to withdraw yet.",
   EscrowNothingToClaim: () => "There is nothing to claim.",
   EscrowStreamEnded: ([, endsAt]) =>
@@ -84,6 +107,8 @@ const messages: Record<string, (args: Args) => string> = {
   EscrowUnsupportedToken: () => "This token cannot be used for bonds.",
   EscrowInvalidState: ([id]) => `Booking #${id}'s payment is not in a state that allows this.`,
   PriceOracleStalePrice: () => "The token's price feed is stale; payments in it are paused until it updates.",
+  PriceOracleAnswerOutOfBounds: () =>
+    "The token's price feed answers at the edge of its allowed range, where it cannot be trusted; payments in it are paused until it recovers.",
   PriceOracleUnsupportedToken: () => "This token has no price feed.",
   PriceOracleSequencerDown: () => "The network's sequencer is down; try again shortly.",
   PriceOracleSequencerGracePeriod: () => "The network's sequencer restarted moments ago; try again shortly.",
