@@ -4,11 +4,8 @@
  * voted, queued in the timelock and executed. The calls are built by the dApp's "Oracle set"
  * governance template (dapp/src/pages/governance/actions.ts), so both check a change the same way.
  *
- *   status                                             signers, quorums and provisioning role
- *   propose [--add A,B] [--remove C] [--quorum N] [--provisioner]
- *                                                      proposes the change for both signer sets
- *                                                      (--provisioner: also grants ORACLE_ROLE to --add
- *                                                      and revokes it from --remove)
+ *   status                                             signers and quorums
+ *   propose [--add A,B] [--remove C] [--quorum N]      proposes the change for both signer sets
  *   vote <proposal id> [for|against|abstain]
  *   queue <proposal id>
  *   execute <proposal id>
@@ -24,21 +21,11 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-import {
-  type Address,
-  type Hex,
-  createPublicClient,
-  createWalletClient,
-  encodeFunctionData,
-  http,
-  keccak256,
-  parseEventLogs,
-  toBytes,
-} from "viem";
+import { type Address, type Hex, createPublicClient, createWalletClient, http, parseEventLogs } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
 import { type Deployment, parseDeployment } from "@d-cloudx/sdk";
-import { dAOGovernanceAbi, resourceMarketplaceAbi, resourceVerifierAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import { dAOGovernanceAbi, resourceVerifierAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import {
   type Action,
   SIGNER_SETS,
@@ -46,20 +33,17 @@ import {
   composeDescription,
   descriptionHash,
   knownContracts,
-  parseAddressList,
 } from "../dapp/src/pages/governance/actions.ts";
 
 const REPOSITORY = fileURLToPath(new URL("../", import.meta.url));
 const HARDHAT_CHAIN_ID = 31337;
 const SUPPORT = { against: 0, for: 1, abstain: 2 } as const;
 const STATES = ["Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed"];
-const ORACLE_ROLE = keccak256(toBytes("ORACLE_ROLE"));
 
 export interface SignerChangeOptions {
   add?: string;
   remove?: string;
   quorum?: string;
-  provisioner?: boolean;
 }
 
 export interface Dao {
@@ -92,7 +76,7 @@ function connect(dao: Dao) {
   return { client, governor, send };
 }
 
-/** The calls of a change to both signer sets (and the provisioning role), checked by the dApp's template. */
+/** The calls of a change to both signer sets, checked by the dApp's template. */
 export async function signerChangeActions(dao: Dao, options: SignerChangeOptions): Promise<Action[]> {
   const { client } = connect(dao);
   const contracts = knownContracts(dao.deployment);
@@ -112,16 +96,6 @@ export async function signerChangeActions(dao: Dao, options: SignerChangeOptions
     if ("error" in built) throw new Error(`${contractName}: ${built.error}`);
     actions.push(...built.actions);
   }
-  if (options.provisioner) {
-    const marketplace = contracts.find((c) => c.name === "ResourceMarketplace")!;
-    const role = (functionName: "grantRole" | "revokeRole", list: string | undefined) =>
-      parseAddressList(list ?? "").addresses.map((address) => ({
-        target: marketplace.address,
-        value: 0n,
-        calldata: encodeFunctionData({ abi: resourceMarketplaceAbi, functionName, args: [ORACLE_ROLE, address] }),
-      }));
-    actions.push(...role("grantRole", options.add), ...role("revokeRole", options.remove));
-  }
   return actions;
 }
 
@@ -135,8 +109,7 @@ export async function propose(dao: Dao, options: SignerChangeOptions): Promise<b
   ].filter(Boolean);
   const description = composeDescription(
     `Oracle set: ${parts.join(", ")}`,
-    `Changes the SLA signers and verifiers${options.provisioner ? " and the provisioning role" : ""}.\n\n` +
-      `Proposed at block ${await client.getBlockNumber()}.`,
+    "Changes the SLA signers and verifiers.\n\n" + `Proposed at block ${await client.getBlockNumber()}.`,
   );
   const receipt = await send("propose", [
     actions.map((a) => a.target),
@@ -249,7 +222,6 @@ async function main(): Promise<void> {
       add: { type: "string" },
       remove: { type: "string" },
       quorum: { type: "string" },
-      provisioner: { type: "boolean" },
     },
   });
   const [command, id, support] = positionals;

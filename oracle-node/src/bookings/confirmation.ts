@@ -70,9 +70,13 @@ export class ProvisioningConfirmation {
     this.#outbox.retry(provisioningTopic(bookingId));
   }
 
-  /** Drops the booking's confirmation (a reorg gave its id to another booking). */
+  /**
+   * Drops the booking's confirmation and every signature on it (a reorg gave its id to another
+   * booking, which is confirmed afresh).
+   */
   archive(bookingId: string): void {
     this.#outbox.archive(provisioningTopic(bookingId));
+    this.#board.forget(provisioningTopic(bookingId));
   }
 
   /**

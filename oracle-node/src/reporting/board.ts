@@ -33,6 +33,7 @@ export interface Signed {
 export interface OwnSignatures {
   get(topic: string): OwnSignature | undefined;
   record(signature: OwnSignature): OwnSignature;
+  forget(topic: string): void;
 }
 
 /** Other oracles' statements are forgotten this long after they arrived. */
@@ -130,6 +131,12 @@ export class StatementBoard {
       count++;
     }
     return count;
+  }
+
+  /** Forgets everything said on `topic`: it named a booking a reorg dropped, and now names another. */
+  forget(topic: string): void {
+    this.#received.delete(topic);
+    this.#own.forget(topic);
   }
 
   /** Forgets other oracles' statements on closed topics, and old ones. */

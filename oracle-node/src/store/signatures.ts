@@ -50,6 +50,11 @@ export class SignatureStore {
       .map((r) => ({ topic: r.topic, figures: JSON.parse(r.figures) as Figures, signature: r.signature }));
   }
 
+  /** Forgets the signature on `topic` (it named a booking a reorg dropped). */
+  forget(topic: string): void {
+    this.#db.run("DELETE FROM signatures WHERE topic = ?", topic);
+  }
+
   pruneBefore(ms: number): void {
     this.#db.run("DELETE FROM signatures WHERE signed_ms < ?", ms);
   }

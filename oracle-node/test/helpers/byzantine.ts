@@ -9,7 +9,10 @@
  *   - replays an old envelope (stale timestamp);
  *   - publishes with a second key that is not a registered signer.
  *
- *   node byzantine.ts '<json: { bootstrap, key, unregisteredKey, chainId, sla, bookingId, period, target, flood }>'
+ * Or, with `lie`, only one thing: it claims to have provisioned the booking (a valid provisioning
+ * signature over made-up access details) and announces a machine for it that nobody reaches.
+ *
+ *   node byzantine.ts '<json: { bootstrap, key, unregisteredKey, chainId, sla, bookingId, period, target, flood, lie? }>'
  *
  * Prints one JSON line with what it sent, and exits.
  */
@@ -27,6 +30,7 @@ import { peerKeyOf, signBinding } from "../../src/network/identity.ts";
 import { type Envelope, encode } from "../../src/network/messages.ts";
 import type { ProbeTarget } from "../../src/provisioners/types.ts";
 import { signReport } from "../../src/reporting/reporter.ts";
+import { provisioningStatement } from "../../src/reporting/statements.ts";
 
 interface Orders {
   bootstrap: string[];
@@ -38,6 +42,8 @@ interface Orders {
   period: number;
   target: ProbeTarget;
   flood: number;
+  /** The lying provisioner: the booking's consumer and the access details' CID it claims. */
+  lie?: { consumer: Address; accessDetailsCid: string };
 }
 
 const orders = JSON.parse(process.argv[2]!) as Orders;
@@ -65,7 +71,16 @@ const scope = { chainId: orders.chainId, contract: orders.sla };
 const binding = await signBinding(account, libp2p.peerId.toString(), scope);
 const envelope = (kind: Envelope["kind"], items: unknown[], sentAtMs = Date.now()) =>
   encode({ v: 1, oracle: account.address.toLowerCase(), binding, sentAtMs, kind, items } as Envelope);
-const sent = { wrongFigures: 0, targets: 0, malformed: 0, oversized: 0, replays: 0, unregistered: 0, failed: 0 };
+const sent = {
+  wrongFigures: 0,
+  targets: 0,
+  malformed: 0,
+  oversized: 0,
+  replays: 0,
+  unregistered: 0,
+  provisioning: 0,
+  failed: 0,
+};
 const publish = async (topic: string, data: Uint8Array, what: keyof typeof sent) => {
   try {
     await pubsub.publish(topic, data);
@@ -74,6 +89,26 @@ const publish = async (topic: string, data: Uint8Array, what: keyof typeof sent)
     sent.failed++;
   }
 };
+
+if (orders.lie) {
+  // Valid messages only, announced for a few seconds as an honest provisioning node would.
+  const chain = { account, chainId: orders.chainId, addresses: { sla: orders.sla } } as never;
+  const statement = provisioningStatement(chain, orders.bookingId, orders.lie.consumer);
+  const figures = { accessDetailsCid: orders.lie.accessDetailsCid };
+  const item = { topic: statement.topic, figures, signature: await statement.sign(figures) };
+  for (let i = 0; i < 5; i++) {
+    await publish(topics.statements, envelope("statements", [item]), "provisioning");
+    await publish(
+      topics.targets,
+      envelope("targets", [{ bookingId: orders.bookingId, target: orders.target }]),
+      "targets",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  console.log(JSON.stringify({ sent }));
+  await libp2p.stop();
+  process.exit(0);
+}
 
 // Wrong figures: a machine that was down all period, reported as up all period.
 const figures = { uptimeBps: 10_000, p95LatencyMs: 1, sampleCount: 500 };
