@@ -209,7 +209,17 @@ async function serveUnderName(adminPort: number, deployment: string): Promise<vo
     // A database kept from an earlier start already has the name.
     if (!/already exists/i.test((error as Error).message)) throw error;
   }
-  await adminCall(adminPort, "subgraph_deploy", { name: SUBGRAPH_NAME, ipfs_hash: deployment });
+  // gnd dev may still be assigning the deployment to its node: both writes then race for the same
+  // assignment row, and the loser says "duplicate key". Once gnd dev's is in, ours only names it.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await adminCall(adminPort, "subgraph_deploy", { name: SUBGRAPH_NAME, ipfs_hash: deployment });
+      break;
+    } catch (error) {
+      if (attempt >= 10 || !/duplicate key/i.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
   await adminCall(adminPort, "subgraph_remove", { name: DEV_SUBGRAPH_NAME }).catch(() => {});
 }
 
