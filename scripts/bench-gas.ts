@@ -7,7 +7,7 @@ import hre from "hardhat";
 
 import { machineContext, writeBenchResult } from "@d-cloudx/devstack/bench";
 
-import { permitTypes, slaDomain, slaReportTypes } from "@d-cloudx/sdk";
+import { permitTypes, provisioningTypes, slaDomain, slaReportTypes } from "@d-cloudx/sdk";
 import { escrowSettings } from "./lib/core.ts";
 import { VOTE_FOR, advanceTime } from "./lib/governance.ts";
 import { deployProtocol, protocolRoles } from "./lib/protocol.ts";
@@ -42,8 +42,10 @@ const escrowAddress = await escrow.getAddress();
 const chainId = (await ethers.provider.getNetwork()).chainId;
 /** ethers wants mutable type arrays. */
 const ethersTypes = { SlaReport: [...slaReportTypes.SlaReport] };
+const provisioningEthersTypes = { Provisioning: [...provisioningTypes.Provisioning] };
 const domain = slaDomain(chainId, await sla.getAddress());
-const key = ethers.hexlify(ethers.randomBytes(32));
+/** An X25519 public key, as the dApp derives one. */
+const key = "0xfcd70d27f99ef6d94e43566bf3d5b6c6667abae525d7c03c7efdda7385c94170";
 const cid = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
 
 await (await marketplace.connect(provider).registerProvider(cid)).wait();
@@ -57,6 +59,8 @@ const terms = {
   acceptedTokens: deployment.paymentTokens.map((t) => t.address),
 };
 const listing = { metadataCid: cid, region: "eu-west-1", kind: 0, terms };
+/** The SLA the consumer was shown: exactly the resource's. */
+const minSla = { uptimeTargetBps: terms.uptimeTargetBps, maxLatencyMs: terms.maxLatencyMs };
 
 const gas: Record<string, number> = {};
 async function measure(tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<number> {
@@ -73,13 +77,13 @@ const hours = 2;
 async function bookEth(): Promise<number> {
   const [price] = await priceOracle.quote(ethers.ZeroAddress, terms.pricePerHourUsdE8 * BigInt(hours));
   return measure(
-    marketplace.connect(consumer).book(resourceId, hours, ethers.ZeroAddress, price, key, { value: price }),
+    marketplace.connect(consumer).book(resourceId, hours, ethers.ZeroAddress, price, minSla, key, { value: price }),
   );
 }
 async function bookErc20(): Promise<number> {
   const [price] = await priceOracle.quote(usdc.address, terms.pricePerHourUsdE8 * BigInt(hours));
   await (await usdc.token!.connect(consumer).approve(escrowAddress, price)).wait();
-  return measure(marketplace.connect(consumer).book(resourceId, hours, usdc.address, price, key));
+  return measure(marketplace.connect(consumer).book(resourceId, hours, usdc.address, price, minSla, key));
 }
 
 /** Books in DCX with an EIP-2612 permit for the escrow instead of an approval: one transaction. */
@@ -97,7 +101,9 @@ async function bookDcxWithPermit(): Promise<number> {
   const types = { Permit: [...permitTypes.Permit] };
   const { v, r, s } = ethers.Signature.from(await consumer!.signTypedData(domain, types, permit));
   return measure(
-    marketplace.connect(consumer).bookWithPermit(resourceId, hours, dcxAddress, price, key, { deadline, v, r, s }),
+    marketplace
+      .connect(consumer)
+      .bookWithPermit(resourceId, hours, dcxAddress, price, minSla, key, { deadline, v, r, s }),
   );
 }
 
@@ -118,10 +124,29 @@ for (let i = 0; i < 20; ++i) {
   batch.push(await marketplace.bookingCount());
 }
 const warmupIds = Array.from({ length: 12 }, (_, i) => BigInt(i + 1));
-for (const id of warmupIds) await (await marketplace.connect(oracle).confirmProvisioning(id, cid)).wait();
+/** Provisioning confirmed by `signers` (a quorum of the oracle set), submitted by the first. */
+async function confirm(bookingId: bigint, signers = [oracle!]) {
+  const statement = { bookingId, consumer: consumer!.address, accessDetailsCid: cid };
+  const sorted = [...signers].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
+  const signatures = await Promise.all(sorted.map((o) => o.signTypedData(domain, provisioningEthersTypes, statement)));
+  return measure(marketplace.connect(signers[0]).confirmProvisioning(bookingId, cid, signatures));
+}
+for (const id of warmupIds) await confirm(id);
 const confirmGas: number[] = [];
-for (const id of batch) confirmGas.push(await measure(marketplace.connect(oracle).confirmProvisioning(id, cid)));
+for (const id of batch.slice(0, 10)) confirmGas.push(await confirm(id));
 gas.confirmProvisioning = Math.round(confirmGas.reduce((a, b) => a + b) / confirmGas.length);
+{
+  // The same confirmation with a 2-of-2 quorum, as the DAO would set it on a public network.
+  const second = signers[13]!;
+  const timelock = await ethers.getImpersonatedSigner(deployment.governance.timelock);
+  await networkHelpers.setBalance(timelock.address, 10n ** 18n);
+  await (await sla.connect(timelock).addSigner(second.address)).wait();
+  await (await sla.connect(timelock).setQuorum(2)).wait();
+  const quorumGas: number[] = [];
+  for (const id of batch.slice(10)) quorumGas.push(await confirm(id, [oracle!, second]));
+  gas.confirmProvisioningQuorum2 = Math.round(quorumGas.reduce((a, b) => a + b) / quorumGas.length);
+  await (await sla.connect(timelock).setQuorum(1)).wait();
+}
 
 await networkHelpers.time.increase(settings.slaPeriodSeconds + 1);
 async function reports(ids: bigint[], period: number) {

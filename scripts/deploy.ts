@@ -6,7 +6,9 @@
  * Local chains (chain id 31337) get mock payment tokens and Chainlink mock feeds, one-minute SLA
  * periods, minutes-long governance periods and demo accounts holding DCX (see scripts/lib/protocol.ts
  * for the roles). Public networks take their tokens and feeds from scripts/lib/networks.ts and their
- * roles from TREASURY_ADDRESS, GUARDIAN_ADDRESS, ORACLE_ADDRESSES and VERIFIER_ADDRESSES.
+ * roles from TREASURY_ADDRESS, GUARDIAN_ADDRESS, ORACLE_ADDRESSES and VERIFIER_ADDRESSES, all
+ * required: nothing falls back to the deployer, oracle and verifier quorums are at least 2, and the
+ * treasury's DCX is held by the DAO's timelock, so that no launch holder meets the quorum alone.
  * DEPLOYMENTS_DIR changes where the file goes (default: deployments). Public networks get the
  * production build profile only (`hardhat --build-profile production run …`): the default profile
  * skips via-IR for fast local builds and is not what is audited and measured.
@@ -16,7 +18,7 @@ import { join } from "node:path";
 
 import hre from "hardhat";
 
-import { deployProtocol, protocolRoles } from "./lib/protocol.ts";
+import { DeploymentError, deployProtocol, protocolRoles } from "./lib/protocol.ts";
 
 const connection = await hre.network.create();
 const { networkName } = connection;
@@ -26,10 +28,17 @@ if (chainId !== 31337 && hre.globalOptions.buildProfile !== "production") {
     `Deploying to ${networkName} needs the production build profile: hardhat --build-profile production run …`,
   );
 }
-const roles = await protocolRoles(connection);
 
-console.log(`Deploying D-CloudX to ${networkName} from ${roles.deployer}`);
-const { deployment } = await deployProtocol(hre, connection, roles);
+let deployment;
+try {
+  const roles = await protocolRoles(connection);
+  console.log(`Deploying D-CloudX to ${networkName} from ${roles.deployer}`);
+  ({ deployment } = await deployProtocol(hre, connection, roles));
+} catch (error) {
+  if (!(error instanceof DeploymentError)) throw error;
+  console.error(`Not deploying to ${networkName}: ${error.message}`);
+  process.exit(1);
+}
 
 const directory = process.env.DEPLOYMENTS_DIR ?? "deployments";
 mkdirSync(directory, { recursive: true });

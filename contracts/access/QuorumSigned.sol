@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 
 import {IQuorumSigned} from "../interfaces/IQuorumSigned.sol";
 import {ManagedUpgradeable} from "./ManagedUpgradeable.sol";
 
 /// @title QuorumSigned
-/// @notice Base of contracts that act on statements signed by k of n registered oracles.
-abstract contract QuorumSigned is IQuorumSigned, ManagedUpgradeable {
+/// @notice Base of contracts that act on statements signed by k of n registered oracles. Statements
+/// are EIP-712 messages over the inheriting contract's domain (initialized by it).
+abstract contract QuorumSigned is IQuorumSigned, ManagedUpgradeable, EIP712Upgradeable {
     /// @custom:storage-location erc7201:dcloudx.storage.QuorumSigned
     struct QuorumSignedStorage {
         uint16 quorum;
@@ -52,6 +54,12 @@ abstract contract QuorumSigned is IQuorumSigned, ManagedUpgradeable {
     /// @inheritdoc IQuorumSigned
     function setQuorum(uint16 newQuorum) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setQuorum(_getQuorumSignedStorage(), newQuorum);
+    }
+
+    /// @inheritdoc IQuorumSigned
+    function verifyStatement(bytes32 structHash, bytes[] calldata signatures) external view returns (bytes32 digest) {
+        digest = _hashTypedDataV4(structHash);
+        _verifyQuorum(digest, signatures);
     }
 
     /// @inheritdoc IQuorumSigned

@@ -9,15 +9,18 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {ManagedUpgradeable} from "../access/ManagedUpgradeable.sol";
 import {IEscrowManager} from "../interfaces/IEscrowManager.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {PriceMath} from "../libraries/PriceMath.sol";
 import {StreamMath} from "../libraries/StreamMath.sol";
 
 /// @title EscrowManager
 /// @notice Escrow and payment streams of D-CloudX bookings, provider bonds, and the ledger of what
-/// each account can claim. Pull payments only: every transfer out goes to the account that asked.
+/// each account can claim. Pull payments only: every transfer out is asked for by the account it
+/// belongs to, and goes to it or to a recipient it names.
 /// @dev A booking takes two storage slots: its Deposit (written when booked) and its Stream
 /// (written when billing starts). Per token, the balance held always covers, for every booking,
 /// `streamed(endsAt) - debited` (or the whole deposit before it starts), plus everything owed and
-/// every bond.
+/// every bond. Each provider's active value (amounts of started, unfinished streams) is kept per
+/// token, so that its bonds can be compared to it in USD.
 contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -45,6 +48,9 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         mapping(address provider => mapping(address token => Bond)) bonds;
         /// @dev Token addresses by id, copied from the price oracle on first use (ids never change).
         mapping(uint8 tokenId => address) tokens;
+        /// @dev Ids of the tokens a provider has ever bonded or been paid in (bit i: token id i).
+        mapping(address provider => uint64) providerTokens;
+        mapping(address provider => mapping(address token => uint256)) activeValue;
     }
 
     // keccak256(abi.encode(uint256(keccak256("dcloudx.storage.Escrow")) - 1)) & ~bytes32(uint256(0xff))
@@ -86,7 +92,8 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         address provider,
         address token,
         uint256 amount
-    ) external payable onlyRole(MARKETPLACE_ROLE) nonReentrant {
+    ) external payable onlyRole(MARKETPLACE_ROLE) {
+        // No reentrancy guard: only the marketplace calls this, and the token pull comes last.
         if (amount == 0) revert EscrowZeroAmount();
         if (amount > type(uint96).max) revert EscrowAmountTooLarge(amount);
         Deposit storage booking = _getEscrowStorage().deposits[bookingId];
@@ -94,6 +101,7 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
 
         booking.provider = provider;
         booking.amount = uint96(amount);
+        emit Deposited(bookingId, consumer, token, amount);
         _receive(token, consumer, amount);
     }
 
@@ -119,6 +127,11 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
             settledPeriods: 0,
             debited: 0
         });
+        Deposit memory booking = $.deposits[bookingId];
+        mapping(address => uint256) storage active = $.activeValue[booking.provider];
+        address token = _token($, tokenId);
+        if (active[token] == 0) _noteToken($, booking.provider, tokenId);
+        active[token] += booking.amount;
     }
 
     /// @inheritdoc IEscrowManager
@@ -126,18 +139,25 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         uint256 bookingId,
         address consumer,
         uint8 tokenId,
+        uint16 cancellationFeeBps,
         bool slashBond
     ) external onlyRole(MARKETPLACE_ROLE) {
         EscrowStorage storage $ = _getEscrowStorage();
         Deposit memory booking = $.deposits[bookingId];
         if (booking.amount == 0) revert EscrowUnknownBooking(bookingId);
+        if (cancellationFeeBps > BPS) revert EscrowFeeAboveDeposit(bookingId, cancellationFeeBps);
+        uint256 cancellationFee = (uint256(booking.amount) * cancellationFeeBps) / BPS;
         Stream storage stream = $.streams[bookingId];
         if (stream.state != StreamState.None) revert EscrowInvalidState(bookingId, stream.state);
 
         stream.tokenId = tokenId;
         stream.state = StreamState.Refunded;
         address token = _token($, tokenId);
-        _credit($, bookingId, consumer, token, booking.amount, RefundReason.Cancelled);
+        _credit($, bookingId, consumer, token, booking.amount - cancellationFee, RefundReason.Cancelled);
+        if (cancellationFee != 0) {
+            $.owed[booking.provider][token] += cancellationFee;
+            emit CancellationFeeCredited(bookingId, booking.provider, token, cancellationFee);
+        }
         if (slashBond) _slash($, bookingId, booking, consumer, token);
     }
 
@@ -158,8 +178,20 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         refund =
             booking.amount - StreamMath.streamed(booking.amount, block.timestamp - stream.startedAt, _duration(stream));
         address token = _token($, stream.tokenId);
+        _releaseActive($, booking.provider, token, booking.amount);
         _credit($, bookingId, consumer, token, refund, RefundReason.Terminated);
         if (slashBond) _slash($, bookingId, booking, consumer, token);
+    }
+
+    /// @inheritdoc IEscrowManager
+    function closeStream(uint256 bookingId) external onlyRole(MARKETPLACE_ROLE) {
+        EscrowStorage storage $ = _getEscrowStorage();
+        Stream storage stream = $.streams[bookingId];
+        if (stream.state != StreamState.Streaming) revert EscrowInvalidState(bookingId, stream.state);
+        if (block.timestamp < stream.endsAt) revert EscrowStreamNotEnded(bookingId, stream.endsAt);
+        stream.state = StreamState.Closed;
+        Deposit memory booking = $.deposits[bookingId];
+        _releaseActive($, booking.provider, _token($, stream.tokenId), booking.amount);
     }
 
     /// @inheritdoc IEscrowManager
@@ -168,28 +200,28 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         uint256 period,
         uint16 creditBps,
         address consumer
-    )
-        external
-        onlyRole(SLA_ROLE)
-        returns (bool settled, address provider, address token, uint256 periodValue, uint256 credit)
-    {
+    ) external onlyRole(SLA_ROLE) returns (PeriodSettlement memory result) {
         EscrowStorage storage $ = _getEscrowStorage();
         Stream storage stream = $.streams[bookingId];
-        provider = $.deposits[bookingId].provider;
-        if (stream.state != StreamState.Streaming && stream.state != StreamState.Stopped) {
-            revert EscrowInvalidState(bookingId, stream.state);
+        if (!_started(stream.state)) revert EscrowInvalidState(bookingId, stream.state);
+        result.provider = $.deposits[bookingId].provider;
+        result.token = _token($, stream.tokenId);
+        result.feeBps = stream.feeBps;
+        if (period < stream.settledPeriods) {
+            result.status = SettleStatus.AlreadySettled;
+            return result;
         }
-        token = _token($, stream.tokenId);
-        if (period < stream.settledPeriods) return (false, provider, token, 0, 0);
-
-        periodValue = _reportablePeriodValue($, bookingId, period, stream);
-        credit = (periodValue * creditBps) / BPS;
+        (result.status, result.periodValue) = _reportablePeriodValue($, bookingId, period, stream);
+        if (result.status != SettleStatus.Settled) {
+            result.periodValue = 0;
+            return result;
+        }
+        result.credit = (result.periodValue * creditBps) / BPS;
         stream.settledPeriods = uint32(period + 1);
-        if (credit != 0) {
-            stream.debited += uint96(credit);
-            _credit($, bookingId, consumer, token, credit, RefundReason.SlaCredit);
+        if (result.credit != 0) {
+            stream.debited += uint96(result.credit);
+            _credit($, bookingId, consumer, result.token, result.credit, RefundReason.SlaCredit);
         }
-        settled = true;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -202,45 +234,31 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         (uint8 tokenId, uint256 gross, uint256 fee) = _takeEarnings($, bookingId);
         if (gross == 0) revert EscrowNothingToWithdraw();
         address token = _token($, tokenId);
-        emit EarningsWithdrawn(bookingId, msg.sender, token, gross, fee);
+        emit EarningsWithdrawn(bookingId, msg.sender, token, gross, fee, msg.sender);
         _payFee($, token, fee);
         _send(token, msg.sender, gross - fee);
     }
 
     /// @inheritdoc IEscrowManager
     function withdrawEarningsBatch(uint256[] calldata bookingIds) external nonReentrant {
-        EscrowStorage storage $ = _getEscrowStorage();
-        uint256[MAX_TOKENS] memory grossByToken;
-        uint256[MAX_TOKENS] memory feeByToken;
-        uint256 tokensUsed;
+        _withdrawEarnings(bookingIds, msg.sender);
+    }
 
-        for (uint256 i = 0; i < bookingIds.length; ++i) {
-            (uint8 tokenId, uint256 gross, uint256 fee) = _takeEarnings($, bookingIds[i]);
-            if (gross == 0) continue;
-            emit EarningsWithdrawn(bookingIds[i], msg.sender, _token($, tokenId), gross, fee);
-            grossByToken[tokenId] += gross;
-            feeByToken[tokenId] += fee;
-            tokensUsed |= 1 << tokenId;
-        }
-        if (tokensUsed == 0) revert EscrowNothingToWithdraw();
-
-        for (uint256 tokenId = 0; tokensUsed != 0; ++tokenId) {
-            if (tokensUsed & (1 << tokenId) == 0) continue;
-            tokensUsed &= ~(1 << tokenId);
-            address token = _token($, uint8(tokenId));
-            _payFee($, token, feeByToken[tokenId]);
-            _send(token, msg.sender, grossByToken[tokenId] - feeByToken[tokenId]);
-        }
+    /// @inheritdoc IEscrowManager
+    function withdrawEarningsTo(uint256[] calldata bookingIds, address recipient) external nonReentrant {
+        if (recipient == address(0)) revert EscrowZeroRecipient();
+        _withdrawEarnings(bookingIds, recipient);
     }
 
     /// @inheritdoc IEscrowManager
     function claim(address token) external nonReentrant {
-        mapping(address => uint256) storage balances = _getEscrowStorage().owed[msg.sender];
-        uint256 amount = balances[token];
-        if (amount == 0) revert EscrowNothingToClaim(msg.sender, token);
-        balances[token] = 0;
-        emit Claimed(msg.sender, token, amount);
-        _send(token, msg.sender, amount);
+        _claim(token, msg.sender);
+    }
+
+    /// @inheritdoc IEscrowManager
+    function claimTo(address token, address recipient) external nonReentrant {
+        if (recipient == address(0)) revert EscrowZeroRecipient();
+        _claim(token, recipient);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -251,10 +269,12 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     function depositBond(address token, uint256 amount) external payable nonReentrant {
         EscrowStorage storage $ = _getEscrowStorage();
         if (amount == 0) revert EscrowZeroAmount();
-        if (!$.priceOracle.paymentToken(token).enabled) revert EscrowUnsupportedToken(token);
+        IPriceOracle.PaymentToken memory config = $.priceOracle.paymentToken(token);
+        if (!config.enabled) revert EscrowUnsupportedToken(token);
         Bond storage bond = $.bonds[msg.sender][token];
         uint256 total = bond.amount + amount;
         if (total > type(uint96).max) revert EscrowAmountTooLarge(total);
+        if (bond.amount == 0) _noteToken($, msg.sender, config.id);
         bond.amount = uint96(total);
         emit BondDeposited(msg.sender, token, amount);
         _receive(token, msg.sender, amount);
@@ -275,13 +295,13 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
 
     /// @inheritdoc IEscrowManager
     function withdrawBond(address token) external nonReentrant {
-        Bond storage bond = _getEscrowStorage().bonds[msg.sender][token];
-        uint256 amount = bond.unbonding;
-        if (amount == 0) revert EscrowNothingToClaim(msg.sender, token);
-        if (block.timestamp < bond.unbondingAvailableAt) revert EscrowBondLocked(bond.unbondingAvailableAt);
-        bond.unbonding = 0;
-        emit BondWithdrawn(msg.sender, token, amount);
-        _send(token, msg.sender, amount);
+        _withdrawBond(token, msg.sender);
+    }
+
+    /// @inheritdoc IEscrowManager
+    function withdrawBondTo(address token, address recipient) external nonReentrant {
+        if (recipient == address(0)) revert EscrowZeroRecipient();
+        _withdrawBond(token, recipient);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -331,6 +351,35 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     }
 
     /// @inheritdoc IEscrowManager
+    function activeValueOf(address provider, address token) external view returns (uint256) {
+        return _getEscrowStorage().activeValue[provider][token];
+    }
+
+    /// @inheritdoc IEscrowManager
+    function depositUsd(uint256 bookingId, uint8 tokenId) external view returns (uint256) {
+        EscrowStorage storage $ = _getEscrowStorage();
+        IPriceOracle oracle = $.priceOracle;
+        return oracle.toUsd(_knownToken($, tokenId), $.deposits[bookingId].amount);
+    }
+
+    /// @inheritdoc IEscrowManager
+    function bondCoverage(address provider) external view returns (uint256 bondUsdE8, uint256 activeUsdE8) {
+        EscrowStorage storage $ = _getEscrowStorage();
+        uint64 ids = $.providerTokens[provider];
+        for (uint256 id = 0; ids >> id != 0; ++id) {
+            if ((ids >> id) & 1 == 0) continue;
+            address token = _knownToken($, uint8(id));
+            uint256 bonded = $.bonds[provider][token].amount;
+            uint256 active = $.activeValue[provider][token];
+            if (bonded == 0 && active == 0) continue;
+            IPriceOracle.UsdPrice memory price = _tryPrice($, token);
+            if (price.answer == 0) continue;
+            bondUsdE8 += PriceMath.tokenToUsd(bonded, price.answer, price.feedDecimals, price.tokenDecimals);
+            activeUsdE8 += PriceMath.tokenToUsd(active, price.answer, price.feedDecimals, price.tokenDecimals);
+        }
+    }
+
+    /// @inheritdoc IEscrowManager
     function settings() external view returns (Settings memory) {
         return _getEscrowStorage().settings;
     }
@@ -338,6 +387,51 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     // ---------------------------------------------------------------------------------------------
     // Internals
     // ---------------------------------------------------------------------------------------------
+
+    /// @dev Pays `recipient` what the caller can withdraw from each booking, one transfer per token.
+    function _withdrawEarnings(uint256[] calldata bookingIds, address recipient) private {
+        EscrowStorage storage $ = _getEscrowStorage();
+        uint256[MAX_TOKENS] memory grossByToken;
+        uint256[MAX_TOKENS] memory feeByToken;
+        uint256 tokensUsed;
+
+        for (uint256 i = 0; i < bookingIds.length; ++i) {
+            (uint8 tokenId, uint256 gross, uint256 fee) = _takeEarnings($, bookingIds[i]);
+            if (gross == 0) continue;
+            emit EarningsWithdrawn(bookingIds[i], msg.sender, _token($, tokenId), gross, fee, recipient);
+            grossByToken[tokenId] += gross;
+            feeByToken[tokenId] += fee;
+            tokensUsed |= 1 << tokenId;
+        }
+        if (tokensUsed == 0) revert EscrowNothingToWithdraw();
+
+        for (uint256 tokenId = 0; tokensUsed != 0; ++tokenId) {
+            if (tokensUsed & (1 << tokenId) == 0) continue;
+            tokensUsed &= ~(1 << tokenId);
+            address token = _token($, uint8(tokenId));
+            _payFee($, token, feeByToken[tokenId]);
+            _send(token, recipient, grossByToken[tokenId] - feeByToken[tokenId]);
+        }
+    }
+
+    function _claim(address token, address recipient) private {
+        mapping(address => uint256) storage balances = _getEscrowStorage().owed[msg.sender];
+        uint256 amount = balances[token];
+        if (amount == 0) revert EscrowNothingToClaim(msg.sender, token);
+        balances[token] = 0;
+        emit Claimed(msg.sender, token, amount, recipient);
+        _send(token, recipient, amount);
+    }
+
+    function _withdrawBond(address token, address recipient) private {
+        Bond storage bond = _getEscrowStorage().bonds[msg.sender][token];
+        uint256 amount = bond.unbonding;
+        if (amount == 0) revert EscrowNothingToClaim(msg.sender, token);
+        if (block.timestamp < bond.unbondingAvailableAt) revert EscrowBondLocked(bond.unbondingAvailableAt);
+        bond.unbonding = 0;
+        emit BondWithdrawn(msg.sender, token, amount, recipient);
+        _send(token, recipient, amount);
+    }
 
     /// @dev Debits what the caller (who must be the provider) can withdraw from a booking.
     function _takeEarnings(
@@ -361,7 +455,7 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         Deposit memory booking,
         Stream memory stream
     ) private view returns (uint256) {
-        if (stream.state != StreamState.Streaming && stream.state != StreamState.Stopped) return 0;
+        if (!_started(stream.state)) return 0;
         uint256 unlockedUntil = StreamMath.unlockedUntil(
             stream.settledPeriods,
             $.settings.slaPeriodSeconds,
@@ -372,15 +466,15 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         return StreamMath.streamed(booking.amount, unlockedUntil, _duration(stream));
     }
 
-    /// @dev Value of `period`, reverting unless it can be reported now: it exists, has ended, its
-    /// report window is open, and every earlier unsettled period's window has closed (those count
-    /// as compliant).
+    /// @dev Whether `period` can be reported now (it exists, has ended, its report window is open,
+    /// and every earlier unsettled period's window has closed: those count as compliant), and its
+    /// value if so. A period that does not exist is a malformed report and reverts.
     function _reportablePeriodValue(
         EscrowStorage storage $,
         uint256 bookingId,
         uint256 period,
         Stream memory stream
-    ) private view returns (uint256) {
+    ) private view returns (SettleStatus, uint256) {
         uint256 periodSeconds = $.settings.slaPeriodSeconds;
         uint256 window = $.settings.reportWindowSeconds;
         uint256 activeSeconds = stream.endsAt - stream.startedAt;
@@ -389,17 +483,22 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
 
         uint256 nowOffset = block.timestamp - stream.startedAt;
         uint256 end = StreamMath.periodEnd(period, periodSeconds, activeSeconds);
-        if (nowOffset < end) revert EscrowPeriodNotEnded(bookingId, period, stream.startedAt + end);
-        if (nowOffset >= end + window) {
-            revert EscrowReportWindowClosed(bookingId, period, stream.startedAt + end + window);
-        }
+        if (nowOffset < end) return (SettleStatus.PeriodNotEnded, 0);
+        if (nowOffset >= end + window) return (SettleStatus.ReportWindowClosed, 0);
         if (
             period > stream.settledPeriods &&
             nowOffset < StreamMath.periodEnd(period - 1, periodSeconds, activeSeconds) + window
-        ) revert EscrowPeriodOutOfOrder(bookingId, period, stream.settledPeriods);
+        ) return (SettleStatus.EarlierPeriodOpen, 0);
 
         uint256 amount = $.deposits[bookingId].amount;
-        return StreamMath.periodValue(amount, _duration(stream), period, periodSeconds, activeSeconds);
+        return (
+            SettleStatus.Settled,
+            StreamMath.periodValue(amount, _duration(stream), period, periodSeconds, activeSeconds)
+        );
+    }
+
+    function _started(StreamState state) private pure returns (bool) {
+        return state == StreamState.Streaming || state == StreamState.Stopped || state == StreamState.Closed;
     }
 
     function _duration(Stream memory stream) private pure returns (uint256) {
@@ -419,8 +518,10 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         emit ConsumerRefunded(bookingId, consumer, token, amount, reason);
     }
 
-    /// @dev Compensates the consumer of a failed booking from the provider's bond in the booking's
-    /// token, bonded funds first, then funds still unbonding.
+    /// @dev Compensates the consumer of a failed booking with `bondSlashBps` of its amount from the
+    /// provider's bonds: the booking's token first, then the provider's other bond tokens, in id
+    /// order, for the USD value still missing. A token that cannot be priced right now is skipped,
+    /// so that a stale feed never blocks a refund.
     function _slash(
         EscrowStorage storage $,
         uint256 bookingId,
@@ -429,15 +530,81 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         address token
     ) private {
         uint256 wanted = (uint256(booking.amount) * $.settings.bondSlashBps) / BPS;
-        Bond storage bond = $.bonds[booking.provider][token];
+        uint256 missing = wanted - _slashBond($, bookingId, booking.provider, consumer, token, wanted);
+        if (missing == 0) return;
+        IPriceOracle.UsdPrice memory price = _tryPrice($, token);
+        if (price.answer == 0) return;
+        uint256 missingUsdE8 = PriceMath.tokenToUsd(missing, price.answer, price.feedDecimals, price.tokenDecimals);
+        uint64 ids = $.providerTokens[booking.provider];
+        for (uint256 id = 0; missingUsdE8 != 0 && ids >> id != 0; ++id) {
+            if ((ids >> id) & 1 == 0) continue;
+            address other = _knownToken($, uint8(id));
+            if (other != token)
+                missingUsdE8 = _slashInUsd($, bookingId, booking.provider, consumer, other, missingUsdE8);
+        }
+    }
+
+    /// @dev Takes up to `usdE8` worth of `token` from the provider's bond; returns the USD value
+    /// still missing.
+    function _slashInUsd(
+        EscrowStorage storage $,
+        uint256 bookingId,
+        address provider,
+        address consumer,
+        address token,
+        uint256 usdE8
+    ) private returns (uint256) {
+        Bond memory bond = $.bonds[provider][token];
+        if (bond.amount == 0 && bond.unbonding == 0) return usdE8;
+        IPriceOracle.UsdPrice memory price = _tryPrice($, token);
+        if (price.answer == 0) return usdE8;
+        // Rounded down: a slash never takes more than the value still missing.
+        uint256 wanted = PriceMath.usdToTokenFloor(usdE8, price.answer, price.feedDecimals, price.tokenDecimals);
+        uint256 taken = _slashBond($, bookingId, provider, consumer, token, wanted);
+        if (taken == wanted) return 0;
+        return usdE8 - PriceMath.tokenToUsd(taken, price.answer, price.feedDecimals, price.tokenDecimals);
+    }
+
+    /// @dev Takes up to `wanted` of `token` from the provider's bond (bonded funds first, then funds
+    /// still unbonding) for the consumer; returns what it took.
+    function _slashBond(
+        EscrowStorage storage $,
+        uint256 bookingId,
+        address provider,
+        address consumer,
+        address token,
+        uint256 wanted
+    ) private returns (uint256 slashed) {
+        Bond storage bond = $.bonds[provider][token];
         uint256 fromBond = wanted < bond.amount ? wanted : bond.amount;
         uint256 fromUnbonding = wanted - fromBond < bond.unbonding ? wanted - fromBond : bond.unbonding;
-        uint256 slashed = fromBond + fromUnbonding;
-        if (slashed == 0) return;
+        slashed = fromBond + fromUnbonding;
+        if (slashed == 0) return 0;
         bond.amount -= uint96(fromBond);
         bond.unbonding -= uint96(fromUnbonding);
         $.owed[consumer][token] += slashed;
-        emit BondSlashed(bookingId, booking.provider, consumer, token, slashed);
+        emit BondSlashed(bookingId, provider, consumer, token, slashed);
+    }
+
+    /// @dev The USD price of `token`, or a zero answer if it cannot be priced right now.
+    function _tryPrice(EscrowStorage storage $, address token) private view returns (IPriceOracle.UsdPrice memory) {
+        try $.priceOracle.usdPrice(token) returns (IPriceOracle.UsdPrice memory price) {
+            return price;
+        } catch {
+            return IPriceOracle.UsdPrice(0, 0, 0);
+        }
+    }
+
+    /// @dev Takes a stream's amount off its provider's active value. Saturating: streams started
+    /// before active values were kept were never added.
+    function _releaseActive(EscrowStorage storage $, address provider, address token, uint256 amount) private {
+        mapping(address => uint256) storage active = $.activeValue[provider];
+        uint256 current = active[token];
+        active[token] = current > amount ? current - amount : 0;
+    }
+
+    function _noteToken(EscrowStorage storage $, address provider, uint8 tokenId) private {
+        $.providerTokens[provider] |= uint64(1) << tokenId;
     }
 
     function _payFee(EscrowStorage storage $, address token, uint256 fee) private {
@@ -475,6 +642,13 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
             token = $.priceOracle.tokenAddress(tokenId);
             $.tokens[tokenId] = token;
         }
+    }
+
+    /// @dev Like `_token`, without caching: for views.
+    function _knownToken(EscrowStorage storage $, uint8 tokenId) private view returns (address token) {
+        if (tokenId == 0) return address(0);
+        token = $.tokens[tokenId];
+        if (token == address(0)) token = $.priceOracle.tokenAddress(tokenId);
     }
 
     function _setSettings(EscrowStorage storage $, Settings calldata newSettings) private {

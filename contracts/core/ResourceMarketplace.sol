@@ -8,24 +8,56 @@ import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ManagedUpgradeable} from "../access/ManagedUpgradeable.sol";
 import {IEscrowManager} from "../interfaces/IEscrowManager.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {IQuorumSigned} from "../interfaces/IQuorumSigned.sol";
 import {IReputationSystem} from "../interfaces/IReputationSystem.sol";
 import {IResourceMarketplace} from "../interfaces/IResourceMarketplace.sol";
 import {IResourceVerifier} from "../interfaces/IResourceVerifier.sol";
+import {CidFormat} from "../libraries/CidFormat.sol";
+import {X25519Key} from "../libraries/X25519Key.sol";
 
 /// @title ResourceMarketplace
 /// @notice Providers, their resources and the lifecycle of every booking. Payments live in the
 /// EscrowManager, which this contract instructs at each step of a booking.
+/// @dev Booked terms without a slot per booking: the booking slot is full, and a booking's
+/// `requestedAt` already says which terms it was made under. A resource keeps its earlier SLA terms
+/// (with the time each was replaced) only when they change; a booking settles by the terms in force
+/// just before the second it was requested, found by binary search over the resource's history
+/// when it is older than the current terms. Bookings of a resource whose terms never changed (the
+/// usual case) pay nothing for this. The provisioning timeout keeps its history the same way.
 contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     /// @notice Role that may pause new listings and bookings.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
-    /// @notice Role of the oracle nodes that confirm provisioning.
-    bytes32 public constant ORACLE_ROLE = keccak256("ORACLE_ROLE");
+    /// @notice EIP-712 type hash of the oracles' provisioning confirmation.
+    bytes32 public constant PROVISIONING_TYPEHASH = keccak256(
+        "Provisioning(uint256 bookingId,address consumer,string accessDetailsCid)"
+    );
+    /// @notice EIP-712 type hash of the oracles' statement that a booking's own input makes it unservable.
+    bytes32 public constant CONSUMER_FAULT_TYPEHASH = keccak256(
+        "ConsumerFault(uint256 bookingId,address consumer,uint8 reason)"
+    );
 
-    uint256 private constant MAX_CID_LENGTH = 128;
     uint256 private constant MAX_REGION_LENGTH = 32;
     uint256 private constant BPS = 10_000;
     uint256 private constant MIN_PROVISION_TIMEOUT_SECONDS = 1 minutes;
     uint256 private constant MAX_PROVISION_TIMEOUT_SECONDS = 7 days;
+    uint16 private constant MAX_CANCELLATION_FEE_BPS = 1_000;
+
+    /// @dev What a booking costs and whom it pays, and the bond coverage it needs (read with the
+    /// price oracle's address, from the same slot).
+    struct Quote {
+        address provider;
+        uint256 usdValueE8;
+        uint256 amount;
+        uint8 tokenId;
+        uint16 bondCoverageBps;
+    }
+
+    /// @dev A value that was replaced, and when: a resource's SLA terms (uptime target in the low
+    /// 16 bits, latency limit above) or the provisioning timeout. One storage slot.
+    struct Replaced {
+        uint32 replacedAt;
+        uint224 value;
+    }
 
     /// @custom:storage-location erc7201:dcloudx.storage.Marketplace
     struct MarketplaceStorage {
@@ -34,14 +66,26 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         uint56 bookingCount;
         uint32 provisionTimeoutSeconds;
         bool paused;
-        // One slot.
+        // One slot, also read by every booking (for the price oracle).
         IPriceOracle priceOracle;
         uint32 resourceCount;
+        uint16 bondCoverageBps;
+        uint16 cancellationFeeBps;
+        uint32 freeCancellationSeconds;
         IReputationSystem reputation;
         mapping(address provider => uint40) providerRegisteredAt;
         mapping(uint256 resourceId => Resource) resources;
         mapping(uint256 bookingId => Booking) bookings;
+        // One slot, read by confirmations and cancellations: when the timeout last changed (0:
+        // never) and how many timeouts it replaced so far.
         IResourceVerifier verifier;
+        uint32 provisionTimeoutVersions;
+        uint32 provisionTimeoutSince;
+        IQuorumSigned oracleSigners;
+        /// @dev Earlier SLA terms of each resource, oldest first (see `Resource.slaVersions`).
+        mapping(uint256 resourceId => mapping(uint256 version => Replaced)) slaHistory;
+        /// @dev Earlier provisioning timeouts, oldest first.
+        mapping(uint256 version => Replaced) provisionTimeoutHistory;
     }
 
     // keccak256(abi.encode(uint256(keccak256("dcloudx.storage.Marketplace")) - 1)) & ~bytes32(uint256(0xff))
@@ -57,20 +101,21 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     /// @param admin Holder of the admin and upgrader roles (the DAO timelock in production).
     function initialize(
         address admin,
-        IPriceOracle priceOracle,
+        IPriceOracle oracle,
         IEscrowManager escrow,
         IReputationSystem reputation,
         uint32 provisionTimeoutSeconds
     ) external initializer {
         __Managed_init(admin);
-        if (address(priceOracle) == address(0) || address(escrow) == address(0) || address(reputation) == address(0)) {
+        if (address(oracle) == address(0) || address(escrow) == address(0) || address(reputation) == address(0)) {
             revert ManagedZeroAddress();
         }
         MarketplaceStorage storage $ = _getMarketplaceStorage();
-        $.priceOracle = priceOracle;
+        $.priceOracle = oracle;
         $.escrow = escrow;
         $.reputation = reputation;
-        _setProvisionTimeout($, provisionTimeoutSeconds);
+        $.provisionTimeoutSeconds = _validTimeout(provisionTimeoutSeconds);
+        emit ProvisionTimeoutUpdated(provisionTimeoutSeconds);
     }
 
     /// @dev The pause flag shares the slot every booking reads anyway.
@@ -123,7 +168,9 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
             uptimeTargetBps: terms.uptimeTargetBps,
             maxLatencyMs: terms.maxLatencyMs,
             acceptedTokens: acceptedTokens,
-            metadataVersion: 1
+            metadataVersion: 1,
+            slaSince: 0,
+            slaVersions: 0
         });
         emit ResourceListed(resourceId, msg.sender, params.kind, params.region, params.metadataCid, terms);
     }
@@ -136,17 +183,22 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
             revert MarketplaceInvalidResourceStatus(resourceId, resource.status);
         }
         uint64 acceptedTokens = _validateTerms($, terms);
-        bool loosened =
-            terms.uptimeTargetBps < resource.uptimeTargetBps ||
-                (resource.maxLatencyMs != 0 && (terms.maxLatencyMs == 0 || terms.maxLatencyMs > resource.maxLatencyMs));
-        if (loosened && resource.activeBookings != 0) revert MarketplaceSlaLoosened(resourceId);
-
+        if (terms.uptimeTargetBps != resource.uptimeTargetBps || terms.maxLatencyMs != resource.maxLatencyMs) {
+            // Bookings requested up to this second keep the terms being replaced.
+            uint32 version = resource.slaVersions;
+            $.slaHistory[resourceId][version] = Replaced({
+                replacedAt: uint32(block.timestamp),
+                value: uint224(resource.uptimeTargetBps) | (uint224(resource.maxLatencyMs) << 16)
+            });
+            resource.slaVersions = version + 1;
+            resource.slaSince = uint32(block.timestamp);
+            resource.uptimeTargetBps = terms.uptimeTargetBps;
+            resource.maxLatencyMs = terms.maxLatencyMs;
+        }
         resource.pricePerHourUsdE8 = terms.pricePerHourUsdE8;
         resource.capacity = terms.capacity;
         resource.minHours = terms.minHours;
         resource.maxHours = terms.maxHours;
-        resource.uptimeTargetBps = terms.uptimeTargetBps;
-        resource.maxLatencyMs = terms.maxLatencyMs;
         resource.acceptedTokens = acceptedTokens;
         emit ResourceTermsUpdated(resourceId, terms);
     }
@@ -191,9 +243,10 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         uint16 hoursBooked,
         address token,
         uint256 maxPayment,
+        SlaTerms calldata minSla,
         bytes32 encryptionPublicKey
     ) external payable whenNotPaused returns (uint256 bookingId) {
-        return _book(resourceId, hoursBooked, token, maxPayment, encryptionPublicKey);
+        return _book(resourceId, hoursBooked, token, maxPayment, minSla, encryptionPublicKey);
     }
 
     /// @inheritdoc IResourceMarketplace
@@ -202,6 +255,7 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         uint16 hoursBooked,
         address token,
         uint256 maxPayment,
+        SlaTerms calldata minSla,
         bytes32 encryptionPublicKey,
         Permit calldata permit
     ) external whenNotPaused returns (uint256 bookingId) {
@@ -214,7 +268,7 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         {} catch {
             if (IERC20(token).allowance(msg.sender, spender) < maxPayment) revert MarketplacePermitFailed(token);
         }
-        return _book(resourceId, hoursBooked, token, maxPayment, encryptionPublicKey);
+        return _book(resourceId, hoursBooked, token, maxPayment, minSla, encryptionPublicKey);
     }
 
     function _book(
@@ -222,10 +276,67 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         uint16 hoursBooked,
         address token,
         uint256 maxPayment,
+        SlaTerms calldata minSla,
         bytes32 encryptionPublicKey
     ) private returns (uint256 bookingId) {
-        if (encryptionPublicKey == bytes32(0)) revert MarketplaceMissingEncryptionKey();
+        if (!X25519Key.isUsable(encryptionPublicKey)) revert MarketplaceInvalidEncryptionKey(encryptionPublicKey);
         MarketplaceStorage storage $ = _getMarketplaceStorage();
+        Quote memory quote = _quote($, resourceId, hoursBooked, token, maxPayment, minSla);
+        uint256 value = _nativeValue(token, quote.amount);
+        if (quote.bondCoverageBps != 0) _checkBondCoverage($, quote);
+
+        bookingId = _storeBooking($, resourceId, hoursBooked, quote.tokenId);
+        // What was paid is the escrow's record (its Deposited event).
+        emit BookingRequested(
+            bookingId,
+            resourceId,
+            msg.sender,
+            quote.provider,
+            quote.usdValueE8,
+            hoursBooked,
+            encryptionPublicKey
+        );
+
+        $.escrow.deposit{value: value}(bookingId, msg.sender, quote.provider, token, quote.amount);
+        if (msg.value > value) Address.sendValue(payable(msg.sender), msg.value - value);
+    }
+
+    /// @dev Records a new requested booking of the caller and takes a unit of the resource's capacity.
+    /// The booking is written as the one word its struct packs into (consumer, resourceId,
+    /// hoursBooked, tokenId, status, requestedAt, from the low bits up), in a single SSTORE: the
+    /// compiler writes a packed struct member by member here, which costs 600 gas more on every
+    /// booking. The layout cannot change (storage compatibility), and the tests read it back.
+    function _storeBooking(
+        MarketplaceStorage storage $,
+        uint256 resourceId,
+        uint16 hoursBooked,
+        uint8 tokenId
+    ) private returns (uint256 bookingId) {
+        bookingId = ++$.bookingCount;
+        Booking storage booking = $.bookings[bookingId];
+        uint256 word =
+            uint256(uint160(msg.sender)) |
+                (uint256(uint32(resourceId)) << 160) |
+                (uint256(hoursBooked) << 192) |
+                (uint256(tokenId) << 208) |
+                (uint256(uint8(BookingStatus.Requested)) << 216) |
+                (uint256(uint32(block.timestamp)) << 224);
+        assembly ("memory-safe") {
+            sstore(booking.slot, word)
+        }
+        ++$.resources[resourceId].activeBookings;
+    }
+
+    /// @dev Checks that the caller may book the resource for `hoursBooked` under at least `minSla`,
+    /// and prices the booking.
+    function _quote(
+        MarketplaceStorage storage $,
+        uint256 resourceId,
+        uint16 hoursBooked,
+        address token,
+        uint256 maxPayment,
+        SlaTerms calldata minSla
+    ) private view returns (Quote memory) {
         Resource memory resource = $.resources[resourceId];
         if (resource.status != ResourceStatus.Listed) {
             if (resource.status == ResourceStatus.None) revert MarketplaceUnknownResource(resourceId);
@@ -236,94 +347,135 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
             revert MarketplaceInvalidHours(resourceId, hoursBooked, resource.minHours, resource.maxHours);
         }
         if (resource.activeBookings >= resource.capacity) revert MarketplaceNoCapacity(resourceId, resource.capacity);
-
-        (uint256 amount, uint8 tokenId) = $.priceOracle.quote(token, uint256(resource.pricePerHourUsdE8) * hoursBooked);
-        if ((resource.acceptedTokens >> tokenId) & 1 == 0) revert MarketplaceTokenNotAccepted(resourceId, token);
-        if (amount > maxPayment) revert MarketplaceSlippage(amount, maxPayment);
-        uint256 value;
-        if (token == address(0)) {
-            if (msg.value < amount) revert MarketplaceInvalidValue(amount, msg.value);
-            value = amount;
-        } else if (msg.value != 0) {
-            revert MarketplaceInvalidValue(0, msg.value);
+        if (block.timestamp > resource.slaSince) {
+            _checkMinimumSla(resourceId, resource.uptimeTargetBps, resource.maxLatencyMs, minSla);
+        } else {
+            // The terms changed this second: a booking now gets the ones before.
+            SlaTerms memory offered = _slaAt($, resourceId, resource, block.timestamp);
+            _checkMinimumSla(resourceId, offered.uptimeTargetBps, offered.maxLatencyMs, minSla);
         }
 
-        bookingId = ++$.bookingCount;
-        $.bookings[bookingId] = Booking({
-            consumer: msg.sender,
-            resourceId: uint32(resourceId),
-            hoursBooked: hoursBooked,
-            tokenId: tokenId,
-            status: BookingStatus.Requested,
-            requestedAt: uint32(block.timestamp)
-        });
-        ++$.resources[resourceId].activeBookings;
-
-        $.escrow.deposit{value: value}(bookingId, msg.sender, resource.provider, token, amount);
-        _emitBookingRequested(bookingId, resource, token, amount, encryptionPublicKey);
-        if (msg.value > value) Address.sendValue(payable(msg.sender), msg.value - value);
+        uint256 usdValueE8 = uint256(resource.pricePerHourUsdE8) * hoursBooked;
+        (IPriceOracle oracle, uint16 coverageBps) = ($.priceOracle, $.bondCoverageBps);
+        (uint256 amount, uint8 tokenId) = oracle.quote(token, usdValueE8);
+        if ((resource.acceptedTokens >> tokenId) & 1 == 0) revert MarketplaceTokenNotAccepted(resourceId, token);
+        if (amount > maxPayment) revert MarketplaceSlippage(amount, maxPayment);
+        return
+            Quote({
+                provider: resource.provider,
+                usdValueE8: usdValueE8,
+                amount: amount,
+                tokenId: tokenId,
+                bondCoverageBps: coverageBps
+            });
     }
 
-    // Out of `_book`, whose locals leave no stack room for the event's arguments without via-IR.
-    function _emitBookingRequested(
-        uint256 bookingId,
-        Resource memory resource,
-        address token,
-        uint256 amount,
-        bytes32 encryptionPublicKey
-    ) private {
-        Booking storage booking = _getMarketplaceStorage().bookings[bookingId];
-        emit BookingRequested(
-            bookingId,
-            booking.resourceId,
-            msg.sender,
-            resource.provider,
-            token,
-            amount,
-            uint256(resource.pricePerHourUsdE8) * booking.hoursBooked,
-            booking.hoursBooked,
-            encryptionPublicKey
-        );
+    /// @dev Reverts if the offered SLA is looser than `minimum`.
+    function _checkMinimumSla(
+        uint256 resourceId,
+        uint16 uptimeTargetBps,
+        uint32 maxLatencyMs,
+        SlaTerms calldata minimum
+    ) private pure {
+        if (
+            uptimeTargetBps < minimum.uptimeTargetBps ||
+            (minimum.maxLatencyMs != 0 && (maxLatencyMs == 0 || maxLatencyMs > minimum.maxLatencyMs))
+        ) revert MarketplaceSlaBelowMinimum(resourceId, SlaTerms(uptimeTargetBps, maxLatencyMs), minimum);
+    }
+
+    /// @dev Reverts unless the provider's bonds cover `bondCoverageBps` of its active bookings plus this one.
+    function _checkBondCoverage(MarketplaceStorage storage $, Quote memory quote) private view {
+        (uint256 bondUsdE8, uint256 activeUsdE8) = $.escrow.bondCoverage(quote.provider);
+        uint256 requiredUsdE8 = ((activeUsdE8 + quote.usdValueE8) * quote.bondCoverageBps) / BPS;
+        if (bondUsdE8 < requiredUsdE8) revert MarketplaceInsufficientBond(quote.provider, bondUsdE8, requiredUsdE8);
+    }
+
+    /// @dev The native currency the escrow takes for `amount` of `token`; checks what was sent.
+    function _nativeValue(address token, uint256 amount) private view returns (uint256) {
+        if (token == address(0)) {
+            if (msg.value < amount) revert MarketplaceInvalidValue(amount, msg.value);
+            return amount;
+        }
+        if (msg.value != 0) revert MarketplaceInvalidValue(0, msg.value);
+        return 0;
     }
 
     /// @inheritdoc IResourceMarketplace
-    function confirmProvisioning(uint256 bookingId, string calldata accessDetailsCid) external onlyRole(ORACLE_ROLE) {
+    function confirmProvisioning(
+        uint256 bookingId,
+        string calldata accessDetailsCid,
+        bytes[] calldata signatures
+    ) external {
         _checkCid(accessDetailsCid);
         MarketplaceStorage storage $ = _getMarketplaceStorage();
         Booking storage booking = _bookingIn($, bookingId, BookingStatus.Requested);
-        uint256 deadline = uint256(booking.requestedAt) + $.provisionTimeoutSeconds;
+        uint256 deadline = _deadline($, booking.requestedAt);
         if (block.timestamp > deadline) revert MarketplaceProvisioningExpired(bookingId, deadline);
+        address consumer = booking.consumer;
+        _verifyOracles(
+            $,
+            keccak256(abi.encode(PROVISIONING_TYPEHASH, bookingId, consumer, keccak256(bytes(accessDetailsCid)))),
+            signatures
+        );
 
         booking.status = BookingStatus.Active;
         (uint40 startedAt, uint40 endsAt) = $.escrow.startStream(bookingId, booking.tokenId, booking.hoursBooked);
-        emit BookingProvisioned(bookingId, msg.sender, accessDetailsCid, startedAt, endsAt);
+        emit BookingProvisioned(bookingId, consumer, accessDetailsCid, startedAt, endsAt);
+    }
+
+    /// @inheritdoc IResourceMarketplace
+    function cancelForConsumerFault(uint256 bookingId, CancelReason reason, bytes[] calldata signatures) external {
+        if (reason != CancelReason.UnusableEncryptionKey) {
+            revert MarketplaceNotConsumerFault(reason);
+        }
+        MarketplaceStorage storage $ = _getMarketplaceStorage();
+        Booking storage booking = _bookingIn($, bookingId, BookingStatus.Requested);
+        address consumer = booking.consumer;
+        _verifyOracles(
+            $,
+            keccak256(abi.encode(CONSUMER_FAULT_TYPEHASH, bookingId, consumer, uint8(reason))),
+            signatures
+        );
+
+        booking.status = BookingStatus.Cancelled;
+        _release($, booking.resourceId);
+        $.escrow.refundDeposit(bookingId, consumer, booking.tokenId, 0, false);
+        emit BookingCancelled(bookingId, consumer, msg.sender, reason);
     }
 
     /// @inheritdoc IResourceMarketplace
     function cancelBooking(uint256 bookingId) external {
         MarketplaceStorage storage $ = _getMarketplaceStorage();
         Booking storage booking = _bookingIn($, bookingId, BookingStatus.Requested);
-        uint256 deadline = uint256(booking.requestedAt) + $.provisionTimeoutSeconds;
+        uint256 requestedAt = booking.requestedAt;
+        uint256 deadline = _deadline($, requestedAt);
         bool timedOut = block.timestamp > deadline;
-        if (!timedOut && msg.sender != booking.consumer) revert MarketplaceProvisioningPending(bookingId, deadline);
+        address consumer = booking.consumer;
+        if (!timedOut && msg.sender != consumer) revert MarketplaceProvisioningPending(bookingId, deadline);
 
         booking.status = BookingStatus.Cancelled;
         address provider = _release($, booking.resourceId);
-        $.escrow.refundDeposit(bookingId, booking.consumer, booking.tokenId, timedOut);
-        if (timedOut) $.reputation.recordBookingFailed(provider);
-        emit BookingCancelled(bookingId, msg.sender, timedOut);
+        uint16 feeBps =
+            !timedOut && block.timestamp > requestedAt + $.freeCancellationSeconds ? $.cancellationFeeBps : 0;
+        $.escrow.refundDeposit(bookingId, consumer, booking.tokenId, feeBps, timedOut);
+        if (timedOut) $.reputation.recordBookingFailed(provider, _tryBookingUsd($, bookingId, booking.tokenId));
+        emit BookingCancelled(
+            bookingId,
+            consumer,
+            msg.sender,
+            timedOut ? CancelReason.ProvisioningTimedOut : CancelReason.ByConsumer
+        );
     }
 
     /// @inheritdoc IResourceMarketplace
     function completeBooking(uint256 bookingId) external {
         MarketplaceStorage storage $ = _getMarketplaceStorage();
         Booking storage booking = _bookingIn($, bookingId, BookingStatus.Active);
-        uint256 endsAt = $.escrow.streamOf(bookingId).endsAt;
-        if (block.timestamp < endsAt) revert MarketplaceBookingNotEnded(bookingId, endsAt);
-
         booking.status = BookingStatus.Completed;
+        // Reverts before the booking's end.
+        $.escrow.closeStream(bookingId);
         $.reputation.recordBookingCompleted(_release($, booking.resourceId));
-        emit BookingCompleted(bookingId);
+        emit BookingCompleted(bookingId, booking.consumer);
     }
 
     /// @inheritdoc IResourceMarketplace
@@ -331,14 +483,15 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         MarketplaceStorage storage $ = _getMarketplaceStorage();
         Booking storage booking = _bookingIn($, bookingId, BookingStatus.Active);
         address provider = $.resources[booking.resourceId].provider;
+        address consumer = booking.consumer;
         bool byProvider = msg.sender == provider;
-        if (!byProvider && msg.sender != booking.consumer) revert MarketplaceUnauthorized(bookingId, msg.sender);
+        if (!byProvider && msg.sender != consumer) revert MarketplaceUnauthorized(bookingId, msg.sender);
 
         booking.status = BookingStatus.Terminated;
         _release($, booking.resourceId);
-        uint256 refund = $.escrow.stopStream(bookingId, booking.consumer, byProvider);
-        if (byProvider) $.reputation.recordBookingFailed(provider);
-        emit BookingTerminated(bookingId, msg.sender, byProvider, refund);
+        uint256 refund = $.escrow.stopStream(bookingId, consumer, byProvider);
+        if (byProvider) $.reputation.recordBookingFailed(provider, _tryBookingUsd($, bookingId, booking.tokenId));
+        emit BookingTerminated(bookingId, consumer, msg.sender, byProvider, refund);
     }
 
     /// @inheritdoc IResourceMarketplace
@@ -346,7 +499,8 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         MarketplaceStorage storage $ = _getMarketplaceStorage();
         Booking storage booking = _bookingIn($, bookingId, BookingStatus.Completed);
         if (msg.sender != booking.consumer) revert MarketplaceUnauthorized(bookingId, msg.sender);
-        $.reputation.recordRating($.resources[booking.resourceId].provider, bookingId, msg.sender, score);
+        uint256 usdE8 = $.escrow.depositUsd(bookingId, booking.tokenId);
+        $.reputation.recordRating($.resources[booking.resourceId].provider, bookingId, msg.sender, score, usdE8);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -367,13 +521,48 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
 
     /// @inheritdoc IResourceMarketplace
     function setProvisionTimeout(uint32 provisionTimeoutSeconds) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setProvisionTimeout(_getMarketplaceStorage(), provisionTimeoutSeconds);
+        MarketplaceStorage storage $ = _getMarketplaceStorage();
+        // Bookings requested up to this second keep the timeout being replaced.
+        uint32 version = $.provisionTimeoutVersions;
+        $.provisionTimeoutHistory[version] = Replaced({
+            replacedAt: uint32(block.timestamp),
+            value: $.provisionTimeoutSeconds
+        });
+        $.provisionTimeoutVersions = version + 1;
+        $.provisionTimeoutSince = uint32(block.timestamp);
+        $.provisionTimeoutSeconds = _validTimeout(provisionTimeoutSeconds);
+        emit ProvisionTimeoutUpdated(provisionTimeoutSeconds);
     }
 
     /// @inheritdoc IResourceMarketplace
     function setResourceVerifier(IResourceVerifier verifier) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _getMarketplaceStorage().verifier = verifier;
         emit ResourceVerifierUpdated(address(verifier));
+    }
+
+    /// @inheritdoc IResourceMarketplace
+    function setOracleSigners(IQuorumSigned signers) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (address(signers) == address(0)) revert ManagedZeroAddress();
+        _getMarketplaceStorage().oracleSigners = signers;
+        emit OracleSignersUpdated(address(signers));
+    }
+
+    /// @inheritdoc IResourceMarketplace
+    function setBondCoverage(uint16 coverageBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (coverageBps > BPS) revert MarketplaceInvalidBondCoverage(coverageBps);
+        _getMarketplaceStorage().bondCoverageBps = coverageBps;
+        emit BondCoverageUpdated(coverageBps);
+    }
+
+    /// @inheritdoc IResourceMarketplace
+    function setCancellationPolicy(uint16 feeBps, uint32 freeSeconds) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (feeBps > MAX_CANCELLATION_FEE_BPS || freeSeconds > MAX_PROVISION_TIMEOUT_SECONDS) {
+            revert MarketplaceInvalidCancellationPolicy(feeBps, freeSeconds);
+        }
+        MarketplaceStorage storage $ = _getMarketplaceStorage();
+        $.cancellationFeeBps = feeBps;
+        $.freeCancellationSeconds = freeSeconds;
+        emit CancellationPolicyUpdated(feeBps, freeSeconds);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -401,19 +590,32 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     }
 
     /// @inheritdoc IResourceMarketplace
-    function slaTerms(
+    function bookedSlaTerms(
         uint256 bookingId
-    ) external view returns (address consumer, uint16 uptimeTargetBps, uint32 maxLatencyMs) {
+    ) external view returns (address consumer, uint32 requestedAt, SlaTerms memory terms) {
+        MarketplaceStorage storage $ = _getMarketplaceStorage();
+        Booking memory booking = $.bookings[bookingId];
+        if (booking.status == BookingStatus.None) revert MarketplaceUnknownBooking(bookingId);
+        terms = _slaAt($, booking.resourceId, $.resources[booking.resourceId], booking.requestedAt);
+        return (booking.consumer, booking.requestedAt, terms);
+    }
+
+    /// @inheritdoc IResourceMarketplace
+    function provisionDeadline(uint256 bookingId) external view returns (uint256) {
         MarketplaceStorage storage $ = _getMarketplaceStorage();
         Booking storage booking = $.bookings[bookingId];
         if (booking.status == BookingStatus.None) revert MarketplaceUnknownBooking(bookingId);
-        Resource storage resource = $.resources[booking.resourceId];
-        return (booking.consumer, resource.uptimeTargetBps, resource.maxLatencyMs);
+        return _deadline($, booking.requestedAt);
     }
 
     /// @inheritdoc IResourceMarketplace
     function provisionTimeout() external view returns (uint32) {
         return _getMarketplaceStorage().provisionTimeoutSeconds;
+    }
+
+    /// @inheritdoc IResourceMarketplace
+    function priceOracle() external view returns (IPriceOracle) {
+        return _getMarketplaceStorage().priceOracle;
     }
 
     /// @inheritdoc IResourceMarketplace
@@ -425,6 +627,22 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     /// @inheritdoc IResourceMarketplace
     function resourceVerifier() external view returns (IResourceVerifier) {
         return _getMarketplaceStorage().verifier;
+    }
+
+    /// @inheritdoc IResourceMarketplace
+    function oracleSigners() external view returns (IQuorumSigned) {
+        return _getMarketplaceStorage().oracleSigners;
+    }
+
+    /// @inheritdoc IResourceMarketplace
+    function bondCoverage() external view returns (uint16) {
+        return _getMarketplaceStorage().bondCoverageBps;
+    }
+
+    /// @inheritdoc IResourceMarketplace
+    function cancellationPolicy() external view returns (uint16 feeBps, uint32 freeSeconds) {
+        MarketplaceStorage storage $ = _getMarketplaceStorage();
+        return ($.cancellationFeeBps, $.freeCancellationSeconds);
     }
 
     /// @inheritdoc IResourceMarketplace
@@ -462,6 +680,72 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         if (resource.provider != msg.sender) revert MarketplaceNotResourceProvider(resourceId, msg.sender);
     }
 
+    /// @dev The SLA terms of a booking of the resource requested at `bookedAt`: those in force
+    /// just before that second (terms changed in the same second apply from the next one).
+    function _slaAt(
+        MarketplaceStorage storage $,
+        uint256 resourceId,
+        Resource memory resource,
+        uint256 bookedAt
+    ) private view returns (SlaTerms memory) {
+        if (bookedAt > resource.slaSince || resource.slaVersions == 0) {
+            return SlaTerms(resource.uptimeTargetBps, resource.maxLatencyMs);
+        }
+        uint224 past = _valueAt($.slaHistory[resourceId], resource.slaVersions, bookedAt);
+        return SlaTerms(uint16(past), uint32(past >> 16));
+    }
+
+    /// @dev When provisioning of a booking requested at `requestedAt` times out, by the timeout in
+    /// force just before that second.
+    function _deadline(MarketplaceStorage storage $, uint256 requestedAt) private view returns (uint256) {
+        if (requestedAt > $.provisionTimeoutSince || $.provisionTimeoutVersions == 0) {
+            return requestedAt + $.provisionTimeoutSeconds;
+        }
+        return requestedAt + _valueAt($.provisionTimeoutHistory, $.provisionTimeoutVersions, requestedAt);
+    }
+
+    /// @dev The value in force just before the second `at`, from a history of `versions` replaced
+    /// values ordered by when they were replaced: the first one replaced at or after `at`.
+    function _valueAt(
+        mapping(uint256 => Replaced) storage history,
+        uint256 versions,
+        uint256 at
+    ) private view returns (uint224) {
+        uint256 low = 0;
+        uint256 high = versions - 1;
+        while (low < high) {
+            uint256 middle = (low + high) / 2;
+            if (history[middle].replacedAt >= at) high = middle;
+            else low = middle + 1;
+        }
+        return history[low].value;
+    }
+
+    /// @dev Reverts unless a quorum of the oracle signers signed the statement with `structHash`.
+    function _verifyOracles(
+        MarketplaceStorage storage $,
+        bytes32 structHash,
+        bytes[] calldata signatures
+    ) private view {
+        IQuorumSigned signers = $.oracleSigners;
+        if (address(signers) == address(0)) revert MarketplaceNoOracleSigners();
+        signers.verifyStatement(structHash, signatures);
+    }
+
+    /// @dev The booking's amount in USD at today's price, or 0 if its token cannot be priced now
+    /// (a failure then counts at the reputation system's minimum value; it never blocks a refund).
+    function _tryBookingUsd(
+        MarketplaceStorage storage $,
+        uint256 bookingId,
+        uint8 tokenId
+    ) private view returns (uint256) {
+        try $.escrow.depositUsd(bookingId, tokenId) returns (uint256 usdE8) {
+            return usdE8;
+        } catch {
+            return 0;
+        }
+    }
+
     /// @dev Frees one unit of a resource's capacity and returns its provider.
     function _release(MarketplaceStorage storage $, uint256 resourceId) private returns (address provider) {
         Resource storage resource = $.resources[resourceId];
@@ -482,15 +766,14 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     }
 
     function _checkCid(string calldata cid) private pure {
-        if (bytes(cid).length == 0 || bytes(cid).length > MAX_CID_LENGTH) revert MarketplaceInvalidCid();
+        if (!CidFormat.isCid(cid)) revert MarketplaceInvalidCid(cid);
     }
 
-    function _setProvisionTimeout(MarketplaceStorage storage $, uint32 provisionTimeoutSeconds) private {
+    function _validTimeout(uint32 provisionTimeoutSeconds) private pure returns (uint32) {
         if (
             provisionTimeoutSeconds < MIN_PROVISION_TIMEOUT_SECONDS ||
             provisionTimeoutSeconds > MAX_PROVISION_TIMEOUT_SECONDS
         ) revert MarketplaceInvalidTimeout(provisionTimeoutSeconds);
-        $.provisionTimeoutSeconds = provisionTimeoutSeconds;
-        emit ProvisionTimeoutUpdated(provisionTimeoutSeconds);
+        return provisionTimeoutSeconds;
     }
 }

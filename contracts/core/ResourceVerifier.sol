@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
-
 import {QuorumSigned} from "../access/QuorumSigned.sol";
 import {IResourceMarketplace} from "../interfaces/IResourceMarketplace.sol";
 import {IResourceVerifier} from "../interfaces/IResourceVerifier.sol";
@@ -10,10 +8,14 @@ import {IResourceVerifier} from "../interfaces/IResourceVerifier.sol";
 /// @title ResourceVerifier
 /// @notice Quorum-signed attestations that listed resources exist as described.
 /// @dev EIP-712 domain: name "D-CloudX Verifier", version "1".
-contract ResourceVerifier is IResourceVerifier, QuorumSigned, EIP712Upgradeable {
+contract ResourceVerifier is IResourceVerifier, QuorumSigned {
     /// @notice EIP-712 type hash of Attestation.
     bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
         "Attestation(uint256 resourceId,uint32 metadataVersion,string cloud,string region,string instanceType,bytes32 accountHash,uint64 issuedAt,uint64 expiresAt)"
+    );
+    /// @notice EIP-712 type hash of a revocation.
+    bytes32 public constant REVOCATION_TYPEHASH = keccak256(
+        "Revocation(uint256 resourceId,uint64 issuedAt,string reason)"
     );
     uint256 private constant MAX_CLAIM_LENGTH = 64;
     uint64 private constant MAX_VALIDITY_LIMIT_SECONDS = 365 days;
@@ -46,8 +48,8 @@ contract ResourceVerifier is IResourceVerifier, QuorumSigned, EIP712Upgradeable 
         uint64 maxValiditySeconds
     ) external initializer {
         __Managed_init(admin);
-        __QuorumSigned_init(verifiers, initialQuorum);
         __EIP712_init("D-CloudX Verifier", "1");
+        __QuorumSigned_init(verifiers, initialQuorum);
         if (address(marketplace) == address(0)) revert ManagedZeroAddress();
         VerifierStorage storage $ = _getVerifierStorage();
         $.marketplace = marketplace;
@@ -81,28 +83,18 @@ contract ResourceVerifier is IResourceVerifier, QuorumSigned, EIP712Upgradeable 
             expiresAt: attestation.expiresAt,
             revoked: false
         });
-        _emitResourceVerified(attestation);
-    }
-
-    // Out of `verifyResource`, whose locals leave no stack room for the event's arguments without via-IR.
-    function _emitResourceVerified(Attestation calldata attestation) private {
-        emit ResourceVerified(
-            attestation.resourceId,
-            attestation.metadataVersion,
-            attestation.cloud,
-            attestation.region,
-            attestation.instanceType,
-            attestation.accountHash,
-            attestation.issuedAt,
-            attestation.expiresAt
-        );
+        _emitVerified(attestation);
     }
 
     /// @inheritdoc IResourceVerifier
-    function revokeVerification(uint256 resourceId, string calldata reason) external {
-        if (!isSigner(msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) revert VerifierUnauthorized(msg.sender);
+    function revokeVerification(uint256 resourceId, string calldata reason, bytes[] calldata signatures) external {
         Verification storage verification = _getVerifierStorage().verifications[resourceId];
         if (verification.issuedAt == 0 || verification.revoked) revert VerifierNotVerified(resourceId);
+        if (signatures.length == 0) {
+            if (!hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) revert VerifierUnauthorized(msg.sender);
+        } else {
+            _verifyQuorum(revocationDigest(resourceId, verification.issuedAt, reason), signatures);
+        }
         verification.revoked = true;
         emit VerificationRevoked(resourceId, msg.sender, reason);
     }
@@ -135,6 +127,18 @@ contract ResourceVerifier is IResourceVerifier, QuorumSigned, EIP712Upgradeable 
     }
 
     /// @inheritdoc IResourceVerifier
+    function revocationDigest(
+        uint256 resourceId,
+        uint64 issuedAt,
+        string calldata reason
+    ) public view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(abi.encode(REVOCATION_TYPEHASH, resourceId, issuedAt, keccak256(bytes(reason))))
+            );
+    }
+
+    /// @inheritdoc IResourceVerifier
     function attestationDigest(Attestation calldata attestation) public view returns (bytes32) {
         return
             _hashTypedDataV4(
@@ -162,6 +166,19 @@ contract ResourceVerifier is IResourceVerifier, QuorumSigned, EIP712Upgradeable 
     // ---------------------------------------------------------------------------------------------
     // Internals
     // ---------------------------------------------------------------------------------------------
+
+    function _emitVerified(Attestation calldata attestation) private {
+        emit ResourceVerified(
+            attestation.resourceId,
+            attestation.metadataVersion,
+            attestation.cloud,
+            attestation.region,
+            attestation.instanceType,
+            attestation.accountHash,
+            attestation.issuedAt,
+            attestation.expiresAt
+        );
+    }
 
     function _checkClaims(Attestation calldata attestation) private pure {
         if (

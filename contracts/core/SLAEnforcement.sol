@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
-
 import {QuorumSigned} from "../access/QuorumSigned.sol";
 import {IEscrowManager} from "../interfaces/IEscrowManager.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
@@ -10,60 +8,68 @@ import {IReputationSystem} from "../interfaces/IReputationSystem.sol";
 import {IResourceMarketplace} from "../interfaces/IResourceMarketplace.sol";
 import {IRewardDistributor} from "../interfaces/IRewardDistributor.sol";
 import {ISLAEnforcement} from "../interfaces/ISLAEnforcement.sol";
+import {PriceMath} from "../libraries/PriceMath.sol";
 
 /// @title SLAEnforcement
-/// @notice Quorum-signed SLA period reports, settled in the EscrowManager and recorded in reputations.
+/// @notice Quorum-signed SLA period reports, settled in the EscrowManager by each booking's own
+/// terms and recorded in reputations and rewards by their USD value.
 /// @dev Signatures are EIP-712 over this contract's domain (name "D-CloudX SLA", version "1"), so
-/// a signature for another chain or another deployment does not verify here.
-contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
+/// a signature for another chain or another deployment does not verify here. The credit policy is
+/// kept with its history like a resource's SLA terms (see ResourceMarketplace): a booking settles
+/// by the policy in force just before the second it was requested.
+contract SLAEnforcement is ISLAEnforcement, QuorumSigned {
     /// @notice EIP-712 type hash of SlaReport.
     bytes32 public constant SLA_REPORT_TYPEHASH = keccak256(
         "SlaReport(uint256 bookingId,uint32 period,uint16 uptimeBps,uint32 p95LatencyMs,uint32 sampleCount)"
     );
     uint256 private constant BPS = 10_000;
     uint256 private constant MAX_TIERS = 8;
-    /// @dev Gas given to the price oracle and the reward distributor, well above what they need.
-    /// The submitter picks the transaction's gas: each call gets its full budget or the batch
-    /// reverts, so that a failure of these calls is never the submitter's doing.
+    /// @dev Gas given to the price oracle, the reputation system and the reward distributor, well
+    /// above what they need. The submitter picks the transaction's gas: each call gets its full
+    /// budget or the batch reverts, so that a failure of these calls is never the submitter's doing.
     uint256 private constant PRICE_CALL_GAS = 100_000;
     uint256 private constant REWARDS_CALL_GAS = 200_000;
     /// @dev Covers the call itself (cold account access, memory) on top of the budget.
     uint256 private constant CALL_OVERHEAD_GAS = 5_000;
 
-    /// @dev Period outcomes of one batch, per provider, recorded in reputations once per provider.
-    /// Compliant value is summed per token and priced once per run of the same token, so a batch of
-    /// one provider's bookings in one token costs a single price lookup.
-    struct Outcomes {
+    /// @dev Settled periods of one batch by provider, recorded once per provider; token prices,
+    /// fetched once per token.
+    struct Batch {
         address[] providers;
         uint32[] compliant;
         uint32[] violated;
         uint64[] creditBpsTotal;
         uint256[] compliantUsdE8;
-        address[] pendingToken;
-        uint256[] pendingValue;
-        uint256 count;
+        uint256[] violatedUsdE8;
+        uint256[] feeUsdE8;
+        uint256 providerCount;
+        address[] tokens;
+        /// @dev A zero answer: the token could not be priced.
+        IPriceOracle.UsdPrice[] prices;
+        uint256 tokenCount;
+        uint256 minValueUsdE8;
     }
 
-    /// One period's settlement, in memory: `_settle` has no stack room for its parts without via-IR.
-    struct Settlement {
-        bool settled;
-        bool compliant;
-        uint16 creditBps;
-        address provider;
-        address token;
-        uint256 periodValue;
-        uint256 credit;
+    /// @dev A credit policy that was replaced, and when.
+    struct PastPolicy {
+        uint16 baseCreditBps;
+        uint32 replacedAt;
+        CreditTier[] tiers;
     }
 
     /// @custom:storage-location erc7201:dcloudx.storage.SLAEnforcement
     struct SLAStorage {
         IResourceMarketplace marketplace;
         uint16 baseCreditBps;
+        /// @dev When the current policy replaced an earlier one (0: never), and how many did.
+        uint32 creditPolicySince;
+        uint32 creditPolicyVersions;
         IEscrowManager escrow;
         IReputationSystem reputation;
         CreditTier[] tiers;
         IRewardDistributor rewards;
         IPriceOracle priceOracle;
+        mapping(uint256 version => PastPolicy) pastPolicies;
     }
 
     // keccak256(abi.encode(uint256(keccak256("dcloudx.storage.SLAEnforcement")) - 1)) & ~bytes32(uint256(0xff))
@@ -75,7 +81,7 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
         }
     }
 
-    /// @notice Initializes the proxy.
+    /// @notice Initializes the proxy. Settled periods are valued in USD by the marketplace's price oracle.
     /// @param admin Holder of the admin and upgrader roles (the DAO timelock in production).
     /// @param signers Initial oracle signers.
     /// @param initialQuorum Signatures a report needs.
@@ -90,8 +96,8 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
         CreditTier[] calldata tiers
     ) external initializer {
         __Managed_init(admin);
-        __QuorumSigned_init(signers, initialQuorum);
         __EIP712_init("D-CloudX SLA", "1");
+        __QuorumSigned_init(signers, initialQuorum);
         if (address(marketplace) == address(0) || address(escrow) == address(0) || address(reputation) == address(0)) {
             revert ManagedZeroAddress();
         }
@@ -99,6 +105,7 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
         $.marketplace = marketplace;
         $.escrow = escrow;
         $.reputation = reputation;
+        $.priceOracle = marketplace.priceOracle();
         _setCreditPolicy($, baseCreditBps, tiers);
     }
 
@@ -109,28 +116,24 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
     ) external returns (uint256 settled) {
         if (reports.length != signatures.length) revert SlaLengthMismatch(reports.length, signatures.length);
         SLAStorage storage $ = _getSLAStorage();
-        Outcomes memory outcomes = Outcomes({
-            providers: new address[](reports.length),
-            compliant: new uint32[](reports.length),
-            violated: new uint32[](reports.length),
-            creditBpsTotal: new uint64[](reports.length),
-            compliantUsdE8: new uint256[](reports.length),
-            pendingToken: new address[](reports.length),
-            pendingValue: new uint256[](reports.length),
-            count: 0
-        });
+        Batch memory batch = _newBatch(reports.length);
+        batch.minValueUsdE8 = $.reputation.minValueUsdE8();
         for (uint256 i = 0; i < reports.length; ++i) {
-            if (_settle($, reports[i], signatures[i], outcomes)) ++settled;
+            if (_settle($, reports[i], signatures[i], batch)) ++settled;
         }
-        for (uint256 i = 0; i < outcomes.count; ++i) {
-            $.reputation.recordPeriods(
-                outcomes.providers[i],
-                outcomes.compliant[i],
-                outcomes.violated[i],
-                outcomes.creditBpsTotal[i]
-            );
-            _priceCompliantValue($, outcomes, i, address(0));
-            _recordRewards($, outcomes.providers[i], outcomes.compliantUsdE8[i]);
+        for (uint256 i = 0; i < batch.providerCount; ++i) {
+            address provider = batch.providers[i];
+            if (batch.compliant[i] != 0 || batch.violated[i] != 0) {
+                $.reputation.recordPeriods(
+                    provider,
+                    batch.compliant[i],
+                    batch.violated[i],
+                    batch.creditBpsTotal[i],
+                    batch.compliantUsdE8[i],
+                    batch.violatedUsdE8[i]
+                );
+            }
+            _recordRewards($, provider, batch.compliantUsdE8[i], batch.feeUsdE8[i]);
         }
     }
 
@@ -140,14 +143,21 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
 
     /// @inheritdoc ISLAEnforcement
     function setCreditPolicy(uint16 baseCreditBps, CreditTier[] calldata tiers) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setCreditPolicy(_getSLAStorage(), baseCreditBps, tiers);
+        SLAStorage storage $ = _getSLAStorage();
+        // Bookings requested up to this second keep the policy being replaced.
+        uint32 version = $.creditPolicyVersions;
+        PastPolicy storage past = $.pastPolicies[version];
+        past.baseCreditBps = $.baseCreditBps;
+        past.replacedAt = uint32(block.timestamp);
+        for (uint256 i = 0; i < $.tiers.length; ++i) past.tiers.push($.tiers[i]);
+        $.creditPolicyVersions = version + 1;
+        $.creditPolicySince = uint32(block.timestamp);
+        _setCreditPolicy($, baseCreditBps, tiers);
     }
 
     /// @inheritdoc ISLAEnforcement
     function setRewardDistributor(IRewardDistributor rewards) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        SLAStorage storage $ = _getSLAStorage();
-        $.rewards = rewards;
-        $.priceOracle = address(rewards) == address(0) ? IPriceOracle(address(0)) : rewards.priceOracle();
+        _getSLAStorage().rewards = rewards;
         emit RewardDistributorUpdated(address(rewards));
     }
 
@@ -178,23 +188,27 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
         uint32 p95LatencyMs,
         uint16 uptimeTargetBps,
         uint32 maxLatencyMs
-    ) public view returns (bool compliant, uint16 creditBps) {
+    ) external view returns (bool compliant, uint16 creditBps) {
         SLAStorage storage $ = _getSLAStorage();
-        compliant = uptimeBps >= uptimeTargetBps && (maxLatencyMs == 0 || p95LatencyMs <= maxLatencyMs);
-        if (compliant) return (true, 0);
-        creditBps = $.baseCreditBps;
-        CreditTier[] storage tiers = $.tiers;
-        for (uint256 i = 0; i < tiers.length; ++i) {
-            CreditTier memory tier = tiers[i];
-            if (uptimeBps >= tier.uptimeBelowBps) break;
-            if (tier.creditBps > creditBps) creditBps = tier.creditBps;
-        }
+        return
+            _creditFor(
+                uptimeBps,
+                p95LatencyMs,
+                IResourceMarketplace.SlaTerms(uptimeTargetBps, maxLatencyMs),
+                $.baseCreditBps,
+                $.tiers
+            );
     }
 
     /// @inheritdoc ISLAEnforcement
     function creditPolicy() external view returns (uint16 baseCreditBps, CreditTier[] memory tiers) {
         SLAStorage storage $ = _getSLAStorage();
         return ($.baseCreditBps, $.tiers);
+    }
+
+    /// @inheritdoc ISLAEnforcement
+    function creditPolicyAt(uint256 bookedAt) external view returns (uint16 baseCreditBps, CreditTier[] memory tiers) {
+        return _policyAt(_getSLAStorage(), bookedAt);
     }
 
     /// @inheritdoc ISLAEnforcement
@@ -206,105 +220,188 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned, EIP712Upgradeable {
     // Internals
     // ---------------------------------------------------------------------------------------------
 
+    /// @dev Settles one report if its period can settle now; adds it to the batch's outcomes.
     function _settle(
         SLAStorage storage $,
         SlaReport calldata report,
         bytes[] calldata sigs,
-        Outcomes memory outcomes
+        Batch memory batch
     ) private returns (bool) {
         if (report.uptimeBps > BPS || report.sampleCount == 0) {
             revert SlaInvalidReport(report.bookingId, report.period);
         }
         _verifyQuorum(reportDigest(report), sigs);
 
-        Settlement memory settlement = _settlePeriod($, report);
-        if (!settlement.settled) return false;
-
-        uint256 i = _tally(outcomes, settlement.provider, settlement.compliant, settlement.creditBps);
-        if (settlement.compliant && address($.rewards) != address(0)) {
-            if (outcomes.pendingToken[i] != settlement.token) _priceCompliantValue($, outcomes, i, settlement.token);
-            outcomes.pendingValue[i] += settlement.periodValue;
-        }
-        emit SlaPeriodSettled(
-            report.bookingId,
-            report.period,
-            settlement.provider,
+        (address consumer, uint32 requestedAt, IResourceMarketplace.SlaTerms memory terms) = $
+            .marketplace
+            .bookedSlaTerms(report.bookingId);
+        (uint16 baseCreditBps, CreditTier[] storage tiers) = _policyAt($, requestedAt);
+        (bool compliant, uint16 creditBps) = _creditFor(
             report.uptimeBps,
             report.p95LatencyMs,
-            report.sampleCount,
-            settlement.compliant,
-            settlement.creditBps,
-            settlement.periodValue,
-            settlement.credit
+            terms,
+            baseCreditBps,
+            tiers
         );
+        IEscrowManager.PeriodSettlement memory settlement = $.escrow.settlePeriod(
+            report.bookingId,
+            report.period,
+            creditBps,
+            consumer
+        );
+        if (settlement.status != IEscrowManager.SettleStatus.Settled) {
+            emit SlaReportSkipped(report.bookingId, report.period, settlement.status);
+            return false;
+        }
+        _emitSettled(report, consumer, settlement, compliant, creditBps);
+        _tally($, batch, settlement, compliant, creditBps);
         return true;
     }
 
-    function _settlePeriod(SLAStorage storage $, SlaReport calldata report) private returns (Settlement memory s) {
-        (address consumer, uint16 uptimeTargetBps, uint32 maxLatencyMs) = $.marketplace.slaTerms(report.bookingId);
-        (s.compliant, s.creditBps) = creditFor(report.uptimeBps, report.p95LatencyMs, uptimeTargetBps, maxLatencyMs);
-        (s.settled, s.provider, s.token, s.periodValue, s.credit) = $.escrow.settlePeriod(
+    function _emitSettled(
+        SlaReport calldata report,
+        address consumer,
+        IEscrowManager.PeriodSettlement memory settlement,
+        bool compliant,
+        uint16 creditBps
+    ) private {
+        emit SlaPeriodSettled(
             report.bookingId,
+            consumer,
+            settlement.provider,
             report.period,
-            s.creditBps,
-            consumer
+            report.uptimeBps,
+            report.p95LatencyMs,
+            report.sampleCount,
+            compliant,
+            creditBps,
+            settlement.periodValue,
+            settlement.credit
         );
     }
 
-    /// @dev Adds a settled period to its provider's outcomes in this batch; returns the provider's index.
+    /// @dev Adds a settled period to its provider's outcomes in this batch, valued in USD. Periods
+    /// worth less than the reputation system's minimum value count for neither reputation nor
+    /// rewards; periods that cannot be valued now are reported with ServiceNotValued.
     function _tally(
-        Outcomes memory outcomes,
-        address provider,
+        SLAStorage storage $,
+        Batch memory batch,
+        IEscrowManager.PeriodSettlement memory settlement,
         bool compliant,
         uint16 creditBps
-    ) private pure returns (uint256 i) {
-        while (i < outcomes.count && outcomes.providers[i] != provider) ++i;
-        if (i == outcomes.count) {
-            outcomes.providers[i] = provider;
-            ++outcomes.count;
-        }
-        if (compliant) {
-            ++outcomes.compliant[i];
-        } else {
-            ++outcomes.violated[i];
-            outcomes.creditBpsTotal[i] += creditBps;
-        }
-    }
-
-    /// @dev Adds the USD value of provider `i`'s pending compliant value to its total and starts
-    /// accumulating `nextToken`. A token that cannot be priced right now adds nothing, so that a
-    /// stale feed never blocks settlement.
-    function _priceCompliantValue(
-        SLAStorage storage $,
-        Outcomes memory outcomes,
-        uint256 i,
-        address nextToken
     ) private {
-        uint256 value = outcomes.pendingValue[i];
-        if (value != 0) {
-            address token = outcomes.pendingToken[i];
-            _reserveGas(PRICE_CALL_GAS);
-            try $.priceOracle.toUsd{gas: PRICE_CALL_GAS}(token, value) returns (uint256 usdE8) {
-                outcomes.compliantUsdE8[i] += usdE8;
-            } catch {
-                emit RewardsNotPriced(outcomes.providers[i], token, value);
-            }
+        uint256 i = 0;
+        while (i < batch.providerCount && batch.providers[i] != settlement.provider) ++i;
+        if (i == batch.providerCount) {
+            batch.providers[i] = settlement.provider;
+            ++batch.providerCount;
         }
-        outcomes.pendingToken[i] = nextToken;
-        outcomes.pendingValue[i] = 0;
+        IPriceOracle.UsdPrice memory price = _priceOf($, batch, settlement.token);
+        if (price.answer == 0) {
+            emit ServiceNotValued(settlement.provider, settlement.token, settlement.periodValue);
+            return;
+        }
+        uint256 usdE8 = PriceMath.tokenToUsd(
+            settlement.periodValue,
+            price.answer,
+            price.feedDecimals,
+            price.tokenDecimals
+        );
+        if (usdE8 < batch.minValueUsdE8) return;
+        if (compliant) {
+            ++batch.compliant[i];
+            batch.compliantUsdE8[i] += usdE8;
+            batch.feeUsdE8[i] += (usdE8 * settlement.feeBps) / BPS;
+        } else {
+            ++batch.violated[i];
+            batch.violatedUsdE8[i] += usdE8;
+            batch.creditBpsTotal[i] += creditBps;
+        }
     }
 
-    function _recordRewards(SLAStorage storage $, address provider, uint256 usdE8) private {
-        if (usdE8 == 0) return;
+    /// @dev The USD price of `token`, read from the oracle once per batch. A token that cannot be
+    /// priced right now is marked unknown, so that a stale feed never blocks settlement.
+    function _priceOf(
+        SLAStorage storage $,
+        Batch memory batch,
+        address token
+    ) private view returns (IPriceOracle.UsdPrice memory price) {
+        for (uint256 i = 0; i < batch.tokenCount; ++i) {
+            if (batch.tokens[i] == token) return batch.prices[i];
+        }
+        _reserveGas(PRICE_CALL_GAS);
+        try $.priceOracle.usdPrice{gas: PRICE_CALL_GAS}(token) returns (IPriceOracle.UsdPrice memory answer) {
+            price = answer;
+        } catch {}
+        batch.tokens[batch.tokenCount] = token;
+        batch.prices[batch.tokenCount] = price;
+        ++batch.tokenCount;
+        return price;
+    }
+
+    function _recordRewards(SLAStorage storage $, address provider, uint256 usdE8, uint256 feeUsdE8) private {
+        if (usdE8 == 0 || address($.rewards) == address(0)) return;
         _reserveGas(REWARDS_CALL_GAS);
-        try $.rewards.recordService{gas: REWARDS_CALL_GAS}(provider, usdE8) {} catch {
-            emit RewardsNotRecorded(provider, usdE8);
+        try $.rewards.recordService{gas: REWARDS_CALL_GAS}(provider, usdE8, feeUsdE8) {} catch {
+            emit RewardsNotRecorded(provider, usdE8, feeUsdE8);
         }
     }
 
     /// @dev Reverts unless a call can be given its whole `budget` (63/64 rule, EIP-150).
     function _reserveGas(uint256 budget) private view {
         if (gasleft() < budget + budget / 63 + CALL_OVERHEAD_GAS) revert SlaInsufficientGas();
+    }
+
+    function _newBatch(uint256 size) private pure returns (Batch memory batch) {
+        batch.providers = new address[](size);
+        batch.compliant = new uint32[](size);
+        batch.violated = new uint32[](size);
+        batch.creditBpsTotal = new uint64[](size);
+        batch.compliantUsdE8 = new uint256[](size);
+        batch.violatedUsdE8 = new uint256[](size);
+        batch.feeUsdE8 = new uint256[](size);
+        batch.tokens = new address[](size);
+        batch.prices = new IPriceOracle.UsdPrice[](size);
+    }
+
+    /// @dev Whether the figures met `terms`, and the credit they earn under the given policy.
+    function _creditFor(
+        uint16 uptimeBps,
+        uint32 p95LatencyMs,
+        IResourceMarketplace.SlaTerms memory terms,
+        uint16 baseCreditBps,
+        CreditTier[] storage tiers
+    ) private view returns (bool compliant, uint16 creditBps) {
+        compliant =
+            uptimeBps >= terms.uptimeTargetBps &&
+            (terms.maxLatencyMs == 0 || p95LatencyMs <= terms.maxLatencyMs);
+        if (compliant) return (true, 0);
+        creditBps = baseCreditBps;
+        for (uint256 i = 0; i < tiers.length; ++i) {
+            CreditTier memory tier = tiers[i];
+            if (uptimeBps >= tier.uptimeBelowBps) break;
+            if (tier.creditBps > creditBps) creditBps = tier.creditBps;
+        }
+    }
+
+    /// @dev The credit policy of a booking requested at `bookedAt`: the one in force just before
+    /// that second.
+    function _policyAt(
+        SLAStorage storage $,
+        uint256 bookedAt
+    ) private view returns (uint16 baseCreditBps, CreditTier[] storage tiers) {
+        uint256 versions = $.creditPolicyVersions;
+        if (bookedAt > $.creditPolicySince || versions == 0) return ($.baseCreditBps, $.tiers);
+        // The first earlier policy replaced at or after `bookedAt` was in force then.
+        uint256 low = 0;
+        uint256 high = versions - 1;
+        while (low < high) {
+            uint256 middle = (low + high) / 2;
+            if ($.pastPolicies[middle].replacedAt >= bookedAt) high = middle;
+            else low = middle + 1;
+        }
+        PastPolicy storage past = $.pastPolicies[low];
+        return (past.baseCreditBps, past.tiers);
     }
 
     function _setCreditPolicy(SLAStorage storage $, uint16 baseCreditBps, CreditTier[] calldata tiers) private {

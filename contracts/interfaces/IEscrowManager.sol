@@ -6,17 +6,26 @@ pragma solidity ^0.8.28;
 /// over the active period. The consumer gets back what did not stream when a booking is cancelled
 /// or terminated early, plus SLA credits; the provider withdraws what has streamed, less credits and
 /// the protocol fee, once each period is settled by the SLA oracles or its report window has closed.
-/// Providers may post bonds, which are slashed to compensate consumers for provider failures.
-/// Money leaves only through withdrawals and claims of the accounts entitled to it.
+/// Providers post bonds in any payment token; together they are a USD-valued commitment, slashed
+/// across tokens to compensate consumers for provider failures. Money leaves only through
+/// withdrawals and claims of the accounts entitled to it, to them or to a recipient they name.
+/// @dev Trust rule. The escrow keeps the money; the marketplace keeps the booking. The escrow
+/// records of each booking only its provider and amount (when deposited) and its stream (when
+/// started); the booking's consumer, token id and hours are the marketplace's record, and the
+/// escrow takes them as arguments from the holder of MARKETPLACE_ROLE (and the consumer from the
+/// holder of SLA_ROLE), which it trusts to pass the booking's own. Any other caller can only move
+/// money it is owed itself. The invariant suites check that both contracts agree on every booking.
 interface IEscrowManager {
     /// @notice Where a booking's stream stands.
     /// @dev None: funded, not started. Streaming: started (it may have run to its end).
-    /// Stopped: terminated early. Refunded: cancelled before it started.
+    /// Stopped: terminated early. Refunded: cancelled before it started. Closed: ran to its end and
+    /// the booking was completed.
     enum StreamState {
         None,
         Streaming,
         Stopped,
-        Refunded
+        Refunded,
+        Closed
     }
 
     /// @notice Why a consumer was credited.
@@ -24,6 +33,33 @@ interface IEscrowManager {
         Cancelled,
         Terminated,
         SlaCredit
+    }
+
+    /// @notice How a reported SLA period fared. Only `Settled` changed anything.
+    /// @dev AlreadySettled: a report for it was settled before. PeriodNotEnded: the period is still
+    /// running. ReportWindowClosed: too late; the period counts as compliant. EarlierPeriodOpen: an
+    /// earlier period can still be reported and must settle first.
+    enum SettleStatus {
+        Settled,
+        AlreadySettled,
+        PeriodNotEnded,
+        ReportWindowClosed,
+        EarlierPeriodOpen
+    }
+
+    /// @notice The outcome of reporting one SLA period.
+    /// @param provider The booking's provider.
+    /// @param token The booking's payment token.
+    /// @param periodValue Value of the period (0 unless settled).
+    /// @param credit Amount credited to the consumer.
+    /// @param feeBps The protocol fee on the booking's earnings.
+    struct PeriodSettlement {
+        SettleStatus status;
+        address provider;
+        address token;
+        uint256 periodValue;
+        uint256 credit;
+        uint16 feeBps;
     }
 
     /// @notice A booking's deposit, written when it is booked. One storage slot.
@@ -78,14 +114,26 @@ interface IEscrowManager {
         uint32 unbondingDelaySeconds;
     }
 
+    /// @notice Emitted when a booking's payment is taken into escrow, just after the marketplace's
+    /// BookingRequested event (which names the provider) in the same transaction.
+    event Deposited(uint256 indexed bookingId, address indexed consumer, address token, uint256 amount);
+    /// @notice Emitted when a consumer's late cancellation pays the provider its fee, claimable with `claim`.
+    event CancellationFeeCredited(
+        uint256 indexed bookingId,
+        address indexed provider,
+        address indexed token,
+        uint256 amount
+    );
     /// @notice Emitted when a provider withdraws a booking's streamed value.
-    /// @param gross Amount taken from the booking; the provider received `gross - fee`.
+    /// @param gross Amount taken from the booking; `recipient` received `gross - fee`.
+    /// @param recipient The provider, or the recipient it named.
     event EarningsWithdrawn(
         uint256 indexed bookingId,
         address indexed provider,
         address indexed token,
         uint256 gross,
-        uint256 fee
+        uint256 fee,
+        address recipient
     );
     /// @notice Emitted when a consumer is credited a refund, claimable with `claim`.
     event ConsumerRefunded(
@@ -96,14 +144,17 @@ interface IEscrowManager {
         RefundReason reason
     );
     /// @notice Emitted when an account claims what it is owed.
-    event Claimed(address indexed account, address indexed token, uint256 amount);
+    /// @param recipient Who received it: the account, or the recipient it named.
+    event Claimed(address indexed account, address indexed token, uint256 amount, address recipient);
     /// @notice Emitted when a provider adds to its bond.
     event BondDeposited(address indexed provider, address indexed token, uint256 amount);
     /// @notice Emitted when a provider asks to withdraw part of its bond.
     event BondUnbondingRequested(address indexed provider, address indexed token, uint256 amount, uint40 availableAt);
     /// @notice Emitted when a provider withdraws unbonded funds.
-    event BondWithdrawn(address indexed provider, address indexed token, uint256 amount);
-    /// @notice Emitted when a provider's bond compensates the consumer of a failed booking.
+    /// @param recipient The provider, or the recipient it named.
+    event BondWithdrawn(address indexed provider, address indexed token, uint256 amount, address recipient);
+    /// @notice Emitted, once per token taken from, when a provider's bonds compensate the consumer
+    /// of a failed booking (the booking's token first, then other bond tokens at the oracle price).
     event BondSlashed(
         uint256 indexed bookingId,
         address indexed provider,
@@ -134,14 +185,10 @@ interface IEscrowManager {
     error EscrowNothingToWithdraw();
     /// @notice The stream has already run to its end.
     error EscrowStreamEnded(uint256 bookingId, uint256 endsAt);
+    /// @notice The booking runs until `endsAt`.
+    error EscrowStreamNotEnded(uint256 bookingId, uint256 endsAt);
     /// @notice The booking has no such SLA period.
     error EscrowPeriodOutOfRange(uint256 bookingId, uint256 period, uint256 periodCount);
-    /// @notice The SLA period has not ended yet.
-    error EscrowPeriodNotEnded(uint256 bookingId, uint256 period, uint256 endsAt);
-    /// @notice The SLA period's report window has closed; it counts as compliant.
-    error EscrowReportWindowClosed(uint256 bookingId, uint256 period, uint256 closedAt);
-    /// @notice An earlier period of the booking can still be reported and must settle first.
-    error EscrowPeriodOutOfOrder(uint256 bookingId, uint256 period, uint256 nextPeriod);
     /// @notice The account is owed nothing in this token.
     error EscrowNothingToClaim(address account, address token);
     /// @notice The token cannot be used for bonds.
@@ -152,6 +199,10 @@ interface IEscrowManager {
     error EscrowBondLocked(uint256 availableAt);
     /// @notice A parameter is out of its allowed range.
     error EscrowInvalidSettings();
+    /// @notice Money cannot be sent to the zero address.
+    error EscrowZeroRecipient();
+    /// @notice A cancellation fee above the deposit.
+    error EscrowFeeAboveDeposit(uint256 bookingId, uint256 feeBps);
 
     /// @notice Takes a booking's payment into escrow. Marketplace only.
     /// @dev ERC-20s are pulled from `consumer`, who must have approved this contract.
@@ -172,28 +223,34 @@ interface IEscrowManager {
         uint16 hoursBooked
     ) external returns (uint40 startedAt, uint40 endsAt);
 
-    /// @notice Refunds a booking that never started, in full; slashes the provider's bond when the
-    /// provider let provisioning time out. Marketplace only.
-    function refundDeposit(uint256 bookingId, address consumer, uint8 tokenId, bool slashBond) external;
+    /// @notice Refunds a booking that never started, less `cancellationFeeBps` of the deposit
+    /// (credited to the provider); slashes the provider's bonds when the provider let provisioning time out.
+    /// Marketplace only.
+    function refundDeposit(
+        uint256 bookingId,
+        address consumer,
+        uint8 tokenId,
+        uint16 cancellationFeeBps,
+        bool slashBond
+    ) external;
 
-    /// @notice Stops a stream early and refunds what has not streamed; slashes the provider's bond
+    /// @notice Stops a stream early and refunds what has not streamed; slashes the provider's bonds
     /// when the provider terminated. Marketplace only.
     /// @return refund Amount credited to the consumer.
     function stopStream(uint256 bookingId, address consumer, bool slashBond) external returns (uint256 refund);
 
-    /// @notice Settles one SLA period, moving `creditBps` of its value from the provider to the
-    /// consumer. SLA enforcement only.
-    /// @return settled False if the period was already settled (nothing changed).
-    /// @return provider The booking's provider.
-    /// @return token The booking's payment token.
-    /// @return periodValue Value of the period.
-    /// @return credit Amount credited to the consumer.
+    /// @notice Marks a stream that ran to its end as no longer active (it stops counting toward
+    /// the provider's bond coverage); reverts with EscrowStreamNotEnded before its end. Marketplace only.
+    function closeStream(uint256 bookingId) external;
+
+    /// @notice Settles one SLA period if it can be reported now, moving `creditBps` of its value
+    /// from the provider to the consumer. SLA enforcement only.
     function settlePeriod(
         uint256 bookingId,
         uint256 period,
         uint16 creditBps,
         address consumer
-    ) external returns (bool settled, address provider, address token, uint256 periodValue, uint256 credit);
+    ) external returns (PeriodSettlement memory);
 
     /// @notice Pays the caller (the booking's provider) what is withdrawable, less the protocol fee.
     function withdrawEarnings(uint256 bookingId) external;
@@ -202,8 +259,15 @@ interface IEscrowManager {
     /// Bookings with nothing withdrawable are skipped.
     function withdrawEarningsBatch(uint256[] calldata bookingIds) external;
 
+    /// @notice Like `withdrawEarningsBatch`, paying `recipient` instead of the caller (for accounts
+    /// that cannot receive the native currency).
+    function withdrawEarningsTo(uint256[] calldata bookingIds, address recipient) external;
+
     /// @notice Pays the caller everything it is owed in `token` (refunds, credits, slashes, fees).
     function claim(address token) external;
+
+    /// @notice Pays `recipient` everything the caller is owed in `token`.
+    function claimTo(address token, address recipient) external;
 
     /// @notice Adds `amount` to the caller's bond in `token` (a payment token).
     function depositBond(address token, uint256 amount) external payable;
@@ -213,6 +277,9 @@ interface IEscrowManager {
 
     /// @notice Withdraws the caller's unbonded funds in `token`.
     function withdrawBond(address token) external;
+
+    /// @notice Withdraws the caller's unbonded funds in `token` to `recipient`.
+    function withdrawBondTo(address token, address recipient) external;
 
     /// @notice Sets the protocol parameters. The SLA period length and report window cannot change.
     function updateSettings(Settings calldata settings) external;
@@ -231,6 +298,19 @@ interface IEscrowManager {
 
     /// @notice The bond of `provider` in `token`.
     function bondOf(address provider, address token) external view returns (Bond memory);
+
+    /// @notice The amount of `provider`'s active bookings (billing started, not ended) in `token`.
+    function activeValueOf(address provider, address token) external view returns (uint256);
+
+    /// @notice A booking's deposit in USD at the oracle price (8 decimals); reverts if its token
+    /// cannot be priced right now.
+    /// @param tokenId The booking's payment token id (the marketplace's record).
+    function depositUsd(uint256 bookingId, uint8 tokenId) external view returns (uint256 usdE8);
+
+    /// @notice What `provider` has bonded and the value of its active bookings, both in USD at the
+    /// oracle price, across every token (bonds being withdrawn do not count). A token that cannot
+    /// be priced right now counts on neither side, so that one stale feed never blocks bookings.
+    function bondCoverage(address provider) external view returns (uint256 bondUsdE8, uint256 activeUsdE8);
 
     /// @notice The protocol parameters.
     function settings() external view returns (Settings memory);

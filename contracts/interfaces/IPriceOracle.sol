@@ -7,6 +7,10 @@ pragma solidity ^0.8.28;
 /// @dev The native currency is `address(0)` and always has token id 0; ERC-20s get ids 1..63 in the
 /// order they are first added. Ids are never reused, so resources can store accepted tokens as a
 /// 64-bit mask and bookings can store a token in one byte.
+/// Trust: a Chainlink feed is trusted within its own circuit breaker. OCR aggregators clamp their
+/// answer to `[minAnswer, maxAnswer]`, so an answer at either bound may be far from the market and
+/// is refused. A token without a Chainlink feed (DCX) is priced by a GovernedPriceFeed that the DAO
+/// sets: that price is only as right as the DAO keeps it, within the heartbeat it configures.
 interface IPriceOracle {
     /// @notice A payment token and its price feed. Packed into one storage slot.
     /// @param feed Chainlink feed giving the USD price of one whole token.
@@ -15,6 +19,8 @@ interface IPriceOracle {
     /// @param tokenDecimals Decimals of the token (18 for the native currency).
     /// @param id Stable id of the token (bit index in accepted-token masks).
     /// @param enabled Whether new payments in this token are accepted.
+    /// @param bounded Whether the feed's aggregator clamps its answers to bounds that a price could
+    /// reach (see `priceBounds`); feeds without such bounds cost no extra storage read per price.
     struct PaymentToken {
         address feed;
         uint32 heartbeatSeconds;
@@ -22,6 +28,21 @@ interface IPriceOracle {
         uint8 tokenDecimals;
         uint8 id;
         bool enabled;
+        bool bounded;
+    }
+
+    /// @notice A checked price of one whole token in USD, with the decimals to convert by (see PriceMath).
+    /// @param answer Feed answer, with `feedDecimals` decimals; always positive.
+    struct UsdPrice {
+        uint256 answer;
+        uint8 feedDecimals;
+        uint8 tokenDecimals;
+    }
+
+    /// @notice The answers a feed's aggregator clamps to; an answer at or beyond either is refused.
+    struct PriceBounds {
+        int128 minAnswer;
+        int128 maxAnswer;
     }
 
     /// @notice Emitted when a payment token is added or its feed changes.
@@ -39,6 +60,8 @@ interface IPriceOracle {
     event PaymentTokenDescribed(address indexed token, string symbol, string name);
     /// @notice Emitted when a payment token stops being accepted for new payments.
     event PaymentTokenDisabled(address indexed token, uint8 indexed tokenId);
+    /// @notice Emitted when a feed's aggregator bounds are read (at configuration, or refreshed by anyone).
+    event PriceBoundsUpdated(address indexed token, bool bounded, int256 minAnswer, int256 maxAnswer);
     /// @notice Emitted when the L2 sequencer uptime feed is set (zero address: none).
     event SequencerUptimeFeedUpdated(address feed, uint32 gracePeriodSeconds);
 
@@ -58,6 +81,8 @@ interface IPriceOracle {
     error PriceOracleInvalidAnswer(address token, int256 answer);
     /// @notice The latest answer is older than the feed's heartbeat.
     error PriceOracleStalePrice(address token, uint256 updatedAt, uint256 heartbeatSeconds);
+    /// @notice The answer is at or beyond a bound its aggregator clamps to, so it may not be the market price.
+    error PriceOracleAnswerOutOfBounds(address token, int256 answer, int256 minAnswer, int256 maxAnswer);
     /// @notice The feed reports an update time in the future.
     error PriceOracleFutureTimestamp(address token, uint256 updatedAt);
     /// @notice The feed's latest round has not finished.
@@ -77,6 +102,10 @@ interface IPriceOracle {
     /// @notice Stops accepting `token` for new payments. Existing bookings are unaffected.
     function disablePaymentToken(address token) external;
 
+    /// @notice Reads again the bounds of `token`'s feed aggregator (Chainlink may move a feed to a
+    /// new aggregator). Anyone may call: it only copies what the configured feed says.
+    function refreshPriceBounds(address token) external;
+
     /// @notice Sets the Chainlink L2 sequencer uptime feed checked before every conversion
     /// (`address(0)` disables the check, e.g. on L1 or local chains).
     function setSequencerUptimeFeed(address feed, uint32 gracePeriodSeconds) external;
@@ -86,11 +115,18 @@ interface IPriceOracle {
     /// @return tokenId The token's id.
     function quote(address token, uint256 usdE8) external view returns (uint256 amount, uint8 tokenId);
 
+    /// @notice The checked latest price of one whole `token` in USD, for callers that convert many
+    /// amounts of one token (with PriceMath).
+    function usdPrice(address token) external view returns (UsdPrice memory);
+
     /// @notice USD value (8 decimals) of `amount` of `token` at the current price, rounded down.
     function toUsd(address token, uint256 amount) external view returns (uint256 usdE8);
 
     /// @notice Mask of the ids of `tokens`; reverts if any is not an enabled payment token.
     function tokenMask(address[] calldata tokens) external view returns (uint64 mask);
+
+    /// @notice The aggregator bounds of `token`'s feed, as last read (zero if it has none).
+    function priceBounds(address token) external view returns (PriceBounds memory);
 
     /// @notice The configuration of `token` (all zero if it was never added).
     function paymentToken(address token) external view returns (PaymentToken memory);

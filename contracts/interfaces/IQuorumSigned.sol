@@ -3,7 +3,10 @@ pragma solidity ^0.8.28;
 
 /// @title IQuorumSigned
 /// @notice A set of registered oracle signers, governed by the DAO, of which `quorum` distinct
-/// members must sign a statement (EIP-712) before a contract acts on it.
+/// members must sign a statement (EIP-712, over this contract's domain) before a contract acts on
+/// it. Other contracts use the set through `verifyStatement`: the marketplace accepts provisioning
+/// confirmations and consumer-fault statements signed by the SLA oracles this way, so one signer set
+/// and one verification serve every oracle statement.
 interface IQuorumSigned {
     /// @notice Emitted when a signer is registered.
     event SignerAdded(address indexed signer);
@@ -36,6 +39,13 @@ interface IQuorumSigned {
 
     /// @notice Sets how many distinct signers a statement needs. DAO only.
     function setQuorum(uint16 quorum) external;
+
+    /// @notice Reverts unless a quorum of registered signers signed the EIP-712 message with
+    /// `structHash` over this contract's domain.
+    /// @param structHash EIP-712 hash of the statement (its type hash and fields).
+    /// @param signatures Ordered by ascending signer address.
+    /// @return digest The EIP-712 digest that was signed.
+    function verifyStatement(bytes32 structHash, bytes[] calldata signatures) external view returns (bytes32 digest);
 
     /// @notice Whether `signer` is registered.
     function isSigner(address signer) external view returns (bool);

@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IPriceOracle} from "./IPriceOracle.sol";
+import {IQuorumSigned} from "./IQuorumSigned.sol";
 import {IResourceVerifier} from "./IResourceVerifier.sol";
 
 /// @title IResourceMarketplace
 /// @notice Providers register and list cloud resources; consumers book them, paying in escrow at
-/// the oracle price of the resource's USD rate. A booking is Requested until an oracle confirms
-/// provisioning (Active, billing starts), then Completed at its end; it can be Cancelled before
-/// provisioning (by the consumer, or by anyone once provisioning has timed out) and Terminated early
-/// by either party while active.
+/// the oracle price of the resource's USD rate. A booking is Requested until a quorum of oracles
+/// confirms provisioning (Active, billing starts), then Completed at its end; it can be Cancelled
+/// before provisioning (by the consumer, by anyone once provisioning has timed out, or by a quorum
+/// of oracles stating that the consumer's own input makes it unservable) and Terminated early by
+/// either party while active.
+/// @dev What a booking settles by is fixed when it is booked: its SLA terms (the resource's terms
+/// in force just before the second it was requested; see `bookedSlaTerms`), its provisioning
+/// deadline (`provisionDeadline`), and the credit policy (SLAEnforcement keys it by `requestedAt`).
+/// A provider may change a resource's terms at any time; open bookings keep theirs.
 interface IResourceMarketplace {
     /// @notice What a resource is.
     enum ResourceKind {
@@ -35,6 +42,25 @@ interface IResourceMarketplace {
         Completed,
         Cancelled,
         Terminated
+    }
+
+    /// @notice Why a booking was cancelled before provisioning.
+    /// @dev ByConsumer: the consumer cancelled (after the free window, for a fee to the provider).
+    /// ProvisioningTimedOut: no quorum confirmed it in time, a provider failure (bond slashed).
+    /// UnusableEncryptionKey: a quorum of oracles stated that the consumer's encryption key cannot
+    /// seal the access details (full refund, nobody slashed, no reputation change).
+    enum CancelReason {
+        ByConsumer,
+        ProvisioningTimedOut,
+        UnusableEncryptionKey
+    }
+
+    /// @notice The SLA a booking is measured against.
+    /// @param uptimeTargetBps Uptime target per period, in basis points.
+    /// @param maxLatencyMs Limit on p95 latency per period (0: none).
+    struct SlaTerms {
+        uint16 uptimeTargetBps;
+        uint32 maxLatencyMs;
     }
 
     /// @notice The terms a provider sets for a resource and may change later.
@@ -65,10 +91,13 @@ interface IResourceMarketplace {
         ResourceTerms terms;
     }
 
-    /// @notice A listed resource, as stored. Two storage slots; the first holds what a booking reads
-    /// and writes.
+    /// @notice A listed resource, as stored. Two storage slots; a booking reads both and writes the
+    /// first.
     /// @param acceptedTokens Mask of accepted payment token ids (bit i: token id i).
     /// @param metadataVersion Incremented whenever the metadata document changes.
+    /// @param slaSince When the current SLA terms replaced earlier ones (0: never changed); bookings
+    /// requested at or before it settle by earlier terms.
+    /// @param slaVersions Earlier SLA terms kept for the bookings made under them.
     struct Resource {
         address provider;
         uint64 pricePerHourUsdE8;
@@ -82,6 +111,8 @@ interface IResourceMarketplace {
         uint32 maxLatencyMs;
         uint64 acceptedTokens;
         uint32 metadataVersion;
+        uint32 slaSince;
+        uint32 slaVersions;
     }
 
     /// @notice An EIP-2612 permit signature and its deadline.
@@ -93,7 +124,8 @@ interface IResourceMarketplace {
     }
 
     /// @notice A booking, as stored. One storage slot; its money is in the EscrowManager.
-    /// @param requestedAt When it was booked (seconds; fits until 2106).
+    /// @param requestedAt When it was booked (seconds; fits until 2106). It selects the SLA terms,
+    /// provisioning timeout and credit policy the booking settles by.
     struct Booking {
         address consumer;
         uint32 resourceId;
@@ -116,13 +148,14 @@ interface IResourceMarketplace {
         string metadataCid,
         ResourceTerms terms
     );
-    /// @notice Emitted when a resource's terms change.
+    /// @notice Emitted when a resource's terms change; open bookings keep the SLA terms they were booked with.
     event ResourceTermsUpdated(uint256 indexed resourceId, ResourceTerms terms);
     /// @notice Emitted when a resource's metadata document changes.
     event ResourceMetadataUpdated(uint256 indexed resourceId, string metadataCid, uint32 metadataVersion);
     /// @notice Emitted when a resource is paused, resumed or delisted.
     event ResourceStatusChanged(uint256 indexed resourceId, ResourceStatus status);
-    /// @notice Emitted when a consumer books a resource and pays into escrow.
+    /// @notice Emitted when a consumer books a resource; the payment's token and amount are in the
+    /// EscrowManager's `Deposited` event, which follows in the same transaction.
     /// @param usdValueE8 Price of the booking in USD (8 decimals).
     /// @param encryptionPublicKey Consumer's X25519 public key, to which access details are encrypted.
     event BookingRequested(
@@ -130,38 +163,53 @@ interface IResourceMarketplace {
         uint256 indexed resourceId,
         address indexed consumer,
         address provider,
-        address token,
-        uint256 amount,
         uint256 usdValueE8,
         uint16 hoursBooked,
         bytes32 encryptionPublicKey
     );
-    /// @notice Emitted when an oracle confirms provisioning; billing starts.
+    /// @notice Emitted when a quorum of oracles confirmed provisioning; billing started.
     /// @param accessDetailsCid IPFS CID of the access details, encrypted to the consumer's key.
     event BookingProvisioned(
         uint256 indexed bookingId,
-        address indexed oracle,
+        address indexed consumer,
         string accessDetailsCid,
         uint40 startedAt,
         uint40 endsAt
     );
-    /// @notice Emitted when a booking is cancelled before provisioning and refunded in full.
-    /// @param timedOut Whether provisioning had timed out (a provider failure).
-    event BookingCancelled(uint256 indexed bookingId, address indexed by, bool timedOut);
+    /// @notice Emitted when a booking was cancelled before provisioning and refunded.
+    /// @param by Who cancelled (for consumer faults, who submitted the oracles' statement).
+    event BookingCancelled(
+        uint256 indexed bookingId,
+        address indexed consumer,
+        address indexed by,
+        CancelReason reason
+    );
     /// @notice Emitted when a booking has run to its end.
-    event BookingCompleted(uint256 indexed bookingId);
-    /// @notice Emitted when a booking is terminated early.
+    event BookingCompleted(uint256 indexed bookingId, address indexed consumer);
+    /// @notice Emitted when a booking was terminated early.
     /// @param byProvider Whether the provider terminated it (a provider failure).
     /// @param refund Unused amount credited to the consumer.
-    event BookingTerminated(uint256 indexed bookingId, address indexed by, bool byProvider, uint256 refund);
+    event BookingTerminated(
+        uint256 indexed bookingId,
+        address indexed consumer,
+        address indexed by,
+        bool byProvider,
+        uint256 refund
+    );
     /// @notice Emitted when the guardian stops new listings and bookings.
     event Paused(address guardian);
     /// @notice Emitted when the guardian resumes new listings and bookings.
     event Unpaused(address guardian);
-    /// @notice Emitted when the provisioning timeout changes.
+    /// @notice Emitted when the provisioning timeout changes (for bookings requested from the next second on).
     event ProvisionTimeoutUpdated(uint32 provisionTimeoutSeconds);
     /// @notice Emitted when the resource verifier changes.
     event ResourceVerifierUpdated(address indexed verifier);
+    /// @notice Emitted when the oracle signer set that confirms provisioning changes.
+    event OracleSignersUpdated(address indexed signers);
+    /// @notice Emitted when the minimum bond coverage changes.
+    event BondCoverageUpdated(uint16 coverageBps);
+    /// @notice Emitted when the fee for late consumer cancellations changes.
+    event CancellationPolicyUpdated(uint16 feeBps, uint32 freeSeconds);
 
     /// @notice New listings and bookings are paused.
     error MarketplacePaused();
@@ -169,8 +217,8 @@ interface IResourceMarketplace {
     error MarketplaceAlreadyRegistered(address provider);
     /// @notice The account is not a registered provider.
     error MarketplaceNotProvider(address account);
-    /// @notice A CID that is empty or longer than 128 bytes.
-    error MarketplaceInvalidCid();
+    /// @notice Not a CIDv0 or base32 CIDv1 of at most 128 bytes.
+    error MarketplaceInvalidCid(string cid);
     /// @notice A region code that is empty or longer than 32 bytes.
     error MarketplaceInvalidRegion();
     /// @notice Terms out of range (zero price or capacity, min > max hours, target above 100 %, no tokens).
@@ -181,8 +229,6 @@ interface IResourceMarketplace {
     error MarketplaceNotResourceProvider(uint256 resourceId, address caller);
     /// @notice The resource is not in a status that allows this.
     error MarketplaceInvalidResourceStatus(uint256 resourceId, ResourceStatus status);
-    /// @notice SLA terms cannot be loosened while the resource has open bookings.
-    error MarketplaceSlaLoosened(uint256 resourceId);
     /// @notice Booked hours outside the resource's range.
     error MarketplaceInvalidHours(uint256 resourceId, uint256 hoursBooked, uint16 minHours, uint16 maxHours);
     /// @notice Every unit of the resource is booked.
@@ -191,12 +237,19 @@ interface IResourceMarketplace {
     error MarketplaceTokenNotAccepted(uint256 resourceId, address token);
     /// @notice The price exceeds the consumer's maximum.
     error MarketplaceSlippage(uint256 amount, uint256 maxPayment);
+    /// @notice The SLA the booking would get is looser than the consumer's minimum (a lower uptime
+    /// target, or a higher or no latency limit where the consumer asked for one).
+    error MarketplaceSlaBelowMinimum(uint256 resourceId, SlaTerms offered, SlaTerms minimum);
     /// @notice Native currency sent with an ERC-20 payment, or too little sent for a native payment.
     error MarketplaceInvalidValue(uint256 expected, uint256 received);
     /// @notice A provider cannot book its own resource.
     error MarketplaceSelfBooking(uint256 resourceId);
-    /// @notice A booking needs the consumer's encryption public key.
-    error MarketplaceMissingEncryptionKey();
+    /// @notice Not an X25519 public key access details can be encrypted to (zero, small order or
+    /// not canonical).
+    error MarketplaceInvalidEncryptionKey(bytes32 encryptionPublicKey);
+    /// @notice The provider's bonds are worth less than the minimum coverage of its active bookings
+    /// plus this one.
+    error MarketplaceInsufficientBond(address provider, uint256 bondUsdE8, uint256 requiredUsdE8);
     /// @notice The permit failed and the allowance does not cover `maxPayment`.
     error MarketplacePermitFailed(address token);
     /// @notice No such booking.
@@ -209,10 +262,16 @@ interface IResourceMarketplace {
     error MarketplaceProvisioningExpired(uint256 bookingId, uint256 deadline);
     /// @notice Only the consumer may cancel before the provisioning deadline.
     error MarketplaceProvisioningPending(uint256 bookingId, uint256 deadline);
-    /// @notice The booking has not reached its end.
-    error MarketplaceBookingNotEnded(uint256 bookingId, uint256 endsAt);
+    /// @notice A consumer-fault statement must name a consumer fault.
+    error MarketplaceNotConsumerFault(CancelReason reason);
+    /// @notice No oracle signer set is configured to confirm provisioning.
+    error MarketplaceNoOracleSigners();
     /// @notice A provisioning timeout outside 1 minute – 7 days.
     error MarketplaceInvalidTimeout(uint256 provisionTimeoutSeconds);
+    /// @notice A bond coverage above 100 %.
+    error MarketplaceInvalidBondCoverage(uint16 coverageBps);
+    /// @notice A cancellation fee above 10 % or a free window above the longest provisioning timeout.
+    error MarketplaceInvalidCancellationPolicy(uint16 feeBps, uint32 freeSeconds);
 
     /// @notice Registers the caller as a provider.
     /// @param profileCid IPFS CID of the provider's profile document.
@@ -225,8 +284,8 @@ interface IResourceMarketplace {
     /// @return resourceId The new resource's id.
     function listResource(ResourceParams calldata params) external returns (uint256 resourceId);
 
-    /// @notice Changes a resource's terms. Open bookings keep the price they paid; SLA terms can
-    /// only be tightened while bookings are open.
+    /// @notice Changes a resource's terms. Open bookings keep the price they paid and the SLA terms
+    /// they were booked with; new SLA terms apply to bookings requested from the next second on.
     function updateResourceTerms(uint256 resourceId, ResourceTerms calldata terms) external;
 
     /// @notice Replaces a resource's metadata document.
@@ -243,6 +302,8 @@ interface IResourceMarketplace {
     /// approved to the EscrowManager).
     /// @param maxPayment Most the caller will pay; protects against price moves. For the native
     /// currency, any value sent above the price is returned.
+    /// @param minSla The loosest SLA the caller accepts (what it was shown): protects against the
+    /// provider loosening the terms before the booking lands. A `maxLatencyMs` of 0 accepts any.
     /// @param encryptionPublicKey The caller's X25519 public key for the access details.
     /// @return bookingId The new booking's id.
     function book(
@@ -250,6 +311,7 @@ interface IResourceMarketplace {
         uint16 hoursBooked,
         address token,
         uint256 maxPayment,
+        SlaTerms calldata minSla,
         bytes32 encryptionPublicKey
     ) external payable returns (uint256 bookingId);
 
@@ -264,26 +326,45 @@ interface IResourceMarketplace {
         uint16 hoursBooked,
         address token,
         uint256 maxPayment,
+        SlaTerms calldata minSla,
         bytes32 encryptionPublicKey,
         Permit calldata permit
     ) external returns (uint256 bookingId);
 
-    /// @notice Confirms that a booking's resource is provisioned; billing starts. Oracle only.
+    /// @notice Confirms that a booking's resource is provisioned; billing starts. Anyone may submit
+    /// the statement; it needs a quorum of the oracle signers (`oracleSigners`), each of which
+    /// reached the machine itself before signing.
     /// @param accessDetailsCid IPFS CID of the access details encrypted to the consumer's key.
-    function confirmProvisioning(uint256 bookingId, string calldata accessDetailsCid) external;
+    /// @param signatures EIP-712 signatures of `Provisioning(bookingId, accessDetailsCid)` over the
+    /// oracle signer set's domain, ordered by ascending signer address.
+    function confirmProvisioning(
+        uint256 bookingId,
+        string calldata accessDetailsCid,
+        bytes[] calldata signatures
+    ) external;
 
-    /// @notice Cancels a booking that is not provisioned and refunds it in full: the consumer may
-    /// cancel at any time, anyone once provisioning has timed out (which also slashes the provider's bond).
+    /// @notice Cancels a requested booking that a quorum of oracles found unservable because of the
+    /// consumer's own input: full refund, nobody slashed, no reputation change. Anyone may submit.
+    /// @param reason UnusableEncryptionKey, the only consumer fault there is today.
+    /// @param signatures EIP-712 signatures of `ConsumerFault(bookingId, consumer, reason)` over the oracle
+    /// signer set's domain, ordered by ascending signer address.
+    function cancelForConsumerFault(uint256 bookingId, CancelReason reason, bytes[] calldata signatures) external;
+
+    /// @notice Cancels a booking that is not provisioned and refunds it: the consumer may cancel at
+    /// any time (after the free window, less the cancellation fee, which goes to the provider);
+    /// anyone once provisioning has timed out (a full refund, and the provider's bond is slashed).
     function cancelBooking(uint256 bookingId) external;
 
-    /// @notice Completes a booking that has reached its end. Anyone may call.
+    /// @notice Completes a booking that has reached its end (before it, the EscrowManager reverts
+    /// with EscrowStreamNotEnded). Anyone may call.
     function completeBooking(uint256 bookingId) external;
 
     /// @notice Ends an active booking early. By the consumer: unused time is refunded. By the
     /// provider: unused time is refunded and it counts as a provider failure.
     function terminateBooking(uint256 bookingId) external;
 
-    /// @notice Rates the provider of a completed booking, 1–5, once. Consumer only.
+    /// @notice Rates the provider of a completed booking, 1–5, once. Consumer only; the booking
+    /// must be worth at least the reputation system's minimum value.
     function rateBooking(uint256 bookingId, uint8 score) external;
 
     /// @notice Stops new listings and bookings. Guardian only; withdrawals and refunds never stop.
@@ -292,11 +373,25 @@ interface IResourceMarketplace {
     /// @notice Resumes new listings and bookings. Guardian only.
     function unpause() external;
 
-    /// @notice Sets how long oracles have to confirm provisioning.
+    /// @notice Sets how long oracles have to confirm provisioning of bookings requested from the
+    /// next second on. DAO only; bookings already made keep their deadline.
     function setProvisionTimeout(uint32 provisionTimeoutSeconds) external;
 
     /// @notice Sets the contract that attests resources (zero: none). DAO only.
     function setResourceVerifier(IResourceVerifier verifier) external;
+
+    /// @notice Sets the oracle signer set whose quorum confirms provisioning and states consumer
+    /// faults (SLAEnforcement). DAO only.
+    function setOracleSigners(IQuorumSigned signers) external;
+
+    /// @notice Sets the minimum bond coverage: a provider's bonds (in USD, across tokens) must be
+    /// worth at least `coverageBps` of its active bookings plus a new one for that booking to be
+    /// accepted (0: no minimum). DAO only.
+    function setBondCoverage(uint16 coverageBps) external;
+
+    /// @notice Sets what a consumer pays the provider for cancelling a requested booking after
+    /// `freeSeconds`: `feeBps` of the booking. DAO only; at most 10 %.
+    function setCancellationPolicy(uint16 feeBps, uint32 freeSeconds) external;
 
     /// @notice Whether new listings and bookings are paused.
     function paused() external view returns (bool);
@@ -310,19 +405,35 @@ interface IResourceMarketplace {
     /// @notice When `provider` registered (0: not registered).
     function providerRegisteredAt(address provider) external view returns (uint40);
 
-    /// @notice What SLA enforcement needs about a booking: its consumer and its resource's SLA terms.
-    function slaTerms(
+    /// @notice What settlement needs about a booking: its consumer, when it was requested (which
+    /// selects the credit policy) and the SLA terms it was booked with.
+    function bookedSlaTerms(
         uint256 bookingId
-    ) external view returns (address consumer, uint16 uptimeTargetBps, uint32 maxLatencyMs);
+    ) external view returns (address consumer, uint32 requestedAt, SlaTerms memory terms);
 
-    /// @notice Seconds oracles have to confirm provisioning.
+    /// @notice When a requested booking's provisioning times out.
+    function provisionDeadline(uint256 bookingId) external view returns (uint256);
+
+    /// @notice Seconds oracles have to confirm provisioning of bookings requested now.
     function provisionTimeout() external view returns (uint32);
+
+    /// @notice The price oracle that prices bookings.
+    function priceOracle() external view returns (IPriceOracle);
 
     /// @notice Whether the resource has a verification in force (see IResourceVerifier).
     function isResourceVerified(uint256 resourceId) external view returns (bool);
 
     /// @notice The resource verifier, or zero.
     function resourceVerifier() external view returns (IResourceVerifier);
+
+    /// @notice The oracle signer set that confirms provisioning, or zero.
+    function oracleSigners() external view returns (IQuorumSigned);
+
+    /// @notice The minimum bond coverage of active bookings, in basis points (0: none).
+    function bondCoverage() external view returns (uint16);
+
+    /// @notice The fee for late consumer cancellations and the free window before it applies.
+    function cancellationPolicy() external view returns (uint16 feeBps, uint32 freeSeconds);
 
     /// @notice Number of resources listed so far (ids run from 1).
     function resourceCount() external view returns (uint256);

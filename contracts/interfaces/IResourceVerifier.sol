@@ -7,7 +7,7 @@ import {IQuorumSigned} from "./IQuorumSigned.sol";
 /// @notice Attestations, signed (EIP-712) by a quorum of registered verifier oracles, that a listed
 /// resource exists as its metadata describes: the instance type exists in that region of that cloud
 /// and the provider controls the cloud account. A verification covers one metadata version, expires,
-/// and can be revoked; the dApp shows it as the "verified" badge.
+/// and can be revoked by the same quorum (or the DAO); the dApp shows it as the "verified" badge.
 interface IResourceVerifier is IQuorumSigned {
     /// @notice What verifiers sign.
     /// @param metadataVersion The resource's metadata version that was checked.
@@ -44,6 +44,7 @@ interface IResourceVerifier is IQuorumSigned {
         uint64 expiresAt
     );
     /// @notice Emitted when a verification is revoked.
+    /// @param by The DAO, or whoever submitted the verifiers' quorum-signed revocation.
     event VerificationRevoked(uint256 indexed resourceId, address indexed by, string reason);
     /// @notice Emitted when the longest accepted validity changes.
     event MaxValidityUpdated(uint64 maxValiditySeconds);
@@ -56,7 +57,7 @@ interface IResourceVerifier is IQuorumSigned {
     error VerifierInvalidValidity(uint64 issuedAt, uint64 expiresAt);
     /// @notice Not newer than the resource's last attestation (a replay, or undoing a revocation).
     error VerifierNotNewer(uint256 resourceId, uint64 issuedAt, uint64 lastIssuedAt);
-    /// @notice Only a registered verifier or the DAO may revoke.
+    /// @notice A revocation without signatures is the DAO's alone.
     error VerifierUnauthorized(address caller);
     /// @notice The resource has no unrevoked verification to revoke.
     error VerifierNotVerified(uint256 resourceId);
@@ -70,8 +71,11 @@ interface IResourceVerifier is IQuorumSigned {
     function submitAttestation(Attestation calldata attestation, bytes[] calldata signatures) external;
 
     /// @notice Revokes a resource's latest verification, even one that has since expired or been
-    /// outdated by new metadata. A registered verifier or the DAO.
-    function revokeVerification(uint256 resourceId, string calldata reason) external;
+    /// outdated by new metadata. The DAO may revoke without signatures; anyone else submits a
+    /// revocation signed by a quorum of verifiers, as an attestation needs.
+    /// @param signatures EIP-712 signatures of `Revocation(resourceId, issuedAt, reason)`, where
+    /// `issuedAt` is the revoked verification's, ordered by ascending signer address; empty for the DAO.
+    function revokeVerification(uint256 resourceId, string calldata reason, bytes[] calldata signatures) external;
 
     /// @notice Sets the longest validity an attestation may have. DAO only.
     function setMaxValidity(uint64 maxValiditySeconds) external;
@@ -82,6 +86,13 @@ interface IResourceVerifier is IQuorumSigned {
 
     /// @notice A resource's latest verification.
     function verificationOf(uint256 resourceId) external view returns (Verification memory);
+
+    /// @notice EIP-712 digest verifiers sign to revoke the verification issued at `issuedAt`.
+    function revocationDigest(
+        uint256 resourceId,
+        uint64 issuedAt,
+        string calldata reason
+    ) external view returns (bytes32);
 
     /// @notice EIP-712 digest verifiers sign for `attestation`.
     function attestationDigest(Attestation calldata attestation) external view returns (bytes32);

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IEscrowManager} from "./IEscrowManager.sol";
 import {IQuorumSigned} from "./IQuorumSigned.sol";
 import {IRewardDistributor} from "./IRewardDistributor.sol";
 
 /// @title ISLAEnforcement
 /// @notice Accepts SLA period reports signed (EIP-712) by a quorum of registered oracle signers,
-/// settles each (booking, period) once in the EscrowManager, credits the consumer by tier when the
-/// period missed the resource's SLA, records the outcome in the provider's reputation and reports
-/// the USD value of compliant periods to the reward distributor.
+/// settles each (booking, period) once in the EscrowManager by the SLA terms the booking was made
+/// with and the credit policy in force when it was requested, credits the consumer by tier when the
+/// period missed the SLA, records the outcome in the provider's reputation (weighted by its USD
+/// value) and reports compliant service and the protocol fee on it to the reward distributor.
+/// @dev The same signer set confirms provisioning and states consumer faults for the marketplace,
+/// through `verifyStatement` (IQuorumSigned) over this contract's EIP-712 domain.
 interface ISLAEnforcement is IQuorumSigned {
     /// @notice What oracles measured over one SLA period of a booking.
     /// @param period Index of the period from the booking's start (0-based).
@@ -30,14 +34,15 @@ interface ISLAEnforcement is IQuorumSigned {
     }
 
     /// @notice Emitted when a period is settled.
-    /// @param compliant Whether the period met the resource's SLA.
+    /// @param compliant Whether the period met the booked SLA.
     /// @param creditBps Credit in basis points of the period's value.
     /// @param periodValue Value of the period, in the booking's token.
     /// @param credit Amount credited to the consumer.
     event SlaPeriodSettled(
         uint256 indexed bookingId,
-        uint32 indexed period,
+        address indexed consumer,
         address indexed provider,
+        uint32 period,
         uint16 uptimeBps,
         uint32 p95LatencyMs,
         uint32 sampleCount,
@@ -46,19 +51,22 @@ interface ISLAEnforcement is IQuorumSigned {
         uint256 periodValue,
         uint256 credit
     );
-    /// @notice Emitted when the credit policy changes.
-    /// @param baseCreditBps Credit for any period that misses the SLA (uptime below the resource's
+    /// @notice Emitted for a report that could not settle now; the rest of the batch settled.
+    event SlaReportSkipped(uint256 indexed bookingId, uint32 period, IEscrowManager.SettleStatus status);
+    /// @notice Emitted when the credit policy changes (for bookings requested from the next second on).
+    /// @param baseCreditBps Credit for any period that misses the SLA (uptime below the booked
     /// target, or p95 latency above its limit).
     event CreditPolicyUpdated(uint16 baseCreditBps, CreditTier[] tiers);
     /// @notice Emitted when the reward distributor changes; zero turns rewards off.
     event RewardDistributorUpdated(address indexed rewards);
     /// @notice Emitted when the reward distributor refused a provider's compliant service;
     /// settlement goes on regardless.
-    event RewardsNotRecorded(address indexed provider, uint256 usdE8);
-    /// @notice Emitted when compliant service could not be valued in USD (for instance while the
-    /// token's price feed is stale), so it earns no rewards; settlement goes on regardless.
-    /// @param value Compliant value in `token` that went unpriced.
-    event RewardsNotPriced(address indexed provider, address indexed token, uint256 value);
+    event RewardsNotRecorded(address indexed provider, uint256 usdE8, uint256 feeUsdE8);
+    /// @notice Emitted when settled service could not be valued in USD (for instance while the
+    /// token's price feed is stale), so it earns no rewards and does not count in reputation;
+    /// settlement goes on regardless.
+    /// @param value Settled value in `token` that went unvalued.
+    event ServiceNotValued(address indexed provider, address indexed token, uint256 value);
 
     /// @notice `reports` and `signatures` differ in length.
     error SlaLengthMismatch(uint256 reports, uint256 signatures);
@@ -67,19 +75,22 @@ interface ISLAEnforcement is IQuorumSigned {
     /// @notice Credit tiers that are not strictly decreasing in uptime and increasing in credit, or
     /// credits above 100 %.
     error SlaInvalidCreditPolicy();
-    /// @notice The transaction has too little gas left to give the price oracle or the reward
-    /// distributor their full budget.
+    /// @notice The transaction has too little gas left to give the price oracle, the reputation
+    /// system or the reward distributor their full budget.
     error SlaInsufficientGas();
 
-    /// @notice Verifies and settles SLA period reports. Anyone may submit signed reports.
+    /// @notice Verifies and settles SLA period reports. Anyone may submit signed reports. A report
+    /// whose period cannot settle now (already settled, not ended, window closed, an earlier period
+    /// still open) is skipped with `SlaReportSkipped`; a malformed or under-signed one reverts.
     /// @param signatures For each report, its signatures ordered by ascending signer address.
-    /// @return settled Number of reports settled (periods already settled are skipped).
+    /// @return settled Number of reports settled.
     function submitReports(
         SlaReport[] calldata reports,
         bytes[][] calldata signatures
     ) external returns (uint256 settled);
 
-    /// @notice Sets the credit policy.
+    /// @notice Sets the credit policy for bookings requested from the next second on; earlier
+    /// bookings keep theirs.
     /// @param tiers Ordered by strictly decreasing `uptimeBelowBps` and increasing `creditBps`.
     function setCreditPolicy(uint16 baseCreditBps, CreditTier[] calldata tiers) external;
 
@@ -89,7 +100,8 @@ interface ISLAEnforcement is IQuorumSigned {
     /// @notice EIP-712 digest oracles sign for `report`.
     function reportDigest(SlaReport calldata report) external view returns (bytes32);
 
-    /// @notice Credit, in basis points of the period's value, for the measured figures against an SLA.
+    /// @notice Credit, in basis points of the period's value, for the measured figures against an
+    /// SLA under the current credit policy.
     function creditFor(
         uint16 uptimeBps,
         uint32 p95LatencyMs,
@@ -97,8 +109,11 @@ interface ISLAEnforcement is IQuorumSigned {
         uint32 maxLatencyMs
     ) external view returns (bool compliant, uint16 creditBps);
 
-    /// @notice The credit policy.
+    /// @notice The current credit policy.
     function creditPolicy() external view returns (uint16 baseCreditBps, CreditTier[] memory tiers);
+
+    /// @notice The credit policy a booking requested at `bookedAt` settles by.
+    function creditPolicyAt(uint256 bookedAt) external view returns (uint16 baseCreditBps, CreditTier[] memory tiers);
 
     /// @notice The reward distributor, or zero.
     function rewardDistributor() external view returns (IRewardDistributor);

@@ -28,6 +28,17 @@ library PriceMath {
             );
     }
 
+    /// @notice Token amount worth at most `usdE8`: `usdToToken` rounded down, for amounts paid out
+    /// against a USD limit.
+    function usdToTokenFloor(
+        uint256 usdE8,
+        uint256 price,
+        uint8 feedDecimals,
+        uint8 tokenDecimals
+    ) internal pure returns (uint256) {
+        return Math.mulDiv(usdE8, 10 ** (uint256(tokenDecimals) + feedDecimals), price * 10 ** USD_DECIMALS);
+    }
+
     /// @notice USD value (8 decimals) of `amount` token units, rounded down.
     function tokenToUsd(
         uint256 amount,

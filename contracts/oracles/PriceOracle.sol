@@ -3,15 +3,26 @@ pragma solidity ^0.8.28;
 
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {ManagedUpgradeable} from "../access/ManagedUpgradeable.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {PriceMath} from "../libraries/PriceMath.sol";
 
+/// @dev A Chainlink proxy's current aggregator, and an OCR aggregator's circuit-breaker bounds.
+interface IChainlinkAggregatorProxy {
+    function aggregator() external view returns (address);
+}
+
+interface IChainlinkAnswerBounds {
+    function minAnswer() external view returns (int192);
+    function maxAnswer() external view returns (int192);
+}
+
 /// @title PriceOracle
 /// @notice Chainlink-priced payment tokens for D-CloudX. Every conversion checks that the answer is
-/// positive, from a finished round, fresher than the feed's heartbeat and, on L2s, that the
-/// sequencer is up.
+/// positive, inside its aggregator's bounds, from a finished round, fresher than the feed's
+/// heartbeat and, on L2s, that the sequencer is up.
 contract PriceOracle is IPriceOracle, ManagedUpgradeable {
     /// @dev Accepted-token masks are 64 bits wide.
     uint256 private constant MAX_TOKENS = 64;
@@ -28,6 +39,7 @@ contract PriceOracle is IPriceOracle, ManagedUpgradeable {
         address[] tokenList;
         AggregatorV3Interface sequencerUptimeFeed;
         uint32 sequencerGracePeriodSeconds;
+        mapping(address token => PriceBounds) bounds;
     }
 
     // keccak256(abi.encode(uint256(keccak256("dcloudx.storage.PriceOracle")) - 1)) & ~bytes32(uint256(0xff))
@@ -74,7 +86,8 @@ contract PriceOracle is IPriceOracle, ManagedUpgradeable {
             feedDecimals: feedDecimals,
             tokenDecimals: tokenDecimals,
             id: tokenId,
-            enabled: true
+            enabled: true,
+            bounded: false
         });
         emit PaymentTokenConfigured(token, tokenId, feed, heartbeatSeconds, feedDecimals, tokenDecimals);
         if (token != address(0)) {
@@ -84,6 +97,15 @@ contract PriceOracle is IPriceOracle, ManagedUpgradeable {
                 _tokenText(token, IERC20Metadata.name.selector)
             );
         }
+        _readBounds($, token, feed);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function refreshPriceBounds(address token) external {
+        PriceOracleStorage storage $ = _getPriceOracleStorage();
+        address feed = $.tokens[token].feed;
+        if (feed == address(0)) revert PriceOracleUnsupportedToken(token);
+        _readBounds($, token, feed);
     }
 
     /// @inheritdoc IPriceOracle
@@ -114,6 +136,13 @@ contract PriceOracle is IPriceOracle, ManagedUpgradeable {
     }
 
     /// @inheritdoc IPriceOracle
+    function usdPrice(address token) external view returns (UsdPrice memory) {
+        PaymentToken memory config = _getPriceOracleStorage().tokens[token];
+        if (config.feed == address(0)) revert PriceOracleUnsupportedToken(token);
+        return UsdPrice(_price(token, config), config.feedDecimals, config.tokenDecimals);
+    }
+
+    /// @inheritdoc IPriceOracle
     function toUsd(address token, uint256 amount) external view returns (uint256 usdE8) {
         PaymentToken memory config = _getPriceOracleStorage().tokens[token];
         if (config.feed == address(0)) revert PriceOracleUnsupportedToken(token);
@@ -125,6 +154,11 @@ contract PriceOracle is IPriceOracle, ManagedUpgradeable {
         for (uint256 i = 0; i < tokens.length; ++i) {
             mask |= uint64(1) << _enabledToken(tokens[i]).id;
         }
+    }
+
+    /// @inheritdoc IPriceOracle
+    function priceBounds(address token) external view returns (PriceBounds memory) {
+        return _getPriceOracleStorage().bounds[token];
     }
 
     /// @inheritdoc IPriceOracle
@@ -156,6 +190,12 @@ contract PriceOracle is IPriceOracle, ManagedUpgradeable {
         if (updatedAt == 0) revert PriceOracleRoundIncomplete(token, roundId);
         if (updatedAt > block.timestamp) revert PriceOracleFutureTimestamp(token, updatedAt);
         if (answer <= 0) revert PriceOracleInvalidAnswer(token, answer);
+        if (config.bounded) {
+            PriceBounds memory bounds = _getPriceOracleStorage().bounds[token];
+            if (answer <= bounds.minAnswer || answer >= bounds.maxAnswer) {
+                revert PriceOracleAnswerOutOfBounds(token, answer, bounds.minAnswer, bounds.maxAnswer);
+            }
+        }
         if (block.timestamp - updatedAt > config.heartbeatSeconds) {
             revert PriceOracleStalePrice(token, updatedAt, config.heartbeatSeconds);
         }
@@ -173,6 +213,30 @@ contract PriceOracle is IPriceOracle, ManagedUpgradeable {
         if (block.timestamp <= startedAt + $.sequencerGracePeriodSeconds) {
             revert PriceOracleSequencerGracePeriod(startedAt, $.sequencerGracePeriodSeconds);
         }
+    }
+
+    /// @dev Copies the bounds of the feed's current aggregator. A feed that is not a Chainlink proxy
+    /// over an OCR aggregator (a mock, a GovernedPriceFeed), or whose bounds no real price reaches
+    /// (a floor of at most 1, a ceiling beyond int128), is unbounded.
+    function _readBounds(PriceOracleStorage storage $, address token, address feed) private {
+        (int256 minAnswer, int256 maxAnswer) = (0, type(int128).max);
+        try IChainlinkAggregatorProxy(feed).aggregator() returns (address aggregator) {
+            if (aggregator.code.length != 0) {
+                try IChainlinkAnswerBounds(aggregator).minAnswer() returns (int192 floor) {
+                    minAnswer = floor;
+                } catch {}
+                try IChainlinkAnswerBounds(aggregator).maxAnswer() returns (int192 ceiling) {
+                    if (ceiling < maxAnswer) maxAnswer = ceiling;
+                } catch {}
+            }
+        } catch {}
+        bool bounded = minAnswer > 1 || maxAnswer < type(int128).max;
+        $.tokens[token].bounded = bounded;
+        $.bounds[token] =
+            bounded
+                ? PriceBounds({minAnswer: SafeCast.toInt128(minAnswer), maxAnswer: SafeCast.toInt128(maxAnswer)})
+                : PriceBounds(0, 0);
+        emit PriceBoundsUpdated(token, bounded, minAnswer, maxAnswer);
     }
 
     function _feedDecimals(address feed) private view returns (uint8 decimals) {

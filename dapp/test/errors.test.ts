@@ -25,10 +25,29 @@ describe("decodeError", () => {
     expect(decoded.message).toBe("Book between 1 and 168 hours (not 500).");
   });
 
-  it("explains why an SLA change is refused while a resource is booked", () => {
-    const decoded = decodeError(reverted("MarketplaceSlaLoosened", [7n]));
+  it("explains a booking refused because the provider loosened the SLA the consumer was shown", () => {
+    const decoded = decodeError(
+      reverted("MarketplaceSlaBelowMinimum", [
+        7n,
+        { uptimeTargetBps: 9_000, maxLatencyMs: 0 },
+        { uptimeTargetBps: 9_950, maxLatencyMs: 250 },
+      ]),
+    );
     expect(decoded.message).toBe(
-      "Resource #7 has open bookings: its uptime target can only go up and its latency limit only down until they end.",
+      "Resource #7's SLA changed since you looked: it now offers 90 % uptime, looser than the 99.5 % uptime within 250 ms you were shown. Review the new terms before booking.",
+    );
+  });
+
+  it("explains a provider whose bond no longer covers its bookings", () => {
+    const decoded = decodeError(
+      reverted("MarketplaceInsufficientBond", [
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        150_000_000n,
+        600_000_000n,
+      ]),
+    );
+    expect(decoded.message).toBe(
+      "The provider's bond ($1.5) no longer covers its bookings ($6 needed); it takes no new bookings until it bonds more.",
     );
   });
 

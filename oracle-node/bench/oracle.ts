@@ -329,7 +329,8 @@ async function bookingSender(stack: Stack, resourceId: bigint) {
           address: stack.deployment.contracts.ResourceMarketplace.proxy as Address,
           abi: resourceMarketplaceAbi,
           functionName: "book",
-          args: [resourceId, 1, ETH, price, keys.get(consumer)!],
+          // No minimum SLA: the bench's consumers accept any terms.
+          args: [resourceId, 1, ETH, price, { uptimeTargetBps: 0, maxLatencyMs: 0 }, keys.get(consumer)!],
           value: price,
         }),
       );

@@ -5,7 +5,8 @@
 import { join } from "node:path";
 
 import { resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
-import { DirectConfirmation } from "./bookings/confirmation.ts";
+import { ProvisioningConfirmation } from "./bookings/confirmation.ts";
+import { Cosigner } from "./bookings/cosigner.ts";
 import { BookingLifecycle } from "./bookings/lifecycle.ts";
 import { type ChainContext, connect, describeError } from "./chain.ts";
 import type { Config } from "./config.ts";
@@ -16,12 +17,14 @@ import { Monitor } from "./measure/monitor.ts";
 import { StorageUsageMonitor } from "./measure/usage.ts";
 import { type Metrics, createMetrics } from "./metrics.ts";
 import { ProvisionerRegistry, createProvisioners } from "./provisioners/registry.ts";
-import type { Provisioner } from "./provisioners/types.ts";
+import type { ProbeTarget, Provisioner } from "./provisioners/types.ts";
+import type { TargetItem } from "./network/messages.ts";
 import { OracleNetwork } from "./network/network.ts";
 import { Agreement } from "./reporting/agreement.ts";
 import { StatementBoard } from "./reporting/board.ts";
 import { Attestor } from "./reporting/attestations.ts";
 import { Reporter } from "./reporting/reporter.ts";
+import type { Booking } from "./store/bookings.ts";
 import { Store } from "./store/index.ts";
 import { classifyRpcError } from "./tx/rpc-errors.ts";
 import { TxSender } from "./tx/sender.ts";
@@ -85,6 +88,7 @@ export class OracleNode {
   readonly log: Logger;
   readonly sender: TxSender;
   readonly lifecycle: BookingLifecycle;
+  readonly cosigner: Cosigner;
   readonly reporter: Reporter;
   readonly monitor: Monitor;
   readonly follower: ChainFollower;
@@ -109,6 +113,7 @@ export class OracleNode {
     parts: {
       sender: TxSender;
       lifecycle: BookingLifecycle;
+      cosigner: Cosigner;
       reporter: Reporter;
       monitor: Monitor;
       follower: ChainFollower;
@@ -127,6 +132,7 @@ export class OracleNode {
     this.log = log;
     this.sender = parts.sender;
     this.lifecycle = parts.lifecycle;
+    this.cosigner = parts.cosigner;
     this.reporter = parts.reporter;
     this.monitor = parts.monitor;
     this.follower = parts.follower;
@@ -219,11 +225,20 @@ export class OracleNode {
       abi: resourceMarketplaceAbi,
       functionName: "provisionTimeout",
     });
+    const quorum = { value: 1 };
+    const confirmation = new ProvisioningConfirmation(
+      store,
+      chain,
+      sender.outbox,
+      board,
+      agreement,
+      () => quorum.value,
+    );
     const lifecycle = new BookingLifecycle({
       store,
       chain,
       outbox: sender.outbox,
-      confirmation: new DirectConfirmation(sender.outbox, chain.addresses),
+      confirmation,
       registry,
       ipfs,
       config,
@@ -242,6 +257,18 @@ export class OracleNode {
         booking.probe ?? (booking.provisionedBy ? store.targets.get(booking.id, booking.provisionedBy) : undefined),
       registry.prober(config.probes.timeoutMs),
     );
+    const cosigner = new Cosigner({
+      store,
+      chain,
+      outbox: sender.outbox,
+      board,
+      agreement,
+      config,
+      log,
+      prober: registry.prober(config.probes.timeoutMs),
+      quorum: () => quorum.value,
+      provisionTimeoutSeconds,
+    });
     const startBlock = BigInt(
       Math.min(
         ...[
@@ -259,7 +286,6 @@ export class OracleNode {
       log,
       metrics,
     );
-    const quorum = { value: 1 };
     const reporter = new Reporter({
       store,
       chain,
@@ -285,6 +311,8 @@ export class OracleNode {
         })
       : undefined;
     board.register("report", reporter.topicKind());
+    board.register("provision", confirmation.topicKind());
+    board.register("fault", cosigner.faultTopicKind());
     if (attestor) board.register("attestation", attestor.topicKind());
     const node = new OracleNode(
       config,
@@ -292,7 +320,7 @@ export class OracleNode {
       chain,
       metrics,
       log,
-      { sender, lifecycle, reporter, monitor, follower, registry, network, board, attestor },
+      { sender, lifecycle, cosigner, reporter, monitor, follower, registry, network, board, attestor },
       quorum,
     );
     await node.#checkRoles();
@@ -368,6 +396,7 @@ export class OracleNode {
       followLoop,
       senderLoop,
       new Loop("probe", config.probes.intervalMs, () => this.monitor.round(), log, metrics),
+      new Loop("cosign", 1_000, () => this.cosigner.tick(), log, metrics),
       new Loop("report", 1_000, () => this.reporter.tick(), log, metrics),
       new Loop("status", 15_000, () => this.#refreshStatus(), log, metrics),
       new Loop("storage-usage", config.probes.usageIntervalMs, () => this.storageUsage.round(), log, metrics),
@@ -402,19 +431,24 @@ export class OracleNode {
     return (settings.reportWindowSeconds + settings.slaPeriodSeconds) * 1000;
   }
 
-  /** Tells the other oracles where to probe the bookings this node confirmed (those not in `announced` yet). */
+  /**
+   * Tells the other oracles where to probe the machines this node provisioned (those not in
+   * `announced` yet), from the confirmation on: they co-sign it only after reaching the machine.
+   */
   #announceTargets(announced: Set<string>): Set<string> {
-    const self = this.chain.account.address.toLowerCase();
     const now = new Set<string>();
-    for (const booking of this.store.bookings.running(this.chain.clock.nowSeconds())) {
-      // Object storage is probed with the provisioner's own probe credential, which is not shared.
-      if (!booking.probe || booking.probe.kind === "object-storage" || booking.provisionedBy !== self) continue;
+    for (const booking of this.store.bookings.inStages(["confirming", "active"])) {
+      if (!booking.probe || (booking.stage === "active" && this.#ended(booking))) continue;
       now.add(booking.id);
       if (!announced.has(booking.id)) {
-        this.network.announce({ kind: "targets", item: { bookingId: booking.id, target: booking.probe } });
+        this.network.announce({ kind: "targets", item: { bookingId: booking.id, target: shared(booking.probe) } });
       }
     }
     return now;
+  }
+
+  #ended(booking: Booking): boolean {
+    return booking.endsAt !== null && booking.endsAt <= this.chain.clock.nowSeconds();
   }
 
   async #refreshStatus(): Promise<void> {
@@ -457,4 +491,15 @@ export class OracleNode {
     this.store.close();
     this.log.info("oracle node stopped");
   }
+}
+
+/**
+ * What other oracles may probe: the target itself, or for object storage (probed here with this
+ * node's own credential, which is not shared) the service endpoint, reached over TCP.
+ */
+function shared(target: ProbeTarget): TargetItem["target"] {
+  if (target.kind !== "object-storage") return target;
+  const url = new URL(target.endpoint);
+  const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
+  return { kind: "tcp", host: url.hostname, port };
 }

@@ -132,6 +132,32 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
     }
   });
 
+  it("states a consumer fault for a booking whose encryption key is unusable: full refund, nobody slashed", async () => {
+    // The marketplace refuses such keys at booking; a booking made before it did is simulated by
+    // giving the node's record of a fresh booking a small-order key (u = 1) before it provisions.
+    const provider = newProvider();
+    const { resourceId } = await listResource(stack, provider);
+    const escrow = stack.deployment.contracts.EscrowManager.proxy as Address;
+    const node = await startNode(provider, {}, { serve: { providers: [provider], provision: false } });
+    try {
+      const booked = await book(stack, consumer(), resourceId);
+      await waitFor("the node to record the booking", () => node.store.bookings.get(booked.bookingId));
+      node.store.bookings.update(String(booked.bookingId), { encryptionKey: `0x01${"00".repeat(31)}` });
+      const cancelled = await waitFor("the consumer-fault cancellation", async () => {
+        const events = await eventsOf(stack, marketplace(), resourceMarketplaceAbi, "BookingCancelled");
+        return events.find((e) => e.args.bookingId === booked.bookingId);
+      });
+      assert.equal(cancelled.args.reason, 2, "UnusableEncryptionKey");
+      const refunds = await eventsOf(stack, escrow, escrowManagerAbi, "ConsumerRefunded");
+      assert.equal(refunds.find((e) => e.args.bookingId === booked.bookingId)?.args.amount, booked.amount);
+      const slashes = await eventsOf(stack, escrow, escrowManagerAbi, "BondSlashed");
+      assert.equal(slashes.filter((e) => e.args.bookingId === booked.bookingId).length, 0);
+      assert.equal(provisionTxs(node, booked.bookingId), 0);
+    } finally {
+      await node.stop();
+    }
+  });
+
   it("retries a failing cloud API with backoff and provisions once it recovers", async () => {
     const provider = newProvider();
     const { resourceId } = await listResource(stack, provider);

@@ -1,8 +1,8 @@
 /**
  * Two oracles, quorum 2 (set through the DAO's timelock, impersonated on the local chain), talking
- * over the peer-to-peer network on loopback: one node provisions and announces where to probe, both
- * measure, they sign the report together, and it settles once with both signatures, ordered by
- * signer address.
+ * over the peer-to-peer network on loopback: one node provisions and announces where to probe, the
+ * other probes the machine and co-signs the confirmation, both measure, and billing starts and the
+ * report settles once, each with both signatures, ordered by signer address.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { type Address, type Hex, decodeFunctionData, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import { resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { LOCAL_ORACLE_KEY } from "../src/config.ts";
 import { peerIdOf } from "../src/network/identity.ts";
 import { OracleNode } from "../src/node.ts";
@@ -115,6 +115,18 @@ describe("several oracles", { timeout: 300_000 }, () => {
     assert.equal(events.length, 1);
     assert.equal(settled.args.uptimeBps, 10_000);
 
+    // Billing started on both oracles' signatures: the second probed the machine before co-signing.
+    const [provisioned] = (
+      await eventsOf(
+        stack,
+        stack.deployment.contracts.ResourceMarketplace.proxy,
+        resourceMarketplaceAbi,
+        "BookingProvisioned",
+      )
+    ).filter((e) => e.args.bookingId === booked.bookingId);
+    const confirmation = await stack.publicClient.getTransaction({ hash: provisioned!.transactionHash });
+    const confirmed = decodeFunctionData({ abi: resourceMarketplaceAbi, data: confirmation.input as Hex });
+    assert.equal((confirmed.args as readonly [bigint, string, readonly Hex[]])[2].length, 2);
     const logs = await stack.publicClient.getLogs({
       address: sla,
       fromBlock: settled.blockNumber,

@@ -28,6 +28,11 @@ export interface CoreSettings {
   baseCreditBps: number;
   creditTiers: { uptimeBelowBps: number; creditBps: number }[];
   oracleQuorum: number;
+  /** What a consumer pays the provider for cancelling a requested booking after the free window. */
+  cancellationFeeBps: number;
+  freeCancellationSeconds: number;
+  /** Share of a provider's active bookings its bonds must cover for it to take new ones (0: none). */
+  bondCoverageBps: number;
 }
 
 /** AWS-style credits: below target 10 %, below 99 % 25 %, below 95 % the whole period. */
@@ -39,7 +44,10 @@ const CREDIT_POLICY = {
   ],
 };
 
-/** Public networks: hourly SLA periods. */
+/**
+ * Public networks: hourly SLA periods, a 2-of-n oracle quorum, a 1 % fee for consumer cancellations
+ * after five free minutes, and bonds covering a fifth of each provider's active bookings.
+ */
 export const PRODUCTION_SETTINGS: CoreSettings = {
   slaPeriodSeconds: 3_600,
   reportWindowSeconds: 6 * 3_600,
@@ -48,24 +56,38 @@ export const PRODUCTION_SETTINGS: CoreSettings = {
   bondSlashBps: 5_000,
   unbondingDelaySeconds: 7 * 24 * 3_600,
   ...CREDIT_POLICY,
-  oracleQuorum: 1,
+  oracleQuorum: 2,
+  cancellationFeeBps: 100,
+  freeCancellationSeconds: 300,
+  bondCoverageBps: 2_000,
 };
 
-/** Local chains: one-minute SLA periods so that demos and tests see several of them. */
+/**
+ * Local chains: one-minute SLA periods so that demos and tests see several of them, one oracle, and
+ * no bond requirement, so that demo providers can list without bonding.
+ */
 export const LOCAL_SETTINGS: CoreSettings = {
   ...PRODUCTION_SETTINGS,
   slaPeriodSeconds: 60,
   reportWindowSeconds: 300,
   provisionTimeoutSeconds: 300,
   unbondingDelaySeconds: 3_600,
+  oracleQuorum: 1,
+  freeCancellationSeconds: 30,
+  bondCoverageBps: 0,
 };
+
+/** A deployment refused before anything is sent, with what to do about it. */
+export class DeploymentError extends Error {
+  override name = "DeploymentError";
+}
 
 export interface CoreRoles {
   /** Holds admin and upgrader roles until governance takes them over. */
   admin: string;
   treasury: string;
   guardian: string;
-  /** Oracle node operators: confirm provisioning and sign SLA reports. */
+  /** Oracle node operators: a quorum of them confirms provisioning and signs SLA reports. */
   oracles: string[];
 }
 
@@ -165,9 +187,9 @@ export async function deployCore(
   await send(reputation.grantRole(await reputation.RECORDER_ROLE(), marketplaceAddress));
   await send(reputation.grantRole(await reputation.RECORDER_ROLE(), slaAddress));
   await send(marketplace.grantRole(await marketplace.GUARDIAN_ROLE(), roles.guardian));
-  for (const oracle of roles.oracles) {
-    await send(marketplace.grantRole(await marketplace.ORACLE_ROLE(), oracle));
-  }
+  await send(marketplace.setOracleSigners(slaAddress));
+  await send(marketplace.setCancellationPolicy(settings.cancellationFeeBps, settings.freeCancellationSeconds));
+  if (settings.bondCoverageBps !== 0) await send(marketplace.setBondCoverage(settings.bondCoverageBps));
 
   return {
     contracts: { priceOracle, reputation, escrow, marketplace, sla },

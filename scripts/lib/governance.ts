@@ -9,7 +9,14 @@ import type {
   RewardDistributor,
   TimelockController,
 } from "../../types/ethers-contracts/index.ts";
-import { type Connection, type CoreContracts, type ProxyDeployer, deploymentBlock, send } from "./core.ts";
+import {
+  type Connection,
+  type CoreContracts,
+  DeploymentError,
+  type ProxyDeployer,
+  deploymentBlock,
+  send,
+} from "./core.ts";
 
 const DCX = 10n ** 18n;
 const DAY = 86_400;
@@ -20,11 +27,18 @@ export interface GovernanceSettings {
   treasuryAllocation: bigint;
   /** DCX each local demo account receives (and delegates to itself). */
   demoAllocation: bigint;
+  /**
+   * Whether the treasury allocation is minted to the DAO's timelock (spent only by proposals, and
+   * never delegated, so it votes for nobody) rather than to the treasury account.
+   */
+  treasuryHeldByTimelock: boolean;
   /** USD price of DCX (8 decimals) in its DAO-set feed, and the heartbeat the PriceOracle enforces. */
   dcxPriceE8: bigint;
   dcxPriceHeartbeatSeconds: number;
   rewardEpochSeconds: number;
   rewardRatePerSecond: bigint;
+  /** The most a provider's rewards may be worth, in basis points of the protocol fees it pays. */
+  rewardPerFeeBps: number;
   verifierQuorum: number;
   verifierMaxValiditySeconds: number;
   votingDelaySeconds: number;
@@ -38,11 +52,13 @@ export const PRODUCTION_GOVERNANCE: GovernanceSettings = {
   dcxCap: 1_000_000_000n * DCX,
   treasuryAllocation: 400_000_000n * DCX,
   demoAllocation: 0n,
+  treasuryHeldByTimelock: true,
   dcxPriceE8: 50_000_000n,
   dcxPriceHeartbeatSeconds: 30 * DAY,
   rewardEpochSeconds: 7 * DAY,
   rewardRatePerSecond: DCX,
-  verifierQuorum: 1,
+  rewardPerFeeBps: 5_000,
+  verifierQuorum: 2,
   verifierMaxValiditySeconds: 30 * DAY,
   votingDelaySeconds: DAY,
   votingPeriodSeconds: 5 * DAY,
@@ -52,14 +68,16 @@ export const PRODUCTION_GOVERNANCE: GovernanceSettings = {
 };
 
 /**
- * Local chains: minutes instead of days, and ten demo accounts that each hold 5 % of the supply, so
- * any one of them can pass a proposal.
+ * Local chains: minutes instead of days, one verifier, and ten demo accounts that each hold 5 % of
+ * the supply, so any one of them can pass a proposal.
  */
 export const LOCAL_GOVERNANCE: GovernanceSettings = {
   ...PRODUCTION_GOVERNANCE,
   treasuryAllocation: 100_000_000n * DCX,
   demoAllocation: 10_000_000n * DCX,
+  treasuryHeldByTimelock: false,
   dcxPriceHeartbeatSeconds: 365 * DAY,
+  verifierQuorum: 1,
   rewardEpochSeconds: 3_600,
   verifierMaxValiditySeconds: 7 * DAY,
   votingDelaySeconds: 1,
@@ -99,10 +117,19 @@ export async function deployGovernance(
   settings: GovernanceSettings,
 ): Promise<{ contracts: GovernanceContracts; governance: Deployment["governance"]; dcxTokenId: number }> {
   const { ethers } = connection;
+  // The timelock comes first: on public networks it holds the treasury's DCX from the start.
+  const timelock = (await ethers.deployContract("TimelockController", [
+    settings.timelockDelaySeconds,
+    [],
+    [ethers.ZeroAddress],
+    roles.deployer,
+  ])) as unknown as TimelockController;
+  const timelockAddress = await timelock.getAddress();
   const allocations = [
-    { to: roles.treasury, amount: settings.treasuryAllocation },
+    { to: settings.treasuryHeldByTimelock ? timelockAddress : roles.treasury, amount: settings.treasuryAllocation },
     ...roles.demoAccounts.map((to) => ({ to, amount: settings.demoAllocation })),
   ].filter((a) => a.amount > 0n);
+  if (settings.treasuryHeldByTimelock) checkLaunchAllocation(allocations, timelockAddress, settings.quorumPercent);
   const dcx = await deploy<DCXToken>("DCXToken", [roles.deployer, settings.dcxCap, allocations]);
   const dcxAddress = await dcx.getAddress();
   const dcxFeed = (await ethers.deployContract("GovernedPriceFeed", [
@@ -122,6 +149,7 @@ export async function deployGovernance(
     await core.priceOracle.getAddress(),
     settings.rewardEpochSeconds,
     settings.rewardRatePerSecond,
+    settings.rewardPerFeeBps,
   ]);
   await send(dcx.grantRole(await dcx.MINTER_ROLE(), await rewards.getAddress()));
   await send(rewards.grantRole(await rewards.RECORDER_ROLE(), await core.sla.getAddress()));
@@ -136,13 +164,6 @@ export async function deployGovernance(
   ]);
   await send(core.marketplace.setResourceVerifier(await verifier.getAddress()));
 
-  const timelock = (await ethers.deployContract("TimelockController", [
-    settings.timelockDelaySeconds,
-    [],
-    [ethers.ZeroAddress],
-    roles.deployer,
-  ])) as unknown as TimelockController;
-  const timelockAddress = await timelock.getAddress();
   const governor = await deploy<DAOGovernance>("DAOGovernance", [
     dcxAddress,
     timelockAddress,
@@ -255,3 +276,24 @@ export async function passProposal(
 export const VOTE_AGAINST = 0;
 export const VOTE_FOR = 1;
 export const VOTE_ABSTAIN = 2;
+
+/**
+ * Refuses a launch allocation that lets a single holder meet the DAO's quorum alone: every holder
+ * but the timelock (whose tokens vote for nobody until a proposal moves them) must hold less than
+ * `quorumPercent` of the initial supply.
+ */
+export function checkLaunchAllocation(
+  allocations: { to: string; amount: bigint }[],
+  timelock: string,
+  quorumPercent: number,
+): void {
+  const supply = allocations.reduce((sum, a) => sum + a.amount, 0n);
+  for (const { to, amount } of allocations) {
+    if (to.toLowerCase() === timelock.toLowerCase()) continue;
+    if (amount * 100n >= supply * BigInt(quorumPercent)) {
+      throw new DeploymentError(
+        `${to} would receive ${amount} of ${supply} DCX at launch, enough to meet the ${quorumPercent} % quorum alone`,
+      );
+    }
+  }
+}

@@ -6,6 +6,7 @@ import {
   type CoreContracts,
   type CoreRoles,
   type CoreSettings,
+  DeploymentError,
   LOCAL_SETTINGS,
   PRODUCTION_SETTINGS,
   deployCore,
@@ -23,6 +24,8 @@ import {
 } from "./governance.ts";
 import { type LocalPaymentToken, deployLocalPaymentTokens } from "./local-tokens.ts";
 import { LIVE_NETWORKS } from "./networks.ts";
+
+export { DeploymentError };
 
 export const LOCAL_CHAIN_ID = 31337n;
 
@@ -46,7 +49,7 @@ export interface DeployedProtocol {
  * Local chains use the node's unlocked accounts: #0 deployer and guardian, #1 treasury, #2 oracle
  * node operator (SLA signer, provisioning confirmer and resource verifier); #0–#9 are demo accounts
  * that receive DCX. Public networks take their roles from TREASURY_ADDRESS, GUARDIAN_ADDRESS,
- * ORACLE_ADDRESSES and VERIFIER_ADDRESSES (comma-separated), each defaulting to the deployer.
+ * ORACLE_ADDRESSES and VERIFIER_ADDRESSES (comma-separated), which must all be set.
  */
 export async function protocolRoles(connection: Connection): Promise<ProtocolRoles> {
   const { ethers } = connection;
@@ -64,38 +67,77 @@ export async function protocolRoles(connection: Connection): Promise<ProtocolRol
       demoAccounts: signers.slice(0, 10).map((s) => s.address),
     };
   }
-  const list = (value: string | undefined) => {
-    const addresses = (value ?? deployer).split(",").map((a) => a.trim());
+  // A public deployment never falls back to the deployer: a role it holds by accident is a key that
+  // can move the treasury's money, pause the market or sign for the oracles.
+  const missing = PUBLIC_ROLE_VARIABLES.filter((name) => !process.env[name]?.trim());
+  if (missing.length > 0) {
+    throw new DeploymentError(
+      `Set ${missing.join(", ")} before deploying to a public network: the treasury, the guardian, ` +
+        "the oracle node operators and the resource verifiers (comma-separated addresses for the last two).",
+    );
+  }
+  const list = (name: string) => {
+    const addresses = process.env[name]!.split(",").map((a) => a.trim());
     for (const address of addresses) {
-      if (!ethers.isAddress(address)) throw new Error(`Not an address: "${address}"`);
+      if (!ethers.isAddress(address)) throw new DeploymentError(`${name}: not an address: "${address}"`);
     }
     return addresses;
   };
   return {
     deployer,
     admin: deployer,
-    treasury: list(process.env.TREASURY_ADDRESS)[0]!,
-    guardian: list(process.env.GUARDIAN_ADDRESS)[0]!,
-    oracles: list(process.env.ORACLE_ADDRESSES),
-    verifiers: list(process.env.VERIFIER_ADDRESSES),
+    treasury: list("TREASURY_ADDRESS")[0]!,
+    guardian: list("GUARDIAN_ADDRESS")[0]!,
+    oracles: list("ORACLE_ADDRESSES"),
+    verifiers: list("VERIFIER_ADDRESSES"),
     demoAccounts: [],
   };
 }
 
+/** The roles a public deployment must be given explicitly. */
+export const PUBLIC_ROLE_VARIABLES = ["TREASURY_ADDRESS", "GUARDIAN_ADDRESS", "ORACLE_ADDRESSES", "VERIFIER_ADDRESSES"];
+
+/**
+ * On a public network a single oracle or verifier key must never be enough: each quorum is at least
+ * two, and there must be at least as many signers as the quorum.
+ */
+export function checkPublicQuorums(roles: ProtocolRoles, oracleQuorum: number, verifierQuorum: number): void {
+  for (const [what, quorum, signers] of [
+    ["oracle", oracleQuorum, roles.oracles.length],
+    ["verifier", verifierQuorum, roles.verifiers.length],
+  ] as const) {
+    if (quorum < 2)
+      throw new DeploymentError(`The ${what} quorum must be at least 2 on a public network (not ${quorum}).`);
+    if (signers < quorum) {
+      throw new DeploymentError(
+        `The ${what} quorum of ${quorum} needs at least ${quorum} ${what} addresses (got ${signers}).`,
+      );
+    }
+  }
+}
+
 /**
  * Deploys all of D-CloudX, registers the payment tokens (mocks on local chains), wires the DAO and
- * hands it every admin and upgrader role. Returns the validated deployment record.
+ * hands it every admin and upgrader role. Returns the validated deployment record. `settings`
+ * replaces the network's defaults (tests use it).
  */
 export async function deployProtocol(
   hre: HardhatRuntimeEnvironment,
   connection: Connection,
   roles: ProtocolRoles,
+  settingsOverride?: CoreSettings,
 ): Promise<DeployedProtocol> {
   const { ethers, networkName } = connection;
   const chainId = (await ethers.provider.getNetwork()).chainId;
   const local = chainId === LOCAL_CHAIN_ID;
-  const settings = local ? LOCAL_SETTINGS : PRODUCTION_SETTINGS;
+  const settings = settingsOverride ?? (local ? LOCAL_SETTINGS : PRODUCTION_SETTINGS);
   const governanceSettings = local ? LOCAL_GOVERNANCE : PRODUCTION_GOVERNANCE;
+  if (!local) {
+    checkPublicQuorums(roles, settings.oracleQuorum, governanceSettings.verifierQuorum);
+    if (!LIVE_NETWORKS[networkName]) {
+      throw new DeploymentError(`No payment tokens configured for ${networkName} in scripts/lib/networks.ts`);
+    }
+  }
 
   const proxies = await proxyDeployer(hre, connection);
   const core = await deployCore(hre, connection, roles, settings, proxies);
@@ -107,8 +149,7 @@ export async function deployProtocol(
       paymentTokens.push({ symbol, address, decimals, tokenId, priceFeed });
     }
   } else {
-    const network = LIVE_NETWORKS[networkName];
-    if (!network) throw new Error(`No payment tokens configured for ${networkName} in scripts/lib/networks.ts`);
+    const network = LIVE_NETWORKS[networkName]!;
     const { priceOracle } = core.contracts;
     for (const token of network.paymentTokens) {
       await send(priceOracle.setPaymentToken(token.address, token.priceFeed, token.heartbeatSeconds));

@@ -10,6 +10,13 @@
  *
  * The oracle node encrypts with `encryptAccessDetails`: an ephemeral X25519 key agreement with the
  * consumer's public key, HKDF-SHA256 to derive a key, and XChaCha20-Poly1305 (random 24-byte nonce).
+ *
+ * A public key must be one access details can be encrypted to (`isUsableEncryptionKey`): the
+ * marketplace refuses the same keys at booking (contracts/libraries/X25519Key.sol), so an oracle
+ * that meets one anyway states a consumer fault instead of failing the booking.
+ *
+ * Wallets that do not sign deterministically (smart-contract and MPC wallets) would give a
+ * different key pair each time: `deterministicSignature` finds out before a booking is made.
  */
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { randomBytes } from "@noble/ciphers/utils.js";
@@ -88,6 +95,71 @@ export interface AccessKeyPair {
   publicKeyHex: `0x${string}`;
 }
 
+const P = 2n ** 255n - 19n;
+
+/**
+ * u-coordinates of the points of small order (1, 2, 4, 8) on Curve25519, with which every shared
+ * secret is zero: 0, 1, the two points of order 8, and p − 1 (libsodium's list).
+ */
+const SMALL_ORDER_U = new Set([
+  0n,
+  1n,
+  325606250916557431795983626356110631294008115727848805560023387167927233504n,
+  39382357235489614581723060781553021112529911719440698176882885853963445705823n,
+  P - 1n,
+]);
+
+/**
+ * Whether 32 bytes (0x-hex, as in `BookingRequested`) are an X25519 public key access details can
+ * be encrypted to: a canonical little-endian u-coordinate (top bit clear, below p) outside the
+ * small-order set. The same rule as the marketplace's.
+ */
+export function isUsableEncryptionKey(key: string | Uint8Array): boolean {
+  let bytes: Uint8Array;
+  if (typeof key === "string") {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(key)) return false;
+    bytes = hexToBytes(key.slice(2));
+  } else {
+    if (key.length !== 32) return false;
+    bytes = key;
+  }
+  let u = 0n;
+  for (let i = 31; i >= 0; i--) u = (u << 8n) | BigInt(bytes[i]!);
+  return u < P && !SMALL_ORDER_U.has(u);
+}
+
+/** A public key access details cannot be encrypted to: the booking's own input is at fault. */
+export class UnusableEncryptionKeyError extends Error {
+  constructor() {
+    super("The booking's encryption public key is not a usable X25519 key (zero, small order or not canonical)");
+    this.name = "UnusableEncryptionKeyError";
+  }
+}
+
+/** A wallet that signs the same message differently each time (smart-contract and MPC wallets). */
+export class NondeterministicWalletError extends Error {
+  constructor() {
+    super(
+      "This wallet signs the same message differently each time (as smart-contract and MPC wallets do), " +
+        "so the key that decrypts your access details could never be derived again. " +
+        "Book with a wallet that signs deterministically, such as an ordinary account.",
+    );
+    this.name = "NondeterministicWalletError";
+  }
+}
+
+/**
+ * The wallet's signature of the access-key message, once it has signed it twice the same way;
+ * throws NondeterministicWalletError otherwise (its key pair would change from one signature to
+ * the next).
+ */
+export async function deterministicSignature(sign: () => Promise<string>): Promise<string> {
+  const first = await sign();
+  const second = await sign();
+  if (first.toLowerCase() !== second.toLowerCase()) throw new NondeterministicWalletError();
+  return first;
+}
+
 /** The text the consumer's wallet signs (personal_sign) to derive their access key pair. */
 export function accessKeyMessage(chainId: number | bigint, address: string): string {
   if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw new Error(`Not an address: "${address}"`);
@@ -117,6 +189,7 @@ export function deriveAccessKeyPair(signature: string | Uint8Array): AccessKeyPa
 
 /** Encrypts access details to a consumer's X25519 public key (the bytes32 from `BookingRequested`). */
 export function encryptAccessDetails(publicKey: string | Uint8Array, details: AccessDetails): AccessEnvelope {
+  if (!isUsableEncryptionKey(publicKey)) throw new UnusableEncryptionKeyError();
   const recipient = typeof publicKey === "string" ? hex(32).parse(publicKey) : publicKey;
   const plaintext = new TextEncoder().encode(JSON.stringify(accessDetailsSchema.parse(details)));
   const ephemeralPrivate = x25519.utils.randomSecretKey();

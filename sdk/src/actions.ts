@@ -10,6 +10,8 @@ import {
   type Account,
   type Address,
   type Chain,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
   type Hex,
   type PublicClient,
   type TransactionReceipt,
@@ -31,6 +33,7 @@ import {
   type AccessKeyPair,
   accessKeyMessage,
   decryptAccessDetails,
+  deterministicSignature,
   deriveAccessKeyPair,
 } from "./access.ts";
 import type { ContractName, Deployment, PaymentTokenDeployment } from "./deployments.ts";
@@ -46,7 +49,7 @@ import {
   rewardDistributorAbi,
   sLAEnforcementAbi,
 } from "./generated/abis.ts";
-import type { ResourceParams, ResourceTerms } from "./generated/protocol.ts";
+import type { ResourceParams, ResourceTerms, SlaTerms } from "./generated/protocol.ts";
 import {
   type Action,
   SIGNER_SETS,
@@ -154,15 +157,32 @@ function account(client: DcxClient): Account {
   return found;
 }
 
-interface Call {
-  contract: ContractName | { name: string; address: Address; abi: Abi };
+type Mutability = "nonpayable" | "payable";
+type AbiOf<N extends ContractName> = (typeof CONTRACT_ABIS)[N];
+
+/** A call of a deployment contract, its function and arguments typed by the generated ABI. */
+export type Call<N extends ContractName, F extends ContractFunctionName<AbiOf<N>, Mutability>> = {
+  contract: N;
+  functionName: F;
+  value?: bigint;
+} & (ContractFunctionArgs<AbiOf<N>, Mutability, F> extends readonly []
+  ? { args?: readonly [] }
+  : { args: ContractFunctionArgs<AbiOf<N>, Mutability, F> });
+
+/** A call of any other contract (a payment token). */
+interface ForeignCall {
+  contract: { name: string; address: Address; abi: Abi };
   functionName: string;
   args?: readonly unknown[];
   value?: bigint;
 }
 
 /** Simulates (a revert is thrown as a `DcxError` in words), sends, and waits for the receipt. */
-export async function write(client: DcxClient, call: Call, options: WriteOptions = {}): Promise<TransactionReceipt> {
+export async function write<N extends ContractName, F extends ContractFunctionName<AbiOf<N>, Mutability>>(
+  client: DcxClient,
+  call: Call<N, F> | ForeignCall,
+  options: WriteOptions = {},
+): Promise<TransactionReceipt> {
   const from = account(client);
   const target =
     typeof call.contract === "string"
@@ -292,6 +312,8 @@ export interface Quote {
   /** The price in the token's smallest unit at the oracle's price now. */
   amount: bigint;
   token: PaymentTokenDeployment;
+  /** The resource's SLA now: the `minSla` to book with. */
+  sla: SlaTerms;
 }
 
 /** What `hours` of a resource cost in `token` now (PriceOracle.quote of the USD price). */
@@ -311,7 +333,12 @@ export async function quote(
   const usdE8 = resource.pricePerHourUsdE8 * BigInt(params.hours);
   try {
     const [amount] = await read<readonly [bigint, number]>(client, "PriceOracle", "quote", [token.address, usdE8]);
-    return { usdE8, amount, token };
+    return {
+      usdE8,
+      amount,
+      token,
+      sla: { uptimeTargetBps: resource.uptimeTargetBps, maxLatencyMs: resource.maxLatencyMs },
+    };
   } catch (error) {
     throw new DcxError(decodeError(error), { cause: error });
   }
@@ -454,22 +481,39 @@ export function withdrawBond(client: DcxClient, params: { token: Address }, opti
   return write(client, { contract: "EscrowManager", functionName: "withdrawBond", args: [params.token] }, options);
 }
 
-/** Withdraws the earnings of one or more of the provider's bookings. */
-export function withdrawEarnings(client: DcxClient, params: { bookingIds: bigint[] }, options?: WriteOptions) {
+/** Withdraws the earnings of one or more of the provider's bookings, to itself or to `recipient`. */
+export function withdrawEarnings(
+  client: DcxClient,
+  params: { bookingIds: bigint[]; recipient?: Address },
+  options?: WriteOptions,
+) {
   const [first, ...rest] = params.bookingIds;
   if (first === undefined) throw new DcxError({ cancelled: false, message: "Name at least one booking." });
-  return write(
-    client,
-    rest.length
-      ? { contract: "EscrowManager", functionName: "withdrawEarningsBatch", args: [params.bookingIds] }
-      : { contract: "EscrowManager", functionName: "withdrawEarnings", args: [first] },
-    options,
-  );
+  if (params.recipient) {
+    return write(
+      client,
+      { contract: "EscrowManager", functionName: "withdrawEarningsTo", args: [params.bookingIds, params.recipient] },
+      options,
+    );
+  }
+  return rest.length
+    ? write(
+        client,
+        { contract: "EscrowManager", functionName: "withdrawEarningsBatch", args: [params.bookingIds] },
+        options,
+      )
+    : write(client, { contract: "EscrowManager", functionName: "withdrawEarnings", args: [first] }, options);
 }
 
-/** Claims what the escrow owes the account in `token`: refunds, SLA credits, bond payouts. */
-export function claim(client: DcxClient, params: { token: Address }, options?: WriteOptions) {
-  return write(client, { contract: "EscrowManager", functionName: "claim", args: [params.token] }, options);
+/** Claims what the escrow owes the account in `token` (refunds, SLA credits, bond payouts, fees), to itself or to `recipient`. */
+export function claim(client: DcxClient, params: { token: Address; recipient?: Address }, options?: WriteOptions) {
+  return params.recipient
+    ? write(
+        client,
+        { contract: "EscrowManager", functionName: "claimTo", args: [params.token, params.recipient] },
+        options,
+      )
+    : write(client, { contract: "EscrowManager", functionName: "claim", args: [params.token] }, options);
 }
 
 /** Claims the provider's DCX rewards. */
@@ -487,10 +531,9 @@ export function claimRewards(client: DcxClient, options?: WriteOptions) {
  */
 export async function deriveAccessKey(client: DcxClient): Promise<AccessKeyPair> {
   const from = account(client);
-  const signature = await client.walletClient!.signMessage({
-    account: from,
-    message: accessKeyMessage(client.deployment.chainId, from.address),
-  });
+  const message = accessKeyMessage(client.deployment.chainId, from.address);
+  // Signed twice: a wallet that does not sign deterministically would lose the key (NondeterministicWalletError).
+  const signature = await deterministicSignature(() => client.walletClient!.signMessage({ account: from, message }));
   return deriveAccessKeyPair(signature);
 }
 
@@ -501,6 +544,11 @@ export interface BookParams {
   token: string;
   /** Most the account pays, in the token's smallest unit (see `quote` and `withSlippage`). */
   maxPayment: bigint;
+  /**
+   * The loosest SLA the account accepts: the terms it was shown (`quote` returns the resource's).
+   * The booking reverts (MarketplaceSlaBelowMinimum) if the provider loosened them since.
+   */
+  minSla: SlaTerms;
   /** The bytes32 X25519 public key the access details are encrypted to (`deriveAccessKey`). */
   encryptionPublicKey: Hex;
   /** ERC-20 only: approve the EscrowManager for `maxPayment` first when the allowance is smaller. */
@@ -520,7 +568,8 @@ function booked(receipt: TransactionReceipt): Booked {
     logs: receipt.logs,
     eventName: "BookingRequested",
   });
-  return { bookingId: requested!.args.bookingId, amount: requested!.args.amount, receipt };
+  const [deposited] = parseEventLogs({ abi: escrowManagerAbi, logs: receipt.logs, eventName: "Deposited" });
+  return { bookingId: requested!.args.bookingId, amount: deposited!.args.amount, receipt };
 }
 
 /** Books a resource, paying in ETH (sent with the call; any excess returns) or in an approved ERC-20. */
@@ -538,7 +587,14 @@ export async function book(client: DcxClient, params: BookParams, options?: Writ
     {
       contract: "ResourceMarketplace",
       functionName: "book",
-      args: [params.resourceId, params.hours, token.address, params.maxPayment, params.encryptionPublicKey],
+      args: [
+        params.resourceId,
+        params.hours,
+        getAddress(token.address),
+        params.maxPayment,
+        params.minSla,
+        params.encryptionPublicKey,
+      ],
       value: native ? params.maxPayment : undefined,
     },
     options,
@@ -613,7 +669,15 @@ export async function bookWithPermit(
     {
       contract: "ResourceMarketplace",
       functionName: "bookWithPermit",
-      args: [params.resourceId, params.hours, address, params.maxPayment, params.encryptionPublicKey, permit],
+      args: [
+        params.resourceId,
+        params.hours,
+        address,
+        params.maxPayment,
+        params.minSla,
+        params.encryptionPublicKey,
+        permit,
+      ],
     },
     options,
   );

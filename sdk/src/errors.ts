@@ -58,6 +58,13 @@ export const shortenAddress = (address: string) =>
   address.length > 12 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;
 const who = (value: unknown) => shortenAddress(String(value));
 const time = (value: unknown) => new Date(Number(value) * 1000).toISOString().replace(".000Z", "Z");
+const usd = (valueE8: unknown) => formatUnits(BigInt(valueE8 as bigint), 8);
+const percent = (bps: unknown) => `${Number(bps) / 100} %`;
+/** SLA terms as a person reads them. */
+const sla = (terms: unknown) => {
+  const { uptimeTargetBps, maxLatencyMs } = terms as { uptimeTargetBps: number; maxLatencyMs: number };
+  return `${Number(uptimeTargetBps) / 100} % uptime${Number(maxLatencyMs) ? ` within ${maxLatencyMs} ms` : ""}`;
+};
 const dcx = (value: unknown) => formatUnits(BigInt(value as bigint), 18);
 const proposalState = (value: unknown) => PROPOSAL_STATES[Number(value)]?.toLowerCase() ?? `in state ${value}`;
 
@@ -89,8 +96,6 @@ export const ERROR_MESSAGES: Record<string, (args: Args) => string> = {
     `Only the provider of resource #${id} can do that (not ${who(caller)}).`,
   MarketplaceInvalidResourceStatus: ([id, status]) =>
     `Resource #${id} cannot be booked or changed in its current state (${["none", "listed", "paused", "delisted"][Number(status)] ?? status}).`,
-  MarketplaceSlaLoosened: ([id]) =>
-    `Resource #${id} has open bookings: its uptime target can only go up and its latency limit only down until they end.`,
   MarketplaceInvalidHours: ([, hours, min, max]) => `Book between ${min} and ${max} hours (not ${hours}).`,
   MarketplaceNoCapacity: ([id, capacity]) => `Resource #${id} is fully booked right now (capacity ${capacity}).`,
   MarketplaceTokenNotAccepted: ([id, token]) =>
@@ -100,7 +105,17 @@ export const ERROR_MESSAGES: Record<string, (args: Args) => string> = {
   MarketplaceInvalidValue: ([expected, received]) =>
     `The ETH sent (${received} wei) does not match the payment (${expected} wei).`,
   MarketplaceSelfBooking: ([id]) => `Providers cannot book their own resources (resource #${id}).`,
-  MarketplaceMissingEncryptionKey: () => "An encryption key for the access details is missing.",
+  MarketplaceInvalidEncryptionKey: () =>
+    "Your access key cannot be encrypted to (it is not a valid X25519 public key): sign the access-key message again with an ordinary wallet.",
+  MarketplaceSlaBelowMinimum: ([id, offered, minimum]) =>
+    `Resource #${id}'s SLA changed since you looked: it now offers ${sla(offered)}, looser than the ${sla(minimum)} you were shown. Review the new terms before booking.`,
+  MarketplaceInsufficientBond: ([, bond, required]) =>
+    `The provider's bond ($${usd(bond)}) no longer covers its bookings ($${usd(required)} needed); it takes no new bookings until it bonds more.`,
+  MarketplaceInvalidBondCoverage: ([bps]) => `A bond coverage of ${percent(bps)} is above 100 %.`,
+  MarketplaceInvalidCancellationPolicy: ([fee, free]) =>
+    `A cancellation fee of ${percent(fee)} after ${free} s is out of bounds (at most 10 %, after at most 7 days).`,
+  MarketplaceNoOracleSigners: () => "No oracle signer set confirms provisioning yet.",
+  MarketplaceNotConsumerFault: () => "That reason is not a consumer fault.",
   MarketplacePermitFailed: ([token]) =>
     `The permit for ${who(token)} failed and the allowance does not cover the payment.`,
   MarketplaceUnknownBooking: ([id]) => `Booking #${id} does not exist.`,
@@ -112,7 +127,6 @@ export const ERROR_MESSAGES: Record<string, (args: Args) => string> = {
     `The provisioning deadline of booking #${id} passed at ${time(deadline)}.`,
   MarketplaceProvisioningPending: ([, deadline]) =>
     `The provider has until ${time(deadline)} to provision; only the consumer can cancel before then.`,
-  MarketplaceBookingNotEnded: ([id, endsAt]) => `Booking #${id} runs until ${time(endsAt)}.`,
   MarketplaceInvalidTimeout: ([seconds]) => `A provisioning timeout of ${seconds} s is out of range.`,
   // EscrowManager
   EscrowZeroAmount: () => "Enter an amount above zero.",
@@ -141,9 +155,15 @@ export const ERROR_MESSAGES: Record<string, (args: Args) => string> = {
   EscrowInsufficientBond: ([, , available, requested]) =>
     `The bond holds ${available}, less than the ${requested} asked for.`,
   EscrowBondLocked: ([availableAt]) => `The bond is still unbonding until ${time(availableAt)}.`,
+  EscrowStreamNotEnded: ([, endsAt]) => `The booking runs until ${time(endsAt)}.`,
+  EscrowFeeAboveDeposit: ([id, feeBps]) =>
+    `A cancellation fee of ${percent(feeBps)} is more than booking #${id}'s deposit.`,
+  EscrowZeroRecipient: () => "Name an address to pay to.",
   EscrowInvalidSettings: () =>
     "The escrow rejected these settings: the fee is above its maximum or a setting fixed at deployment changed.",
   // PriceOracle and GovernedPriceFeed
+  PriceOracleAnswerOutOfBounds: () =>
+    "The token's price feed answers at the edge of its allowed range, where it cannot be trusted; payments in it are paused until it recovers.",
   PriceOracleUnsupportedToken: ([token]) => `${who(token)} is not a payment token (it has no price feed).`,
   PriceOracleInvalidFeed: ([feed]) => `${who(feed)} does not answer like a Chainlink USD feed.`,
   PriceOracleInvalidHeartbeat: ([seconds]) => `A heartbeat of ${seconds} s is out of range.`,
@@ -163,6 +183,10 @@ export const ERROR_MESSAGES: Record<string, (args: Args) => string> = {
   // ReputationSystem, RewardDistributor, SLAEnforcement, ResourceVerifier
   ReputationInvalidScore: ([score]) => `A rating is between 1 and 5 stars (not ${score}).`,
   ReputationAlreadyRated: ([id]) => `Booking #${id} has already been rated.`,
+  ReputationBookingTooSmall: ([, value, minimum]) =>
+    `Only bookings worth at least $${usd(minimum)} can be rated (this one is worth $${usd(value)}).`,
+  ReputationInvalidMinValue: () => "The minimum value must be between $0.0001 and $1,000.",
+  RewardsInvalidRewardPerFee: () => "Rewards may be worth at most 100 % of the fees paid.",
   RewardsNothingToClaim: () => "No rewards to claim yet.",
   RewardsInvalidRate: ([rate, max]) => `An emission rate of ${rate} per second is above the maximum (${max}).`,
   RewardsInvalidEpochLength: ([seconds]) => `An epoch of ${seconds} s is not valid.`,
@@ -180,11 +204,11 @@ export const ERROR_MESSAGES: Record<string, (args: Args) => string> = {
   VerifierNotVerified: ([id]) => `Resource #${id} is not verified.`,
   VerifierInvalidMaxValidity: ([seconds]) => `A maximum validity of ${seconds} s is out of range.`,
   VerifierInvalidClaims: () => "The attestation's claims are empty or too long.",
-  QuorumUnknownSigner: ([signer]) => `${who(signer)} is not one of the signers.`,
+  QuorumNotReached: ([, signatures, quorum]) =>
+    `The statement carries ${signatures} oracle signature(s); ${quorum} are needed.`,
+  QuorumUnknownSigner: ([signer]) => `${who(signer)} is not one of the oracle signers.`,
   QuorumDuplicateSigner: ([signer]) => `${who(signer)} signed twice.`,
   QuorumSignersUnordered: () => "The signatures must be ordered by signer address.",
-  QuorumNotReached: ([, signatures, quorum]) =>
-    `The statement carries ${signatures} signature(s); ${quorum} are needed.`,
   QuorumSignerExists: ([signer]) => `${who(signer)} is already a signer.`,
   QuorumSignerMissing: ([signer]) => `${who(signer)} is not a signer.`,
   QuorumInvalid: ([quorum, signers]) => `A quorum of ${quorum} is not possible with ${signers} signer(s).`,
@@ -257,6 +281,7 @@ export const ERROR_MESSAGES: Record<string, (args: Args) => string> = {
   ECDSAInvalidSignature: () => "A signature is not valid.",
   ECDSAInvalidSignatureLength: () => "A signature has the wrong length.",
   ECDSAInvalidSignatureS: () => "A signature is malleable (high s).",
+  SafeCastOverflowedIntDowncast: ([bits, value]) => `${value} does not fit in ${bits} bits.`,
   SafeCastOverflowedUintDowncast: ([bits, value]) => `${value} does not fit in ${bits} bits.`,
 };
 

@@ -8,6 +8,8 @@ export * from "./stream.ts";
 export {
   BOOKING_STATUS_NAMES,
   BookingStatus,
+  CANCEL_REASON_NAMES,
+  CancelReason,
   REFUND_REASON_NAMES,
   RESOURCE_KIND_NAMES,
   RESOURCE_STATUS_NAMES,

@@ -29,6 +29,14 @@ export const MAX_CAPACITY_GIB = 1_048_576;
 
 const MAX_URL_LENGTH = 2048;
 
+/**
+ * Unicode bidirectional controls (LRM, RLM, the embeddings and overrides U+202A–U+202E, the isolates
+ * U+2066–U+2069): they make text render in another order than it is stored, so a name could show as
+ * another provider's or hide what follows it. Right-to-left scripts render without them.
+ */
+const NO_BIDI_CONTROLS = /^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$/u;
+const NO_BIDI_MESSAGE = "must not contain bidirectional text controls (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069)";
+
 // No control characters (a name must not move the cursor or hide text); descriptions may break lines.
 const oneLine = (max: number) =>
   z
@@ -36,6 +44,7 @@ const oneLine = (max: number) =>
     .min(1)
     .max(max)
     .regex(/^[^\p{Cc}]*$/u, "must be one line without control characters")
+    .regex(NO_BIDI_CONTROLS, NO_BIDI_MESSAGE)
     // What String.prototype.trim removes is exactly \s: written as a pattern, so that the JSON Schema says it too.
     .regex(/^(?:\S(?:[\s\S]*\S)?)?$/u, "must not start or end with whitespace");
 
@@ -44,7 +53,8 @@ const paragraphs = (max: number) =>
     .string()
     .min(1)
     .max(max)
-    .regex(/^(?:[^\p{Cc}]|[\t\n])*$/u, "must not contain control characters other than tab and newline");
+    .regex(/^(?:[^\p{Cc}]|[\t\n])*$/u, "must not contain control characters other than tab and newline")
+    .regex(NO_BIDI_CONTROLS, NO_BIDI_MESSAGE);
 
 const uniqueList = <T extends z.ZodType>(item: T, max: number) =>
   z

@@ -1,17 +1,28 @@
 /**
- * The SLA period report oracles sign (EIP-712) and SLAEnforcement verifies. The domain is bound to
- * the chain and to the SLAEnforcement proxy, so a signature is valid for one deployment only. The
- * report's type is generated from the contract (scripts/export-abis.ts).
+ * What oracles sign (EIP-712) and the contracts verify against the oracle signer set held by
+ * SLAEnforcement: SLA period reports, provisioning confirmations and consumer-fault statements.
+ * The domain is bound to the chain and to the SLAEnforcement proxy, so a signature is valid for one
+ * deployment only; the marketplace checks its statements through SLAEnforcement's
+ * `verifyStatement`, so they are signed over the same domain.
  */
 import { type Address, type Hex, type TypedDataDefinition, recoverTypedDataAddress } from "viem";
 
-import { type SlaReport, slaReportTypes } from "./generated/protocol.ts";
+import { type SlaReport, consumerFaultTypes, provisioningTypes, slaReportTypes } from "./generated/protocol.ts";
 import type { TypedDataSigner } from "./signing.ts";
 
-export { type SlaReport, slaReportTypes } from "./generated/protocol.ts";
+export { type SlaReport, consumerFaultTypes, provisioningTypes, slaReportTypes } from "./generated/protocol.ts";
 
 export const SLA_DOMAIN_NAME = "D-CloudX SLA";
 export const SLA_DOMAIN_VERSION = "1";
+
+/** A quorum's confirmation that a booking's machine is up: billing starts when it lands. */
+export type Provisioning = TypedDataDefinition<typeof provisioningTypes, "Provisioning">["message"];
+
+/**
+ * A quorum's statement that a booking cannot be served because of the consumer's own input;
+ * `reason` is the CancelReason (UnusableEncryptionKey).
+ */
+export type ConsumerFault = TypedDataDefinition<typeof consumerFaultTypes, "ConsumerFault">["message"];
 
 export function slaDomain(chainId: bigint | number, slaEnforcement: string) {
   return {

@@ -1,18 +1,22 @@
 /**
- * The resource attestation verifier oracles sign (EIP-712) and ResourceVerifier checks. The domain
- * is bound to the chain and to the ResourceVerifier proxy. The attestation's type is generated from
- * the contract (scripts/export-abis.ts); its `accountHash` is keccak256 of the cloud account
- * identifier the provider proved control of.
+ * The resource attestation verifier oracles sign (EIP-712) and ResourceVerifier checks, and the
+ * revocation a quorum of them signs to withdraw one. The domain is bound to the chain and to the
+ * ResourceVerifier proxy. The types are generated from the contract (scripts/export-abis.ts); an
+ * attestation's `accountHash` is keccak256 of the cloud account identifier the provider proved
+ * control of.
  */
 import { type Address, type Hex, type TypedDataDefinition, recoverTypedDataAddress } from "viem";
 
-import { type Attestation, attestationTypes } from "./generated/protocol.ts";
+import { type Attestation, attestationTypes, revocationTypes } from "./generated/protocol.ts";
 import type { TypedDataSigner } from "./signing.ts";
 
-export { type Attestation, attestationTypes } from "./generated/protocol.ts";
+export { type Attestation, attestationTypes, revocationTypes } from "./generated/protocol.ts";
 
 export const VERIFIER_DOMAIN_NAME = "D-CloudX Verifier";
 export const VERIFIER_DOMAIN_VERSION = "1";
+
+/** Revokes the verification issued at `issuedAt` (the latest one of the resource). */
+export type Revocation = TypedDataDefinition<typeof revocationTypes, "Revocation">["message"];
 
 export function verifierDomain(chainId: bigint | number, resourceVerifier: string) {
   return {

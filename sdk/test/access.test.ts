@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
+import { x25519 } from "@noble/curves/ed25519.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
@@ -11,6 +12,9 @@ import {
   decryptAccessDetails,
   deriveAccessKeyPair,
   encryptAccessDetails,
+  isUsableEncryptionKey,
+  NondeterministicWalletError,
+  deterministicSignature,
 } from "../src/access.ts";
 
 const details: AccessDetails = {
@@ -107,6 +111,60 @@ describe("access details", () => {
     assert.throws(() => decryptAccessDetails(keys.privateKey, { version: 2 }), /version/);
     assert.throws(() => decryptAccessDetails(keys.privateKey, "x".repeat(20_000)), /limit/);
     assert.throws(() => encryptAccessDetails(keys.publicKeyHex, { ...details, port: 0 }), /port/);
-    assert.throws(() => encryptAccessDetails("0x12", details), /32 bytes/);
+    assert.throws(() => encryptAccessDetails("0x12", details), /not a usable X25519 key/);
+  });
+});
+
+/** A u-coordinate as the 32 bytes of `encryptionPublicKey` (little-endian). */
+function keyOf(u: bigint): string {
+  const bytes = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) bytes[i] = Number((u >> BigInt(8 * i)) & 0xffn);
+  return `0x${bytesToHex(bytes)}`;
+}
+
+const P = 2n ** 255n - 19n;
+const ORDER_8 = [
+  325606250916557431795983626356110631294008115727848805560023387167927233504n,
+  39382357235489614581723060781553021112529911719440698176882885853963445705823n,
+];
+
+describe("encryption public keys", () => {
+  it("refuses exactly the keys whose shared secret an attacker controls, as the marketplace does", () => {
+    const secret = x25519.utils.randomSecretKey();
+    // Small order: every key agreement with them gives zero, and noble refuses them too.
+    for (const u of [0n, 1n, ...ORDER_8, P - 1n]) {
+      assert.equal(isUsableEncryptionKey(keyOf(u)), false, `u = ${u}`);
+      assert.throws(() => x25519.getSharedSecret(secret, Uint8Array.from(Buffer.from(keyOf(u).slice(2), "hex"))));
+      assert.throws(() => encryptAccessDetails(keyOf(u), details), /not a usable X25519 key/);
+    }
+    // Not canonical: p and above, and anything with the top bit set (it is masked off, RFC 7748).
+    for (const u of [P, P + 1n, 2n ** 255n - 1n, 2n ** 255n, 2n ** 256n - 1n]) {
+      assert.equal(isUsableEncryptionKey(keyOf(u)), false, `u = ${u}`);
+    }
+    assert.equal(isUsableEncryptionKey("0x1234"), false);
+    assert.equal(isUsableEncryptionKey(new Uint8Array(31)), false);
+  });
+
+  it("accepts every key a wallet derives, and small but valid points", () => {
+    for (let i = 0; i < 64; i++) {
+      const keys = deriveAccessKeyPair(
+        personalSign(
+          Uint8Array.from({ length: 32 }, (_, j) => i + j + 1),
+          message,
+        ),
+      );
+      assert.equal(isUsableEncryptionKey(keys.publicKeyHex), true);
+      assert.equal(isUsableEncryptionKey(keys.publicKey), true);
+    }
+    for (const u of [2n, 9n, P - 2n]) assert.equal(isUsableEncryptionKey(keyOf(u)), true, `u = ${u}`);
+  });
+
+  it("takes a wallet's signature only if it signs deterministically", async () => {
+    const wallet = async () => personalSign(walletKey, message);
+    assert.equal(await deterministicSignature(wallet), await wallet());
+    let nonce = 0;
+    // A smart-contract or MPC wallet: another valid signature each time.
+    const randomized = async () => `0x${(++nonce).toString(16).padStart(130, "0")}`;
+    await assert.rejects(deterministicSignature(randomized), NondeterministicWalletError);
   });
 });

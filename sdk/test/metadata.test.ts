@@ -111,6 +111,14 @@ describe("resource metadata", () => {
       ["too many GPUs", (d) => (d.gpu = { model: "H100", count: 1000 }), /^gpu\.count: Too big/],
       ["empty name", (d) => (d.name = ""), /^name: Too small/],
       ["control character in name", (d) => (d.name = "GPU\u001b[2Jbox"), /^name: must be one line/],
+      ["right-to-left override in name", (d) => (d.name = "GPU \u202exob"), /^name: must not contain bidirectional/],
+      ["left-to-right isolate in name", (d) => (d.name = "GPU \u2066box"), /^name: must not contain bidirectional/],
+      ["right-to-left mark in name", (d) => (d.name = "GPU\u200fbox"), /^name: must not contain bidirectional/],
+      [
+        "pop directional formatting in description",
+        (d) => (d.description = "Fast\u202c machine"),
+        /^description: must not contain bidirectional/,
+      ],
       ["padded name", (d) => (d.name = " GPU box"), /^name: must not start or end with whitespace/],
       ["region with spaces", (d) => (d.region = "US East"), /^region: must be lowercase/],
       ["no OS image", (d) => (d.osImages = []), /^osImages: Too small/],
@@ -234,6 +242,20 @@ describe("provider profile", () => {
     ]) {
       assert.deepEqual(errorsOf(parseProviderProfile(withChange({ logo }))), ["logo: must be a CID"], logo);
     }
+  });
+
+  it("refuses a display name that renders reversed, to impersonate another provider", () => {
+    // "Nimbus\u202esduolC" shows as "NimbusCloud s" — and U+2066–U+2069, U+200E/U+200F likewise reorder text.
+    for (const control of ["\u202e", "\u202d", "\u2067", "\u200e"]) {
+      assert.match(
+        errorsOf(parseProviderProfile(withChange({ displayName: `Nimbus${control}sduolC` })))[0]!,
+        /^displayName: must not contain bidirectional text controls/,
+      );
+    }
+    assert.ok(
+      parseProviderProfile(withChange({ displayName: "\u05e2\u05e0\u05df Cloud" })).ok,
+      "right-to-left text itself is fine",
+    );
   });
 
   it("is strict and versioned", () => {

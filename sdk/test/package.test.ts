@@ -71,7 +71,7 @@ const keys = await deriveAccessKey(consumer);
 
 const ethQuote = await quote(consumer, { resourceId, hours: 3, token: "ETH" });
 const inEth = await book(consumer, {
-  resourceId, hours: 3, token: "ETH", maxPayment: withSlippage(ethQuote.amount, 100), encryptionPublicKey: keys.publicKeyHex,
+  resourceId, hours: 3, token: "ETH", maxPayment: withSlippage(ethQuote.amount, 100), minSla: ethQuote.sla, encryptionPublicKey: keys.publicKeyHex,
 });
 
 await consumer.walletClient!.writeContract({
@@ -80,14 +80,16 @@ await consumer.walletClient!.writeContract({
 const usdcQuote = await quote(consumer, { resourceId, hours: 2, token: "USDC" });
 let refused: { name?: string; message: string } | undefined;
 try {
-  await book(consumer, { resourceId, hours: 2, token: "USDC", maxPayment: usdcQuote.amount, encryptionPublicKey: keys.publicKeyHex });
+  await book(consumer, {
+    resourceId, hours: 2, token: "USDC", maxPayment: usdcQuote.amount, minSla: usdcQuote.sla, encryptionPublicKey: keys.publicKeyHex,
+  });
 } catch (error) {
   if (!(error instanceof DcxError)) throw error;
   refused = { name: error.errorName, message: error.message };
 }
 await approveEscrow(consumer, { token: usdc, amount: usdcQuote.amount });
 const inUsdc = await book(consumer, {
-  resourceId, hours: 2, token: "USDC", maxPayment: usdcQuote.amount, encryptionPublicKey: keys.publicKeyHex,
+  resourceId, hours: 2, token: "USDC", maxPayment: usdcQuote.amount, minSla: usdcQuote.sla, encryptionPublicKey: keys.publicKeyHex,
 });
 console.log(JSON.stringify({
   resourceId: String(resourceId),

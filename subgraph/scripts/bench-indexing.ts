@@ -113,7 +113,14 @@ try {
       "latest",
     ]),
   ) as unknown as [bigint];
-  const bookingCall = marketplaceAbi.encodeFunctionData("book", [resourceId, 1, ZeroAddress, amount, KEY]);
+  const bookingCall = marketplaceAbi.encodeFunctionData("book", [
+    resourceId,
+    1,
+    ZeroAddress,
+    amount,
+    { uptimeTargetBps: 0, maxLatencyMs: 0 },
+    KEY,
+  ]);
   await graphNode.waitUntilSynced();
 
   /**

@@ -5,8 +5,10 @@ import {
   BondSlashed,
   BondUnbondingRequested,
   BondWithdrawn,
+  CancellationFeeCredited,
   Claimed,
   ConsumerRefunded,
+  Deposited,
   EarningsWithdrawn,
   SettingsUpdated,
 } from "../generated/EscrowManager/EscrowManager";
@@ -22,11 +24,52 @@ function loadBooking(id: BigInt, eventName: string): Booking | null {
   return booking;
 }
 
+/**
+ * A booking's payment taken into escrow, right after its BookingRequested event: the booking's
+ * token and amount are the escrow's record.
+ */
+export function handleDeposited(event: Deposited): void {
+  const params = event.params;
+  const movement = newMovement(event, "DEPOSIT", params.consumer, params.token, params.amount);
+  const booking = loadBooking(params.bookingId, "Deposited");
+  if (booking != null) {
+    booking.token = getPaymentToken(params.token).id;
+    booking.amount = params.amount;
+    booking.save();
+    movement.booking = booking.id;
+    movement.provider = booking.provider;
+    movement.amountUsd = booking.amountUsd;
+
+    const token = getPaymentToken(params.token);
+    token.bookingCount += 1;
+    token.volume = token.volume.plus(params.amount);
+    token.volumeUsd = token.volumeUsd.plus(booking.amountUsd);
+    token.save();
+  }
+  movement.save();
+}
+
+/** A consumer cancelled late: the fee is credited to the provider, claimable with `claim`. */
+export function handleCancellationFeeCredited(event: CancellationFeeCredited): void {
+  const params = event.params;
+  const movement = newMovement(event, "CANCELLATION_FEE", params.provider, params.token, params.amount);
+  movement.provider = getProvider(params.provider).id;
+  const booking = loadBooking(params.bookingId, "CancellationFeeCredited");
+  if (booking != null) {
+    booking.cancellationFee = booking.cancellationFee.plus(params.amount);
+    booking.save();
+    movement.booking = booking.id;
+    movement.amountUsd = bookingUsd(booking, params.amount);
+  }
+  movement.save();
+}
+
 export function handleEarningsWithdrawn(event: EarningsWithdrawn): void {
   const params = event.params;
   const movement = newMovement(event, "EARNINGS_WITHDRAWAL", params.provider, params.token, params.gross);
   movement.provider = getProvider(params.provider).id;
   movement.fee = params.fee;
+  movement.recipient = params.recipient;
 
   const booking = loadBooking(params.bookingId, "EarningsWithdrawn");
   if (booking != null) {
@@ -75,7 +118,9 @@ export function handleConsumerRefunded(event: ConsumerRefunded): void {
 }
 
 export function handleClaimed(event: Claimed): void {
-  newMovement(event, "CLAIM", event.params.account, event.params.token, event.params.amount).save();
+  const movement = newMovement(event, "CLAIM", event.params.account, event.params.token, event.params.amount);
+  movement.recipient = event.params.recipient;
+  movement.save();
 }
 
 function min(a: BigInt, b: BigInt): BigInt {
@@ -130,6 +175,7 @@ export function handleBondWithdrawn(event: BondWithdrawn): void {
   bond.save();
   const movement = newMovement(event, "BOND_WITHDRAWAL", params.provider, params.token, params.amount);
   movement.provider = getProvider(params.provider).id;
+  movement.recipient = params.recipient;
   movement.save();
 }
 

@@ -6,6 +6,9 @@ import {
   BookingProvisioned,
   BookingRequested,
   BookingTerminated,
+  BondCoverageUpdated,
+  CancellationPolicyUpdated,
+  OracleSignersUpdated,
   Paused,
   ProviderProfileUpdated,
   ProviderRegistered,
@@ -24,13 +27,20 @@ import {
   ProviderProfile as ProviderProfileTemplate,
   ResourceMetadata as ResourceMetadataTemplate,
 } from "../generated/templates";
-import { RESOURCE_KIND_NAMES, RESOURCE_LISTED, RESOURCE_STATUS_NAMES, ZERO, ZERO_USD } from "./common/constants";
+import {
+  CANCEL_PROVISIONING_TIMED_OUT,
+  CANCEL_REASON_NAMES,
+  RESOURCE_KIND_NAMES,
+  RESOURCE_LISTED,
+  RESOURCE_STATUS_NAMES,
+  ZERO,
+  ZERO_USD,
+} from "./common/constants";
 import {
   getAccount,
   getPaymentToken,
   getProtocol,
   getProvider,
-  newMovement,
   recordBookingEvent,
   usd,
 } from "./common/entities";
@@ -211,6 +221,10 @@ function loadBooking(id: BigInt, eventName: string): Booking | null {
   return booking;
 }
 
+/**
+ * A new booking. What was paid (token and amount) is the EscrowManager's record: its Deposited
+ * event follows in the same transaction (handleDeposited), before anyone can query the booking.
+ */
 export function handleBookingRequested(event: BookingRequested): void {
   const params = event.params;
   const id = params.bookingId.toI64();
@@ -220,10 +234,10 @@ export function handleBookingRequested(event: BookingRequested): void {
   booking.resource = params.resourceId.toI64();
   booking.provider = params.provider;
   booking.consumer = params.consumer;
-  booking.token = params.token;
+  booking.token = getPaymentToken(Address.zero()).id;
   booking.status = "REQUESTED";
   booking.hoursBooked = params.hoursBooked;
-  booking.amount = params.amount;
+  booking.amount = ZERO;
   booking.usdValueE8 = params.usdValueE8;
   booking.amountUsd = amountUsd;
   booking.encryptionPublicKey = params.encryptionPublicKey;
@@ -236,6 +250,7 @@ export function handleBookingRequested(event: BookingRequested): void {
   booking.slaCredits = ZERO;
   booking.slaCreditsUsd = ZERO_USD;
   booking.slashed = ZERO;
+  booking.cancellationFee = ZERO;
   booking.slaPeriodsSettled = 0;
   booking.slaPeriodsViolated = 0;
   booking.save();
@@ -253,12 +268,6 @@ export function handleBookingRequested(event: BookingRequested): void {
   consumer.spentUsd = consumer.spentUsd.plus(amountUsd);
   consumer.save();
 
-  const token = getPaymentToken(params.token);
-  token.bookingCount += 1;
-  token.volume = token.volume.plus(params.amount);
-  token.volumeUsd = token.volumeUsd.plus(amountUsd);
-  token.save();
-
   const delta = new MarketDelta();
   delta.bookings = 1;
   delta.openBookings = 1;
@@ -268,26 +277,20 @@ export function handleBookingRequested(event: BookingRequested): void {
   providerDelta.bookings = 1;
   providerDelta.volumeUsd = amountUsd;
   recordProvider(params.provider, event.block.timestamp, providerDelta);
-
-  const deposit = newMovement(event, "DEPOSIT", params.consumer, params.token, params.amount);
-  deposit.booking = id;
-  deposit.provider = params.provider;
-  deposit.amountUsd = amountUsd;
-  deposit.save();
   recordBookingEvent(event, id, "REQUESTED", params.consumer);
 }
 
+/** A quorum of oracles confirmed provisioning; whoever submitted their statement is no actor. */
 export function handleBookingProvisioned(event: BookingProvisioned): void {
   const booking = loadBooking(event.params.bookingId, "BookingProvisioned");
   if (booking == null) return;
   booking.status = "ACTIVE";
   booking.provisionedAt = event.block.timestamp;
-  booking.oracle = event.params.oracle;
   booking.accessDetailsCid = event.params.accessDetailsCid;
   booking.startedAt = event.params.startedAt;
   booking.endsAt = event.params.endsAt;
   booking.save();
-  recordBookingEvent(event, booking.id, "PROVISIONED", event.params.oracle);
+  recordBookingEvent(event, booking.id, "PROVISIONED", null);
 }
 
 /**
@@ -321,10 +324,13 @@ function closeBooking(booking: Booking, status: string, timestamp: BigInt, provi
 export function handleBookingCancelled(event: BookingCancelled): void {
   const booking = loadBooking(event.params.bookingId, "BookingCancelled");
   if (booking == null) return;
-  if (!closeBooking(booking, "CANCELLED", event.block.timestamp, event.params.timedOut)) return;
+  const reason = event.params.reason;
+  const timedOut = reason == CANCEL_PROVISIONING_TIMED_OUT;
+  if (!closeBooking(booking, "CANCELLED", event.block.timestamp, timedOut)) return;
   booking.cancelledAt = event.block.timestamp;
   booking.cancelledBy = event.params.by;
-  booking.timedOut = event.params.timedOut;
+  if (reason < CANCEL_REASON_NAMES.length) booking.cancelReason = CANCEL_REASON_NAMES[reason];
+  booking.timedOut = timedOut;
   booking.save();
   recordBookingEvent(event, booking.id, "CANCELLED", event.params.by);
 }
@@ -378,5 +384,24 @@ export function handleProvisionTimeoutUpdated(event: ProvisionTimeoutUpdated): v
 export function handleResourceVerifierUpdated(event: ResourceVerifierUpdated): void {
   const protocol = getProtocol();
   protocol.resourceVerifier = event.params.verifier;
+  protocol.save();
+}
+
+export function handleOracleSignersUpdated(event: OracleSignersUpdated): void {
+  const protocol = getProtocol();
+  protocol.oracleSigners = event.params.signers;
+  protocol.save();
+}
+
+export function handleBondCoverageUpdated(event: BondCoverageUpdated): void {
+  const protocol = getProtocol();
+  protocol.bondCoverageBps = event.params.coverageBps;
+  protocol.save();
+}
+
+export function handleCancellationPolicyUpdated(event: CancellationPolicyUpdated): void {
+  const protocol = getProtocol();
+  protocol.cancellationFeeBps = event.params.feeBps;
+  protocol.freeCancellationSeconds = event.params.freeSeconds;
   protocol.save();
 }

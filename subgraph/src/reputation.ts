@@ -1,9 +1,9 @@
 import { BigDecimal } from "@graphprotocol/graph-ts";
 
 import { Booking, Rating, ReputationChange } from "../generated/schema";
-import { ProviderRated, ReputationUpdated } from "../generated/ReputationSystem/ReputationSystem";
+import { MinValueUpdated, ProviderRated, ReputationUpdated } from "../generated/ReputationSystem/ReputationSystem";
 import { ZERO_USD } from "./common/constants";
-import { getAccount, getProvider, recordBookingEvent } from "./common/entities";
+import { getAccount, getProtocol, getProvider, recordBookingEvent } from "./common/entities";
 import { eventId } from "./common/ids";
 import { ProviderDelta, recordProvider } from "./common/stats";
 
@@ -24,6 +24,8 @@ export function handleReputationUpdated(event: ReputationUpdated): void {
         );
   provider.creditBpsTotal = record.creditBpsTotal;
   provider.scoreBps = event.params.scoreBps;
+  provider.reputationSuccessUsdE8 = record.successUsdE8;
+  provider.reputationTrialUsdE8 = record.trialUsdE8;
   provider.save();
 
   const change = new ReputationChange(eventId(event));
@@ -36,6 +38,8 @@ export function handleReputationUpdated(event: ReputationUpdated): void {
   change.ratingsSum = provider.ratingsSum;
   change.creditBpsTotal = provider.creditBpsTotal;
   change.scoreBps = provider.scoreBps;
+  change.successUsdE8 = record.successUsdE8;
+  change.trialUsdE8 = record.trialUsdE8;
   change.timestamp = event.block.timestamp;
   change.blockNumber = event.block.number;
   change.transactionHash = event.transaction.hash;
@@ -50,6 +54,7 @@ export function handleProviderRated(event: ProviderRated): void {
   rating.provider = getProvider(params.provider).id;
   rating.consumer = getAccount(params.consumer).id;
   rating.score = params.score;
+  rating.usdValueE8 = params.usdValueE8;
   rating.timestamp = event.block.timestamp;
   rating.blockNumber = event.block.number;
   rating.transactionHash = event.transaction.hash;
@@ -67,4 +72,10 @@ export function handleProviderRated(event: ProviderRated): void {
   delta.ratings = 1;
   delta.ratingsSum = params.score;
   recordProvider(params.provider, event.block.timestamp, delta);
+}
+
+export function handleMinValueUpdated(event: MinValueUpdated): void {
+  const protocol = getProtocol();
+  protocol.reputationMinValueUsdE8 = event.params.minValueUsdE8;
+  protocol.save();
 }

@@ -1,8 +1,9 @@
 /**
  * DCX rewards. A provider's rewards are computed as the RewardDistributor computes them: points
- * accrue in the provider's latest epoch with service and are turned into DCX (its share of that
- * epoch's emission) when the provider records service in a later epoch, or claims after the epoch
- * ended; a claim pays out everything earned.
+ * accrue in the provider's latest epoch with service, with the most they may earn (the fee cap),
+ * and are turned into DCX (its share of that epoch's emission, up to the cap) when the provider
+ * records service in a later epoch, or claims after the epoch ended; a claim pays out everything
+ * earned.
  */
 import { BigInt, log } from "@graphprotocol/graph-ts";
 
@@ -10,6 +11,7 @@ import { Provider, ProviderRewardEpoch, RewardClaim, RewardEpoch } from "../gene
 import {
   EmissionRateUpdated,
   EpochOpened,
+  RewardPerFeeUpdated,
   RewardsClaimed,
   ServiceRecorded,
 } from "../generated/RewardDistributor/RewardDistributor";
@@ -29,16 +31,21 @@ function getEpoch(index: i64, timestamp: BigInt): RewardEpoch {
   return epoch;
 }
 
-/** The provider's share of its pending epoch's emission (final once that epoch has ended). */
+/**
+ * The provider's share of its pending epoch's emission, up to its fee cap (final once that epoch
+ * has ended).
+ */
 function pendingShare(provider: Provider): BigInt {
   if (provider.rewardsPendingPoints.isZero()) return ZERO;
   const epoch = RewardEpoch.load(provider.rewardsPendingEpoch);
   if (epoch == null || epoch.points.isZero()) return ZERO;
-  return provider.rewardsPendingPoints.times(epoch.emission).div(epoch.points);
+  const share = provider.rewardsPendingPoints.times(epoch.emission).div(epoch.points);
+  return share.lt(provider.rewardsPendingCapDcx) ? share : provider.rewardsPendingCapDcx;
 }
 
 function clearPending(provider: Provider): void {
   provider.rewardsPendingPoints = ZERO;
+  provider.rewardsPendingCapDcx = ZERO;
   provider.unset("rewardsPendingEpoch");
 }
 
@@ -67,6 +74,7 @@ export function handleServiceRecorded(event: ServiceRecorded): void {
   provider.rewardPoints = provider.rewardPoints.plus(params.points);
   provider.rewardsPendingEpoch = index;
   provider.rewardsPendingPoints = provider.rewardsPendingPoints.plus(params.points);
+  provider.rewardsPendingCapDcx = provider.rewardsPendingCapDcx.plus(params.capDcx);
   provider.save();
 
   const id = params.provider.concatI32(index as i32);
@@ -77,9 +85,13 @@ export function handleServiceRecorded(event: ServiceRecorded): void {
     providerEpoch.epoch = index;
     providerEpoch.points = ZERO;
     providerEpoch.serviceUsd = ZERO_USD;
+    providerEpoch.feesUsd = ZERO_USD;
+    providerEpoch.capDcx = ZERO;
   }
   providerEpoch.points = providerEpoch.points.plus(params.points);
   providerEpoch.serviceUsd = providerEpoch.serviceUsd.plus(serviceUsd);
+  providerEpoch.feesUsd = providerEpoch.feesUsd.plus(usd(params.feeUsdE8));
+  providerEpoch.capDcx = providerEpoch.capDcx.plus(params.capDcx);
   providerEpoch.reputationBps = params.reputationBps;
   providerEpoch.save();
 }
@@ -118,5 +130,11 @@ export function handleRewardsClaimed(event: RewardsClaimed): void {
 export function handleEmissionRateUpdated(event: EmissionRateUpdated): void {
   const protocol = getProtocol();
   protocol.rewardEmissionRatePerSecond = event.params.ratePerSecond;
+  protocol.save();
+}
+
+export function handleRewardPerFeeUpdated(event: RewardPerFeeUpdated): void {
+  const protocol = getProtocol();
+  protocol.rewardPerFeeBps = event.params.rewardPerFeeBps;
   protocol.save();
 }

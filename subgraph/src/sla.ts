@@ -1,17 +1,18 @@
 import { ethereum, log } from "@graphprotocol/graph-ts";
 
-import { Booking, SlaReport, UnrewardedService } from "../generated/schema";
+import { Booking, SkippedSlaReport, SlaReport, UnrewardedService } from "../generated/schema";
 import {
   CreditPolicyUpdated,
   QuorumUpdated,
   RewardDistributorUpdated,
-  RewardsNotPriced,
   RewardsNotRecorded,
+  ServiceNotValued,
   SignerAdded,
   SignerRemoved,
   SlaPeriodSettled,
+  SlaReportSkipped,
 } from "../generated/SLAEnforcement/SLAEnforcement";
-import { ZERO_USD } from "./common/constants";
+import { SETTLE_STATUS_NAMES, ZERO_USD } from "./common/constants";
 import { bookingUsd, getPaymentToken, getProtocol, getProvider, usd } from "./common/entities";
 import { eventId } from "./common/ids";
 import { recordSignerAdded, recordSignerRemoved } from "./common/signers";
@@ -61,6 +62,26 @@ export function handleSlaPeriodSettled(event: SlaPeriodSettled): void {
   providerDelta.periodsCompliant = compliant;
   providerDelta.slaCreditsUsd = report.creditUsd;
   recordProvider(params.provider, event.block.timestamp, providerDelta);
+}
+
+export function handleSlaReportSkipped(event: SlaReportSkipped): void {
+  const status = event.params.status;
+  if (status < 1 || status >= SETTLE_STATUS_NAMES.length) {
+    log.warning("SlaReportSkipped with unknown status {}: ignored", [status.toString()]);
+    return;
+  }
+  if (Booking.load(event.params.bookingId.toI64()) == null) {
+    log.warning("SlaReportSkipped for unknown booking {}: ignored", [event.params.bookingId.toString()]);
+    return;
+  }
+  const skipped = new SkippedSlaReport(eventId(event));
+  skipped.booking = event.params.bookingId.toI64();
+  skipped.period = event.params.period.toI32();
+  skipped.reason = SETTLE_STATUS_NAMES[status];
+  skipped.timestamp = event.block.timestamp;
+  skipped.blockNumber = event.block.number;
+  skipped.transactionHash = event.transaction.hash;
+  skipped.save();
 }
 
 export function handleSignerAdded(event: SignerAdded): void {
@@ -115,11 +136,12 @@ export function handleRewardsNotRecorded(event: RewardsNotRecorded): void {
   const record = newUnrewardedService(event, "NOT_RECORDED");
   record.provider = provider.id;
   record.valueUsd = valueUsd;
+  record.feesUsd = usd(event.params.feeUsdE8);
   record.save();
 }
 
-export function handleRewardsNotPriced(event: RewardsNotPriced): void {
-  const record = newUnrewardedService(event, "NOT_PRICED");
+export function handleServiceNotValued(event: ServiceNotValued): void {
+  const record = newUnrewardedService(event, "NOT_VALUED");
   record.provider = getProvider(event.params.provider).id;
   record.token = getPaymentToken(event.params.token).id;
   record.value = event.params.value;

@@ -17,7 +17,7 @@ import { after, before, describe, it } from "node:test";
 import { Contract, type ContractRunner, JsonRpcProvider, type JsonRpcSigner, Network, ZeroAddress, id } from "ethers";
 import hre from "hardhat";
 
-import { attestationTypes, slaDomain, slaReportTypes, verifierDomain } from "@d-cloudx/sdk";
+import { attestationTypes, revocationTypes, slaDomain, slaReportTypes, verifierDomain } from "@d-cloudx/sdk";
 import { providerAccrued } from "@d-cloudx/sdk/stream";
 import {
   escrowManagerAbi,
@@ -277,7 +277,20 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
     await attest(ids.gpu, 2, {}, 24 * HOUR);
     await attest(ids.small, 1, {}, 120);
     await attest(ids.malformed, 1, {}, 24 * HOUR);
-    await send(verifier.connect(accounts[2]!).revokeVerification(ids.malformed, "Instance type retired"));
+    // A quorum (here: the one verifier) signs the revocation of the latest verification.
+    const revocation = {
+      resourceId: ids.malformed,
+      issuedAt: (await verifier.verificationOf(ids.malformed)).issuedAt,
+      reason: "Instance type retired",
+    };
+    const revocationSignature = await oracle!.signTypedData(
+      attestationDomain,
+      { Revocation: [...revocationTypes.Revocation] },
+      revocation,
+    );
+    await send(
+      verifier.connect(accounts[2]!).revokeVerification(ids.malformed, revocation.reason, [revocationSignature]),
+    );
     await attest(ids.euVm, 1, { cloud: "gcp", region: "europe-west1", instanceType: "n2-standard-16" }, 24 * HOUR);
     await send(marketplace(providerB!).getFunction("updateResourceMetadata")(ids.euVm, euV2Cid));
 

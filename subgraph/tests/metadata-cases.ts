@@ -188,6 +188,17 @@ const documents: [string, string | Uint8Array][] = [
   ["name with DEL", set("name", "GPU\u007fbox")],
   ["name with a C1 control (NEL)", set("name", "GPU\u0085box")],
   ["name with U+00A0 inside", set("name", "GPU\u00a0box")],
+  // Bidirectional controls render a name in another order than it is stored ("GPU" shown as "UPG").
+  ...[0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069].map(
+    (unit): [string, string] => [
+      `name with bidirectional control U+${unit.toString(16).toUpperCase()}`,
+      set("name", `GPU${String.fromCharCode(unit)}box`),
+    ],
+  ),
+  ["description with a right-to-left override", set("description", "Fast \u202egpu\u202c machine")],
+  ["OS image with a left-to-right isolate", set("osImages", ["debian\u2066-12"])],
+  ["GPU model with a right-to-left mark", set("gpu", { model: "A10G\u200f", count: 1 })],
+  ["right-to-left name without controls", set("name", "\u05e9\u05e8\u05ea GPU")],
   ["description with tab and newline", set("description", "One\tA10G.\nNVMe.")],
   ["description with a carriage return", set("description", "One A10G.\r\nNVMe.")],
   ["description with a line separator", set("description", "One A10G.\u2028NVMe.")],

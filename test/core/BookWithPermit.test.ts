@@ -3,8 +3,7 @@ import type { Signer } from "ethers";
 
 import { permitTypes } from "@d-cloudx/sdk";
 
-import { ENCRYPTION_KEY, PRICE_PER_HOUR_USD_E8, ethers, networkHelpers } from "../helpers/fixture.ts";
-import { deployProtocolFixture } from "../helpers/protocol.ts";
+import { ENCRYPTION_KEY, PRICE_PER_HOUR_USD_E8, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
 
 const { loadFixture, time } = networkHelpers;
 
@@ -17,7 +16,7 @@ const PERMIT_TYPES = { Permit: [...permitTypes.Permit] }; // ethers wants mutabl
  * book two hours of the resource in DCX, and a helper that signs EIP-2612 permits.
  */
 async function permitFixture() {
-  const f = await deployProtocolFixture();
+  const f = await deployFixture();
   const dcxToken = f.deployment.paymentTokens.find((t) => t.symbol === "DCX")!;
   expect(dcxToken.address).to.equal(await f.dcx.getAddress());
   const escrowAddress = await f.escrow.getAddress();
@@ -53,7 +52,19 @@ async function permitFixture() {
 describe("ResourceMarketplace.bookWithPermit", function () {
   it("books and pays in DCX in one transaction, with a permit instead of an approval", async function () {
     const f = await loadFixture(permitFixture);
-    const { marketplace, escrow, dcx, consumer, provider, resourceId, dcxAddress, amount, tokenId, maxPayment } = f;
+    const {
+      minSla,
+      marketplace,
+      escrow,
+      dcx,
+      consumer,
+      provider,
+      resourceId,
+      dcxAddress,
+      amount,
+      tokenId,
+      maxPayment,
+    } = f;
     const { signPermit, escrowAddress } = f;
     expect(await dcx.allowance(consumer, escrowAddress)).to.equal(0n);
     const transactionsBefore = await ethers.provider.getTransactionCount(consumer);
@@ -62,21 +73,13 @@ describe("ResourceMarketplace.bookWithPermit", function () {
 
     const tx = marketplace
       .connect(consumer)
-      .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, ENCRYPTION_KEY, permit);
+      .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit);
 
     await expect(tx)
       .to.emit(marketplace, "BookingRequested")
-      .withArgs(
-        1n,
-        resourceId,
-        consumer.address,
-        provider.address,
-        dcxAddress,
-        amount,
-        USD_VALUE_E8,
-        HOURS,
-        ENCRYPTION_KEY,
-      );
+      .withArgs(1n, resourceId, consumer.address, provider.address, USD_VALUE_E8, HOURS, ENCRYPTION_KEY)
+      .and.to.emit(escrow, "Deposited")
+      .withArgs(1n, consumer.address, dcxAddress, amount);
     await expect(tx).to.changeTokenBalances(ethers, dcx, [consumer, escrow], [-amount, amount]);
     await expect(tx).to.emit(dcx, "Approval").withArgs(consumer.address, escrowAddress, maxPayment);
     expect(await ethers.provider.getTransactionCount(consumer)).to.equal(transactionsBefore + 1);
@@ -96,7 +99,7 @@ describe("ResourceMarketplace.bookWithPermit", function () {
 
   it("still books when someone front-runs the permit: the allowance is in place", async function () {
     const f = await loadFixture(permitFixture);
-    const { marketplace, escrow, dcx, consumer, outsider, resourceId, dcxAddress, amount, maxPayment } = f;
+    const { minSla, marketplace, escrow, dcx, consumer, outsider, resourceId, dcxAddress, amount, maxPayment } = f;
     const { signPermit, escrowAddress } = f;
     const permit = await signPermit(consumer, maxPayment);
     await expect(
@@ -107,7 +110,7 @@ describe("ResourceMarketplace.bookWithPermit", function () {
 
     const tx = marketplace
       .connect(consumer)
-      .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, ENCRYPTION_KEY, permit);
+      .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit);
     await expect(tx).to.emit(marketplace, "BookingRequested");
     await expect(tx).to.changeTokenBalances(ethers, dcx, [consumer, escrow], [-amount, amount]);
     // The permit was used once, by the front-runner.
@@ -116,7 +119,7 @@ describe("ResourceMarketplace.bookWithPermit", function () {
   });
 
   it("rejects a permit that fails when the allowance does not cover maxPayment", async function () {
-    const { marketplace, dcx, consumer, outsider, resourceId, dcxAddress, maxPayment, signPermit } =
+    const { minSla, marketplace, dcx, consumer, outsider, resourceId, dcxAddress, maxPayment, signPermit } =
       await loadFixture(permitFixture);
     const marketplaceAddress = await marketplace.getAddress();
     const now = BigInt(await time.latest());
@@ -130,7 +133,9 @@ describe("ResourceMarketplace.bookWithPermit", function () {
     };
     for (const [label, permit] of Object.entries(failing)) {
       await expect(
-        marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, ENCRYPTION_KEY, permit),
+        marketplace
+          .connect(consumer)
+          .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
         label,
       )
         .to.be.revertedWithCustomError(marketplace, "MarketplacePermitFailed")
@@ -141,14 +146,24 @@ describe("ResourceMarketplace.bookWithPermit", function () {
   });
 
   it("books with a failed permit when an earlier approval covers maxPayment, and not when it falls short", async function () {
-    const { marketplace, dcx, consumer, outsider, resourceId, dcxAddress, maxPayment, signPermit, escrowAddress } =
-      await loadFixture(permitFixture);
+    const {
+      minSla,
+      marketplace,
+      dcx,
+      consumer,
+      outsider,
+      resourceId,
+      dcxAddress,
+      maxPayment,
+      signPermit,
+      escrowAddress,
+    } = await loadFixture(permitFixture);
     const badPermit = await signPermit(consumer, maxPayment, { signer: outsider });
     await dcx.connect(consumer).approve(escrowAddress, maxPayment - 1n);
     await expect(
       marketplace
         .connect(consumer)
-        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, ENCRYPTION_KEY, badPermit),
+        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, badPermit),
     )
       .to.be.revertedWithCustomError(marketplace, "MarketplacePermitFailed")
       .withArgs(dcxAddress);
@@ -157,44 +172,55 @@ describe("ResourceMarketplace.bookWithPermit", function () {
     await expect(
       marketplace
         .connect(consumer)
-        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, ENCRYPTION_KEY, badPermit),
+        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, badPermit),
     ).to.emit(marketplace, "BookingRequested");
   });
 
   it("does not let someone else book with a consumer's permit", async function () {
-    const { marketplace, dcx, consumer, provider, outsider, resourceId, dcxAddress, amount, maxPayment, signPermit } =
-      await loadFixture(permitFixture);
+    const {
+      minSla,
+      marketplace,
+      escrow,
+      dcx,
+      consumer,
+      provider,
+      outsider,
+      resourceId,
+      dcxAddress,
+      amount,
+      maxPayment,
+      signPermit,
+    } = await loadFixture(permitFixture);
     const permit = await signPermit(consumer, maxPayment);
     // The permit is checked against the caller, who holds no allowance of their own.
     await expect(
-      marketplace.connect(outsider).bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, ENCRYPTION_KEY, permit),
+      marketplace
+        .connect(outsider)
+        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
     )
       .to.be.revertedWithCustomError(marketplace, "MarketplacePermitFailed")
       .withArgs(dcxAddress);
     expect(await dcx.nonces(consumer)).to.equal(0n);
     await expect(
-      marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, ENCRYPTION_KEY, permit),
+      marketplace
+        .connect(consumer)
+        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
     )
       .to.emit(marketplace, "BookingRequested")
-      .withArgs(
-        1n,
-        resourceId,
-        consumer.address,
-        provider.address,
-        dcxAddress,
-        amount,
-        USD_VALUE_E8,
-        HOURS,
-        ENCRYPTION_KEY,
-      );
+      .withArgs(1n, resourceId, consumer.address, provider.address, USD_VALUE_E8, HOURS, ENCRYPTION_KEY)
+      .and.to.emit(escrow, "Deposited")
+      .withArgs(1n, consumer.address, dcxAddress, amount);
   });
 
   it("refuses the native currency and addresses without code, which have no permit", async function () {
-    const { marketplace, consumer, outsider, resourceId, maxPayment, signPermit } = await loadFixture(permitFixture);
+    const { minSla, marketplace, consumer, outsider, resourceId, maxPayment, signPermit } =
+      await loadFixture(permitFixture);
     const permit = await signPermit(consumer, maxPayment);
     for (const token of [ethers.ZeroAddress, outsider.address]) {
       await expect(
-        marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, token, maxPayment, ENCRYPTION_KEY, permit),
+        marketplace
+          .connect(consumer)
+          .bookWithPermit(resourceId, HOURS, token, maxPayment, minSla, ENCRYPTION_KEY, permit),
       )
         .to.be.revertedWithCustomError(marketplace, "MarketplacePermitFailed")
         .withArgs(token);
@@ -202,31 +228,38 @@ describe("ResourceMarketplace.bookWithPermit", function () {
   });
 
   it("falls back to the allowance for a token without EIP-2612", async function () {
-    const { marketplace, escrow, priceOracle, localTokens, consumer, resourceId, signPermit } =
+    const { minSla, marketplace, escrow, priceOracle, localTokens, consumer, resourceId, signPermit } =
       await loadFixture(permitFixture);
     const usdc = localTokens.find((t) => t.symbol === "USDC")!;
     const [amount] = await priceOracle.quote(usdc.address, USD_VALUE_E8);
-    await usdc.token!.mint(consumer.address, amount);
+    // The base fixture approves the escrow for the consumer's USDC: take that back first.
+    await usdc.token!.connect(consumer).approve(escrow, 0);
     const permit = await signPermit(consumer, amount);
     await expect(
-      marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, usdc.address, amount, ENCRYPTION_KEY, permit),
+      marketplace
+        .connect(consumer)
+        .bookWithPermit(resourceId, HOURS, usdc.address, amount, minSla, ENCRYPTION_KEY, permit),
     )
       .to.be.revertedWithCustomError(marketplace, "MarketplacePermitFailed")
       .withArgs(usdc.address);
 
     await usdc.token!.connect(consumer).approve(escrow, amount);
     await expect(
-      marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, usdc.address, amount, ENCRYPTION_KEY, permit),
+      marketplace
+        .connect(consumer)
+        .bookWithPermit(resourceId, HOURS, usdc.address, amount, minSla, ENCRYPTION_KEY, permit),
     ).to.changeTokenBalances(ethers, usdc.token!, [consumer, escrow], [-amount, amount]);
   });
 
   it("keeps the slippage guard: a quote above maxPayment reverts, and the permit stays unused", async function () {
-    const { marketplace, dcx, consumer, resourceId, dcxAddress, amount, signPermit, escrowAddress } =
+    const { minSla, marketplace, dcx, consumer, resourceId, dcxAddress, amount, signPermit, escrowAddress } =
       await loadFixture(permitFixture);
     const tooLittle = amount - 1n;
     const permit = await signPermit(consumer, tooLittle);
     await expect(
-      marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, dcxAddress, tooLittle, ENCRYPTION_KEY, permit),
+      marketplace
+        .connect(consumer)
+        .bookWithPermit(resourceId, HOURS, dcxAddress, tooLittle, minSla, ENCRYPTION_KEY, permit),
     )
       .to.be.revertedWithCustomError(marketplace, "MarketplaceSlippage")
       .withArgs(amount, tooLittle);
@@ -235,19 +268,25 @@ describe("ResourceMarketplace.bookWithPermit", function () {
   });
 
   it("keeps the other booking checks after the permit", async function () {
-    const { marketplace, provider, consumer, resourceId, dcxAddress, maxPayment, signPermit } =
+    const { minSla, marketplace, provider, consumer, resourceId, dcxAddress, maxPayment, signPermit } =
       await loadFixture(permitFixture);
     const permit = await signPermit(consumer, maxPayment);
     await expect(
-      marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, ethers.ZeroHash, permit),
-    ).to.be.revertedWithCustomError(marketplace, "MarketplaceMissingEncryptionKey");
+      marketplace
+        .connect(consumer)
+        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ethers.ZeroHash, permit),
+    )
+      .to.be.revertedWithCustomError(marketplace, "MarketplaceInvalidEncryptionKey")
+      .withArgs(ethers.ZeroHash);
     await expect(
-      marketplace.connect(consumer).bookWithPermit(resourceId, 0, dcxAddress, maxPayment, ENCRYPTION_KEY, permit),
+      marketplace
+        .connect(consumer)
+        .bookWithPermit(resourceId, 0, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
     )
       .to.be.revertedWithCustomError(marketplace, "MarketplaceInvalidHours")
       .withArgs(resourceId, 0, 1, 720);
     await expect(
-      marketplace.connect(consumer).bookWithPermit(99n, HOURS, dcxAddress, maxPayment, ENCRYPTION_KEY, permit),
+      marketplace.connect(consumer).bookWithPermit(99n, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
     )
       .to.be.revertedWithCustomError(marketplace, "MarketplaceUnknownResource")
       .withArgs(99n);
@@ -255,24 +294,28 @@ describe("ResourceMarketplace.bookWithPermit", function () {
     await expect(
       marketplace
         .connect(provider)
-        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, ENCRYPTION_KEY, providerPermit),
+        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, providerPermit),
     )
       .to.be.revertedWithCustomError(marketplace, "MarketplaceSelfBooking")
       .withArgs(resourceId);
   });
 
   it("is stopped while the marketplace is paused", async function () {
-    const { marketplace, deployer, consumer, resourceId, dcxAddress, maxPayment, signPermit } =
+    const { minSla, marketplace, deployer, consumer, resourceId, dcxAddress, maxPayment, signPermit } =
       await loadFixture(permitFixture);
     const permit = await signPermit(consumer, maxPayment);
     await expect(marketplace.connect(deployer).pause()).to.emit(marketplace, "Paused").withArgs(deployer.address);
     await expect(
-      marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, ENCRYPTION_KEY, permit),
+      marketplace
+        .connect(consumer)
+        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
     ).to.be.revertedWithCustomError(marketplace, "MarketplacePaused");
 
     await marketplace.connect(deployer).unpause();
     await expect(
-      marketplace.connect(consumer).bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, ENCRYPTION_KEY, permit),
+      marketplace
+        .connect(consumer)
+        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
     ).to.emit(marketplace, "BookingRequested");
   });
 });

@@ -1,14 +1,14 @@
 import { expect } from "chai";
 
 import { escrowSettings } from "../../scripts/lib/core.ts";
-import { TEST_SETTINGS, deployMarketplaceFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
+import { TEST_SETTINGS, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
 import { deployUupsProxy } from "../helpers/proxies.ts";
 
 const { loadFixture } = networkHelpers;
 
 describe("Initialization", function () {
   it("refuses a zero admin", async function () {
-    const { priceOracle } = await loadFixture(deployMarketplaceFixture);
+    const { priceOracle } = await loadFixture(deployFixture);
     await expect(deployUupsProxy("PriceOracle", [ethers.ZeroAddress])).to.be.revertedWithCustomError(
       priceOracle,
       "ManagedZeroAddress",
@@ -16,7 +16,7 @@ describe("Initialization", function () {
   });
 
   it("refuses escrow settings out of range", async function () {
-    const { escrow, priceOracle, admin, treasury } = await loadFixture(deployMarketplaceFixture);
+    const { escrow, priceOracle, admin, treasury } = await loadFixture(deployFixture);
     const valid = escrowSettings(TEST_SETTINGS, treasury.address);
     const invalid = [
       { oracle: ethers.ZeroAddress, settings: valid },
@@ -33,7 +33,7 @@ describe("Initialization", function () {
   });
 
   it("refuses a marketplace without its sibling contracts or with an invalid timeout", async function () {
-    const { marketplace, priceOracle, escrow, reputation, admin } = await loadFixture(deployMarketplaceFixture);
+    const { marketplace, priceOracle, escrow, reputation, admin } = await loadFixture(deployFixture);
     const [oracle, vault, record] = await Promise.all([
       priceOracle.getAddress(),
       escrow.getAddress(),
@@ -54,7 +54,7 @@ describe("Initialization", function () {
   });
 
   it("refuses SLA enforcement without its sibling contracts or with an unreachable quorum", async function () {
-    const { sla, marketplace, escrow, reputation, admin, oracleA } = await loadFixture(deployMarketplaceFixture);
+    const { sla, marketplace, escrow, reputation, admin, oracleA } = await loadFixture(deployFixture);
     const [market, vault, record] = await Promise.all([
       marketplace.getAddress(),
       escrow.getAddress(),

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 
-import { HOUR, deployMarketplaceFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
+import { HOUR, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
 
 const { loadFixture, time } = networkHelpers;
 
-type Fixture = Awaited<ReturnType<typeof deployMarketplaceFixture>>;
+type Fixture = Awaited<ReturnType<typeof deployFixture>>;
 type PaymentToken = Fixture["tokens"][number];
 
 async function balanceOf(f: Fixture, token: PaymentToken, account: string) {
@@ -36,7 +36,7 @@ describe("Booking lifecycles", function () {
   for (const symbol of ["ETH", "DAI", "USDC"]) {
     describe(`paid in ${symbol}`, function () {
       it("runs to completion with an SLA breach, and every unit ends with its owner", async function () {
-        const f = await loadFixture(deployMarketplaceFixture);
+        const f = await loadFixture(deployFixture);
         const token = f.tokens.find((t) => t.symbol === symbol)!;
         const escrowAddress = await f.escrow.getAddress();
         const escrowBefore = await balanceOf(f, token, escrowAddress);
@@ -75,7 +75,7 @@ describe("Booking lifecycles", function () {
       });
 
       it("terminates early: unused time and credits go back, the provider keeps the rest", async function () {
-        const f = await loadFixture(deployMarketplaceFixture);
+        const f = await loadFixture(deployFixture);
         const token = f.tokens.find((t) => t.symbol === symbol)!;
         const escrowAddress = await f.escrow.getAddress();
         const escrowBefore = await balanceOf(f, token, escrowAddress);
@@ -109,7 +109,7 @@ describe("Booking lifecycles", function () {
   }
 
   it("compensates the consumer from the bond when provisioning never happens", async function () {
-    const f = await loadFixture(deployMarketplaceFixture);
+    const f = await loadFixture(deployFixture);
     await f.escrow.connect(f.provider).depositBond(ethers.ZeroAddress, 10n ** 18n, { value: 10n ** 18n });
     const { bookingId, amount } = await f.book(undefined, 8);
     await time.increase(f.settings.provisionTimeoutSeconds + 1);

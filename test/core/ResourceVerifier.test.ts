@@ -1,11 +1,10 @@
 import { expect } from "chai";
 import type { Signer } from "ethers";
 
-import { attestationTypes } from "@d-cloudx/sdk";
+import { attestationTypes, revocationTypes } from "@d-cloudx/sdk";
 
 import { LOCAL_GOVERNANCE } from "../../scripts/lib/governance.ts";
-import { ACCESS_CID, ethers, networkHelpers } from "../helpers/fixture.ts";
-import { deployProtocolFixture } from "../helpers/protocol.ts";
+import { ACCESS_CID, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
 import { deployUupsProxy, upgradesApi } from "../helpers/proxies.ts";
 
 const { loadFixture, time } = networkHelpers;
@@ -29,6 +28,8 @@ interface Attestation {
   expiresAt: number;
 }
 
+type Verifier = Signer & { address: string };
+
 /** Signers ordered by ascending address, as QuorumSigned requires. */
 function byAddress<T extends { address: string }>(signers: T[]): T[] {
   return [...signers].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
@@ -39,7 +40,7 @@ function byAddress<T extends { address: string }>(signers: T[]): T[] {
  * attestations of the fixture's resource and sign them. Accounts #8–#10 are spare verifiers.
  */
 async function verifierFixture() {
-  const f = await deployProtocolFixture();
+  const f = await deployFixture();
   const signers = await ethers.getSigners();
   const spareVerifiers = [signers[8]!, signers[9]!, signers[10]!];
   const chainId = (await ethers.provider.getNetwork()).chainId;
@@ -77,13 +78,27 @@ async function verifierFixture() {
     return att;
   }
 
-  return { ...f, spareVerifiers, domain, attestation, sign, verify };
+  /** Signatures of `signers` (ordered by address) revoking the resource's latest verification. */
+  async function signRevocation(resourceId: bigint, reason: string, signers: Verifier[] = [f.oracle]) {
+    const { issuedAt } = await f.verifier.verificationOf(resourceId);
+    const types = { Revocation: [...revocationTypes.Revocation] };
+    return Promise.all(byAddress(signers).map((s) => s.signTypedData(domain, types, { resourceId, issuedAt, reason })));
+  }
+
+  /** Revokes with the verifiers' signatures, submitted by `by` (anyone). */
+  async function revoke(resourceId: bigint, reason: string, by: Signer = f.outsider, signers: Verifier[] = [f.oracle]) {
+    return f.verifier
+      .connect(by)
+      .revokeVerification(resourceId, reason, await signRevocation(resourceId, reason, signers));
+  }
+
+  return { ...f, spareVerifiers, domain, attestation, sign, verify, signRevocation, revoke };
 }
 
 /** The same, with a second verifier registered and a quorum of 2. */
 async function twoOfTwoFixture() {
   const f = await verifierFixture();
-  const timelock = await f.timelockSigner();
+  const timelock = f.admin;
   const second = f.spareVerifiers[0]!;
   await f.verifier.connect(timelock).addSigner(second.address);
   await f.verifier.connect(timelock).setQuorum(2);
@@ -234,9 +249,8 @@ describe("ResourceVerifier", function () {
     });
 
     it("stops accepting a verifier's signatures once the DAO removes it", async function () {
-      const { verifier, oracle, spareVerifiers, attestation, sign, timelockSigner } =
-        await loadFixture(verifierFixture);
-      const timelock = await timelockSigner();
+      const { verifier, oracle, spareVerifiers, attestation, sign, admin } = await loadFixture(verifierFixture);
+      const timelock = admin;
       await verifier.connect(timelock).addSigner(spareVerifiers[0]!.address);
       await verifier.connect(timelock).removeSigner(oracle.address);
       const att = await attestation();
@@ -312,52 +326,70 @@ describe("ResourceVerifier", function () {
   });
 
   describe("revocation", function () {
-    it("lets a verifier revoke a verification, with its reason", async function () {
-      const { verifier, marketplace, oracle, resourceId, attestation, verify } = await loadFixture(verifierFixture);
+    it("revokes a verification on a quorum of verifiers' signatures, submitted by anyone", async function () {
+      const { verifier, marketplace, outsider, resourceId, attestation, verify, revoke } =
+        await loadFixture(verifierFixture);
       const att = await verify(await attestation());
-      await expect(verifier.connect(oracle).revokeVerification(resourceId, "instance type withdrawn"))
+      await expect(revoke(resourceId, "instance type withdrawn"))
         .to.emit(verifier, "VerificationRevoked")
-        .withArgs(resourceId, oracle.address, "instance type withdrawn");
+        .withArgs(resourceId, outsider.address, "instance type withdrawn");
       expect(await verifier.isVerified(resourceId)).to.equal(false);
       expect(await marketplace.isResourceVerified(resourceId)).to.equal(false);
       expect(await verifier.verificationOf(resourceId)).to.deep.equal(verificationTuple(att, true));
     });
 
-    it("lets the DAO revoke a verification", async function () {
-      const { verifier, resourceId, attestation, verify, timelockSigner } = await loadFixture(verifierFixture);
+    it("lets the DAO revoke a verification without signatures", async function () {
+      const { verifier, resourceId, attestation, verify, admin } = await loadFixture(verifierFixture);
       await verify(await attestation());
-      const timelock = await timelockSigner();
-      await expect(verifier.connect(timelock).revokeVerification(resourceId, "provider fraud"))
+      await expect(verifier.connect(admin).revokeVerification(resourceId, "provider fraud", []))
         .to.emit(verifier, "VerificationRevoked")
-        .withArgs(resourceId, timelock.address, "provider fraud");
+        .withArgs(resourceId, admin.address, "provider fraud");
       expect(await verifier.isVerified(resourceId)).to.equal(false);
     });
 
-    it("lets no one else revoke, not even the resource's provider or the deployer", async function () {
-      const { verifier, outsider, provider, deployer, consumer, resourceId, attestation, verify } =
+    it("lets no one else revoke without signatures, not even a verifier, the provider or the deployer", async function () {
+      const { verifier, outsider, provider, deployer, consumer, oracle, resourceId, attestation, verify } =
         await loadFixture(verifierFixture);
       await verify(await attestation());
-      for (const caller of [outsider, provider, deployer, consumer]) {
-        await expect(verifier.connect(caller).revokeVerification(resourceId, "no"))
+      for (const caller of [outsider, provider, deployer, consumer, oracle]) {
+        await expect(verifier.connect(caller).revokeVerification(resourceId, "no", []))
           .to.be.revertedWithCustomError(verifier, "VerifierUnauthorized")
           .withArgs(caller.address);
       }
       expect(await verifier.isVerified(resourceId)).to.equal(true);
     });
 
+    it("needs the same quorum as an attestation: one verifier of two cannot revoke alone", async function () {
+      const { verifier, oracle, second, pair, resourceId, attestation, sign, revoke, signRevocation } =
+        await loadFixture(twoOfTwoFixture);
+      const att = await attestation();
+      await verifier.submitAttestation(att, await sign(att, pair));
+      await expect(revoke(resourceId, "I alone say so", oracle, [oracle]))
+        .to.be.revertedWithCustomError(verifier, "QuorumNotReached")
+        .withArgs(await verifier.revocationDigest(resourceId, att.issuedAt, "I alone say so"), 1, 2);
+      // Signatures bind the reason and the verification they revoke.
+      const signatures = await signRevocation(resourceId, "agreed", [oracle, second]);
+      await expect(verifier.revokeVerification(resourceId, "changed", signatures)).to.be.revertedWithCustomError(
+        verifier,
+        "QuorumUnknownSigner",
+      );
+      await expect(verifier.revokeVerification(resourceId, "agreed", signatures)).to.emit(
+        verifier,
+        "VerificationRevoked",
+      );
+    });
+
     it("rejects revoking twice, or revoking what was never verified", async function () {
-      const { verifier, oracle, resourceId, attestation, verify } = await loadFixture(verifierFixture);
-      await expect(verifier.connect(oracle).revokeVerification(resourceId, "none yet"))
+      const { verifier, resourceId, attestation, verify, revoke } = await loadFixture(verifierFixture);
+      await expect(revoke(resourceId, "none yet"))
         .to.be.revertedWithCustomError(verifier, "VerifierNotVerified")
         .withArgs(resourceId);
       await verify(await attestation());
-      await verifier.connect(oracle).revokeVerification(resourceId, "first");
-      await expect(verifier.connect(oracle).revokeVerification(resourceId, "second"))
+      await revoke(resourceId, "first");
+      await expect(revoke(resourceId, "second"))
         .to.be.revertedWithCustomError(verifier, "VerifierNotVerified")
         .withArgs(resourceId);
-      await expect(verifier.connect(oracle).revokeVerification(99n, "unknown"))
-        .to.be.revertedWithCustomError(verifier, "VerifierNotVerified")
-        .withArgs(99n);
+      await expect(revoke(99n, "unknown")).to.be.revertedWithCustomError(verifier, "VerifierNotVerified").withArgs(99n);
     });
 
     // Skipped: the contract contradicts IResourceVerifier's NatSpec. VerifierNotVerified is documented
@@ -367,12 +399,12 @@ describe("ResourceVerifier", function () {
     // VerificationRevoked event is emitted for it. Harmless for isVerified, but misleading for
     // indexers and contrary to the spec. Either the check or the error's NatSpec should change.
     it("revokes the latest verification even once it has expired or been outdated", async function () {
-      const { verifier, oracle, provider, marketplace, resourceId, attestation, verify } =
+      const { verifier, oracle, provider, marketplace, resourceId, attestation, verify, revoke } =
         await loadFixture(verifierFixture);
       const att = await verify(await attestation());
       await time.increaseTo(att.expiresAt);
       expect(await verifier.isVerified(resourceId)).to.equal(false);
-      await expect(verifier.connect(oracle).revokeVerification(resourceId, "expired anyway"))
+      await expect(revoke(resourceId, "expired anyway", oracle))
         .to.emit(verifier, "VerificationRevoked")
         .withArgs(resourceId, oracle.address, "expired anyway");
 
@@ -381,15 +413,12 @@ describe("ResourceVerifier", function () {
       await verify(await attestation());
       await marketplace.connect(provider).updateResourceMetadata(resourceId, ACCESS_CID);
       expect(await verifier.isVerified(resourceId)).to.equal(false);
-      await expect(verifier.connect(oracle).revokeVerification(resourceId, "stale anyway")).to.emit(
-        verifier,
-        "VerificationRevoked",
-      );
+      await expect(revoke(resourceId, "stale anyway")).to.emit(verifier, "VerificationRevoked");
       expect((await verifier.verificationOf(resourceId)).revoked).to.equal(true);
     });
 
     it("cannot be undone by replaying the revoked or an older attestation, only by a newer one", async function () {
-      const { verifier, oracle, resourceId, attestation, sign, verify } = await loadFixture(verifierFixture);
+      const { verifier, resourceId, attestation, sign, verify, revoke } = await loadFixture(verifierFixture);
       const older = await attestation();
       await time.increase(60);
       const att = await verify(await attestation());
@@ -397,7 +426,7 @@ describe("ResourceVerifier", function () {
       await expect(verifier.submitAttestation(att, await sign(att)))
         .to.be.revertedWithCustomError(verifier, "VerifierNotNewer")
         .withArgs(resourceId, att.issuedAt, att.issuedAt);
-      await verifier.connect(oracle).revokeVerification(resourceId, "suspicious");
+      await revoke(resourceId, "suspicious");
 
       await expect(verifier.submitAttestation(att, await sign(att)))
         .to.be.revertedWithCustomError(verifier, "VerifierNotNewer")
@@ -521,7 +550,7 @@ describe("ResourceVerifier", function () {
 
   describe("governance", function () {
     it("lets only the DAO set the maximum validity, within one year", async function () {
-      const { verifier, deployer, outsider, oracle, resourceId, attestation, sign, timelockSigner } =
+      const { verifier, deployer, outsider, oracle, resourceId, attestation, sign, admin } =
         await loadFixture(verifierFixture);
       const adminRole = await verifier.DEFAULT_ADMIN_ROLE();
       for (const caller of [deployer, outsider, oracle]) {
@@ -529,7 +558,7 @@ describe("ResourceVerifier", function () {
           .to.be.revertedWithCustomError(verifier, "AccessControlUnauthorizedAccount")
           .withArgs(caller.address, adminRole);
       }
-      const timelock = await timelockSigner();
+      const timelock = admin;
       for (const invalid of [0, YEAR + 1]) {
         await expect(verifier.connect(timelock).setMaxValidity(invalid))
           .to.be.revertedWithCustomError(verifier, "VerifierInvalidMaxValidity")
@@ -555,7 +584,7 @@ describe("ResourceVerifier", function () {
     });
 
     it("lets only the DAO add verifiers, once each, never the zero address", async function () {
-      const { verifier, outsider, deployer, oracle, spareVerifiers, timelockSigner } =
+      const { verifier, outsider, deployer, oracle, spareVerifiers, admin, signRevocation } =
         await loadFixture(verifierFixture);
       const adminRole = await verifier.DEFAULT_ADMIN_ROLE();
       const [newcomer] = spareVerifiers;
@@ -564,14 +593,14 @@ describe("ResourceVerifier", function () {
           .to.be.revertedWithCustomError(verifier, "AccessControlUnauthorizedAccount")
           .withArgs(caller.address, adminRole);
       }
-      const timelock = await timelockSigner();
+      const timelock = admin;
       await expect(verifier.connect(timelock).addSigner(newcomer!.address))
         .to.emit(verifier, "SignerAdded")
         .withArgs(newcomer!.address);
       expect(await verifier.isSigner(newcomer!)).to.equal(true);
       expect(await verifier.signerCount()).to.equal(2n);
-      // A new verifier may revoke.
-      await expect(verifier.connect(newcomer!).revokeVerification(1n, "none"))
+      // A new verifier's signature counts (here for a resource with no verification).
+      await expect(verifier.revokeVerification(1n, "none", await signRevocation(1n, "none", [newcomer!])))
         .to.be.revertedWithCustomError(verifier, "VerifierNotVerified")
         .withArgs(1n);
 
@@ -588,13 +617,13 @@ describe("ResourceVerifier", function () {
     });
 
     it("lets only the DAO remove verifiers, keeping the quorum reachable", async function () {
-      const { verifier, outsider, oracle, second, resourceId, attestation, verify, timelockSigner } =
+      const { verifier, outsider, oracle, second, resourceId, attestation, verify, admin, revoke } =
         await loadFixture(twoOfTwoFixture);
       const adminRole = await verifier.DEFAULT_ADMIN_ROLE();
       await expect(verifier.connect(outsider).removeSigner(second.address))
         .to.be.revertedWithCustomError(verifier, "AccessControlUnauthorizedAccount")
         .withArgs(outsider.address, adminRole);
-      const timelock = await timelockSigner();
+      const timelock = admin;
       await expect(verifier.connect(timelock).removeSigner(second.address))
         .to.be.revertedWithCustomError(verifier, "QuorumInvalid")
         .withArgs(2, 1);
@@ -616,20 +645,20 @@ describe("ResourceVerifier", function () {
         .to.be.revertedWithCustomError(verifier, "QuorumInvalid")
         .withArgs(1, 0);
 
-      // A removed verifier can no longer revoke.
+      // A removed verifier's signature no longer counts.
       await verify(await attestation());
-      await expect(verifier.connect(second).revokeVerification(resourceId, "gone"))
-        .to.be.revertedWithCustomError(verifier, "VerifierUnauthorized")
+      await expect(revoke(resourceId, "gone", second, [second]))
+        .to.be.revertedWithCustomError(verifier, "QuorumUnknownSigner")
         .withArgs(second.address);
     });
 
     it("lets only the DAO set the quorum, between 1 and the number of verifiers", async function () {
-      const { verifier, outsider, oracle, spareVerifiers, timelockSigner } = await loadFixture(verifierFixture);
+      const { verifier, outsider, oracle, spareVerifiers, admin } = await loadFixture(verifierFixture);
       const adminRole = await verifier.DEFAULT_ADMIN_ROLE();
       await expect(verifier.connect(oracle).setQuorum(1))
         .to.be.revertedWithCustomError(verifier, "AccessControlUnauthorizedAccount")
         .withArgs(oracle.address, adminRole);
-      const timelock = await timelockSigner();
+      const timelock = admin;
       await expect(verifier.connect(timelock).setQuorum(0))
         .to.be.revertedWithCustomError(verifier, "QuorumInvalid")
         .withArgs(0, 1);
@@ -704,7 +733,7 @@ describe("ResourceVerifier", function () {
 
   describe("ResourceMarketplace.setResourceVerifier", function () {
     it("lets only the DAO replace or remove the verifier the marketplace asks", async function () {
-      const { verifier, marketplace, deployer, outsider, resourceId, attestation, verify, timelockSigner } =
+      const { verifier, marketplace, deployer, outsider, resourceId, attestation, verify, admin } =
         await loadFixture(verifierFixture);
       await verify(await attestation());
       const adminRole = await marketplace.DEFAULT_ADMIN_ROLE();
@@ -713,7 +742,7 @@ describe("ResourceVerifier", function () {
           .to.be.revertedWithCustomError(marketplace, "AccessControlUnauthorizedAccount")
           .withArgs(caller.address, adminRole);
       }
-      const timelock = await timelockSigner();
+      const timelock = admin;
 
       await expect(marketplace.connect(timelock).setResourceVerifier(ethers.ZeroAddress))
         .to.emit(marketplace, "ResourceVerifierUpdated")

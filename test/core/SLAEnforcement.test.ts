@@ -2,12 +2,26 @@ import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs
 import { expect } from "chai";
 
 import { slaDomain, slaReportTypes } from "@d-cloudx/sdk";
-import { HOUR, deployMarketplaceFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
+import {
+  HOUR,
+  METADATA_CID,
+  OTHER_ENCRYPTION_KEY,
+  type Fixture,
+  deployFixture,
+  ethers,
+  networkHelpers,
+} from "../helpers/fixture.ts";
 
 const { loadFixture, time } = networkHelpers;
 const ethersTypes = { SlaReport: [...slaReportTypes.SlaReport] };
 
-type Fixture = Awaited<ReturnType<typeof deployMarketplaceFixture>>;
+enum SettleStatus {
+  Settled,
+  AlreadySettled,
+  PeriodNotEnded,
+  ReportWindowClosed,
+  EarlierPeriodOpen,
+}
 
 function report(bookingId: bigint, period = 0, uptimeBps = 10_000, p95LatencyMs = 40) {
   return { bookingId, period, uptimeBps, p95LatencyMs, sampleCount: 60 };
@@ -15,7 +29,7 @@ function report(bookingId: bigint, period = 0, uptimeBps = 10_000, p95LatencyMs 
 
 /** An active 1-hour ETH booking whose first period has ended. */
 async function activeBookingFixture() {
-  const f = await deployMarketplaceFixture();
+  const f = await deployFixture();
   const { bookingId, amount } = await f.bookActive(undefined, 1);
   await time.increase(f.settings.slaPeriodSeconds);
   const periodValue = (amount * BigInt(f.settings.slaPeriodSeconds)) / BigInt(HOUR);
@@ -34,9 +48,9 @@ describe("SLAEnforcement", function () {
       const r = report(f.bookingId);
       await expect(submit(f, [r]))
         .to.emit(f.sla, "SlaPeriodSettled")
-        .withArgs(f.bookingId, 0, f.provider.address, 10_000, 40, 60, true, 0, f.periodValue, 0)
+        .withArgs(f.bookingId, f.consumer.address, f.provider.address, 0, 10_000, 40, 60, true, 0, f.periodValue, 0)
         .and.to.emit(f.reputation, "ReputationUpdated")
-        .withArgs(f.provider.address, [0, 0, 1, 0, 0, 0, 0], anyValue);
+        .withArgs(f.provider.address, [0, 0, 1, 0, 0, 0, 0, anyValue, anyValue], anyValue);
       expect((await f.escrow.streamOf(f.bookingId)).settledPeriods).to.equal(1n);
     });
 
@@ -119,22 +133,28 @@ describe("SLAEnforcement", function () {
   });
 
   describe("periods", function () {
-    it("settles each period once; a repeated report is skipped", async function () {
+    it("settles each period once; a repeated report is skipped and says so", async function () {
       const f = await loadFixture(activeBookingFixture);
       const r = report(f.bookingId);
       await submit(f, [r]);
       const signatures = [await f.signReport(r)];
       expect(await f.sla.submitReports.staticCall([r], signatures)).to.equal(0n);
-      await expect(f.sla.submitReports([r], signatures)).to.not.emit(f.sla, "SlaPeriodSettled");
+      await expect(f.sla.submitReports([r], signatures))
+        .to.emit(f.sla, "SlaReportSkipped")
+        .withArgs(f.bookingId, 0, SettleStatus.AlreadySettled)
+        .and.not.to.emit(f.sla, "SlaPeriodSettled");
     });
 
-    it("rejects periods that have not ended, lie outside the booking or are past their window", async function () {
+    it("skips periods not ended, past their window or behind an open one, settling the rest of the batch", async function () {
       const f = await loadFixture(activeBookingFixture);
       const { startedAt } = await f.escrow.streamOf(f.bookingId);
       const period = BigInt(f.settings.slaPeriodSeconds);
+      // Another booking, started a moment later, whose first period will be reportable with them.
+      const other = await f.bookActive(undefined, 1);
       await expect(submit(f, [report(f.bookingId, 1)]))
-        .to.be.revertedWithCustomError(f.escrow, "EscrowPeriodNotEnded")
-        .withArgs(f.bookingId, 1, startedAt + 2n * period);
+        .to.emit(f.sla, "SlaReportSkipped")
+        .withArgs(f.bookingId, 1, SettleStatus.PeriodNotEnded);
+      // A period outside the booking is a malformed report: it still reverts.
       await expect(submit(f, [report(f.bookingId, 60)]))
         .to.be.revertedWithCustomError(f.escrow, "EscrowPeriodOutOfRange")
         .withArgs(f.bookingId, 60, 60);
@@ -142,20 +162,31 @@ describe("SLAEnforcement", function () {
       await time.increaseTo(startedAt + 3n * period);
       // Period 0 can still be reported, so period 2 cannot skip over it.
       await expect(submit(f, [report(f.bookingId, 2)]))
-        .to.be.revertedWithCustomError(f.escrow, "EscrowPeriodOutOfOrder")
-        .withArgs(f.bookingId, 2, 0);
+        .to.emit(f.sla, "SlaReportSkipped")
+        .withArgs(f.bookingId, 2, SettleStatus.EarlierPeriodOpen);
 
       const window = BigInt(f.settings.reportWindowSeconds);
       await time.increaseTo(startedAt + period + window);
-      await expect(submit(f, [report(f.bookingId, 0)]))
-        .to.be.revertedWithCustomError(f.escrow, "EscrowReportWindowClosed")
-        .withArgs(f.bookingId, 0, startedAt + period + window);
+      // One late report in a batch no longer sinks the others.
+      const tx = submit(f, [
+        report(f.bookingId, 0),
+        report(f.bookingId, 2),
+        report(f.bookingId, 1),
+        report(other.bookingId),
+      ]);
+      await expect(tx).to.emit(f.sla, "SlaReportSkipped").withArgs(f.bookingId, 0, SettleStatus.ReportWindowClosed);
       // Period 0's window has closed (it counts as compliant), so period 1 may settle past it,
-      // but period 2 may not skip period 1, whose window is still open.
-      await expect(submit(f, [report(f.bookingId, 2)]))
-        .to.be.revertedWithCustomError(f.escrow, "EscrowPeriodOutOfOrder")
-        .withArgs(f.bookingId, 2, 0);
-      await expect(submit(f, [report(f.bookingId, 1)])).to.emit(f.sla, "SlaPeriodSettled");
+      // but period 2 may not skip period 1, whose window was still open.
+      await expect(tx).to.emit(f.sla, "SlaReportSkipped").withArgs(f.bookingId, 2, SettleStatus.EarlierPeriodOpen);
+      const receipt = await (await tx).wait();
+      const settled = receipt!.logs
+        .map((log) => f.sla.interface.parseLog(log))
+        .filter((log) => log?.name === "SlaPeriodSettled")
+        .map((log) => [log!.args.bookingId, log!.args.period]);
+      expect(settled).to.deep.equal([
+        [f.bookingId, 1n],
+        [other.bookingId, 0n],
+      ]);
       expect((await f.escrow.streamOf(f.bookingId)).settledPeriods).to.equal(2n);
     });
 
@@ -188,46 +219,118 @@ describe("SLAEnforcement", function () {
       const credit = (f.periodValue * 2_500n) / 10_000n;
       await expect(submit(f, [report(f.bookingId, 0, 9_800)]))
         .to.emit(f.sla, "SlaPeriodSettled")
-        .withArgs(f.bookingId, 0, f.provider.address, 9_800, 40, 60, false, 2_500, f.periodValue, credit);
+        .withArgs(
+          f.bookingId,
+          f.consumer.address,
+          f.provider.address,
+          0,
+          9_800,
+          40,
+          60,
+          false,
+          2_500,
+          f.periodValue,
+          credit,
+        );
       expect(await f.escrow.owed(f.consumer.address, ethers.ZeroAddress)).to.equal(credit);
       expect(await f.escrow.withdrawable(f.bookingId)).to.equal(f.periodValue - credit);
       const record = await f.reputation.recordOf(f.provider.address);
       expect([record.periodsViolated, record.creditBpsTotal]).to.deep.equal([1n, 2_500n]);
     });
 
-    it("settles a batch across providers and records each provider once", async function () {
-      const f = await loadFixture(deployMarketplaceFixture);
+    it("settles a batch across providers and records each provider once, by value", async function () {
+      const f = await loadFixture(deployFixture);
       const second = f.other;
-      await f.marketplace.connect(second).registerProvider("bafyprofile");
+      await f.marketplace.connect(second).registerProvider(METADATA_CID);
       await f.marketplace
         .connect(second)
-        .listResource({ metadataCid: "bafymetadata", region: "us-east-1", kind: 1, terms: f.terms });
+        .listResource({ metadataCid: METADATA_CID, region: "us-east-1", kind: 1, terms: f.terms });
       const a = await f.bookActive(undefined, 1);
       const b = await f.bookActive(undefined, 1);
       const [amount] = await f.priceOracle.quote(ethers.ZeroAddress, f.terms.pricePerHourUsdE8);
       await f.marketplace
         .connect(f.consumer)
-        .book(2n, 1, ethers.ZeroAddress, amount, "0x" + "cd".repeat(32), { value: amount });
+        .book(2n, 1, ethers.ZeroAddress, amount, f.minSla, OTHER_ENCRYPTION_KEY, { value: amount });
       const c = await f.marketplace.bookingCount();
-      await f.marketplace.connect(f.oracleB).confirmProvisioning(c, "bafyaccess");
+      await f.confirm(c);
       await time.increase(f.settings.slaPeriodSeconds);
 
+      // Each period is a minute of $1.50 an hour: 2.5 cents, valued at the ETH price (rounded down).
+      const periodUsd = 2_499_999n;
       const tx = submit(f, [report(a.bookingId), report(b.bookingId, 0, 9_000), report(c)]);
       await expect(tx)
         .to.emit(f.reputation, "ReputationUpdated")
-        .withArgs(f.provider.address, [0, 0, 1, 1, 0, 0, 10_000], anyValue);
+        .withArgs(f.provider.address, [0, 0, 1, 1, 0, 0, 10_000, periodUsd, 2n * periodUsd], anyValue);
       await expect(tx)
         .to.emit(f.reputation, "ReputationUpdated")
-        .withArgs(second.address, [0, 0, 1, 0, 0, 0, 0], anyValue);
+        .withArgs(second.address, [0, 0, 1, 0, 0, 0, 0, periodUsd, periodUsd], anyValue);
       const receipt = await (await tx).wait();
-      const updates = receipt!.logs.filter((log) => log.address === f.record.ReputationSystem!.proxy);
+      const updates = receipt!.logs.filter((log) => log.address === f.deployment.contracts.ReputationSystem.proxy);
       expect(updates).to.have.length(2);
+    });
+
+    it("settles by the SLA terms and credit policy the booking was made with", async function () {
+      const f = await loadFixture(deployFixture);
+      const { sla, admin, marketplace, provider, terms, resourceId } = f;
+      const { bookingId, amount } = await f.bookActive(undefined, 1);
+      // After booking, the provider loosens its SLA and the DAO lowers every credit to nothing.
+      await marketplace
+        .connect(provider)
+        .updateResourceTerms(resourceId, { ...terms, uptimeTargetBps: 0, maxLatencyMs: 0 });
+      await sla.connect(admin).setCreditPolicy(0, []);
+      expect(await sla.creditPolicyAt((await marketplace.getBooking(bookingId)).requestedAt)).to.deep.equal([
+        1_000n,
+        [
+          [9_900n, 2_500n],
+          [9_500n, 10_000n],
+        ],
+      ]);
+      await time.increase(f.settings.slaPeriodSeconds);
+      const periodValue = (amount * BigInt(f.settings.slaPeriodSeconds)) / BigInt(HOUR);
+      await expect(submit(f, [report(bookingId, 0, 9_000, 900)]))
+        .to.emit(sla, "SlaPeriodSettled")
+        .withArgs(
+          bookingId,
+          f.consumer.address,
+          provider.address,
+          0,
+          9_000,
+          900,
+          60,
+          false,
+          10_000,
+          periodValue,
+          periodValue,
+        );
+
+      // A booking made after both changes settles by the new ones.
+      await time.increase(1);
+      const later = await f.book(undefined, 1, undefined, resourceId, { uptimeTargetBps: 0, maxLatencyMs: 0 });
+      await f.confirm(later.bookingId);
+      await time.increase(f.settings.slaPeriodSeconds);
+      await expect(submit(f, [report(later.bookingId, 0, 9_000, 900)]))
+        .to.emit(sla, "SlaPeriodSettled")
+        .withArgs(later.bookingId, f.consumer.address, provider.address, 0, 9_000, 900, 60, true, 0, anyValue, 0);
+    });
+
+    it("leaves dust out of reputation and rewards, and values what it cannot price as unvalued", async function () {
+      const f = await loadFixture(activeBookingFixture);
+      const { sla, reputation, admin, provider, eth } = f;
+      // A minimum of ten cents: a 2.5-cent period does not count.
+      await reputation.connect(admin).setMinValue(10_000_000n);
+      await expect(submit(f, [report(f.bookingId)])).to.not.emit(reputation, "ReputationUpdated");
+      await time.increase(f.settings.slaPeriodSeconds);
+      await eth.feed.updateAnswer(0n);
+      await expect(submit(f, [report(f.bookingId, 1)]))
+        .to.emit(sla, "ServiceNotValued")
+        .withArgs(provider.address, ethers.ZeroAddress, f.periodValue)
+        .and.to.emit(sla, "SlaPeriodSettled");
     });
   });
 
   describe("governance", function () {
     it("adds and removes signers, keeping the quorum reachable", async function () {
-      const f = await loadFixture(deployMarketplaceFixture);
+      const f = await loadFixture(deployFixture);
       const { sla, admin, other, oracleC } = f;
       await expect(sla.connect(admin).addSigner(other.address)).to.emit(sla, "SignerAdded").withArgs(other.address);
       expect(await sla.isSigner(other.address)).to.equal(true);
@@ -253,7 +356,7 @@ describe("SLAEnforcement", function () {
     });
 
     it("sets the quorum between 1 and the number of signers", async function () {
-      const f = await loadFixture(deployMarketplaceFixture);
+      const f = await loadFixture(deployFixture);
       const { sla, admin } = f;
       await expect(sla.connect(admin).setQuorum(3)).to.emit(sla, "QuorumUpdated").withArgs(3);
       expect(await sla.quorum()).to.equal(3n);
@@ -265,12 +368,13 @@ describe("SLAEnforcement", function () {
     });
 
     it("sets a credit policy of strictly deeper tiers", async function () {
-      const f = await loadFixture(deployMarketplaceFixture);
+      const f = await loadFixture(deployFixture);
       const { sla, admin } = f;
       const tiers = [
         { uptimeBelowBps: 9_000, creditBps: 5_000 },
         { uptimeBelowBps: 5_000, creditBps: 10_000 },
       ];
+      const before = await time.latest();
       await expect(sla.connect(admin).setCreditPolicy(500, tiers))
         .to.emit(sla, "CreditPolicyUpdated")
         .withArgs(500, [
@@ -284,6 +388,11 @@ describe("SLAEnforcement", function () {
           [5_000n, 10_000n],
         ],
       ]);
+      // Bookings requested up to the change keep the policy before it.
+      const changedAt = await time.latest();
+      expect((await sla.creditPolicyAt(before))[0]).to.equal(1_000n);
+      expect((await sla.creditPolicyAt(changedAt))[0]).to.equal(1_000n);
+      expect((await sla.creditPolicyAt(changedAt + 1))[0]).to.equal(500n);
       const invalid: [number, { uptimeBelowBps: number; creditBps: number }[]][] = [
         [10_001, []],
         [500, [tiers[1]!, tiers[0]!]],
@@ -301,7 +410,7 @@ describe("SLAEnforcement", function () {
     });
 
     it("lets only the admin govern", async function () {
-      const f = await loadFixture(deployMarketplaceFixture);
+      const f = await loadFixture(deployFixture);
       const { sla, other } = f;
       const role = await sla.DEFAULT_ADMIN_ROLE();
       for (const call of [

@@ -11,8 +11,7 @@ import {
   advanceTime,
   passProposal,
 } from "../../scripts/lib/governance.ts";
-import { ACCESS_CID, connection, ethers, networkHelpers } from "../helpers/fixture.ts";
-import { type ProtocolFixture, deployProtocolFixture } from "../helpers/protocol.ts";
+import { type Fixture, connection, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
 
 const { loadFixture } = networkHelpers;
 const DCX = 10n ** 18n;
@@ -29,7 +28,7 @@ async function call(target: BaseContract, fn: string, args: unknown[], descripti
 }
 
 /** Proposes `actions` as `proposer` and waits until voting opens; returns the proposal id. */
-async function proposeAndOpen(f: ProtocolFixture, proposer: (typeof f.voters)[number], actions: ProposalActions) {
+async function proposeAndOpen(f: Fixture, proposer: (typeof f.voters)[number], actions: ProposalActions) {
   const { targets, values, calldatas, description } = actions;
   await f.governor.connect(proposer).propose(targets, values, calldatas, description);
   const id = await f.governor.hashProposal(targets, values, calldatas, ethers.id(description));
@@ -41,7 +40,7 @@ async function proposeAndOpen(f: ProtocolFixture, proposer: (typeof f.voters)[nu
 describe("DAO governance", function () {
   describe("the proposal lifecycle", function () {
     it("changes the protocol fee, and the next booking pays it", async function () {
-      const f = await loadFixture(deployProtocolFixture);
+      const f = await loadFixture(deployFixture);
       const newSettings = { ...escrowSettings(f.settings, f.treasury.address), protocolFeeBps: 400 };
       await passProposal(
         connection,
@@ -51,13 +50,12 @@ describe("DAO governance", function () {
       );
       expect((await f.escrow.settings()).protocolFeeBps).to.equal(400n);
 
-      const { bookingId } = await f.bookEth(1);
-      await f.marketplace.connect(f.oracle).confirmProvisioning(bookingId, ACCESS_CID);
+      const { bookingId } = await f.bookActive(undefined, 1);
       expect((await f.escrow.streamOf(bookingId)).feeBps).to.equal(400n);
     });
 
     it("adds an oracle signer that can then sign SLA reports", async function () {
-      const f = await loadFixture(deployProtocolFixture);
+      const f = await loadFixture(deployFixture);
       const newSigner = f.outsider.address;
       expect(await f.sla.isSigner(newSigner)).to.equal(false);
       await passProposal(
@@ -67,14 +65,16 @@ describe("DAO governance", function () {
         await call(f.sla, "addSigner", [newSigner], "Add an oracle operator"),
       );
       expect(await f.sla.isSigner(newSigner)).to.equal(true);
-      expect(await f.sla.signerCount()).to.equal(2n);
+      expect(await f.sla.signerCount()).to.equal(4n);
+      // It can co-sign a provisioning confirmation at once: the marketplace reads the same set.
+      const { bookingId } = await f.book();
+      await expect(f.confirm(bookingId, [f.oracleA, f.outsider])).to.emit(f.marketplace, "BookingProvisioned");
     });
 
     it("upgrades EscrowManager to a V2 whose new function works, with every balance intact", async function () {
-      const f = await loadFixture(deployProtocolFixture);
-      const { bookingId, amount } = await f.bookEth(2);
-      await f.marketplace.connect(f.oracle).confirmProvisioning(bookingId, ACCESS_CID);
-      await f.bookEth(1);
+      const f = await loadFixture(deployFixture);
+      const { bookingId, amount } = await f.bookActive(undefined, 2);
+      await f.book(undefined, 1);
       await advanceTime(connection, 3_600);
       const escrowAddress = await f.escrow.getAddress();
       const snapshot = async () => ({
@@ -105,7 +105,7 @@ describe("DAO governance", function () {
     });
 
     it("cannot execute before the timelock delay has passed", async function () {
-      const f = await loadFixture(deployProtocolFixture);
+      const f = await loadFixture(deployFixture);
       const actions = await call(f.marketplace, "setProvisionTimeout", [600], "Ten-minute provisioning timeout");
       const { id, descriptionHash } = await proposeAndOpen(f, f.voters[0]!, actions);
       for (const voter of f.voters) await f.governor.connect(voter).castVote(id, VOTE_FOR);
@@ -121,7 +121,7 @@ describe("DAO governance", function () {
     });
 
     it("lets a proposal that misses the quorum fail", async function () {
-      const f = await loadFixture(deployProtocolFixture);
+      const f = await loadFixture(deployFixture);
       // A small holder meets the proposal threshold but holds far less than the quorum.
       const small = f.outsider;
       await f.dcx.connect(f.treasury).transfer(small.address, f.governanceSettings.proposalThreshold);
@@ -142,7 +142,7 @@ describe("DAO governance", function () {
     });
 
     it("cannot execute a defeated proposal", async function () {
-      const f = await loadFixture(deployProtocolFixture);
+      const f = await loadFixture(deployFixture);
       const [a, b, c] = f.voters;
       const actions = await call(
         f.escrow,
@@ -167,7 +167,7 @@ describe("DAO governance", function () {
     });
 
     it("counts the votes delegated before the proposal, not tokens moved after it", async function () {
-      const f = await loadFixture(deployProtocolFixture);
+      const f = await loadFixture(deployFixture);
       const [a, b] = f.voters;
       const actions = await call(f.marketplace, "setProvisionTimeout", [600], "Vote weight is fixed at the snapshot");
       const { id } = await proposeAndOpen(f, a!, actions);
@@ -182,7 +182,7 @@ describe("DAO governance", function () {
 
   describe("nobody but the timelock governs", function () {
     /** Every DAO-governed setter of the protocol, with arguments that succeed from the timelock. */
-    async function governedCalls(f: ProtocolFixture): Promise<[string, BaseContract, string, unknown[]][]> {
+    async function governedCalls(f: Fixture): Promise<[string, BaseContract, string, unknown[]][]> {
       const eth = f.localTokens.find((t) => t.symbol === "ETH")!;
       const usdc = f.localTokens.find((t) => t.symbol === "USDC")!;
       const newFeed = await ethers.deployContract("MockV3Aggregator", [8, 2_000n * 10n ** 8n]);
@@ -199,12 +199,11 @@ describe("DAO governance", function () {
         ["oracle signers (add)", f.sla, "addSigner", [f.outsider.address]],
         ["oracle signers (remove)", f.sla, "removeSigner", [f.oracle.address]],
         ["oracle quorum", f.sla, "setQuorum", [1]],
-        [
-          "oracles confirming provisioning",
-          f.marketplace,
-          "grantRole",
-          [await f.marketplace.ORACLE_ROLE(), f.outsider.address],
-        ],
+        ["oracle signers confirming provisioning", f.marketplace, "setOracleSigners", [f.outsider.address]],
+        ["bond coverage", f.marketplace, "setBondCoverage", [1_000]],
+        ["cancellation fee", f.marketplace, "setCancellationPolicy", [200, 120]],
+        ["reputation minimum value", f.reputation, "setMinValue", [10_000_000n]],
+        ["rewards per fee", f.rewards, "setRewardPerFee", [2_500]],
         ["resource verifiers (add)", f.verifier, "addSigner", [f.outsider.address]],
         ["resource verifiers (remove)", f.verifier, "removeSigner", [f.oracle.address]],
         ["verifier quorum", f.verifier, "setQuorum", [1]],
@@ -239,8 +238,8 @@ describe("DAO governance", function () {
     }
 
     it("rejects every governed setter from the deployer, and accepts it from the timelock", async function () {
-      const f = await loadFixture(deployProtocolFixture);
-      const timelock = await f.timelockSigner();
+      const f = await loadFixture(deployFixture);
+      const timelock = f.admin;
       const adminRole = ethers.ZeroHash;
       const calls = await governedCalls(f);
       for (const [what, contract, fn, args] of calls) {
@@ -256,8 +255,8 @@ describe("DAO governance", function () {
     });
 
     it("lets only the timelock upgrade a contract", async function () {
-      const f = await loadFixture(deployProtocolFixture);
-      const timelock = await f.timelockSigner();
+      const f = await loadFixture(deployFixture);
+      const timelock = f.admin;
       const managed = [f.priceOracle, f.reputation, f.escrow, f.marketplace, f.sla, f.dcx, f.rewards, f.verifier];
       for (const contract of managed) {
         const upgraderRole = await contract.UPGRADER_ROLE();
@@ -275,7 +274,7 @@ describe("DAO governance", function () {
     });
 
     it("changes the DAO's own rules only through proposals", async function () {
-      const f = await loadFixture(deployProtocolFixture);
+      const f = await loadFixture(deployFixture);
       const governorCalls: [string, unknown[]][] = [
         ["setVotingDelay", [10]],
         ["setVotingPeriod", [600]],

@@ -1,8 +1,16 @@
 import hre from "hardhat";
+import type { Signer } from "ethers";
 
-import { slaDomain, slaReportTypes, type SlaReport } from "@d-cloudx/sdk";
-import { type Connection, type CoreSettings, LOCAL_SETTINGS, deployCore } from "../../scripts/lib/core.ts";
-import { deployLocalPaymentTokens } from "../../scripts/lib/local-tokens.ts";
+import {
+  type ConsumerFault,
+  type SlaReport,
+  consumerFaultTypes,
+  provisioningTypes,
+  slaDomain,
+  slaReportTypes,
+} from "@d-cloudx/sdk";
+import { type Connection, type CoreSettings, LOCAL_SETTINGS } from "../../scripts/lib/core.ts";
+import { deployProtocol, protocolRoles } from "../../scripts/lib/protocol.ts";
 
 /** One in-process chain shared by the TypeScript tests; fixtures snapshot and restore it. */
 export const connection: Connection = await hre.network.create();
@@ -10,50 +18,67 @@ export const { ethers, networkHelpers } = connection;
 
 export const METADATA_CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
 export const ACCESS_CID = "bafkreidvbhs33ighmljlvr7zbv2ywwzcmp5adtf4kqvlly67cy56bdtmve";
-export const ENCRYPTION_KEY = "0x" + "ab".repeat(32);
+/** X25519 public keys, as the dApp derives them from a wallet signature. */
+export const ENCRYPTION_KEY = "0xfcd70d27f99ef6d94e43566bf3d5b6c6667abae525d7c03c7efdda7385c94170";
+export const OTHER_ENCRYPTION_KEY = "0xc43e6c3e48b264be7dfb41dbeb757483212824bfe2d3abad2d05f8104d163649";
 export const PRICE_PER_HOUR_USD_E8 = 150_000_000n; // $1.50
 export const HOUR = 3_600;
 
 /** Settings of the test deployment: local settings with a 2-of-3 oracle quorum. */
 export const TEST_SETTINGS: CoreSettings = { ...LOCAL_SETTINGS, oracleQuorum: 2 };
 
+/** Signers sorted by address, as the quorum contracts require their signatures. */
+function byAddress<T extends { address: string }>(signers: T[]): T[] {
+  return [...signers].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
+}
+
 /**
- * Every core contract, three payment tokens (ETH, 6-decimal USDC, 18-decimal DAI), a registered
- * provider with one listed resource accepting all three, and a consumer holding and approving
- * the stablecoins.
+ * The contract tests' one base fixture: the whole protocol as scripts/deploy.ts deploys it on a
+ * local chain (core contracts, mock payment tokens ETH, 6-decimal USDC and 18-decimal DAI, DCX with
+ * its DAO-set price feed, rewards, the resource verifier and the DAO holding every admin role),
+ * with three oracle signers in a 2-of-3 quorum, a registered provider with one listed resource that
+ * accepts every payment token, and consumers holding and approving the stablecoins.
+ *
+ * Accounts: #0 deployer and guardian, #1 treasury, #2 oracle A (also the resource verifier), #3
+ * provider, #4 consumer, #5–#7 voters, #8 oracle B, #9 oracle C, #10 another account; #0–#9 hold
+ * 10M DCX each, delegated to themselves; #12 holds nothing. `admin` is the DAO's timelock, as a
+ * signer, for what only a passed proposal may call; the contracts are connected to it.
  */
-export async function deployMarketplaceFixture() {
-  const [admin, treasury, guardian, oracleA, oracleB, oracleC, provider, consumer, other] = await ethers.getSigners();
-  const oracles = [oracleA, oracleB, oracleC];
-  const { contracts, record } = await deployCore(
-    hre,
-    connection,
-    {
-      admin: admin.address,
-      treasury: treasury.address,
-      guardian: guardian.address,
-      oracles: oracles.map((o) => o.address),
-    },
-    TEST_SETTINGS,
-  );
-  const tokens = await deployLocalPaymentTokens(connection, contracts.priceOracle);
-  const bySymbol = (symbol: string) => tokens.find((t) => t.symbol === symbol)!;
+export async function deployFixture() {
+  const signers = await ethers.getSigners();
+  const [deployer, treasury, oracleA, provider, consumer] = signers;
+  const [oracleB, oracleC, other] = [signers[8]!, signers[9]!, signers[10]!];
+  const outsider = signers[12]!;
+  const roles = {
+    ...(await protocolRoles(connection)),
+    oracles: [oracleA!.address, oracleB.address, oracleC.address],
+  };
+  const protocol = await deployProtocol(hre, connection, roles, TEST_SETTINGS);
+  const timelockAddress = await protocol.contracts.timelock.getAddress();
+  await networkHelpers.impersonateAccount(timelockAddress);
+  await networkHelpers.setBalance(timelockAddress, 10n ** 20n);
+  const admin = await ethers.getSigner(timelockAddress);
+  // Calls without `connect` come from the DAO, which holds every admin role.
+  const contracts = Object.fromEntries(
+    Object.entries(protocol.contracts).map(([name, contract]) => [name, contract.connect(admin)]),
+  ) as typeof protocol.contracts;
+  const { marketplace, priceOracle, escrow } = contracts;
+  const bySymbol = (symbol: string) => protocol.localTokens.find((t) => t.symbol === symbol)!;
   const eth = bySymbol("ETH");
   const usdc = bySymbol("USDC");
   const dai = bySymbol("DAI");
-  const escrowAddress = await contracts.escrow.getAddress();
+  const tokens = protocol.localTokens;
+  const escrowAddress = await escrow.getAddress();
 
   for (const token of [usdc.token!, dai.token!]) {
     const amount = 10n ** BigInt(Number(await token.decimals()) + 9);
-    await token.mint(consumer.address, amount);
-    await token.mint(other.address, amount);
-    await token.mint(provider.address, amount);
-    await token.connect(consumer).approve(escrowAddress, ethers.MaxUint256);
-    await token.connect(other).approve(escrowAddress, ethers.MaxUint256);
-    await token.connect(provider).approve(escrowAddress, ethers.MaxUint256);
+    for (const holder of [consumer!, other, provider!]) {
+      await token.mint(holder.address, amount);
+      await token.connect(holder).approve(escrowAddress, ethers.MaxUint256);
+    }
   }
 
-  await contracts.marketplace.connect(provider).registerProvider(METADATA_CID);
+  await marketplace.connect(provider).registerProvider(METADATA_CID);
   const terms = {
     pricePerHourUsdE8: PRICE_PER_HOUR_USD_E8,
     capacity: 10,
@@ -61,60 +86,99 @@ export async function deployMarketplaceFixture() {
     maxHours: 720,
     uptimeTargetBps: 9_950,
     maxLatencyMs: 250,
-    acceptedTokens: tokens.map((t) => t.address),
+    acceptedTokens: protocol.deployment.paymentTokens.map((t) => t.address),
   };
-  await contracts.marketplace
-    .connect(provider)
-    .listResource({ metadataCid: METADATA_CID, region: "eu-west-1", kind: 0, terms });
+  await marketplace.connect(provider).listResource({ metadataCid: METADATA_CID, region: "eu-west-1", kind: 0, terms });
   const resourceId = 1n;
+  /** The SLA a consumer saw on the resource page: the resource's own. */
+  const minSla = { uptimeTargetBps: terms.uptimeTargetBps, maxLatencyMs: terms.maxLatencyMs };
 
   const chainId = (await ethers.provider.getNetwork()).chainId;
-  const ethersTypes = { SlaReport: [...slaReportTypes.SlaReport] }; // ethers wants mutable arrays
   const domain = slaDomain(chainId, await contracts.sla.getAddress());
+  const defaultQuorum = [oracleA!, oracleB];
 
-  /** Books `hours` of the resource as `consumer`, paying the exact quote. */
-  async function book(token = eth.address, hours = 2, from = consumer) {
-    const [amount] = await contracts.priceOracle.quote(token, PRICE_PER_HOUR_USD_E8 * BigInt(hours));
+  /** Books `hours` of `resource` as `from`, paying the exact quote, accepting no looser SLA than `sla`. */
+  async function book(
+    token = eth.address,
+    hours = 2,
+    from: Signer & { address: string } = consumer!,
+    resource = resourceId,
+    sla = minSla,
+  ) {
+    const [amount] = await priceOracle.quote(token, PRICE_PER_HOUR_USD_E8 * BigInt(hours));
     const value = token === ethers.ZeroAddress ? amount : 0n;
-    await contracts.marketplace.connect(from).book(resourceId, hours, token, amount, ENCRYPTION_KEY, { value });
-    return { bookingId: await contracts.marketplace.bookingCount(), amount };
+    await marketplace.connect(from).book(resource, hours, token, amount, sla, ENCRYPTION_KEY, { value });
+    return { bookingId: await marketplace.bookingCount(), amount };
+  }
+
+  /** Quorum signatures (ordered by signer) of a provisioning confirmation. */
+  async function signProvisioning(bookingId: bigint, accessDetailsCid = ACCESS_CID, signers = defaultQuorum) {
+    const consumerAddress = (await marketplace.getBooking(bookingId)).consumer;
+    const statement = { bookingId, consumer: consumerAddress, accessDetailsCid };
+    const types = { Provisioning: [...provisioningTypes.Provisioning] };
+    return Promise.all(byAddress(signers).map((s) => s.signTypedData(domain, types, statement)));
+  }
+
+  /** Confirms provisioning of `bookingId` with a quorum's signatures. */
+  async function confirm(bookingId: bigint, signers = defaultQuorum, accessDetailsCid = ACCESS_CID) {
+    const signatures = await signProvisioning(bookingId, accessDetailsCid, signers);
+    return marketplace.connect(signers[0]).confirmProvisioning(bookingId, accessDetailsCid, signatures);
   }
 
   /** Books and confirms provisioning. */
-  async function bookActive(token = eth.address, hours = 2, from = consumer) {
+  async function bookActive(token = eth.address, hours = 2, from: Signer & { address: string } = consumer!) {
     const booked = await book(token, hours, from);
-    await contracts.marketplace.connect(oracleA).confirmProvisioning(booked.bookingId, ACCESS_CID);
+    await confirm(booked.bookingId);
     return booked;
   }
 
+  /** Quorum signatures (ordered by signer) of a consumer-fault statement. */
+  async function signConsumerFault(fault: Omit<ConsumerFault, "consumer">, signers = defaultQuorum) {
+    const statement = { ...fault, consumer: (await marketplace.getBooking(fault.bookingId)).consumer };
+    const types = { ConsumerFault: [...consumerFaultTypes.ConsumerFault] };
+    return Promise.all(byAddress(signers).map((s) => s.signTypedData(domain, types, statement)));
+  }
+
   /** A report signed by `signers`, ordered by signer address as SLAEnforcement requires. */
-  async function signReport(report: SlaReport, signers = [oracleA, oracleB]) {
-    const sorted = [...signers].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
-    return Promise.all(sorted.map((s) => s.signTypedData(domain, ethersTypes, report)));
+  async function signReport(report: SlaReport, signers = defaultQuorum) {
+    const types = { SlaReport: [...slaReportTypes.SlaReport] }; // ethers wants mutable arrays
+    return Promise.all(byAddress(signers).map((s) => s.signTypedData(domain, types, report)));
   }
 
   return {
+    ...protocol,
     ...contracts,
-    record,
     tokens,
     eth,
     usdc,
     dai,
     terms,
+    minSla,
     resourceId,
     domain,
+    settings: TEST_SETTINGS,
+    roles,
+    deployer: deployer!,
     admin,
-    treasury,
-    guardian,
-    oracleA,
+    treasury: treasury!,
+    guardian: deployer!,
+    oracle: oracleA!,
+    oracleA: oracleA!,
     oracleB,
     oracleC,
-    provider,
-    consumer,
+    provider: provider!,
+    consumer: consumer!,
     other,
+    outsider,
+    /** Accounts other than the provider and consumer, with delegated votes. */
+    voters: [signers[5]!, signers[6]!, signers[7]!],
     book,
     bookActive,
+    confirm,
+    signProvisioning,
+    signConsumerFault,
     signReport,
-    settings: TEST_SETTINGS,
   };
 }
+
+export type Fixture = Awaited<ReturnType<typeof deployFixture>>;

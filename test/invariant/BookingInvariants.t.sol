@@ -5,7 +5,7 @@ import {IEscrowManager} from "../../contracts/interfaces/IEscrowManager.sol";
 import {IReputationSystem} from "../../contracts/interfaces/IReputationSystem.sol";
 import {IResourceMarketplace} from "../../contracts/interfaces/IResourceMarketplace.sol";
 import {StreamMath} from "../../contracts/libraries/StreamMath.sol";
-import {BookingGhost} from "./handlers/MarketplaceHandler.sol";
+import {BookingGhost} from "./handlers/HandlerBase.sol";
 import {InvariantBase} from "./InvariantBase.sol";
 
 /// @title Booking invariants: lifecycle, SLA settlement and reputation
@@ -17,9 +17,15 @@ import {InvariantBase} from "./InvariantBase.sol";
 ///    settled-period counter never goes back nor past the booking's period count, and there are
 ///    never more settlements of a booking than periods behind its counter.
 /// 3. Reputation records exactly the outcomes that happened: completions, failures (provisioning
-///    timeouts and provider terminations), compliant and violated periods with their credits,
-///    and ratings, per provider.
-/// 4. Every action behaves as specified, which the handler checks as it goes: valid bookings,
+///    timeouts and provider terminations) weighing four times their value, compliant and violated
+///    periods worth at least the minimum value with their credits and USD value, and ratings of
+///    bookings worth at least that, per provider. Consumer faults change nothing.
+/// 4. Settlement uses the booked terms: every booking keeps the SLA terms in force just before the
+///    second it was booked and its provisioning deadline, whatever the provider or the DAO changed
+///    since, and every period settled by those terms and the credit policy of that moment.
+/// 5. The marketplace and the escrow agree on every booking: the same provider, amount, token and
+///    duration, and a stream state that matches the booking's status.
+/// 6. Every action behaves as specified, which the handler checks as it goes: valid bookings,
 ///    confirmations, cancellations, terminations, completions, ratings, SLA reports, withdrawals,
 ///    claims and bond operations go through, and move exactly the amounts the rules say; invalid
 ///    ones (late confirmation, early completion, someone else's booking, a batch with a bad
@@ -67,6 +73,37 @@ contract BookingInvariants is InvariantBase {
             assertEq(record.creditBpsTotal, ghost.creditBpsTotal, "credits");
             assertEq(record.ratingsCount, ghost.ratingsCount, "ratings");
             assertEq(record.ratingsSum, ghost.ratingsSum, "ratings sum");
+            assertEq(record.successUsdE8, ghost.successUsdE8, "weighted successes");
+            assertEq(record.trialUsdE8, ghost.trialUsdE8, "weighted trials");
+        }
+    }
+
+    function invariant_settlementUsesTheBookedTerms() public view {
+        uint256 count = marketplace.bookingCount();
+        for (uint256 id = 1; id <= count; ++id) {
+            BookingGhost memory ghost = handler.bookingGhost(id);
+            (address consumer, , IResourceMarketplace.SlaTerms memory terms) = marketplace.bookedSlaTerms(id);
+            assertEq(consumer, ghost.consumer, "booked consumer");
+            assertEq(terms.uptimeTargetBps, ghost.uptimeTargetBps, "booked uptime target");
+            assertEq(terms.maxLatencyMs, ghost.maxLatencyMs, "booked latency limit");
+            assertEq(marketplace.provisionDeadline(id), ghost.deadline, "booked provisioning deadline");
+        }
+        assertEq(handler.bookedTermsMismatches(), 0, "a period settled by other terms than booked");
+    }
+
+    function invariant_marketplaceAndEscrowAgree() public view {
+        uint256 count = marketplace.bookingCount();
+        for (uint256 id = 1; id <= count; ++id) {
+            IResourceMarketplace.Booking memory booking = marketplace.getBooking(id);
+            IEscrowManager.Deposit memory deposit = escrow.depositOf(id);
+            IEscrowManager.Stream memory stream = escrow.streamOf(id);
+            assertEq(deposit.provider, marketplace.getResource(booking.resourceId).provider, "provider");
+            assertEq(deposit.amount, handler.bookingGhost(id).deposit, "amount");
+            assertEq(uint8(stream.state), uint8(_streamStateOf(booking.status)), "stream state");
+            if (stream.state == IEscrowManager.StreamState.None) continue;
+            if (stream.state == IEscrowManager.StreamState.Refunded) continue;
+            assertEq(stream.tokenId, booking.tokenId, "token");
+            assertEq(stream.hoursBooked, booking.hoursBooked, "hours");
         }
     }
 
@@ -77,8 +114,10 @@ contract BookingInvariants is InvariantBase {
     function _streamStateOf(
         IResourceMarketplace.BookingStatus status
     ) private pure returns (IEscrowManager.StreamState) {
+        if (status == IResourceMarketplace.BookingStatus.Requested) return IEscrowManager.StreamState.None;
         if (status == IResourceMarketplace.BookingStatus.Cancelled) return IEscrowManager.StreamState.Refunded;
         if (status == IResourceMarketplace.BookingStatus.Terminated) return IEscrowManager.StreamState.Stopped;
+        if (status == IResourceMarketplace.BookingStatus.Completed) return IEscrowManager.StreamState.Closed;
         return IEscrowManager.StreamState.Streaming;
     }
 }

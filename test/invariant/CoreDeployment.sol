@@ -18,8 +18,9 @@ import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
 import {PriceOracle} from "../../contracts/oracles/PriceOracle.sol";
 
 /// @notice The whole protocol behind real ERC-1967 proxies, wired as scripts/lib/core.ts wires it,
-/// with the local settings (one-minute SLA periods), a 2-of-3 oracle quorum, and three payment
-/// tokens: ETH, an 18-decimal stablecoin and a 6-decimal one.
+/// with the local settings (one-minute SLA periods), a 2-of-3 oracle quorum that both settles SLA
+/// reports and confirms provisioning, a 1 % fee for consumer cancellations after 30 seconds, and
+/// three payment tokens: ETH, an 18-decimal stablecoin and a 6-decimal one.
 abstract contract CoreDeployment is Test {
     uint32 internal constant SLA_PERIOD_SECONDS = 60;
     uint32 internal constant REPORT_WINDOW_SECONDS = 300;
@@ -29,6 +30,8 @@ abstract contract CoreDeployment is Test {
     uint32 internal constant UNBONDING_DELAY_SECONDS = 3_600;
     uint16 internal constant BASE_CREDIT_BPS = 1_000;
     uint16 internal constant ORACLE_QUORUM = 2;
+    uint16 internal constant CANCELLATION_FEE_BPS = 100;
+    uint32 internal constant FREE_CANCELLATION_SECONDS = 30;
     /// @dev Feeds are only updated by hand here, as on local chains.
     uint32 internal constant HEARTBEAT_SECONDS = 1 days;
     /// @dev A realistic clock, so that no timestamp arithmetic starts near zero.
@@ -123,9 +126,8 @@ abstract contract CoreDeployment is Test {
         reputation.grantRole(reputation.RECORDER_ROLE(), address(marketplace));
         reputation.grantRole(reputation.RECORDER_ROLE(), address(sla));
         marketplace.grantRole(marketplace.GUARDIAN_ROLE(), guardian);
-        for (uint256 i = 0; i < signers.length; ++i) {
-            marketplace.grantRole(marketplace.ORACLE_ROLE(), signers[i]);
-        }
+        marketplace.setOracleSigners(sla);
+        marketplace.setCancellationPolicy(CANCELLATION_FEE_BPS, FREE_CANCELLATION_SECONDS);
 
         ethFeed = new MockV3Aggregator(8, 3_000e8);
         dai = new MockERC20("Mock DAI", "DAI", 18);

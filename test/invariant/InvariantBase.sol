@@ -6,7 +6,13 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IEscrowManager} from "../../contracts/interfaces/IEscrowManager.sol";
 import {StreamMath} from "../../contracts/libraries/StreamMath.sol";
 import {CoreDeployment} from "./CoreDeployment.sol";
-import {MarketplaceHandler, System} from "./handlers/MarketplaceHandler.sol";
+import {BookingActions} from "./handlers/BookingActions.sol";
+import {System} from "./handlers/HandlerBase.sol";
+import {MarketplaceHandler} from "./handlers/MarketplaceHandler.sol";
+import {MoneyActions} from "./handlers/MoneyActions.sol";
+import {ReportActions} from "./handlers/ReportActions.sol";
+import {ResourceActions} from "./handlers/ResourceActions.sol";
+import {SystemActions} from "./handlers/SystemActions.sol";
 
 /// @notice Deploys the protocol and points the invariant runner at every action of the handler.
 abstract contract InvariantBase is CoreDeployment {
@@ -35,27 +41,28 @@ abstract contract InvariantBase is CoreDeployment {
         );
         vm.label(address(handler), "MarketplaceHandler");
 
-        bytes4[] memory selectors = new bytes4[](20);
-        selectors[0] = MarketplaceHandler.listResource.selector;
-        selectors[1] = MarketplaceHandler.manageResource.selector;
-        selectors[2] = MarketplaceHandler.book.selector;
-        selectors[3] = MarketplaceHandler.confirmProvisioning.selector;
-        selectors[4] = MarketplaceHandler.cancelBooking.selector;
-        selectors[5] = MarketplaceHandler.cancelAfterTimeout.selector;
-        selectors[6] = MarketplaceHandler.terminateBooking.selector;
-        selectors[7] = MarketplaceHandler.completeBooking.selector;
-        selectors[8] = MarketplaceHandler.rateBooking.selector;
-        selectors[9] = MarketplaceHandler.submitReports.selector;
-        selectors[10] = MarketplaceHandler.withdrawEarnings.selector;
-        selectors[11] = MarketplaceHandler.withdrawEarningsBatch.selector;
-        selectors[12] = MarketplaceHandler.claim.selector;
-        selectors[13] = MarketplaceHandler.depositBond.selector;
-        selectors[14] = MarketplaceHandler.requestBondWithdrawal.selector;
-        selectors[15] = MarketplaceHandler.withdrawBond.selector;
-        selectors[16] = MarketplaceHandler.warp.selector;
-        selectors[17] = MarketplaceHandler.donate.selector;
-        selectors[18] = MarketplaceHandler.govern.selector;
-        selectors[19] = MarketplaceHandler.outsider.selector;
+        bytes4[] memory selectors = new bytes4[](21);
+        selectors[0] = ResourceActions.listResource.selector;
+        selectors[1] = ResourceActions.manageResource.selector;
+        selectors[2] = BookingActions.book.selector;
+        selectors[3] = BookingActions.confirmProvisioning.selector;
+        selectors[4] = BookingActions.cancelBooking.selector;
+        selectors[5] = BookingActions.cancelAfterTimeout.selector;
+        selectors[6] = BookingActions.cancelForConsumerFault.selector;
+        selectors[7] = BookingActions.terminateBooking.selector;
+        selectors[8] = BookingActions.completeBooking.selector;
+        selectors[9] = BookingActions.rateBooking.selector;
+        selectors[10] = ReportActions.submitReports.selector;
+        selectors[11] = MoneyActions.withdrawEarnings.selector;
+        selectors[12] = MoneyActions.withdrawEarningsBatch.selector;
+        selectors[13] = MoneyActions.claim.selector;
+        selectors[14] = MoneyActions.depositBond.selector;
+        selectors[15] = MoneyActions.requestBondWithdrawal.selector;
+        selectors[16] = MoneyActions.withdrawBond.selector;
+        selectors[17] = SystemActions.warp.selector;
+        selectors[18] = SystemActions.donate.selector;
+        selectors[19] = SystemActions.govern.selector;
+        selectors[20] = SystemActions.outsider.selector;
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
@@ -66,6 +73,7 @@ abstract contract InvariantBase is CoreDeployment {
         IEscrowManager.Deposit memory deposit = escrow.depositOf(bookingId);
         IEscrowManager.Stream memory stream = escrow.streamOf(bookingId);
         if (stream.state == IEscrowManager.StreamState.None) return deposit.amount;
+        // A refund pays out the whole deposit: to the consumer, less any cancellation fee to the provider.
         if (stream.state == IEscrowManager.StreamState.Refunded) return 0;
         uint256 streamed = StreamMath.streamed(
             deposit.amount,

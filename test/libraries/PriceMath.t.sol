@@ -65,6 +65,34 @@ contract PriceMathTest is Test {
         assertEq(PriceMath.tokenToUsd(1e18, 3_000e18, 18, 18), 3_000e8);
     }
 
+    /// @dev Rounded down where the protocol pays out (reward caps, cross-token slashes): never more
+    /// than the value; rounded up where it charges; the two differ by at most one unit.
+    function testFuzz_usdToTokenFloor_neverExceedsTheValue(
+        uint256 usdE8,
+        uint256 priceSeed,
+        uint256 feedSeed,
+        uint256 tokenSeed
+    ) public pure {
+        usdE8 = bound(usdE8, 0, MAX_USD_E8);
+        uint8 feedDecimals = _decimals(feedSeed);
+        uint8 tokenDecimals = _decimals(tokenSeed);
+        uint256 price = _price(priceSeed, feedDecimals);
+        uint256 floor = PriceMath.usdToTokenFloor(usdE8, price, feedDecimals, tokenDecimals);
+        uint256 ceil = PriceMath.usdToToken(usdE8, price, feedDecimals, tokenDecimals);
+        assertLe(PriceMath.tokenToUsd(floor, price, feedDecimals, tokenDecimals), usdE8);
+        assertLe(floor, ceil);
+        assertLe(ceil - floor, 1);
+    }
+
+    function test_usdToTokenFloor_knownValues() public pure {
+        // One hundred-millionth of a dollar is 3,333,333.33 wei at $3000: the payee gets 3,333,333.
+        assertEq(PriceMath.usdToTokenFloor(1, 3_000e8, 8, 18), 3_333_333);
+        // $0.000001 in USDC is a whole unit only when rounded up.
+        assertEq(PriceMath.usdToTokenFloor(1, 1e8, 8, 6), 0);
+        // $0.50 of DCX at $0.50 is exactly one DCX.
+        assertEq(PriceMath.usdToTokenFloor(0.5e8, 0.5e8, 8, 18), 1e18);
+    }
+
     function test_usdToToken_revertsOnZeroPrice() public {
         vm.expectRevert(stdError.divisionError);
         harness.usdToToken(1e8, 0, 8, 18);

@@ -1,8 +1,14 @@
 import { expect } from "chai";
 
 import { LOCAL_GOVERNANCE, passProposal } from "../../scripts/lib/governance.ts";
-import { ENCRYPTION_KEY, PRICE_PER_HOUR_USD_E8, connection, ethers, networkHelpers } from "../helpers/fixture.ts";
-import { deployProtocolFixture } from "../helpers/protocol.ts";
+import {
+  ENCRYPTION_KEY,
+  PRICE_PER_HOUR_USD_E8,
+  connection,
+  deployFixture,
+  ethers,
+  networkHelpers,
+} from "../helpers/fixture.ts";
 
 const { loadFixture, time } = networkHelpers;
 
@@ -14,9 +20,10 @@ const INT192_MAX = (1n << 191n) - 1n;
 
 /** The deployed protocol, with the time its DCX / USD feed was deployed (round 1). */
 async function feedFixture() {
-  const f = await deployProtocolFixture();
-  const receipt = await f.dcxFeed.deploymentTransaction()!.wait();
-  const deployedAt = BigInt((await ethers.provider.getBlock(receipt!.blockNumber))!.timestamp);
+  const f = await deployFixture();
+  // The constructor announced round 1; its block is when the feed was deployed.
+  const [created] = await f.dcxFeed.queryFilter(f.dcxFeed.filters.AnswerUpdated(undefined, 1n));
+  const deployedAt = BigInt((await ethers.provider.getBlock(created!.blockNumber))!.timestamp);
   return { ...f, deployedAt };
 }
 
@@ -43,8 +50,8 @@ describe("GovernedPriceFeed", function () {
     });
 
     it("records each price the DAO sets as a new round, stamped with its block's time", async function () {
-      const { dcxFeed, deployedAt, timelockSigner } = await loadFixture(feedFixture);
-      const timelock = await timelockSigner();
+      const { dcxFeed, deployedAt, admin } = await loadFixture(feedFixture);
+      const timelock = admin;
 
       await time.increase(600);
       const setTwo = dcxFeed.connect(timelock).setAnswer(2n * E8);
@@ -67,8 +74,8 @@ describe("GovernedPriceFeed", function () {
     });
 
     it("rejects a price that is not positive or does not fit in int192", async function () {
-      const { dcxFeed, timelockSigner } = await loadFixture(feedFixture);
-      const timelock = await timelockSigner();
+      const { dcxFeed, admin } = await loadFixture(feedFixture);
+      const timelock = admin;
       for (const answer of [0n, -1n, -E8, INT192_MAX + 1n]) {
         await expect(dcxFeed.connect(timelock).setAnswer(answer))
           .to.be.revertedWithCustomError(dcxFeed, "GovernedPriceFeedInvalidAnswer")
@@ -87,13 +94,13 @@ describe("GovernedPriceFeed", function () {
     });
 
     it("has no round 0 and no round beyond the latest", async function () {
-      const { dcxFeed, timelockSigner } = await loadFixture(feedFixture);
+      const { dcxFeed, admin } = await loadFixture(feedFixture);
       for (const roundId of [0n, 2n, (1n << 80n) - 1n]) {
         await expect(dcxFeed.getRoundData(roundId))
           .to.be.revertedWithCustomError(dcxFeed, "GovernedPriceFeedNoRound")
           .withArgs(roundId);
       }
-      await dcxFeed.connect(await timelockSigner()).setAnswer(E8);
+      await dcxFeed.connect(admin).setAnswer(E8);
       expect((await dcxFeed.getRoundData(2n))[1]).to.equal(E8);
       await expect(dcxFeed.getRoundData(3n))
         .to.be.revertedWithCustomError(dcxFeed, "GovernedPriceFeedNoRound")
@@ -143,22 +150,22 @@ describe("GovernedPriceFeed", function () {
     });
 
     it("quotes DCX at the feed's price, and at the new one once the DAO changes it", async function () {
-      const { priceOracle, dcx, dcxFeed, timelockSigner } = await loadFixture(feedFixture);
+      const { priceOracle, dcx, dcxFeed, admin } = await loadFixture(feedFixture);
       const usdE8 = PRICE_PER_HOUR_USD_E8 * 2n; // $3
       // $3 at $0.50 is 6 DCX; 1 DCX is worth $0.50.
       expect((await priceOracle.quote(dcx, usdE8))[0]).to.equal(6n * DCX);
       expect(await priceOracle.toUsd(dcx, DCX)).to.equal(INITIAL_PRICE_E8);
 
-      await dcxFeed.connect(await timelockSigner()).setAnswer(2n * E8);
+      await dcxFeed.connect(admin).setAnswer(2n * E8);
       expect((await priceOracle.quote(dcx, usdE8))[0]).to.equal((3n * DCX) / 2n);
       expect(await priceOracle.toUsd(dcx, DCX)).to.equal(2n * E8);
       // A price that does not divide evenly: the quote rounds up, never in the payer's favour.
-      await dcxFeed.connect(await timelockSigner()).setAnswer(3n * E8);
+      await dcxFeed.connect(admin).setAnswer(3n * E8);
       expect((await priceOracle.quote(dcx, E8))[0]).to.equal(DCX / 3n + 1n);
     });
 
     it("goes stale once the DAO lets a heartbeat pass without a new price, until it sets one", async function () {
-      const { priceOracle, marketplace, escrow, dcx, dcxFeed, consumer, resourceId, deployedAt, timelockSigner } =
+      const { priceOracle, marketplace, escrow, dcx, dcxFeed, consumer, resourceId, deployedAt, admin, minSla } =
         await loadFixture(feedFixture);
       const dcxAddress = await dcx.getAddress();
       await time.increaseTo(deployedAt + BigInt(HEARTBEAT));
@@ -173,11 +180,11 @@ describe("GovernedPriceFeed", function () {
         .withArgs(dcxAddress, deployedAt, HEARTBEAT);
       // Bookings in DCX stop with it.
       await dcx.connect(consumer).approve(escrow, 10n * DCX);
-      await expect(marketplace.connect(consumer).book(resourceId, 2, dcx, 10n * DCX, ENCRYPTION_KEY))
+      await expect(marketplace.connect(consumer).book(resourceId, 2, dcx, 10n * DCX, minSla, ENCRYPTION_KEY))
         .to.be.revertedWithCustomError(priceOracle, "PriceOracleStalePrice")
         .withArgs(dcxAddress, deployedAt, HEARTBEAT);
 
-      await dcxFeed.connect(await timelockSigner()).setAnswer(INITIAL_PRICE_E8);
+      await dcxFeed.connect(admin).setAnswer(INITIAL_PRICE_E8);
       expect((await priceOracle.quote(dcx, E8))[0]).to.equal(2n * DCX);
     });
   });

@@ -48,6 +48,70 @@ async function deployToken(decimals: number): Promise<MockERC20> {
 }
 
 describe("PriceOracle", function () {
+  describe("aggregator bounds", function () {
+    /** A USDC feed clamped to $0.10 – $10, as an OCR aggregator behind a Chainlink proxy is. */
+    async function boundedFixture() {
+      const f = await deployOracleFixture();
+      const feed = await ethers.deployContract("MockBoundedAggregator", [8, E8, E8 / 10n, 10n * E8]);
+      await f.oracle.setPaymentToken(f.usdc, feed, HEARTBEAT);
+      return { ...f, feed };
+    }
+
+    it("reads the bounds when the token is configured, and refuses answers at or beyond them", async function () {
+      const { oracle, feed, usdc } = await loadFixture(boundedFixture);
+      const token = await usdc.getAddress();
+      expect((await oracle.paymentToken(usdc)).bounded).to.equal(true);
+      expect(await oracle.priceBounds(usdc)).to.deep.equal([E8 / 10n, 10n * E8]);
+      expect((await oracle.quote(usdc, E8))[0]).to.equal(1_000_000n);
+      // The market crashes to $0.01: the aggregator keeps reporting its floor, $0.10.
+      for (const answer of [E8 / 10n, 10n * E8]) {
+        await feed.updateAnswer(answer);
+        await expect(oracle.quote(usdc, E8))
+          .to.be.revertedWithCustomError(oracle, "PriceOracleAnswerOutOfBounds")
+          .withArgs(token, answer, E8 / 10n, 10n * E8);
+        await expect(oracle.toUsd(usdc, 1_000_000n)).to.be.revertedWithCustomError(
+          oracle,
+          "PriceOracleAnswerOutOfBounds",
+        );
+        await expect(oracle.usdPrice(usdc)).to.be.revertedWithCustomError(oracle, "PriceOracleAnswerOutOfBounds");
+      }
+      await feed.updateAnswer(E8 / 10n + 1n);
+      expect((await oracle.quote(usdc, E8))[0]).to.equal(ceilDiv(10n ** 14n, E8 / 10n + 1n));
+    });
+
+    it("lets anyone read the bounds again when the aggregator changes", async function () {
+      const { oracle, feed, usdc, other } = await loadFixture(boundedFixture);
+      await feed.setBounds(E8 / 2n, 2n * E8);
+      await expect(oracle.connect(other).refreshPriceBounds(usdc))
+        .to.emit(oracle, "PriceBoundsUpdated")
+        .withArgs(await usdc.getAddress(), true, E8 / 2n, 2n * E8);
+      await feed.updateAnswer(E8 / 2n);
+      await expect(oracle.quote(usdc, E8)).to.be.revertedWithCustomError(oracle, "PriceOracleAnswerOutOfBounds");
+      await expect(oracle.refreshPriceBounds(await other.getAddress()))
+        .to.be.revertedWithCustomError(oracle, "PriceOracleUnsupportedToken")
+        .withArgs(other.address);
+    });
+
+    it("treats feeds without reachable bounds as unbounded, at no extra cost", async function () {
+      const { oracle, usdc, dai, usdFeed } = await loadFixture(deployOracleFixture);
+      // A plain feed has no aggregator(); an OCR2 feed with a floor of 1 and a huge ceiling has none to reach.
+      const loose = await ethers.deployContract("MockBoundedAggregator", [8, E8, 1n, 2n ** 190n]);
+      await expect(oracle.setPaymentToken(usdc, usdFeed, HEARTBEAT))
+        .to.emit(oracle, "PriceBoundsUpdated")
+        .withArgs(await usdc.getAddress(), false, 0n, 2n ** 127n - 1n);
+      await oracle.setPaymentToken(dai, loose, HEARTBEAT);
+      expect((await oracle.paymentToken(usdc)).bounded).to.equal(false);
+      expect((await oracle.paymentToken(dai)).bounded).to.equal(false);
+      expect(await oracle.priceBounds(dai)).to.deep.equal([0n, 0n]);
+    });
+
+    it("gives the raw checked price with its decimals", async function () {
+      const { oracle, usdc, usdFeed } = await loadFixture(deployOracleFixture);
+      await oracle.setPaymentToken(usdc, usdFeed, HEARTBEAT);
+      expect(await oracle.usdPrice(usdc)).to.deep.equal([E8, 8n, 6n]);
+    });
+  });
+
   describe("setPaymentToken", function () {
     it("describes an ERC-20 by its symbol and name, and a token without readable ones by empty strings", async function () {
       const { oracle, usdFeed, usdc } = await loadFixture(deployOracleFixture);
@@ -101,6 +165,7 @@ describe("PriceOracle", function () {
         18n,
         2n,
         true,
+        false,
       ]);
       expect([...(await oracle.paymentToken(ethers.ZeroAddress))]).to.deep.equal([
         await ethFeed.getAddress(),
@@ -109,6 +174,7 @@ describe("PriceOracle", function () {
         18n,
         0n,
         true,
+        false,
       ]);
     });
 
@@ -121,7 +187,15 @@ describe("PriceOracle", function () {
       await expect(oracle.setPaymentToken(usdc, feed18, 60))
         .to.emit(oracle, "PaymentTokenConfigured")
         .withArgs(await usdc.getAddress(), 1, await feed18.getAddress(), 60, 18, 6);
-      expect([...(await oracle.paymentToken(usdc))]).to.deep.equal([await feed18.getAddress(), 60n, 18n, 6n, 1n, true]);
+      expect([...(await oracle.paymentToken(usdc))]).to.deep.equal([
+        await feed18.getAddress(),
+        60n,
+        18n,
+        6n,
+        1n,
+        true,
+        false,
+      ]);
 
       await oracle.disablePaymentToken(dai);
       await expect(oracle.setPaymentToken(wbtc, feed18, 60))
@@ -303,6 +377,7 @@ describe("PriceOracle", function () {
         0n,
         0n,
         0n,
+        false,
         false,
       ]);
       await expect(oracle.quote(ethers.ZeroAddress, E8))

@@ -4,8 +4,7 @@ import type { Signer } from "ethers";
 import { delegationTypes, permitTypes } from "@d-cloudx/sdk";
 
 import { LOCAL_GOVERNANCE } from "../../scripts/lib/governance.ts";
-import { ethers, networkHelpers } from "../helpers/fixture.ts";
-import { deployProtocolFixture } from "../helpers/protocol.ts";
+import { ethers, networkHelpers, deployFixture } from "../helpers/fixture.ts";
 
 const { loadFixture, time, mine } = networkHelpers;
 
@@ -18,11 +17,11 @@ const DELEGATION_TYPES = { Delegation: [...delegationTypes.Delegation] }; // eth
  * account with no DCX and no delegate.
  */
 async function tokenFixture() {
-  const f = await deployProtocolFixture();
+  const f = await deployFixture();
   const signers = await ethers.getSigners();
   const minter = signers[13]!;
   const holder = signers[14]!;
-  const timelock = await f.timelockSigner();
+  const timelock = f.admin;
   await f.dcx.connect(timelock).grantRole(await f.dcx.MINTER_ROLE(), minter.address);
   const chainId = (await ethers.provider.getNetwork()).chainId;
   const domain = { name: "D-CloudX", version: "1", chainId, verifyingContract: await f.dcx.getAddress() };

@@ -1,14 +1,13 @@
 import { expect } from "chai";
 
-import { ACCESS_CID, ENCRYPTION_KEY, PRICE_PER_HOUR_USD_E8, ethers, networkHelpers } from "../helpers/fixture.ts";
-import { deployProtocolFixture } from "../helpers/protocol.ts";
+import { ENCRYPTION_KEY, PRICE_PER_HOUR_USD_E8, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
 
 const { loadFixture } = networkHelpers;
 const DCX = 10n ** 18n;
 
 describe("DCX in the market", function () {
   it("is a payment token priced by its DAO-set feed", async function () {
-    const f = await loadFixture(deployProtocolFixture);
+    const f = await loadFixture(deployFixture);
     const dcxAddress = await f.dcx.getAddress();
     const entry = f.deployment.paymentTokens.find((t) => t.symbol === "DCX")!;
     expect(entry.address).to.equal(dcxAddress);
@@ -20,7 +19,7 @@ describe("DCX in the market", function () {
   });
 
   it("is a bond token: a provider's DCX bond compensates the consumer when the provider walks away", async function () {
-    const f = await loadFixture(deployProtocolFixture);
+    const f = await loadFixture(deployFixture);
     const dcxAddress = await f.dcx.getAddress();
     const escrowAddress = await f.escrow.getAddress();
     const bond = 1_000n * DCX;
@@ -31,9 +30,9 @@ describe("DCX in the market", function () {
 
     const [price] = await f.priceOracle.quote(dcxAddress, PRICE_PER_HOUR_USD_E8 * 4n);
     await f.dcx.connect(f.consumer).approve(escrowAddress, price);
-    await f.marketplace.connect(f.consumer).book(f.resourceId, 4, dcxAddress, price, ENCRYPTION_KEY);
+    await f.marketplace.connect(f.consumer).book(f.resourceId, 4, dcxAddress, price, f.minSla, ENCRYPTION_KEY);
     const bookingId = await f.marketplace.bookingCount();
-    await f.marketplace.connect(f.oracle).confirmProvisioning(bookingId, ACCESS_CID);
+    await f.confirm(bookingId);
 
     const slash = (price * BigInt(f.settings.bondSlashBps)) / 10_000n;
     await expect(f.marketplace.connect(f.provider).terminateBooking(bookingId))

@@ -1,10 +1,18 @@
 import { expect } from "chai";
 import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
 
-import { slaDomain, slaReportTypes, type SlaReport } from "@d-cloudx/sdk";
+import type { SlaReport } from "@d-cloudx/sdk";
 import { LOCAL_GOVERNANCE } from "../../scripts/lib/governance.ts";
-import { ACCESS_CID, ENCRYPTION_KEY, HOUR, PRICE_PER_HOUR_USD_E8, ethers, networkHelpers } from "../helpers/fixture.ts";
-import { deployProtocolFixture } from "../helpers/protocol.ts";
+import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
+
+import {
+  ENCRYPTION_KEY,
+  HOUR,
+  PRICE_PER_HOUR_USD_E8,
+  deployFixture,
+  ethers,
+  networkHelpers,
+} from "../helpers/fixture.ts";
 import { deployUupsProxy } from "../helpers/proxies.ts";
 
 const { loadFixture, time, takeSnapshot } = networkHelpers;
@@ -16,7 +24,12 @@ const EPOCH_SECONDS = BigInt(LOCAL_GOVERNANCE.rewardEpochSeconds);
 const RATE = LOCAL_GOVERNANCE.rewardRatePerSecond;
 /** Emission of an epoch at the deployed rate. */
 const EMISSION = RATE * EPOCH_SECONDS;
-const ethersTypes = { SlaReport: [...slaReportTypes.SlaReport] };
+/** A protocol fee (USD, 8 decimals) so large that the fee cap never binds: for tests of the split. */
+const UNCAPPED = 10n ** 20n;
+/** The deployed cap: rewards worth at most half the fees paid. */
+const REWARD_PER_FEE_BPS = BigInt(LOCAL_GOVERNANCE.rewardPerFeeBps);
+/** DCX at its DAO-set price, $0.50. */
+const dcxFor = (usdE8: bigint) => (usdE8 * DCX) / LOCAL_GOVERNANCE.dcxPriceE8;
 
 /** Points for `usdE8` of service by a provider whose reputation score is `scoreBps`. */
 function pointsFor(usdE8: bigint, scoreBps: bigint): bigint {
@@ -29,10 +42,10 @@ function pointsFor(usdE8: bigint, scoreBps: bigint): bigint {
  * `providerB` are fresh accounts with no reputation.
  */
 async function rewardsFixture() {
-  const f = await deployProtocolFixture();
+  const f = await deployFixture();
   const signers = await ethers.getSigners();
   const [recorder, reputationRecorder, providerA, providerB] = [13, 14, 15, 16].map((i) => signers[i]!);
-  const timelock = await f.timelockSigner();
+  const timelock = f.admin;
   await f.rewards.connect(timelock).grantRole(await f.rewards.RECORDER_ROLE(), recorder!.address);
   await f.reputation.connect(timelock).grantRole(await f.reputation.RECORDER_ROLE(), reputationRecorder!.address);
 
@@ -99,23 +112,21 @@ function periodValue(amount: bigint, period: number, hours = 1, periodSeconds = 
  */
 async function deployBookings(hours: number) {
   const f = await rewardsFixture();
-  const { marketplace, escrow, dcx, priceOracle, consumer, oracle, resourceId } = f;
+  const { marketplace, escrow, dcx, priceOracle, consumer, resourceId, minSla } = f;
   const dcxAddress = await dcx.getAddress();
   await dcx.connect(consumer).approve(await escrow.getAddress(), ethers.MaxUint256);
-  const eth = await f.bookEth(hours);
+  const ethBooking = await f.book(undefined, hours);
   const [dcxAmount] = await priceOracle.quote(dcxAddress, PRICE_PER_HOUR_USD_E8 * BigInt(hours));
-  await marketplace.connect(consumer).book(resourceId, hours, dcxAddress, dcxAmount, ENCRYPTION_KEY);
+  await marketplace.connect(consumer).book(resourceId, hours, dcxAddress, dcxAmount, minSla, ENCRYPTION_KEY);
   const dcxBooking = { bookingId: await marketplace.bookingCount(), amount: dcxAmount };
-  await marketplace.connect(oracle).confirmProvisioning(eth.bookingId, ACCESS_CID);
-  await marketplace.connect(oracle).confirmProvisioning(dcxBooking.bookingId, ACCESS_CID);
+  await f.confirm(ethBooking.bookingId);
+  await f.confirm(dcxBooking.bookingId);
   await time.increase(f.settings.slaPeriodSeconds);
 
-  const domain = slaDomain((await ethers.provider.getNetwork()).chainId, await f.sla.getAddress());
-  /** Reports with the oracle node's signature each (the quorum is one). */
-  const sign = (reports: SlaReport[]) =>
-    Promise.all(reports.map(async (r) => [await oracle.signTypedData(domain, ethersTypes, r)]));
+  /** Reports signed by a quorum of the oracles. */
+  const sign = (reports: SlaReport[]) => Promise.all(reports.map((r) => f.signReport(r)));
   const submit = async (reports: SlaReport[]) => f.sla.submitReports(reports, await sign(reports));
-  return { ...f, hours, dcxAddress, eth, dcxBooking, sign, submit };
+  return { ...f, hours, dcxAddress, ethBooking, dcxBooking, sign, submit };
 }
 
 async function bookingsFixture() {
@@ -184,7 +195,7 @@ describe("RewardDistributor", function () {
       const { rewards, outsider } = await loadFixture(rewardsFixture);
       const [token, reputation, oracle] = [outsider.address, outsider.address, outsider.address];
       await expect(
-        rewards.initialize(outsider.address, token, reputation, oracle, 3_600, 1n),
+        rewards.initialize(outsider.address, token, reputation, oracle, 3_600, 1n, 5_000),
       ).to.be.revertedWithCustomError(rewards, "InvalidInitialization");
     });
 
@@ -203,21 +214,24 @@ describe("RewardDistributor", function () {
         [admin, token, zero, oracle],
         [admin, token, record, zero],
       ]) {
-        await expect(deployUupsProxy("RewardDistributor", [...args, 3_600, RATE])).to.be.revertedWithCustomError(
+        await expect(deployUupsProxy("RewardDistributor", [...args, 3_600, RATE, 5_000])).to.be.revertedWithCustomError(
           rewards,
           "ManagedZeroAddress",
         );
       }
       for (const length of [0, 59, 30 * 86_400 + 1]) {
-        await expect(deployUupsProxy("RewardDistributor", [admin, token, record, oracle, length, RATE]))
+        await expect(deployUupsProxy("RewardDistributor", [admin, token, record, oracle, length, RATE, 5_000]))
           .to.be.revertedWithCustomError(rewards, "RewardsInvalidEpochLength")
           .withArgs(length);
       }
       await expect(
-        deployUupsProxy("RewardDistributor", [admin, token, record, oracle, 3_600, MAX_RATE_PER_SECOND + 1n]),
+        deployUupsProxy("RewardDistributor", [admin, token, record, oracle, 3_600, MAX_RATE_PER_SECOND + 1n, 5_000]),
       )
         .to.be.revertedWithCustomError(rewards, "RewardsInvalidRate")
         .withArgs(MAX_RATE_PER_SECOND + 1n, MAX_RATE_PER_SECOND);
+      await expect(deployUupsProxy("RewardDistributor", [admin, token, record, oracle, 3_600, RATE, 10_001]))
+        .to.be.revertedWithCustomError(rewards, "RewardsInvalidRewardPerFee")
+        .withArgs(10_001);
 
       // The bounds themselves are accepted.
       for (const [length, rate] of [
@@ -231,6 +245,7 @@ describe("RewardDistributor", function () {
           oracle,
           length,
           rate,
+          10_000,
         ]);
         expect(await fresh.epochSeconds()).to.equal(BigInt(length));
         expect(await fresh.emissionRate()).to.equal(rate);
@@ -244,7 +259,7 @@ describe("RewardDistributor", function () {
       const { rewards, outsider, deployer, timelock, providerA } = await loadFixture(rewardsFixture);
       const role = await rewards.RECORDER_ROLE();
       for (const caller of [outsider, deployer, timelock, providerA]) {
-        await expect(rewards.connect(caller).recordService(providerA.address, 10n ** 8n))
+        await expect(rewards.connect(caller).recordService(providerA.address, 10n ** 8n, UNCAPPED))
           .to.be.revertedWithCustomError(rewards, "AccessControlUnauthorizedAccount")
           .withArgs(caller.address, role);
       }
@@ -254,11 +269,11 @@ describe("RewardDistributor", function () {
       const { rewards, recorder, providerA } = await loadFixture(rewardsFixture);
       const usd = 1_234_567_891n; // $12.35
       expect(await rewards.epochOf(0)).to.deep.equal([0n, 0n]);
-      await expect(rewards.connect(recorder).recordService(providerA.address, usd))
+      await expect(rewards.connect(recorder).recordService(providerA.address, usd, UNCAPPED))
         .to.emit(rewards, "EpochOpened")
         .withArgs(0n, EMISSION)
         .and.to.emit(rewards, "ServiceRecorded")
-        .withArgs(providerA.address, 0n, usd, 0, usd / 2n);
+        .withArgs(providerA.address, 0n, usd, UNCAPPED, 0, usd / 2n, anyValue);
       expect(await rewards.epochOf(0)).to.deep.equal([usd / 2n, EMISSION]);
       expect(await rewards.totalEmitted()).to.equal(EMISSION);
       expect(EMISSION).to.equal(3_600n * DCX);
@@ -266,12 +281,12 @@ describe("RewardDistributor", function () {
 
     it("adds later service of the epoch to its points without opening it again", async function () {
       const { rewards, recorder, providerA, providerB } = await loadFixture(rewardsFixture);
-      await rewards.connect(recorder).recordService(providerA.address, 300n);
-      await expect(rewards.connect(recorder).recordService(providerB.address, 500n))
+      await rewards.connect(recorder).recordService(providerA.address, 300n, UNCAPPED);
+      await expect(rewards.connect(recorder).recordService(providerB.address, 500n, UNCAPPED))
         .to.emit(rewards, "ServiceRecorded")
-        .withArgs(providerB.address, 0n, 500n, 0, 250n)
+        .withArgs(providerB.address, 0n, 500n, UNCAPPED, 0, 250n, anyValue)
         .and.not.to.emit(rewards, "EpochOpened");
-      await rewards.connect(recorder).recordService(providerA.address, 101n);
+      await rewards.connect(recorder).recordService(providerA.address, 101n, UNCAPPED);
       expect(await rewards.epochOf(0)).to.deep.equal([150n + 250n + 50n, EMISSION]);
       expect(await rewards.totalEmitted()).to.equal(EMISSION);
     });
@@ -279,7 +294,7 @@ describe("RewardDistributor", function () {
     it("weights points by reputation: half weight at a score of zero, more with a better score", async function () {
       const f = await loadFixture(rewardsFixture);
       const { rewards, reputation, recorder, reputationRecorder, providerA, providerB } = f;
-      await reputation.connect(reputationRecorder).recordPeriods(providerB.address, 50, 0, 0);
+      await reputation.connect(reputationRecorder).recordPeriods(providerB.address, 50, 0, 0, 50n * 10n ** 6n, 0);
       await reputation.connect(reputationRecorder).recordBookingCompleted(providerB.address);
       const score = await reputation.scoreOf(providerB.address);
       expect(score).to.be.within(9_000n, 9_999n);
@@ -288,12 +303,12 @@ describe("RewardDistributor", function () {
       const usd = 987_654_321n;
       const weighted = (usd * (10_000n + score)) / 20_000n;
       expect(weighted).to.equal(pointsFor(usd, score));
-      await expect(rewards.connect(recorder).recordService(providerB.address, usd))
+      await expect(rewards.connect(recorder).recordService(providerB.address, usd, UNCAPPED))
         .to.emit(rewards, "ServiceRecorded")
-        .withArgs(providerB.address, 0n, usd, score, weighted);
-      await expect(rewards.connect(recorder).recordService(providerA.address, usd))
+        .withArgs(providerB.address, 0n, usd, UNCAPPED, score, weighted, anyValue);
+      await expect(rewards.connect(recorder).recordService(providerA.address, usd, UNCAPPED))
         .to.emit(rewards, "ServiceRecorded")
-        .withArgs(providerA.address, 0n, usd, 0, usd / 2n);
+        .withArgs(providerA.address, 0n, usd, UNCAPPED, 0, usd / 2n, anyValue);
       expect((await rewards.epochOf(0)).points).to.equal(weighted + usd / 2n);
 
       // Both earned from the same service; the better reputation takes the larger share.
@@ -305,10 +320,14 @@ describe("RewardDistributor", function () {
       expect(b).to.be.greaterThan(a);
     });
 
-    it("ignores service worth no points: no event, and the epoch stays unopened", async function () {
+    it("ignores service worth no points or paying no fee: no event, and the epoch stays unopened", async function () {
       const { rewards, recorder, providerA } = await loadFixture(rewardsFixture);
-      for (const usd of [0n, 1n]) {
-        await expect(rewards.connect(recorder).recordService(providerA.address, usd)).to.not.emit(
+      for (const [usd, fee] of [
+        [0n, UNCAPPED],
+        [1n, UNCAPPED],
+        [10n ** 8n, 0n],
+      ]) {
+        await expect(rewards.connect(recorder).recordService(providerA.address, usd!, fee!)).to.not.emit(
           rewards,
           "ServiceRecorded",
         );
@@ -322,7 +341,7 @@ describe("RewardDistributor", function () {
     it("pays nothing while the epoch runs, and the whole emission to a sole provider once it ends", async function () {
       const f = await loadFixture(rewardsFixture);
       const { rewards, recorder, providerA } = f;
-      await rewards.connect(recorder).recordService(providerA.address, 10n ** 9n);
+      await rewards.connect(recorder).recordService(providerA.address, 10n ** 9n, UNCAPPED);
       expect(await rewards.claimable(providerA.address)).to.equal(0n);
       await time.increaseTo(f.epochStart(1) - 2n);
       expect(await rewards.claimable(providerA.address)).to.equal(0n);
@@ -341,8 +360,8 @@ describe("RewardDistributor", function () {
       const f = await loadFixture(rewardsFixture);
       const { rewards, recorder, providerA, providerB } = f;
       // 1 : 6 points: the emission is not divisible by 7.
-      await rewards.connect(recorder).recordService(providerA.address, 300_000_000n);
-      await rewards.connect(recorder).recordService(providerB.address, 1_800_000_000n);
+      await rewards.connect(recorder).recordService(providerA.address, 300_000_000n, UNCAPPED);
+      await rewards.connect(recorder).recordService(providerB.address, 1_800_000_000n, UNCAPPED);
       await f.enterEpoch(1);
       const a = await rewards.claimable(providerA.address);
       const b = await rewards.claimable(providerB.address);
@@ -356,8 +375,8 @@ describe("RewardDistributor", function () {
     it("mints the rewards to the claimer, once", async function () {
       const f = await loadFixture(rewardsFixture);
       const { rewards, dcx, recorder, providerA, providerB } = f;
-      await rewards.connect(recorder).recordService(providerA.address, 100_000_000n);
-      await rewards.connect(recorder).recordService(providerB.address, 300_000_000n);
+      await rewards.connect(recorder).recordService(providerA.address, 100_000_000n, UNCAPPED);
+      await rewards.connect(recorder).recordService(providerB.address, 300_000_000n, UNCAPPED);
       await f.enterEpoch(1);
       const share = EMISSION / 4n;
       const supply = await dcx.totalSupply();
@@ -387,7 +406,8 @@ describe("RewardDistributor", function () {
     it("accrues points over several epochs, claimed or not in between", async function () {
       const f = await loadFixture(rewardsFixture);
       const { rewards, dcx, recorder, providerA, providerB } = f;
-      const record = (provider: string, usd: bigint) => rewards.connect(recorder).recordService(provider, usd);
+      const record = (provider: string, usd: bigint) =>
+        rewards.connect(recorder).recordService(provider, usd, UNCAPPED);
 
       await record(providerA.address, 10n ** 9n); // epoch 0: A alone
       await f.enterEpoch(1);
@@ -424,6 +444,74 @@ describe("RewardDistributor", function () {
     });
   });
 
+  describe("fee cap", function () {
+    it("pays a provider no more than its share of the fees it paid, whatever the emission", async function () {
+      const f = await loadFixture(rewardsFixture);
+      const { rewards, recorder, providerA, providerB } = f;
+      // A pays a $10 fee on $400 of service, B $1,000 on $40,000: both alone would take far more.
+      await expect(rewards.connect(recorder).recordService(providerA.address, 400n * 10n ** 8n, 10n * 10n ** 8n))
+        .to.emit(rewards, "ServiceRecorded")
+        .withArgs(
+          providerA.address,
+          0n,
+          400n * 10n ** 8n,
+          10n * 10n ** 8n,
+          0,
+          200n * 10n ** 8n,
+          dcxFor(5n * 10n ** 8n),
+        );
+      await rewards.connect(recorder).recordService(providerB.address, 40_000n * 10n ** 8n, 1_000n * 10n ** 8n);
+      await f.enterEpoch(1);
+      // Half of the fees, in DCX at $0.50: 10 DCX and 1,000 DCX; the rest of the emission is never minted.
+      expect(await rewards.claimable(providerA.address)).to.equal(10n * DCX);
+      expect(await rewards.claimable(providerB.address)).to.equal(1_000n * DCX);
+      await rewards.connect(providerA).claim();
+      expect(await f.dcx.balanceOf(providerA.address)).to.equal(10n * DCX);
+      await expectSolvent(f, [providerA.address, providerB.address]);
+    });
+
+    it("takes the cap of the fees when service was recorded, adding up within the epoch", async function () {
+      const f = await loadFixture(rewardsFixture);
+      const { rewards, recorder, providerA, timelock } = f;
+      await rewards.connect(recorder).recordService(providerA.address, 10n ** 8n, 10n ** 8n);
+      await rewards.connect(timelock).setRewardPerFee(10_000);
+      await rewards.connect(recorder).recordService(providerA.address, 10n ** 8n, 10n ** 8n);
+      await f.enterEpoch(1);
+      // $0.50 then $1 of rewards allowed: 1 DCX and 2 DCX.
+      expect(await rewards.claimable(providerA.address)).to.equal(3n * DCX);
+    });
+
+    it("is set by the timelock, up to 100 % of the fees", async function () {
+      const { rewards, timelock, outsider } = await loadFixture(rewardsFixture);
+      expect(await rewards.rewardPerFeeBps()).to.equal(REWARD_PER_FEE_BPS);
+      await expect(rewards.connect(timelock).setRewardPerFee(10_000))
+        .to.emit(rewards, "RewardPerFeeUpdated")
+        .withArgs(10_000);
+      await expect(rewards.connect(timelock).setRewardPerFee(10_001))
+        .to.be.revertedWithCustomError(rewards, "RewardsInvalidRewardPerFee")
+        .withArgs(10_001);
+      await expect(rewards.connect(outsider).setRewardPerFee(0)).to.be.revertedWithCustomError(
+        rewards,
+        "AccessControlUnauthorizedAccount",
+      );
+    });
+
+    it("earns nothing while DCX cannot be priced", async function () {
+      const f = await loadFixture(rewardsFixture);
+      const { rewards, recorder, providerA, dcxFeed, timelock } = f;
+      await time.increase(LOCAL_GOVERNANCE.dcxPriceHeartbeatSeconds + 1);
+      await expect(rewards.connect(recorder).recordService(providerA.address, 10n ** 8n, 10n ** 8n)).to.not.emit(
+        rewards,
+        "ServiceRecorded",
+      );
+      await dcxFeed.connect(timelock).setAnswer(LOCAL_GOVERNANCE.dcxPriceE8);
+      await expect(rewards.connect(recorder).recordService(providerA.address, 10n ** 8n, 10n ** 8n)).to.emit(
+        rewards,
+        "ServiceRecorded",
+      );
+    });
+  });
+
   describe("emission rate", function () {
     it("is set by the timelock only", async function () {
       const { rewards, outsider, deployer, recorder } = await loadFixture(rewardsFixture);
@@ -439,12 +527,12 @@ describe("RewardDistributor", function () {
     it("applies to epochs not opened yet; the open epoch keeps its emission", async function () {
       const f = await loadFixture(rewardsFixture);
       const { rewards, timelock, recorder, providerA } = f;
-      await rewards.connect(recorder).recordService(providerA.address, 10n ** 8n);
+      await rewards.connect(recorder).recordService(providerA.address, 10n ** 8n, UNCAPPED);
       await expect(rewards.connect(timelock).setEmissionRate(2n * RATE))
         .to.emit(rewards, "EmissionRateUpdated")
         .withArgs(2n * RATE);
       expect(await rewards.emissionRate()).to.equal(2n * RATE);
-      await expect(rewards.connect(recorder).recordService(providerA.address, 10n ** 8n)).to.not.emit(
+      await expect(rewards.connect(recorder).recordService(providerA.address, 10n ** 8n, UNCAPPED)).to.not.emit(
         rewards,
         "EpochOpened",
       );
@@ -453,7 +541,7 @@ describe("RewardDistributor", function () {
       // Epoch 1 has begun but has no service yet: a new rate still applies to it.
       await f.enterEpoch(1);
       await rewards.connect(timelock).setEmissionRate(3n * RATE);
-      await expect(rewards.connect(recorder).recordService(providerA.address, 10n ** 8n))
+      await expect(rewards.connect(recorder).recordService(providerA.address, 10n ** 8n, UNCAPPED))
         .to.emit(rewards, "EpochOpened")
         .withArgs(1n, 3n * EMISSION);
       await f.enterEpoch(2);
@@ -465,7 +553,7 @@ describe("RewardDistributor", function () {
       const f = await loadFixture(rewardsFixture);
       const { rewards, timelock, recorder, providerA } = f;
       await rewards.connect(timelock).setEmissionRate(0n);
-      await expect(rewards.connect(recorder).recordService(providerA.address, 10n ** 8n))
+      await expect(rewards.connect(recorder).recordService(providerA.address, 10n ** 8n, UNCAPPED))
         .to.emit(rewards, "EpochOpened")
         .withArgs(0n, 0n);
       await f.enterEpoch(1);
@@ -499,19 +587,19 @@ describe("RewardDistributor", function () {
         const full = BIG_RATE * EPOCH_SECONDS;
         await rewards.connect(timelock).setEmissionRate(BIG_RATE);
 
-        await expect(rewards.connect(recorder).recordService(providerA.address, 10n ** 8n))
+        await expect(rewards.connect(recorder).recordService(providerA.address, 10n ** 8n, UNCAPPED))
           .to.emit(rewards, "EpochOpened")
           .withArgs(0n, full);
         await f.enterEpoch(1);
         if (claimBetween) await rewards.connect(providerA).claim();
-        await expect(rewards.connect(recorder).recordService(providerB.address, 10n ** 8n))
+        await expect(rewards.connect(recorder).recordService(providerB.address, 10n ** 8n, UNCAPPED))
           .to.emit(rewards, "EpochOpened")
           .withArgs(1n, room - full);
         expect(await rewards.totalEmitted()).to.equal(room);
         await expectSolvent(f, providers);
 
         await f.enterEpoch(2);
-        await expect(rewards.connect(recorder).recordService(providerA.address, 10n ** 8n))
+        await expect(rewards.connect(recorder).recordService(providerA.address, 10n ** 8n, UNCAPPED))
           .to.emit(rewards, "EpochOpened")
           .withArgs(2n, 0n);
         expect(await rewards.totalEmitted()).to.equal(room);
@@ -530,7 +618,7 @@ describe("RewardDistributor", function () {
         await expectSolvent(f, providers);
 
         // The cap is reached: later epochs open with nothing to give.
-        await expect(rewards.connect(recorder).recordService(providerB.address, 10n ** 8n))
+        await expect(rewards.connect(recorder).recordService(providerB.address, 10n ** 8n, UNCAPPED))
           .to.emit(rewards, "EpochOpened")
           .withArgs(3n, 0n);
         await f.enterEpoch(4);
@@ -547,10 +635,10 @@ describe("RewardDistributor", function () {
       // An epoch emission that leaves the cap 1 wei short of a second full one... and does not split evenly.
       const rate = room / EPOCH_SECONDS / 2n + 1n;
       await rewards.connect(timelock).setEmissionRate(rate);
-      await rewards.connect(recorder).recordService(providerA.address, 2n);
-      await rewards.connect(recorder).recordService(providerB.address, 4n);
+      await rewards.connect(recorder).recordService(providerA.address, 2n, UNCAPPED);
+      await rewards.connect(recorder).recordService(providerB.address, 4n, UNCAPPED);
       await f.enterEpoch(1);
-      await rewards.connect(recorder).recordService(providerA.address, 2n);
+      await rewards.connect(recorder).recordService(providerA.address, 2n, UNCAPPED);
       const first = (await rewards.epochOf(0)).emission;
       const second = (await rewards.epochOf(1)).emission;
       expect(first).to.equal(rate * EPOCH_SECONDS);
@@ -571,8 +659,8 @@ describe("RewardDistributor", function () {
   describe("through SLA enforcement", function () {
     it("records the USD value of compliant ETH and DCX periods, summed per provider", async function () {
       const f = await loadFixture(bookingsFixture);
-      const { sla, rewards, reputation, priceOracle, provider, eth, dcxBooking, dcxAddress } = f;
-      const ethValue = periodValue(eth.amount, 0);
+      const { sla, rewards, reputation, priceOracle, provider, ethBooking, dcxBooking, dcxAddress } = f;
+      const ethValue = periodValue(ethBooking.amount, 0);
       const dcxValue = periodValue(dcxBooking.amount, 0);
       const ethUsd = await priceOracle.toUsd(ethers.ZeroAddress, ethValue);
       const dcxUsd = await priceOracle.toUsd(dcxAddress, dcxValue);
@@ -582,7 +670,7 @@ describe("RewardDistributor", function () {
       expect(ethUsd).to.be.within(2_499_000n, 2_500_000n);
       expect(dcxUsd).to.be.within(2_499_000n, 2_500_000n);
 
-      const tx = await f.submit([report(eth.bookingId, 0), report(dcxBooking.bookingId, 0)]);
+      const tx = await f.submit([report(ethBooking.bookingId, 0), report(dcxBooking.bookingId, 0)]);
       const receipt = await tx.wait();
       // The SLA recorded both periods in the reputation first, and the rewards saw the new score.
       const score = await reputation.scoreOf(provider.address);
@@ -590,40 +678,60 @@ describe("RewardDistributor", function () {
       const usd = ethUsd + dcxUsd;
       await expect(tx)
         .to.emit(sla, "SlaPeriodSettled")
-        .withArgs(eth.bookingId, 0, provider.address, 10_000, 40, 60, true, 0, ethValue, 0);
+        .withArgs(ethBooking.bookingId, f.consumer.address, provider.address, 0, 10_000, 40, 60, true, 0, ethValue, 0);
       await expect(tx)
         .to.emit(sla, "SlaPeriodSettled")
-        .withArgs(dcxBooking.bookingId, 0, provider.address, 10_000, 40, 60, true, 0, dcxValue, 0);
+        .withArgs(dcxBooking.bookingId, f.consumer.address, provider.address, 0, 10_000, 40, 60, true, 0, dcxValue, 0);
       await expect(tx).to.emit(rewards, "EpochOpened").withArgs(0n, EMISSION);
+      // The protocol fee on each period (2.5 %), and the most the provider may earn for it.
+      const fee = (ethUsd * 250n) / BPS + (dcxUsd * 250n) / BPS;
+      const cap = dcxFor((fee * REWARD_PER_FEE_BPS) / BPS);
       await expect(tx)
         .to.emit(rewards, "ServiceRecorded")
-        .withArgs(provider.address, 0n, usd, score, pointsFor(usd, score));
+        .withArgs(provider.address, 0n, usd, fee, score, pointsFor(usd, score), cap);
       expect(eventsOf(f, receipt, "ServiceRecorded")).to.have.length(1);
       expect(eventsOf(f, receipt, "RewardsNotRecorded")).to.have.length(0);
       expect(await rewards.epochOf(0)).to.deep.equal([pointsFor(usd, score), EMISSION]);
 
+      // Alone in the epoch, the provider would take the whole emission; the fee cap pays it half its fees.
       await f.enterEpoch(1);
-      expect(await rewards.claimable(provider.address)).to.equal(EMISSION);
+      expect(await rewards.claimable(provider.address)).to.equal(cap);
+      expect(cap).to.be.lessThan(EMISSION);
     });
 
     it("rewards nothing for periods that missed the SLA", async function () {
       const f = await loadFixture(bookingsFixture);
-      const { sla, rewards, reputation, priceOracle, provider, eth, dcxBooking } = f;
-      const ethUsd = await priceOracle.toUsd(ethers.ZeroAddress, periodValue(eth.amount, 0));
+      const { sla, rewards, reputation, priceOracle, provider, ethBooking, dcxBooking } = f;
+      const ethUsd = await priceOracle.toUsd(ethers.ZeroAddress, periodValue(ethBooking.amount, 0));
       const dcxValue = periodValue(dcxBooking.amount, 0);
-      const tx = await f.submit([report(eth.bookingId, 0), report(dcxBooking.bookingId, 0, 9_000)]);
+      const tx = await f.submit([report(ethBooking.bookingId, 0), report(dcxBooking.bookingId, 0, 9_000)]);
       const score = await reputation.scoreOf(provider.address);
       // Below 95 % uptime the whole period is credited back.
       await expect(tx)
         .to.emit(sla, "SlaPeriodSettled")
-        .withArgs(dcxBooking.bookingId, 0, provider.address, 9_000, 40, 60, false, 10_000, dcxValue, dcxValue);
+        .withArgs(
+          dcxBooking.bookingId,
+          f.consumer.address,
+          provider.address,
+          0,
+          9_000,
+          40,
+          60,
+          false,
+          10_000,
+          dcxValue,
+          dcxValue,
+        );
       await expect(tx)
         .to.emit(rewards, "ServiceRecorded")
-        .withArgs(provider.address, 0n, ethUsd, score, pointsFor(ethUsd, score));
+        .withArgs(provider.address, 0n, ethUsd, anyValue, score, pointsFor(ethUsd, score), anyValue);
 
       // A batch of violations only (too slow, and too little uptime) records nothing.
       await time.increase(f.settings.slaPeriodSeconds);
-      const violations = await f.submit([report(eth.bookingId, 1, 10_000, 900), report(dcxBooking.bookingId, 1, 0)]);
+      const violations = await f.submit([
+        report(ethBooking.bookingId, 1, 10_000, 900),
+        report(dcxBooking.bookingId, 1, 0),
+      ]);
       await expect(violations).to.emit(sla, "SlaPeriodSettled");
       await expect(violations).to.not.emit(rewards, "ServiceRecorded");
       await expect(violations).to.not.emit(sla, "RewardsNotRecorded");
@@ -632,18 +740,18 @@ describe("RewardDistributor", function () {
 
     it("settles but rewards nothing for a period whose token has a stale price", async function () {
       const f = await loadFixture(bookingsFixture30h);
-      const { sla, rewards, reputation, priceOracle, provider, eth, dcxBooking, dcxAddress, localTokens } = f;
+      const { sla, rewards, reputation, priceOracle, provider, ethBooking, dcxBooking, dcxAddress, localTokens } = f;
       const ethFeed = localTokens.find((t) => t.symbol === "ETH")!.feed;
       const [, , , updatedAt] = await ethFeed.latestRoundData();
       // Mock feeds have a one-day heartbeat; nobody updates them here.
       const at = updatedAt + 86_400n + 600n;
-      const ethPeriod = await reportablePeriod(f, eth.bookingId, at);
+      const ethPeriod = await reportablePeriod(f, ethBooking.bookingId, at);
       const dcxPeriod = await reportablePeriod(f, dcxBooking.bookingId, at);
       expect(ethPeriod).to.be.greaterThan(1_400);
       const dcxUsd = await priceOracle.toUsd(dcxAddress, periodValue(dcxBooking.amount, dcxPeriod, f.hours));
 
       await time.setNextBlockTimestamp(at);
-      const tx = await f.submit([report(eth.bookingId, ethPeriod), report(dcxBooking.bookingId, dcxPeriod)]);
+      const tx = await f.submit([report(ethBooking.bookingId, ethPeriod), report(dcxBooking.bookingId, dcxPeriod)]);
       await expect(priceOracle.toUsd(ethers.ZeroAddress, 1n))
         .to.be.revertedWithCustomError(priceOracle, "PriceOracleStalePrice")
         .withArgs(ethers.ZeroAddress, updatedAt, 86_400);
@@ -651,60 +759,73 @@ describe("RewardDistributor", function () {
       await expect(tx)
         .to.emit(sla, "SlaPeriodSettled")
         .withArgs(
-          eth.bookingId,
-          ethPeriod,
+          ethBooking.bookingId,
+          f.consumer.address,
           provider.address,
+          ethPeriod,
           10_000,
           40,
           60,
           true,
           0,
-          periodValue(eth.amount, ethPeriod, f.hours),
+          periodValue(ethBooking.amount, ethPeriod, f.hours),
           0,
         );
       // Only the DCX period, which could be priced, earned points.
       await expect(tx)
         .to.emit(rewards, "ServiceRecorded")
-        .withArgs(provider.address, (at - f.startTime) / EPOCH_SECONDS, dcxUsd, score, pointsFor(dcxUsd, score));
-      expect((await f.escrow.streamOf(eth.bookingId)).settledPeriods).to.equal(BigInt(ethPeriod + 1));
+        .withArgs(
+          provider.address,
+          (at - f.startTime) / EPOCH_SECONDS,
+          dcxUsd,
+          anyValue,
+          score,
+          pointsFor(dcxUsd, score),
+          anyValue,
+        );
+      expect((await f.escrow.streamOf(ethBooking.bookingId)).settledPeriods).to.equal(BigInt(ethPeriod + 1));
 
       // An ETH period alone still settles, and records no rewards.
       await time.increase(f.settings.slaPeriodSeconds);
-      const alone = await f.submit([report(eth.bookingId, ethPeriod + 1)]);
+      const alone = await f.submit([report(ethBooking.bookingId, ethPeriod + 1)]);
       await expect(alone).to.emit(sla, "SlaPeriodSettled");
       await expect(alone).to.not.emit(rewards, "ServiceRecorded");
-      expect((await f.escrow.streamOf(eth.bookingId)).settledPeriods).to.equal(BigInt(ethPeriod + 2));
+      expect((await f.escrow.streamOf(ethBooking.bookingId)).settledPeriods).to.equal(BigInt(ethPeriod + 2));
     });
 
-    it("emits RewardsNotPriced when a stale price keeps compliant service from being rewarded", async function () {
+    it("emits ServiceNotValued when a stale price keeps compliant service from being rewarded", async function () {
       const f = await loadFixture(bookingsFixture30h);
-      const { sla, provider, eth, localTokens } = f;
+      const { sla, provider, ethBooking, localTokens } = f;
       const [, , , updatedAt] = await localTokens.find((t) => t.symbol === "ETH")!.feed.latestRoundData();
       const at = updatedAt + 86_400n + 600n;
-      const period = await reportablePeriod(f, eth.bookingId, at);
+      const period = await reportablePeriod(f, ethBooking.bookingId, at);
       await time.setNextBlockTimestamp(at);
-      const tx = f.submit([report(eth.bookingId, period)]);
+      const tx = f.submit([report(ethBooking.bookingId, period)]);
       const receipt = await (await tx).wait();
       const settled = receipt!.logs
         .map((log) => sla.interface.parseLog(log))
         .find((parsed) => parsed?.name === "SlaPeriodSettled")!;
       await expect(tx)
-        .to.emit(sla, "RewardsNotPriced")
+        .to.emit(sla, "ServiceNotValued")
         .withArgs(provider.address, ethers.ZeroAddress, settled.args.periodValue);
     });
 
     it("settles and emits RewardsNotRecorded when the distributor refuses the service", async function () {
       const f = await loadFixture(bookingsFixture);
-      const { sla, rewards, escrow, reputation, priceOracle, timelock, provider, eth, dcxBooking, dcxAddress } = f;
+      const { sla, rewards, escrow, reputation, priceOracle, timelock, provider, ethBooking, dcxBooking, dcxAddress } =
+        f;
       await rewards.connect(timelock).revokeRole(await rewards.RECORDER_ROLE(), await sla.getAddress());
-      const usd =
-        (await priceOracle.toUsd(ethers.ZeroAddress, periodValue(eth.amount, 0))) +
-        (await priceOracle.toUsd(dcxAddress, periodValue(dcxBooking.amount, 0)));
-      const tx = await f.submit([report(eth.bookingId, 0), report(dcxBooking.bookingId, 0)]);
-      await expect(tx).to.emit(sla, "RewardsNotRecorded").withArgs(provider.address, usd);
+      const values = [
+        await priceOracle.toUsd(ethers.ZeroAddress, periodValue(ethBooking.amount, 0)),
+        await priceOracle.toUsd(dcxAddress, periodValue(dcxBooking.amount, 0)),
+      ];
+      const usd = values[0]! + values[1]!;
+      const fee = values.reduce((sum, value) => sum + (value * 250n) / BPS, 0n);
+      const tx = await f.submit([report(ethBooking.bookingId, 0), report(dcxBooking.bookingId, 0)]);
+      await expect(tx).to.emit(sla, "RewardsNotRecorded").withArgs(provider.address, usd, fee);
       await expect(tx).to.not.emit(rewards, "ServiceRecorded");
       await expect(tx).to.emit(reputation, "ReputationUpdated");
-      expect((await escrow.streamOf(eth.bookingId)).settledPeriods).to.equal(1n);
+      expect((await escrow.streamOf(ethBooking.bookingId)).settledPeriods).to.equal(1n);
       expect((await escrow.streamOf(dcxBooking.bookingId)).settledPeriods).to.equal(1n);
       expect(await rewards.totalEmitted()).to.equal(0n);
     });
@@ -715,11 +836,11 @@ describe("RewardDistributor", function () {
      * submit the epoch-1 reports, from the same state, with any gas limit.
      */
     async function epochOpeningSubmission(f: BookingsFixture) {
-      const { eth, dcxBooking } = f;
-      await f.submit([report(eth.bookingId, 0), report(dcxBooking.bookingId, 0)]);
+      const { ethBooking, dcxBooking } = f;
+      await f.submit([report(ethBooking.bookingId, 0), report(dcxBooking.bookingId, 0)]);
       const at = f.epochStart(1) + 1n;
       const reports = [
-        report(eth.bookingId, await reportablePeriod(f, eth.bookingId, at)),
+        report(ethBooking.bookingId, await reportablePeriod(f, ethBooking.bookingId, at)),
         report(dcxBooking.bookingId, await reportablePeriod(f, dcxBooking.bookingId, at)),
       ];
       expect(reports[0]!.period).to.be.greaterThan(0);
@@ -782,7 +903,7 @@ describe("RewardDistributor", function () {
 
     it("lets only the timelock set the distributor; zero turns rewards off", async function () {
       const f = await loadFixture(bookingsFixture);
-      const { sla, rewards, reputation, timelock, outsider, deployer, provider, eth, dcxBooking } = f;
+      const { sla, rewards, reputation, timelock, outsider, deployer, provider, ethBooking, dcxBooking } = f;
       const admin = await sla.DEFAULT_ADMIN_ROLE();
       for (const caller of [outsider, deployer]) {
         await expect(sla.connect(caller).setRewardDistributor(ethers.ZeroAddress))
@@ -794,7 +915,7 @@ describe("RewardDistributor", function () {
         .to.emit(sla, "RewardDistributorUpdated")
         .withArgs(ethers.ZeroAddress);
       expect(await sla.rewardDistributor()).to.equal(ethers.ZeroAddress);
-      const off = await f.submit([report(eth.bookingId, 0), report(dcxBooking.bookingId, 0)]);
+      const off = await f.submit([report(ethBooking.bookingId, 0), report(dcxBooking.bookingId, 0)]);
       await expect(off).to.emit(sla, "SlaPeriodSettled");
       await expect(off).to.emit(reputation, "ReputationUpdated");
       await expect(off).to.not.emit(rewards, "ServiceRecorded");
@@ -806,12 +927,12 @@ describe("RewardDistributor", function () {
         .withArgs(rewardsAddress);
       expect(await sla.rewardDistributor()).to.equal(rewardsAddress);
       await time.increase(f.settings.slaPeriodSeconds);
-      const usd = await f.priceOracle.toUsd(ethers.ZeroAddress, periodValue(eth.amount, 1));
-      const on = await f.submit([report(eth.bookingId, 1)]);
+      const usd = await f.priceOracle.toUsd(ethers.ZeroAddress, periodValue(ethBooking.amount, 1));
+      const on = await f.submit([report(ethBooking.bookingId, 1)]);
       const score = await reputation.scoreOf(provider.address);
       await expect(on)
         .to.emit(rewards, "ServiceRecorded")
-        .withArgs(provider.address, 0n, usd, score, pointsFor(usd, score));
+        .withArgs(provider.address, 0n, usd, (usd * 250n) / BPS, score, pointsFor(usd, score), anyValue);
     });
   });
 });

@@ -6,8 +6,7 @@ import type { BaseContract } from "ethers";
 
 import { type ContractName, attestationTypes, permitTypes } from "@d-cloudx/sdk";
 import { VOTE_AGAINST, VOTE_FOR, passProposal } from "../../scripts/lib/governance.ts";
-import { connection, ethers, networkHelpers } from "../helpers/fixture.ts";
-import { deployProtocolFixture } from "../helpers/protocol.ts";
+import { METADATA_CID, connection, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
 import {
   erc7201Slot,
   expectRejection,
@@ -52,12 +51,12 @@ const PERMIT_TYPES = { Permit: [...permitTypes.Permit] }; // ethers wants mutabl
  *   another one is open, with one vote for and one against.
  */
 async function deployWithHistoryFixture() {
-  const f = await deployProtocolFixture();
+  const f = await deployFixture();
   const signers = await ethers.getSigners();
   const secondVerifier = signers[8]!;
   const recorder = signers[10]!;
   const secondProvider = signers[11]!;
-  const timelock = await f.timelockSigner();
+  const timelock = f.admin;
   const escrowAddress = await f.escrow.getAddress();
   const chainId = (await ethers.provider.getNetwork()).chainId;
 
@@ -75,11 +74,11 @@ async function deployWithHistoryFixture() {
   await f.dcx.connect(f.outsider).permit(permit.owner, permit.spender, permit.value, permit.deadline, v, r, s);
 
   await f.rewards.connect(timelock).grantRole(await f.rewards.RECORDER_ROLE(), recorder.address);
-  await f.rewards.connect(recorder).recordService(f.provider, 300n * E8);
-  await f.rewards.connect(recorder).recordService(secondProvider, 100n * E8);
+  await f.rewards.connect(recorder).recordService(f.provider, 300n * E8, 300n * E8);
+  await f.rewards.connect(recorder).recordService(secondProvider, 100n * E8, 100n * E8);
   await time.increase(Number(await f.rewards.epochSeconds()));
   await f.rewards.connect(f.provider).claim();
-  await f.rewards.connect(recorder).recordService(f.provider, 50n * E8);
+  await f.rewards.connect(recorder).recordService(f.provider, 50n * E8, 50n * E8);
 
   const passedProposal = await passProposal(connection, f.governor, f.voters, {
     targets: [await f.rewards.getAddress()],
@@ -135,7 +134,7 @@ async function deployWithHistoryFixture() {
   await f.verifier.connect(timelock).addSigner(secondVerifier.address);
   await f.marketplace
     .connect(f.provider)
-    .listResource({ metadataCid: "bafkreiresource2", region: "us-east-1", kind: 1, terms: f.terms });
+    .listResource({ metadataCid: METADATA_CID, region: "us-east-1", kind: 1, terms: f.terms });
   const verifierDomain = {
     name: "D-CloudX Verifier",
     version: "1",
@@ -159,7 +158,7 @@ async function deployWithHistoryFixture() {
     await f.verifier.submitAttestation(attestation, [signature]);
     attestations.push(attestation);
   }
-  await f.verifier.connect(f.oracle).revokeVerification(2n, "instance type retired");
+  await f.verifier.connect(timelock).revokeVerification(2n, "instance type retired", []);
 
   return {
     ...f,
@@ -300,13 +299,19 @@ const cases: UpgradeCase[] = [
       await f.priceOracle.getAddress(),
       await f.rewards.epochSeconds(),
       await f.rewards.emissionRate(),
+      await f.rewards.rewardPerFeeBps(),
     ],
     snapshot: async ({ rewards, sla, provider, secondProvider }) => ({
       epoch: await rewards.currentEpoch(),
       epochs: [plain(await rewards.epochOf(0)), plain(await rewards.epochOf(1))],
       claimable: [await rewards.claimable(provider), await rewards.claimable(secondProvider)],
       totals: [await rewards.totalEmitted(), await rewards.totalClaimed()],
-      settings: [await rewards.emissionRate(), await rewards.epochSeconds(), await rewards.priceOracle()],
+      settings: [
+        await rewards.emissionRate(),
+        await rewards.epochSeconds(),
+        await rewards.priceOracle(),
+        await rewards.rewardPerFeeBps(),
+      ],
       recorder: await rewards.hasRole(await rewards.RECORDER_ROLE(), sla),
     }),
     async checkLayout({ rewards, dcx, reputation, priceOracle, provider, deployment }) {
@@ -334,7 +339,12 @@ const cases: UpgradeCase[] = [
       expect(packedField(accountWord, 8, 128)).to.equal((await rewards.epochOf(1)).points);
       const accrued = await storageWord(rewards, account + 1n);
       expect(accrued).to.equal(0n);
-      return [first, ...siblings, ...amounts, epochZero, accountWord, accrued];
+      // Epoch 1's fee cap follows: $50 of fees, half of it in DCX at $0.50.
+      const cap = await storageWord(rewards, account + 2n);
+      expect(cap).to.equal(50n * DCX);
+      const rewardPerFee = await storageWord(rewards, slot + 8n);
+      expect(rewardPerFee).to.equal(await rewards.rewardPerFeeBps());
+      return [first, ...siblings, ...amounts, epochZero, accountWord, accrued, cap, rewardPerFee];
     },
     badLayouts: [
       { contract: "RewardDistributorV2BadLayout", error: /Upgraded `epochSeconds` to an incompatible type/ },
@@ -417,7 +427,7 @@ describe("Upgrades of the DAO's contracts", function () {
         const proxy = c.proxy(f);
         const proxyAddress = await proxy.getAddress();
         const v1Implementation = await upgradesApi.erc1967.getImplementationAddress(proxyAddress);
-        const timelock = await f.timelockSigner();
+        const timelock = f.admin;
         const v2Factory = await ethers.getContractFactory(`${c.name}V2`, timelock);
         const stateBefore = await c.snapshot(f);
         const wordsBefore = await c.checkLayout(f);
@@ -438,7 +448,7 @@ describe("Upgrades of the DAO's contracts", function () {
           const proxy = c.proxy(f);
           const proxyAddress = await proxy.getAddress();
           const implementation = await upgradesApi.erc1967.getImplementationAddress(proxyAddress);
-          const timelock = await f.timelockSigner();
+          const timelock = f.admin;
           for (const bad of c.badLayouts) {
             const broken = await ethers.getContractFactory(bad.contract, timelock);
             await expectRejection(upgradesApi.validateUpgrade(proxy, broken, { kind: "uups" }), bad.error);
@@ -465,7 +475,7 @@ describe("Upgrades of the DAO's contracts", function () {
             .to.be.revertedWithCustomError(proxy, "AccessControlUnauthorizedAccount")
             .withArgs(caller.address, upgraderRole);
         }
-        const timelock = await f.timelockSigner();
+        const timelock = f.admin;
         await proxy.connect(timelock).grantRole(await proxy.DEFAULT_ADMIN_ROLE(), f.outsider.address);
         await expect(proxy.connect(f.outsider).upgradeToAndCall(v2Address, "0x"))
           .to.be.revertedWithCustomError(proxy, "AccessControlUnauthorizedAccount")
@@ -482,7 +492,7 @@ describe("Upgrades of the DAO's contracts", function () {
         const f = await loadFixture(deployWithHistoryFixture);
         const proxy = await ethers.getContractAt("ManagedUpgradeable", await c.proxy(f).getAddress());
         const notUups = await ethers.deployContract("MockERC20", ["Not UUPS", "NOPE", 18]);
-        await expect(proxy.connect(await f.timelockSigner()).upgradeToAndCall(notUups, "0x"))
+        await expect(proxy.connect(f.admin).upgradeToAndCall(notUups, "0x"))
           .to.be.revertedWithCustomError(proxy, "ERC1967InvalidImplementation")
           .withArgs(await notUups.getAddress());
       });
@@ -661,7 +671,7 @@ describe("Upgrades of the DAO's contracts", function () {
       }
       // The timelock is the executor, but only a proposal being executed queues the call it may make;
       // without one, the governor pops an empty queue.
-      await expect(governor.connect(await f.timelockSigner()).upgradeToAndCall(v2, "0x")).to.be.revertedWithPanic(
+      await expect(governor.connect(f.admin).upgradeToAndCall(v2, "0x")).to.be.revertedWithPanic(
         PANIC_CODES.POP_ON_EMPTY_ARRAY,
       );
       expect(await upgradesApi.erc1967.getImplementationAddress(governorAddress)).to.equal(implementation);

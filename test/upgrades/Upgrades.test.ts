@@ -4,7 +4,7 @@ import { expect } from "chai";
 import type { BaseContract } from "ethers";
 
 import type { ContractName } from "@d-cloudx/sdk";
-import { HOUR, deployMarketplaceFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
+import { HOUR, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
 import {
   erc7201Slot,
   expectRejection,
@@ -27,7 +27,7 @@ const BOND = 5_000_000n;
  * booking 2 (USDC) awaits provisioning; the provider has a USDC bond.
  */
 async function deployWithHistoryFixture() {
-  const f = await deployMarketplaceFixture();
+  const f = await deployFixture();
   const { bookingId: completedBooking } = await f.bookActive(f.eth.address, 1);
   await time.increase(f.settings.slaPeriodSeconds);
   const report = { bookingId: completedBooking, period: 0, uptimeBps: 9_800, p95LatencyMs: 20, sampleCount: 60 };
@@ -78,7 +78,8 @@ const cases: UpgradeCase[] = [
       expect(packedField(config, 26, 8)).to.equal(1n);
       expect(packedField(config, 27, 8)).to.equal(1n);
       const listLength = await storageWord(priceOracle, slot + 1n);
-      expect(listLength).to.equal(3n);
+      // ETH, USDC, DAI and DCX.
+      expect(listLength).to.equal(4n);
       const firstElement = BigInt(ethers.keccak256(ethers.toBeHex(slot + 1n, 32)));
       const usdcEntry = await storageWord(priceOracle, firstElement + 1n);
       expect(packedAddress(usdcEntry)).to.equal(usdc.address);
@@ -98,14 +99,19 @@ const cases: UpgradeCase[] = [
       rated: await reputation.isRated(completedBooking),
     }),
     async checkLayout({ reputation, provider, completedBooking }, slot) {
-      const record = await storageWord(reputation, mappingSlot("address", provider.address, slot));
+      const recordSlot = mappingSlot("address", provider.address, slot);
+      const record = await storageWord(reputation, recordSlot);
       const fields = [0, 4, 8, 12, 16, 20].map((offset) => packedField(record, offset, 32));
       // Completed, failed, compliant, violated, ratings, rating sum; then the credits.
       expect(fields).to.deep.equal([1n, 0n, 0n, 1n, 1n, BigInt(RATING)]);
       expect(packedField(record, 24, 64)).to.equal(2_500n);
+      // The weighted totals follow in the record's second slot.
+      const weighted = await storageWord(reputation, recordSlot + 1n);
+      const { successUsdE8, trialUsdE8 } = await reputation.recordOf(provider);
+      expect([packedField(weighted, 0, 128), packedField(weighted, 16, 128)]).to.deep.equal([successUsdE8, trialUsdE8]);
       const rated = await storageWord(reputation, mappingSlot("uint256", completedBooking, slot + 1n));
       expect(rated).to.equal(1n);
-      return [record, rated];
+      return [record, weighted, rated];
     },
     layoutError: /Inserted `providerCount`/,
   },
@@ -162,9 +168,14 @@ const cases: UpgradeCase[] = [
       registeredAt: await marketplace.providerRegisteredAt(provider),
       provisionTimeout: await marketplace.provisionTimeout(),
       paused: await marketplace.paused(),
-      slaTerms: plain(await marketplace.slaTerms(completedBooking)),
+      slaTerms: plain(await marketplace.bookedSlaTerms(completedBooking)),
+      oracleSigners: await marketplace.oracleSigners(),
+      cancellationPolicy: plain(await marketplace.cancellationPolicy()),
     }),
-    async checkLayout({ marketplace, escrow, priceOracle, reputation, settings }, slot) {
+    async checkLayout(
+      { marketplace, escrow, priceOracle, reputation, sla, consumer, settings, completedBooking },
+      slot,
+    ) {
       const first = await storageWord(marketplace, slot);
       expect(packedAddress(first)).to.equal(await escrow.getAddress());
       expect(packedField(first, 20, 56)).to.equal(2n);
@@ -173,9 +184,22 @@ const cases: UpgradeCase[] = [
       const second = await storageWord(marketplace, slot + 1n);
       expect(packedAddress(second)).to.equal(await priceOracle.getAddress());
       expect(packedField(second, 20, 32)).to.equal(1n);
+      // Bond coverage, cancellation fee and free window fill the rest of the slot.
+      expect(packedField(second, 24, 16)).to.equal(BigInt(settings.bondCoverageBps));
+      expect(packedField(second, 26, 16)).to.equal(BigInt(settings.cancellationFeeBps));
+      expect(packedField(second, 28, 32)).to.equal(BigInt(settings.freeCancellationSeconds));
       const third = await storageWord(marketplace, slot + 2n);
       expect(packedAddress(third)).to.equal(await reputation.getAddress());
-      return [first, second, third];
+      // A booking, written in one word: consumer, resource, hours, token id, status, requested at.
+      const booking = await storageWord(marketplace, mappingSlot("uint256", completedBooking, slot + 5n));
+      const stored = await marketplace.getBooking(completedBooking);
+      expect(packedAddress(booking)).to.equal(consumer.address);
+      expect(
+        [20, 24, 26, 27, 28].map((offset, i) => packedField(booking, offset, [32, 16, 8, 8, 32][i]!)),
+      ).to.deep.equal([stored.resourceId, stored.hoursBooked, stored.tokenId, stored.status, stored.requestedAt]);
+      const signers = await storageWord(marketplace, slot + 7n);
+      expect(packedAddress(signers)).to.equal(await sla.getAddress());
+      return [first, second, third, booking, signers];
     },
     layoutError: /Upgraded `bookingCount` to an incompatible type/,
   },
@@ -247,7 +271,7 @@ describe("Upgrades", function () {
         const proxyAddress = await proxy.getAddress();
         const slot = erc7201Slot(c.namespace);
         const v1Implementation = await upgradesApi.erc1967.getImplementationAddress(proxyAddress);
-        const v2Factory = await ethers.getContractFactory(`${c.name}V2`);
+        const v2Factory = await ethers.getContractFactory(`${c.name}V2`, f.admin);
         const stateBefore = await c.snapshot(f);
         const wordsBefore = await c.checkLayout(f, slot);
         await expect(v2Factory.attach(proxyAddress).getFunction("version")()).to.be.revertedWithoutReason(ethers);
@@ -266,7 +290,7 @@ describe("Upgrades", function () {
         const proxy = c.proxy(f);
         const proxyAddress = await proxy.getAddress();
         const implementation = await upgradesApi.erc1967.getImplementationAddress(proxyAddress);
-        const broken = await ethers.getContractFactory(`${c.name}V2BadLayout`);
+        const broken = await ethers.getContractFactory(`${c.name}V2BadLayout`, f.admin);
 
         await expectRejection(upgradesApi.validateUpgrade(proxy, broken, { kind: "uups" }), c.layoutError);
         await expectRejection(
@@ -275,12 +299,14 @@ describe("Upgrades", function () {
         );
         expect(await upgradesApi.erc1967.getImplementationAddress(proxyAddress)).to.equal(implementation);
         // The compatible V2 passes the same checks, so the rejection is about the layout.
-        await upgradesApi.validateUpgrade(proxy, await ethers.getContractFactory(`${c.name}V2`), { kind: "uups" });
+        await upgradesApi.validateUpgrade(proxy, await ethers.getContractFactory(`${c.name}V2`, f.admin), {
+          kind: "uups",
+        });
       });
 
       it("lets only UPGRADER_ROLE upgrade, whatever other roles the caller holds", async function () {
         const f = await loadFixture(deployWithHistoryFixture);
-        const proxy = await ethers.getContractAt("ManagedUpgradeable", await c.proxy(f).getAddress());
+        const proxy = await ethers.getContractAt("ManagedUpgradeable", await c.proxy(f).getAddress(), f.admin);
         const upgraderRole = await proxy.UPGRADER_ROLE();
         const v2 = await ethers.deployContract(`${c.name}V2`);
         const v2Address = await v2.getAddress();
@@ -302,7 +328,7 @@ describe("Upgrades", function () {
 
       it("refuses an implementation that is not UUPS, which would brick the proxy", async function () {
         const f = await loadFixture(deployWithHistoryFixture);
-        const proxy = await ethers.getContractAt("ManagedUpgradeable", await c.proxy(f).getAddress());
+        const proxy = await ethers.getContractAt("ManagedUpgradeable", await c.proxy(f).getAddress(), f.admin);
         const notUups = await ethers.deployContract("MockERC20", ["Not UUPS", "NOPE", 18]);
         await expect(proxy.upgradeToAndCall(notUups, "0x"))
           .to.be.revertedWithCustomError(proxy, "ERC1967InvalidImplementation")

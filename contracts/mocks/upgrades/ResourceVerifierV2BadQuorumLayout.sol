@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
-
 import {ManagedUpgradeable} from "../../access/ManagedUpgradeable.sol";
 import {IResourceMarketplace} from "../../interfaces/IResourceMarketplace.sol";
 import {IResourceVerifier} from "../../interfaces/IResourceVerifier.sol";
@@ -14,7 +12,7 @@ import {IResourceVerifier} from "../../interfaces/IResourceVerifier.sol";
 /// @dev Without an initializer of its own, the storage layout is the only thing the checks object to.
 /// @custom:oz-upgrades-unsafe-allow missing-initializer
 /// @custom:oz-upgrades-from contracts/core/ResourceVerifier.sol:ResourceVerifier
-contract ResourceVerifierV2BadQuorumLayout is ManagedUpgradeable, EIP712Upgradeable {
+contract ResourceVerifierV2BadQuorumLayout is ManagedUpgradeable {
     /// @custom:storage-location erc7201:dcloudx.storage.QuorumSigned
     struct QuorumSignedStorage {
         uint16 quorum;

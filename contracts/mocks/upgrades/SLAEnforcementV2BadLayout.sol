@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
-
 import {ManagedUpgradeable} from "../../access/ManagedUpgradeable.sol";
 import {IEscrowManager} from "../../interfaces/IEscrowManager.sol";
 import {IReputationSystem} from "../../interfaces/IReputationSystem.sol";
@@ -15,7 +13,7 @@ import {ISLAEnforcement} from "../../interfaces/ISLAEnforcement.sol";
 /// @dev Without an initializer of its own, the storage layout is the only thing the checks object to.
 /// @custom:oz-upgrades-unsafe-allow missing-initializer
 /// @custom:oz-upgrades-from contracts/core/SLAEnforcement.sol:SLAEnforcement
-contract SLAEnforcementV2BadLayout is ManagedUpgradeable, EIP712Upgradeable {
+contract SLAEnforcementV2BadLayout is ManagedUpgradeable {
     /// @custom:storage-location erc7201:dcloudx.storage.SLAEnforcement
     struct SLAStorage {
         uint256 reportCount;

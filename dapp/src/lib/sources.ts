@@ -19,6 +19,9 @@ export interface ShownTerms {
   pricePerHourUsdE8: bigint;
   minHours: number;
   maxHours: number;
+  /** The SLA shown: the loosest the consumer accepts when booking. */
+  uptimeTargetBps: number;
+  maxLatencyMs: number;
 }
 
 /**
@@ -36,7 +39,9 @@ export async function checkBookable(shown: ShownTerms, hours: number, tokenId: n
   if (
     resource.pricePerHourUsdE8 !== shown.pricePerHourUsdE8 ||
     hours < resource.minHours ||
-    hours > resource.maxHours
+    hours > resource.maxHours ||
+    resource.uptimeTargetBps !== shown.uptimeTargetBps ||
+    resource.maxLatencyMs !== shown.maxLatencyMs
   ) {
     return "The provider has just changed this resource's terms: the page shows them again in a moment; check and book again.";
   }

@@ -2,17 +2,19 @@
  * Moves each served booking through its stages (see store/bookings.ts). Every step is idempotent
  * and the stage is stored before and after each external action, so a restart resumes where it
  * stopped: the adapter returns the machine it already made for the booking, and the confirmation
- * is `provision-<bookingId>` (one per booking, whatever happens; see confirmation.ts).
+ * is `provision-<bookingId>` (one per booking, whatever happens). Billing starts when a quorum of
+ * oracles has signed the confirmation, the others only after probing the machine (confirmation.ts).
  *
  * A failed provisioning step is retried with exponential backoff until shortly before the on-chain
  * provisioning deadline; after that the booking is left to the timeout, which refunds the consumer
  * in full. Bad input (unreadable or invalid metadata, a cloud this node has no adapter for) fails
- * at once.
+ * at once. A booking whose encryption key is unusable is not provisioned: that is the consumer's
+ * fault, which the oracles state on chain (cosigner.ts), so that nobody is slashed.
  */
 import PQueue from "p-queue";
 import { encodeFunctionData } from "viem";
 
-import { MAX_METADATA_BYTES, encryptAccessDetails, parseResourceMetadata } from "@d-cloudx/sdk";
+import { MAX_METADATA_BYTES, encryptAccessDetails, isUsableEncryptionKey, parseResourceMetadata } from "@d-cloudx/sdk";
 import { resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 import { type ChainContext, describeError } from "../chain.ts";
 import type { Config } from "../config.ts";
@@ -35,7 +37,7 @@ export interface LifecycleDeps {
   store: Store;
   chain: ChainContext;
   outbox: TxOutbox;
-  /** How a provisioned booking is confirmed on chain. */
+  /** How a provisioned booking is confirmed on chain: by a quorum of oracles. */
   confirmation: ProvisioningConfirmation;
   registry: ProvisionerRegistry;
   ipfs: ContentStore;
@@ -124,8 +126,16 @@ export class BookingLifecycle {
   }
 
   async #provision(row: Booking): Promise<void> {
-    const { store, registry, ipfs, confirmation } = this.#d;
+    const { store, registry, ipfs } = this.#d;
     const id = BigInt(row.id);
+    if (!isUsableEncryptionKey(row.encryptionKey)) {
+      store.bookings.update(row.id, { stage: "failed", lastError: "the consumer's encryption key is unusable" });
+      this.#log.warn(
+        { bookingId: row.id },
+        "unusable encryption key: not provisioned; the oracles state a consumer fault",
+      );
+      return;
+    }
     try {
       const metadata = await this.#metadata(row);
       const { key, adapter } = registry.forListing(metadata);
@@ -140,19 +150,16 @@ export class BookingLifecycle {
       const ready = await this.#waitUntilReachable(machine, key);
       const envelope = encryptAccessDetails(row.encryptionKey, ready.access!);
       const cid = await ipfs.add(new TextEncoder().encode(JSON.stringify(envelope)));
-      store.transaction(() => {
-        store.bookings.update(row.id, {
-          stage: "confirming",
-          instanceId: ready.instanceId,
-          probe: ready.probe!,
-          accessCid: cid,
-          lastError: null,
-        });
-        confirmation.queue(row.id, cid);
+      store.bookings.update(row.id, {
+        stage: "confirming",
+        instanceId: ready.instanceId,
+        probe: ready.probe!,
+        accessCid: cid,
+        lastError: null,
       });
       this.#log.info(
         { bookingId: row.id, cloud: metadata.cloud, instanceId: ready.instanceId, accessCid: cid },
-        "provisioned; confirming",
+        "provisioned; confirming with the other oracles",
       );
     } catch (error) {
       this.#failed(row, error);
@@ -228,10 +235,17 @@ export class BookingLifecycle {
     const { store, confirmation } = this.#d;
     if (row.chainStatus === "active") return this.#activated(row);
     if (row.chainStatus !== "requested") return this.#deprovision(row);
-    const outcome = confirmation.outcome(row.id);
+    const outcome = await confirmation.advance(row);
     if (outcome.status === "none") {
-      // The stage moved on but the transaction is missing (an older state file): provision again.
+      // The stage moved on but the access details are missing (an older state file): provision again.
       store.bookings.update(row.id, { stage: "provisioning" });
+      return;
+    }
+    if (outcome.status === "signing") {
+      // The machine answers here but not to a quorum of the others (or they are down): no billing.
+      if (this.#pastDeadline(row)) {
+        store.bookings.update(row.id, { stage: "failed", lastError: "no quorum confirmed it before the deadline" });
+      }
       return;
     }
     if (outcome.status !== "failed") return; // in flight, or mined and waiting for the event to be confirmed

@@ -47,7 +47,11 @@ export interface Booking {
   accessCid: string | null;
   seenMs: number;
   provisionedMs: number | null;
-  /** The oracle whose confirmation started the booking; only its probe target is used. */
+  /**
+   * The oracle that provisioned another node's booking: the one whose confirmation this node
+   * co-signed after probing its target, or that signed the confirmed access details; only its probe
+   * target is used.
+   */
   provisionedBy: string | null;
   updatedBlock: number;
   /** An event touched the booking: its state is to be read from the chain. */
@@ -181,6 +185,26 @@ export class BookingStore {
   running(nowSeconds: number): Booking[] {
     return this.#db
       .all<Row>("SELECT * FROM bookings WHERE stage = 'active' AND started_at IS NOT NULL AND ends_at > ?", nowSeconds)
+      .map(fromRow);
+  }
+
+  /** Synced bookings waiting for their provisioning confirmation. */
+  awaitingConfirmation(): Booking[] {
+    return this.#db
+      .all<Row>(
+        `SELECT * FROM bookings WHERE chain_status = 'requested' AND needs_sync = 0 AND requested_at IS NOT NULL
+         ORDER BY CAST(id AS INTEGER)`,
+      )
+      .map(fromRow);
+  }
+
+  /** Synced active bookings of another oracle's machine whose probe target this node has not settled on. */
+  withoutTarget(): Booking[] {
+    return this.#db
+      .all<Row>(
+        `SELECT * FROM bookings WHERE chain_status = 'active' AND needs_sync = 0
+         AND probe IS NULL AND provisioned_by IS NULL`,
+      )
       .map(fromRow);
   }
 

@@ -80,7 +80,8 @@ export class EventRecorder {
           break;
         case "BookingProvisioned":
           this.store.bookings.touched(event.args.bookingId, block);
-          this.store.bookings.update(String(event.args.bookingId), { provisionedBy: event.args.oracle.toLowerCase() });
+          // The access details the quorum confirmed: whose probe target to measure (bookings/cosigner.ts).
+          this.store.bookings.update(String(event.args.bookingId), { accessCid: event.args.accessDetailsCid });
           break;
         case "BookingCancelled":
         case "BookingCompleted":

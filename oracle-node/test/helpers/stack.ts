@@ -229,17 +229,26 @@ export async function book(stack: Stack, consumer: Address, resourceId: bigint, 
     functionName: "quote",
     args: ["0x0000000000000000000000000000000000000000", 100_000_000n * BigInt(hours)],
   });
+  const marketplace = deployment.contracts.ResourceMarketplace.proxy as Address;
+  // The SLA the consumer was shown: the resource's own terms.
+  const resource = await publicClient.readContract({
+    address: marketplace,
+    abi: resourceMarketplaceAbi,
+    functionName: "getResource",
+    args: [resourceId],
+  });
+  const minSla = { uptimeTargetBps: resource.uptimeTargetBps, maxLatencyMs: resource.maxLatencyMs };
   const hash = await wallet.writeContract({
     chain: null,
-    address: deployment.contracts.ResourceMarketplace.proxy as Address,
+    address: marketplace,
     abi: resourceMarketplaceAbi,
     functionName: "book",
-    args: [resourceId, hours, "0x0000000000000000000000000000000000000000", price, keys.publicKeyHex],
+    args: [resourceId, hours, "0x0000000000000000000000000000000000000000", price, minSla, keys.publicKeyHex],
     value: price,
   });
   const receipt = await mined(stack, hash);
   const [event] = parseEventLogs({ abi: resourceMarketplaceAbi, logs: receipt.logs, eventName: "BookingRequested" });
-  return { bookingId: event!.args.bookingId, consumer, privateKey: keys.privateKey, amount: event!.args.amount };
+  return { bookingId: event!.args.bookingId, consumer, privateKey: keys.privateKey, amount: price };
 }
 
 export async function mined(stack: Stack, hash: Hex) {
@@ -285,5 +294,6 @@ export async function eventsOf<const A extends readonly unknown[]>(
   return parseEventLogs({ abi: abi as never, logs, eventName: eventName as never }) as unknown as {
     args: Record<string, unknown>;
     blockNumber: bigint;
+    transactionHash: Hex;
   }[];
 }

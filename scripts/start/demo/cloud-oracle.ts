@@ -1,14 +1,21 @@
 /**
  * The oracle of the demo's aws, azure and gcp bookings. No cloud account is behind them on a local
- * stack, so no oracle node can provision them; the demo gives them a history with the oracle keys
- * (#2 confirms), putting on chain what the oracle nodes put there, built with the sdk as a node
- * builds it: access details encrypted to the consumer's wallet-derived key, and SLA reports signed
- * by a quorum of the oracle keys with the contracts' EIP-712 domain and types.
+ * stack, so no oracle node can provision them; the demo gives them a history with the oracle keys,
+ * putting on chain what the oracle nodes put there, built with the sdk as a node builds it: access
+ * details encrypted to the consumer's wallet-derived key, and provisioning confirmations and SLA
+ * reports signed by a quorum of the oracle keys with the contracts' EIP-712 domain and types.
  */
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 
 import { ipfsAdd } from "@d-cloudx/devstack/ipfs-add";
-import { type AccessDetails, type SlaReport, encryptAccessDetails, slaDomain, slaReportTypes } from "@d-cloudx/sdk";
+import {
+  type AccessDetails,
+  type SlaReport,
+  encryptAccessDetails,
+  provisioningTypes,
+  slaDomain,
+  slaReportTypes,
+} from "@d-cloudx/sdk";
 import { resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 
 import type { DemoChain } from "./chain.ts";
@@ -25,6 +32,7 @@ export async function cloudOracle(chain: DemoChain, ipfsApiUrl: string, oracleAc
     .sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))
     .slice(0, quorum)
     .map((address) => chain.walletOf(address));
+  const domain = slaDomain(chain.deployment.chainId, sla) as { verifyingContract: Hex };
   let reports = 0;
 
   return {
@@ -33,7 +41,7 @@ export async function cloudOracle(chain: DemoChain, ipfsApiUrl: string, oracleAc
     },
 
     /** Confirms a booking with SSH access details only its consumer (public key `consumerKey`) can decrypt. */
-    async provision(bookingId: bigint, consumerKey: Hex, host: string) {
+    async provision(bookingId: bigint, consumer: Address, consumerKey: Hex, host: string) {
       const details: AccessDetails = {
         protocol: "ssh",
         host,
@@ -43,14 +51,23 @@ export async function cloudOracle(chain: DemoChain, ipfsApiUrl: string, oracleAc
       };
       const envelope = encryptAccessDetails(consumerKey, details);
       const cid = await ipfsAdd(ipfsApiUrl, [{ path: "access.json", content: JSON.stringify(envelope) }]);
-      await chain.send(ORACLE, marketplace, resourceMarketplaceAbi, "confirmProvisioning", [bookingId, cid]);
+      const message = { bookingId, consumer, accessDetailsCid: cid };
+      const signatures = await Promise.all(
+        signers.map((signer) =>
+          signer.signTypedData({ domain, types: provisioningTypes, primaryType: "Provisioning", message }),
+        ),
+      );
+      await chain.send(ORACLE, marketplace, resourceMarketplaceAbi, "confirmProvisioning", [
+        bookingId,
+        cid,
+        signatures,
+      ]);
     },
 
     /** Signs period reports by a quorum and submits them in one batch. */
     async report(list: SlaReport[]) {
       const signatures: Hex[][] = [];
       for (const message of list) {
-        const domain = slaDomain(chain.deployment.chainId, sla) as { verifyingContract: Hex };
         signatures.push(
           await Promise.all(
             signers.map((signer) =>

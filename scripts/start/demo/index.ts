@@ -164,7 +164,15 @@ export async function seedDemo({
       marketplace,
       resourceMarketplaceAbi,
       "book",
-      [resourceId, hours, address as Address, maxPayment, keys[consumer]!],
+      [
+        resourceId,
+        hours,
+        address as Address,
+        maxPayment,
+        // The consumer accepts the SLA the resource shows, and nothing looser.
+        { uptimeTargetBps: resource.uptimeTargetBps, maxLatencyMs: resource.maxLatencyMs },
+        keys[consumer]!,
+      ],
       native ? maxPayment : undefined,
     );
     const [event] = parseEventLogs({ abi: resourceMarketplaceAbi, logs: receipt.logs, eventName: "BookingRequested" });
@@ -174,7 +182,7 @@ export async function seedDemo({
 
   const oracle = await cloudOracle(chain, ipfsApiUrl, oracleAccounts);
   const provision = (bookingId: bigint, host: string) =>
-    oracle.provision(bookingId, keys[consumerOf.get(bookingId)!]!, host);
+    oracle.provision(bookingId, account(consumerOf.get(bookingId)!), keys[consumerOf.get(bookingId)!]!, host);
   const met = (bookingId: bigint, period: number): SlaReport => ({
     bookingId,
     period,

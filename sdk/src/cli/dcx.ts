@@ -47,13 +47,13 @@ Consumers
   dcx book <resource> --hours N [--token ETH] [--slippage PERCENT] [--max-payment AMOUNT] [--approve | --permit]
   dcx access <booking>                     fetches and decrypts the access details
   dcx cancel <booking> | dcx terminate <booking> | dcx complete <booking> | dcx rate <booking> <1-5>
-  dcx claim [--token ETH]                  refunds and SLA credits the escrow owes the account
+  dcx claim [--token ETH] [--to ADDRESS]   refunds, SLA credits and fees the escrow owes the account
 Providers
   dcx register <profile CID>
   dcx list --metadata-cid CID --region R --price USD/h [--kind VIRTUAL_MACHINE] [--capacity N] [--min-hours N]
            [--max-hours N] [--uptime PERCENT] [--max-latency MS] [--tokens ETH,USDC]
   dcx pause <resource> | dcx unpause <resource>
-  dcx withdraw <booking>...                earnings of one or more bookings
+  dcx withdraw <booking>... [--to ADDRESS] earnings of one or more bookings
   dcx bond [show|deposit|unbond|withdraw] [--token ETH] [--amount AMOUNT]
   dcx rewards                              claims DCX rewards
 Governance
@@ -126,6 +126,7 @@ const OPTIONS = {
   implementation: { type: "string" },
   data: { type: "string" },
   reason: { type: "string" },
+  to: { type: "string" },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
@@ -226,6 +227,13 @@ async function context(values: Values, needsKey: boolean): Promise<Context> {
       `http://127.0.0.1:${env.GRAPH_HTTP_PORT || 8000}/subgraphs/name/d-cloudx`,
     ipfsGateway: values.ipfs ?? env.DCX_IPFS_GATEWAY ?? `http://127.0.0.1:${env.IPFS_API_PORT || 5001}`,
   };
+}
+
+/** --to: where a claim or withdrawal pays (default: the account itself). */
+function recipient(values: Values): Address | undefined {
+  if (values.to === undefined) return undefined;
+  if (!isAddress(values.to)) fail(`--to ${values.to} is not an address.`);
+  return getAddress(values.to!);
 }
 
 const me = (ctx: Context): Address => ctx.client.walletClient!.account.address;
@@ -405,6 +413,7 @@ async function book(ctx: Context, resourceId: bigint): Promise<void> {
     hours: q.hours,
     token: q.token.symbol,
     maxPayment,
+    minSla: q.sla,
     encryptionPublicKey: keys.publicKeyHex,
   };
   const onProgress = progress(v);
@@ -690,7 +699,7 @@ async function main(argv: string[]): Promise<void> {
     case "claim": {
       const token = tokenArg(ctx, values.token);
       return simple(ctx, `Claimed what the escrow owed in ${token.symbol}.`, (o) =>
-        dcx.claim(ctx.client, { token: getAddress(token.address) }, o),
+        dcx.claim(ctx.client, { token: getAddress(token.address), recipient: recipient(values) }, o),
       );
     }
     case "register":
@@ -708,7 +717,11 @@ async function main(argv: string[]): Promise<void> {
       );
     case "withdraw":
       return simple(ctx, `Withdrew the earnings of booking(s) ${rest.join(", ")}.`, (o) =>
-        dcx.withdrawEarnings(ctx.client, { bookingIds: rest.map((text) => id(text, "A booking id")) }, o),
+        dcx.withdrawEarnings(
+          ctx.client,
+          { bookingIds: rest.map((text) => id(text, "A booking id")), recipient: recipient(values) },
+          o,
+        ),
       );
     case "bond":
       return bond(ctx, rest[0]);

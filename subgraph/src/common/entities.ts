@@ -69,10 +69,13 @@ export function getProvider(address: Address): Provider {
     provider.averageRating = ZERO_USD;
     provider.creditBpsTotal = ZERO;
     provider.scoreBps = 0;
+    provider.reputationSuccessUsdE8 = ZERO;
+    provider.reputationTrialUsdE8 = ZERO;
     provider.rewardPoints = ZERO;
     provider.rewardsEarned = ZERO;
     provider.rewardsClaimed = ZERO;
     provider.rewardsPendingPoints = ZERO;
+    provider.rewardsPendingCapDcx = ZERO;
     provider.unrewardedServiceUsd = ZERO_USD;
     provider.save();
   }

@@ -47,6 +47,8 @@ export const PATTERN_WORDS: i32 = 3;
 export const PATTERN_PREFIX: i32 = 4;
 /** zod's e-mail address pattern. */
 export const PATTERN_EMAIL: i32 = 5;
+/** No Unicode bidirectional control (`^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$`). */
+export const PATTERN_NO_BIDI_CONTROL: i32 = 6;
 
 export class Pattern {
   constructor(
@@ -367,7 +369,16 @@ function isLetter(unit: i32): bool {
   return (unit >= 0x61 && unit <= 0x7a) || (unit >= 0x41 && unit <= 0x5a);
 }
 
+/** LRM, RLM, the embeddings and overrides U+202A–U+202E and the isolates U+2066–U+2069. */
+function isBidiControl(unit: i32): bool {
+  return unit == 0x200e || unit == 0x200f || (unit >= 0x202a && unit <= 0x202e) || (unit >= 0x2066 && unit <= 0x2069);
+}
+
 function matches(text: string, pattern: Pattern): bool {
+  if (pattern.kind == PATTERN_NO_BIDI_CONTROL) {
+    for (let i = 0; i < text.length; i++) if (isBidiControl(text.charCodeAt(i))) return false;
+    return true;
+  }
   if (pattern.kind == PATTERN_NO_CONTROL || pattern.kind == PATTERN_NO_CONTROL_BUT_TAB_NEWLINE) {
     const allowBreaks = pattern.kind == PATTERN_NO_CONTROL_BUT_TAB_NEWLINE;
     for (let i = 0; i < text.length; i++) {

@@ -26,6 +26,7 @@ import {PriceOracle} from "../../../contracts/oracles/PriceOracle.sol";
 /// it lives in its own contract because the handler's bytecode would otherwise not fit.
 contract OutsiderActor is CommonBase, StdUtils {
     string private constant CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
+    bytes32 private constant ENCRYPTION_KEY = 0xfcd70d27f99ef6d94e43566bf3d5b6c6667abae525d7c03c7efdda7385c94170;
 
     PriceOracle private priceOracle;
     ReputationSystem private reputation;
@@ -65,7 +66,7 @@ contract OutsiderActor is CommonBase, StdUtils {
     }
 
     /// @notice Makes `who` call everything it should not be able to.
-    /// @param key Private key of `who`, to sign a report that no oracle signed.
+    /// @param key Private key of `who`, to sign reports and statements that no oracle signed.
     /// @param currentTime The run's clock, to skip the calls anyone may make at that time.
     /// @return count How many calls went through (each one is a failure of access control).
     /// @return first Name of the first call that went through.
@@ -79,7 +80,7 @@ contract OutsiderActor is CommonBase, StdUtils {
         successes = 0;
         firstSuccess = "";
         _attemptEscrow(who, bookingId, seed);
-        _attemptMarketplace(who, bookingId, seed, currentTime);
+        _attemptMarketplace(who, key, bookingId, seed, currentTime);
         _attemptSla(who, key, bookingId, seed);
         _attemptReputation(who, bookingId, seed);
         _attemptPriceOracle(who, seed);
@@ -111,7 +112,21 @@ contract OutsiderActor is CommonBase, StdUtils {
         }
         for (uint256 i = 0; i < accounts.length; ++i) {
             hash = keccak256(abi.encode(hash, reputation.recordOf(accounts[i]), sla.isSigner(accounts[i])));
+            for (uint256 t = 0; t < tokens.length; ++t) {
+                hash = keccak256(abi.encode(hash, escrow.activeValueOf(accounts[i], tokens[t])));
+            }
         }
+        (uint16 feeBps, uint32 freeSeconds) = marketplace.cancellationPolicy();
+        hash = keccak256(
+            abi.encode(
+                hash,
+                marketplace.oracleSigners(),
+                marketplace.bondCoverage(),
+                feeBps,
+                freeSeconds,
+                reputation.minValueUsdE8()
+            )
+        );
         (uint16 baseCreditBps, ISLAEnforcement.CreditTier[] memory tiers) = sla.creditPolicy();
         hash = keccak256(
             abi.encode(
@@ -137,15 +152,19 @@ contract OutsiderActor is CommonBase, StdUtils {
         // Would pull an approved consumer's tokens into a booking that pays the outsider.
         _attempt(who, e, abi.encodeCall(IEscrowManager.deposit, (bookingId, victim, who, token, amount)), "deposit");
         _attempt(who, e, abi.encodeCall(IEscrowManager.startStream, (bookingId, 0, 1)), "startStream");
-        _attempt(who, e, abi.encodeCall(IEscrowManager.refundDeposit, (bookingId, who, 0, true)), "refundDeposit");
+        _attempt(who, e, abi.encodeCall(IEscrowManager.refundDeposit, (bookingId, who, 0, 0, true)), "refundDeposit");
         _attempt(who, e, abi.encodeCall(IEscrowManager.stopStream, (bookingId, who, true)), "stopStream");
+        _attempt(who, e, abi.encodeCall(IEscrowManager.closeStream, (bookingId)), "closeStream");
         _attempt(who, e, abi.encodeCall(IEscrowManager.settlePeriod, (bookingId, 0, 10_000, who)), "settlePeriod");
         _attempt(who, e, abi.encodeCall(IEscrowManager.withdrawEarnings, (bookingId)), "withdrawEarnings");
         _attempt(who, e, abi.encodeCall(IEscrowManager.withdrawEarningsBatch, (ids)), "withdrawEarningsBatch");
+        _attempt(who, e, abi.encodeCall(IEscrowManager.withdrawEarningsTo, (ids, who)), "withdrawEarningsTo");
         _attempt(who, e, abi.encodeCall(IEscrowManager.claim, (token)), "claim");
+        _attempt(who, e, abi.encodeCall(IEscrowManager.claimTo, (token, who)), "claimTo");
         _attempt(who, e, abi.encodeCall(IEscrowManager.depositBond, (token, amount)), "depositBond");
         _attempt(who, e, abi.encodeCall(IEscrowManager.requestBondWithdrawal, (token, amount)), "requestBond");
         _attempt(who, e, abi.encodeCall(IEscrowManager.withdrawBond, (token)), "withdrawBond");
+        _attempt(who, e, abi.encodeCall(IEscrowManager.withdrawBondTo, (token, who)), "withdrawBondTo");
         IEscrowManager.Settings memory settings = escrow.settings();
         settings.treasury = who;
         _attempt(who, e, abi.encodeCall(IEscrowManager.updateSettings, (settings)), "updateSettings");
@@ -158,7 +177,13 @@ contract OutsiderActor is CommonBase, StdUtils {
         _attemptAdministration(who, e, escrow.MARKETPLACE_ROLE());
     }
 
-    function _attemptMarketplace(address who, uint256 bookingId, uint256 seed, uint256 currentTime) private {
+    function _attemptMarketplace(
+        address who,
+        uint256 key,
+        uint256 bookingId,
+        uint256 seed,
+        uint256 currentTime
+    ) private {
         address m = address(marketplace);
         uint256 resourceId = _bound(seed, 0, marketplace.resourceCount() + 1);
         IResourceMarketplace.ResourceTerms memory terms = IResourceMarketplace.ResourceTerms({
@@ -191,11 +216,42 @@ contract OutsiderActor is CommonBase, StdUtils {
             m,
             abi.encodeCall(
                 IResourceMarketplace.book,
-                (resourceId, 1, tokens[seed % 3], type(uint256).max, bytes32(seed))
+                (
+                    resourceId,
+                    1,
+                    tokens[seed % 3],
+                    type(uint256).max,
+                    IResourceMarketplace.SlaTerms(0, 0),
+                    ENCRYPTION_KEY
+                )
             ),
             "book"
         );
-        _attempt(who, m, abi.encodeCall(IResourceMarketplace.confirmProvisioning, (bookingId, CID)), "confirm");
+        // Statements the outsider signed itself, as many times as the quorum needs.
+        address consumer = marketplace.getBooking(bookingId).consumer;
+        bytes[] memory signatures = _selfSigned(
+            key,
+            keccak256(abi.encode(marketplace.PROVISIONING_TYPEHASH(), bookingId, consumer, keccak256(bytes(CID))))
+        );
+        _attempt(
+            who,
+            m,
+            abi.encodeCall(IResourceMarketplace.confirmProvisioning, (bookingId, CID, signatures)),
+            "confirm"
+        );
+        signatures = _selfSigned(
+            key,
+            keccak256(abi.encode(marketplace.CONSUMER_FAULT_TYPEHASH(), bookingId, consumer, uint8(2)))
+        );
+        _attempt(
+            who,
+            m,
+            abi.encodeCall(
+                IResourceMarketplace.cancelForConsumerFault,
+                (bookingId, IResourceMarketplace.CancelReason.UnusableEncryptionKey, signatures)
+            ),
+            "cancelForConsumerFault"
+        );
         // Anyone may cancel a booking whose provisioning timed out, and complete one that has ended.
         uint256 deadline = uint256(marketplace.getBooking(bookingId).requestedAt) + marketplace.provisionTimeout();
         if (status != IResourceMarketplace.BookingStatus.Requested || currentTime <= deadline) {
@@ -209,7 +265,10 @@ contract OutsiderActor is CommonBase, StdUtils {
         _attempt(who, m, abi.encodeCall(IResourceMarketplace.pause, ()), "pause");
         _attempt(who, m, abi.encodeCall(IResourceMarketplace.unpause, ()), "unpause");
         _attempt(who, m, abi.encodeCall(IResourceMarketplace.setProvisionTimeout, (7 days)), "setProvisionTimeout");
-        _attemptAdministration(who, m, marketplace.ORACLE_ROLE());
+        _attempt(who, m, abi.encodeCall(IResourceMarketplace.setOracleSigners, (IQuorumSigned(who))), "setSigners");
+        _attempt(who, m, abi.encodeCall(IResourceMarketplace.setBondCoverage, (0)), "setBondCoverage");
+        _attempt(who, m, abi.encodeCall(IResourceMarketplace.setCancellationPolicy, (1_000, 0)), "setCancellation");
+        _attemptAdministration(who, m, marketplace.GUARDIAN_ROLE());
     }
 
     function _attemptSla(address who, uint256 key, uint256 bookingId, uint256 seed) private {
@@ -242,10 +301,21 @@ contract OutsiderActor is CommonBase, StdUtils {
     function _attemptReputation(address who, uint256 bookingId, uint256 seed) private {
         address r = address(reputation);
         address provider = providers[seed % providers.length];
-        _attempt(who, r, abi.encodeCall(IReputationSystem.recordPeriods, (provider, 0, 1_000, 1e7)), "recordPeriods");
+        _attempt(
+            who,
+            r,
+            abi.encodeCall(IReputationSystem.recordPeriods, (provider, 0, 1_000, 1e7, 0, 1e12)),
+            "recordPeriods"
+        );
         _attempt(who, r, abi.encodeCall(IReputationSystem.recordBookingCompleted, (provider)), "recordCompleted");
-        _attempt(who, r, abi.encodeCall(IReputationSystem.recordBookingFailed, (provider)), "recordFailed");
-        _attempt(who, r, abi.encodeCall(IReputationSystem.recordRating, (provider, bookingId, who, 1)), "recordRating");
+        _attempt(who, r, abi.encodeCall(IReputationSystem.recordBookingFailed, (provider, 1e12)), "recordFailed");
+        _attempt(
+            who,
+            r,
+            abi.encodeCall(IReputationSystem.recordRating, (provider, bookingId, who, 1, 1e12)),
+            "recordRating"
+        );
+        _attempt(who, r, abi.encodeCall(IReputationSystem.setMinValue, (1e11)), "setMinValue");
         _attemptAdministration(who, r, reputation.RECORDER_ROLE());
     }
 
@@ -272,6 +342,24 @@ contract OutsiderActor is CommonBase, StdUtils {
             abi.encodeCall(UUPSUpgradeable.upgradeToAndCall, (implementation, "")),
             "upgradeToAndCall"
         );
+    }
+
+    /// @dev The statement with `structHash` signed by `key` over the oracle signer set's domain, as
+    /// many times as the quorum asks for.
+    function _selfSigned(uint256 key, bytes32 structHash) private view returns (bytes[] memory signatures) {
+        (, string memory name, string memory version, uint256 chainId, address verifying, , ) = sla.eip712Domain();
+        bytes32 domain = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256(bytes(name)),
+                keccak256(bytes(version)),
+                chainId,
+                verifying
+            )
+        );
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
+        signatures = new bytes[](sla.quorum());
+        for (uint256 i = 0; i < signatures.length; ++i) signatures[i] = abi.encodePacked(r, s, v);
     }
 
     function _attempt(address who, address target, bytes memory call, string memory name) private {

@@ -5,7 +5,9 @@ import {CommonBase} from "forge-std/Base.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
 
 import {ReputationSystem} from "../../../contracts/core/ReputationSystem.sol";
+import {IPriceOracle} from "../../../contracts/interfaces/IPriceOracle.sol";
 import {IRewardDistributor} from "../../../contracts/interfaces/IRewardDistributor.sol";
+import {PriceMath} from "../../../contracts/libraries/PriceMath.sol";
 import {DCXToken} from "../../../contracts/token/DCXToken.sol";
 import {RewardDistributor} from "../../../contracts/token/RewardDistributor.sol";
 
@@ -25,9 +27,9 @@ struct RewardStats {
 
 /// @title RewardHandler
 /// @notice Drives DCX and the reward distributor: SLA enforcement (this handler holds RECORDER_ROLE)
-/// records service of random value for three providers whose reputations change, time passes
-/// across epochs, providers claim, DCX moves between holders and their votes are delegated, and
-/// the DAO changes the emission rate. Each action checks what it can know exactly and records a
+/// records service of random value, with the protocol fee paid on it, for three providers whose
+/// reputations change; time passes across epochs, providers claim, DCX moves between holders and
+/// their votes are delegated, and the DAO changes the emission rate and the reward-per-fee ratio. Each action checks what it can know exactly and records a
 /// violation instead of reverting, since reverts are ignored by the invariant runner.
 contract RewardHandler is CommonBase, StdUtils {
     uint256 public constant PROVIDERS = 3;
@@ -57,6 +59,10 @@ contract RewardHandler is CommonBase, StdUtils {
     mapping(uint256 epoch => uint256) public ghostEpochPoints;
     mapping(uint256 epoch => bool) public ghostEpochOpened;
     mapping(address provider => uint256) public ghostClaimed;
+    /// @dev The most each provider's rewards may be worth: `rewardPerFeeBps` of the fees of its
+    /// rewarded service, in DCX at the price when it was recorded.
+    mapping(address provider => uint256) public ghostCapDcx;
+    uint256 public ghostTotalCapDcx;
     uint256 public ghostEmitted;
     uint256 public ghostTotalClaimed;
     RewardStats private stats;
@@ -96,21 +102,27 @@ contract RewardHandler is CommonBase, StdUtils {
     // Rewards
     // ---------------------------------------------------------------------------------------------
 
-    /// @dev SLA enforcement records compliant service worth up to $10,000 (now and then a few cents,
-    /// worth no points at all).
-    function recordService(uint256 providerSeed, uint256 usdSeed) external step {
+    /// @dev SLA enforcement records compliant service worth up to $10,000 (now and then a few
+    /// millionths of a cent, worth no points at all) with a protocol fee of up to 20 % on it (now and
+    /// then none, which earns nothing).
+    function recordService(uint256 providerSeed, uint256 usdSeed, uint256 feeSeed) external step {
         address provider = providers[providerSeed % PROVIDERS];
         uint256 usdE8 = usdSeed % 8 == 0 ? _bound(usdSeed >> 8, 0, 2) : _bound(usdSeed >> 8, 1, 10_000e8);
+        uint256 feeUsdE8 = feeSeed % 8 == 7 ? 0 : (usdE8 * _bound(feeSeed, 1, 2_000)) / BPS;
         uint256 epoch = _epochNow();
         uint256 points = (usdE8 * (BPS + reputation.scoreOf(provider))) / (2 * BPS);
-        uint256 expectedEmission = ghostEpochOpened[epoch] || points == 0 ? 0 : _expectedEmission();
+        uint256 capDcx = _capDcx(feeUsdE8);
+        bool earns = points != 0 && capDcx != 0;
+        uint256 expectedEmission = ghostEpochOpened[epoch] || !earns ? 0 : _expectedEmission();
         uint256 emittedBefore = rewards.totalEmitted();
 
-        try rewards.recordService(provider, usdE8) {
-            if (points == 0) {
+        try rewards.recordService(provider, usdE8, feeUsdE8) {
+            if (!earns) {
                 if (rewards.totalEmitted() != emittedBefore) _violation("record: no points, yet the emission changed");
                 return;
             }
+            ghostCapDcx[provider] += capDcx;
+            ghostTotalCapDcx += capDcx;
             if (!ghostEpochOpened[epoch]) {
                 ghostEpochOpened[epoch] = true;
                 ghostEmitted += expectedEmission;
@@ -154,7 +166,14 @@ contract RewardHandler is CommonBase, StdUtils {
         address provider = providers[providerSeed % PROVIDERS];
         uint32 compliant = uint32(_bound(compliantSeed, 0, 200));
         uint32 violated = uint32(_bound(violatedSeed, 0, violatedSeed % 3 == 0 ? 50 : 5));
-        reputation.recordPeriods(provider, compliant, violated, uint64(violated) * 1_000);
+        reputation.recordPeriods(
+            provider,
+            compliant,
+            violated,
+            uint64(violated) * 1_000,
+            uint256(compliant) * 1e8,
+            uint256(violated) * 1e8
+        );
         ++stats.reputationUpdates;
     }
 
@@ -179,7 +198,7 @@ contract RewardHandler is CommonBase, StdUtils {
     function outsiderAttempts(uint256 seed) external step {
         address provider = providers[seed % PROVIDERS];
         vm.startPrank(outsider);
-        try rewards.recordService(provider, 1e10) {
+        try rewards.recordService(provider, 1e10, 1e9) {
             _violation("outsider recorded service");
         } catch {}
         try rewards.setEmissionRate(seed % MAX_TEST_RATE) {
@@ -281,11 +300,19 @@ contract RewardHandler is CommonBase, StdUtils {
     // ---------------------------------------------------------------------------------------------
 
     /// @dev What the next epoch to open will get: rate × length, within what the cap leaves after
-    /// every earlier epoch's emission (the distributor is the only minter after deployment).
+    /// every earlier epoch's emission that fee caps did not forfeit (the distributor is the only
+    /// minter after deployment).
     function _expectedEmission() private view returns (uint256) {
-        uint256 room = dcx.cap() - initialSupply - ghostEmitted;
+        uint256 room = dcx.cap() - initialSupply + rewards.totalForfeited() - ghostEmitted;
         uint256 full = rewards.emissionRate() * epochSeconds;
         return full < room ? full : room;
+    }
+
+    /// @dev `rewardPerFeeBps` of the fee in DCX at the oracle's DCX price, rounded down.
+    function _capDcx(uint256 feeUsdE8) private view returns (uint256) {
+        IPriceOracle.UsdPrice memory price = rewards.priceOracle().usdPrice(address(dcx));
+        uint256 usdE8 = (feeUsdE8 * rewards.rewardPerFeeBps()) / BPS;
+        return PriceMath.usdToTokenFloor(usdE8, price.answer, price.feedDecimals, price.tokenDecimals);
     }
 
     function _epochNow() private view returns (uint256) {

@@ -156,7 +156,10 @@ export function BookingForm({
         return;
       }
       const { publicKeyHex } = await accessKeyPair();
-      const args = [resourceId, hours.value, token.address, max, publicKeyHex] as const;
+      // The SLA shown on this page is the least the consumer accepts: if the provider loosens it
+      // before the booking lands, the booking reverts instead of settling by looser terms.
+      const minSla = { uptimeTargetBps: terms.uptimeTargetBps, maxLatencyMs: terms.maxLatencyMs };
+      const args = [resourceId, hours.value, token.address, max, minSla, publicKeyHex] as const;
       let receipt;
       if (isNative(token)) {
         // Any value above the price is returned by the marketplace.

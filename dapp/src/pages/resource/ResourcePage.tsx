@@ -255,6 +255,8 @@ export default function ResourcePage() {
                 pricePerHourUsdE8: BigInt(resource.pricePerHourUsdE8),
                 minHours: resource.minHours,
                 maxHours: resource.maxHours,
+                uptimeTargetBps: resource.uptimeTargetBps,
+                maxLatencyMs: Number(resource.maxLatencyMs),
                 full: resource.openBookings >= resource.capacity,
                 tokens: accepted,
               }}
