@@ -348,7 +348,11 @@ export function decodeError(error: unknown): DecodedError {
     return { cancelled: false, name: "Panic", message: `The contract stopped on ${PANICS[code] ?? `panic ${code}`}.` };
   }
   if (reverted?.reason) return { cancelled: false, message: `Transaction rejected: ${reverted.reason}.` };
-  if (error.walk((cause) => (cause as Error).name === "InsufficientFundsError")) {
+  // viem names it InsufficientFundsError; some nodes (Hardhat) answer with invalid parameters and say it in the details.
+  const noFunds = (cause: unknown) =>
+    (cause as Error).name === "InsufficientFundsError" ||
+    /insufficient funds|enough funds/i.test(`${(cause as BaseError).details ?? ""} ${(cause as Error).message}`);
+  if (error.walk(noFunds)) {
     return { cancelled: false, message: "Not enough ETH to pay for this transaction and its gas." };
   }
   if (error.walk((cause) => ["HttpRequestError", "TimeoutError"].includes((cause as Error).name))) {
