@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-import { type Deployment, readDeployment } from "@d-cloudx/sdk";
+import type { Deployment } from "@d-cloudx/sdk";
 import { type IpfsNode, startIpfsNode } from "@d-cloudx/ipfs-node";
 
 import { MANIFEST, buildSubgraph } from "@d-cloudx/subgraph/build";
@@ -116,6 +116,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           `A chain answers on ${rpcUrl} but ${deploymentsDir}/${NETWORK}.json is missing: deploy (npm run deploy:local).`,
         );
       }
+      // Loaded here, not on import: see deployLocal.
+      const { readDeployment } = await import("@d-cloudx/sdk");
       deployment = readDeployment(NETWORK, deploymentsDir);
       log(`Using the chain on ${rpcUrl}`);
     } else {
