@@ -10,8 +10,6 @@ import { join } from "node:path";
 import type { Deployment } from "@d-cloudx/sdk";
 import { type IpfsNode, startIpfsNode } from "@d-cloudx/ipfs-node";
 
-import { MANIFEST, buildSubgraph } from "@d-cloudx/subgraph/build";
-
 import { type Chain, chainHead, deployLocal, rpc, startChain } from "./chain.ts";
 import { type GraphNodeClient, type GraphNodePorts, graphNodeClient, startGraphNode } from "./graph-node.ts";
 import { type PortName, envPort } from "./ports.ts";
@@ -180,6 +178,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       for (const [name, value] of Object.entries(ports)) {
         if (await portInUse(value)) throw new Error(`graph-node's ${name} port ${value} is in use`);
       }
+      // Loaded here, not on import, like the sdk: it uses the generated enums (see deployLocal).
+      const { MANIFEST, buildSubgraph } = await import("@d-cloudx/subgraph/build");
       await buildSubgraph(NETWORK, deploymentsDir);
       const started = await startGraphNode({
         postgresUrl: postgres.url(database),
