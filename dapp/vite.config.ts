@@ -84,7 +84,10 @@ function shellFirst(): Plugin {
     link.href = href;
     document.head.append(link);
   }
-  import(${JSON.stringify(`./${entry.replace(/^\.\/assets\//, "")}`)});
+  import(${JSON.stringify(`./${entry.replace(/^\.\/assets\//, "")}`)}).catch(() => {
+    const status = document.querySelector('[role="status"]');
+    if (status) status.textContent = "The app could not be loaded: check your connection and reload the page.";
+  });
 };
 if (document.visibilityState === "hidden") load();
 else requestAnimationFrame(() => setTimeout(load));
