@@ -19,16 +19,14 @@ import type { Cloud, ObjectStorageMetadata, Redundancy, ResourceMetadata } from 
 import { z } from "zod";
 
 import {
-  adapterSecretsSchema,
+  adapterSettings,
   BookingNaming,
   callCloud,
   cloudError,
   errorMessage,
   isRetryableStatus,
-  namePrefixSchema,
   regionSettings,
   regionTable,
-  requestTimeoutSchema,
 } from "./cloud-common.ts";
 import {
   type ObjectStorageOptions,
@@ -57,7 +55,7 @@ const skuName = z.string().regex(/^(Standard|Premium)_[A-Z]+$/, "must be a stora
 /** The operator's Azure Blob settings, as the node's config file holds them. */
 export const azureBlobConfigSchema = z
   .strictObject({
-    namePrefix: namePrefixSchema,
+    ...adapterSettings,
     /** Storage accounts holding the containers, by location and SKU: `{ westeurope: { Standard_ZRS: "acct" } }`. */
     accounts: regionTable(
       z.string().regex(/^[a-z0-9]+$/, "must be an Azure location name"),
@@ -83,7 +81,6 @@ export const azureBlobConfigSchema = z
         accountKey: z.base64().meta({ secret: true }),
       })
       .optional(),
-    requestTimeoutMs: requestTimeoutSchema,
   })
   .refine((c) => c.emulator !== undefined || (c.subscriptionId !== undefined && c.resourceGroup !== undefined), {
     message: "subscriptionId and resourceGroup are required unless an emulator is configured",
@@ -147,7 +144,7 @@ export class AzureBlobStorage implements Provisioner {
   constructor(cloud: Cloud, config: AzureBlobConfig, options: AzureBlobOptions) {
     this.cloud = cloud;
     this.#config = azureBlobConfigSchema.parse(config);
-    this.#naming = new BookingNaming(this.#config.namePrefix, adapterSecretsSchema.parse(options));
+    this.#naming = new BookingNaming(this.#config.namePrefix, options);
     this.#retentionSeconds = options.retentionSeconds ?? 0;
     if (!this.#config.emulator) {
       const credential = options.credential ?? new DefaultAzureCredential();

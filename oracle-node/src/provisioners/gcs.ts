@@ -13,16 +13,14 @@ import type { ObjectStorageMetadata, ResourceMetadata } from "@d-cloudx/sdk";
 import { z } from "zod";
 
 import {
-  adapterSecretsSchema,
+  adapterSettings,
   BookingNaming,
   callCloud,
   cloudError,
   errorMessage,
   isRetryableStatus,
-  namePrefixSchema,
   regionSettings,
   regionTable,
-  requestTimeoutSchema,
 } from "./cloud-common.ts";
 import {
   type ObjectStorageOptions,
@@ -50,7 +48,7 @@ const IAM_API = "https://iam.googleapis.com/v1";
 
 /** The operator's Cloud Storage settings, as the node's config file holds them. */
 export const gcsConfigSchema = z.strictObject({
-  namePrefix: namePrefixSchema,
+  ...adapterSettings,
   project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a project id"),
   /** Locations served (`europe-west1`, `eu`…), each with the storage classes sold there. */
   regions: regionTable(
@@ -65,7 +63,6 @@ export const gcsConfigSchema = z.strictObject({
   /** Key file of a service account allowed only `storage.buckets.get` on the node's buckets, for probes. */
   probeKeyFile: z.string().min(1).optional(),
   labels: z.record(z.string().regex(/^[a-z][-_a-z0-9]{0,62}$/), z.string().regex(/^[-_a-z0-9]{0,63}$/)).optional(),
-  requestTimeoutMs: requestTimeoutSchema,
 });
 export type GcsConfig = z.input<typeof gcsConfigSchema>;
 
@@ -107,7 +104,7 @@ export class GcsStorage implements Provisioner {
 
   constructor(config: GcsConfig, options: GcsStorageOptions) {
     this.#config = gcsConfigSchema.parse(config);
-    this.#naming = new BookingNaming(this.#config.namePrefix, adapterSecretsSchema.parse(options));
+    this.#naming = new BookingNaming(this.#config.namePrefix, options);
     const clientOptions = { projectId: this.#config.project, ...options.clientOptions };
     this.#storage = new Storage(clientOptions);
     this.#probeStorage = this.#config.probeKeyFile
