@@ -41,13 +41,13 @@ import { type Cloud, type ObjectStorageMetadata, REDUNDANCIES, type ResourceMeta
 import { z } from "zod";
 
 import { awsStatusOf, classifyAwsError } from "./aws-errors.ts";
-import { adapterSettings, BookingNaming, cached, callCloud, regionSettings, regionTable } from "./cloud-common.ts";
+import { adapterSettings, BookingNaming, cached, callCloud, regionTable } from "./cloud-common.ts";
 import {
   type ObjectStorageOptions,
   bucketAccess,
   bucketMachine,
   GIB,
-  objectStorageListing,
+  sellableStorageListing,
   timedProbe,
 } from "./object-storage.ts";
 import {
@@ -384,15 +384,7 @@ export class S3Storage implements Provisioner {
   }
 
   #listing(metadata: ResourceMetadata): ObjectStorageMetadata {
-    const listing = objectStorageListing(this.cloud, "s3", metadata);
-    const region = regionSettings(this.cloud, listing, this.#config.regions);
-    if (!region.storageClasses.includes(listing.storageClass)) {
-      throw new ProvisionerError(
-        `${this.cloud}: storage class ${listing.storageClass} is not sold in ${listing.region} by this node`,
-        false,
-      );
-    }
-    return listing;
+    return sellableStorageListing(this.cloud, "s3", metadata, this.#config.regions);
   }
 
   async #createBucket(s3: S3Client, bucket: string, region: string): Promise<void> {

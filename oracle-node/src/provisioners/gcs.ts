@@ -19,7 +19,6 @@ import {
   cloudError,
   errorMessage,
   isRetryableStatus,
-  regionSettings,
   regionTable,
 } from "./cloud-common.ts";
 import {
@@ -27,7 +26,7 @@ import {
   bucketAccess,
   bucketMachine,
   GIB,
-  objectStorageListing,
+  sellableStorageListing,
   timedProbe,
 } from "./object-storage.ts";
 import {
@@ -287,12 +286,7 @@ export class GcsStorage implements Provisioner {
   }
 
   #listing(metadata: ResourceMetadata): ObjectStorageMetadata {
-    const listing = objectStorageListing(this.cloud, "gcs", metadata);
-    const region = regionSettings(this.cloud, listing, this.#config.regions);
-    if (!region.storageClasses.includes(listing.storageClass)) {
-      throw new ProvisionerError(`gcp: storage class ${listing.storageClass} is not sold in ${listing.region}`, false);
-    }
-    return listing;
+    return sellableStorageListing(this.cloud, "gcs", metadata, this.#config.regions);
   }
 
   /** The bucket's metadata if it exists, refused if its labels name another booking. */

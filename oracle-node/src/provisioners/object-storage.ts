@@ -17,7 +17,7 @@ import {
   isObjectStorage,
 } from "@d-cloudx/sdk";
 
-import { assertCloud, type AdapterSecrets } from "./cloud-common.ts";
+import { assertCloud, regionSettings, type AdapterSecrets } from "./cloud-common.ts";
 import { type Machine, type ProbeResult, ProvisionerError, adapterKey } from "./types.ts";
 
 export interface ObjectStorageOptions extends AdapterSecrets {
@@ -36,6 +36,27 @@ export function objectStorageListing(cloud: Cloud, api: ObjectStorageApi, metada
     );
   }
   return metadata as ObjectStorageMetadata;
+}
+
+/**
+ * The listing as object storage this node sells: offering `api` on `cloud`, in a region the operator
+ * configured (`regions`), in a storage class sold there.
+ */
+export function sellableStorageListing(
+  cloud: Cloud,
+  api: ObjectStorageApi,
+  metadata: ResourceMetadata,
+  regions: Record<string, { storageClasses: string[] }>,
+): ObjectStorageMetadata {
+  const listing = objectStorageListing(cloud, api, metadata);
+  const region = regionSettings(cloud, listing, regions);
+  if (!region.storageClasses.includes(listing.storageClass)) {
+    throw new ProvisionerError(
+      `${cloud}: storage class ${listing.storageClass} is not sold in ${listing.region} by this node`,
+      false,
+    );
+  }
+  return listing;
 }
 
 /**
