@@ -34,6 +34,7 @@ import {
   PutBucketTaggingCommand,
   PutPublicAccessBlockCommand,
   type BucketLocationConstraint,
+  type ListObjectsV2CommandOutput,
   S3Client,
   paginateListObjectsV2,
 } from "@aws-sdk/client-s3";
@@ -46,7 +47,7 @@ import {
   type ObjectStorageOptions,
   bucketAccess,
   bucketMachine,
-  GIB,
+  bucketUsage,
   sellableStorageListing,
   timedProbe,
 } from "./object-storage.ts";
@@ -283,22 +284,9 @@ export class S3Storage implements Provisioner {
   async usage(bookingId: bigint): Promise<StorageUsage | undefined> {
     const found = await this.#find(bookingId);
     if (!found) return undefined;
-    let bytes = 0;
-    let objects = 0;
-    await callCloud(
-      "ListObjectsV2",
-      async () => {
-        const client = this.#s3Client(found.region);
-        for await (const page of paginateListObjectsV2({ client }, { Bucket: found.bucket })) {
-          for (const object of page.Contents ?? []) {
-            bytes += object.Size ?? 0;
-            objects++;
-          }
-        }
-      },
-      classify,
-    );
-    return { bytes, objects, capacityBytes: found.capacityGib * GIB };
+    const pages = paginateListObjectsV2({ client: this.#s3Client(found.region) }, { Bucket: found.bucket });
+    const sizesIn = (page: ListObjectsV2CommandOutput) => (page.Contents ?? []).map((object) => object.Size ?? 0);
+    return callCloud("ListObjectsV2", () => bucketUsage(pages, sizesIn, found.capacityGib), classify);
   }
 
   /**

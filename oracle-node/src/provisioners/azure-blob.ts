@@ -10,6 +10,7 @@ import { MonitorClient } from "@azure/arm-monitor";
 import { StorageManagementClient } from "@azure/arm-storage";
 import { DefaultAzureCredential } from "@azure/identity";
 import {
+  type BlobItem,
   BlobServiceClient,
   ContainerClient,
   StorageSharedKeyCredential,
@@ -32,8 +33,8 @@ import {
   type ObjectStorageOptions,
   bucketAccess,
   bucketMachine,
+  bucketUsage,
   credentialExpiry,
-  GIB,
   objectStorageListing,
   timedProbe,
 } from "./object-storage.ts";
@@ -219,21 +220,14 @@ export class AzureBlobStorage implements Provisioner {
   async usage(bookingId: bigint): Promise<StorageUsage | undefined> {
     const found = await this.#find(bookingId);
     if (!found) return undefined;
-    let bytes = 0;
-    let objects = 0;
-    await callCloud(
-      "listBlobsFlat",
-      async () => {
-        for await (const blob of found.container.listBlobsFlat()) {
-          bytes += blob.properties.contentLength ?? 0;
-          objects++;
-        }
-      },
-      classify,
-    );
     const prefix = this.#naming.prefix.replaceAll("-", "_");
     const capacityGib = Number(found.properties.metadata?.[`${prefix}_capacity_gib`]) || 0;
-    return { bytes, objects, capacityBytes: capacityGib * GIB };
+    const sizesIn = (blob: BlobItem) => [blob.properties.contentLength ?? 0];
+    return callCloud(
+      "listBlobsFlat",
+      () => bucketUsage(found.container.listBlobsFlat(), sizesIn, capacityGib),
+      classify,
+    );
   }
 
   /**

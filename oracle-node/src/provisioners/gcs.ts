@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 
 import { MetricServiceClient } from "@google-cloud/monitoring";
-import { type Bucket, Storage, type StorageOptions } from "@google-cloud/storage";
+import { type Bucket, type File, Storage, type StorageOptions } from "@google-cloud/storage";
 import type { ObjectStorageMetadata, ResourceMetadata } from "@d-cloudx/sdk";
 import { z } from "zod";
 
@@ -25,7 +25,7 @@ import {
   type ObjectStorageOptions,
   bucketAccess,
   bucketMachine,
-  GIB,
+  bucketUsage,
   sellableStorageListing,
   timedProbe,
 } from "./object-storage.ts";
@@ -212,21 +212,13 @@ export class GcsStorage implements Provisioner {
     const bucket = this.#storage.bucket(this.#naming.bucketName(bookingId));
     const metadata = await this.#bucketMetadata(bucket, bookingId);
     if (!metadata) return undefined;
-    let bytes = 0;
-    let objects = 0;
-    await callCloud(
+    const capacityGib = Number(metadata.labels?.[`${this.#naming.prefix}-capacity-gib`]) || 0;
+    const sizesIn = (file: File) => [Number(file.metadata.size ?? 0)];
+    return callCloud(
       "objects.list",
-      async () => {
-        const [files] = await bucket.getFiles();
-        for (const file of files) {
-          bytes += Number(file.metadata.size ?? 0);
-          objects++;
-        }
-      },
+      async () => bucketUsage((await bucket.getFiles())[0], sizesIn, capacityGib),
       classify,
     );
-    const capacityGib = Number(metadata.labels?.[`${this.#naming.prefix}-capacity-gib`]) || 0;
-    return { bytes, objects, capacityBytes: capacityGib * GIB };
   }
 
   /**

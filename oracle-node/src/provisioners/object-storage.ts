@@ -18,7 +18,7 @@ import {
 } from "@d-cloudx/sdk";
 
 import { assertCloud, regionSettings, type AdapterSecrets } from "./cloud-common.ts";
-import { type Machine, type ProbeResult, ProvisionerError, adapterKey } from "./types.ts";
+import { type Machine, type ProbeResult, ProvisionerError, type StorageUsage, adapterKey } from "./types.ts";
 
 export interface ObjectStorageOptions extends AdapterSecrets {
   /** Seconds a finished booking's data stays readable before deletion (`provisioning.retentionSeconds`). */
@@ -181,3 +181,23 @@ export async function timedProbe(
 }
 
 export const GIB = 1024 ** 3;
+
+/**
+ * A bucket's usage: how many objects it holds and their total size, read from a listing of it
+ * (`sizesIn` gives the sizes of the objects in one page or entry), against its booked capacity.
+ */
+export async function bucketUsage<T>(
+  listing: AsyncIterable<T> | Iterable<T>,
+  sizesIn: (entry: T) => number[],
+  capacityGib: number,
+): Promise<StorageUsage> {
+  let bytes = 0;
+  let objects = 0;
+  for await (const entry of listing) {
+    for (const size of sizesIn(entry)) {
+      bytes += size;
+      objects++;
+    }
+  }
+  return { bytes, objects, capacityBytes: capacityGib * GIB };
+}
