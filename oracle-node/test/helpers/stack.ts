@@ -99,9 +99,16 @@ export async function startStack(): Promise<Stack> {
   const chain = await startChain({ port, logFile: join(workDir, "chain.log") });
   const rpcUrl = chain.rpcUrl;
   const rpc = <T>(method: string, params: unknown[] = []) => chainRpc<T>(rpcUrl, method, params);
-  const deployment = await deployLocal(port, workDir);
-
-  const ipfs = await startIpfsNode({ port: 0, dataDir: join(workDir, "ipfs") });
+  let deployment: Deployment;
+  let ipfs: IpfsNode;
+  try {
+    deployment = await deployLocal(port, workDir);
+    ipfs = await startIpfsNode({ port: 0, dataDir: join(workDir, "ipfs") });
+  } catch (error) {
+    // The suite's `after` has no stack to stop: leave no chain behind.
+    await chain.stop();
+    throw error;
+  }
   const transport = http(rpcUrl);
   const publicClient = createPublicClient({ transport, pollingInterval: 100 });
   const accounts = await rpc<Address[]>("eth_accounts");
