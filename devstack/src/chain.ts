@@ -1,12 +1,15 @@
 /**
  * A local Hardhat chain and the D-CloudX deployment on it, for tests and benchmarks.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import type { Deployment } from "@d-cloudx/sdk";
 
 import { buildWhatIsMissing } from "./build.ts";
-import { type Service, run, startService, stopService, waitFor } from "./process.ts";
+import { type Service, freePort, run, startService, stopService, waitFor } from "./process.ts";
 import { REPOSITORY } from "./paths.ts";
 
 /** Hardhat's CLI, run with this process's Node (22) so that signals reach it directly. */
@@ -78,6 +81,34 @@ export async function deployLocal(port: number, deploymentsDir: string): Promise
   // loaded before it runs (npm start on a fresh clone).
   const { readDeployment } = await import("@d-cloudx/sdk");
   return readDeployment("localhost", deploymentsDir);
+}
+
+/** A chain on a free port with D-CloudX deployed, in a folder of its own. */
+export interface DeployedChain {
+  chain: Chain;
+  /** The folder with the chain's log and the deployment; removed by `stop`. */
+  work: string;
+  deploymentFile: string;
+  deployment: Deployment;
+  stop(): Promise<void>;
+}
+
+/** Starts a chain and deploys D-CloudX to it, in a new folder under the system's temporary one. */
+export async function startDeployedChain(folderPrefix: string): Promise<DeployedChain> {
+  const work = mkdtempSync(join(tmpdir(), folderPrefix));
+  const port = await freePort();
+  const chain = await startChain({ port, logFile: join(work, "chain.log") });
+  const deployment = await deployLocal(port, join(work, "deployments"));
+  return {
+    chain,
+    work,
+    deploymentFile: join(work, "deployments", "localhost.json"),
+    deployment,
+    async stop() {
+      await chain.stop();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Calls a JSON-RPC method of the chain. */

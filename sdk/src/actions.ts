@@ -37,34 +37,20 @@ import {
 } from "./access.ts";
 import type { ContractName, Deployment, PaymentTokenDeployment } from "./deployments.ts";
 import { type DecodedError, decodeError } from "./errors.ts";
-import {
-  dAOGovernanceAbi,
-  dCXTokenAbi,
-  escrowManagerAbi,
-  priceOracleAbi,
-  reputationSystemAbi,
-  resourceMarketplaceAbi,
-  resourceVerifierAbi,
-  rewardDistributorAbi,
-  sLAEnforcementAbi,
-} from "./generated/abis.ts";
+import { dAOGovernanceAbi, escrowManagerAbi, resourceMarketplaceAbi } from "./generated/abis.ts";
 import type { ResourceParams, ResourceTerms, SlaTerms } from "./generated/protocol.ts";
-import { type Action, SIGNER_SETS, buildSignerChange, descriptionHash, knownContracts } from "./governance.ts";
+import {
+  type Action,
+  CONTRACT_ABIS,
+  SIGNER_SETS,
+  buildSignerChange,
+  descriptionHash,
+  knownContracts,
+} from "./governance.ts";
 import { PROPOSAL_STATES, type ProposalStateName } from "./proposals.ts";
 import { signPermit } from "./signing.ts";
 
-/** The ABI of each contract of a deployment. */
-export const CONTRACT_ABIS = {
-  PriceOracle: priceOracleAbi,
-  ReputationSystem: reputationSystemAbi,
-  EscrowManager: escrowManagerAbi,
-  ResourceMarketplace: resourceMarketplaceAbi,
-  SLAEnforcement: sLAEnforcementAbi,
-  DCXToken: dCXTokenAbi,
-  RewardDistributor: rewardDistributorAbi,
-  ResourceVerifier: resourceVerifierAbi,
-  DAOGovernance: dAOGovernanceAbi,
-} as const satisfies Record<ContractName, Abi>;
+export { CONTRACT_ABIS };
 
 /** A D-CloudX deployment and the clients that read from and write to its chain. */
 export interface DcxClient {

@@ -44,7 +44,8 @@ export interface KnownContract {
   abi: Abi;
 }
 
-const ABIS: Record<ContractName, Abi> = {
+/** The ABI of each contract of a deployment. */
+export const CONTRACT_ABIS = {
   PriceOracle: priceOracleAbi,
   ReputationSystem: reputationSystemAbi,
   EscrowManager: escrowManagerAbi,
@@ -54,15 +55,15 @@ const ABIS: Record<ContractName, Abi> = {
   RewardDistributor: rewardDistributorAbi,
   ResourceVerifier: resourceVerifierAbi,
   DAOGovernance: dAOGovernanceAbi,
-};
+} as const satisfies Record<ContractName, Abi>;
 
 /** Every contract of the deployment a proposal can call (the upgradeable proxies and the timelock). */
 export function knownContracts(deployment: Pick<Deployment, "contracts" | "governance">): KnownContract[] {
   return [
-    ...(Object.keys(ABIS) as ContractName[]).map((name) => ({
+    ...(Object.keys(CONTRACT_ABIS) as ContractName[]).map((name) => ({
       name,
       address: getAddress(deployment.contracts[name].proxy),
-      abi: ABIS[name],
+      abi: CONTRACT_ABIS[name] as Abi,
     })),
     { name: "Timelock", address: getAddress(deployment.governance.timelock), abi: timelockControllerAbi },
   ];

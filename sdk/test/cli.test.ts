@@ -6,8 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -15,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { createWalletClient, http, parseUnits, toHex } from "viem";
 import { generatePrivateKey, mnemonicToAccount } from "viem/accounts";
 
-import { type Chain, HARDHAT_MNEMONIC, deployLocal, freePort, startChain } from "@d-cloudx/devstack";
+import { type DeployedChain, HARDHAT_MNEMONIC, startDeployedChain } from "@d-cloudx/devstack";
 
 import { mockERC20Abi } from "../src/generated/abis.ts";
 import { parseDeployment } from "../src/deployments.ts";
@@ -27,22 +26,13 @@ const PROVIDER = keyOf(7);
 const CONSUMER = keyOf(8);
 const CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
 
-let work: string;
-let chain: Chain;
-let deploymentFile: string;
+let local: DeployedChain;
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), "dcx-cli-"));
-  const port = await freePort();
-  chain = await startChain({ port, logFile: join(work, "chain.log") });
-  await deployLocal(port, join(work, "deployments"));
-  deploymentFile = join(work, "deployments", "localhost.json");
+  local = await startDeployedChain("dcx-cli-");
 });
 
-after(async () => {
-  await chain?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+after(() => local?.stop());
 
 /** Runs dcx; the subgraph is not started here, so writes skip waiting for it. */
 function dcx(args: string[], env: Record<string, string> = {}) {
@@ -50,8 +40,8 @@ function dcx(args: string[], env: Record<string, string> = {}) {
     encoding: "utf8",
     env: {
       ...process.env,
-      DCX_RPC_URL: chain.rpcUrl,
-      DCX_DEPLOYMENT: deploymentFile,
+      DCX_RPC_URL: local.chain.rpcUrl,
+      DCX_DEPLOYMENT: local.deploymentFile,
       DCX_SUBGRAPH_URL: "http://127.0.0.1:9/none",
       ...env,
     },
@@ -106,10 +96,10 @@ test("providers list, consumers book, and the common mistakes are explained", { 
   assert.equal(JSON.parse(run.stdout).bookingId, "1");
 
   // No allowance: the token's own ERC-6093 error, in words.
-  const deployment = parseDeployment(JSON.parse(readFileSync(deploymentFile, "utf8")));
+  const deployment = parseDeployment(JSON.parse(readFileSync(local.deploymentFile, "utf8")));
   const usdc = deployment.paymentTokens.find((token) => token.symbol === "USDC")!.address as `0x${string}`;
   const wallet = createWalletClient({
-    transport: http(chain.rpcUrl),
+    transport: http(local.chain.rpcUrl),
     account: mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: 8 }),
   });
   await wallet.writeContract({
@@ -130,8 +120,11 @@ test("providers list, consumers book, and the common mistakes are explained", { 
   refused(["book", "1", "--hours", "2", "--max-payment", "0.00001"], consumer, /moved beyond your slippage limit/);
 
   // Wrong network: a deployment record of another chain.
-  const other = join(work, "other.json");
-  writeFileSync(other, JSON.stringify({ ...JSON.parse(readFileSync(deploymentFile, "utf8")), chainId: 11155111 }));
+  const other = join(local.work, "other.json");
+  writeFileSync(
+    other,
+    JSON.stringify({ ...JSON.parse(readFileSync(local.deploymentFile, "utf8")), chainId: 11155111 }),
+  );
   refused(
     ["quote", "1", "--hours", "2"],
     { DCX_DEPLOYMENT: other },
@@ -161,7 +154,7 @@ test("providers list, consumers book, and the common mistakes are explained", { 
 });
 
 test("keys from an encrypted keystore file", () => {
-  const file = join(work, "key.json");
+  const file = join(local.work, "key.json");
   const password = { DCX_KEYSTORE_PASSWORD: "a long pass phrase", DCX_SCRYPT_N: "1024" };
   const created = ok(["keystore", "new", file], { ...password, DCX_PRIVATE_KEY: CONSUMER });
   assert.equal(

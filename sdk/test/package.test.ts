@@ -6,14 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { type Chain, deployLocal, freePort, startChain } from "@d-cloudx/devstack";
+import { type DeployedChain, startDeployedChain } from "@d-cloudx/devstack";
 
 const SDK = fileURLToPath(new URL("../", import.meta.url));
 const require = createRequire(import.meta.url);
@@ -23,22 +22,13 @@ const npm = (args: string[], cwd: string) =>
     ? execFileSync(process.execPath, [NPM, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
     : execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
 
-let work: string;
-let chain: Chain;
-let deploymentFile: string;
+let local: DeployedChain;
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), "dcx-sdk-package-"));
-  const port = await freePort();
-  chain = await startChain({ port, logFile: join(work, "chain.log") });
-  await deployLocal(port, join(work, "deployments"));
-  deploymentFile = join(work, "deployments", "localhost.json");
+  local = await startDeployedChain("dcx-sdk-package-");
 });
 
-after(async () => {
-  await chain?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+after(() => local?.stop());
 
 const CONSUMER_SCRIPT = `
 import { readFileSync } from "node:fs";
@@ -101,13 +91,13 @@ console.log(JSON.stringify({
 
 test("the packed sdk installs outside the repository, type-checks and books end to end", { timeout: 600_000 }, () => {
   execFileSync(process.execPath, [join(SDK, "scripts/build.ts")], { stdio: "inherit" });
-  const packed = join(work, "packed");
+  const packed = join(local.work, "packed");
   mkdirSync(packed);
-  npm(["pack", join(SDK, "dist"), "--pack-destination", packed], work);
+  npm(["pack", join(SDK, "dist"), "--pack-destination", packed], local.work);
   const [tarball] = readdirSync(packed);
   assert.match(tarball!, /^d-cloudx-sdk-0\.\d+\.\d+\.tgz$/);
 
-  const app = join(work, "app");
+  const app = join(local.work, "app");
   mkdirSync(app);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "dcx-consumer", private: true, type: "module" }));
   const version = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
@@ -145,7 +135,7 @@ test("the packed sdk installs outside the repository, type-checks and books end 
   execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", app], { stdio: "inherit" });
 
   const result = JSON.parse(
-    execFileSync(process.execPath, [join(app, "book.ts"), chain.rpcUrl, deploymentFile], {
+    execFileSync(process.execPath, [join(app, "book.ts"), local.chain.rpcUrl, local.deploymentFile], {
       cwd: app,
       encoding: "utf8",
     }),
@@ -172,9 +162,9 @@ test("the packed sdk installs outside the repository, type-checks and books end 
         "USDC",
         "--json",
         "--rpc",
-        chain.rpcUrl,
+        local.chain.rpcUrl,
         "--deployment",
-        deploymentFile,
+        local.deploymentFile,
       ],
       {
         cwd: app,
