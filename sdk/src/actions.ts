@@ -49,13 +49,7 @@ import {
   sLAEnforcementAbi,
 } from "./generated/abis.ts";
 import type { ResourceParams, ResourceTerms, SlaTerms } from "./generated/protocol.ts";
-import {
-  type Action,
-  SIGNER_SETS,
-  buildSignerChange,
-  descriptionHash,
-  knownContracts,
-} from "./governance.ts";
+import { type Action, SIGNER_SETS, buildSignerChange, descriptionHash, knownContracts } from "./governance.ts";
 import { PROPOSAL_STATES, type ProposalStateName } from "./proposals.ts";
 import { signPermit } from "./signing.ts";
 
