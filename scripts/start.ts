@@ -298,7 +298,7 @@ try {
   const rows: [string, string][] = [
     ["dApp", `${dapp.url}  (→ ${dappIpfsUrl})`],
     ["GraphQL endpoint", `${subgraphUrl}  (POST queries here)`],
-    ["GraphQL playground", `${playground.url}  (GraphiQL, works offline; schema docs under "Docs")`],
+    ["GraphQL playground", `${playground.url}  (GraphiQL, works offline; the schema documented in its explorer)`],
     ["Chain JSON-RPC", `${stack.rpcUrl}  (chain id ${stack.deployment.chainId}; add it to your wallet)`],
     ["IPFS gateway", `${stack.ipfsUrl}/ipfs/${demo.metadataCid}  (a listing's metadata; any /ipfs/<cid>)`],
     ["IPFS RPC API", `${stack.ipfsUrl}  (Kubo RPC for clients: POST /api/v0/add, /api/v0/cat, …)`],

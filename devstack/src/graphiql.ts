@@ -10,7 +10,7 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 
 /** The first query the page shows. */
 const DEFAULT_QUERY = `# The cheapest listed resources with their specs and provider.
-# Docs: the "Docs" button (every type and field is described), and docs/integrators.md.
+# Every type and field is described in the Documentation Explorer (the book, top left); see also docs/integrators.md.
 {
   resources(first: 5, where: { status: LISTED }, orderBy: pricePerHourUsd) {
     id
