@@ -164,3 +164,25 @@ test("keys from an encrypted keystore file", () => {
   assert.equal(ok(["address", "--keystore", file], password).address.toLowerCase(), created.address.toLowerCase());
   refused(["address", "--keystore", file], { DCX_KEYSTORE_PASSWORD: "wrong" }, /Wrong keystore password/);
 });
+
+test("operators read every role and the guardian pauses the marketplace", () => {
+  const deployment = parseDeployment(JSON.parse(readFileSync(local.deploymentFile, "utf8")));
+  const timelock = deployment.governance.timelock;
+  const deployer = mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: 0 }).address;
+  const held = ok(["roles", timelock, deployer]);
+  assert.deepEqual(held[timelock].ResourceMarketplace.sort(), ["DEFAULT_ADMIN_ROLE", "UPGRADER_ROLE"]);
+  assert.deepEqual(held[timelock].TimelockController, ["DEFAULT_ADMIN_ROLE"]);
+  assert.ok(
+    !held[deployer].ResourceMarketplace.includes("DEFAULT_ADMIN_ROLE"),
+    "the deployer handed over its admin role",
+  );
+  assert.match(dcx(["roles"]).stdout, /\(the timelock\):\n {2}PriceOracle +DEFAULT_ADMIN_ROLE, UPGRADER_ROLE/);
+
+  // Account #0 is the local deployment's guardian; a consumer is not.
+  const guardian = { DCX_PRIVATE_KEY: keyOf(0) };
+  refused(["guardian", "pause"], { DCX_PRIVATE_KEY: CONSUMER }, /is not allowed to do that/);
+  assert.equal(ok(["guardian", "pause"], guardian).paused, true);
+  refused(["book", "1", "--hours", "2"], { DCX_PRIVATE_KEY: CONSUMER }, /paused/i);
+  assert.equal(ok(["guardian", "unpause"], guardian).paused, false);
+  assert.match(dcx(["guardian"]).stdout, /The marketplace is open\./);
+});

@@ -8,6 +8,8 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 
 import {
+  type Abi,
+  type AbiFunction,
   type Account,
   type Address,
   type Hex,
@@ -21,6 +23,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import * as dcx from "../actions.ts";
 import type { Deployment } from "../deployments.ts";
+import { timelockControllerAbi } from "../generated/abis.ts";
 import { RESOURCE_KIND_NAMES, RESOURCE_STATUS_NAMES, ResourceKind } from "../generated/protocol.ts";
 import {
   type Action,
@@ -64,6 +67,9 @@ Governance
   dcx gov propose upgrade --contract NAME --implementation ADDRESS [--data 0x…]
   dcx gov vote <proposal> [for|against|abstain] [--reason TEXT]
   dcx gov queue <proposal> | dcx gov execute <proposal> | dcx gov state <proposal> | dcx gov oracle-set
+Operators
+  dcx roles [ADDRESS...]                   the roles each address holds on every contract (default: the timelock)
+  dcx guardian [status|pause|unpause]      the marketplace's emergency stop of new listings and bookings
 Keys
   dcx address                              the signing account
   dcx keystore new <file>                  encrypts DCX_PRIVATE_KEY (or a new key) with a password
@@ -632,8 +638,74 @@ async function gov(ctx: Context, [sub, arg, support]: string[]): Promise<void> {
   }
 }
 
+/** Every role of every access-controlled contract of the deployment (and its timelock) that `holders` hold. */
+async function roles(ctx: Context, holders: string[]): Promise<void> {
+  const addresses = holders.length ? holders : [ctx.deployment.governance.timelock];
+  for (const holder of addresses) if (!isAddress(holder)) fail(`${holder} is not an address.`);
+  const contracts: { name: string; address: Address; abi: Abi }[] = [
+    ...(Object.keys(ctx.deployment.contracts) as (keyof Deployment["contracts"])[]).map((name) => ({
+      name,
+      address: dcx.contractAddress(ctx.deployment, name),
+      abi: dcx.CONTRACT_ABIS[name] as Abi,
+    })),
+    { name: "TimelockController", address: getAddress(ctx.deployment.governance.timelock), abi: timelockControllerAbi },
+  ];
+  const held: Record<string, Record<string, string[]>> = {};
+  for (const holder of addresses.map((a) => getAddress(a))) {
+    held[holder] = {};
+    for (const contract of contracts) {
+      const names = contract.abi
+        .filter(
+          (item): item is AbiFunction =>
+            item.type === "function" && item.name.endsWith("_ROLE") && item.inputs.length === 0,
+        )
+        .map((item) => item.name);
+      if (!names.length) continue;
+      const read = (functionName: string, args: readonly unknown[] = []) =>
+        ctx.client.publicClient.readContract({ address: contract.address, abi: contract.abi, functionName, args });
+      const hashes = await Promise.all(names.map((name) => read(name) as Promise<Hex>));
+      const has = await Promise.all(hashes.map((hash) => read("hasRole", [hash, holder]) as Promise<boolean>));
+      held[holder][contract.name] = names.filter((_, i) => has[i]);
+    }
+  }
+  const lines = Object.entries(held).flatMap(([holder, byContract]) => [
+    `${holder}${holder === getAddress(ctx.deployment.governance.timelock) ? " (the timelock)" : ""}:`,
+    ...Object.entries(byContract).map(([name, list]) => `  ${name.padEnd(20)} ${list.join(", ") || "—"}`),
+  ]);
+  output(ctx.values, lines.join("\n"), held);
+}
+
+/** The guardian's emergency stop: new listings and bookings stop; everything else goes on. */
+async function guardian(ctx: Context, action = "status"): Promise<void> {
+  const marketplace = {
+    address: dcx.contractAddress(ctx.deployment, "ResourceMarketplace"),
+    abi: dcx.CONTRACT_ABIS.ResourceMarketplace,
+  };
+  if (action === "pause" || action === "unpause") {
+    await dcx.write(
+      ctx.client,
+      { contract: "ResourceMarketplace", functionName: action },
+      { onProgress: progress(ctx.values) },
+    );
+  } else if (action !== "status") fail("guardian: status, pause or unpause.");
+  const paused = await ctx.client.publicClient.readContract({ ...marketplace, functionName: "paused" });
+  output(ctx.values, paused ? "The marketplace is paused: no new listings or bookings." : "The marketplace is open.", {
+    paused,
+  });
+}
+
 /** Commands that only read, and may run without a key. */
-const READ_ONLY = new Set(["resources", "resource", "bookings", "quote", "gov state", "gov oracle-set"]);
+const READ_ONLY = new Set([
+  "resources",
+  "resource",
+  "bookings",
+  "quote",
+  "roles",
+  "guardian status",
+  "guardian",
+  "gov state",
+  "gov oracle-set",
+]);
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -653,7 +725,7 @@ async function main(argv: string[]): Promise<void> {
       address: `0x${document.address}`,
     });
   }
-  const key = command === "gov" ? `gov ${rest[0]}` : command;
+  const key = command === "gov" || (command === "guardian" && rest[0]) ? `${command} ${rest[0]}` : command;
   const ctx = await context(values, !READ_ONLY.has(key));
   const bookingId = () => id(rest[0], "The booking id");
   const resourceId = () => id(rest[0], "The resource id");
@@ -727,6 +799,10 @@ async function main(argv: string[]): Promise<void> {
       return simple(ctx, "Claimed the DCX rewards.", (o) => dcx.claimRewards(ctx.client, o));
     case "gov":
       return gov(ctx, rest);
+    case "roles":
+      return roles(ctx, rest);
+    case "guardian":
+      return guardian(ctx, rest[0]);
     default:
       fail(`Unknown command "${command}".`);
   }
