@@ -127,7 +127,10 @@ const fileSchema = z.strictObject({
       batchSize: z.int().positive().max(500).default(200),
       /** How long a report may wait for others to fill a batch (kept well inside the report window). */
       maxBatchWaitSeconds: z.int().min(0).default(300),
-      /** How far another oracle's figures may be from this node's own for it to co-sign them. */
+      /**
+       * How far another oracle's figures may be from this node's own for it to co-sign them. For uptime,
+       * widened by the outage starts and ends the node's probes saw (measure/aggregate.ts).
+       */
       tolerance: z
         .strictObject({ uptimeBps: z.int().min(0).default(100), p95LatencyMs: z.int().min(0).default(100) })
         .prefault({}),

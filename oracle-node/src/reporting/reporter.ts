@@ -18,7 +18,15 @@ import { escrowManagerAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { type ChainContext, describeError } from "../chain.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
-import { type PeriodFigures, type Sample, aggregate, periodBounds, periodCount } from "../measure/aggregate.ts";
+import {
+  type PeriodFigures,
+  type Sample,
+  type Span,
+  aggregate,
+  periodBounds,
+  periodCount,
+  uptimeUncertaintyBps,
+} from "../measure/aggregate.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ProvisionerRegistry } from "../provisioners/registry.ts";
 import type { Store } from "../store/index.ts";
@@ -101,14 +109,14 @@ export class Reporter {
   /** This node's figures for a period: its probe samples plus the cloud's metrics, if any. */
   async figures(candidate: Candidate): Promise<PeriodFigures | undefined> {
     const { store, registry, config } = this.#d;
-    const { start, end } = periodBounds(candidate.startedAt, candidate.endsAt, this.#periodSeconds, candidate.period);
-    const samples: Sample[] = store.samples.between(candidate.bookingId, start * 1000, end * 1000);
+    const span = this.#span(candidate);
+    const samples: Sample[] = store.samples.between(candidate.bookingId, span.startMs, span.endMs);
     // A node reports (and co-signs) only what it measured itself: without a probe of its own, nothing.
     if (!samples.some((s) => s.source === "probe")) return undefined;
     const cloud = store.bookings.get(candidate.bookingId)?.cloud as string | null | undefined;
     if (cloud) {
       try {
-        const fromCloud = await registry.for(cloud).metrics(BigInt(candidate.bookingId), start * 1000, end * 1000);
+        const fromCloud = await registry.for(cloud).metrics(BigInt(candidate.bookingId), span.startMs, span.endMs);
         for (const s of fromCloud)
           samples.push({ atMs: s.timestampMs, ok: s.available, latencyMs: 0, source: s.source });
       } catch (error) {
@@ -118,7 +126,20 @@ export class Reporter {
         );
       }
     }
-    return aggregate(samples, config.probes.timeoutMs);
+    return aggregate(samples, config.probes.timeoutMs, span);
+  }
+
+  /** How far another oracle's uptime may be from this node's for it to co-sign: the configured tolerance, widened by what its own probes could not pin down. */
+  #uptimeTolerance(candidate: Candidate): number {
+    const { store, config } = this.#d;
+    const span = this.#span(candidate);
+    const probes = store.samples.between(candidate.bookingId, span.startMs, span.endMs);
+    return config.reporting.tolerance.uptimeBps + uptimeUncertaintyBps(probes, config.probes.intervalMs, span);
+  }
+
+  #span(candidate: Candidate): Span {
+    const { start, end } = periodBounds(candidate.startedAt, candidate.endsAt, this.#periodSeconds, candidate.period);
+    return { startMs: start * 1000, endMs: end * 1000 };
   }
 
   async #measureAndSign(): Promise<void> {
@@ -129,7 +150,7 @@ export class Reporter {
       const own = existing ? existing.figures : await this.figures(candidate);
       // Recorded before any signature leaves the node: these are the figures this node stands by.
       if (own && !existing) store.reports.recordMeasured(candidate.bookingId, candidate.period, own);
-      const tolerance = config.reporting.tolerance;
+      let uptimeTolerance: number | undefined;
       const elapsedMs = (chain.clock.nowSeconds() - candidate.end - config.reporting.delaySeconds) * 1000;
       const agreed = await agreement.advance<ReportFigures>({
         topic: reportTopic(candidate.bookingId, candidate.period),
@@ -139,8 +160,8 @@ export class Reporter {
         mine: own as ReportFigures | undefined,
         acceptable: (p) =>
           own !== undefined &&
-          Math.abs(p.uptimeBps - own.uptimeBps) <= tolerance.uptimeBps &&
-          Math.abs(p.p95LatencyMs - own.p95LatencyMs) <= tolerance.p95LatencyMs,
+          Math.abs(p.uptimeBps - own.uptimeBps) <= (uptimeTolerance ??= this.#uptimeTolerance(candidate)) &&
+          Math.abs(p.p95LatencyMs - own.p95LatencyMs) <= config.reporting.tolerance.p95LatencyMs,
       });
       if (!agreed || agreed.signatures.length < this.#d.quorum()) continue;
       // Another oracle proposed: it submits first; this node steps in only after the takeover delay.
