@@ -12,6 +12,9 @@ import {
   UserRejectedRequestError,
   decodeErrorResult,
   formatUnits,
+  keccak256,
+  toHex,
+  zeroHash,
 } from "viem";
 
 import * as abis from "./generated/abis.ts";
@@ -64,6 +67,28 @@ const percent = (bps: unknown) => `${Number(bps) / 100} %`;
 const sla = (terms: unknown) => {
   const { uptimeTargetBps, maxLatencyMs } = terms as { uptimeTargetBps: number; maxLatencyMs: number };
   return `${Number(uptimeTargetBps) / 100} % uptime${Number(maxLatencyMs) ? ` within ${maxLatencyMs} ms` : ""}`;
+};
+/** Every access-control role of the D-CloudX contracts by its id: `NAME_ROLE` is keccak256("NAME_ROLE"). */
+const ROLE_NAMES = new Map<string, string>([
+  [zeroHash, "DEFAULT_ADMIN_ROLE"],
+  ...Object.values(abis)
+    .flat()
+    .filter(
+      (item) => item.type === "function" && /^[A-Z_]+_ROLE$/.test(item.name) && item.name !== "DEFAULT_ADMIN_ROLE",
+    )
+    .map((item) => [keccak256(toHex((item as { name: string }).name)), (item as { name: string }).name] as const),
+]);
+/** Who holds each role in a D-CloudX deployment; the others are held by D-CloudX contracts. */
+const ROLE_HOLDERS: Record<string, string> = {
+  DEFAULT_ADMIN_ROLE: "the DAO's timelock",
+  UPGRADER_ROLE: "the DAO's timelock",
+  GUARDIAN_ROLE: "the guardian",
+  PROPOSER_ROLE: "the DAO's governor",
+  CANCELLER_ROLE: "the DAO's governor",
+};
+const role = (id: unknown) => {
+  const name = ROLE_NAMES.get(String(id).toLowerCase());
+  return name ? `${ROLE_HOLDERS[name] ?? "another D-CloudX contract"} (${name})` : `the holder of role ${id}`;
 };
 const dcx = (value: unknown) => formatUnits(BigInt(value as bigint), 18);
 const proposalState = (value: unknown) => PROPOSAL_STATES[Number(value)]?.toLowerCase() ?? `in state ${value}`;
@@ -266,7 +291,7 @@ export const ERROR_MESSAGES: Record<string, (args: Args) => string> = {
   SafeERC20FailedOperation: ([token]) => `The token ${who(token)} refused the transfer.`,
   InsufficientBalance: ([balance, needed]) => `The contract holds ${balance} wei, less than the ${needed} needed.`,
   // Access control, upgrades, signatures, library errors
-  AccessControlUnauthorizedAccount: ([account]) => `${who(account)} is not allowed to do that (governed by the DAO).`,
+  AccessControlUnauthorizedAccount: ([account, needed]) => `Only ${role(needed)} may do that, not ${who(account)}.`,
   AccessControlBadConfirmation: () => "Only the account itself can renounce its role.",
   ERC1967InvalidImplementation: ([implementation]) =>
     `${who(implementation)} is not a contract that can be an implementation.`,

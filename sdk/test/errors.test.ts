@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { BaseError, encodeErrorResult } from "viem";
+import { BaseError, encodeErrorResult, keccak256, toHex, zeroHash } from "viem";
 
 import { ERROR_MESSAGES, decodeError, errorsAbi } from "../src/errors.ts";
 
@@ -22,5 +22,29 @@ test("a token's ERC-6093 error is explained from its raw revert data (0xfb8f41b2
   assert.equal(
     decoded.message,
     "The token allowance for 0x5FbD…0aa3 (0) is smaller than the 1000000 needed: approve the EscrowManager first.",
+  );
+});
+
+test("an access-control refusal names the role and who holds it", () => {
+  const refusal = (role: `0x${string}`) =>
+    decodeError(
+      new BaseError("reverted", {
+        cause: Object.assign(new Error("reverted"), {
+          data: encodeErrorResult({
+            abi: errorsAbi,
+            errorName: "AccessControlUnauthorizedAccount",
+            args: ["0x5FbDB2315678afecb367f032d93F642f64180aa3", role],
+          }),
+        }),
+      }),
+    ).message;
+  assert.equal(
+    refusal(keccak256(toHex("GUARDIAN_ROLE"))),
+    "Only the guardian (GUARDIAN_ROLE) may do that, not 0x5FbD…0aa3.",
+  );
+  assert.equal(refusal(zeroHash), "Only the DAO's timelock (DEFAULT_ADMIN_ROLE) may do that, not 0x5FbD…0aa3.");
+  assert.equal(
+    refusal(keccak256(toHex("SLA_ROLE"))),
+    "Only another D-CloudX contract (SLA_ROLE) may do that, not 0x5FbD…0aa3.",
   );
 });
