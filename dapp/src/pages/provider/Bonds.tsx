@@ -18,7 +18,7 @@ import { TxStatus, useTransaction } from "../../lib/tx.tsx";
 import { useNow } from "../../lib/useNow.ts";
 import { chain, wagmiConfig } from "../../wagmi.ts";
 import { parseTokenAmount } from "./earnings.ts";
-import { Field } from "../../components/Field.tsx";
+import { TextField } from "../../components/Field.tsx";
 import { type PaymentToken, isNative, usePaymentTokens } from "../../lib/tokens.ts";
 
 const escrowAddress = escrowManagerAddress[chain.id as keyof typeof escrowManagerAddress];
@@ -143,17 +143,14 @@ function BondCard({
         <dd>{balance.data ? show(balance.data.value) : "…"}</dd>
       </dl>
       <form onSubmit={deposit} noValidate className="flex flex-wrap items-end gap-2">
-        <Field label={`Deposit ${token.symbol}`} error={errors.deposit} className="min-w-0 flex-1">
-          {(props) => (
-            <input
-              {...props}
-              className="field"
-              inputMode="decimal"
-              value={depositText}
-              onChange={(event) => setDepositText(event.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label={`Deposit ${token.symbol}`}
+          error={errors.deposit}
+          className="min-w-0 flex-1"
+          inputMode="decimal"
+          value={depositText}
+          onChange={setDepositText}
+        />
         <button type="submit" className="btn" disabled={busy}>
           Deposit
         </button>
@@ -162,24 +159,17 @@ function BondCard({
       <TxStatus state={depositTx.state} />
       {amount > 0n ? (
         <form onSubmit={request} noValidate className="flex flex-wrap items-end gap-2">
-          <Field
+          <TextField
             label="Request withdrawal"
             error={errors.withdraw}
             hint={
               delaySeconds ? `Unbonds after ${formatDuration(delaySeconds)}; still slashable until then.` : undefined
             }
             className="min-w-0 flex-1"
-          >
-            {(props) => (
-              <input
-                {...props}
-                className="field"
-                inputMode="decimal"
-                value={withdrawText}
-                onChange={(event) => setWithdrawText(event.target.value)}
-              />
-            )}
-          </Field>
+            inputMode="decimal"
+            value={withdrawText}
+            onChange={setWithdrawText}
+          />
           <button type="submit" className="btn btn-secondary" disabled={busy}>
             Request
           </button>
