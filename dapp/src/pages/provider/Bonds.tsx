@@ -23,6 +23,34 @@ import { type PaymentToken, isNative, usePaymentTokens } from "../../lib/tokens.
 
 const escrowAddress = escrowManagerAddress[chain.id as keyof typeof escrowManagerAddress];
 
+/** One amount of the bond's token and the button that acts on it. */
+function AmountForm({
+  action,
+  secondary = false,
+  busy,
+  onSubmit,
+  ...field
+}: {
+  label: string;
+  error?: string;
+  hint?: string;
+  value: string;
+  onChange: (value: string) => void;
+  onSubmit: (event: React.FormEvent) => Promise<void>;
+  action: string;
+  secondary?: boolean;
+  busy: boolean;
+}) {
+  return (
+    <form onSubmit={onSubmit} noValidate className="flex flex-wrap items-end gap-2">
+      <TextField {...field} className="min-w-0 flex-1" inputMode="decimal" />
+      <button type="submit" className={secondary ? "btn btn-secondary" : "btn"} disabled={busy}>
+        {action}
+      </button>
+    </form>
+  );
+}
+
 function BondCard({
   provider,
   token,
@@ -142,38 +170,29 @@ function BondCard({
         <dt className="text-slate-400">Wallet</dt>
         <dd>{balance.data ? show(balance.data.value) : "…"}</dd>
       </dl>
-      <form onSubmit={deposit} noValidate className="flex flex-wrap items-end gap-2">
-        <TextField
-          label={`Deposit ${token.symbol}`}
-          error={errors.deposit}
-          className="min-w-0 flex-1"
-          inputMode="decimal"
-          value={depositText}
-          onChange={setDepositText}
-        />
-        <button type="submit" className="btn" disabled={busy}>
-          Deposit
-        </button>
-      </form>
+      <AmountForm
+        label={`Deposit ${token.symbol}`}
+        error={errors.deposit}
+        value={depositText}
+        onChange={setDepositText}
+        onSubmit={deposit}
+        action="Deposit"
+        busy={busy}
+      />
       <TxStatus state={approveTx.state} />
       <TxStatus state={depositTx.state} />
       {amount > 0n ? (
-        <form onSubmit={request} noValidate className="flex flex-wrap items-end gap-2">
-          <TextField
-            label="Request withdrawal"
-            error={errors.withdraw}
-            hint={
-              delaySeconds ? `Unbonds after ${formatDuration(delaySeconds)}; still slashable until then.` : undefined
-            }
-            className="min-w-0 flex-1"
-            inputMode="decimal"
-            value={withdrawText}
-            onChange={setWithdrawText}
-          />
-          <button type="submit" className="btn btn-secondary" disabled={busy}>
-            Request
-          </button>
-        </form>
+        <AmountForm
+          label="Request withdrawal"
+          error={errors.withdraw}
+          hint={delaySeconds ? `Unbonds after ${formatDuration(delaySeconds)}; still slashable until then.` : undefined}
+          value={withdrawText}
+          onChange={setWithdrawText}
+          onSubmit={request}
+          action="Request"
+          secondary
+          busy={busy}
+        />
       ) : null}
       <TxStatus state={requestTx.state} />
       {unbonding > 0n ? (
