@@ -1,3 +1,4 @@
+/** A loopback HTTP server for the stack's small pages (the dApp redirect, GraphiQL). */
 import { type RequestListener, createServer } from "node:http";
 
 export interface LocalServer {
