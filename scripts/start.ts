@@ -44,6 +44,7 @@ import {
   postgresBinDir,
   publishDapp,
   rpc,
+  stackDappEnv,
   startOracles,
   startPostgres,
   startRedirect,
@@ -280,12 +281,7 @@ try {
       deployment: stack.deployment,
       deploymentsDir,
       outDir: join(dataDir, "dapp"),
-      env: {
-        VITE_RPC_URL: stack.rpcUrl,
-        VITE_SUBGRAPH_URL: subgraphUrl,
-        VITE_IPFS_API_URL: stack.ipfsUrl,
-        VITE_IPFS_GATEWAY_URL: stack.ipfsUrl,
-      },
+      env: stackDappEnv(stack),
     }),
   );
   const dappCid = await step("dApp on IPFS", () => publishDapp(stack.ipfsUrl, build.outDir));

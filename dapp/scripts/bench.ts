@@ -16,7 +16,7 @@
  * Prints the machine and its load, writes bench-results/dapp.json (failing if a phase produced no
  * figure) and stops everything it started, also on failure.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -30,12 +30,11 @@ import {
   CHROMIUM_ARGS,
   type Service,
   type Stack,
-  buildDapp,
   chromiumBinary,
   describeContext,
   freePort,
   machineContext,
-  publishDapp,
+  publishStackDapp,
   rpc,
   startService,
   startStack,
@@ -43,6 +42,7 @@ import {
   stopService,
   waitFor,
   writeBenchResult,
+  writeLocalDeployment,
 } from "@d-cloudx/devstack";
 import { launchBrowser } from "../browser/lib/browser.ts";
 
@@ -311,20 +311,8 @@ async function main() {
     log(`Listed ${listings} resources`);
 
     const deploymentsDir = join(dataDir, "dapp-deployments");
-    mkdirSync(deploymentsDir, { recursive: true });
-    writeFileSync(join(deploymentsDir, "localhost.json"), JSON.stringify(stack.deployment, null, 2));
-    const { outDir: dist } = await buildDapp({
-      deployment: stack.deployment,
-      deploymentsDir,
-      outDir: join(dataDir, "dist"),
-      env: {
-        VITE_RPC_URL: stack.rpcUrl,
-        VITE_SUBGRAPH_URL: stack.graphNode.subgraphUrl,
-        VITE_IPFS_API_URL: stack.ipfsUrl,
-        VITE_IPFS_GATEWAY_URL: stack.ipfsUrl,
-      },
-    });
-    const url = `${stack.ipfsUrl}/ipfs/${await publishDapp(stack.ipfsUrl, dist)}/`;
+    writeLocalDeployment(deploymentsDir, stack.deployment);
+    const { outDir: dist, url } = await publishStackDapp(stack, deploymentsDir, join(dataDir, "dist"));
     log(`Built the dApp and published it: ${url}`);
 
     const total = totalJs(dist);

@@ -8,8 +8,7 @@
  * the same on every fresh chain, so a second start skips the build.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { type Server, createServer } from "node:http";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, relative, resolve } from "node:path";
 
@@ -17,6 +16,7 @@ import type { Deployment } from "@d-cloudx/sdk";
 
 import { run } from "./process.ts";
 import { ipfsAdd } from "./ipfs-add.ts";
+import { type LocalServer, serveLocal } from "./local-server.ts";
 import { REPOSITORY, filesUnder } from "./paths.ts";
 
 const DAPP = join(REPOSITORY, "dapp");
@@ -90,6 +90,46 @@ export async function buildDapp(options: {
   return { outDir, built: true };
 }
 
+/** The VITE_* values that point a build at a local stack's chain, subgraph and IPFS node. */
+export function stackDappEnv(stack: {
+  rpcUrl: string;
+  ipfsUrl: string;
+  graphNode: { subgraphUrl: string };
+}): Record<string, string> {
+  return {
+    VITE_RPC_URL: stack.rpcUrl,
+    VITE_SUBGRAPH_URL: stack.graphNode.subgraphUrl,
+    VITE_IPFS_API_URL: stack.ipfsUrl,
+    VITE_IPFS_GATEWAY_URL: stack.ipfsUrl,
+  };
+}
+
+/**
+ * Writes `deployment` as `deploymentsDir`/localhost.json, where a dApp build (DEPLOYMENTS_DIR) and
+ * an oracle node read it; returns that file.
+ */
+export function writeLocalDeployment(deploymentsDir: string, deployment: Deployment): string {
+  mkdirSync(deploymentsDir, { recursive: true });
+  const file = join(deploymentsDir, "localhost.json");
+  writeFileSync(file, JSON.stringify(deployment, null, 2));
+  return file;
+}
+
+/**
+ * Builds the dApp for a stack into `outDir`, with the stack's deployment as `writeLocalDeployment`
+ * wrote it to `deploymentsDir`, and publishes it to the stack's IPFS node; `url` is the build on
+ * the node's gateway.
+ */
+export async function publishStackDapp(
+  stack: Parameters<typeof stackDappEnv>[0] & { deployment: Deployment },
+  deploymentsDir: string,
+  outDir: string,
+): Promise<{ outDir: string; cid: string; url: string }> {
+  await buildDapp({ deployment: stack.deployment, deploymentsDir, outDir, env: stackDappEnv(stack) });
+  const cid = await publishDapp(stack.ipfsUrl, outDir);
+  return { outDir, cid, url: `${stack.ipfsUrl}/ipfs/${cid}/` };
+}
+
 /** Adds the build to IPFS as one directory; returns its CID. */
 export function publishDapp(ipfsApiUrl: string, outDir: string): Promise<string> {
   const files = readdirSync(outDir, { recursive: true, withFileTypes: true })
@@ -102,22 +142,9 @@ export function publishDapp(ipfsApiUrl: string, outDir: string): Promise<string>
 }
 
 /** Serves a redirect to `target` on 127.0.0.1:`port`, so the dApp keeps one address across builds. */
-export function startRedirect(port: number, target: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const server: Server = createServer((request, response) => {
+export function startRedirect(port: number, target: string): Promise<LocalServer> {
+  return serveLocal(port, (request, response) => {
     response.writeHead(302, { location: target, "cache-control": "no-store" }).end();
     request.resume();
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () =>
-      resolve({
-        url: `http://127.0.0.1:${port}/`,
-        stop: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      }),
-    );
   });
 }

@@ -4,9 +4,9 @@
  * from a CDN (graph-node's own playground is). The page queries `/graphql` on its own address,
  * which forwards to the subgraph, so the browser needs no cross-origin access to graph-node.
  */
-import { type Server, createServer } from "node:http";
-
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+
+import { type LocalServer, serveLocal } from "./local-server.ts";
 
 /** The first query the page shows. */
 const DEFAULT_QUERY = `# The cheapest listed resources with their specs and provider.
@@ -26,11 +26,8 @@ const DEFAULT_QUERY = `# The cheapest listed resources with their specs and prov
 /** Largest request body forwarded to graph-node. */
 const MAX_BODY_BYTES = 1 << 20;
 
-export interface GraphiqlServer {
-  /** The page. */
-  url: string;
-  stop(): Promise<void>;
-}
+/** The page's server; `url` is the page. */
+export type GraphiqlServer = LocalServer;
 
 /** Serves the page on 127.0.0.1:`port` (`/`) and forwards `/graphql` to `subgraphUrl`. */
 export function startGraphiql(port: number, subgraphUrl: string): Promise<GraphiqlServer> {
@@ -41,7 +38,7 @@ export function startGraphiql(port: number, subgraphUrl: string): Promise<Graphi
     useGETForQueries: false,
     defaultQuery: DEFAULT_QUERY,
   });
-  const server: Server = createServer((request, response) => {
+  return serveLocal(port, (request, response) => {
     const path = new URL(request.url ?? "/", "http://localhost").pathname;
     if (path === "/graphql" && request.method === "POST") {
       const chunks: Buffer[] = [];
@@ -79,18 +76,5 @@ export function startGraphiql(port: number, subgraphUrl: string): Promise<Graphi
         .end("Not found: the page is at /, queries go to /graphql");
       request.resume();
     }
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () =>
-      resolve({
-        url: `http://127.0.0.1:${port}/`,
-        stop: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      }),
-    );
   });
 }

@@ -5,6 +5,7 @@ export * from "./chromium.ts";
 export * from "./dapp.ts";
 export * from "./graph-node.ts";
 export * from "./graphiql.ts";
+export * from "./local-server.ts";
 export * from "./loopback-only.ts";
 export * from "./ipfs-add.ts";
 export * from "./oracle.ts";

@@ -4,7 +4,7 @@
  * an oracle node with the `local` adapter, and the dApp built for that stack and published to the
  * IPFS node, loaded from its gateway at /ipfs/<cid>/.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -14,13 +14,13 @@ import {
   type Oracle,
   type Stack,
   TEST_ORACLE_SETTINGS,
-  buildDapp,
   freePort,
   keepMining,
-  publishDapp,
+  publishStackDapp,
   startOracle,
   startStack,
   stopLocalWorkloads,
+  writeLocalDeployment,
 } from "@d-cloudx/devstack";
 
 export interface DappStack {
@@ -51,13 +51,12 @@ export async function startDappStack(log: (message: string) => void = () => {}):
   };
   try {
     const deploymentsDir = join(dataDir, "dapp-deployments");
-    mkdirSync(deploymentsDir, { recursive: true });
-    writeFileSync(join(deploymentsDir, "localhost.json"), JSON.stringify(stack.deployment, null, 2));
+    const deploymentsFile = writeLocalDeployment(deploymentsDir, stack.deployment);
 
     oracle = await startOracle({
       rpcUrl: stack.rpcUrl,
       ipfsApiUrl: stack.ipfsUrl,
-      deploymentsFile: join(deploymentsDir, "localhost.json"),
+      deploymentsFile,
       dataDir: oracleDir,
       port: await freePort(),
       providers: "*",
@@ -67,19 +66,7 @@ export async function startDappStack(log: (message: string) => void = () => {}):
     const oracleUrl = oracle.url;
     log(`Oracle node on ${oracleUrl}`);
 
-    const { outDir } = await buildDapp({
-      deployment: stack.deployment,
-      deploymentsDir,
-      outDir: join(dataDir, "dist"),
-      env: {
-        VITE_RPC_URL: stack.rpcUrl,
-        VITE_SUBGRAPH_URL: stack.graphNode.subgraphUrl,
-        VITE_IPFS_API_URL: stack.ipfsUrl,
-        VITE_IPFS_GATEWAY_URL: stack.ipfsUrl,
-      },
-    });
-    const dappCid = await publishDapp(stack.ipfsUrl, outDir);
-    const dappUrl = `${stack.ipfsUrl}/ipfs/${dappCid}/`;
+    const { cid: dappCid, url: dappUrl } = await publishStackDapp(stack, deploymentsDir, join(dataDir, "dist"));
     log(`dApp on ${dappUrl}`);
     return {
       stack,

@@ -3,7 +3,7 @@
  * together for screen readers (the control gets `id`, `aria-invalid` and `aria-describedby` from
  * the render function's props). Every form uses it.
  */
-import { type ReactNode, useId } from "react";
+import { type InputHTMLAttributes, type ReactNode, useId } from "react";
 
 export function Field({
   label,
@@ -38,6 +38,45 @@ export function Field({
       ) : null}
     </div>
   );
+}
+
+/** A one-line text input in a Field; `onChange` gets the text as typed. */
+export function TextField({
+  label,
+  error,
+  hint,
+  className,
+  inputClassName = "field",
+  value,
+  onChange,
+  ...input
+}: {
+  label: string;
+  error?: string;
+  hint?: ReactNode;
+  className?: string;
+  inputClassName?: string;
+  value: string;
+  onChange: (value: string) => void;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "className" | "value" | "onChange">) {
+  return (
+    <Field label={label} error={error} hint={hint} className={className}>
+      {(aria) => (
+        <input
+          {...aria}
+          {...input}
+          className={inputClassName}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
+/** A TextField for an address or hex data: full width, monospace, no spell check. */
+export function HexField(props: Omit<Parameters<typeof TextField>[0], "inputClassName" | "spellCheck">) {
+  return <TextField {...props} inputClassName="field w-full font-mono" spellCheck={false} />;
 }
 
 /** An error that concerns the whole form (upload failed, nothing to save). */

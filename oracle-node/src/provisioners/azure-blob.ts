@@ -19,6 +19,7 @@ import {
 import type { Cloud, ObjectStorageMetadata, Redundancy, ResourceMetadata } from "@d-cloudx/sdk";
 import { z } from "zod";
 
+import { monitorSamples } from "./azure-monitor.ts";
 import {
   adapterSettings,
   BookingNaming,
@@ -240,31 +241,10 @@ export class AzureBlobStorage implements Provisioner {
     if (!container) return [];
     const { subscriptionId, resourceGroup } = this.#config;
     const resource = `subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Storage/storageAccounts/${container.accountName}/blobServices/default`;
-    const response = await callCloud(
-      "metrics.list",
-      () =>
-        this.#monitor!.metrics.list(resource, {
-          timespan: `${new Date(fromMs).toISOString()}/${new Date(toMs).toISOString()}`,
-          interval: "PT1M",
-          metricnames: "Availability",
-          aggregation: "Average",
-        }),
-      classify,
+    return monitorSamples(
+      { metric: "Availability", aggregation: "Average", fromMs, toMs, available: (average) => average >= 99 },
+      (options) => callCloud("metrics.list", () => this.#monitor!.metrics.list(resource, options), classify),
     );
-    const samples: CloudSample[] = [];
-    for (const metric of response.value ?? []) {
-      for (const series of metric.timeseries ?? []) {
-        for (const point of series.data ?? []) {
-          if (point.average === undefined) continue;
-          samples.push({
-            timestampMs: point.timeStamp.getTime(),
-            available: point.average >= 99,
-            source: "azure-monitor:Availability",
-          });
-        }
-      }
-    }
-    return samples.sort((a, b) => a.timestampMs - b.timestampMs);
   }
 
   /**

@@ -15,6 +15,7 @@ import { isRestError } from "@azure/core-rest-pipeline";
 import { DefaultAzureCredential } from "@azure/identity";
 import { z } from "zod";
 
+import { monitorSamples } from "./azure-monitor.ts";
 import {
   adapterSettings,
   BookingNaming,
@@ -263,34 +264,21 @@ export class AzureProvisioner implements Provisioner {
 
   /** One sample per minute from VmAvailabilityMetric: available when the minute's minimum is 1. */
   async metrics(bookingId: bigint, fromMs: number, toMs: number): Promise<CloudSample[]> {
-    const response = await callCloud(
-      "metrics.list",
-      () =>
-        unlessNotFound(() =>
-          this.#monitor.metrics.list(this.#resourceId(bookingId), {
-            timespan: `${new Date(fromMs).toISOString()}/${new Date(toMs).toISOString()}`,
-            interval: "PT1M",
-            metricnames: "VmAvailabilityMetric",
-            aggregation: "Minimum",
-            requestOptions: { timeout: this.#config.requestTimeoutMs },
-          }),
+    return monitorSamples(
+      { metric: "VmAvailabilityMetric", aggregation: "Minimum", fromMs, toMs, available: (minimum) => minimum >= 1 },
+      (options) =>
+        callCloud(
+          "metrics.list",
+          () =>
+            unlessNotFound(() =>
+              this.#monitor.metrics.list(this.#resourceId(bookingId), {
+                ...options,
+                requestOptions: { timeout: this.#config.requestTimeoutMs },
+              }),
+            ),
+          classify,
         ),
-      classify,
     );
-    const samples: CloudSample[] = [];
-    for (const metric of response?.value ?? []) {
-      for (const series of metric.timeseries) {
-        for (const point of series.data ?? []) {
-          if (point.minimum === undefined) continue; // no data for that minute
-          samples.push({
-            timestampMs: point.timeStamp.getTime(),
-            available: point.minimum >= 1,
-            source: "azure-monitor:VmAvailabilityMetric",
-          });
-        }
-      }
-    }
-    return samples.sort((a, b) => a.timestampMs - b.timestampMs);
   }
 
   /**

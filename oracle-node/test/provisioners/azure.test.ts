@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { after, afterEach, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 
 import nock from "nock";
 
@@ -16,6 +16,7 @@ import {
   provisionRequest,
   type HttpRequest,
   type Reply,
+  withoutNetwork,
 } from "./fixtures.ts";
 
 const ARM = "https://management.azure.com";
@@ -116,13 +117,10 @@ class FakeArm {
 
 let fake: FakeArm;
 
+withoutNetwork();
 beforeEach(() => {
-  nock.disableNetConnect();
   fake = new FakeArm();
 });
-
-afterEach(() => nock.cleanAll());
-after(() => nock.enableNetConnect());
 
 describe("Azure adapter", () => {
   it("creates a tagged VM named after the booking, with the listing's size and image and the booking's key", async () => {

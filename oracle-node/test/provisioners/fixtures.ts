@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
+import { after, afterEach, beforeEach } from "node:test";
 
 import { resourceMetadataSchema, type Cloud, type ResourceMetadata } from "@d-cloudx/sdk";
 import nock from "nock";
@@ -150,6 +151,16 @@ export interface HttpRequest {
 
 /** Status, JSON body and headers of a fake cloud's answer. */
 export type Reply = [number, unknown?, Record<string, string>?];
+
+/**
+ * Cuts the file's tests off the network: every request goes to the nock answers a test (or its
+ * `beforeEach`) sets up, and those are cleared after each test.
+ */
+export function withoutNetwork(): void {
+  beforeEach(() => nock.disableNetConnect());
+  afterEach(() => nock.cleanAll());
+  after(() => nock.enableNetConnect());
+}
 
 /** Answers every `methods` request to `origin` with `handle` (JSON bodies parsed) until nock.cleanAll(). */
 export function answerHttp(

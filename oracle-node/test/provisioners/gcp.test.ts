@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, afterEach, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 
 import { OAuth2Client } from "google-auth-library";
 import nock from "nock";
@@ -16,6 +16,7 @@ import {
   provisionRequest,
   type HttpRequest,
   type Reply,
+  withoutNetwork,
 } from "./fixtures.ts";
 
 const COMPUTE = "https://compute.googleapis.com";
@@ -161,13 +162,10 @@ function bootDisk(body: unknown) {
   return { boot, autoDelete, sourceImage: initializeParams.sourceImage, diskSizeGb: initializeParams.diskSizeGb };
 }
 
+withoutNetwork();
 beforeEach(() => {
-  nock.disableNetConnect();
   fake = new FakeGoogle();
 });
-
-afterEach(() => nock.cleanAll());
-after(() => nock.enableNetConnect());
 
 describe("GCP adapter", () => {
   it("inserts a labelled instance in the region's zone with the listing's machine type, an image and the booking's key", async () => {

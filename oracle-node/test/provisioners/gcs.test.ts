@@ -4,11 +4,10 @@
  * HMAC keys), so the real `@google-cloud/storage` client runs. There is no GCS emulator on npm.
  */
 import assert from "node:assert/strict";
-import { after, afterEach, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 
 import { resourceMetadataSchema } from "@d-cloudx/sdk";
 import { OAuth2Client } from "google-auth-library";
-import nock from "nock";
 
 import { GcsStorage } from "../../src/provisioners/gcs.ts";
 import {
@@ -20,6 +19,7 @@ import {
   provisionRequest,
   type HttpRequest,
   type Reply,
+  withoutNetwork,
 } from "./fixtures.ts";
 
 const STORAGE = "https://storage.googleapis.com";
@@ -155,12 +155,10 @@ class FakeGoogle {
 }
 
 let fake: FakeGoogle;
+withoutNetwork();
 beforeEach(() => {
-  nock.disableNetConnect();
   fake = new FakeGoogle();
 });
-afterEach(() => nock.cleanAll());
-after(() => nock.enableNetConnect());
 
 describe("Cloud Storage adapter (JSON and IAM APIs faked with nock)", () => {
   it("makes a labelled bucket, a service account bound to it alone and one HMAC key; a retry replaces the key", async () => {

@@ -65,21 +65,31 @@ const loopback = (name: string, vcpu: number, memoryGib: number, sizeGib: number
 });
 
 /** Object storage on the oracle operator's machine, served by the local emulators (s3rver, Azurite). */
-const localBucket = (name: string, api: "s3" | "azure-blob", storageClass: string) => ({
-  version: 1,
-  service: "object-storage",
-  name,
-  description:
-    `A private ${api === "s3" ? "S3 bucket" : "Azure Blob container"} on the oracle operator's machine, made on ` +
-    "booking and deleted at its end; the access details in your dashboard hold the credentials and commands to paste.",
-  cloud: "local",
-  region: "local",
-  api,
-  storageClass,
-  redundancy: "single-zone",
-  capacityGib: 5,
-  includedEgressGib: 5,
-  tags: ["object-storage"],
+/** A bucket (or container) on the loopback provider's machine; both APIs are sold on the same terms. */
+const loopbackBucket = (name: string, api: "s3" | "azure-blob", storageClass: string): Listing => ({
+  provider: LOOPBACK,
+  metadata: {
+    version: 1,
+    service: "object-storage",
+    name,
+    description:
+      `A private ${api === "s3" ? "S3 bucket" : "Azure Blob container"} on the oracle operator's machine, made on ` +
+      "booking and deleted at its end; the access details in your dashboard hold the credentials and commands to paste.",
+    cloud: "local",
+    region: "local",
+    api,
+    storageClass,
+    redundancy: "single-zone",
+    capacityGib: 5,
+    includedEgressGib: 5,
+    tags: ["object-storage"],
+  },
+  kind: ResourceKind.Storage,
+  pricePerHourUsd: 0.05,
+  tokens: ["ETH", "USDC", "DAI", "DCX"],
+  uptimeTargetBps: 9_900,
+  maxLatencyMs: 500,
+  capacity: 20,
 });
 
 /** In this order: the demo's bookings refer to them by position. */
@@ -133,26 +143,8 @@ export const LISTINGS: Listing[] = [
     maxLatencyMs: 0,
     capacity: 1,
   },
-  {
-    provider: LOOPBACK,
-    metadata: localBucket("Loopback S3 bucket, 5 GiB", "s3", "STANDARD"),
-    kind: ResourceKind.Storage,
-    pricePerHourUsd: 0.05,
-    tokens: ["ETH", "USDC", "DAI", "DCX"],
-    uptimeTargetBps: 9_900,
-    maxLatencyMs: 500,
-    capacity: 20,
-  },
-  {
-    provider: LOOPBACK,
-    metadata: localBucket("Loopback Azure Blob container, 5 GiB", "azure-blob", "Standard_LRS"),
-    kind: ResourceKind.Storage,
-    pricePerHourUsd: 0.05,
-    tokens: ["ETH", "USDC", "DAI", "DCX"],
-    uptimeTargetBps: 9_900,
-    maxLatencyMs: 500,
-    capacity: 20,
-  },
+  loopbackBucket("Loopback S3 bucket, 5 GiB", "s3", "STANDARD"),
+  loopbackBucket("Loopback Azure Blob container, 5 GiB", "azure-blob", "Standard_LRS"),
   {
     provider: CONTOSO,
     metadata: example("azure-standard-d4s-v5.json"),

@@ -4,7 +4,7 @@ import { useNavigate } from "react-router";
 import { parseEventLogs } from "viem";
 import { useAccount } from "wagmi";
 
-import { Field } from "../../components/Field.tsx";
+import { Field, TextField } from "../../components/Field.tsx";
 import { daoGovernanceAbi, simulateDaoGovernancePropose } from "../../generated/contracts.ts";
 import { TxStatus, useTransaction } from "../../lib/tx.tsx";
 import { wagmiConfig } from "../../wagmi.ts";
@@ -68,17 +68,13 @@ export function ProposeForm({
       <h2 id="propose-title" className="text-lg font-semibold">
         Proposal
       </h2>
-      <Field label="Title">
-        {(aria) => (
-          <input
-            {...aria}
-            className="field w-full"
-            maxLength={MAX_TITLE_LENGTH + 20}
-            value={title}
-            onChange={(e) => setTitle(e.target.value)}
-          />
-        )}
-      </Field>
+      <TextField
+        label="Title"
+        inputClassName="field w-full"
+        maxLength={MAX_TITLE_LENGTH + 20}
+        value={title}
+        onChange={setTitle}
+      />
       <Field label="Description" hint="Why this change: voters read it as plain text.">
         {(aria) => (
           <textarea

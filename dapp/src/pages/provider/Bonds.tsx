@@ -18,10 +18,38 @@ import { TxStatus, useTransaction } from "../../lib/tx.tsx";
 import { useNow } from "../../lib/useNow.ts";
 import { chain, wagmiConfig } from "../../wagmi.ts";
 import { parseTokenAmount } from "./earnings.ts";
-import { Field } from "../../components/Field.tsx";
+import { TextField } from "../../components/Field.tsx";
 import { type PaymentToken, isNative, usePaymentTokens } from "../../lib/tokens.ts";
 
 const escrowAddress = escrowManagerAddress[chain.id as keyof typeof escrowManagerAddress];
+
+/** One amount of the bond's token and the button that acts on it. */
+function AmountForm({
+  action,
+  secondary = false,
+  busy,
+  onSubmit,
+  ...field
+}: {
+  label: string;
+  error?: string;
+  hint?: string;
+  value: string;
+  onChange: (value: string) => void;
+  onSubmit: (event: React.FormEvent) => Promise<void>;
+  action: string;
+  secondary?: boolean;
+  busy: boolean;
+}) {
+  return (
+    <form onSubmit={onSubmit} noValidate className="flex flex-wrap items-end gap-2">
+      <TextField {...field} className="min-w-0 flex-1" inputMode="decimal" />
+      <button type="submit" className={secondary ? "btn btn-secondary" : "btn"} disabled={busy}>
+        {action}
+      </button>
+    </form>
+  );
+}
 
 function BondCard({
   provider,
@@ -142,48 +170,29 @@ function BondCard({
         <dt className="text-slate-400">Wallet</dt>
         <dd>{balance.data ? show(balance.data.value) : "…"}</dd>
       </dl>
-      <form onSubmit={deposit} noValidate className="flex flex-wrap items-end gap-2">
-        <Field label={`Deposit ${token.symbol}`} error={errors.deposit} className="min-w-0 flex-1">
-          {(props) => (
-            <input
-              {...props}
-              className="field"
-              inputMode="decimal"
-              value={depositText}
-              onChange={(event) => setDepositText(event.target.value)}
-            />
-          )}
-        </Field>
-        <button type="submit" className="btn" disabled={busy}>
-          Deposit
-        </button>
-      </form>
+      <AmountForm
+        label={`Deposit ${token.symbol}`}
+        error={errors.deposit}
+        value={depositText}
+        onChange={setDepositText}
+        onSubmit={deposit}
+        action="Deposit"
+        busy={busy}
+      />
       <TxStatus state={approveTx.state} />
       <TxStatus state={depositTx.state} />
       {amount > 0n ? (
-        <form onSubmit={request} noValidate className="flex flex-wrap items-end gap-2">
-          <Field
-            label="Request withdrawal"
-            error={errors.withdraw}
-            hint={
-              delaySeconds ? `Unbonds after ${formatDuration(delaySeconds)}; still slashable until then.` : undefined
-            }
-            className="min-w-0 flex-1"
-          >
-            {(props) => (
-              <input
-                {...props}
-                className="field"
-                inputMode="decimal"
-                value={withdrawText}
-                onChange={(event) => setWithdrawText(event.target.value)}
-              />
-            )}
-          </Field>
-          <button type="submit" className="btn btn-secondary" disabled={busy}>
-            Request
-          </button>
-        </form>
+        <AmountForm
+          label="Request withdrawal"
+          error={errors.withdraw}
+          hint={delaySeconds ? `Unbonds after ${formatDuration(delaySeconds)}; still slashable until then.` : undefined}
+          value={withdrawText}
+          onChange={setWithdrawText}
+          onSubmit={request}
+          action="Request"
+          secondary
+          busy={busy}
+        />
       ) : null}
       <TxStatus state={requestTx.state} />
       {unbonding > 0n ? (

@@ -42,10 +42,13 @@ function kindName(kind: string): string {
   return index >= 0 ? RESOURCE_KINDS[index]! : kind.toLowerCase().replace(/_/g, " ");
 }
 
+/** The forms a listed resource can open, one at a time. */
+const EDITORS = ["terms", "metadata"] as const;
+
 function ResourceCard({ resource }: { resource: Resource }) {
   const { address } = useAccount();
   const id = BigInt(resource.id);
-  const [editing, setEditing] = useState<"terms" | "metadata">();
+  const [editing, setEditing] = useState<(typeof EDITORS)[number]>();
   const [confirmingDelist, setConfirmingDelist] = useState(false);
   const pauseTx = useTransaction(resource.status === "PAUSED" ? `Resume resource #${id}` : `Pause resource #${id}`);
   const delistTx = useTransaction(`Delist resource #${id}`);
@@ -125,22 +128,17 @@ function ResourceCard({ resource }: { resource: Resource }) {
       </dl>
       {delisted ? null : (
         <div className="flex flex-wrap items-center gap-2">
-          <button
-            type="button"
-            className="btn btn-secondary"
-            aria-expanded={editing === "terms"}
-            onClick={() => setEditing(editing === "terms" ? undefined : "terms")}
-          >
-            Edit terms
-          </button>
-          <button
-            type="button"
-            className="btn btn-secondary"
-            aria-expanded={editing === "metadata"}
-            onClick={() => setEditing(editing === "metadata" ? undefined : "metadata")}
-          >
-            Edit metadata
-          </button>
+          {EDITORS.map((editor) => (
+            <button
+              key={editor}
+              type="button"
+              className="btn btn-secondary"
+              aria-expanded={editing === editor}
+              onClick={() => setEditing(editing === editor ? undefined : editor)}
+            >
+              Edit {editor}
+            </button>
+          ))}
           <button type="button" className="btn btn-secondary" disabled={busy} onClick={togglePause}>
             {resource.status === "PAUSED" ? "Resume bookings" : "Pause bookings"}
           </button>

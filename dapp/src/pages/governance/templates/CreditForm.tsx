@@ -1,7 +1,7 @@
 /** Proposal template: the SLA credit policy (base credit and tiers), starting from the current one. */
 import { useMemo, useState } from "react";
 
-import { Field } from "../../../components/Field.tsx";
+import { TextField } from "../../../components/Field.tsx";
 import { ErrorState, Skeleton } from "../../../components/States.tsx";
 import { useReadSlaEnforcementCreditPolicy } from "../../../generated/contracts.ts";
 import { type CreditTierInput, MAX_CREDIT_TIERS, buildCreditPolicy } from "../actions.ts";
@@ -27,6 +27,11 @@ export function CreditForm({ contracts, onBuilt }: TemplateProps) {
   );
 }
 
+/** Every percentage of the policy is typed the same way. */
+function PercentField(props: { label: string; value: string; onChange: (value: string) => void }) {
+  return <TextField {...props} inputClassName="field w-32" inputMode="decimal" />;
+}
+
 function CreditFields({
   contracts,
   onBuilt,
@@ -49,42 +54,20 @@ function CreditFields({
         the lowest tier they fall under. Thresholds fall and credits rise from tier to tier. The form starts from the
         current policy.
       </p>
-      <Field label="Base credit (%)">
-        {(aria) => (
-          <input
-            {...aria}
-            className="field w-32"
-            inputMode="decimal"
-            value={base}
-            onChange={(e) => setBase(e.target.value)}
-          />
-        )}
-      </Field>
+      <PercentField label="Base credit (%)" value={base} onChange={setBase} />
       <ol className="space-y-2">
         {tiers.map((tier, index) => (
           <li key={index} className="flex flex-wrap items-end gap-2">
-            <Field label={`Tier ${index + 1}: uptime below (%)`}>
-              {(aria) => (
-                <input
-                  {...aria}
-                  className="field w-32"
-                  inputMode="decimal"
-                  value={tier.uptimeBelowPercent}
-                  onChange={(e) => update(index, { uptimeBelowPercent: e.target.value })}
-                />
-              )}
-            </Field>
-            <Field label="credit (%)">
-              {(aria) => (
-                <input
-                  {...aria}
-                  className="field w-32"
-                  inputMode="decimal"
-                  value={tier.creditPercent}
-                  onChange={(e) => update(index, { creditPercent: e.target.value })}
-                />
-              )}
-            </Field>
+            <PercentField
+              label={`Tier ${index + 1}: uptime below (%)`}
+              value={tier.uptimeBelowPercent}
+              onChange={(value) => update(index, { uptimeBelowPercent: value })}
+            />
+            <PercentField
+              label="credit (%)"
+              value={tier.creditPercent}
+              onChange={(value) => update(index, { creditPercent: value })}
+            />
             <button
               type="button"
               className="btn btn-secondary"

@@ -1,7 +1,7 @@
 /** Proposal template: a new protocol fee (EscrowManager.updateSettings with only the fee changed). */
 import { useMemo, useState } from "react";
 
-import { Field } from "../../../components/Field.tsx";
+import { TextField } from "../../../components/Field.tsx";
 import { ErrorState } from "../../../components/States.tsx";
 import { useReadEscrowManagerMaxProtocolFeeBps, useReadEscrowManagerSettings } from "../../../generated/contracts.ts";
 import { formatBps } from "../../../lib/format.ts";
@@ -32,17 +32,14 @@ export function FeeForm({ contracts, onBuilt }: TemplateProps) {
         Current fee: <strong>{settings.data ? formatBps(settings.data.protocolFeeBps) : "…"}</strong>
         {maxFee.data !== undefined ? <span className="text-slate-400"> (at most {formatBps(maxFee.data)})</span> : null}
       </p>
-      <Field label="New fee (%)" hint="For example 2.5 — up to two decimals.">
-        {(aria) => (
-          <input
-            {...aria}
-            className="field w-40"
-            inputMode="decimal"
-            value={fee}
-            onChange={(event) => setFee(event.target.value)}
-          />
-        )}
-      </Field>
+      <TextField
+        label="New fee (%)"
+        hint="For example 2.5 — up to two decimals."
+        inputClassName="field w-40"
+        inputMode="decimal"
+        value={fee}
+        onChange={setFee}
+      />
     </>
   );
 }

@@ -1,7 +1,7 @@
 /** Proposal template: add or remove oracle signers and set the quorum, of SLAEnforcement or ResourceVerifier. */
 import { useMemo, useState } from "react";
 
-import { Field } from "../../../components/Field.tsx";
+import { Field, TextField } from "../../../components/Field.tsx";
 import {
   useReadResourceVerifierQuorum,
   useReadResourceVerifierSignerCount,
@@ -90,17 +90,14 @@ export function OracleForm({ contracts, onBuilt }: TemplateProps) {
           />
         )}
       </Field>
-      <Field label="New quorum" hint="Leave empty to keep the current quorum.">
-        {(aria) => (
-          <input
-            {...aria}
-            className="field w-24"
-            inputMode="numeric"
-            value={change.quorum}
-            onChange={(e) => set({ quorum: e.target.value })}
-          />
-        )}
-      </Field>
+      <TextField
+        label="New quorum"
+        hint="Leave empty to keep the current quorum."
+        inputClassName="field w-24"
+        inputMode="numeric"
+        value={change.quorum}
+        onChange={(value) => set({ quorum: value })}
+      />
     </>
   );
 }

@@ -1,7 +1,7 @@
 /** Proposal template: accept a payment token (or change its price feed), or stop accepting one. */
 import { useMemo, useState } from "react";
 
-import { Field } from "../../../components/Field.tsx";
+import { Field, HexField, TextField } from "../../../components/Field.tsx";
 import { usePaymentTokens } from "../../../lib/tokens.ts";
 import { buildPaymentTokenChange } from "../actions.ts";
 import { type TemplateProps, useReport } from "./template.ts";
@@ -50,39 +50,21 @@ export function TokenForm({ contracts, onBuilt }: TemplateProps) {
         </Field>
       ) : (
         <>
-          <Field label="Token address" hint="The zero address is the chain's native coin (ETH).">
-            {(aria) => (
-              <input
-                {...aria}
-                className="field w-full font-mono"
-                value={token}
-                onChange={(e) => setToken(e.target.value)}
-                spellCheck={false}
-              />
-            )}
-          </Field>
-          <Field label="Chainlink price feed (token / USD)">
-            {(aria) => (
-              <input
-                {...aria}
-                className="field w-full font-mono"
-                value={feed}
-                onChange={(e) => setFeed(e.target.value)}
-                spellCheck={false}
-              />
-            )}
-          </Field>
-          <Field label="Heartbeat (seconds)" hint="Prices older than this count as stale.">
-            {(aria) => (
-              <input
-                {...aria}
-                className="field w-40"
-                inputMode="numeric"
-                value={heartbeat}
-                onChange={(e) => setHeartbeat(e.target.value)}
-              />
-            )}
-          </Field>
+          <HexField
+            label="Token address"
+            hint="The zero address is the chain's native coin (ETH)."
+            value={token}
+            onChange={setToken}
+          />
+          <HexField label="Chainlink price feed (token / USD)" value={feed} onChange={setFeed} />
+          <TextField
+            label="Heartbeat (seconds)"
+            hint="Prices older than this count as stale."
+            inputClassName="field w-40"
+            inputMode="numeric"
+            value={heartbeat}
+            onChange={setHeartbeat}
+          />
         </>
       )}
     </>

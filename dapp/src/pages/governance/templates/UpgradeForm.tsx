@@ -4,7 +4,7 @@ import { useMemo, useState } from "react";
 import { type Address, getAddress, sliceHex } from "viem";
 import { useStorageAt } from "wagmi";
 
-import { Field } from "../../../components/Field.tsx";
+import { Field, HexField } from "../../../components/Field.tsx";
 import { buildUpgrade } from "../actions.ts";
 import { type TemplateProps, useReport } from "./template.ts";
 
@@ -50,28 +50,13 @@ export function UpgradeForm({ contracts, onBuilt }: TemplateProps) {
       <p className="text-sm break-all">
         Current implementation: <span className="font-mono">{current ?? "…"}</span>
       </p>
-      <Field label="New implementation address">
-        {(aria) => (
-          <input
-            {...aria}
-            className="field w-full font-mono"
-            value={implementation}
-            onChange={(e) => setImplementation(e.target.value)}
-            spellCheck={false}
-          />
-        )}
-      </Field>
-      <Field label="Call after upgrading (hex, optional)" hint="A reinitializer call, or empty for none.">
-        {(aria) => (
-          <input
-            {...aria}
-            className="field w-full font-mono"
-            value={data}
-            onChange={(e) => setData(e.target.value)}
-            spellCheck={false}
-          />
-        )}
-      </Field>
+      <HexField label="New implementation address" value={implementation} onChange={setImplementation} />
+      <HexField
+        label="Call after upgrading (hex, optional)"
+        hint="A reinitializer call, or empty for none."
+        value={data}
+        onChange={setData}
+      />
     </>
   );
 }
