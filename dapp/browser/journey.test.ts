@@ -12,7 +12,13 @@ import { after, before, describe, it } from "node:test";
 
 import { readFileSync } from "node:fs";
 
-import { escrowManagerAbi, mockERC20Abi, mockV3AggregatorAbi, priceOracleAbi } from "@d-cloudx/sdk/abis";
+import {
+  escrowManagerAbi,
+  mockERC20Abi,
+  mockV3AggregatorAbi,
+  priceOracleAbi,
+  resourceMarketplaceAbi,
+} from "@d-cloudx/sdk/abis";
 import type { Browser, Locator, Page } from "playwright-core";
 import { type Address, erc20Abi, parseUnits } from "viem";
 
@@ -86,6 +92,7 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
   const bookingCard = (page: Page, bookingId: bigint) => page.locator(`article[data-booking-id="${bookingId}"]`);
   const token = (symbol: string) => dapp.deployment.paymentTokens.find((t) => t.symbol === symbol)!;
   const escrow = () => dapp.deployment.contracts.EscrowManager.proxy as Address;
+  const marketplace = () => dapp.deployment.contracts.ResourceMarketplace.proxy as Address;
 
   before(async () => {
     dapp = await startDappStack(console.log);
@@ -232,6 +239,28 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
       allowance * 100n <= paid,
       `the approval covered this booking and its slippage margin only (${allowance} left)`,
     );
+  });
+
+  it("the consumer extends the stablecoin booking by an hour in one click, at today's price", async () => {
+    const { page } = consumer;
+    await open(page, "/bookings");
+    const card = bookingCard(page, bookings[1]!);
+    const extend = card.getByRole("form", { name: "Extend this booking" });
+    await extend
+      .getByTestId("extension-quote")
+      .filter({ hasText: "at today's price" })
+      .waitFor({ timeout: STEP_TIMEOUT });
+    await extend.getByRole("button", { name: "Extend" }).click();
+    await confirmed(page, `Extend booking #${bookings[1]}`);
+    await card.getByText(/^3 h \(1 extension\)/).waitFor({ timeout: STEP_TIMEOUT });
+    const booking = await chain.public.readContract({
+      address: marketplace(),
+      abi: resourceMarketplaceAbi,
+      functionName: "getBooking",
+      args: [bookings[1]!],
+    });
+    assert.equal(booking.hoursBooked, 3);
+    await screenshot(page, "bookings-extended");
   });
 
   it("the provider withdraws what the service earned", async () => {
