@@ -167,7 +167,15 @@ describe("ResourceMarketplace.extendBooking", function () {
     const f = await loadFixture(deployFixture);
     const { bookingId } = await f.bookActive(f.eth.address, 2);
     const { feeBps } = await f.escrow.streamOf(bookingId);
-    await f.escrow.updateSettings({ ...(await f.escrow.settings()).toObject(), protocolFeeBps: 2_000 });
+    const s = await f.escrow.settings();
+    await f.escrow.updateSettings({
+      treasury: s.treasury,
+      protocolFeeBps: 2_000,
+      slaPeriodSeconds: s.slaPeriodSeconds,
+      reportWindowSeconds: s.reportWindowSeconds,
+      bondSlashBps: s.bondSlashBps,
+      unbondingDelaySeconds: s.unbondingDelaySeconds,
+    });
     await f.marketplace.connect(f.provider).updateResourceTerms(f.resourceId, { ...f.terms, capacity: 1 });
     await f.book(f.eth.address, 1, f.other).then(
       () => expect.fail("a full resource took a booking"),
