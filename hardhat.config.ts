@@ -43,7 +43,13 @@ export default defineConfig({
     },
   },
   networks: {
-    hardhat: {
+    // The in-process chain of the tests and scripts (`default`) and the stack's chain (`node`).
+    default: {
+      type: "edr-simulated",
+      chainType: "l1",
+      allowUnlimitedContractSize: true,
+    },
+    node: {
       type: "edr-simulated",
       chainType: "l1",
       allowUnlimitedContractSize: true,

@@ -19,6 +19,7 @@ const TARGETS: Record<string, number> = {
   confirmProvisioning: 70_000,
   reportSlaBatch20PerBooking: 30_000,
   withdrawProvider: 60_000,
+  extendBooking: 80_000,
 };
 
 // Gas depends on the compiler settings: only the production profile's figures are the deployed ones.
@@ -166,6 +167,20 @@ gas.withdrawProvider = await measure(escrow.connect(provider).withdrawEarnings(b
 gas.withdrawProviderBatch10PerBooking = Math.round(
   (await measure(escrow.connect(provider).withdrawEarningsBatch(batch.slice(1, 11)))) / 10,
 );
+
+/** Extends `bookingId` by an hour in ETH at the price now. */
+async function extendEth(bookingId: bigint): Promise<number> {
+  const [price] = await priceOracle.quote(ethers.ZeroAddress, terms.pricePerHourUsdE8);
+  return measure(
+    marketplace.connect(consumer).extendBooking(bookingId, 1, ethers.ZeroAddress, price, minSla, { value: price }),
+  );
+}
+// A running booking's first extension (a new stream boundary), after a warm-up on another booking.
+await extendEth(batch[14]!);
+gas.extendBooking = await extendEth(batch[15]!);
+gas.extendBookingAgain = await extendEth(batch[15]!);
+await bookEth();
+gas.extendBookingRequested = await extendEth(await marketplace.bookingCount());
 
 await bookEth();
 gas.cancelBooking = await measure(marketplace.connect(consumer).cancelBooking(await marketplace.bookingCount()));

@@ -51,6 +51,9 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         /// @dev Ids of the tokens a provider has ever bonded or been paid in (bit i: token id i).
         mapping(address provider => uint64) providerTokens;
         mapping(address provider => mapping(address token => uint256)) activeValue;
+        /// @dev Boundaries of each extended stream, oldest first; the first also holds the count,
+        /// so a stream never extended costs one slot read to tell.
+        mapping(uint256 bookingId => mapping(uint256 index => Boundary)) boundaries;
     }
 
     // keccak256(abi.encode(uint256(keccak256("dcloudx.storage.Escrow")) - 1)) & ~bytes32(uint256(0xff))
@@ -135,6 +138,37 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     }
 
     /// @inheritdoc IEscrowManager
+    function extendDeposit(
+        uint256 bookingId,
+        address consumer,
+        address token,
+        uint256 amount,
+        uint16 extraHours
+    ) external payable onlyRole(MARKETPLACE_ROLE) returns (uint40 endsAt) {
+        // No reentrancy guard: only the marketplace calls this, and the token pull comes last.
+        if (amount == 0) revert EscrowZeroAmount();
+        EscrowStorage storage $ = _getEscrowStorage();
+        Deposit storage booking = $.deposits[bookingId];
+        uint256 amountBefore = booking.amount;
+        if (amountBefore == 0) revert EscrowUnknownBooking(bookingId);
+        uint256 total = amountBefore + amount;
+        if (total > type(uint96).max) revert EscrowAmountTooLarge(total);
+        Stream storage stream = $.streams[bookingId];
+        StreamState state = stream.state;
+        if (state == StreamState.Streaming) {
+            endsAt = _addBoundary($, bookingId, stream, amountBefore) + uint40(extraHours) * 1 hours;
+            stream.endsAt = endsAt;
+            stream.hoursBooked += extraHours;
+            $.activeValue[booking.provider][token] += amount;
+        } else if (state != StreamState.None) {
+            revert EscrowInvalidState(bookingId, state);
+        }
+        booking.amount = uint96(total);
+        emit DepositIncreased(bookingId, consumer, token, amount);
+        _receive(token, consumer, amount);
+    }
+
+    /// @inheritdoc IEscrowManager
     function refundDeposit(
         uint256 bookingId,
         address consumer,
@@ -176,7 +210,8 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         stream.endsAt = uint40(block.timestamp);
         stream.state = StreamState.Stopped;
         refund =
-            booking.amount - StreamMath.streamed(booking.amount, block.timestamp - stream.startedAt, _duration(stream));
+            booking.amount -
+            _streamedAt($, bookingId, booking.amount, _duration(stream), block.timestamp - stream.startedAt);
         address token = _token($, stream.tokenId);
         _releaseActive($, booking.provider, token, booking.amount);
         _credit($, bookingId, consumer, token, refund, RefundReason.Terminated);
@@ -327,7 +362,7 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     /// @inheritdoc IEscrowManager
     function withdrawable(uint256 bookingId) external view returns (uint256 gross) {
         EscrowStorage storage $ = _getEscrowStorage();
-        return _unlocked($, $.deposits[bookingId], $.streams[bookingId]) - $.streams[bookingId].debited;
+        return _unlocked($, bookingId, $.deposits[bookingId], $.streams[bookingId]) - $.streams[bookingId].debited;
     }
 
     /// @inheritdoc IEscrowManager
@@ -338,6 +373,13 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     /// @inheritdoc IEscrowManager
     function streamOf(uint256 bookingId) external view returns (Stream memory) {
         return _getEscrowStorage().streams[bookingId];
+    }
+
+    /// @inheritdoc IEscrowManager
+    function boundariesOf(uint256 bookingId) external view returns (Boundary[] memory list) {
+        mapping(uint256 => Boundary) storage boundaries = _getEscrowStorage().boundaries[bookingId];
+        list = new Boundary[](boundaries[0].count);
+        for (uint256 i = 0; i < list.length; ++i) list[i] = boundaries[i];
     }
 
     /// @inheritdoc IEscrowManager
@@ -442,7 +484,7 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         if (booking.provider != msg.sender) revert EscrowNotProvider(bookingId, msg.sender);
         Stream storage stream = $.streams[bookingId];
         tokenId = stream.tokenId;
-        gross = _unlocked($, booking, stream) - stream.debited;
+        gross = _unlocked($, bookingId, booking, stream) - stream.debited;
         if (gross == 0) return (tokenId, 0, 0);
         fee = (gross * stream.feeBps) / BPS;
         stream.debited += uint96(gross);
@@ -452,6 +494,7 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     /// periods whose report window has closed.
     function _unlocked(
         EscrowStorage storage $,
+        uint256 bookingId,
         Deposit memory booking,
         Stream memory stream
     ) private view returns (uint256) {
@@ -463,7 +506,7 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
             block.timestamp - stream.startedAt,
             $.settings.reportWindowSeconds
         );
-        return StreamMath.streamed(booking.amount, unlockedUntil, _duration(stream));
+        return _streamedAt($, bookingId, booking.amount, _duration(stream), unlockedUntil);
     }
 
     /// @dev Whether `period` can be reported now (it exists, has ended, its report window is open,
@@ -490,11 +533,65 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
             nowOffset < StreamMath.periodEnd(period - 1, periodSeconds, activeSeconds) + window
         ) return (SettleStatus.EarlierPeriodOpen, 0);
 
+        return (SettleStatus.Settled, _streamedBetween($, bookingId, stream, period * periodSeconds, end));
+    }
+
+    /// @dev Records that the stream goes on after its current end, which must not have passed, and
+    /// returns that end.
+    function _addBoundary(
+        EscrowStorage storage $,
+        uint256 bookingId,
+        Stream storage stream,
+        uint256 valueBefore
+    ) private returns (uint40 endsBefore) {
+        endsBefore = stream.endsAt;
+        if (block.timestamp >= endsBefore) revert EscrowStreamEnded(bookingId, endsBefore);
+        mapping(uint256 => Boundary) storage boundaries = $.boundaries[bookingId];
+        uint32 count = boundaries[0].count;
+        boundaries[count] = Boundary(endsBefore - stream.startedAt, uint96(valueBefore), count == 0 ? 1 : 0);
+        if (count != 0) boundaries[0].count = count + 1;
+    }
+
+    /// @dev Value streamed between two offsets.
+    function _streamedBetween(
+        EscrowStorage storage $,
+        uint256 bookingId,
+        Stream memory stream,
+        uint256 from,
+        uint256 to
+    ) private view returns (uint256) {
         uint256 amount = $.deposits[bookingId].amount;
-        return (
-            SettleStatus.Settled,
-            StreamMath.periodValue(amount, _duration(stream), period, periodSeconds, activeSeconds)
-        );
+        uint256 duration = _duration(stream);
+        return _streamedAt($, bookingId, amount, duration, to) - _streamedAt($, bookingId, amount, duration, from);
+    }
+
+    /// @dev Value streamed `offset` seconds after the stream started: linear between the
+    /// boundaries of its extensions (see `Boundary`), rounded down within each piece.
+    function _streamedAt(
+        EscrowStorage storage $,
+        uint256 bookingId,
+        uint256 amount,
+        uint256 durationSeconds,
+        uint256 offset
+    ) private view returns (uint256) {
+        mapping(uint256 => Boundary) storage boundaries = $.boundaries[bookingId];
+        uint256 count = boundaries[0].count;
+        if (count == 0) return StreamMath.streamed(amount, offset, durationSeconds);
+        // How many boundaries are at or before `offset`: the piece runs from the last of them to the next.
+        uint256 low = 0;
+        uint256 high = count;
+        while (low < high) {
+            uint256 middle = (low + high) / 2;
+            if (boundaries[middle].offset > offset) high = middle;
+            else low = middle + 1;
+        }
+        (uint256 fromOffset, uint256 fromValue) = low == 0
+            ? (0, 0)
+            : (uint256(boundaries[low - 1].offset), uint256(boundaries[low - 1].valueBefore));
+        (uint256 toOffset, uint256 toValue) = low == count
+            ? (durationSeconds, amount)
+            : (uint256(boundaries[low].offset), uint256(boundaries[low].valueBefore));
+        return fromValue + StreamMath.streamed(toValue - fromValue, offset - fromOffset, toOffset - fromOffset);
     }
 
     function _started(StreamState state) private pure returns (bool) {

@@ -259,6 +259,36 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         bytes32 encryptionPublicKey,
         Permit calldata permit
     ) external whenNotPaused returns (uint256 bookingId) {
+        _permit(token, maxPayment, permit);
+        return _book(resourceId, hoursBooked, token, maxPayment, minSla, encryptionPublicKey);
+    }
+
+    /// @inheritdoc IResourceMarketplace
+    function extendBooking(
+        uint256 bookingId,
+        uint16 extraHours,
+        address token,
+        uint256 maxPayment,
+        SlaTerms calldata minSla
+    ) external payable whenNotPaused returns (uint40 endsAt) {
+        return _extend(bookingId, extraHours, token, maxPayment, minSla);
+    }
+
+    /// @inheritdoc IResourceMarketplace
+    function extendBookingWithPermit(
+        uint256 bookingId,
+        uint16 extraHours,
+        address token,
+        uint256 maxPayment,
+        SlaTerms calldata minSla,
+        Permit calldata permit
+    ) external whenNotPaused returns (uint40 endsAt) {
+        _permit(token, maxPayment, permit);
+        return _extend(bookingId, extraHours, token, maxPayment, minSla);
+    }
+
+    /// @dev Lets the EscrowManager take up to `maxPayment` of the caller's `token` by its permit.
+    function _permit(address token, uint256 maxPayment, Permit calldata permit) private {
         // The native currency has no permits; an address without code would fail outside the try.
         if (token.code.length == 0) revert MarketplacePermitFailed(token);
         address spender = address(_getMarketplaceStorage().escrow);
@@ -268,7 +298,66 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         {} catch {
             if (IERC20(token).allowance(msg.sender, spender) < maxPayment) revert MarketplacePermitFailed(token);
         }
-        return _book(resourceId, hoursBooked, token, maxPayment, minSla, encryptionPublicKey);
+    }
+
+    function _extend(
+        uint256 bookingId,
+        uint16 extraHours,
+        address token,
+        uint256 maxPayment,
+        SlaTerms calldata minSla
+    ) private returns (uint40 endsAt) {
+        MarketplaceStorage storage $ = _getMarketplaceStorage();
+        Booking storage booking = _extendable($, bookingId);
+        Quote memory quote = _extensionQuote($, booking, extraHours, token, maxPayment, minSla);
+        if (quote.tokenId != booking.tokenId) revert MarketplaceWrongToken(bookingId, token);
+        if (quote.bondCoverageBps != 0) _checkBondCoverage($, quote);
+        uint256 value = _nativeValue(token, quote.amount);
+
+        booking.hoursBooked += extraHours;
+        endsAt = $.escrow.extendDeposit{value: value}(bookingId, msg.sender, token, quote.amount, extraHours);
+        emit BookingExtended(bookingId, msg.sender, extraHours, quote.usdValueE8, booking.hoursBooked, endsAt);
+        if (msg.value > value) Address.sendValue(payable(msg.sender), msg.value - value);
+    }
+
+    /// @dev The caller's booking, if it is running, or requested and still within its provisioning
+    /// deadline (past it, the booking only awaits its refund).
+    function _extendable(
+        MarketplaceStorage storage $,
+        uint256 bookingId
+    ) private view returns (Booking storage booking) {
+        booking = $.bookings[bookingId];
+        if (booking.status != BookingStatus.Active) {
+            _bookingIn($, bookingId, BookingStatus.Requested);
+            uint256 deadline = _deadline($, booking.requestedAt);
+            if (block.timestamp > deadline) revert MarketplaceProvisioningExpired(bookingId, deadline);
+        }
+        if (msg.sender != booking.consumer) revert MarketplaceUnauthorized(bookingId, msg.sender);
+    }
+
+    /// @dev Checks that the booking may be extended by `extraHours` under at least `minSla`, and
+    /// prices the extension.
+    function _extensionQuote(
+        MarketplaceStorage storage $,
+        Booking storage booking,
+        uint16 extraHours,
+        address token,
+        uint256 maxPayment,
+        SlaTerms calldata minSla
+    ) private view returns (Quote memory) {
+        uint256 resourceId = booking.resourceId;
+        Resource memory resource = $.resources[resourceId];
+        if (resource.status != ResourceStatus.Listed)
+            revert MarketplaceInvalidResourceStatus(resourceId, resource.status);
+        // Before provisioning, an extension only lengthens the booking: no longer than one booking may be.
+        uint256 hoursAfter = uint256(booking.hoursBooked) + extraHours;
+        uint256 mostHours = booking.status == BookingStatus.Active ? type(uint16).max : resource.maxHours;
+        if (extraHours == 0 || extraHours > resource.maxHours || hoursAfter > mostHours) {
+            revert MarketplaceInvalidHours(resourceId, hoursAfter, 1, resource.maxHours);
+        }
+        SlaTerms memory booked = _slaAt($, resourceId, resource, booking.requestedAt);
+        _checkMinimumSla(resourceId, booked.uptimeTargetBps, booked.maxLatencyMs, minSla);
+        return _price($, resourceId, resource, extraHours, token, maxPayment);
     }
 
     function _book(
@@ -355,6 +444,18 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
             _checkMinimumSla(resourceId, offered.uptimeTargetBps, offered.maxLatencyMs, minSla);
         }
 
+        return _price($, resourceId, resource, hoursBooked, token, maxPayment);
+    }
+
+    /// @dev Prices `hoursBooked` of the resource in `token` at its price now.
+    function _price(
+        MarketplaceStorage storage $,
+        uint256 resourceId,
+        Resource memory resource,
+        uint16 hoursBooked,
+        address token,
+        uint256 maxPayment
+    ) private view returns (Quote memory) {
         uint256 usdValueE8 = uint256(resource.pricePerHourUsdE8) * hoursBooked;
         (IPriceOracle oracle, uint16 coverageBps) = ($.priceOracle, $.bondCoverageBps);
         (uint256 amount, uint8 tokenId) = oracle.quote(token, usdValueE8);

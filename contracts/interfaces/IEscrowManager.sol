@@ -87,6 +87,16 @@ interface IEscrowManager {
         uint96 debited;
     }
 
+    /// @notice Where an extension of a started stream begins: the offset from `startedAt` of the end
+    /// it extended, and the value streamed by then. The stream is linear between boundaries, so
+    /// each extension streams at its own price and nothing already streamed changes. One slot.
+    /// @param count How many boundaries the stream has (kept in its first boundary only).
+    struct Boundary {
+        uint40 offset;
+        uint96 valueBefore;
+        uint32 count;
+    }
+
     /// @notice A provider's bond in one token. One storage slot.
     /// @param amount Bonded, slashable.
     /// @param unbonding Requested for withdrawal; still slashable until withdrawn.
@@ -117,6 +127,9 @@ interface IEscrowManager {
     /// @notice Emitted when a booking's payment is taken into escrow, just after the marketplace's
     /// BookingRequested event (which names the provider) in the same transaction.
     event Deposited(uint256 indexed bookingId, address indexed consumer, address token, uint256 amount);
+    /// @notice Emitted when a booking's deposit grows by an extension, just before the marketplace's
+    /// BookingExtended event in the same transaction.
+    event DepositIncreased(uint256 indexed bookingId, address indexed consumer, address token, uint256 amount);
     /// @notice Emitted when a consumer's late cancellation pays the provider its fee, claimable with `claim`.
     event CancellationFeeCredited(
         uint256 indexed bookingId,
@@ -214,6 +227,18 @@ interface IEscrowManager {
         uint256 amount
     ) external payable;
 
+    /// @notice Adds `amount` to a booking's deposit for `extraHours` more hours. Before billing starts
+    /// the deposit simply grows; a running stream goes on at the extension's own rate after its
+    /// current end, which must not have passed. Marketplace only.
+    /// @return endsAt The stream's new end (0 before billing starts).
+    function extendDeposit(
+        uint256 bookingId,
+        address consumer,
+        address token,
+        uint256 amount,
+        uint16 extraHours
+    ) external payable returns (uint40 endsAt);
+
     /// @notice Starts billing: the deposit streams to the provider over `hoursBooked`. Marketplace only.
     /// @return startedAt Start of the stream.
     /// @return endsAt End of the stream.
@@ -292,6 +317,9 @@ interface IEscrowManager {
 
     /// @notice The stream of `bookingId`.
     function streamOf(uint256 bookingId) external view returns (Stream memory);
+
+    /// @notice The boundaries of a stream's extensions, in order (empty if never extended while running).
+    function boundariesOf(uint256 bookingId) external view returns (Boundary[] memory);
 
     /// @notice What `account` can claim in `token`.
     function owed(address account, address token) external view returns (uint256);

@@ -167,6 +167,19 @@ interface IResourceMarketplace {
         uint16 hoursBooked,
         bytes32 encryptionPublicKey
     );
+    /// @notice Emitted when the consumer extends a booking; the payment's token and amount are in the
+    /// EscrowManager's `DepositIncreased` event just before it.
+    /// @param usdValueE8 Price of the extra hours in USD (8 decimals), at the resource's price now.
+    /// @param hoursBooked The booking's hours with the extension.
+    /// @param endsAt When the booking now ends (0 if it is not provisioned yet).
+    event BookingExtended(
+        uint256 indexed bookingId,
+        address indexed consumer,
+        uint16 extraHours,
+        uint256 usdValueE8,
+        uint16 hoursBooked,
+        uint40 endsAt
+    );
     /// @notice Emitted when a quorum of oracles confirmed provisioning; billing started.
     /// @param accessDetailsCid IPFS CID of the access details, encrypted to the consumer's key.
     event BookingProvisioned(
@@ -250,6 +263,8 @@ interface IResourceMarketplace {
     /// @notice The provider's bonds are worth less than the minimum coverage of its active bookings
     /// plus this one.
     error MarketplaceInsufficientBond(address provider, uint256 bondUsdE8, uint256 requiredUsdE8);
+    /// @notice A booking is extended in the token it was paid in.
+    error MarketplaceWrongToken(uint256 bookingId, address token);
     /// @notice The permit failed and the allowance does not cover `maxPayment`.
     error MarketplacePermitFailed(address token);
     /// @notice No such booking.
@@ -330,6 +345,36 @@ interface IResourceMarketplace {
         bytes32 encryptionPublicKey,
         Permit calldata permit
     ) external returns (uint256 bookingId);
+
+    /// @notice Extends the caller's requested or running booking by `extraHours` (1 to the
+    /// resource's `maxHours`), paying the resource's USD price now in the booking's token. The
+    /// booking keeps its unit of capacity, its SLA terms, its SLA periods and its protocol fee; a
+    /// running stream goes on after its current end at the extension's rate, so nothing already
+    /// streamed changes. A running booking must be extended before it ends; a requested one before
+    /// its provisioning deadline, and to no more than `maxHours` in all.
+    /// @param token The booking's payment token (`address(0)`: native currency, sent with the call).
+    /// @param maxPayment Most the caller will pay for the extension; native currency sent above the
+    /// price is returned.
+    /// @param minSla The loosest SLA the caller accepts, checked against the booking's own terms.
+    /// @return endsAt When the booking now ends (0 if it is not provisioned yet).
+    function extendBooking(
+        uint256 bookingId,
+        uint16 extraHours,
+        address token,
+        uint256 maxPayment,
+        SlaTerms calldata minSla
+    ) external payable returns (uint40 endsAt);
+
+    /// @notice Extends like `extendBooking`, paying in an EIP-2612 token with a permit signed by the
+    /// caller for the EscrowManager (see `bookWithPermit`).
+    function extendBookingWithPermit(
+        uint256 bookingId,
+        uint16 extraHours,
+        address token,
+        uint256 maxPayment,
+        SlaTerms calldata minSla,
+        Permit calldata permit
+    ) external returns (uint40 endsAt);
 
     /// @notice Confirms that a booking's resource is provisioned; billing starts. Anyone may submit
     /// the statement; it needs a quorum of the oracle signers (`oracleSigners`), each of which

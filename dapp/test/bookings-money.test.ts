@@ -37,6 +37,21 @@ describe("moneyBreakdown", () => {
     expect(money.remaining).toBe(0n);
   });
 
+  it("streams an extension made while running after the old end, at the extension's own rate", () => {
+    // Extended by 1 h for 7.2 USDC (twice the rate) while running: the end moves from 2 h to 3 h.
+    const extended = {
+      ...base,
+      hoursBooked: 3,
+      amount: "14400000",
+      usdValueE8: "1440000000",
+      endsAt: String(START + 3 * 3600),
+      extensions: [{ hours: 1, amount: "7200000", endsAt: String(START + 3 * 3600) }],
+    };
+    expect(moneyBreakdown(extended, START + 3600).streamed).toBe(3_600_000n);
+    expect(moneyBreakdown(extended, START + 7200 + 1800).streamed).toBe(7_200_000n + 3_600_000n);
+    expect(moneyBreakdown(extended, START + 7200 + 1800).remaining).toBe(3_600_000n);
+  });
+
   it("splits a terminated booking's refund into unused time and SLA credits", () => {
     // Terminated after 1800 s: endsAt moved to then, the unused 5.4 USDC refunded, plus a 1000 credit.
     const money = moneyBreakdown(

@@ -27,7 +27,13 @@ describe("deriveTimeline", () => {
       "active:upcoming",
       "completed:upcoming",
     ]);
-    expect(timeline).toMatchObject({ canCancel: true, canTerminate: false, canComplete: false, canRate: false });
+    expect(timeline).toMatchObject({
+      canCancel: true,
+      canTerminate: false,
+      canExtend: true,
+      canComplete: false,
+      canRate: false,
+    });
   });
 
   it("times out one second after the deadline, as the contract does, and still lets the consumer cancel", () => {
@@ -49,7 +55,7 @@ describe("deriveTimeline", () => {
     const running = deriveTimeline(active, REQUESTED_AT + 60 + 3600, TIMEOUT);
     expect(running.phase).toBe("active");
     expect(running.secondsLeft).toBe(3600);
-    expect(running).toMatchObject({ canCancel: false, canTerminate: true, canComplete: false });
+    expect(running).toMatchObject({ canCancel: false, canTerminate: true, canExtend: true, canComplete: false });
     expect(stepStates(active, REQUESTED_AT + 100)).toEqual([
       "requested:done",
       "provisioned:done",
@@ -59,7 +65,7 @@ describe("deriveTimeline", () => {
 
     const ended = deriveTimeline(active, REQUESTED_AT + 60 + 7200, TIMEOUT);
     expect(ended.phase).toBe("ended");
-    expect(ended).toMatchObject({ canTerminate: false, canComplete: true });
+    expect(ended).toMatchObject({ canTerminate: false, canExtend: false, canComplete: true });
     expect(ended.steps.map((step) => step.state)).toEqual(["done", "done", "done", "current"]);
   });
 

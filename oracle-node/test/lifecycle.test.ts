@@ -8,11 +8,17 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { type Address, type Hex, recoverAddress } from "viem";
+import { type Address, type Hex, recoverAddress, zeroAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { RefundReason, decryptAccessDetails } from "@d-cloudx/sdk";
-import { escrowManagerAbi, resourceMarketplaceAbi, resourceVerifierAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import {
+  escrowManagerAbi,
+  priceOracleAbi,
+  resourceMarketplaceAbi,
+  resourceVerifierAbi,
+  sLAEnforcementAbi,
+} from "@d-cloudx/sdk/abis";
 import { OracleNode } from "../src/node.ts";
 import type { LocalProvisioner } from "../src/provisioners/local.ts";
 import { recoverReportSigner, signReport } from "../src/reporting/reporter.ts";
@@ -28,6 +34,7 @@ import {
   samplesTaken,
   sealedAccessDetails,
   startStack,
+  streamOf,
   testConfig,
   waitFor,
 } from "./helpers/stack.ts";
@@ -171,6 +178,55 @@ describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
     await assert.rejects(simulate(await signReport(stranger, report)), /QuorumUnknownSigner/);
     // The oracle's signature passes the quorum; the contract then checks the period itself.
     await assert.rejects(simulate(signature), (error: Error) => !/Quorum/.test(error.message));
+  });
+
+  it("keeps an extended booking's machine past its old end and deprovisions it at the new one", async () => {
+    const consumer = stack.accounts[6]!;
+    const booked = await book(stack, consumer, resourceId);
+    await activated(stack, booked.bookingId);
+    const folder = local().folderOf(booked.bookingId)!;
+    const before = await streamOf(stack, booked.bookingId);
+    const marketplace = contracts().ResourceMarketplace.proxy as Address;
+    const resource = await stack.publicClient.readContract({
+      address: marketplace,
+      abi: resourceMarketplaceAbi,
+      functionName: "getResource",
+      args: [resourceId],
+    });
+    const [price] = await stack.publicClient.readContract({
+      address: contracts().PriceOracle.proxy as Address,
+      abi: priceOracleAbi,
+      functionName: "quote",
+      args: [zeroAddress, resource.pricePerHourUsdE8],
+    });
+    await mined(
+      stack,
+      await stack.wallet(consumer).writeContract({
+        chain: null,
+        address: marketplace,
+        abi: resourceMarketplaceAbi,
+        functionName: "extendBooking",
+        args: [
+          booked.bookingId,
+          1,
+          zeroAddress,
+          price,
+          { uptimeTargetBps: resource.uptimeTargetBps, maxLatencyMs: resource.maxLatencyMs },
+        ],
+        value: price,
+      }),
+    );
+    const newEnd = before.endsAt + 3_600;
+    await waitFor("the node to learn the new end", () =>
+      node.store.bookings.get(String(booked.bookingId))?.endsAt === newEnd ? true : undefined,
+    );
+
+    // Past the old end the machine runs on; past the new one it goes.
+    await advanceChain(stack, before.endsAt - Number((await stack.publicClient.getBlock()).timestamp) + 60);
+    await samplesTaken(node, booked.bookingId, 3);
+    assert.ok(existsSync(folder));
+    await advanceChain(stack, 3_600);
+    await waitFor("deprovisioning at the new end", () => (existsSync(folder) ? undefined : true), 60_000);
   });
 
   const local = () => node.registry.for("local") as LocalProvisioner;

@@ -227,6 +227,13 @@ export function paymentToken(deployment: Deployment, symbolOrAddress: string): P
   return found;
 }
 
+/** The payment token with id `tokenId` (a booking's `tokenId`). */
+export function paymentTokenById(deployment: Deployment, tokenId: number): PaymentTokenDeployment {
+  const found = deployment.paymentTokens.find((token) => token.tokenId === tokenId);
+  if (!found) throw new DcxError({ cancelled: false, message: `No payment token has id ${tokenId} here.` });
+  return found;
+}
+
 const isNative = (token: Address | string) => getAddress(token) === zeroAddress;
 
 /** The account's balance of a payment token (ETH for the zero address), in the token's smallest unit. */
@@ -586,9 +593,37 @@ export async function bookWithPermit(
   params: Omit<BookParams, "approve"> & { deadlineSeconds?: number },
   options?: WriteOptions,
 ): Promise<Booked> {
-  const token = paymentToken(client.deployment, params.token);
+  const { address, permit } = await signEscrowPermit(client, params.token, params.maxPayment, params.deadlineSeconds);
+  const receipt = await write(
+    client,
+    {
+      contract: "ResourceMarketplace",
+      functionName: "bookWithPermit",
+      args: [
+        params.resourceId,
+        params.hours,
+        address,
+        params.maxPayment,
+        params.minSla,
+        params.encryptionPublicKey,
+        permit,
+      ],
+    },
+    options,
+  );
+  return booked(receipt);
+}
+
+/** The account's EIP-2612 permit for the EscrowManager to spend `value` of `tokenSymbolOrAddress`. */
+async function signEscrowPermit(
+  client: DcxClient,
+  tokenSymbolOrAddress: string,
+  value: bigint,
+  deadlineSeconds = 1_800,
+) {
+  const token = paymentToken(client.deployment, tokenSymbolOrAddress);
   if (isNative(token.address))
-    throw new DcxError({ cancelled: false, message: "ETH needs no permit: book without one." });
+    throw new DcxError({ cancelled: false, message: "ETH needs no permit: pay without one." });
   const from = account(client);
   const address = getAddress(token.address);
   const permitAbi = [
@@ -629,37 +664,109 @@ export async function bookWithPermit(
     );
   }
   const { timestamp } = await client.publicClient.getBlock();
-  const deadline = timestamp + BigInt(params.deadlineSeconds ?? 1_800);
+  const deadline = timestamp + BigInt(deadlineSeconds);
   const [, name, version, chainId, verifyingContract] = domain;
   const permit = await signPermit(
     { signTypedData: (definition) => client.walletClient!.signTypedData({ ...definition, account: from } as never) },
     { name, version, chainId, verifyingContract },
-    {
-      owner: from.address,
-      spender: contractAddress(client.deployment, "EscrowManager"),
-      value: params.maxPayment,
-      nonce,
-      deadline,
-    },
+    { owner: from.address, spender: contractAddress(client.deployment, "EscrowManager"), value, nonce, deadline },
   );
+  return { address, permit };
+}
+
+/** What extending a booking by `hours` costs now, in the token it was paid in, and the SLA it keeps. */
+export async function quoteExtension(client: DcxClient, params: { bookingId: bigint; hours: number }): Promise<Quote> {
+  const booking = await getBooking(client, params.bookingId);
+  if (booking.consumer === zeroAddress) {
+    throw new DcxError({
+      cancelled: false,
+      name: "MarketplaceUnknownBooking",
+      message: `Booking #${params.bookingId} does not exist.`,
+    });
+  }
+  const token = paymentTokenById(client.deployment, booking.tokenId);
+  const [priced, [, , sla]] = await Promise.all([
+    quote(client, { resourceId: BigInt(booking.resourceId), hours: params.hours, token: token.address }),
+    read<readonly [Address, number, SlaTerms]>(client, "ResourceMarketplace", "bookedSlaTerms", [params.bookingId]),
+  ]);
+  return { ...priced, sla };
+}
+
+export interface ExtendParams {
+  bookingId: bigint;
+  hours: number;
+  /** The booking's payment token: symbol or address. */
+  token: string;
+  /** Most the account pays for the extension, in the token's smallest unit (see `quoteExtension`). */
+  maxPayment: bigint;
+  /** The loosest SLA the account accepts, checked against the booking's own terms. */
+  minSla: SlaTerms;
+  /** ERC-20 only: approve the EscrowManager for `maxPayment` first when the allowance is smaller. */
+  approve?: boolean;
+}
+
+export interface Extended {
+  /** When the booking now ends (unix seconds; 0 before it is provisioned). */
+  endsAt: number;
+  /** What the extension cost, in the token's smallest unit. */
+  amount: bigint;
+  receipt: TransactionReceipt;
+}
+
+function extended(receipt: TransactionReceipt): Extended {
+  const [event] = parseEventLogs({ abi: resourceMarketplaceAbi, logs: receipt.logs, eventName: "BookingExtended" });
+  const [deposit] = parseEventLogs({ abi: escrowManagerAbi, logs: receipt.logs, eventName: "DepositIncreased" });
+  return { endsAt: event!.args.endsAt, amount: deposit!.args.amount, receipt };
+}
+
+/**
+ * Extends the account's requested or running booking by `hours` at the resource's price now, in ETH
+ * (sent with the call; any excess returns) or an approved ERC-20. A running booking must be
+ * extended before it ends.
+ */
+export async function extendBooking(
+  client: DcxClient,
+  params: ExtendParams,
+  options?: WriteOptions,
+): Promise<Extended> {
+  const token = paymentToken(client.deployment, params.token);
+  const native = isNative(token.address);
+  if (!native && params.approve) {
+    const allowance = await escrowAllowance(client, getAddress(token.address), account(client).address);
+    if (allowance < params.maxPayment) {
+      await approveEscrow(client, { token: getAddress(token.address), amount: params.maxPayment }, options);
+    }
+  }
   const receipt = await write(
     client,
     {
       contract: "ResourceMarketplace",
-      functionName: "bookWithPermit",
-      args: [
-        params.resourceId,
-        params.hours,
-        address,
-        params.maxPayment,
-        params.minSla,
-        params.encryptionPublicKey,
-        permit,
-      ],
+      functionName: "extendBooking",
+      args: [params.bookingId, params.hours, getAddress(token.address), params.maxPayment, params.minSla],
+      value: native ? params.maxPayment : undefined,
     },
     options,
   );
-  return booked(receipt);
+  return extended(receipt);
+}
+
+/** Extends paying in an EIP-2612 token with a permit for the EscrowManager, in one transaction. */
+export async function extendBookingWithPermit(
+  client: DcxClient,
+  params: Omit<ExtendParams, "approve"> & { deadlineSeconds?: number },
+  options?: WriteOptions,
+): Promise<Extended> {
+  const { address, permit } = await signEscrowPermit(client, params.token, params.maxPayment, params.deadlineSeconds);
+  const receipt = await write(
+    client,
+    {
+      contract: "ResourceMarketplace",
+      functionName: "extendBookingWithPermit",
+      args: [params.bookingId, params.hours, address, params.maxPayment, params.minSla, permit],
+    },
+    options,
+  );
+  return extended(receipt);
 }
 
 /** Cancels a booking before provisioning (the consumer; anyone after the timeout): a full refund. */

@@ -141,13 +141,15 @@ export const ERROR_MESSAGES: Record<string, (args: Args) => string> = {
     `A cancellation fee of ${percent(fee)} after ${free} s is out of bounds (at most 10 %, after at most 7 days).`,
   MarketplaceNoOracleSigners: () => "No oracle signer set confirms provisioning yet.",
   MarketplaceNotConsumerFault: () => "That reason is not a consumer fault.",
+  MarketplaceWrongToken: ([id, token]) =>
+    `Booking #${id} was not paid in ${who(token)}: extend it in the token it was paid in.`,
   MarketplacePermitFailed: ([token]) =>
     `The permit for ${who(token)} failed and the allowance does not cover the payment.`,
   MarketplaceUnknownBooking: ([id]) => `Booking #${id} does not exist.`,
   MarketplaceInvalidBookingStatus: ([id, status]) =>
     `Booking #${id} is ${["unknown", "requested", "active", "completed", "cancelled", "terminated"][Number(status)] ?? status}: it does not allow this.`,
   MarketplaceUnauthorized: ([id, caller]) =>
-    `Only the consumer or the provider of booking #${id} can do that (not ${who(caller)}).`,
+    `Only the consumer (or, to terminate it, the provider) of booking #${id} can do that (not ${who(caller)}).`,
   MarketplaceProvisioningExpired: ([id, deadline]) =>
     `The provisioning deadline of booking #${id} passed at ${time(deadline)}.`,
   MarketplaceProvisioningPending: ([, deadline]) =>

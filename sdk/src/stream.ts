@@ -71,8 +71,56 @@ export interface BookingStream {
   hoursBooked: number;
   /** When billing started; unset before provisioning (and for a booking cancelled before it). */
   startedAt?: bigint | null;
-  /** When the stream ends: the booked end, moved earlier by an early termination. */
+  /** When the stream ends: the booked end, moved later by extensions, earlier by an early termination. */
   endsAt?: bigint | null;
+  /**
+   * The booking's extensions, oldest first (the subgraph's BookingExtension): each one made while
+   * billing ran streams after the end it extended, at its own rate. `amount` and `hours` are
+   * included in the booking's; `endsAt` is unset for one made before provisioning.
+   */
+  extensions?: readonly { amount: bigint; hours: number; endsAt?: bigint | null }[];
+}
+
+/** Where an extension of a running stream begins (EscrowManager's Boundary): an offset and the value streamed by then. */
+export interface StreamBoundary {
+  offset: bigint;
+  valueBefore: bigint;
+}
+
+/**
+ * EscrowManager._streamedAt: value streamed `offset` seconds after the start of a stream of
+ * `amount` over `durationSeconds`, linear between the boundaries of its extensions.
+ */
+export function streamedPiecewise(
+  amount: bigint,
+  offset: bigint,
+  durationSeconds: bigint,
+  boundaries: readonly StreamBoundary[],
+): bigint {
+  const next = boundaries.findIndex((b) => b.offset > offset);
+  const index = next < 0 ? boundaries.length : next;
+  const from = index === 0 ? { offset: 0n, valueBefore: 0n } : boundaries[index - 1]!;
+  const to = index === boundaries.length ? { offset: durationSeconds, valueBefore: amount } : boundaries[index]!;
+  return from.valueBefore + streamed(to.valueBefore - from.valueBefore, offset - from.offset, to.offset - from.offset);
+}
+
+/** The boundaries of a booking's stream, from its extensions made while billing ran. */
+export function streamBoundaries(booking: BookingStream): StreamBoundary[] {
+  if (booking.startedAt == null) return [];
+  const startedAt = booking.startedAt;
+  const running = (booking.extensions ?? []).filter((e) => e.endsAt != null);
+  // Each running extension's value comes after everything paid before it.
+  let after = 0n;
+  const boundaries: StreamBoundary[] = [];
+  for (let i = running.length - 1; i >= 0; i--) {
+    const extension = running[i]!;
+    after += extension.amount;
+    boundaries.unshift({
+      offset: extension.endsAt! - streamDurationSeconds(extension.hours) - startedAt,
+      valueBefore: booking.amount - after,
+    });
+  }
+  return boundaries;
 }
 
 /** Value of a booking streamed to its provider by `now` (before SLA credits and the fee): 0 before billing starts. */
@@ -80,7 +128,12 @@ export function streamedAt(booking: BookingStream, now: bigint): bigint {
   if (booking.startedAt == null) return 0n;
   const until = booking.endsAt != null && booking.endsAt < now ? booking.endsAt : now;
   if (until <= booking.startedAt) return 0n;
-  return streamed(booking.amount, until - booking.startedAt, streamDurationSeconds(booking.hoursBooked));
+  return streamedPiecewise(
+    booking.amount,
+    until - booking.startedAt,
+    streamDurationSeconds(booking.hoursBooked),
+    streamBoundaries(booking),
+  );
 }
 
 /** What a booking's provider and consumer have received from the escrow, as the subgraph sums it. */

@@ -23,6 +23,27 @@ describe("booking streams", () => {
     assert.equal(providerAccrued({ ...booking, withdrawn: 0n, slaCredits: 500n }, 1_100n), 0n);
   });
 
+  it("streams each extension made while billing ran after the end it extended, at its own rate", () => {
+    // 2 h for 7,200, extended before provisioning by 1 h for 3,600, then twice while running: by 1 h
+    // for 7,200 and by 2 h for 3,600.
+    const extended = {
+      amount: 21_600n,
+      hoursBooked: 6,
+      startedAt: 1_000n,
+      endsAt: 22_600n,
+      extensions: [
+        { amount: 3_600n, hours: 1, endsAt: null },
+        { amount: 7_200n, hours: 1, endsAt: 15_400n },
+        { amount: 3_600n, hours: 2, endsAt: 22_600n },
+      ],
+    };
+    assert.equal(streamedAt(extended, 4_600n), 3_600n);
+    assert.equal(streamedAt(extended, 11_800n), 10_800n);
+    assert.equal(streamedAt(extended, 13_600n), 14_400n);
+    assert.equal(streamedAt(extended, 19_000n), 19_800n);
+    assert.equal(streamedAt(extended, 99_999n), 21_600n);
+  });
+
   it("cuts periods from the start, the last one shorter", () => {
     assert.equal(streamPeriodCount(1_000, 1_150, 60), 3);
     assert.deepEqual(streamPeriodBounds(1_000, 1_150, 60, 2), { start: 1_120, end: 1_150 });

@@ -9,13 +9,14 @@ import {
   Claimed,
   ConsumerRefunded,
   Deposited,
+  DepositIncreased,
   EarningsWithdrawn,
   SettingsUpdated,
 } from "../generated/EscrowManager/EscrowManager";
-import { Bond, Booking } from "../generated/schema";
-import { REFUND_REASON_NAMES, ZERO } from "./common/constants";
+import { Bond, Booking, BookingExtension } from "../generated/schema";
+import { REFUND_REASON_NAMES, ZERO, ZERO_USD } from "./common/constants";
 import { bookingUsd, getAccount, getPaymentToken, getProtocol, getProvider, newMovement } from "./common/entities";
-import { bondId } from "./common/ids";
+import { bondId, extensionId } from "./common/ids";
 import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./common/stats";
 
 function loadBooking(id: BigInt, eventName: string): Booking | null {
@@ -44,6 +45,37 @@ export function handleDeposited(event: Deposited): void {
     token.bookingCount += 1;
     token.volume = token.volume.plus(params.amount);
     token.volumeUsd = token.volumeUsd.plus(booking.amountUsd);
+    token.save();
+  }
+  movement.save();
+}
+
+/**
+ * An extension's payment taken into escrow, just before its BookingExtended event (which adds its
+ * hours and USD value).
+ */
+export function handleDepositIncreased(event: DepositIncreased): void {
+  const params = event.params;
+  const movement = newMovement(event, "DEPOSIT", params.consumer, params.token, params.amount);
+  const booking = loadBooking(params.bookingId, "DepositIncreased");
+  if (booking != null) {
+    booking.amount = booking.amount.plus(params.amount);
+    booking.save();
+    const extension = new BookingExtension(extensionId(booking.id, booking.extensionCount));
+    extension.booking = booking.id;
+    extension.index = booking.extensionCount;
+    extension.amount = params.amount;
+    extension.hours = 0;
+    extension.usdValueE8 = ZERO;
+    extension.amountUsd = ZERO_USD;
+    extension.hoursBooked = booking.hoursBooked;
+    extension.timestamp = event.block.timestamp;
+    extension.transactionHash = event.transaction.hash;
+    extension.save();
+    movement.booking = booking.id;
+    movement.provider = booking.provider;
+    const token = getPaymentToken(params.token);
+    token.volume = token.volume.plus(params.amount);
     token.save();
   }
   movement.save();

@@ -3,6 +3,7 @@ import { Address, BigInt, Bytes, DataSourceContext, log } from "@graphprotocol/g
 import {
   BookingCancelled,
   BookingCompleted,
+  BookingExtended,
   BookingProvisioned,
   BookingRequested,
   BookingTerminated,
@@ -22,7 +23,7 @@ import {
   ResourceVerifierUpdated,
   Unpaused,
 } from "../generated/ResourceMarketplace/ResourceMarketplace";
-import { Booking, Provider, Resource } from "../generated/schema";
+import { Booking, BookingExtension, Provider, Resource } from "../generated/schema";
 import {
   ProviderProfile as ProviderProfileTemplate,
   ResourceMetadata as ResourceMetadataTemplate,
@@ -37,7 +38,7 @@ import {
   ZERO_USD,
 } from "./common/constants";
 import { getAccount, getPaymentToken, getProtocol, getProvider, recordBookingEvent, usd } from "./common/entities";
-import { metadataId, profileId } from "./common/ids";
+import { extensionId, metadataId, profileId } from "./common/ids";
 import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./common/stats";
 
 // ---------------------------------------------------------------------------------------------
@@ -246,6 +247,8 @@ export function handleBookingRequested(event: BookingRequested): void {
   booking.cancellationFee = ZERO;
   booking.slaPeriodsSettled = 0;
   booking.slaPeriodsViolated = 0;
+  booking.extensionCount = 0;
+  booking.hoursExtended = 0;
   booking.save();
 
   const resource = loadResource(params.resourceId, "BookingRequested");
@@ -284,6 +287,56 @@ export function handleBookingProvisioned(event: BookingProvisioned): void {
   booking.endsAt = event.params.endsAt;
   booking.save();
   recordBookingEvent(event, booking.id, "PROVISIONED", null);
+}
+
+/**
+ * The consumer extended a booking: its hours, end and USD value grow; the escrow's DepositIncreased
+ * event just before recorded the payment.
+ */
+export function handleBookingExtended(event: BookingExtended): void {
+  const params = event.params;
+  const booking = loadBooking(params.bookingId, "BookingExtended");
+  if (booking == null) return;
+  const amountUsd = usd(params.usdValueE8);
+  const extension = BookingExtension.load(extensionId(booking.id, booking.extensionCount));
+  if (extension == null) {
+    log.warning("BookingExtended without its deposit for booking {}", [booking.id.toString()]);
+    return;
+  }
+  extension.hours = params.extraHours;
+  extension.usdValueE8 = params.usdValueE8;
+  extension.amountUsd = amountUsd;
+  extension.hoursBooked = params.hoursBooked;
+  if (params.endsAt.gt(ZERO)) extension.endsAt = params.endsAt;
+  extension.save();
+
+  booking.hoursBooked = params.hoursBooked;
+  booking.hoursExtended += params.extraHours;
+  booking.extensionCount += 1;
+  booking.usdValueE8 = booking.usdValueE8.plus(params.usdValueE8);
+  booking.amountUsd = booking.amountUsd.plus(amountUsd);
+  if (params.endsAt.gt(ZERO)) booking.endsAt = params.endsAt;
+  booking.save();
+
+  const resource = Resource.load(booking.resource);
+  if (resource != null) {
+    resource.volumeUsd = resource.volumeUsd.plus(amountUsd);
+    resource.save();
+  }
+  const consumer = getAccount(params.consumer);
+  consumer.spentUsd = consumer.spentUsd.plus(amountUsd);
+  consumer.save();
+  const token = getPaymentToken(Address.fromBytes(booking.token));
+  token.volumeUsd = token.volumeUsd.plus(amountUsd);
+  token.save();
+
+  const delta = new MarketDelta();
+  delta.volumeUsd = amountUsd;
+  recordMarket(event.block.timestamp, delta);
+  const providerDelta = new ProviderDelta();
+  providerDelta.volumeUsd = amountUsd;
+  recordProvider(Address.fromBytes(booking.provider), event.block.timestamp, providerDelta);
+  recordBookingEvent(event, booking.id, "EXTENDED", params.consumer);
 }
 
 /**

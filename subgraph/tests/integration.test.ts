@@ -98,6 +98,8 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
   const addresses = { providerA: "", providerB: "", consumerA: "", consumerB: "", oracle: "" };
   let gpuV2Cid = "";
   let ethAmount = 0n;
+  let usdcAmount = 0n;
+  let usdcExtension = 0n;
   // Hardhat's ethers, for the DAO flow of the deployment library.
   let connection: Connection;
   let dcx: DCXToken;
@@ -217,7 +219,9 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
     const ethBooking = await book(consumerA!, ids.gpu, 4, ZeroAddress, 250_000_000n);
     bookings.eth = ethBooking.id;
     ethAmount = ethBooking.amount;
-    bookings.usdc = (await book(consumerB!, ids.euVm, 1, usdc.address, 50_000_000n)).id;
+    const usdcBooking = await book(consumerB!, ids.euVm, 1, usdc.address, 50_000_000n);
+    bookings.usdc = usdcBooking.id;
+    usdcAmount = usdcBooking.amount;
     bookings.cancelled = (await book(consumerA!, ids.small, 2, usdc.address, 12_000_000n)).id;
     await send(marketplace(consumerA!).getFunction("cancelBooking")(bookings.cancelled));
     bookings.terminated = (await book(consumerB!, ids.euVm, 2, usdc.address, 50_000_000n)).id;
@@ -237,6 +241,21 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
       );
       await send(marketplace(oracle!).getFunction("confirmProvisioning")(id, ACCESS_CID, [signature]));
     }
+    // Consumer B extends its USDC booking by two hours at a new price: the extension streams after the old end.
+    await send(
+      marketplace(providerB!).getFunction("updateResourceTerms")(
+        ids.euVm,
+        terms(75_000_000n, [ZeroAddress, usdc.address]),
+      ),
+    );
+    [usdcExtension] = await priceOracle.getFunction("quote")(usdc.address, 75_000_000n * 2n);
+    const { uptimeTargetBps, maxLatencyMs } = await marketplace(consumerB!).getFunction("getResource")(ids.euVm);
+    await send(
+      marketplace(consumerB!).getFunction("extendBooking")(bookings.usdc, 2, usdc.address, usdcExtension, {
+        uptimeTargetBps,
+        maxLatencyMs,
+      }),
+    );
     await provider.send("evm_increaseTime", [61]);
     await provider.send("evm_mine", []);
     const reports = [
@@ -512,6 +531,32 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
     assert.equal(usdc!.slaCredits, usdc!.slaReports[0]!.credit);
     assert.equal(usdc!.refunded, usdc!.slaCredits);
     assert.equal(usdc!.rating, 3);
+    assert.deepEqual(
+      usdc!.events.map((e) => e.kind),
+      ["REQUESTED", "PROVISIONED", "EXTENDED", "COMPLETED", "RATED"],
+    );
+    const { booking: extended } = await gql<{
+      booking: {
+        hoursBooked: number;
+        hoursExtended: number;
+        extensionCount: number;
+        endsAt: string;
+        startedAt: string;
+        extensions: { hours: number; amount: string; amountUsd: string; hoursBooked: number; endsAt: string }[];
+      };
+    }>(`{ booking(id: "${bookings.usdc}") {
+      hoursBooked hoursExtended extensionCount startedAt endsAt
+      extensions { hours amount amountUsd hoursBooked endsAt }
+    } }`);
+    assert.equal(extended.hoursBooked, 3);
+    assert.equal(extended.hoursExtended, 2);
+    assert.equal(extended.extensionCount, 1);
+    assert.equal(Number(extended.endsAt) - Number(extended.startedAt), 3 * HOUR);
+    assert.deepEqual(extended.extensions, [
+      { hours: 2, amount: usdcExtension.toString(), amountUsd: "1.5", hoursBooked: 3, endsAt: extended.endsAt },
+    ]);
+    assert.equal(BigInt(usdc!.amount), usdcAmount + usdcExtension);
+    assert.equal(usdc!.amountUsd, "2");
 
     assert.equal(cancelled!.status, "CANCELLED");
     assert.equal(cancelled!.refunded, cancelled!.amount);
@@ -535,9 +580,10 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
       slashed: string;
       startedAt: string | null;
       endsAt: string | null;
+      extensions: { amount: string; hours: number; endsAt: string | null }[];
     };
     const { bookings: indexed } = await gql<{ bookings: Booking[] }>(
-      "{ bookings(orderBy: id) { id status token { id } hoursBooked amount usdValueE8 withdrawn refunded slaCredits slashed startedAt endsAt } }",
+      "{ bookings(orderBy: id) { id status token { id } hoursBooked amount usdValueE8 withdrawn refunded slaCredits slashed startedAt endsAt extensions(orderBy: index) { amount hours endsAt } } }",
     );
     const now = BigInt((await provider.getBlock("latest"))!.timestamp);
     const escrow = new Contract(stack.deployment.contracts.EscrowManager.proxy, escrowManagerAbi, provider);
@@ -552,6 +598,11 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
           hoursBooked: booking.hoursBooked,
           startedAt: booking.startedAt === null ? null : BigInt(booking.startedAt),
           endsAt: booking.endsAt === null ? null : BigInt(booking.endsAt),
+          extensions: booking.extensions.map((e) => ({
+            amount: BigInt(e.amount),
+            hours: e.hours,
+            endsAt: e.endsAt === null ? null : BigInt(e.endsAt),
+          })),
           withdrawn: BigInt(booking.withdrawn),
           slaCredits: BigInt(booking.slaCredits),
         },

@@ -36,6 +36,7 @@ export const EFFECTS: Record<string, Effect> = {
   ResourceStatusChanged: { market: RESOURCE_VIEWS, provider: ["ProviderConsole", "ProviderResources"] },
   BookingRequested: { market: BOOKING_MARKET, consumer: ["MyBookings", "MyBookingIds"], provider: PROVIDER_BOOKINGS },
   BookingProvisioned: { market: BOOKING_MARKET, consumer: ["MyBookings"], provider: PROVIDER_BOOKINGS },
+  BookingExtended: { market: BOOKING_MARKET, consumer: ["MyBookings"], provider: PROVIDER_BOOKINGS },
   BookingCancelled: { market: BOOKING_MARKET, consumer: ["MyBookings"], provider: PROVIDER_BOOKINGS },
   BookingCompleted: { market: BOOKING_MARKET, consumer: ["MyBookings"], provider: PROVIDER_BOOKINGS },
   BookingTerminated: { market: BOOKING_MARKET, consumer: ["MyBookings"], provider: PROVIDER_BOOKINGS },

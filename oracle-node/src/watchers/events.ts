@@ -21,6 +21,7 @@ export const WATCHED_EVENTS = [
   "ResourceMetadataUpdated",
   "BookingRequested",
   "BookingProvisioned",
+  "BookingExtended",
   "BookingCancelled",
   "BookingCompleted",
   "BookingTerminated",
@@ -83,6 +84,8 @@ export class EventRecorder {
           // The access details the quorum confirmed: whose probe target to measure (bookings/cosigner.ts).
           this.store.bookings.update(String(event.args.bookingId), { accessCid: event.args.accessDetailsCid });
           break;
+        // An extension moves the booking's end: the machine runs on until the new one.
+        case "BookingExtended":
         case "BookingCancelled":
         case "BookingCompleted":
         case "BookingTerminated":

@@ -48,6 +48,8 @@ Browse (subgraph)
 Consumers
   dcx quote <resource> --hours N [--token ETH]
   dcx book <resource> --hours N [--token ETH] [--slippage PERCENT] [--max-payment AMOUNT] [--approve | --permit]
+  dcx extend <booking> --hours N [--slippage PERCENT] [--max-payment AMOUNT] [--approve | --permit]
+                                           more hours at today's price, in the booking's token
   dcx access <booking>                     fetches and decrypts the access details
   dcx cancel <booking> | dcx terminate <booking> | dcx complete <booking> | dcx rate <booking> <1-5>
   dcx claim [--token ETH] [--to ADDRESS]   refunds, SLA credits and fees the escrow owes the account
@@ -438,6 +440,38 @@ async function book(ctx: Context, resourceId: bigint): Promise<void> {
   );
 }
 
+async function extend(ctx: Context, bookingId: bigint): Promise<void> {
+  const v = ctx.values;
+  if (v.approve && v.permit) fail("Choose --approve or --permit, not both.");
+  const hours = integer(v.hours, "--hours", 1);
+  const q = await dcx.quoteExtension(ctx.client, { bookingId, hours });
+  const maxPayment = v["max-payment"]
+    ? amountArg(v["max-payment"], q.token.decimals, "--max-payment")
+    : dcx.withSlippage(q.amount, percentBps(v.slippage ?? "1", "--slippage"));
+  process.stderr.write(
+    `Extending booking #${bookingId} by ${hours} h: $${formatUnits(q.usdE8, 8)} = ${formatUnits(q.amount, q.token.decimals)} ${q.token.symbol} (paying at most ${formatUnits(maxPayment, q.token.decimals)})\n`,
+  );
+  const params = { bookingId, hours, token: q.token.symbol, maxPayment, minSla: q.sla };
+  const onProgress = progress(v);
+  const done = v.permit
+    ? await dcx.extendBookingWithPermit(ctx.client, params, { onProgress })
+    : await dcx.extendBooking(ctx.client, { ...params, approve: v.approve }, { onProgress });
+  await indexed(ctx, done.receipt.blockNumber);
+  const ends = done.endsAt ? `; it now ends ${new Date(done.endsAt * 1000).toISOString()}` : "";
+  output(
+    v,
+    `Extended booking #${bookingId} by ${hours} h for ${formatUnits(done.amount, q.token.decimals)} ${q.token.symbol}${ends}.`,
+    {
+      bookingId,
+      hours,
+      amount: done.amount,
+      token: q.token.symbol,
+      endsAt: done.endsAt,
+      transaction: done.receipt.transactionHash,
+    },
+  );
+}
+
 async function access(ctx: Context, bookingId: bigint): Promise<void> {
   const keys = await dcx.deriveAccessKey(ctx.client);
   const details = await dcx.fetchAccessDetails(ctx.client, { bookingId, keys, ipfsGateway: ctx.ipfsGateway });
@@ -748,6 +782,8 @@ async function main(argv: string[]): Promise<void> {
     }
     case "book":
       return book(ctx, resourceId());
+    case "extend":
+      return extend(ctx, bookingId());
     case "access":
       return access(ctx, bookingId());
     case "cancel":

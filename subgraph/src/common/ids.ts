@@ -36,3 +36,8 @@ export function metadataId(resourceId: i64, version: i32): string {
 export function profileId(provider: Bytes, version: i32): string {
   return provider.toHexString() + "-" + version.toString();
 }
+
+/** Id of a booking's extension number `index` (0 for the first). */
+export function extensionId(bookingId: i64, index: i32): Bytes {
+  return Bytes.fromByteArray(Bytes.fromI64(bookingId)).concatI32(index);
+}

@@ -6,6 +6,7 @@ import { formatBps, formatDate, formatDuration, formatRelative, formatToken, for
 import { transactionUrl } from "../../lib/tx.tsx";
 import { AccessDetailsPanel } from "./AccessDetailsPanel.tsx";
 import { BookingActions } from "./BookingActions.tsx";
+import { ExtendBooking } from "./ExtendBooking.tsx";
 import { type MoneyBreakdown, bookingUsdE8, moneyBreakdown } from "./money.ts";
 import { RateBooking } from "./RateBooking.tsx";
 import { type Phase, type StepState, type Timeline, deriveTimeline } from "./timeline.ts";
@@ -61,7 +62,11 @@ export function BookingCard({
             Booking #{booking.id} · <Link to={`/resources/${booking.resource.id}`}>{name}</Link>
           </h2>
           <p className="text-sm text-slate-400">
-            {booking.hoursBooked} h · {booking.resource.region} · provider <ProviderName provider={booking.provider} />
+            {booking.hoursBooked} h
+            {booking.extensions.length > 0
+              ? ` (${booking.extensions.length} extension${booking.extensions.length > 1 ? "s" : ""})`
+              : ""}{" "}
+            · {booking.resource.region} · provider <ProviderName provider={booking.provider} />
           </p>
         </div>
         <span
@@ -87,6 +92,12 @@ export function BookingCard({
         </section>
       ) : null}
 
+      {timeline.canExtend ? (
+        <section className="space-y-2">
+          <h3 className="font-medium">Extend</h3>
+          <ExtendBooking booking={booking} token={token} />
+        </section>
+      ) : null}
       <BookingActions bookingId={booking.id} timeline={timeline} refundNow={amount(money.remaining)} />
       {timeline.canRate ? <RateBooking bookingId={booking.id} /> : null}
       {booking.rating != null ? (

@@ -13,6 +13,8 @@ export interface MoneyBooking {
   usdValueE8: string;
   startedAt?: string | null;
   endsAt?: string | null;
+  /** Its extensions, oldest first: each one made while billing ran streams at its own rate. */
+  extensions?: readonly { hours: number; amount: string; endsAt?: string | null }[];
   /** Everything credited to the consumer: unused time and SLA credits. */
   refunded: string;
   slaCredits: string;
@@ -48,6 +50,11 @@ export function moneyBreakdown(booking: MoneyBooking, now: number): MoneyBreakdo
             hoursBooked: booking.hoursBooked,
             startedAt: booking.startedAt == null ? null : BigInt(booking.startedAt),
             endsAt: booking.endsAt == null ? null : BigInt(booking.endsAt),
+            extensions: booking.extensions?.map((e) => ({
+              hours: e.hours,
+              amount: BigInt(e.amount),
+              endsAt: e.endsAt == null ? null : BigInt(e.endsAt),
+            })),
           },
           BigInt(now),
         );

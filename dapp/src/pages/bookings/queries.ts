@@ -40,9 +40,17 @@ export const MyBookingsQuery = graphql(`
         id
         region
         uptimeTargetBps
+        pricePerHourUsdE8
+        maxHours
         metadata {
           name
         }
+      }
+      extensions(orderBy: index, orderDirection: asc, first: 1000) {
+        index
+        hours
+        amount
+        endsAt
       }
       events(orderBy: timestamp, orderDirection: asc) {
         id

@@ -48,6 +48,8 @@ export interface Timeline {
   secondsLeft?: number;
   canCancel: boolean;
   canTerminate: boolean;
+  /** Requested within its provisioning deadline, or running before its end: more hours can be added. */
+  canExtend: boolean;
   canComplete: boolean;
   canRate: boolean;
 }
@@ -132,6 +134,7 @@ export function deriveTimeline(booking: TimelineBooking, now: number, provisionT
     secondsLeft,
     canCancel: booking.status === "REQUESTED",
     canTerminate: phase === "active",
+    canExtend: phase === "active" || phase === "awaiting-provisioning",
     canComplete: phase === "ended",
     canRate: booking.status === "COMPLETED" && booking.rating == null,
   };

@@ -1,15 +1,10 @@
-import { signPermit } from "@d-cloudx/sdk/signing";
 import { ConnectButton } from "@rainbow-me/rainbowkit";
-import { getBlock, readContract, signTypedData, simulateContract } from "@wagmi/core";
 import { useId, useState } from "react";
 import { Link } from "react-router";
-import { type Address, erc20Abi } from "viem";
-import { useAccount, useBalance, useReadContract } from "wagmi";
+import type { Address } from "viem";
+import { useAccount } from "wagmi";
 
-import { config } from "../../config.ts";
 import {
-  readDcxTokenEip712Domain,
-  readDcxTokenNonces,
   resourceMarketplaceAddress,
   simulateResourceMarketplaceBook,
   simulateResourceMarketplaceBookWithPermit,
@@ -17,6 +12,7 @@ import {
 } from "../../generated/contracts.ts";
 import { accessKeyPair } from "../../lib/accessKey.ts";
 import { decodeError } from "../../lib/errors.ts";
+import { approveEscrow, isPermitToken, permitEscrow, useTokenBalance } from "../../lib/escrowPayment.ts";
 import { formatDuration, formatToken, formatUsdE8 } from "../../lib/format.ts";
 import { type ShownTerms, checkBookable } from "../../lib/sources.ts";
 import { type PaymentToken, isNative, sameAddress } from "../../lib/tokens.ts";
@@ -24,7 +20,6 @@ import { TxStatus, useTransaction } from "../../lib/tx.tsx";
 import { chain, wagmiConfig } from "../../wagmi.ts";
 import {
   DEFAULT_SLIPPAGE,
-  PERMIT_LIFETIME_SECONDS,
   bookingIdFromReceipt,
   bookingUsdE8,
   maxPayment,
@@ -33,28 +28,6 @@ import {
 } from "./booking.ts";
 
 const market = resourceMarketplaceAddress[chain.id as keyof typeof resourceMarketplaceAddress] as Address;
-const escrow = config.deployment?.contracts.EscrowManager.proxy as Address;
-// DCX implements EIP-2612: it is paid with a signed permit and one transaction instead of approve + book.
-const permitToken = config.deployment?.contracts.DCXToken.proxy.toLowerCase();
-
-/** The consumer's permit for the escrow to take `value` of DCX, signed on the token's EIP-712 domain. */
-async function permitEscrow(owner: Address, token: Address, value: bigint) {
-  const [[, name, version, chainId, verifyingContract], nonce, block] = await Promise.all([
-    readDcxTokenEip712Domain(wagmiConfig, {}),
-    readDcxTokenNonces(wagmiConfig, { args: [owner] }),
-    getBlock(wagmiConfig),
-  ]);
-  if (!sameAddress(verifyingContract, token)) throw new Error("The token's EIP-712 domain is not its own");
-  const wallet = {
-    signTypedData: (typed: object) => signTypedData(wagmiConfig, { ...typed, account: owner } as never),
-  };
-  return signPermit(
-    wallet,
-    { name, version, chainId, verifyingContract },
-    { owner, spender: escrow, value, nonce, deadline: block.timestamp + BigInt(PERMIT_LIFETIME_SECONDS) },
-  );
-}
-
 /** A listed resource as the booking form shows it (from the subgraph). */
 export interface BookableResource extends ShownTerms {
   provider: string;
@@ -63,19 +36,6 @@ export interface BookableResource extends ShownTerms {
   full: boolean;
   /** Its accepted payment tokens that the PriceOracle takes now. */
   tokens: PaymentToken[];
-}
-
-function useTokenBalance(token: PaymentToken | undefined, account: Address | undefined) {
-  const native = token !== undefined && isNative(token);
-  const eth = useBalance({ address: account, query: { enabled: Boolean(account && native) } });
-  const erc20 = useReadContract({
-    abi: erc20Abi,
-    address: token?.address,
-    functionName: "balanceOf",
-    args: account ? [account] : undefined,
-    query: { enabled: Boolean(account && token && !native) },
-  });
-  return native ? eth.data?.value : erc20.data;
 }
 
 /**
@@ -164,30 +124,13 @@ export function BookingForm({
       if (isNative(token)) {
         // Any value above the price is returned by the marketplace.
         receipt = await bookTx.send(() => simulateResourceMarketplaceBook(wagmiConfig, { args, value: max, account }));
-      } else if (token.address.toLowerCase() === permitToken) {
+      } else if (isPermitToken(token)) {
         const permit = await permitEscrow(account, token.address, max);
         receipt = await bookTx.send(() =>
           simulateResourceMarketplaceBookWithPermit(wagmiConfig, { args: [...args, permit], account }),
         );
       } else {
-        const allowance = await readContract(wagmiConfig, {
-          abi: erc20Abi,
-          address: token.address,
-          functionName: "allowance",
-          args: [account, escrow],
-        });
-        if (allowance < max) {
-          const approved = await approveTx.send(() =>
-            simulateContract(wagmiConfig, {
-              abi: erc20Abi,
-              address: token.address,
-              functionName: "approve",
-              args: [escrow, max],
-              account,
-            }),
-          );
-          if (!approved) return;
-        }
+        if (!(await approveEscrow(approveTx, account, token.address, max))) return;
         receipt = await bookTx.send(() => simulateResourceMarketplaceBook(wagmiConfig, { args, account }));
       }
       if (receipt) setBookingId(bookingIdFromReceipt(receipt, market));
@@ -304,9 +247,7 @@ export function BookingForm({
       ) : null}
 
       <button type="submit" className="btn w-full" disabled={!ready}>
-        {!token || isNative(token) || token.address.toLowerCase() === permitToken
-          ? "Book"
-          : `Approve ${token?.symbol ?? ""} and book`}
+        {!token || isNative(token) || isPermitToken(token) ? "Book" : `Approve ${token?.symbol ?? ""} and book`}
       </button>
       {/* The approval's progress until the booking itself starts. */}
       {bookTx.state.status === "idle" ? <TxStatus state={approveTx.state} /> : <TxStatus state={bookTx.state} />}
