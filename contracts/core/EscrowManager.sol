@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {ManagedUpgradeable} from "../access/ManagedUpgradeable.sol";
@@ -37,6 +38,20 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     uint256 private constant MAX_UNBONDING_DELAY_SECONDS = 90 days;
     /// @dev Accepted-token masks are 64 bits wide, so there are at most 64 token ids.
     uint256 private constant MAX_TOKENS = 64;
+
+    /// @dev A started stream's SLA periods, as seen now.
+    struct Periods {
+        uint256 amount;
+        uint256 durationSeconds;
+        uint256 length;
+        uint256 window;
+        uint256 activeSeconds;
+        uint256 count;
+        uint256 nowOffset;
+        /// @dev The periods that settle now: `from` to `to` (excluded).
+        uint256 from;
+        uint256 to;
+    }
 
     /// @custom:storage-location erc7201:dcloudx.storage.Escrow
     struct EscrowStorage {
@@ -195,32 +210,33 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     }
 
     /// @inheritdoc IEscrowManager
-    function settlePeriod(
+    function settlePeriods(
         uint256 bookingId,
-        uint256 period,
-        uint16 creditBps,
+        uint256 firstPeriod,
+        uint16[] calldata creditBps,
         address consumer
-    ) external onlyRole(SLA_ROLE) returns (PeriodSettlement memory result) {
+    ) external onlyRole(SLA_ROLE) returns (RangeSettlement memory result) {
         EscrowStorage storage $ = _getEscrowStorage();
-        Stream storage stream = $.streams[bookingId];
+        Stream memory stream = $.streams[bookingId];
         if (!_started(stream.state)) revert EscrowInvalidState(bookingId, stream.state);
         result.provider = $.deposits[bookingId].provider;
         result.token = _token($, stream.tokenId);
         result.feeBps = stream.feeBps;
-        if (period < stream.settledPeriods) {
-            result.status = SettleStatus.AlreadySettled;
-            return result;
-        }
-        (result.status, result.periodValue) = _reportablePeriodValue($, bookingId, period, stream);
-        if (result.status != SettleStatus.Settled) {
-            result.periodValue = 0;
-            return result;
-        }
-        result.credit = (result.periodValue * creditBps) / BPS;
-        stream.settledPeriods = uint32(period + 1);
-        if (result.credit != 0) {
-            stream.debited += uint96(result.credit);
-            _credit($, bookingId, consumer, result.token, result.credit, RefundReason.SlaCredit);
+
+        Periods memory periods = _periods($, stream);
+        _settleable(bookingId, firstPeriod, creditBps.length, periods, stream, result);
+        if (periods.from == periods.to) return result;
+        periods.amount = $.deposits[bookingId].amount;
+        uint256 totalCredit = _valuePeriods(
+            periods,
+            creditBps[periods.from - firstPeriod:periods.to - firstPeriod],
+            result
+        );
+        Stream storage stored = $.streams[bookingId];
+        stored.settledPeriods = uint32(periods.to);
+        if (totalCredit != 0) {
+            stored.debited = stream.debited + uint96(totalCredit);
+            _credit($, bookingId, consumer, result.token, totalCredit, RefundReason.SlaCredit);
         }
     }
 
@@ -466,35 +482,75 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         return StreamMath.streamed(booking.amount, unlockedUntil, _duration(stream));
     }
 
-    /// @dev Whether `period` can be reported now (it exists, has ended, its report window is open,
-    /// and every earlier unsettled period's window has closed: those count as compliant), and its
-    /// value if so. A period that does not exist is a malformed report and reverts.
-    function _reportablePeriodValue(
-        EscrowStorage storage $,
+    function _periods(EscrowStorage storage $, Stream memory stream) private view returns (Periods memory periods) {
+        periods.durationSeconds = _duration(stream);
+        periods.length = $.settings.slaPeriodSeconds;
+        periods.window = $.settings.reportWindowSeconds;
+        periods.activeSeconds = stream.endsAt - stream.startedAt;
+        periods.count = StreamMath.periodCount(periods.activeSeconds, periods.length);
+        periods.nowOffset = block.timestamp - stream.startedAt;
+    }
+
+    /// @dev Which of the `count` periods from `firstPeriod` on can settle now: `periods.from` to
+    /// `periods.to` (excluded). Counts the ones before in `result` and says why the ones after cannot.
+    function _settleable(
         uint256 bookingId,
-        uint256 period,
-        Stream memory stream
-    ) private view returns (SettleStatus, uint256) {
-        uint256 periodSeconds = $.settings.slaPeriodSeconds;
-        uint256 window = $.settings.reportWindowSeconds;
-        uint256 activeSeconds = stream.endsAt - stream.startedAt;
-        uint256 count = StreamMath.periodCount(activeSeconds, periodSeconds);
-        if (period >= count) revert EscrowPeriodOutOfRange(bookingId, period, count);
+        uint256 firstPeriod,
+        uint256 count,
+        Periods memory periods,
+        Stream memory stream,
+        RangeSettlement memory result
+    ) private pure {
+        uint256 end = firstPeriod + count;
+        if (end > periods.count) revert EscrowPeriodOutOfRange(bookingId, end - 1, periods.count);
+        uint256 from = firstPeriod;
+        if (from < stream.settledPeriods) {
+            from = Math.min(stream.settledPeriods, end);
+            result.alreadySettled = uint32(from - firstPeriod);
+        }
+        uint256 open = from;
+        while (open < end && periods.nowOffset >= _periodEnd(periods, open) + periods.window) ++open;
+        result.windowClosed = uint32(open - from);
+        (periods.from, periods.to) = (open, open);
+        if (open == end) return;
+        // Periods settle in order: an unsettled earlier period must have had its window close.
+        if (open > stream.settledPeriods && periods.nowOffset < _periodEnd(periods, open - 1) + periods.window) {
+            result.unsettled = SettleStatus.EarlierPeriodOpen;
+            return;
+        }
+        uint256 to = open;
+        while (to < end && periods.nowOffset >= _periodEnd(periods, to)) ++to;
+        if (to < end) result.unsettled = SettleStatus.PeriodNotEnded;
+        periods.to = to;
+    }
 
-        uint256 nowOffset = block.timestamp - stream.startedAt;
-        uint256 end = StreamMath.periodEnd(period, periodSeconds, activeSeconds);
-        if (nowOffset < end) return (SettleStatus.PeriodNotEnded, 0);
-        if (nowOffset >= end + window) return (SettleStatus.ReportWindowClosed, 0);
-        if (
-            period > stream.settledPeriods &&
-            nowOffset < StreamMath.periodEnd(period - 1, periodSeconds, activeSeconds) + window
-        ) return (SettleStatus.EarlierPeriodOpen, 0);
+    /// @dev Values the periods from `periods.from` on, one per entry of `creditBps`, and their
+    /// credits, into `result`; returns the credits' total.
+    function _valuePeriods(
+        Periods memory periods,
+        uint16[] calldata creditBps,
+        RangeSettlement memory result
+    ) private pure returns (uint256 totalCredit) {
+        uint256 count = creditBps.length;
+        result.periodValues = new uint256[](count);
+        result.credits = new uint256[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 value = StreamMath.periodValue(
+                periods.amount,
+                periods.durationSeconds,
+                periods.from + i,
+                periods.length,
+                periods.activeSeconds
+            );
+            uint256 credit = (value * creditBps[i]) / BPS;
+            result.periodValues[i] = value;
+            result.credits[i] = credit;
+            totalCredit += credit;
+        }
+    }
 
-        uint256 amount = $.deposits[bookingId].amount;
-        return (
-            SettleStatus.Settled,
-            StreamMath.periodValue(amount, _duration(stream), period, periodSeconds, activeSeconds)
-        );
+    function _periodEnd(Periods memory periods, uint256 period) private pure returns (uint256) {
+        return StreamMath.periodEnd(period, periods.length, periods.activeSeconds);
     }
 
     function _started(StreamState state) private pure returns (bool) {

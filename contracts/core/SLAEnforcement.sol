@@ -20,7 +20,7 @@ import {PriceMath} from "../libraries/PriceMath.sol";
 contract SLAEnforcement is ISLAEnforcement, QuorumSigned {
     /// @notice EIP-712 type hash of SlaReport.
     bytes32 public constant SLA_REPORT_TYPEHASH = keccak256(
-        "SlaReport(uint256 bookingId,uint32 period,uint16 uptimeBps,uint32 p95LatencyMs,uint32 sampleCount)"
+        "SlaReport(uint256 bookingId,uint32 firstPeriod,uint16[] uptimeBps,uint32[] p95LatencyMs,uint32[] sampleCount)"
     );
     uint256 private constant BPS = 10_000;
     uint256 private constant MAX_TIERS = 8;
@@ -48,6 +48,12 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned {
         IPriceOracle.UsdPrice[] prices;
         uint256 tokenCount;
         uint256 minValueUsdE8;
+    }
+
+    /// @dev Whether each period of a report met the booked SLA, and the credit it earns.
+    struct Outcomes {
+        bool[] compliant;
+        uint16[] creditBps;
     }
 
     /// @dev A credit policy that was replaced, and when.
@@ -119,7 +125,7 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned {
         Batch memory batch = _newBatch(reports.length);
         batch.minValueUsdE8 = $.reputation.minValueUsdE8();
         for (uint256 i = 0; i < reports.length; ++i) {
-            if (_settle($, reports[i], signatures[i], batch)) ++settled;
+            settled += _settle($, reports[i], signatures[i], batch);
         }
         for (uint256 i = 0; i < batch.providerCount; ++i) {
             address provider = batch.providers[i];
@@ -167,16 +173,17 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned {
 
     /// @inheritdoc ISLAEnforcement
     function reportDigest(SlaReport calldata report) public view returns (bytes32) {
+        // EIP-712 encodes an array of atomic values as the hash of its 32-byte-padded elements.
         return
             _hashTypedDataV4(
                 keccak256(
                     abi.encode(
                         SLA_REPORT_TYPEHASH,
                         report.bookingId,
-                        report.period,
-                        report.uptimeBps,
-                        report.p95LatencyMs,
-                        report.sampleCount
+                        report.firstPeriod,
+                        keccak256(abi.encodePacked(report.uptimeBps)),
+                        keccak256(abi.encodePacked(report.p95LatencyMs)),
+                        keccak256(abi.encodePacked(report.sampleCount))
                     )
                 )
             );
@@ -220,102 +227,169 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned {
     // Internals
     // ---------------------------------------------------------------------------------------------
 
-    /// @dev Settles one report if its period can settle now; adds it to the batch's outcomes.
+    /// @dev Settles the periods of one report that can settle now; adds them to the batch's outcomes.
+    /// @return settled Periods settled.
     function _settle(
         SLAStorage storage $,
         SlaReport calldata report,
         bytes[] calldata sigs,
         Batch memory batch
-    ) private returns (bool) {
-        if (report.uptimeBps > BPS || report.sampleCount == 0) {
-            revert SlaInvalidReport(report.bookingId, report.period);
-        }
+    ) private returns (uint256 settled) {
+        _checkFigures(report);
         _verifyQuorum(reportDigest(report), sigs);
 
         (address consumer, uint32 requestedAt, IResourceMarketplace.SlaTerms memory terms) = $
             .marketplace
             .bookedSlaTerms(report.bookingId);
-        (uint16 baseCreditBps, CreditTier[] storage tiers) = _policyAt($, requestedAt);
-        (bool compliant, uint16 creditBps) = _creditFor(
-            report.uptimeBps,
-            report.p95LatencyMs,
-            terms,
-            baseCreditBps,
-            tiers
-        );
-        IEscrowManager.PeriodSettlement memory settlement = $.escrow.settlePeriod(
+        Outcomes memory outcomes = _outcomes($, report, requestedAt, terms);
+        IEscrowManager.RangeSettlement memory result = $.escrow.settlePeriods(
             report.bookingId,
-            report.period,
-            creditBps,
+            report.firstPeriod,
+            outcomes.creditBps,
             consumer
         );
-        if (settlement.status != IEscrowManager.SettleStatus.Settled) {
-            emit SlaReportSkipped(report.bookingId, report.period, settlement.status);
-            return false;
-        }
-        _emitSettled(report, consumer, settlement, compliant, creditBps);
-        _tally($, batch, settlement, compliant, creditBps);
-        return true;
+        return _record($, batch, report, consumer, outcomes, result);
     }
 
-    function _emitSettled(
+    /// @dev Emits what happened to each period of a report and adds the settled ones to the batch.
+    function _record(
+        SLAStorage storage $,
+        Batch memory batch,
         SlaReport calldata report,
         address consumer,
-        IEscrowManager.PeriodSettlement memory settlement,
-        bool compliant,
-        uint16 creditBps
-    ) private {
-        emit SlaPeriodSettled(
+        Outcomes memory outcomes,
+        IEscrowManager.RangeSettlement memory result
+    ) private returns (uint256 settled) {
+        uint256 offset = _emitSkipped(report, result);
+        settled = result.periodValues.length;
+        if (settled == 0) return 0;
+        SettledPeriod[] memory periods = _settledPeriods(report, offset, outcomes, result);
+        emit SlaPeriodsSettled(
             report.bookingId,
             consumer,
-            settlement.provider,
-            report.period,
-            report.uptimeBps,
-            report.p95LatencyMs,
-            report.sampleCount,
-            compliant,
-            creditBps,
-            settlement.periodValue,
-            settlement.credit
+            result.provider,
+            uint32(report.firstPeriod + offset),
+            periods
         );
+        _tally($, batch, result, periods);
     }
 
-    /// @dev Adds a settled period to its provider's outcomes in this batch, valued in USD. Periods
+    /// @dev Emits SlaReportSkipped for each run of periods that did not settle; returns how many came
+    /// before the settled ones.
+    function _emitSkipped(
+        SlaReport calldata report,
+        IEscrowManager.RangeSettlement memory result
+    ) private returns (uint256 offset) {
+        uint256 first = report.firstPeriod;
+        _skip(report.bookingId, first, result.alreadySettled, IEscrowManager.SettleStatus.AlreadySettled);
+        offset = result.alreadySettled;
+        _skip(report.bookingId, first + offset, result.windowClosed, IEscrowManager.SettleStatus.ReportWindowClosed);
+        offset += result.windowClosed;
+        uint256 settledEnd = offset + result.periodValues.length;
+        _skip(report.bookingId, first + settledEnd, report.uptimeBps.length - settledEnd, result.unsettled);
+    }
+
+    /// @dev The periods settled now, the first being the report's `offset`-th.
+    function _settledPeriods(
+        SlaReport calldata report,
+        uint256 offset,
+        Outcomes memory outcomes,
+        IEscrowManager.RangeSettlement memory result
+    ) private pure returns (SettledPeriod[] memory periods) {
+        periods = new SettledPeriod[](result.periodValues.length);
+        for (uint256 i = 0; i < periods.length; ++i) {
+            uint256 r = offset + i;
+            periods[i] = SettledPeriod({
+                uptimeBps: report.uptimeBps[r],
+                p95LatencyMs: report.p95LatencyMs[r],
+                sampleCount: report.sampleCount[r],
+                compliant: outcomes.compliant[r],
+                creditBps: outcomes.creditBps[r],
+                value: result.periodValues[i],
+                credit: result.credits[i]
+            });
+        }
+    }
+
+    /// @dev Reverts unless the report has periods, one entry for each in every list, each with at
+    /// most 100 % uptime and samples.
+    function _checkFigures(SlaReport calldata report) private pure {
+        uint256 count = report.uptimeBps.length;
+        if (count == 0 || report.p95LatencyMs.length != count || report.sampleCount.length != count) {
+            revert SlaInvalidReport(report.bookingId, report.firstPeriod);
+        }
+        for (uint256 i = 0; i < count; ++i) {
+            if (report.uptimeBps[i] > BPS || report.sampleCount[i] == 0) {
+                revert SlaInvalidReport(report.bookingId, report.firstPeriod + i);
+            }
+        }
+    }
+
+    /// @dev Whether each reported period met the booking's terms, and its credit under the booking's policy.
+    function _outcomes(
+        SLAStorage storage $,
+        SlaReport calldata report,
+        uint256 requestedAt,
+        IResourceMarketplace.SlaTerms memory terms
+    ) private view returns (Outcomes memory outcomes) {
+        (uint16 baseCreditBps, CreditTier[] storage tiers) = _policyAt($, requestedAt);
+        uint256 count = report.uptimeBps.length;
+        outcomes.compliant = new bool[](count);
+        outcomes.creditBps = new uint16[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            (outcomes.compliant[i], outcomes.creditBps[i]) = _creditFor(
+                report.uptimeBps[i],
+                report.p95LatencyMs[i],
+                terms,
+                baseCreditBps,
+                tiers
+            );
+        }
+    }
+
+    function _skip(uint256 bookingId, uint256 firstPeriod, uint256 count, IEscrowManager.SettleStatus status) private {
+        if (count != 0) emit SlaReportSkipped(bookingId, uint32(firstPeriod), uint32(count), status);
+    }
+
+    /// @dev Adds settled periods to their provider's outcomes in this batch, valued in USD. Periods
     /// worth less than the reputation system's minimum value count for neither reputation nor
     /// rewards; periods that cannot be valued now are reported with ServiceNotValued.
     function _tally(
         SLAStorage storage $,
         Batch memory batch,
-        IEscrowManager.PeriodSettlement memory settlement,
-        bool compliant,
-        uint16 creditBps
+        IEscrowManager.RangeSettlement memory result,
+        SettledPeriod[] memory periods
     ) private {
         uint256 i = 0;
-        while (i < batch.providerCount && batch.providers[i] != settlement.provider) ++i;
+        while (i < batch.providerCount && batch.providers[i] != result.provider) ++i;
         if (i == batch.providerCount) {
-            batch.providers[i] = settlement.provider;
+            batch.providers[i] = result.provider;
             ++batch.providerCount;
         }
-        IPriceOracle.UsdPrice memory price = _priceOf($, batch, settlement.token);
+        IPriceOracle.UsdPrice memory price = _priceOf($, batch, result.token);
         if (price.answer == 0) {
-            emit ServiceNotValued(settlement.provider, settlement.token, settlement.periodValue);
+            uint256 total;
+            for (uint256 p = 0; p < periods.length; ++p) total += periods[p].value;
+            emit ServiceNotValued(result.provider, result.token, total);
             return;
         }
-        uint256 usdE8 = PriceMath.tokenToUsd(
-            settlement.periodValue,
-            price.answer,
-            price.feedDecimals,
-            price.tokenDecimals
-        );
-        if (usdE8 < batch.minValueUsdE8) return;
-        if (compliant) {
-            ++batch.compliant[i];
-            batch.compliantUsdE8[i] += usdE8;
-            batch.feeUsdE8[i] += (usdE8 * settlement.feeBps) / BPS;
-        } else {
-            ++batch.violated[i];
-            batch.violatedUsdE8[i] += usdE8;
-            batch.creditBpsTotal[i] += creditBps;
+        for (uint256 p = 0; p < periods.length; ++p) {
+            uint256 usdE8 = PriceMath.tokenToUsd(
+                periods[p].value,
+                price.answer,
+                price.feedDecimals,
+                price.tokenDecimals
+            );
+            if (usdE8 < batch.minValueUsdE8) continue;
+            if (periods[p].compliant) {
+                ++batch.compliant[i];
+                batch.compliantUsdE8[i] += usdE8;
+                batch.feeUsdE8[i] += (usdE8 * result.feeBps) / BPS;
+            } else {
+                ++batch.violated[i];
+                batch.violatedUsdE8[i] += usdE8;
+                batch.creditBpsTotal[i] += periods[p].creditBps;
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 /**
  * What oracles sign (EIP-712) and the contracts verify against the oracle signer set held by
- * SLAEnforcement: SLA period reports, provisioning confirmations and consumer-fault statements.
+ * SLAEnforcement: SLA reports (each over consecutive periods of one booking), provisioning
+ * confirmations and consumer-fault statements.
  * The domain is bound to the chain and to the SLAEnforcement proxy, so a signature is valid for one
  * deployment only; the marketplace checks its statements through SLAEnforcement's
  * `verifyStatement`, so they are signed over the same domain.
@@ -30,6 +31,31 @@ export function slaDomain(chainId: bigint | number, slaEnforcement: string) {
     version: SLA_DOMAIN_VERSION,
     chainId: BigInt(chainId),
     verifyingContract: slaEnforcement as Address,
+  };
+}
+
+/** What oracles measured over one SLA period. */
+export interface PeriodFigures {
+  uptimeBps: number;
+  p95LatencyMs: number;
+  sampleCount: number;
+}
+
+/** An SlaReport with plain arrays, as every client library takes it. */
+export type MutableSlaReport = Omit<SlaReport, "uptimeBps" | "p95LatencyMs" | "sampleCount"> & {
+  uptimeBps: number[];
+  p95LatencyMs: number[];
+  sampleCount: number[];
+};
+
+/** The report of consecutive periods from `firstPeriod` on, one entry of `periods` each. */
+export function slaReport(bookingId: bigint, firstPeriod: number, periods: readonly PeriodFigures[]): MutableSlaReport {
+  return {
+    bookingId,
+    firstPeriod,
+    uptimeBps: periods.map((p) => p.uptimeBps),
+    p95LatencyMs: periods.map((p) => p.p95LatencyMs),
+    sampleCount: periods.map((p) => p.sampleCount),
   };
 }
 

@@ -17,17 +17,6 @@ import {BookingGhost, HandlerBase} from "./HandlerBase.sol";
 abstract contract LogObserver is HandlerBase {
     using StreamMath for uint256;
 
-    /// @dev The data of a SlaPeriodSettled log.
-    struct Settled {
-        uint32 period;
-        uint16 uptimeBps;
-        uint32 p95LatencyMs;
-        bool compliant;
-        uint16 creditBps;
-        uint256 periodValue;
-        uint256 credit;
-    }
-
     function _afterStep() internal override {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         // Lifecycle events first: a slash is emitted before the cancellation or termination that
@@ -41,7 +30,7 @@ abstract contract LogObserver is HandlerBase {
             if (log.emitter == address(escrow)) {
                 _processEscrowLog(log);
             } else if (log.emitter == address(sla)) {
-                if (log.topics[0] == ISLAEnforcement.SlaPeriodSettled.selector) _processSettlement(log);
+                if (log.topics[0] == ISLAEnforcement.SlaPeriodsSettled.selector) _processSettlement(log);
                 else if (log.topics[0] == ISLAEnforcement.SlaReportSkipped.selector) ++stats.reportsSkipped;
             }
         }
@@ -150,37 +139,45 @@ abstract contract LogObserver is HandlerBase {
     function _processSettlement(Vm.Log memory log) private {
         uint256 bookingId = uint256(log.topics[1]);
         BookingGhost storage ghost = bookingGhosts[bookingId];
-        Settled memory settled = _decodeSettled(log.data);
-        uint256 settlements = ++settlementCount[bookingId][settled.period];
-        if (settlements > maxSettlementsPerPeriod) maxSettlementsPerPeriod = settlements;
-        ++settlementsOf[bookingId];
         if (_topicAddress(log, 2) != ghost.consumer || _topicAddress(log, 3) != ghost.provider) {
             _violation("event: settlement names another consumer or provider");
         }
+        (uint32 firstPeriod, ISLAEnforcement.SettledPeriod[] memory periods) = abi.decode(
+            log.data,
+            (uint32, ISLAEnforcement.SettledPeriod[])
+        );
+        if (periods.length == 0) _violation("event: a settlement of no periods");
+        for (uint256 i = 0; i < periods.length; ++i) _processPeriod(bookingId, firstPeriod + i, periods[i]);
+    }
 
+    function _processPeriod(uint256 bookingId, uint256 period, ISLAEnforcement.SettledPeriod memory settled) private {
+        BookingGhost storage ghost = bookingGhosts[bookingId];
+        uint256 settlements = ++settlementCount[bookingId][period];
+        if (settlements > maxSettlementsPerPeriod) maxSettlementsPerPeriod = settlements;
+        ++settlementsOf[bookingId];
         (bool expectedCompliant, uint16 expectedCreditBps) = _creditPolicy(
             settled.uptimeBps,
             settled.p95LatencyMs,
             ghost
         );
-        if (settled.periodValue != _expectedPeriodValue(bookingId, settled.period)) {
+        if (settled.value != _expectedPeriodValue(bookingId, period)) {
             _violation("sla: period value differs from the stream");
         }
         if (settled.compliant != expectedCompliant || settled.creditBps != expectedCreditBps) {
             ++bookedTermsMismatches;
             _violation("sla: settled by other terms or another credit policy than booked");
         }
-        if (settled.credit != (settled.periodValue * settled.creditBps) / BPS) {
+        if (settled.credit != (settled.value * settled.creditBps) / BPS) {
             _violation("sla: credit is not its share of the period");
         }
         _recordPeriod(ghost, settled);
     }
 
     /// @dev A settled period counts in reputation if it can be valued now and is worth the minimum.
-    function _recordPeriod(BookingGhost storage ghost, Settled memory settled) private {
+    function _recordPeriod(BookingGhost storage ghost, ISLAEnforcement.SettledPeriod memory settled) private {
         uint256 t = _tokenIndex(ghost.token);
         if (!_priced(t)) return;
-        uint256 usd = _usd(t, settled.periodValue);
+        uint256 usd = _usd(t, settled.value);
         if (usd < reputation.minValueUsdE8()) return;
         IReputationSystem.Record storage provider = providerGhosts[ghost.provider];
         provider.trialUsdE8 += uint128(usd);
@@ -191,19 +188,6 @@ abstract contract LogObserver is HandlerBase {
             ++provider.periodsViolated;
             provider.creditBpsTotal += settled.creditBps;
         }
-    }
-
-    function _decodeSettled(bytes memory data) private pure returns (Settled memory settled) {
-        (
-            settled.period,
-            settled.uptimeBps,
-            settled.p95LatencyMs,
-            ,
-            settled.compliant,
-            settled.creditBps,
-            settled.periodValue,
-            settled.credit
-        ) = abi.decode(data, (uint32, uint16, uint32, uint32, bool, uint16, uint256, uint256));
     }
 
     function _expectedPeriodValue(uint256 bookingId, uint256 period) private view returns (uint256) {
