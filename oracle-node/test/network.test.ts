@@ -26,6 +26,7 @@ import {
   book,
   bookingStatus,
   eventsOf,
+  settledPeriods,
   freePort,
   listResource,
   startStack,
@@ -92,7 +93,7 @@ describe("an oracle network of separate processes", { timeout: 900_000 }, () => 
 
   const sla = () => stack.deployment.contracts.SLAEnforcement.proxy as Address;
   const settledEvents = async (bookingId: bigint) =>
-    (await eventsOf(stack, sla(), sLAEnforcementAbi, "SlaPeriodSettled")).filter((e) => e.args.bookingId === bookingId);
+    (await settledPeriods(stack)).filter((e) => e.args.bookingId === bookingId);
   const provisioned = async (bookingId: bigint) =>
     (
       await eventsOf(

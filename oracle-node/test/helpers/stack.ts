@@ -29,7 +29,7 @@ import {
 } from "@d-cloudx/devstack";
 import { startIpfsNode, type IpfsNode } from "@d-cloudx/ipfs-node";
 import { type Deployment, accessKeyMessage, deriveAccessKeyPair } from "@d-cloudx/sdk";
-import { escrowManagerAbi, priceOracleAbi, resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
+import { escrowManagerAbi, priceOracleAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { OracleNode } from "../../src/node.ts";
 
@@ -284,6 +284,23 @@ export async function advanceChain(stack: Stack, seconds: number): Promise<void>
 }
 
 /** Every log of `eventName` from `abi` at `address` so far. */
+/** Every settled SLA period, one entry per period of each SlaPeriodsSettled event. */
+export async function settledPeriods(stack: Stack) {
+  const events = await eventsOf(
+    stack,
+    stack.deployment.contracts.SLAEnforcement.proxy,
+    sLAEnforcementAbi,
+    "SlaPeriodsSettled",
+  );
+  return events.flatMap((e) => {
+    const periods = e.args.periods as readonly Record<string, unknown>[];
+    return periods.map((settled, i) => ({
+      ...e,
+      args: { ...e.args, ...settled, period: (e.args.firstPeriod as number) + i } as Record<string, unknown>,
+    }));
+  });
+}
+
 export async function eventsOf<const A extends readonly unknown[]>(
   stack: Stack,
   address: string,
