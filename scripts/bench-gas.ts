@@ -195,6 +195,10 @@ async function reports(ids: bigint[], firstPeriod: number, periods = 1, signers 
     (await measure(sla.submitReports(list, signatures))) / (10 * periods),
   );
   await setQuorum(1);
+  for (const id of batch.slice(0, 13)) {
+    const { settledPeriods } = await escrow.streamOf(id);
+    if (settledPeriods !== BigInt(1 + periods)) throw new Error(`Booking ${id} settled ${settledPeriods} periods`);
+  }
 }
 
 await (await escrow.connect(provider).withdrawEarnings(warmupIds[0]!)).wait();
