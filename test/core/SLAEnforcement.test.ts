@@ -215,9 +215,10 @@ describe("SLAEnforcement", function () {
       const period = BigInt(f.settings.slaPeriodSeconds);
       // Another booking, started a moment later, whose first period will be reportable with them.
       const other = await f.bookActive(undefined, 1);
+      // Period 1 has not ended, and period 0 before it can still be reported.
       await expect(submit(f, [report(f.bookingId, 1)]))
         .to.emit(f.sla, "SlaReportSkipped")
-        .withArgs(f.bookingId, 1, 1, SettleStatus.PeriodNotEnded);
+        .withArgs(f.bookingId, 1, 1, SettleStatus.EarlierPeriodOpen);
       // A period outside the booking is a malformed report: it still reverts.
       await expect(submit(f, [report(f.bookingId, 60)]))
         .to.be.revertedWithCustomError(f.escrow, "EscrowPeriodOutOfRange")
@@ -381,8 +382,11 @@ describe("SLAEnforcement", function () {
       const { bookingId, amount } = await f.bookActive(undefined, 1);
       const { startedAt } = await f.escrow.streamOf(bookingId);
       await time.increaseTo(startedAt + BigInt(PERIODS * f.settings.slaPeriodSeconds));
-      const periodValue = (amount * BigInt(f.settings.slaPeriodSeconds)) / BigInt(HOUR);
-      return { ...f, bookingId, amount, startedAt, periodValue };
+      const length = BigInt(f.settings.slaPeriodSeconds);
+      /** Value of `period`: what streamed over it, as the escrow cuts the stream (rounded down). */
+      const valueOf = (period: number) =>
+        (amount * length * BigInt(period + 1)) / BigInt(HOUR) - (amount * length * BigInt(period)) / BigInt(HOUR);
+      return { ...f, bookingId, amount, startedAt, valueOf };
     }
 
     it("settles a day of periods in one report, with one escrow write, one credit and one record", async function () {
@@ -396,11 +400,11 @@ describe("SLAEnforcement", function () {
           f.provider.address,
           0,
           Array.from({ length: PERIODS }, (_, i) =>
-            i === 5 ? violatedPeriod(9_800, 2_500, f.periodValue) : compliantPeriod(f.periodValue),
+            i === 5 ? violatedPeriod(9_800, 2_500, f.valueOf(i)) : compliantPeriod(f.valueOf(i)),
           ),
         )
         .and.to.emit(f.escrow, "ConsumerRefunded")
-        .withArgs(f.bookingId, f.consumer.address, ethers.ZeroAddress, (f.periodValue * 2_500n) / 10_000n, 2);
+        .withArgs(f.bookingId, f.consumer.address, ethers.ZeroAddress, (f.valueOf(5) * 2_500n) / 10_000n, 2);
       const receipt = (await (await tx).wait())!;
       const from = (name: "ReputationSystem" | "EscrowManager") =>
         receipt.logs.filter((log) => log.address === f.deployment.contracts[name].proxy);
@@ -408,7 +412,7 @@ describe("SLAEnforcement", function () {
       expect(from("EscrowManager")).to.have.length(1);
       expect(await f.sla.submitReports.staticCall([], [])).to.equal(0n);
       const stream = await f.escrow.streamOf(f.bookingId);
-      expect([stream.settledPeriods, stream.debited]).to.deep.equal([24n, (f.periodValue * 2_500n) / 10_000n]);
+      expect([stream.settledPeriods, stream.debited]).to.deep.equal([24n, (f.valueOf(5) * 2_500n) / 10_000n]);
       const record = await f.reputation.recordOf(f.provider.address);
       expect([record.periodsCompliant, record.periodsViolated, record.creditBpsTotal]).to.deep.equal([23n, 1n, 2_500n]);
     });
@@ -426,15 +430,16 @@ describe("SLAEnforcement", function () {
       ];
       const credits = [0, 1_000, 1_000, 2_500, 10_000, 10_000];
       const periods = figures.map((p, i) => {
-        const credit = (f.periodValue * BigInt(credits[i]!)) / 10_000n;
-        return [p.uptimeBps, p.p95LatencyMs, p.sampleCount, i === 0, credits[i], f.periodValue, credit];
+        const credit = (f.valueOf(i) * BigInt(credits[i]!)) / 10_000n;
+        return [p.uptimeBps, p.p95LatencyMs, p.sampleCount, i === 0, credits[i], f.valueOf(i), credit];
       });
+      const streamed = figures.reduce((sum, _, i) => sum + f.valueOf(i), 0n);
       const total = periods.reduce((sum, p) => sum + (p[6] as bigint), 0n);
       await expect(submit(f, [slaReport(f.bookingId, 0, figures)]))
         .to.emit(f.sla, "SlaPeriodsSettled")
         .withArgs(f.bookingId, f.consumer.address, f.provider.address, 0, periods);
       expect(await f.escrow.owed(f.consumer.address, ethers.ZeroAddress)).to.equal(total);
-      expect(await f.escrow.withdrawable(f.bookingId)).to.equal(6n * f.periodValue - total);
+      expect(await f.escrow.withdrawable(f.bookingId)).to.equal(streamed - total);
       const record = await f.reputation.recordOf(f.provider.address);
       expect([record.periodsCompliant, record.periodsViolated, record.creditBpsTotal]).to.deep.equal([1n, 5n, 24_500n]);
     });
@@ -454,25 +459,25 @@ describe("SLAEnforcement", function () {
         settled: [],
         skipped: [[f.bookingId, 0, 24, SettleStatus.AlreadySettled]],
       });
-      expect(await f.escrow.owed(f.consumer.address, ethers.ZeroAddress)).to.equal((f.periodValue * 10_000n) / 10_000n);
+      expect(await f.escrow.owed(f.consumer.address, ethers.ZeroAddress)).to.equal(f.valueOf(12));
     });
 
     it("skips the periods whose window closed and settles the rest of the range", async function () {
       const f = await loadFixture(dayOfPeriodsFixture);
       const period = BigInt(f.settings.slaPeriodSeconds);
-      // Periods 0–3 have been out of their window for a moment; 4–29 have ended, 30 has not.
+      // Periods 0–3 are out of their window; 4–39 have ended, 40 and 41 have not.
       await time.increaseTo(f.startedAt + period * 4n + BigInt(f.settings.reportWindowSeconds));
-      const tx = submit(f, [range(f.bookingId, 0, 31, { 2: 0, 7: 9_000 })]);
+      const tx = submit(f, [range(f.bookingId, 0, 42, { 2: 0, 7: 9_000 })]);
       expect(await runsOf(f, tx)).to.deep.equal({
-        settled: [[f.bookingId, 4, 26]],
+        settled: [[f.bookingId, 4, 36]],
         skipped: [
           [f.bookingId, 0, 4, SettleStatus.ReportWindowClosed],
-          [f.bookingId, 30, 1, SettleStatus.PeriodNotEnded],
+          [f.bookingId, 40, 2, SettleStatus.PeriodNotEnded],
         ],
       });
       // The outage in period 2 came too late to earn a credit; period 7's did not.
-      expect(await f.escrow.owed(f.consumer.address, ethers.ZeroAddress)).to.equal(f.periodValue);
-      expect((await f.escrow.streamOf(f.bookingId)).settledPeriods).to.equal(30n);
+      expect(await f.escrow.owed(f.consumer.address, ethers.ZeroAddress)).to.equal(f.valueOf(7));
+      expect((await f.escrow.streamOf(f.bookingId)).settledPeriods).to.equal(40n);
     });
 
     it("skips a range out of order while an earlier period can still be reported, then settles it", async function () {
@@ -496,7 +501,7 @@ describe("SLAEnforcement", function () {
         settled: [[f.bookingId, 0, PERIODS]],
         skipped: [[f.bookingId, 0, PERIODS, SettleStatus.AlreadySettled]],
       });
-      expect(await f.escrow.owed(f.consumer.address, ethers.ZeroAddress)).to.equal(f.periodValue);
+      expect(await f.escrow.owed(f.consumer.address, ethers.ZeroAddress)).to.equal(f.valueOf(0));
     });
 
     it("binds every period's figures to the signatures", async function () {
