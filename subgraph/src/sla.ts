@@ -9,7 +9,7 @@ import {
   ServiceNotValued,
   SignerAdded,
   SignerRemoved,
-  SlaPeriodSettled,
+  SlaPeriodsSettled,
   SlaReportSkipped,
 } from "../generated/SLAEnforcement/SLAEnforcement";
 import { SETTLE_STATUS_NAMES, ZERO_USD } from "./common/constants";
@@ -20,50 +20,59 @@ import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./comm
 
 const ROLE = "SLA_REPORTER";
 
-export function handleSlaPeriodSettled(event: SlaPeriodSettled): void {
+/** One SlaReport per settled period, as before reports covered ranges: the dApp reads them so. */
+export function handleSlaPeriodsSettled(event: SlaPeriodsSettled): void {
   const params = event.params;
-  const report = new SlaReport(eventId(event));
-  report.booking = params.bookingId.toI64();
-  report.provider = getProvider(params.provider).id;
-  report.period = params.period.toI32();
-  report.uptimeBps = params.uptimeBps;
-  report.p95LatencyMs = params.p95LatencyMs;
-  report.sampleCount = params.sampleCount;
-  report.compliant = params.compliant;
-  report.creditBps = params.creditBps;
-  report.periodValue = params.periodValue;
-  report.credit = params.credit;
-  report.creditUsd = ZERO_USD;
-  report.timestamp = event.block.timestamp;
-  report.blockNumber = event.block.number;
-  report.transactionHash = event.transaction.hash;
-
   const booking = Booking.load(params.bookingId.toI64());
-  if (booking == null) {
-    log.warning("SlaPeriodSettled for unknown booking {}", [params.bookingId.toString()]);
-  } else {
-    report.creditUsd = bookingUsd(booking, params.credit);
-    booking.slaPeriodsSettled += 1;
-    if (!params.compliant) booking.slaPeriodsViolated += 1;
-    booking.slaCredits = booking.slaCredits.plus(params.credit);
-    booking.slaCreditsUsd = booking.slaCreditsUsd.plus(report.creditUsd);
+  if (booking == null) log.warning("SlaPeriodsSettled for unknown booking {}", [params.bookingId.toString()]);
+  const provider = getProvider(params.provider).id;
+  const periods = params.periods;
+  let compliantCount = 0;
+  let creditsUsd = ZERO_USD;
+  for (let i = 0; i < periods.length; i++) {
+    const settled = periods[i];
+    const report = new SlaReport(eventId(event).concatI32(i));
+    report.booking = params.bookingId.toI64();
+    report.provider = provider;
+    report.period = params.firstPeriod.toI32() + i;
+    report.uptimeBps = settled.uptimeBps;
+    report.p95LatencyMs = settled.p95LatencyMs;
+    report.sampleCount = settled.sampleCount;
+    report.compliant = settled.compliant;
+    report.creditBps = settled.creditBps;
+    report.periodValue = settled.value;
+    report.credit = settled.credit;
+    report.creditUsd = booking == null ? ZERO_USD : bookingUsd(booking, settled.credit);
+    report.timestamp = event.block.timestamp;
+    report.blockNumber = event.block.number;
+    report.transactionHash = event.transaction.hash;
+    report.save();
+    if (settled.compliant) compliantCount += 1;
+    creditsUsd = creditsUsd.plus(report.creditUsd);
+    if (booking != null) {
+      booking.slaPeriodsSettled += 1;
+      if (!settled.compliant) booking.slaPeriodsViolated += 1;
+      booking.slaCredits = booking.slaCredits.plus(settled.credit);
+    }
+  }
+  if (booking != null) {
+    booking.slaCreditsUsd = booking.slaCreditsUsd.plus(creditsUsd);
     booking.save();
   }
-  report.save();
 
-  const compliant = params.compliant ? 1 : 0;
   const delta = new MarketDelta();
-  delta.periodsSettled = 1;
-  delta.periodsCompliant = compliant;
-  delta.slaCreditsUsd = report.creditUsd;
+  delta.periodsSettled = periods.length;
+  delta.periodsCompliant = compliantCount;
+  delta.slaCreditsUsd = creditsUsd;
   recordMarket(event.block.timestamp, delta);
   const providerDelta = new ProviderDelta();
-  providerDelta.periodsSettled = 1;
-  providerDelta.periodsCompliant = compliant;
-  providerDelta.slaCreditsUsd = report.creditUsd;
+  providerDelta.periodsSettled = periods.length;
+  providerDelta.periodsCompliant = compliantCount;
+  providerDelta.slaCreditsUsd = creditsUsd;
   recordProvider(params.provider, event.block.timestamp, providerDelta);
 }
 
+/** One SkippedSlaReport per period of the skipped run. */
 export function handleSlaReportSkipped(event: SlaReportSkipped): void {
   const status = event.params.status;
   if (status < 1 || status >= SETTLE_STATUS_NAMES.length) {
@@ -74,14 +83,17 @@ export function handleSlaReportSkipped(event: SlaReportSkipped): void {
     log.warning("SlaReportSkipped for unknown booking {}: ignored", [event.params.bookingId.toString()]);
     return;
   }
-  const skipped = new SkippedSlaReport(eventId(event));
-  skipped.booking = event.params.bookingId.toI64();
-  skipped.period = event.params.period.toI32();
-  skipped.reason = SETTLE_STATUS_NAMES[status];
-  skipped.timestamp = event.block.timestamp;
-  skipped.blockNumber = event.block.number;
-  skipped.transactionHash = event.transaction.hash;
-  skipped.save();
+  const count = event.params.periodCount.toI32();
+  for (let i = 0; i < count; i++) {
+    const skipped = new SkippedSlaReport(eventId(event).concatI32(i));
+    skipped.booking = event.params.bookingId.toI64();
+    skipped.period = event.params.firstPeriod.toI32() + i;
+    skipped.reason = SETTLE_STATUS_NAMES[status];
+    skipped.timestamp = event.block.timestamp;
+    skipped.blockNumber = event.block.number;
+    skipped.transactionHash = event.transaction.hash;
+    skipped.save();
+  }
 }
 
 export function handleSignerAdded(event: SignerAdded): void {

@@ -17,7 +17,7 @@ import { after, before, describe, it } from "node:test";
 import { Contract, type ContractRunner, JsonRpcProvider, type JsonRpcSigner, Network, ZeroAddress, id } from "ethers";
 import hre from "hardhat";
 
-import { attestationTypes, revocationTypes, slaDomain, slaReportTypes, verifierDomain } from "@d-cloudx/sdk";
+import { attestationTypes, revocationTypes, slaDomain, slaReport, slaReportTypes, verifierDomain } from "@d-cloudx/sdk";
 import { providerAccrued } from "@d-cloudx/sdk/stream";
 import {
   escrowManagerAbi,
@@ -219,9 +219,9 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
     await provider.send("evm_mine", []);
     const domain = slaDomain(31337, contracts.SLAEnforcement.proxy);
     const reports = [
-      { bookingId: bookings.eth, period: 0, uptimeBps: 10_000, p95LatencyMs: 40, sampleCount: 60 },
-      { bookingId: bookings.usdc, period: 0, uptimeBps: 9_800, p95LatencyMs: 90, sampleCount: 60 },
-      { bookingId: bookings.terminated, period: 0, uptimeBps: 9_000, p95LatencyMs: 90, sampleCount: 60 },
+      slaReport(bookings.eth, 0, [{ uptimeBps: 10_000, p95LatencyMs: 40, sampleCount: 60 }]),
+      slaReport(bookings.usdc, 0, [{ uptimeBps: 9_800, p95LatencyMs: 90, sampleCount: 60 }]),
+      slaReport(bookings.terminated, 0, [{ uptimeBps: 9_000, p95LatencyMs: 90, sampleCount: 60 }]),
     ];
     const types = { SlaReport: [...slaReportTypes.SlaReport] };
     const signatures = await Promise.all(reports.map(async (r) => [await oracle!.signTypedData(domain, types, r)]));
