@@ -6,7 +6,8 @@ import {IQuorumSigned} from "./IQuorumSigned.sol";
 import {IRewardDistributor} from "./IRewardDistributor.sol";
 
 /// @title ISLAEnforcement
-/// @notice Accepts SLA period reports signed (EIP-712) by a quorum of registered oracle signers,
+/// @notice Accepts SLA reports, each over consecutive periods of one booking, signed (EIP-712) by a
+/// quorum of registered oracle signers,
 /// settles each (booking, period) once in the EscrowManager by the SLA terms the booking was made
 /// with and the credit policy in force when it was requested, credits the consumer by tier when the
 /// period missed the SLA, records the outcome in the provider's reputation (weighted by its USD
