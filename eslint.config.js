@@ -11,6 +11,7 @@ export default tseslint.config(
       "coverage",
       "types",
       "sdk/src/generated",
+      "sdk/dist",
       "bench-results",
       "subgraph/generated",
       "subgraph/src/generated",

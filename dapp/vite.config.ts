@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 import tailwindcss from "@tailwindcss/vite";
 import react from "@vitejs/plugin-react";
 import { type Plugin, defineConfig, loadEnv } from "vite";
@@ -42,12 +44,68 @@ function contentSecurityPolicy(env: Record<string, string>): Plugin {
   };
 }
 
+/**
+ * The first paint needs nothing but index.html, and the scripts load once it is on screen:
+ * - the entry's stylesheet goes into index.html (the CSP allows inline styles, not inline scripts),
+ *   so the static shell paints without a second round trip;
+ * - the entry script and its preloads are started by a small deferred script after the first frame
+ *   (or at once in a hidden tab, which paints no frames), so they do not compete with it.
+ */
+function shellFirst(): Plugin {
+  return {
+    name: "d-cloudx-shell-first",
+    apply: "build",
+    enforce: "post",
+    generateBundle(_, bundle) {
+      const html = bundle["index.html"];
+      if (html?.type !== "asset") return;
+      const scripts: string[] = [];
+      let page = String(html.source)
+        .replace(/<link rel="stylesheet"[^>]*href="\.\/(assets\/[^"]+\.css)"[^>]*>/g, (link, file: string) => {
+          const css = bundle[file];
+          if (css?.type !== "asset") return link;
+          delete bundle[file];
+          return `<style>${String(css.source)}</style>`;
+        })
+        .replace(
+          /\s*<(?:script type="module"[^>]*src|link rel="modulepreload"[^>]*href)="([^"]+)"[^>]*>(?:<\/script>)?/g,
+          (_, src: string) => {
+            scripts.push(src);
+            return "";
+          },
+        );
+      const [entry, ...preloads] = scripts;
+      if (!entry) throw new Error("index.html has no entry script");
+      const boot = `const load = () => {
+  for (const href of ${JSON.stringify(preloads)}) {
+    const link = document.createElement("link");
+    link.rel = "modulepreload";
+    link.crossOrigin = "";
+    link.href = href;
+    document.head.append(link);
+  }
+  import(${JSON.stringify(`./${entry.replace(/^\.\/assets\//, "")}`)}).catch(() => {
+    const status = document.querySelector('[role="status"]');
+    if (status) status.textContent = "The app could not be loaded: check your connection and reload the page.";
+  });
+};
+if (document.visibilityState === "hidden") load();
+else requestAnimationFrame(() => setTimeout(load));
+`;
+      const fileName = `assets/boot-${createHash("sha256").update(boot).digest("hex").slice(0, 8)}.js`;
+      this.emitFile({ type: "asset", fileName, source: boot });
+      page = page.replace("</head>", `  <script defer src="./${fileName}"></script>\n  </head>`);
+      html.source = page;
+    },
+  };
+}
+
 // `base: "./"` and the hash router let the same build run from any IPFS gateway path (/ipfs/<cid>/).
 export default defineConfig(({ mode }) => {
   const env = loadEnv(mode, process.cwd(), "VITE_");
   return {
     base: "./",
-    plugins: [react(), tailwindcss(), contentSecurityPolicy(env)],
+    plugins: [react(), tailwindcss(), contentSecurityPolicy(env), shellFirst()],
     server: { host: "127.0.0.1", port: Number(process.env.DAPP_PORT ?? 5173), strictPort: true },
     preview: { host: "127.0.0.1", port: Number(process.env.DAPP_PORT ?? 4173), strictPort: true },
     build: { target: "es2022" },

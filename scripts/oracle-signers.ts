@@ -1,8 +1,9 @@
 /**
  * `npm run oracle:signers -- <command>`: the oracle set (the SLA signers of SLAEnforcement and the
  * verifiers of ResourceVerifier) and its quorum, changed the only way they change: a DAO proposal,
- * voted, queued in the timelock and executed. The calls are built by the dApp's "Oracle set"
- * governance template (dapp/src/pages/governance/actions.ts), so both check a change the same way.
+ * voted, queued in the timelock and executed. The calls are built by the sdk's oracle-set template
+ * (`oracleSetActions`), as `dcx gov propose oracle-signers` and the dApp build them, so all check a
+ * change the same way.
  *
  *   status                                             signers and quorums
  *   propose [--add A,B] [--remove C] [--quorum N]      proposes the change for both signer sets
@@ -21,30 +22,33 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-import { type Address, type Hex, createPublicClient, createWalletClient, http, parseEventLogs } from "viem";
+import { type Account, type Address, type Hex, createPublicClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
-import { type Deployment, parseDeployment } from "@d-cloudx/sdk";
-import { dAOGovernanceAbi, resourceVerifierAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import {
   type Action,
-  SIGNER_SETS,
-  buildSignerChange,
+  type DcxClient,
+  type Deployment,
+  type OracleSetChange,
+  VOTE_SUPPORT,
+  castVote,
   composeDescription,
-  descriptionHash,
-  knownContracts,
-} from "../dapp/src/pages/governance/actions.ts";
+  contractAddress,
+  createDcxClient,
+  executeProposal,
+  oracleSet,
+  oracleSetActions,
+  parseDeployment,
+  proposalState as stateOf,
+  propose as proposeActions,
+  queueProposal,
+} from "@d-cloudx/sdk";
+import { dAOGovernanceAbi } from "@d-cloudx/sdk/abis";
 
 const REPOSITORY = fileURLToPath(new URL("../", import.meta.url));
 const HARDHAT_CHAIN_ID = 31337;
-const SUPPORT = { against: 0, for: 1, abstain: 2 } as const;
-const STATES = ["Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed"];
 
-export interface SignerChangeOptions {
-  add?: string;
-  remove?: string;
-  quorum?: string;
-}
+export type SignerChangeOptions = OracleSetChange;
 
 export interface Dao {
   deployment: Deployment;
@@ -54,54 +58,21 @@ export interface Dao {
   log: (message: string) => void;
 }
 
-function connect(dao: Dao) {
-  const transport = http(dao.rpcUrl);
-  const client = createPublicClient({ transport });
+/** The sdk's client for the DAO account: DAO_PRIVATE_KEY, or `from` (an account the node holds unlocked). */
+function connect(dao: Dao, from?: Address): DcxClient {
   const key = process.env.DAO_PRIVATE_KEY as Hex | undefined;
-  const wallet = createWalletClient({ transport, account: key ? privateKeyToAccount(key) : dao.account });
-  const governor = dao.deployment.contracts.DAOGovernance.proxy as Address;
-  const send = async (functionName: string, args: readonly unknown[], from?: Address) => {
-    const hash = await wallet.writeContract({
-      chain: null,
-      address: governor,
-      abi: dAOGovernanceAbi,
-      functionName,
-      args,
-      ...(from ? { account: from } : {}),
-    } as never);
-    const receipt = await client.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`${functionName} reverted (${hash})`);
-    return receipt;
-  };
-  return { client, governor, send };
+  const account: Account = key && !from ? privateKeyToAccount(key) : { address: from ?? dao.account, type: "json-rpc" };
+  return createDcxClient({ deployment: dao.deployment, rpcUrl: dao.rpcUrl, account });
 }
 
-/** The calls of a change to both signer sets, checked by the dApp's template. */
-export async function signerChangeActions(dao: Dao, options: SignerChangeOptions): Promise<Action[]> {
-  const { client } = connect(dao);
-  const contracts = knownContracts(dao.deployment);
-  const actions: Action[] = [];
-  for (const contractName of SIGNER_SETS) {
-    const address = dao.deployment.contracts[contractName].proxy as Address;
-    const abi = contractName === "SLAEnforcement" ? sLAEnforcementAbi : resourceVerifierAbi;
-    const [signerCount, quorum] = await Promise.all([
-      client.readContract({ address, abi, functionName: "signerCount" }),
-      client.readContract({ address, abi, functionName: "quorum" }),
-    ]);
-    const built = buildSignerChange(
-      contracts,
-      { signerCount: Number(signerCount), quorum },
-      { contractName, add: options.add ?? "", remove: options.remove ?? "", quorum: options.quorum ?? "" },
-    );
-    if ("error" in built) throw new Error(`${contractName}: ${built.error}`);
-    actions.push(...built.actions);
-  }
-  return actions;
+/** The calls of a change to both signer sets, checked by the governance template. */
+export function signerChangeActions(dao: Dao, options: SignerChangeOptions): Promise<Action[]> {
+  return oracleSetActions(connect(dao), options);
 }
 
 export async function propose(dao: Dao, options: SignerChangeOptions): Promise<bigint> {
-  const actions = await signerChangeActions(dao, options);
-  const { client, send } = connect(dao);
+  const client = connect(dao);
+  const actions = await oracleSetActions(client, options);
   const parts = [
     options.add && `add ${options.add}`,
     options.remove && `remove ${options.remove}`,
@@ -109,83 +80,47 @@ export async function propose(dao: Dao, options: SignerChangeOptions): Promise<b
   ].filter(Boolean);
   const description = composeDescription(
     `Oracle set: ${parts.join(", ")}`,
-    "Changes the SLA signers and verifiers.\n\n" + `Proposed at block ${await client.getBlockNumber()}.`,
+    "Changes the SLA signers and verifiers.\n\n" + `Proposed at block ${await client.publicClient.getBlockNumber()}.`,
   );
-  const receipt = await send("propose", [
-    actions.map((a) => a.target),
-    actions.map((a) => a.value),
-    actions.map((a) => a.calldata),
-    description,
-  ]);
-  const [created] = parseEventLogs({ abi: dAOGovernanceAbi, logs: receipt.logs, eventName: "ProposalCreated" });
-  const id = created!.args.proposalId;
-  dao.log(`Proposal ${id}: ${actions.length} call(s). Next: vote, then queue and execute once it succeeded.`);
-  return id;
+  const { proposalId } = await proposeActions(client, { actions, description });
+  dao.log(`Proposal ${proposalId}: ${actions.length} call(s). Next: vote, then queue and execute once it succeeded.`);
+  return proposalId;
 }
 
-/** The calls and description of a proposal, from its ProposalCreated event. */
-async function proposalOf(dao: Dao, id: bigint) {
-  const { client, governor } = connect(dao);
-  const logs = await client.getLogs({
-    address: governor,
-    fromBlock: BigInt(dao.deployment.contracts.DAOGovernance.startBlock),
-    toBlock: "latest",
-  });
-  const created = parseEventLogs({ abi: dAOGovernanceAbi, logs, eventName: "ProposalCreated" }).find(
-    (e) => e.args.proposalId === id,
-  );
-  if (!created) throw new Error(`No proposal ${id} on this deployment`);
-  const { targets, values, calldatas, description } = created.args;
-  return { targets, values, calldatas, descriptionHash: descriptionHash(description) };
-}
-
-export async function vote(dao: Dao, id: bigint, support: keyof typeof SUPPORT = "for", from?: Address) {
-  await connect(dao).send("castVote", [id, SUPPORT[support]], from);
+export async function vote(dao: Dao, id: bigint, support: keyof typeof VOTE_SUPPORT = "for", from?: Address) {
+  await castVote(connect(dao, from), { proposalId: id, support });
 }
 
 export async function queue(dao: Dao, id: bigint): Promise<void> {
-  const p = await proposalOf(dao, id);
-  await connect(dao).send("queue", [p.targets, p.values, p.calldatas, p.descriptionHash]);
+  await queueProposal(connect(dao), { proposalId: id });
 }
 
 export async function execute(dao: Dao, id: bigint): Promise<void> {
-  const p = await proposalOf(dao, id);
-  await connect(dao).send("execute", [p.targets, p.values, p.calldatas, p.descriptionHash]);
+  await executeProposal(connect(dao), { proposalId: id });
 }
 
-export async function proposalState(dao: Dao, id: bigint): Promise<string> {
-  const { client, governor } = connect(dao);
-  const state = await client.readContract({
-    address: governor,
-    abi: dAOGovernanceAbi,
-    functionName: "state",
-    args: [id],
-  });
-  return STATES[state] ?? String(state);
+export function proposalState(dao: Dao, id: bigint): Promise<string> {
+  return stateOf(connect(dao), id);
 }
 
 /** Local chains only: the whole flow, voting with the demo accounts and moving the chain's clock. */
 export async function pass(dao: Dao, options: SignerChangeOptions, voters: Address[]): Promise<bigint> {
-  const { client, governor } = connect(dao);
+  const { publicClient: client } = connect(dao);
+  const governor = contractAddress(dao.deployment, "DAOGovernance");
   if ((await client.getChainId()) !== HARDHAT_CHAIN_ID) throw new Error("pass is for a local Hardhat chain only");
   const rpc = (method: string, params: unknown[] = []) => client.request({ method, params } as never);
   const advance = async (seconds: number) => {
     await rpc("evm_increaseTime", [seconds]);
     await rpc("evm_mine");
   };
-  const read = (functionName: "votingDelay" | "votingPeriod", args: readonly unknown[] = []) =>
+  const read = (functionName: "votingDelay" | "votingPeriod" | "proposalEta", args: readonly unknown[] = []) =>
     client.readContract({ address: governor, abi: dAOGovernanceAbi, functionName, args } as never) as Promise<bigint>;
   const id = await propose(dao, options);
   await advance(Number(await read("votingDelay")) + 1);
   for (const voter of voters) await vote(dao, id, "for", voter);
   await advance(Number(await read("votingPeriod")) + 1);
   await queue(dao, id);
-  const eta = (await client.readContract({
-    address: governor,
-    abi: dAOGovernanceAbi,
-    functionName: "proposalEta",
-    args: [id],
-  })) as bigint;
+  const eta = await read("proposalEta", [id]);
   const { timestamp } = await client.getBlock();
   await advance(Math.max(Number(eta - timestamp), 0) + 1);
   await execute(dao, id);
@@ -194,25 +129,10 @@ export async function pass(dao: Dao, options: SignerChangeOptions, voters: Addre
 }
 
 export async function status(dao: Dao): Promise<string> {
-  const { client } = connect(dao);
-  const lines: string[] = [];
-  for (const contractName of SIGNER_SETS) {
-    const address = dao.deployment.contracts[contractName].proxy as Address;
-    const abi = contractName === "SLAEnforcement" ? sLAEnforcementAbi : resourceVerifierAbi;
-    const logs = await client.getLogs({
-      address,
-      fromBlock: BigInt(dao.deployment.contracts[contractName].startBlock),
-      toBlock: "latest",
-    });
-    const signers = new Set<string>();
-    for (const e of parseEventLogs({ abi, logs, eventName: ["SignerAdded", "SignerRemoved"] })) {
-      if (e.eventName === "SignerAdded") signers.add(e.args.signer);
-      else signers.delete(e.args.signer);
-    }
-    const quorum = await client.readContract({ address, abi, functionName: "quorum" });
-    lines.push(`${contractName}: quorum ${quorum} of ${signers.size}: ${[...signers].join(", ")}`);
-  }
-  return lines.join("\n");
+  const sets = await oracleSet(connect(dao));
+  return sets
+    .map((set) => `${set.contractName}: quorum ${set.quorum} of ${set.signers.length}: ${set.signers.join(", ")}`)
+    .join("\n");
 }
 
 async function main(): Promise<void> {
@@ -250,8 +170,8 @@ async function main(): Promise<void> {
       await propose(dao, values);
       break;
     case "vote":
-      if (support && !(support in SUPPORT)) throw new Error("vote: for, against or abstain");
-      await vote(dao, proposalId(), (support ?? "for") as keyof typeof SUPPORT);
+      if (support && !(support in VOTE_SUPPORT)) throw new Error("vote: for, against or abstain");
+      await vote(dao, proposalId(), (support ?? "for") as keyof typeof VOTE_SUPPORT);
       console.log(`Voted ${support ?? "for"}; proposal ${id} is ${await proposalState(dao, proposalId())}`);
       break;
     case "queue":

@@ -21,7 +21,7 @@
  *
  * Environment: DATA_DIR (default .data), DEPLOYMENTS_DIR (default deployments), and the ports
  * (@d-cloudx/devstack's DEFAULT_PORTS): CHAIN_PORT, IPFS_API_PORT, POSTGRES_PORT, GRAPH_HTTP_PORT,
- * GRAPH_INDEX_NODE_PORT, GRAPH_ADMIN_PORT, GRAPH_METRICS_PORT, ORACLE_HTTP_PORT and ORACLE_P2P_PORT
+ * GRAPH_INDEX_NODE_PORT, GRAPH_ADMIN_PORT, GRAPH_METRICS_PORT, GRAPHIQL_PORT, ORACLE_HTTP_PORT and ORACLE_P2P_PORT
  * (the oracle nodes use each and the next two), DAPP_PORT, AZURITE_BLOB_PORT, S3_PORT.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -47,6 +47,7 @@ import {
   startOracles,
   startPostgres,
   startRedirect,
+  startGraphiql,
   startStack,
   startStorageEmulators,
   stopChildren,
@@ -209,6 +210,10 @@ try {
   );
   stops.push({ name: "chain, IPFS, PostgreSQL and graph-node", stop: stack.stop });
   await step("Subgraph synced", () => stack.graphNode.waitUntilSynced());
+  const playground = await step("GraphQL playground", () =>
+    startGraphiql(ports.GRAPHIQL_PORT, stack.graphNode.subgraphUrl),
+  );
+  stops.push({ name: "GraphQL playground", stop: playground.stop });
 
   const accounts = (await rpc<string[]>(stack.rpcUrl, "eth_accounts")).map((account) => getAddress(account));
   const oracleKeys = ORACLES.map(({ account }) =>
@@ -292,7 +297,8 @@ try {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const rows: [string, string][] = [
     ["dApp", `${dapp.url}  (→ ${dappIpfsUrl})`],
-    ["GraphQL endpoint", `${subgraphUrl}  (open it for GraphiQL)`],
+    ["GraphQL endpoint", `${subgraphUrl}  (POST queries here)`],
+    ["GraphQL playground", `${playground.url}  (GraphiQL, works offline; the schema documented in its explorer)`],
     ["Chain JSON-RPC", `${stack.rpcUrl}  (chain id ${stack.deployment.chainId}; add it to your wallet)`],
     ["IPFS gateway", `${stack.ipfsUrl}/ipfs/${demo.metadataCid}  (a listing's metadata; any /ipfs/<cid>)`],
     ["IPFS RPC API", `${stack.ipfsUrl}  (Kubo RPC for clients: POST /api/v0/add, /api/v0/cat, …)`],

@@ -2,7 +2,7 @@ import "./index.css";
 
 import { ApolloProvider } from "@apollo/client/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { StrictMode } from "react";
+import { StrictMode, startTransition } from "react";
 import { createRoot } from "react-dom/client";
 import { WagmiProvider } from "wagmi";
 
@@ -13,16 +13,21 @@ import { wagmiConfig } from "./wagmi.ts";
 
 const queryClient = new QueryClient();
 
-createRoot(document.getElementById("root")!).render(
-  <StrictMode>
-    <WagmiProvider config={wagmiConfig}>
-      <QueryClientProvider client={queryClient}>
-        <ApolloProvider client={apolloClient}>
-          <ToastProvider>
-            <App />
-          </ToastProvider>
-        </ApolloProvider>
-      </QueryClientProvider>
-    </WagmiProvider>
-  </StrictMode>,
+const root = createRoot(document.getElementById("root")!);
+// A transition: React renders the app in slices between which the browser stays responsive (the
+// static shell of index.html is on screen meanwhile) instead of in one long task.
+startTransition(() =>
+  root.render(
+    <StrictMode>
+      <WagmiProvider config={wagmiConfig}>
+        <QueryClientProvider client={queryClient}>
+          <ApolloProvider client={apolloClient}>
+            <ToastProvider>
+              <App />
+            </ToastProvider>
+          </ApolloProvider>
+        </QueryClientProvider>
+      </WagmiProvider>
+    </StrictMode>,
+  ),
 );

@@ -29,9 +29,12 @@ export const SUBGRAPH_NAME = "d-cloudx";
 export const LOW_LATENCY_ENV: Record<string, string> = {
   // Poll the chain for new blocks every 100 ms (default 1 s).
   ETHEREUM_POLLING_INTERVAL: "100",
-  // Under gnd the subgraph's block stream does not get the chain head notifications from the
-  // block ingestor and only looks for new blocks when this timeout fires (default 30 s): the
-  // shortest value, 1 s, bounds the wait.
+  // The subgraph's block stream waits for the block ingestor's chain head notifications, which
+  // graph-node's Postgres listener hands on in batches, once no new one has come for 500 ms (or
+  // 128 have): while blocks keep coming faster than that, none arrives and the stream looks for
+  // new blocks only when this timeout fires (default 30 s). It is in whole seconds and 0 makes
+  // the stream spin, so 1 s is the shortest wait: an event is queryable within about 1 s plus the
+  // time to index it, about half a second on average.
   GRAPH_CHAIN_HEAD_WATCHER_TIMEOUT: "1",
   // Blocks are final on a local chain, and a short reorg window keeps the block cache small.
   ETHEREUM_REORG_THRESHOLD: "10",
@@ -209,7 +212,17 @@ async function serveUnderName(adminPort: number, deployment: string): Promise<vo
     // A database kept from an earlier start already has the name.
     if (!/already exists/i.test((error as Error).message)) throw error;
   }
-  await adminCall(adminPort, "subgraph_deploy", { name: SUBGRAPH_NAME, ipfs_hash: deployment });
+  // gnd dev may still be assigning the deployment to its node: both writes then race for the same
+  // assignment row, and the loser says "duplicate key". Once gnd dev's is in, ours only names it.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await adminCall(adminPort, "subgraph_deploy", { name: SUBGRAPH_NAME, ipfs_hash: deployment });
+      break;
+    } catch (error) {
+      if (attempt >= 10 || !/duplicate key/i.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
   await adminCall(adminPort, "subgraph_remove", { name: DEV_SUBGRAPH_NAME }).catch(() => {});
 }
 

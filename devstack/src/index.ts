@@ -4,6 +4,7 @@ export * from "./chain.ts";
 export * from "./chromium.ts";
 export * from "./dapp.ts";
 export * from "./graph-node.ts";
+export * from "./graphiql.ts";
 export * from "./loopback-only.ts";
 export * from "./ipfs-add.ts";
 export * from "./oracle.ts";

@@ -7,10 +7,8 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-import { type Deployment, readDeployment } from "@d-cloudx/sdk";
+import type { Deployment } from "@d-cloudx/sdk";
 import { type IpfsNode, startIpfsNode } from "@d-cloudx/ipfs-node";
-
-import { MANIFEST, buildSubgraph } from "@d-cloudx/subgraph/build";
 
 import { type Chain, chainHead, deployLocal, rpc, startChain } from "./chain.ts";
 import { type GraphNodeClient, type GraphNodePorts, graphNodeClient, startGraphNode } from "./graph-node.ts";
@@ -116,6 +114,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           `A chain answers on ${rpcUrl} but ${deploymentsDir}/${NETWORK}.json is missing: deploy (npm run deploy:local).`,
         );
       }
+      // Loaded here, not on import: see deployLocal.
+      const { readDeployment } = await import("@d-cloudx/sdk");
       deployment = readDeployment(NETWORK, deploymentsDir);
       log(`Using the chain on ${rpcUrl}`);
     } else {
@@ -178,6 +178,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       for (const [name, value] of Object.entries(ports)) {
         if (await portInUse(value)) throw new Error(`graph-node's ${name} port ${value} is in use`);
       }
+      // Loaded here, not on import, like the sdk: it uses the generated enums (see deployLocal).
+      const { MANIFEST, buildSubgraph } = await import("@d-cloudx/subgraph/build");
       await buildSubgraph(NETWORK, deploymentsDir);
       const started = await startGraphNode({
         postgresUrl: postgres.url(database),

@@ -24,7 +24,7 @@ import { type Address, type Hex, type PublicClient, createPublicClient, http, pa
 import { generatePrivateKey } from "viem/accounts";
 
 import { describeContext, machineContext, writeBenchResult } from "@d-cloudx/devstack";
-import { BookingStatus, accessKeyMessage, deriveAccessKeyPair } from "@d-cloudx/sdk";
+import { accessKeyMessage, deriveAccessKeyPair } from "@d-cloudx/sdk";
 import { escrowManagerAbi, priceOracleAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { pass } from "../../scripts/oracle-signers.ts";
 import { LOCAL_ORACLE_KEY } from "../src/config.ts";
@@ -34,9 +34,9 @@ import { type NodeProcess, nodeProcesses } from "../test/helpers/processes.ts";
 import {
   REPOSITORY,
   type Stack,
+  activated,
   advanceChain,
   book,
-  bookingStatus,
   listResource,
   startStack,
   waitFor,
@@ -44,7 +44,6 @@ import {
 
 const LATENCY_BOOKINGS = Number(process.env.BENCH_LATENCY_BOOKINGS ?? 20);
 const STEPS = (process.env.BENCH_STEPS ?? "1000,2500,5000").split(",").filter(Boolean).map(Number);
-const ACTIVE = BookingStatus.Active;
 const ETH = "0x0000000000000000000000000000000000000000";
 const started = Date.now();
 const machineBefore = machineContext();
@@ -125,7 +124,7 @@ async function measureNetwork() {
     for (let i = 0; i < LATENCY_BOOKINGS; i++) {
       const booked = await book(stack, stack.accounts[4 + (i % 10)]!, resourceId);
       const mined = Date.now();
-      await waitFor("activation", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE || undefined);
+      await activated(stack, booked.bookingId);
       latencies.push(Date.now() - mined);
       bookingIds.push(booked.bookingId);
     }

@@ -12,36 +12,21 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 
 import { localObjectStorageConfig, startStorageEmulators } from "@d-cloudx/devstack/storage-emulators";
-import { BookingStatus } from "@d-cloudx/sdk";
 import { createLogger } from "../src/log.ts";
 import { percentile } from "../src/measure/aggregate.ts";
 import { OracleNode } from "../src/node.ts";
 import {
   REPOSITORY,
+  activated,
   book,
-  bookingStatus,
   listResource,
+  localStorageMetadata,
   startStack,
   testConfig,
-  waitFor,
 } from "../test/helpers/stack.ts";
 
 const BOOKINGS = Number(process.env.BENCH_STORAGE_BOOKINGS ?? 40);
 const TARGET_P95_MS = 3_000;
-const ACTIVE = BookingStatus.Active;
-
-const listing = (api: "s3" | "azure-blob", storageClass: string) => ({
-  version: 1,
-  service: "object-storage",
-  name: `Bench ${api}`,
-  cloud: "local",
-  region: "local",
-  api,
-  storageClass,
-  redundancy: "single-zone",
-  capacityGib: 1,
-  includedEgressGib: 1,
-});
 
 const stack = await startStack();
 const emulators = await startStorageEmulators({
@@ -51,8 +36,13 @@ const emulators = await startStorageEmulators({
 try {
   const provider = stack.accounts[3]!;
   const resources = [
-    (await listResource(stack, provider, listing("azure-blob", "Standard_LRS"), { capacity: BOOKINGS })).resourceId,
-    (await listResource(stack, provider, listing("s3", "STANDARD"), { capacity: BOOKINGS })).resourceId,
+    (
+      await listResource(stack, provider, localStorageMetadata("Bench azure-blob", "azure-blob", "Standard_LRS"), {
+        capacity: BOOKINGS,
+      })
+    ).resourceId,
+    (await listResource(stack, provider, localStorageMetadata("Bench s3", "s3", "STANDARD"), { capacity: BOOKINGS }))
+      .resourceId,
   ];
   const node = await OracleNode.start(
     testConfig(stack, mkdtempSync(join(stack.workDir, "storage-")), {
@@ -66,11 +56,7 @@ try {
   for (let i = 0; i < BOOKINGS; i++) {
     const booked = await book(stack, stack.accounts[4 + (i % 10)]!, resources[i % 2]!);
     const mined = Date.now();
-    await waitFor(
-      "activation",
-      async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE || undefined,
-      30_000,
-    );
+    await activated(stack, booked.bookingId, 30_000);
     latencies.push(Date.now() - mined);
   }
   const bookings = node.store.bookings.inStages(["active"]);

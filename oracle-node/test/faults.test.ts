@@ -22,6 +22,7 @@ import { type ProvisionRequest, ProvisionerError } from "../src/provisioners/typ
 import { Store } from "../src/store/index.ts";
 import {
   type Stack,
+  activated,
   advanceChain,
   book,
   bookingStatus,
@@ -31,14 +32,15 @@ import {
   listResource,
   mined,
   nodeEnv,
+  provisionedEvents,
   samplesTaken,
+  sealedAccessDetails,
   startStack,
   testConfig,
   waitFor,
 } from "./helpers/stack.ts";
 
 const REQUESTED = BookingStatus.Requested;
-const ACTIVE = BookingStatus.Active;
 const ORACLE = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc";
 
 describe("oracle node faults", { timeout: 600_000 }, () => {
@@ -57,11 +59,6 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
 
   const marketplace = () => stack.deployment.contracts.ResourceMarketplace.proxy;
 
-  async function provisionedEvents(bookingId: bigint) {
-    const events = await eventsOf(stack, marketplace(), resourceMarketplaceAbi, "BookingProvisioned");
-    return events.filter((e) => e.args.bookingId === bookingId);
-  }
-
   async function startNode(provider: Address, options: Parameters<typeof OracleNode.start>[1] = {}, file = {}) {
     const dataDir = mkdtempSync(join(stack.workDir, "oracle-"));
     return OracleNode.start(testConfig(stack, dataDir, { serve: { providers: [provider] }, ...file }), options);
@@ -77,12 +74,12 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
     const node = await startNode(provider);
     try {
       const booked = await book(stack, consumer(), resourceId);
-      await waitFor("activation", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE);
+      await activated(stack, booked.bookingId);
       // Deliver every log again: forget the cursor, so the node reads the chain from the deployment on.
       node.store.cursor.forget();
       await waitFor("the replay", () => (node.follower.cursor().hash ? true : undefined));
       await new Promise((r) => setTimeout(r, 1_000));
-      assert.equal((await provisionedEvents(booked.bookingId)).length, 1);
+      assert.equal((await provisionedEvents(stack, booked.bookingId)).length, 1);
       assert.equal(provisionTxs(node, booked.bookingId), 1);
       assert.equal(readdirSync(join(node.config.dataDir, "local-workloads")).length, 1);
     } finally {
@@ -98,10 +95,7 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
     try {
       const broken = await book(stack, consumer(), bad.resourceId);
       const fine = await book(stack, consumer(), good.resourceId);
-      await waitFor(
-        "the good booking to be active",
-        async () => (await bookingStatus(stack, fine.bookingId)) === ACTIVE,
-      );
+      await activated(stack, fine.bookingId);
       const row = await waitFor("the bad booking to fail", () => {
         const booking = node.store.bookings.get(broken.bookingId);
         return booking?.stage === "failed" ? booking : undefined;
@@ -178,9 +172,9 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
     });
     try {
       const booked = await book(stack, consumer(), resourceId);
-      await waitFor("activation", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE);
+      await activated(stack, booked.bookingId);
       assert.equal(calls, 3);
-      assert.equal((await provisionedEvents(booked.bookingId)).length, 1);
+      assert.equal((await provisionedEvents(stack, booked.bookingId)).length, 1);
       assert.equal(node.store.bookings.get(booked.bookingId)!.attempts, 2);
     } finally {
       await node.stop();
@@ -201,8 +195,8 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
       await new Promise((r) => setTimeout(r, 1_500));
       assert.equal(await bookingStatus(stack, booked.bookingId), REQUESTED);
       await stack.rpc("hardhat_setBalance", [ORACLE, `0x${balance.toString(16)}`]);
-      await waitFor("activation", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE, 20_000);
-      assert.equal((await provisionedEvents(booked.bookingId)).length, 1);
+      await activated(stack, booked.bookingId, 20_000);
+      assert.equal((await provisionedEvents(stack, booked.bookingId)).length, 1);
       assert.equal(provisionTxs(node, booked.bookingId), 1);
     } finally {
       await stack.rpc("hardhat_setBalance", [ORACLE, `0x${balance.toString(16)}`]);
@@ -224,7 +218,7 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
     const node = await OracleNode.start(config);
     try {
       const booked = await book(stack, consumer(), resourceId);
-      await waitFor("activation", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE, 60_000);
+      await activated(stack, booked.bookingId, 60_000);
       await samplesTaken(node, booked.bookingId, 5);
       await advanceChain(stack, 61);
       await waitFor(
@@ -233,7 +227,7 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
         60_000,
       );
       await new Promise((r) => setTimeout(r, 1_000));
-      assert.equal((await provisionedEvents(booked.bookingId)).length, 1);
+      assert.equal((await provisionedEvents(stack, booked.bookingId)).length, 1);
       assert.equal((await settledEvents(booked.bookingId)).length, 1);
       assert.ok(
         proxy.faults.throttled > 0 && proxy.faults.failed > 0 && proxy.faults.slow > 0,
@@ -254,28 +248,23 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
     try {
       const snapshot = await stack.rpc<string>("evm_snapshot");
       const first = await book(stack, stack.accounts[17]!, resourceId);
-      await waitFor("activation", async () => (await bookingStatus(stack, first.bookingId)) === ACTIVE);
+      await activated(stack, first.bookingId);
       await stack.rpc("evm_revert", [snapshot]);
       // The other branch: another consumer books, and gets the same booking id; a few more blocks.
       const second = await book(stack, stack.accounts[18]!, resourceId);
       assert.equal(second.bookingId, first.bookingId);
       for (let i = 0; i < 3; i++) await stack.rpc("evm_mine");
 
-      await waitFor(
-        "activation on the new branch",
-        async () => (await bookingStatus(stack, second.bookingId)) === ACTIVE,
-        30_000,
-      );
-      const [event] = await provisionedEvents(second.bookingId);
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of stack.ipfsClient.cat(event!.args.accessDetailsCid as string)) chunks.push(chunk);
-      const access = decryptAccessDetails(second.privateKey, Buffer.concat(chunks));
-      assert.throws(() => decryptAccessDetails(first.privateKey, Buffer.concat(chunks)));
+      await activated(stack, second.bookingId, 30_000);
+      const [event] = await provisionedEvents(stack, second.bookingId);
+      const sealed = await sealedAccessDetails(stack, event!);
+      const access = decryptAccessDetails(second.privateKey, sealed);
+      assert.throws(() => decryptAccessDetails(first.privateKey, sealed));
       assert.equal(
         (await fetch(`${access.url}`, { headers: { authorization: `Bearer ${access.credentials.secret}` } })).status,
         200,
       );
-      assert.equal((await provisionedEvents(second.bookingId)).length, 1);
+      assert.equal((await provisionedEvents(stack, second.bookingId)).length, 1);
       assert.ok(
         Number(
           await node.metrics.registry
@@ -314,8 +303,8 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
 
       const restarted = nodeProcess(env);
       try {
-        await waitFor("activation", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE, 30_000);
-        const events = await provisionedEvents(booked.bookingId);
+        await activated(stack, booked.bookingId, 30_000);
+        const events = await provisionedEvents(stack, booked.bookingId);
         assert.equal(events.length, 1);
         const receipt = await stack.publicClient.getTransactionReceipt({ hash: attempts[0]!.hash as Hex });
         assert.equal(receipt.status, "success", "the transaction signed before the crash is the one mined");
@@ -337,7 +326,7 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
     const crashing = nodeProcess({ ...env, ORACLE_CRASH_AT: "after-sign:reports-" });
     const exited = new Promise<NodeJS.Signals | null>((r) => crashing.once("exit", (_code, signal) => r(signal)));
     const booked = await book(stack, consumer(), resourceId);
-    await waitFor("activation", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE, 30_000);
+    await activated(stack, booked.bookingId, 30_000);
     await new Promise((r) => setTimeout(r, 2_000)); // some probes
     await advanceChain(stack, 61);
     assert.equal(await exited, "SIGKILL");

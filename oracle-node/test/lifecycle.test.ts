@@ -11,27 +11,27 @@ import { after, before, describe, it } from "node:test";
 import { type Address, type Hex, recoverAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { BookingStatus, decryptAccessDetails, slaReport } from "@d-cloudx/sdk";
+import { RefundReason, decryptAccessDetails, slaReport } from "@d-cloudx/sdk";
 import { escrowManagerAbi, resourceMarketplaceAbi, resourceVerifierAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { OracleNode } from "../src/node.ts";
 import type { LocalProvisioner } from "../src/provisioners/local.ts";
 import { recoverReportSigner, signReport } from "../src/reporting/reporter.ts";
 import {
   type Stack,
+  activated,
   advanceChain,
   book,
-  bookingStatus,
   eventsOf,
   settledPeriods,
   listResource,
   mined,
+  provisionedEvents,
   samplesTaken,
+  sealedAccessDetails,
   startStack,
   testConfig,
   waitFor,
 } from "./helpers/stack.ts";
-
-const ACTIVE = BookingStatus.Active;
 
 describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
   let stack: Stack;
@@ -63,15 +63,11 @@ describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
   it("provisions, confirms with access only the consumer can read, measures, reports and deprovisions", async () => {
     const consumer = stack.accounts[4]!;
     const booked = await book(stack, consumer, resourceId);
-    await waitFor("the booking to be active", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE);
+    await activated(stack, booked.bookingId);
 
     // The access details: on IPFS, encrypted to the consumer's key, and they open the workload.
-    const [provisioned] = (
-      await eventsOf(stack, contracts().ResourceMarketplace.proxy, resourceMarketplaceAbi, "BookingProvisioned")
-    ).filter((e) => e.args.bookingId === booked.bookingId);
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of stack.ipfsClient.cat(provisioned!.args.accessDetailsCid as string)) chunks.push(chunk);
-    const access = decryptAccessDetails(booked.privateKey, Buffer.concat(chunks));
+    const [provisioned] = await provisionedEvents(stack, booked.bookingId);
+    const access = decryptAccessDetails(booked.privateKey, await sealedAccessDetails(stack, provisioned!));
     assert.equal(access.host, "127.0.0.1");
     const authorization = { authorization: `Bearer ${access.credentials.secret}` };
     assert.equal(
@@ -111,7 +107,7 @@ describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
   it("reports a violation when the workload dies mid-period, and the consumer is credited", async () => {
     const consumer = stack.accounts[5]!;
     const booked = await book(stack, consumer, resourceId);
-    await waitFor("the booking to be active", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE);
+    await activated(stack, booked.bookingId);
     await samplesTaken(node, booked.bookingId, 5);
     const folder = local().folderOf(booked.bookingId)!;
     const { pid } = JSON.parse(readFileSync(join(folder, "state.json"), "utf8")) as { pid: number };
@@ -125,7 +121,9 @@ describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
     assert.equal(report.creditBps, 10_000, "below 95 %: the whole period is credited");
     assert.ok((report.credit as bigint) > 0n);
     const refunds = await eventsOf(stack, contracts().EscrowManager.proxy, escrowManagerAbi, "ConsumerRefunded");
-    const credit = refunds.find((e) => e.args.bookingId === booked.bookingId && e.args.reason === 2);
+    const credit = refunds.find(
+      (e) => e.args.bookingId === booked.bookingId && e.args.reason === RefundReason.SlaCredit,
+    );
     assert.equal(credit?.args.amount, report.credit);
   });
 

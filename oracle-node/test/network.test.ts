@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { type Address, type Hex, decodeFunctionData } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
+import { BookingStatus } from "@d-cloudx/sdk";
 import { escrowManagerAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { pass } from "../../scripts/oracle-signers.ts";
 import { LOCAL_ORACLE_KEY } from "../src/config.ts";
@@ -22,6 +23,7 @@ import { type NodeProcess, nodeProcesses } from "./helpers/processes.ts";
 import {
   LOCAL_METADATA,
   type Stack,
+  activated,
   advanceChain,
   book,
   bookingStatus,
@@ -29,12 +31,12 @@ import {
   settledPeriods,
   freePort,
   listResource,
+  provisionedEvents,
   startStack,
   waitFor,
 } from "./helpers/stack.ts";
 
-const REQUESTED = 1;
-const ACTIVE = 2;
+const REQUESTED = BookingStatus.Requested;
 const BYZANTINE = fileURLToPath(new URL("./helpers/byzantine.ts", import.meta.url));
 
 describe("an oracle network of separate processes", { timeout: 900_000 }, () => {
@@ -92,17 +94,20 @@ describe("an oracle network of separate processes", { timeout: 900_000 }, () => 
   });
 
   const sla = () => stack.deployment.contracts.SLAEnforcement.proxy as Address;
+  /** Runs the byzantine peer on period 0 of a booking; `orders` say what it probes, floods or lies about. */
+  const byzantinePeer = (bookingId: bigint, orders: Record<string, unknown>) =>
+    runByzantine({
+      bootstrap: nodes.map((n) => n.multiaddr),
+      key: byzantineKey,
+      unregisteredKey: generatePrivateKey(),
+      chainId: stack.deployment.chainId,
+      sla: sla(),
+      bookingId: String(bookingId),
+      period: 0,
+      ...orders,
+    });
   const settledEvents = async (bookingId: bigint) =>
     (await settledPeriods(stack)).filter((e) => e.args.bookingId === bookingId);
-  const provisioned = async (bookingId: bigint) =>
-    (
-      await eventsOf(
-        stack,
-        stack.deployment.contracts.ResourceMarketplace.proxy,
-        resourceMarketplaceAbi,
-        "BookingProvisioned",
-      )
-    ).filter((e) => e.args.bookingId === bookingId);
   const settled = (bookingId: bigint, period: number, timeoutMs = 60_000) =>
     waitFor(
       `period ${period} of booking ${bookingId} to settle`,
@@ -122,7 +127,7 @@ describe("an oracle network of separate processes", { timeout: 900_000 }, () => 
   };
   async function activeBooking() {
     const booked = await book(stack, consumer(), resourceId);
-    await waitFor("activation", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE || undefined);
+    await activated(stack, booked.bookingId);
     return booked;
   }
   /** Waits until each node has made a few more probes (of the booking just activated, among others). */
@@ -136,7 +141,7 @@ describe("an oracle network of separate processes", { timeout: 900_000 }, () => 
 
   it("confirms and reports each booking with a quorum of independent measurements", async () => {
     const booked = await activeBooking();
-    assert.equal((await provisioned(booked.bookingId)).length, 1);
+    assert.equal((await provisionedEvents(stack, booked.bookingId)).length, 1);
     await probed(a, b, c);
     await advanceChain(stack, 61);
     const event = await settled(booked.bookingId, 0);
@@ -155,8 +160,8 @@ describe("an oracle network of separate processes", { timeout: 900_000 }, () => 
     const booked = await book(stack, consumer(), resourceId);
     assert.equal(await a.exited, "SIGKILL");
     a.start();
-    await waitFor("activation", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE || undefined);
-    assert.equal((await provisioned(booked.bookingId)).length, 1);
+    await activated(stack, booked.bookingId);
+    assert.equal((await provisionedEvents(stack, booked.bookingId)).length, 1);
 
     // A co-signer dies right after storing its signature of the report, before announcing it.
     await probed(a, b, c);
@@ -200,14 +205,7 @@ describe("an oracle network of separate processes", { timeout: 900_000 }, () => 
     const booked = await book(stack, consumer(), unprovisionedId);
     const nobody = await freePort();
     const report = JSON.parse(
-      await runByzantine({
-        bootstrap: nodes.map((n) => n.multiaddr),
-        key: byzantineKey,
-        unregisteredKey: generatePrivateKey(),
-        chainId: stack.deployment.chainId,
-        sla: sla(),
-        bookingId: String(booked.bookingId),
-        period: 0,
+      await byzantinePeer(booked.bookingId, {
         target: { kind: "tcp", host: "127.0.0.1", port: nobody },
         flood: 0,
         lie: {
@@ -230,7 +228,7 @@ describe("an oracle network of separate processes", { timeout: 900_000 }, () => 
           : undefined,
       );
     }
-    assert.equal((await provisioned(booked.bookingId)).length, 0, "billing never started");
+    assert.equal((await provisionedEvents(stack, booked.bookingId)).length, 0, "billing never started");
     assert.equal(await bookingStatus(stack, booked.bookingId), REQUESTED);
 
     // At the provisioning timeout anyone cancels it, and the consumer gets everything back.
@@ -269,14 +267,7 @@ describe("an oracle network of separate processes", { timeout: 900_000 }, () => 
     process.kill(pid, "SIGKILL");
     const before = nodes.map((n) => n.usage());
     const startedMs = Date.now();
-    const byzantine = runByzantine({
-      bootstrap: nodes.map((n) => n.multiaddr),
-      key: byzantineKey,
-      unregisteredKey: generatePrivateKey(),
-      chainId: stack.deployment.chainId,
-      sla: sla(),
-      bookingId: String(booked.bookingId),
-      period: 0,
+    const byzantine = byzantinePeer(booked.bookingId, {
       target: { kind: "http", host: "127.0.0.1", port: decoyPort, path: "/" },
       flood: 500,
     });

@@ -28,32 +28,20 @@ import { createLogger } from "../src/log.ts";
 import { OracleNode } from "../src/node.ts";
 import {
   type Stack,
+  activated,
   book,
-  bookingStatus,
-  eventsOf,
   listResource,
+  localStorageMetadata,
   mined,
+  provisionedEvents,
   samplesTaken,
+  sealedAccessDetails,
   startStack,
   testConfig,
   waitFor,
 } from "./helpers/stack.ts";
 
-const ACTIVE = 2;
 const RETENTION_SECONDS = 3;
-
-const storageListing = (api: "s3" | "azure-blob", storageClass: string) => ({
-  version: 1,
-  service: "object-storage",
-  name: `Test ${api} bucket`,
-  cloud: "local",
-  region: "local",
-  api,
-  storageClass,
-  redundancy: "single-zone",
-  capacityGib: 1,
-  includedEgressGib: 1,
-});
 
 describe("object storage on the emulators", { timeout: 300_000 }, () => {
   let stack: Stack;
@@ -72,8 +60,12 @@ describe("object storage on the emulators", { timeout: 300_000 }, () => {
       logDir: join(stack.workDir, "logs"),
     });
     provider = stack.accounts[3]!;
-    resources.azure = (await listResource(stack, provider, storageListing("azure-blob", "Standard_LRS"))).resourceId;
-    resources.s3 = (await listResource(stack, provider, storageListing("s3", "STANDARD"))).resourceId;
+    resources.azure = (
+      await listResource(stack, provider, localStorageMetadata("Test azure-blob bucket", "azure-blob", "Standard_LRS"))
+    ).resourceId;
+    resources.s3 = (
+      await listResource(stack, provider, localStorageMetadata("Test s3 bucket", "s3", "STANDARD"))
+    ).resourceId;
     node = await OracleNode.start(
       testConfig(stack, mkdtempSync(join(stack.workDir, "oracle-")), {
         adapters: { objectStorage: localObjectStorageConfig(emulators) },
@@ -94,18 +86,9 @@ describe("object storage on the emulators", { timeout: 300_000 }, () => {
   async function bookAndOpen(resourceId: bigint) {
     const consumer = stack.accounts[4]!;
     const booked = await book(stack, consumer, resourceId);
-    await waitFor("the booking to be active", async () => (await bookingStatus(stack, booked.bookingId)) === ACTIVE);
-    const [provisioned] = (
-      await eventsOf(
-        stack,
-        stack.deployment.contracts.ResourceMarketplace.proxy,
-        resourceMarketplaceAbi,
-        "BookingProvisioned",
-      )
-    ).filter((e) => e.args.bookingId === booked.bookingId);
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of stack.ipfsClient.cat(provisioned!.args.accessDetailsCid as string)) chunks.push(chunk);
-    const access = decryptAccessDetails(booked.privateKey, Buffer.concat(chunks));
+    await activated(stack, booked.bookingId);
+    const [provisioned] = await provisionedEvents(stack, booked.bookingId);
+    const access = decryptAccessDetails(booked.privateKey, await sealedAccessDetails(stack, provisioned!));
     secrets.push(access.credentials.secret);
     return { ...booked, access };
   }

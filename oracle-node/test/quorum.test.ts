@@ -18,14 +18,15 @@ import { peerIdOf } from "../src/network/identity.ts";
 import { OracleNode } from "../src/node.ts";
 import {
   type Stack,
+  activated,
   advanceChain,
   book,
-  bookingStatus,
   eventsOf,
   settledPeriods,
   freePort,
   listResource,
   mined,
+  provisionedEvents,
   samplesTaken,
   startStack,
   testConfig,
@@ -96,7 +97,7 @@ describe("several oracles", { timeout: 300_000 }, () => {
     );
 
     const booked = await book(stack, stack.accounts[4]!, resourceId);
-    await waitFor("activation", async () => (await bookingStatus(stack, booked.bookingId)) === 2 || undefined);
+    await activated(stack, booked.bookingId);
     for (const node of nodes) await samplesTaken(node, booked.bookingId, 5);
     assert.equal(nodes[1]!.store.txs.keysLike("").length, 0, "the second node provisions nothing");
     await advanceChain(stack, 61);
@@ -115,14 +116,7 @@ describe("several oracles", { timeout: 300_000 }, () => {
     assert.equal(settled.args.uptimeBps, 10_000);
 
     // Billing started on both oracles' signatures: the second probed the machine before co-signing.
-    const [provisioned] = (
-      await eventsOf(
-        stack,
-        stack.deployment.contracts.ResourceMarketplace.proxy,
-        resourceMarketplaceAbi,
-        "BookingProvisioned",
-      )
-    ).filter((e) => e.args.bookingId === booked.bookingId);
+    const [provisioned] = await provisionedEvents(stack, booked.bookingId);
     const confirmation = await stack.publicClient.getTransaction({ hash: provisioned!.transactionHash });
     const confirmed = decodeFunctionData({ abi: resourceMarketplaceAbi, data: confirmation.input as Hex });
     assert.equal((confirmed.args as readonly [bigint, string, readonly Hex[]])[2].length, 2);

@@ -123,7 +123,16 @@ describe("npm start", { timeout: 900_000 }, () => {
     assert.ok(resources.some((resource) => resource.metadata?.name === document.name));
     assert.ok(resources.some((resource) => resource.metadata?.name === "Loopback file store, small"));
     assert.match(subgraph, /\/subgraphs\/name\/d-cloudx$/);
-    assert.equal((await fetch(`${subgraph}/graphql`)).status, 200, "GraphiQL");
+    // The playground: GraphiQL inlined in one page (nothing from a CDN), querying through its own /graphql.
+    const playground = row(output, "GraphQL playground");
+    const page = await (await fetch(playground)).text();
+    assert.match(page, /YogaGraphiQL\.renderYogaGraphiQL/);
+    assert.doesNotMatch(page, /<(script|link)[^>]+(src|href)="https?:/);
+    const { _meta } = await graphql<{ _meta: { block: { number: number } } }>(
+      new URL("graphql", playground).href,
+      "{ _meta { block { number } } }",
+    );
+    assert.ok(_meta.block.number > 0);
 
     // Every port on loopback only (graph-node's behind its namespace where the machine allows one).
     const ports = PORT_VARIABLES.map((name) => Number(env[name]));

@@ -21,3 +21,8 @@ export {
   type ResourceParams,
   type ResourceTerms,
 } from "./generated/protocol.ts";
+export * from "./actions.ts";
+export * from "./errors.ts";
+export * from "./governance.ts";
+export * from "./proposals.ts";
+export * from "./subgraph.ts";

@@ -38,7 +38,7 @@ const rate = positive("BENCH_RATE", process.env.BENCH_RATE, 10);
 const scaleCount = positive("BENCH_SCALE_BOOKINGS", process.env.BENCH_SCALE_BOOKINGS, 20_000);
 
 const PRICE_PER_HOUR_USD_E8 = 100_000_000n;
-const KEY = "0x" + "cd".repeat(32);
+const KEY = "0xfcd70d27f99ef6d94e43566bf3d5b6c6667abae525d7c03c7efdda7385c94170";
 /** Enough for a booking; lets a block hold dozens of them. */
 const BOOKING_GAS = "0x61a80";
 const marketplaceAbi = new Interface(resourceMarketplaceAbi);

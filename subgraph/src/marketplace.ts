@@ -36,14 +36,7 @@ import {
   ZERO,
   ZERO_USD,
 } from "./common/constants";
-import {
-  getAccount,
-  getPaymentToken,
-  getProtocol,
-  getProvider,
-  recordBookingEvent,
-  usd,
-} from "./common/entities";
+import { getAccount, getPaymentToken, getProtocol, getProvider, recordBookingEvent, usd } from "./common/entities";
 import { metadataId, profileId } from "./common/ids";
 import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./common/stats";
 

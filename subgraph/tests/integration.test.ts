@@ -17,7 +17,15 @@ import { after, before, describe, it } from "node:test";
 import { Contract, type ContractRunner, JsonRpcProvider, type JsonRpcSigner, Network, ZeroAddress, id } from "ethers";
 import hre from "hardhat";
 
-import { attestationTypes, revocationTypes, slaDomain, slaReport, slaReportTypes, verifierDomain } from "@d-cloudx/sdk";
+import {
+  attestationTypes,
+  provisioningTypes,
+  revocationTypes,
+  slaDomain,
+  slaReport,
+  slaReportTypes,
+  verifierDomain,
+} from "@d-cloudx/sdk";
 import { providerAccrued } from "@d-cloudx/sdk/stream";
 import {
   escrowManagerAbi,
@@ -37,7 +45,8 @@ import type {
 } from "../../types/ethers-contracts/index.ts";
 import { type Stack, startStack } from "@d-cloudx/devstack/stack";
 
-const KEY = "0x" + "ab".repeat(32);
+/** A usable X25519 public key (the marketplace refuses zero, small-order and non-canonical ones). */
+const KEY = "0xfcd70d27f99ef6d94e43566bf3d5b6c6667abae525d7c03c7efdda7385c94170";
 const ACCESS_CID = "bafkreidvbhs33ighmljlvr7zbv2ywwzcmp5adtf4kqvlly67cy56bdtmve";
 const HOUR = 3_600;
 const DCX = 10n ** 18n;
@@ -200,7 +209,10 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
     const book = async (consumer: JsonRpcSigner, resourceId: bigint, hours: number, token: string, priceE8: bigint) => {
       const [amount] = await priceOracle.getFunction("quote")(token, priceE8 * BigInt(hours));
       const value = token === ZeroAddress ? amount : 0n;
-      await send(marketplace(consumer).getFunction("book")(resourceId, hours, token, amount, KEY, { value }));
+      // The consumer accepts the SLA the resource shows, and nothing looser.
+      const { uptimeTargetBps, maxLatencyMs } = await marketplace(consumer).getFunction("getResource")(resourceId);
+      const minSla = { uptimeTargetBps, maxLatencyMs };
+      await send(marketplace(consumer).getFunction("book")(resourceId, hours, token, amount, minSla, KEY, { value }));
       return { id: await marketplace(consumer).getFunction("bookingCount")(), amount };
     };
     const ethBooking = await book(consumerA!, ids.gpu, 4, ZeroAddress, 250_000_000n);
@@ -211,13 +223,23 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
     await send(marketplace(consumerA!).getFunction("cancelBooking")(bookings.cancelled));
     bookings.terminated = (await book(consumerB!, ids.euVm, 2, usdc.address, 50_000_000n)).id;
 
-    // The oracle confirms; one SLA period later it reports, two periods missing the SLA.
-    for (const id of [bookings.eth, bookings.usdc, bookings.terminated]) {
-      await send(marketplace(oracle!).getFunction("confirmProvisioning")(id, ACCESS_CID));
+    // The oracle (a quorum of one here) confirms; one SLA period later it reports, two periods missing the SLA.
+    const domain = slaDomain(31337, contracts.SLAEnforcement.proxy);
+    for (const [id, consumer] of [
+      [bookings.eth, consumerA!],
+      [bookings.usdc, consumerB!],
+      [bookings.terminated, consumerB!],
+    ] as const) {
+      const confirmation = { bookingId: id, consumer: consumer.address, accessDetailsCid: ACCESS_CID };
+      const signature = await oracle!.signTypedData(
+        domain,
+        { Provisioning: [...provisioningTypes.Provisioning] },
+        confirmation,
+      );
+      await send(marketplace(oracle!).getFunction("confirmProvisioning")(id, ACCESS_CID, [signature]));
     }
     await provider.send("evm_increaseTime", [61]);
     await provider.send("evm_mine", []);
-    const domain = slaDomain(31337, contracts.SLAEnforcement.proxy);
     const reports = [
       slaReport(bookings.eth, 0, [{ uptimeBps: 10_000, p95LatencyMs: 40, sampleCount: 60 }]),
       slaReport(bookings.usdc, 0, [{ uptimeBps: 9_800, p95LatencyMs: 90, sampleCount: 60 }]),

@@ -46,34 +46,47 @@ async function permitFixture() {
     return { deadline: message.deadline, v, r, s };
   }
 
-  return { ...f, dcxAddress: dcxToken.address, escrowAddress, amount, tokenId, maxPayment, signPermit };
+  /** `caller` books two hours of the resource in DCX, up to `maxPayment`, with `permit`; `change` sets other arguments. */
+  function bookWithPermit(
+    caller: Signer,
+    permit: Awaited<ReturnType<typeof signPermit>>,
+    change: { resourceId?: bigint; hours?: number; token?: string; maxPayment?: bigint; encryptionKey?: string } = {},
+  ) {
+    const booking = {
+      resourceId: f.resourceId,
+      hours: HOURS,
+      token: dcxToken.address,
+      maxPayment,
+      encryptionKey: ENCRYPTION_KEY,
+      ...change,
+    };
+    return f.marketplace
+      .connect(caller)
+      .bookWithPermit(
+        booking.resourceId,
+        booking.hours,
+        booking.token,
+        booking.maxPayment,
+        f.minSla,
+        booking.encryptionKey,
+        permit,
+      );
+  }
+
+  return { ...f, dcxAddress: dcxToken.address, escrowAddress, amount, tokenId, maxPayment, signPermit, bookWithPermit };
 }
 
 describe("ResourceMarketplace.bookWithPermit", function () {
   it("books and pays in DCX in one transaction, with a permit instead of an approval", async function () {
     const f = await loadFixture(permitFixture);
-    const {
-      minSla,
-      marketplace,
-      escrow,
-      dcx,
-      consumer,
-      provider,
-      resourceId,
-      dcxAddress,
-      amount,
-      tokenId,
-      maxPayment,
-    } = f;
-    const { signPermit, escrowAddress } = f;
+    const { marketplace, escrow, dcx, consumer, provider, resourceId, dcxAddress, amount, tokenId, maxPayment } = f;
+    const { signPermit, bookWithPermit, escrowAddress } = f;
     expect(await dcx.allowance(consumer, escrowAddress)).to.equal(0n);
     const transactionsBefore = await ethers.provider.getTransactionCount(consumer);
     const nonceBefore = await dcx.nonces(consumer);
     const permit = await signPermit(consumer, maxPayment);
 
-    const tx = marketplace
-      .connect(consumer)
-      .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit);
+    const tx = bookWithPermit(consumer, permit);
 
     await expect(tx)
       .to.emit(marketplace, "BookingRequested")
@@ -99,8 +112,8 @@ describe("ResourceMarketplace.bookWithPermit", function () {
 
   it("still books when someone front-runs the permit: the allowance is in place", async function () {
     const f = await loadFixture(permitFixture);
-    const { minSla, marketplace, escrow, dcx, consumer, outsider, resourceId, dcxAddress, amount, maxPayment } = f;
-    const { signPermit, escrowAddress } = f;
+    const { marketplace, escrow, dcx, consumer, outsider, amount, maxPayment } = f;
+    const { signPermit, bookWithPermit, escrowAddress } = f;
     const permit = await signPermit(consumer, maxPayment);
     await expect(
       dcx.connect(outsider).permit(consumer, escrowAddress, maxPayment, permit.deadline, permit.v, permit.r, permit.s),
@@ -108,9 +121,7 @@ describe("ResourceMarketplace.bookWithPermit", function () {
       .to.emit(dcx, "Approval")
       .withArgs(consumer.address, escrowAddress, maxPayment);
 
-    const tx = marketplace
-      .connect(consumer)
-      .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit);
+    const tx = bookWithPermit(consumer, permit);
     await expect(tx).to.emit(marketplace, "BookingRequested");
     await expect(tx).to.changeTokenBalances(ethers, dcx, [consumer, escrow], [-amount, amount]);
     // The permit was used once, by the front-runner.
@@ -119,7 +130,7 @@ describe("ResourceMarketplace.bookWithPermit", function () {
   });
 
   it("rejects a permit that fails when the allowance does not cover maxPayment", async function () {
-    const { minSla, marketplace, dcx, consumer, outsider, resourceId, dcxAddress, maxPayment, signPermit } =
+    const { marketplace, dcx, consumer, outsider, dcxAddress, maxPayment, signPermit, bookWithPermit } =
       await loadFixture(permitFixture);
     const marketplaceAddress = await marketplace.getAddress();
     const now = BigInt(await time.latest());
@@ -132,12 +143,7 @@ describe("ResourceMarketplace.bookWithPermit", function () {
       "with a tampered signature": { ...(await signPermit(consumer, maxPayment)), s: ethers.id("tampered") },
     };
     for (const [label, permit] of Object.entries(failing)) {
-      await expect(
-        marketplace
-          .connect(consumer)
-          .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
-        label,
-      )
+      await expect(bookWithPermit(consumer, permit), label)
         .to.be.revertedWithCustomError(marketplace, "MarketplacePermitFailed")
         .withArgs(dcxAddress);
     }
@@ -147,38 +153,29 @@ describe("ResourceMarketplace.bookWithPermit", function () {
 
   it("books with a failed permit when an earlier approval covers maxPayment, and not when it falls short", async function () {
     const {
-      minSla,
       marketplace,
       dcx,
       consumer,
       outsider,
-      resourceId,
+
       dcxAddress,
       maxPayment,
       signPermit,
+      bookWithPermit,
       escrowAddress,
     } = await loadFixture(permitFixture);
     const badPermit = await signPermit(consumer, maxPayment, { signer: outsider });
     await dcx.connect(consumer).approve(escrowAddress, maxPayment - 1n);
-    await expect(
-      marketplace
-        .connect(consumer)
-        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, badPermit),
-    )
+    await expect(bookWithPermit(consumer, badPermit))
       .to.be.revertedWithCustomError(marketplace, "MarketplacePermitFailed")
       .withArgs(dcxAddress);
 
     await dcx.connect(consumer).approve(escrowAddress, maxPayment);
-    await expect(
-      marketplace
-        .connect(consumer)
-        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, badPermit),
-    ).to.emit(marketplace, "BookingRequested");
+    await expect(bookWithPermit(consumer, badPermit)).to.emit(marketplace, "BookingRequested");
   });
 
   it("does not let someone else book with a consumer's permit", async function () {
     const {
-      minSla,
       marketplace,
       escrow,
       dcx,
@@ -190,22 +187,15 @@ describe("ResourceMarketplace.bookWithPermit", function () {
       amount,
       maxPayment,
       signPermit,
+      bookWithPermit,
     } = await loadFixture(permitFixture);
     const permit = await signPermit(consumer, maxPayment);
     // The permit is checked against the caller, who holds no allowance of their own.
-    await expect(
-      marketplace
-        .connect(outsider)
-        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
-    )
+    await expect(bookWithPermit(outsider, permit))
       .to.be.revertedWithCustomError(marketplace, "MarketplacePermitFailed")
       .withArgs(dcxAddress);
     expect(await dcx.nonces(consumer)).to.equal(0n);
-    await expect(
-      marketplace
-        .connect(consumer)
-        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
-    )
+    await expect(bookWithPermit(consumer, permit))
       .to.emit(marketplace, "BookingRequested")
       .withArgs(1n, resourceId, consumer.address, provider.address, USD_VALUE_E8, HOURS, ENCRYPTION_KEY)
       .and.to.emit(escrow, "Deposited")
@@ -213,54 +203,43 @@ describe("ResourceMarketplace.bookWithPermit", function () {
   });
 
   it("refuses the native currency and addresses without code, which have no permit", async function () {
-    const { minSla, marketplace, consumer, outsider, resourceId, maxPayment, signPermit } =
+    const { marketplace, consumer, outsider, maxPayment, signPermit, bookWithPermit } =
       await loadFixture(permitFixture);
     const permit = await signPermit(consumer, maxPayment);
     for (const token of [ethers.ZeroAddress, outsider.address]) {
-      await expect(
-        marketplace
-          .connect(consumer)
-          .bookWithPermit(resourceId, HOURS, token, maxPayment, minSla, ENCRYPTION_KEY, permit),
-      )
+      await expect(bookWithPermit(consumer, permit, { token }))
         .to.be.revertedWithCustomError(marketplace, "MarketplacePermitFailed")
         .withArgs(token);
     }
   });
 
   it("falls back to the allowance for a token without EIP-2612", async function () {
-    const { minSla, marketplace, escrow, priceOracle, localTokens, consumer, resourceId, signPermit } =
+    const { marketplace, escrow, priceOracle, localTokens, consumer, signPermit, bookWithPermit } =
       await loadFixture(permitFixture);
     const usdc = localTokens.find((t) => t.symbol === "USDC")!;
     const [amount] = await priceOracle.quote(usdc.address, USD_VALUE_E8);
     // The base fixture approves the escrow for the consumer's USDC: take that back first.
     await usdc.token!.connect(consumer).approve(escrow, 0);
     const permit = await signPermit(consumer, amount);
-    await expect(
-      marketplace
-        .connect(consumer)
-        .bookWithPermit(resourceId, HOURS, usdc.address, amount, minSla, ENCRYPTION_KEY, permit),
-    )
+    await expect(bookWithPermit(consumer, permit, { token: usdc.address, maxPayment: amount }))
       .to.be.revertedWithCustomError(marketplace, "MarketplacePermitFailed")
       .withArgs(usdc.address);
 
     await usdc.token!.connect(consumer).approve(escrow, amount);
-    await expect(
-      marketplace
-        .connect(consumer)
-        .bookWithPermit(resourceId, HOURS, usdc.address, amount, minSla, ENCRYPTION_KEY, permit),
-    ).to.changeTokenBalances(ethers, usdc.token!, [consumer, escrow], [-amount, amount]);
+    await expect(bookWithPermit(consumer, permit, { token: usdc.address, maxPayment: amount })).to.changeTokenBalances(
+      ethers,
+      usdc.token!,
+      [consumer, escrow],
+      [-amount, amount],
+    );
   });
 
   it("keeps the slippage guard: a quote above maxPayment reverts, and the permit stays unused", async function () {
-    const { minSla, marketplace, dcx, consumer, resourceId, dcxAddress, amount, signPermit, escrowAddress } =
+    const { marketplace, dcx, consumer, amount, signPermit, bookWithPermit, escrowAddress } =
       await loadFixture(permitFixture);
     const tooLittle = amount - 1n;
     const permit = await signPermit(consumer, tooLittle);
-    await expect(
-      marketplace
-        .connect(consumer)
-        .bookWithPermit(resourceId, HOURS, dcxAddress, tooLittle, minSla, ENCRYPTION_KEY, permit),
-    )
+    await expect(bookWithPermit(consumer, permit, { maxPayment: tooLittle }))
       .to.be.revertedWithCustomError(marketplace, "MarketplaceSlippage")
       .withArgs(amount, tooLittle);
     expect(await dcx.nonces(consumer)).to.equal(0n);
@@ -268,54 +247,32 @@ describe("ResourceMarketplace.bookWithPermit", function () {
   });
 
   it("keeps the other booking checks after the permit", async function () {
-    const { minSla, marketplace, provider, consumer, resourceId, dcxAddress, maxPayment, signPermit } =
+    const { marketplace, provider, consumer, resourceId, maxPayment, signPermit, bookWithPermit } =
       await loadFixture(permitFixture);
     const permit = await signPermit(consumer, maxPayment);
-    await expect(
-      marketplace
-        .connect(consumer)
-        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ethers.ZeroHash, permit),
-    )
+    await expect(bookWithPermit(consumer, permit, { encryptionKey: ethers.ZeroHash }))
       .to.be.revertedWithCustomError(marketplace, "MarketplaceInvalidEncryptionKey")
       .withArgs(ethers.ZeroHash);
-    await expect(
-      marketplace
-        .connect(consumer)
-        .bookWithPermit(resourceId, 0, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
-    )
+    await expect(bookWithPermit(consumer, permit, { hours: 0 }))
       .to.be.revertedWithCustomError(marketplace, "MarketplaceInvalidHours")
       .withArgs(resourceId, 0, 1, 720);
-    await expect(
-      marketplace.connect(consumer).bookWithPermit(99n, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
-    )
+    await expect(bookWithPermit(consumer, permit, { resourceId: 99n }))
       .to.be.revertedWithCustomError(marketplace, "MarketplaceUnknownResource")
       .withArgs(99n);
     const providerPermit = await signPermit(provider, maxPayment);
-    await expect(
-      marketplace
-        .connect(provider)
-        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, providerPermit),
-    )
+    await expect(bookWithPermit(provider, providerPermit))
       .to.be.revertedWithCustomError(marketplace, "MarketplaceSelfBooking")
       .withArgs(resourceId);
   });
 
   it("is stopped while the marketplace is paused", async function () {
-    const { minSla, marketplace, deployer, consumer, resourceId, dcxAddress, maxPayment, signPermit } =
+    const { marketplace, deployer, consumer, maxPayment, signPermit, bookWithPermit } =
       await loadFixture(permitFixture);
     const permit = await signPermit(consumer, maxPayment);
     await expect(marketplace.connect(deployer).pause()).to.emit(marketplace, "Paused").withArgs(deployer.address);
-    await expect(
-      marketplace
-        .connect(consumer)
-        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
-    ).to.be.revertedWithCustomError(marketplace, "MarketplacePaused");
+    await expect(bookWithPermit(consumer, permit)).to.be.revertedWithCustomError(marketplace, "MarketplacePaused");
 
     await marketplace.connect(deployer).unpause();
-    await expect(
-      marketplace
-        .connect(consumer)
-        .bookWithPermit(resourceId, HOURS, dcxAddress, maxPayment, minSla, ENCRYPTION_KEY, permit),
-    ).to.emit(marketplace, "BookingRequested");
+    await expect(bookWithPermit(consumer, permit)).to.emit(marketplace, "BookingRequested");
   });
 });

@@ -1,19 +1,20 @@
-import { readFileSync } from "node:fs";
-
 import { PANIC_CODES } from "@nomicfoundation/hardhat-ethers-chai-matchers/panic";
 import { expect } from "chai";
 import type { BaseContract } from "ethers";
 
-import { type ContractName, attestationTypes, permitTypes } from "@d-cloudx/sdk";
+import { attestationTypes, permitTypes } from "@d-cloudx/sdk";
 import { VOTE_AGAINST, VOTE_FOR, passProposal } from "../../scripts/lib/governance.ts";
 import { METADATA_CID, connection, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
 import {
+  type Namespace,
+  type UpgradeCase as SharedUpgradeCase,
+  checkNamespaceConstant,
   erc7201Slot,
-  expectRejection,
   mappingSlot,
   packedAddress,
   packedField,
   plain,
+  shouldUpgradeSafely,
   storageWord,
   upgradesApi,
 } from "../helpers/proxies.ts";
@@ -177,20 +178,6 @@ async function deployWithHistoryFixture() {
 
 type Fixture = Awaited<ReturnType<typeof deployWithHistoryFixture>>;
 
-/** A namespace and the constant that holds its slot in `source` (relative to the repository root). */
-interface Namespace {
-  id: string;
-  source: string;
-  constant: string;
-}
-
-/** Checks that `constant` in `source` is the ERC-7201 slot of `id`. */
-function checkNamespaceConstant({ id, source, constant }: Namespace) {
-  const text = readFileSync(new URL(`../../${source}`, import.meta.url), "utf8");
-  const match = new RegExp(`bytes32 private constant ${constant} =\\s*(0x[0-9a-fA-F]{64});`).exec(text);
-  expect(match?.[1]?.toLowerCase(), `${constant} in ${source}`).to.equal(ethers.toBeHex(erc7201Slot(id), 32));
-}
-
 /** A short string (< 32 bytes) as Solidity stores it: left-aligned bytes, length × 2 in the last byte. */
 function shortString(word: bigint): string {
   const bytes = ethers.getBytes(ethers.toBeHex(word, 32));
@@ -205,23 +192,7 @@ async function latestCheckpoint(contract: BaseContract, slot: bigint): Promise<[
   return [packedField(word, 0, 48), packedField(word, 6, 208)];
 }
 
-interface BadLayout {
-  contract: string;
-  /** What the storage-breaking V2 changed, as the upgrades plugin reports it. */
-  error: RegExp;
-}
-
-interface UpgradeCase {
-  name: ContractName;
-  namespaces: Namespace[];
-  proxy(f: Fixture): BaseContract;
-  initializeArgs(f: Fixture): Promise<unknown[]>;
-  /** State read back through the contract's getters. */
-  snapshot(f: Fixture): Promise<unknown>;
-  /** Asserts where known state lives in the namespaces; returns the words it read. */
-  checkLayout(f: Fixture): Promise<bigint[]>;
-  badLayouts: BadLayout[];
-}
+type UpgradeCase = SharedUpgradeCase<Fixture>;
 
 const ERC20_NS = "openzeppelin.storage.ERC20";
 const CAPPED_NS = "openzeppelin.storage.ERC20Capped";
@@ -414,54 +385,7 @@ const cases: UpgradeCase[] = [
 describe("Upgrades of the DAO's contracts", function () {
   for (const c of cases) {
     describe(c.name, function () {
-      const where = c.namespaces.map((n) => `"${n.id}"`).join(", ");
-
-      it(`keeps its state at the ERC-7201 slots of ${where}`, async function () {
-        const f = await loadFixture(deployWithHistoryFixture);
-        for (const namespace of c.namespaces) checkNamespaceConstant(namespace);
-        await c.checkLayout(f);
-      });
-
-      it("upgrades to a V2 through the timelock, keeping its state", async function () {
-        const f = await loadFixture(deployWithHistoryFixture);
-        const proxy = c.proxy(f);
-        const proxyAddress = await proxy.getAddress();
-        const v1Implementation = await upgradesApi.erc1967.getImplementationAddress(proxyAddress);
-        const timelock = f.admin;
-        const v2Factory = await ethers.getContractFactory(`${c.name}V2`, timelock);
-        const stateBefore = await c.snapshot(f);
-        const wordsBefore = await c.checkLayout(f);
-        await expect(v2Factory.attach(proxyAddress).getFunction("version")()).to.be.revertedWithoutReason(ethers);
-
-        const upgraded = await upgradesApi.upgradeProxy(proxy, v2Factory, { kind: "uups" });
-
-        expect(await upgraded.getAddress()).to.equal(proxyAddress);
-        expect(await upgradesApi.erc1967.getImplementationAddress(proxyAddress)).to.not.equal(v1Implementation);
-        expect(await upgraded.getFunction("version")()).to.equal(2n);
-        expect(await c.snapshot(f)).to.deep.equal(stateBefore);
-        expect(await c.checkLayout(f)).to.deep.equal(wordsBefore);
-      });
-
-      if (c.badLayouts.length > 0) {
-        it("rejects a V2 that breaks the storage layout", async function () {
-          const f = await loadFixture(deployWithHistoryFixture);
-          const proxy = c.proxy(f);
-          const proxyAddress = await proxy.getAddress();
-          const implementation = await upgradesApi.erc1967.getImplementationAddress(proxyAddress);
-          const timelock = f.admin;
-          for (const bad of c.badLayouts) {
-            const broken = await ethers.getContractFactory(bad.contract, timelock);
-            await expectRejection(upgradesApi.validateUpgrade(proxy, broken, { kind: "uups" }), bad.error);
-            await expectRejection(
-              upgradesApi.upgradeProxy(proxy, broken, { kind: "uups" }),
-              /New storage layout is incompatible/,
-            );
-          }
-          expect(await upgradesApi.erc1967.getImplementationAddress(proxyAddress)).to.equal(implementation);
-          // The compatible V2 passes the same checks, so the rejection is about the layout.
-          await upgradesApi.validateUpgrade(proxy, await ethers.getContractFactory(`${c.name}V2`), { kind: "uups" });
-        });
-      }
+      shouldUpgradeSafely(deployWithHistoryFixture, c);
 
       it("lets only UPGRADER_ROLE upgrade: not the deployer any more, nor a mere admin", async function () {
         const f = await loadFixture(deployWithHistoryFixture);
@@ -486,32 +410,6 @@ describe("Upgrades of the DAO's contracts", function () {
           .to.emit(proxy, "Upgraded")
           .withArgs(v2Address);
         expect(await upgradesApi.erc1967.getImplementationAddress(await proxy.getAddress())).to.equal(v2Address);
-      });
-
-      it("refuses an implementation that is not UUPS, which would brick the proxy", async function () {
-        const f = await loadFixture(deployWithHistoryFixture);
-        const proxy = await ethers.getContractAt("ManagedUpgradeable", await c.proxy(f).getAddress());
-        const notUups = await ethers.deployContract("MockERC20", ["Not UUPS", "NOPE", 18]);
-        await expect(proxy.connect(f.admin).upgradeToAndCall(notUups, "0x"))
-          .to.be.revertedWithCustomError(proxy, "ERC1967InvalidImplementation")
-          .withArgs(await notUups.getAddress());
-      });
-
-      it("cannot be initialized through its implementation, nor again through its proxy", async function () {
-        const f = await loadFixture(deployWithHistoryFixture);
-        const proxy = c.proxy(f);
-        const args = await c.initializeArgs(f);
-        const implementationAddress = await upgradesApi.erc1967.getImplementationAddress(await proxy.getAddress());
-        const implementation = (await ethers.getContractFactory(c.name)).attach(implementationAddress);
-
-        await expect(implementation.getFunction("initialize")(...args)).to.be.revertedWithCustomError(
-          proxy,
-          "InvalidInitialization",
-        );
-        await expect(proxy.getFunction("initialize")(...args)).to.be.revertedWithCustomError(
-          proxy,
-          "InvalidInitialization",
-        );
       });
     });
   }

@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-
 import { expect } from "chai";
 import type { BaseContract } from "ethers";
 
@@ -7,11 +5,11 @@ import { type ContractName, slaReport } from "@d-cloudx/sdk";
 import { HOUR, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
 import {
   erc7201Slot,
-  expectRejection,
   mappingSlot,
   packedAddress,
   packedField,
   plain,
+  shouldUpgradeSafely,
   storageWord,
   upgradesApi,
 } from "../helpers/proxies.ts";
@@ -256,52 +254,11 @@ const cases: UpgradeCase[] = [
 describe("Upgrades", function () {
   for (const c of cases) {
     describe(c.name, function () {
-      it(`keeps its state at the ERC-7201 slot of "${c.namespace}"`, async function () {
-        const f = await loadFixture(deployWithHistoryFixture);
-        const slot = erc7201Slot(c.namespace);
-        const source = readFileSync(new URL(`../../${c.source}`, import.meta.url), "utf8");
-        const constant = /bytes32 private constant STORAGE_LOCATION = (0x[0-9a-f]{64});/.exec(source);
-        expect(constant?.[1], "STORAGE_LOCATION constant").to.equal(ethers.toBeHex(slot, 32));
-        await c.checkLayout(f, slot);
-      });
-
-      it("upgrades to a V2 through its proxy, keeping its state", async function () {
-        const f = await loadFixture(deployWithHistoryFixture);
-        const proxy = c.proxy(f);
-        const proxyAddress = await proxy.getAddress();
-        const slot = erc7201Slot(c.namespace);
-        const v1Implementation = await upgradesApi.erc1967.getImplementationAddress(proxyAddress);
-        const v2Factory = await ethers.getContractFactory(`${c.name}V2`, f.admin);
-        const stateBefore = await c.snapshot(f);
-        const wordsBefore = await c.checkLayout(f, slot);
-        await expect(v2Factory.attach(proxyAddress).getFunction("version")()).to.be.revertedWithoutReason(ethers);
-
-        const upgraded = await upgradesApi.upgradeProxy(proxy, v2Factory, { kind: "uups" });
-
-        expect(await upgraded.getAddress()).to.equal(proxyAddress);
-        expect(await upgradesApi.erc1967.getImplementationAddress(proxyAddress)).to.not.equal(v1Implementation);
-        expect(await upgraded.getFunction("version")()).to.equal(2n);
-        expect(await c.snapshot(f)).to.deep.equal(stateBefore);
-        expect(await c.checkLayout(f, slot)).to.deep.equal(wordsBefore);
-      });
-
-      it("rejects a V2 that breaks the storage layout", async function () {
-        const f = await loadFixture(deployWithHistoryFixture);
-        const proxy = c.proxy(f);
-        const proxyAddress = await proxy.getAddress();
-        const implementation = await upgradesApi.erc1967.getImplementationAddress(proxyAddress);
-        const broken = await ethers.getContractFactory(`${c.name}V2BadLayout`, f.admin);
-
-        await expectRejection(upgradesApi.validateUpgrade(proxy, broken, { kind: "uups" }), c.layoutError);
-        await expectRejection(
-          upgradesApi.upgradeProxy(proxy, broken, { kind: "uups" }),
-          /New storage layout is incompatible/,
-        );
-        expect(await upgradesApi.erc1967.getImplementationAddress(proxyAddress)).to.equal(implementation);
-        // The compatible V2 passes the same checks, so the rejection is about the layout.
-        await upgradesApi.validateUpgrade(proxy, await ethers.getContractFactory(`${c.name}V2`, f.admin), {
-          kind: "uups",
-        });
+      shouldUpgradeSafely(deployWithHistoryFixture, {
+        ...c,
+        namespaces: [{ id: c.namespace, source: c.source, constant: "STORAGE_LOCATION" }],
+        checkLayout: (f) => c.checkLayout(f, erc7201Slot(c.namespace)),
+        badLayouts: [{ contract: `${c.name}V2BadLayout`, error: c.layoutError }],
       });
 
       it("lets only UPGRADER_ROLE upgrade, whatever other roles the caller holds", async function () {
@@ -324,32 +281,6 @@ describe("Upgrades", function () {
           .to.emit(proxy, "Upgraded")
           .withArgs(v2Address);
         expect(await upgradesApi.erc1967.getImplementationAddress(await proxy.getAddress())).to.equal(v2Address);
-      });
-
-      it("refuses an implementation that is not UUPS, which would brick the proxy", async function () {
-        const f = await loadFixture(deployWithHistoryFixture);
-        const proxy = await ethers.getContractAt("ManagedUpgradeable", await c.proxy(f).getAddress(), f.admin);
-        const notUups = await ethers.deployContract("MockERC20", ["Not UUPS", "NOPE", 18]);
-        await expect(proxy.upgradeToAndCall(notUups, "0x"))
-          .to.be.revertedWithCustomError(proxy, "ERC1967InvalidImplementation")
-          .withArgs(await notUups.getAddress());
-      });
-
-      it("cannot be initialized through its implementation, nor again through its proxy", async function () {
-        const f = await loadFixture(deployWithHistoryFixture);
-        const proxy = c.proxy(f);
-        const args = await c.initializeArgs(f);
-        const implementationAddress = await upgradesApi.erc1967.getImplementationAddress(await proxy.getAddress());
-        const implementation = (await ethers.getContractFactory(c.name)).attach(implementationAddress);
-
-        await expect(implementation.getFunction("initialize")(...args)).to.be.revertedWithCustomError(
-          proxy,
-          "InvalidInitialization",
-        );
-        await expect(proxy.getFunction("initialize")(...args)).to.be.revertedWithCustomError(
-          proxy,
-          "InvalidInitialization",
-        );
       });
     });
   }

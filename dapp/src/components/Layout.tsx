@@ -1,4 +1,4 @@
-import { type ReactNode, Suspense, lazy } from "react";
+import { type ReactNode, Suspense, lazy, useState } from "react";
 import { NavLink, Outlet } from "react-router";
 import { useAccount, useSwitchChain } from "wagmi";
 
@@ -47,12 +47,31 @@ export function Page({ title, actions, children }: { title: string; actions?: Re
   );
 }
 
-/** Stands in for RainbowKit's button while it loads. */
-function WalletButtonPlaceholder() {
+/**
+ * The connect button outside RainbowKit's scope: RainbowKit (its modals, styles and wallet list)
+ * loads when the visitor clicks it, or at once when a wallet is already connected.
+ */
+function LazyWalletButton() {
+  const { status } = useAccount();
+  const [requested, setRequested] = useState(false);
+  // "connecting" is also the state while wagmi looks for an earlier connection on load and finds none.
+  if (!requested && status !== "connected" && status !== "reconnecting") {
+    return (
+      <button type="button" className="btn" onClick={() => setRequested(true)}>
+        Connect Wallet
+      </button>
+    );
+  }
   return (
-    <button type="button" className="btn" disabled>
-      Connect Wallet
-    </button>
+    <Suspense
+      fallback={
+        <button type="button" className="btn" disabled>
+          Connect Wallet
+        </button>
+      }
+    >
+      <WalletButton open={requested} />
+    </Suspense>
   );
 }
 
@@ -69,11 +88,7 @@ export function Layout({ wallet }: { wallet?: ReactNode }) {
           <NavLink to="/" className="text-lg font-bold text-slate-100 no-underline">
             D-CloudX
           </NavLink>
-          {wallet ?? (
-            <Suspense fallback={<WalletButtonPlaceholder />}>
-              <WalletButton />
-            </Suspense>
-          )}
+          {wallet ?? <LazyWalletButton />}
         </div>
         {/* Every section stays in view: on a narrow screen the links wrap onto a second row. */}
         <nav aria-label="Main" className="mx-auto max-w-6xl px-4 pb-2">

@@ -1,12 +1,13 @@
 /**
  * RainbowKit's provider, modals and connect button. Loaded on demand, so the marketplace (the landing
- * page) renders without waiting for them: there the header's button loads them after the first paint;
- * every other page is rendered inside `WalletScope`, where pages may use RainbowKit's components too.
+ * page) renders without them: there they load when the visitor asks to connect a wallet, or when a
+ * wallet is already connected; every other page is rendered inside `WalletScope`, where pages may use
+ * RainbowKit's components too.
  */
 import "@rainbow-me/rainbowkit/styles.css";
 
-import { ConnectButton, RainbowKitProvider, darkTheme } from "@rainbow-me/rainbowkit";
-import type { ReactNode } from "react";
+import { ConnectButton, RainbowKitProvider, darkTheme, useConnectModal } from "@rainbow-me/rainbowkit";
+import { type ReactNode, useEffect, useRef } from "react";
 
 import { chain } from "../wagmi.ts";
 import { Layout } from "./Layout.tsx";
@@ -21,9 +22,26 @@ function Provider({ children }: { children: ReactNode }) {
 
 const button = <ConnectButton chainStatus="icon" showBalance={false} accountStatus="address" />;
 
-/** The header's connect button on pages outside `WalletScope`. */
-export default function WalletButton() {
-  return <Provider>{button}</Provider>;
+/** Opens the connect modal once it is ready: the visitor's click loaded this module. */
+function OpenConnectModal() {
+  const { openConnectModal } = useConnectModal();
+  const opened = useRef(false);
+  useEffect(() => {
+    if (opened.current || !openConnectModal) return;
+    opened.current = true;
+    openConnectModal();
+  }, [openConnectModal]);
+  return null;
+}
+
+/** The header's connect button on pages outside `WalletScope`; `open`: open the connect modal at once. */
+export default function WalletButton({ open = false }: { open?: boolean }) {
+  return (
+    <Provider>
+      {button}
+      {open && <OpenConnectModal />}
+    </Provider>
+  );
 }
 
 /** The layout with RainbowKit around the header and the page. */

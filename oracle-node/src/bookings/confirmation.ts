@@ -96,15 +96,12 @@ export class ProvisioningConfirmation {
       isOpen: (topic) => {
         const booking = store.bookings.get(topic.slice("provision-".length));
         if (!booking) return false;
-        return booking.chainStatus === "requested" || (booking.chainStatus === "active" && !measurable(booking));
+        // Another oracle's machine whose probe target this node has not settled on (cosigner.ts).
+        const unmeasured = booking.probe === null && booking.provisionedBy === null;
+        return booking.chainStatus === "requested" || (booking.chainStatus === "active" && unmeasured);
       },
     };
   }
-}
-
-/** Whether the node knows where to probe the booking's machine: its own, or its provisioning oracle's. */
-export function measurable(booking: Booking): boolean {
-  return booking.probe !== null || booking.provisionedBy !== null;
 }
 
 function isProvisioningFigures(figures: Record<string, unknown>): figures is ProvisioningFigures {

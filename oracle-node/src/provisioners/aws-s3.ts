@@ -34,30 +34,21 @@ import {
   PutBucketTaggingCommand,
   PutPublicAccessBlockCommand,
   type BucketLocationConstraint,
+  type ListObjectsV2CommandOutput,
   S3Client,
   paginateListObjectsV2,
 } from "@aws-sdk/client-s3";
-import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
 import { type Cloud, type ObjectStorageMetadata, REDUNDANCIES, type ResourceMetadata } from "@d-cloudx/sdk";
 import { z } from "zod";
 
-import {
-  adapterSecretsSchema,
-  BookingNaming,
-  cached,
-  callCloud,
-  cloudError,
-  namePrefixSchema,
-  regionSettings,
-  regionTable,
-  requestTimeoutSchema,
-} from "./cloud-common.ts";
+import { awsStatusOf, classifyAwsError } from "./aws-errors.ts";
+import { adapterSettings, BookingNaming, cached, callCloud, regionTable } from "./cloud-common.ts";
 import {
   type ObjectStorageOptions,
   bucketAccess,
   bucketMachine,
-  GIB,
-  objectStorageListing,
+  bucketUsage,
+  sellableStorageListing,
   timedProbe,
 } from "./object-storage.ts";
 import {
@@ -89,7 +80,7 @@ const keyPair = z.strictObject({
 /** The operator's S3 settings, as the node's config file holds them. */
 export const s3ConfigSchema = z
   .strictObject({
-    namePrefix: namePrefixSchema,
+    ...adapterSettings,
     /** Regions served, each with the storage classes the operator sells there. */
     regions: regionTable(
       z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a region name"),
@@ -110,7 +101,6 @@ export const s3ConfigSchema = z
     probeKey: keyPair.optional(),
     /** Extra tags on buckets and users, e.g. for cost allocation. */
     tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
-    requestTimeoutMs: requestTimeoutSchema,
   })
   .refine((c) => !c.staticKey || (c.endpoint && /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(c.endpoint)), {
     message: "staticKey is for an S3-compatible server on this machine (endpoint http://127.0.0.1:<port>) only",
@@ -123,35 +113,18 @@ export interface S3StorageOptions extends ObjectStorageOptions {
   clientConfig?: Record<string, unknown>;
 }
 
-type SdkError = Parameters<typeof isThrottlingError>[0];
-
-function classify(action: string, error: unknown): ProvisionerError {
-  if (!(error instanceof Error)) return cloudError("aws", action, { message: String(error) }, false);
-  const sdkError = error as SdkError;
-  const retryable =
-    isThrottlingError(sdkError) ||
-    isTransientError(sdkError) ||
-    isServerError(sdkError) ||
-    error.name === "TimeoutError" ||
-    error.name === "AbortError";
-  const { httpStatusCode, requestId } = sdkError.$metadata ?? {};
-  return cloudError(
-    "aws",
-    action,
-    { code: sdkError.name, status: httpStatusCode, requestId, message: sdkError.message },
-    retryable,
-  );
-}
+/** A request the node's own timeout aborted can be tried again. */
+const RETRYABLE_NAMES = new Set(["TimeoutError", "AbortError"]);
+const classify = (action: string, error: unknown) => classifyAwsError(action, error, RETRYABLE_NAMES);
 
 const errorName = (error: unknown) => (error as { name?: string }).name;
-const statusOf = (error: unknown) => (error as SdkError).$metadata?.httpStatusCode;
 
 /** Runs `call`; the error names in `absent` (a missing bucket or user) give undefined instead. */
 async function unlessAbsent<T>(call: () => Promise<T>, absent: string[]): Promise<T | undefined> {
   try {
     return await call();
   } catch (error) {
-    if (absent.includes(errorName(error) ?? "") || statusOf(error) === 404) return undefined;
+    if (absent.includes(errorName(error) ?? "") || awsStatusOf(error) === 404) return undefined;
     throw error;
   }
 }
@@ -193,7 +166,7 @@ export class S3Storage implements Provisioner {
   constructor(cloud: Cloud, config: S3Config, options: S3StorageOptions) {
     this.cloud = cloud;
     this.#config = s3ConfigSchema.parse(config);
-    this.#naming = new BookingNaming(this.#config.namePrefix, adapterSecretsSchema.parse(options));
+    this.#naming = new BookingNaming(this.#config.namePrefix, options);
     this.#clientConfig = options.clientConfig ?? {};
   }
 
@@ -311,22 +284,9 @@ export class S3Storage implements Provisioner {
   async usage(bookingId: bigint): Promise<StorageUsage | undefined> {
     const found = await this.#find(bookingId);
     if (!found) return undefined;
-    let bytes = 0;
-    let objects = 0;
-    await callCloud(
-      "ListObjectsV2",
-      async () => {
-        const client = this.#s3Client(found.region);
-        for await (const page of paginateListObjectsV2({ client }, { Bucket: found.bucket })) {
-          for (const object of page.Contents ?? []) {
-            bytes += object.Size ?? 0;
-            objects++;
-          }
-        }
-      },
-      classify,
-    );
-    return { bytes, objects, capacityBytes: found.capacityGib * GIB };
+    const pages = paginateListObjectsV2({ client: this.#s3Client(found.region) }, { Bucket: found.bucket });
+    const sizesIn = (page: ListObjectsV2CommandOutput) => (page.Contents ?? []).map((object) => object.Size ?? 0);
+    return callCloud("ListObjectsV2", () => bucketUsage(pages, sizesIn, found.capacityGib), classify);
   }
 
   /**
@@ -412,15 +372,7 @@ export class S3Storage implements Provisioner {
   }
 
   #listing(metadata: ResourceMetadata): ObjectStorageMetadata {
-    const listing = objectStorageListing(this.cloud, "s3", metadata);
-    const region = regionSettings(this.cloud, listing, this.#config.regions);
-    if (!region.storageClasses.includes(listing.storageClass)) {
-      throw new ProvisionerError(
-        `${this.cloud}: storage class ${listing.storageClass} is not sold in ${listing.region} by this node`,
-        false,
-      );
-    }
-    return listing;
+    return sellableStorageListing(this.cloud, "s3", metadata, this.#config.regions);
   }
 
   async #createBucket(s3: S3Client, bucket: string, region: string): Promise<void> {

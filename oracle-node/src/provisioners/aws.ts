@@ -15,23 +15,18 @@ import {
   type Instance,
   type RunInstancesCommandInput,
 } from "@aws-sdk/client-ec2";
-import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
 import type { ComputeMetadata, ResourceMetadata } from "@d-cloudx/sdk";
 import { z } from "zod";
 
+import { classifyAwsError } from "./aws-errors.ts";
 import {
-  adapterSecretsSchema,
+  adapterSettings,
   BookingNaming,
   cached,
   callCloud,
-  computeListing,
-  cloudError,
-  namePrefixSchema,
+  computeTarget,
   osImageNameSchema,
-  regionSettings,
   regionTable,
-  requestTimeoutSchema,
-  selectOsImage,
   sshUserSchema,
   type AdapterSecrets,
 } from "./cloud-common.ts";
@@ -64,13 +59,12 @@ const awsRegionSchema = z.strictObject({
 
 /** The operator's AWS settings, as the node's config file holds them. */
 export const awsConfigSchema = z.strictObject({
-  namePrefix: namePrefixSchema,
+  ...adapterSettings,
   regions: regionTable(z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, "must be an AWS region name"), awsRegionSchema),
   /** Instance profile (name or ARN) given to every instance, if any. */
   instanceProfile: z.string().min(1).max(2048).optional(),
   /** Extra tags on instances and volumes, e.g. for cost allocation. */
   tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
-  requestTimeoutMs: requestTimeoutSchema,
 });
 export type AwsConfig = z.input<typeof awsConfigSchema>;
 
@@ -107,24 +101,7 @@ const isLive = ({ instance }: Found) => !["shutting-down", "terminated"].include
 /** Capacity shortages pass; they are as temporary as throttling. */
 const RETRYABLE_CODES = new Set(["InsufficientInstanceCapacity", "InsufficientHostCapacity", "Unavailable"]);
 
-type SdkError = Parameters<typeof isThrottlingError>[0];
-
-function classify(action: string, error: unknown): ProvisionerError {
-  if (!(error instanceof Error)) return cloudError("aws", action, { message: String(error) }, false);
-  const sdkError = error as SdkError;
-  const retryable =
-    isThrottlingError(sdkError) ||
-    isTransientError(sdkError) ||
-    isServerError(sdkError) ||
-    RETRYABLE_CODES.has(sdkError.name);
-  const { httpStatusCode, requestId } = sdkError.$metadata ?? {};
-  return cloudError(
-    "aws",
-    action,
-    { code: sdkError.name, status: httpStatusCode, requestId, message: sdkError.message },
-    retryable,
-  );
-}
+const classify = (action: string, error: unknown) => classifyAwsError(action, error, RETRYABLE_CODES);
 
 export class AwsProvisioner implements Provisioner {
   readonly cloud = "aws";
@@ -136,17 +113,20 @@ export class AwsProvisioner implements Provisioner {
 
   constructor(config: AwsConfig, options: AwsProvisionerOptions) {
     this.#config = awsConfigSchema.parse(config);
-    this.#naming = new BookingNaming(this.#config.namePrefix, adapterSecretsSchema.parse(options));
+    this.#naming = new BookingNaming(this.#config.namePrefix, options);
     this.#clientConfig = options.clientConfig;
   }
 
   async provision(request: ProvisionRequest): Promise<Machine> {
     const { bookingId } = request;
-    const metadata = computeListing("aws", request.metadata);
-    const region = regionSettings("aws", metadata, this.#config.regions);
-    const image = selectOsImage("aws", metadata, region.images);
+    const { listing, region, image } = computeTarget(
+      "aws",
+      request.metadata,
+      this.#config.regions,
+      (region) => region.images,
+    );
 
-    const existing = (await this.#instances(bookingId, [metadata.region])).find(isLive);
+    const existing = (await this.#instances(bookingId, [listing.region])).find(isLive);
     if (existing) return this.#machine(bookingId, existing.instance);
 
     const name = this.#naming.machineName(bookingId);
@@ -164,7 +144,7 @@ export class AwsProvisioner implements Provisioner {
       // Same token, same launch: a retry after a lost response returns the instance already launched.
       ClientToken: name,
       ImageId: image.imageId,
-      InstanceType: metadata.instanceType as _InstanceType,
+      InstanceType: listing.instanceType as _InstanceType,
       MinCount: 1,
       MaxCount: 1,
       UserData: userData(this.#naming.sshKeyPair(bookingId).publicKey),
@@ -183,9 +163,9 @@ export class AwsProvisioner implements Provisioner {
         { ResourceType: "volume", Tags: tags },
       ],
       IamInstanceProfile: this.#instanceProfile(),
-      BlockDeviceMappings: await this.#rootVolume(metadata.region, image.imageId, metadata.storage),
+      BlockDeviceMappings: await this.#rootVolume(listing.region, image.imageId, listing.storage),
     };
-    const ec2 = this.#ec2Client(metadata.region);
+    const ec2 = this.#ec2Client(listing.region);
     const launched = await callCloud("RunInstances", () => ec2.send(new RunInstancesCommand(input)), classify);
     const instance = launched.Instances?.[0];
     if (!instance?.InstanceId) throw new ProvisionerError("aws RunInstances returned no instance", true);
@@ -263,9 +243,7 @@ export class AwsProvisioner implements Provisioner {
    * reach the region's security group, whose owner is the account.
    */
   async verify(metadata: ResourceMetadata): Promise<{ accountId: string }> {
-    const listing = computeListing("aws", metadata);
-    const region = regionSettings("aws", listing, this.#config.regions);
-    selectOsImage("aws", listing, region.images);
+    const { listing, region } = computeTarget("aws", metadata, this.#config.regions, (region) => region.images);
     const ec2 = this.#ec2Client(listing.region);
     const { InstanceTypeOfferings } = await callCloud(
       "DescribeInstanceTypeOfferings",

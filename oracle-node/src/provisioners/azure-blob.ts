@@ -10,6 +10,7 @@ import { MonitorClient } from "@azure/arm-monitor";
 import { StorageManagementClient } from "@azure/arm-storage";
 import { DefaultAzureCredential } from "@azure/identity";
 import {
+  type BlobItem,
   BlobServiceClient,
   ContainerClient,
   StorageSharedKeyCredential,
@@ -19,23 +20,21 @@ import type { Cloud, ObjectStorageMetadata, Redundancy, ResourceMetadata } from 
 import { z } from "zod";
 
 import {
-  adapterSecretsSchema,
+  adapterSettings,
   BookingNaming,
   callCloud,
   cloudError,
   errorMessage,
   isRetryableStatus,
-  namePrefixSchema,
   regionSettings,
   regionTable,
-  requestTimeoutSchema,
 } from "./cloud-common.ts";
 import {
   type ObjectStorageOptions,
   bucketAccess,
   bucketMachine,
+  bucketUsage,
   credentialExpiry,
-  GIB,
   objectStorageListing,
   timedProbe,
 } from "./object-storage.ts";
@@ -57,7 +56,7 @@ const skuName = z.string().regex(/^(Standard|Premium)_[A-Z]+$/, "must be a stora
 /** The operator's Azure Blob settings, as the node's config file holds them. */
 export const azureBlobConfigSchema = z
   .strictObject({
-    namePrefix: namePrefixSchema,
+    ...adapterSettings,
     /** Storage accounts holding the containers, by location and SKU: `{ westeurope: { Standard_ZRS: "acct" } }`. */
     accounts: regionTable(
       z.string().regex(/^[a-z0-9]+$/, "must be an Azure location name"),
@@ -83,7 +82,6 @@ export const azureBlobConfigSchema = z
         accountKey: z.base64().meta({ secret: true }),
       })
       .optional(),
-    requestTimeoutMs: requestTimeoutSchema,
   })
   .refine((c) => c.emulator !== undefined || (c.subscriptionId !== undefined && c.resourceGroup !== undefined), {
     message: "subscriptionId and resourceGroup are required unless an emulator is configured",
@@ -147,7 +145,7 @@ export class AzureBlobStorage implements Provisioner {
   constructor(cloud: Cloud, config: AzureBlobConfig, options: AzureBlobOptions) {
     this.cloud = cloud;
     this.#config = azureBlobConfigSchema.parse(config);
-    this.#naming = new BookingNaming(this.#config.namePrefix, adapterSecretsSchema.parse(options));
+    this.#naming = new BookingNaming(this.#config.namePrefix, options);
     this.#retentionSeconds = options.retentionSeconds ?? 0;
     if (!this.#config.emulator) {
       const credential = options.credential ?? new DefaultAzureCredential();
@@ -222,21 +220,14 @@ export class AzureBlobStorage implements Provisioner {
   async usage(bookingId: bigint): Promise<StorageUsage | undefined> {
     const found = await this.#find(bookingId);
     if (!found) return undefined;
-    let bytes = 0;
-    let objects = 0;
-    await callCloud(
-      "listBlobsFlat",
-      async () => {
-        for await (const blob of found.container.listBlobsFlat()) {
-          bytes += blob.properties.contentLength ?? 0;
-          objects++;
-        }
-      },
-      classify,
-    );
     const prefix = this.#naming.prefix.replaceAll("-", "_");
     const capacityGib = Number(found.properties.metadata?.[`${prefix}_capacity_gib`]) || 0;
-    return { bytes, objects, capacityBytes: capacityGib * GIB };
+    const sizesIn = (blob: BlobItem) => [blob.properties.contentLength ?? 0];
+    return callCloud(
+      "listBlobsFlat",
+      () => bucketUsage(found.container.listBlobsFlat(), sizesIn, capacityGib),
+      classify,
+    );
   }
 
   /**

@@ -16,19 +16,15 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { z } from "zod";
 
 import {
-  adapterSecretsSchema,
+  adapterSettings,
   BookingNaming,
   callCloud,
-  computeListing,
+  computeTarget,
   cloudError,
   errorMessage,
   isRetryableStatus,
-  namePrefixSchema,
   osImageNameSchema,
-  regionSettings,
   regionTable,
-  requestTimeoutSchema,
-  selectOsImage,
   sshUserSchema,
   type AdapterSecrets,
 } from "./cloud-common.ts";
@@ -73,7 +69,7 @@ const azureLocationSchema = z.strictObject({
 
 /** The operator's Azure settings, as the node's config file holds them. */
 export const azureConfigSchema = z.strictObject({
-  namePrefix: namePrefixSchema,
+  ...adapterSettings,
   subscriptionId: z.guid(),
   /** The resource group that holds every machine the node makes (it must exist). */
   resourceGroup: z.string().regex(/^[-\w.()]{1,90}$/, "must be a resource group name"),
@@ -82,7 +78,6 @@ export const azureConfigSchema = z.strictObject({
   images: z.record(osImageNameSchema, azureImageSchema),
   /** Extra tags on the machines, e.g. for cost allocation. */
   tags: z.record(z.string().min(1).max(512), z.string().max(256)).optional(),
-  requestTimeoutMs: requestTimeoutSchema,
 });
 export type AzureConfig = z.input<typeof azureConfigSchema>;
 
@@ -150,7 +145,7 @@ export class AzureProvisioner implements Provisioner {
 
   constructor(config: AzureConfig, options: AzureProvisionerOptions) {
     this.#config = azureConfigSchema.parse(config);
-    this.#naming = new BookingNaming(this.#config.namePrefix, adapterSecretsSchema.parse(options));
+    this.#naming = new BookingNaming(this.#config.namePrefix, options);
     const credential = options.credential ?? new DefaultAzureCredential();
     this.#compute = new ComputeManagementClient(credential, this.#config.subscriptionId, options.clientOptions);
     this.#monitor = new MonitorClient(credential, this.#config.subscriptionId, options.clientOptions);
@@ -158,16 +153,18 @@ export class AzureProvisioner implements Provisioner {
 
   async provision(request: ProvisionRequest): Promise<Machine> {
     const { bookingId } = request;
-    const metadata = computeListing("azure", request.metadata);
-    const location = regionSettings("azure", metadata, this.#config.locations);
-    const image = selectOsImage("azure", metadata, this.#config.images);
+    const {
+      listing,
+      region: location,
+      image,
+    } = computeTarget("azure", request.metadata, this.#config.locations, () => this.#config.images);
     const existing = await this.#find(bookingId);
     if (existing) return this.#machine(bookingId, existing);
 
     const name = this.#naming.machineName(bookingId);
     const prefix = this.#naming.prefix;
     const vm: VirtualMachine = {
-      location: metadata.region,
+      location: listing.region,
       tags: {
         ...this.#config.tags,
         [`${prefix}:booking-id`]: String(bookingId),
@@ -175,14 +172,14 @@ export class AzureProvisioner implements Provisioner {
         [`${prefix}:resource-id`]: String(request.resourceId),
         [`${prefix}:consumer`]: request.consumer,
       },
-      hardwareProfile: { vmSize: metadata.instanceType },
+      hardwareProfile: { vmSize: listing.instanceType },
       storageProfile: {
         imageReference: image.imageReference,
         osDisk: {
           createOption: "FromImage",
           deleteOption: "Delete",
           // Network storage is the managed OS disk, sized as listed; local storage comes with the size.
-          diskSizeGB: metadata.storage.type === "network" ? metadata.storage.sizeGib : undefined,
+          diskSizeGB: listing.storage.type === "network" ? listing.storage.sizeGib : undefined,
         },
       },
       osProfile: {
@@ -301,9 +298,7 @@ export class AzureProvisioner implements Provisioner {
    * (no Location restriction), the location is served and one of the listing's images configured.
    */
   async verify(metadata: ResourceMetadata): Promise<{ accountId: string }> {
-    const listing = computeListing("azure", metadata);
-    regionSettings("azure", listing, this.#config.locations);
-    selectOsImage("azure", listing, this.#config.images);
+    const { listing } = computeTarget("azure", metadata, this.#config.locations, () => this.#config.images);
     const verdict = await callCloud(
       "resourceSkus.list",
       async () => {

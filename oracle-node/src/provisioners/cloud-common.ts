@@ -27,6 +27,9 @@ export const namePrefixSchema = z
 /** How long one HTTP request to the cloud may take before it counts as a (retryable) timeout. */
 export const requestTimeoutSchema = z.int().min(1000).max(600_000).default(30_000);
 
+/** The settings every adapter's config has, whatever its cloud. */
+export const adapterSettings = { namePrefix: namePrefixSchema, requestTimeoutMs: requestTimeoutSchema };
+
 /** A Linux user name the image creates or accepts for SSH (`ubuntu`, `ec2-user`, `azureuser`…). */
 export const sshUserSchema = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Linux user name");
 
@@ -61,10 +64,12 @@ export class BookingNaming {
   readonly chainId: number;
   readonly #sshKeyMaterial: Uint8Array;
 
+  /** `secrets`: the adapter's options, checked here; whatever else they hold is ignored. */
   constructor(prefix: string, secrets: AdapterSecrets) {
+    const { chainId, sshKeyMaterial } = adapterSecretsSchema.parse(secrets);
     this.prefix = prefix;
-    this.chainId = secrets.chainId;
-    this.#sshKeyMaterial = secrets.sshKeyMaterial;
+    this.chainId = chainId;
+    this.#sshKeyMaterial = sshKeyMaterial;
   }
 
   /**
@@ -115,7 +120,7 @@ export function assertCloud(cloud: Cloud, metadata: ResourceMetadata): void {
 }
 
 /** The listing as a machine; object storage listings go to the cloud's object storage adapter. */
-export function computeListing(cloud: Cloud, metadata: ResourceMetadata): ComputeMetadata {
+function computeListing(cloud: Cloud, metadata: ResourceMetadata): ComputeMetadata {
   assertCloud(cloud, metadata);
   if (isObjectStorage(metadata)) {
     throw new ProvisionerError(`${cloud}: the listing is object storage, not a machine`, false);
@@ -133,8 +138,23 @@ export function regionSettings<T>(cloud: Cloud, metadata: ResourceMetadata, byRe
   return settings;
 }
 
+/**
+ * The listing as a machine this node can make: for this cloud, not object storage, in a region the
+ * operator configured, with one of its OS images configured (`imagesIn` the region's settings).
+ */
+export function computeTarget<R, I>(
+  cloud: Cloud,
+  metadata: ResourceMetadata,
+  regions: Record<string, R>,
+  imagesIn: (region: R) => Record<string, I>,
+): { listing: ComputeMetadata; region: R; image: I } {
+  const listing = computeListing(cloud, metadata);
+  const region = regionSettings(cloud, listing, regions);
+  return { listing, region, image: selectOsImage(cloud, listing, imagesIn(region)) };
+}
+
 /** The first of the listing's OS images that the operator has configured, in the listing's order. */
-export function selectOsImage<T>(cloud: Cloud, metadata: ComputeMetadata, images: Record<string, T>): T {
+function selectOsImage<T>(cloud: Cloud, metadata: ComputeMetadata, images: Record<string, T>): T {
   for (const name of metadata.osImages) {
     const image = Object.hasOwn(images, name) ? images[name] : undefined;
     if (image !== undefined) return image;

@@ -10,19 +10,15 @@ import { MetricServiceClient, type protos as monitoring } from "@google-cloud/mo
 import { z } from "zod";
 
 import {
-  adapterSecretsSchema,
+  adapterSettings,
   BookingNaming,
   callCloud,
-  computeListing,
+  computeTarget,
   cloudError,
   errorMessage,
   isRetryableStatus,
-  namePrefixSchema,
   osImageNameSchema,
-  regionSettings,
   regionTable,
-  requestTimeoutSchema,
-  selectOsImage,
   sshUserSchema,
   type AdapterSecrets,
 } from "./cloud-common.ts";
@@ -54,7 +50,7 @@ const gcpRegionSchema = z.strictObject({
 
 /** The operator's Google Cloud settings, as the node's config file holds them. */
 export const gcpConfigSchema = z.strictObject({
-  namePrefix: namePrefixSchema,
+  ...adapterSettings,
   project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a project id"),
   regions: regionTable(z.string().regex(/^[a-z]+-[a-z]+\d+$/, "must be a region name"), gcpRegionSchema),
   /** The VPC network of the machines. */
@@ -68,7 +64,6 @@ export const gcpConfigSchema = z.strictObject({
   images: z.record(osImageNameSchema, gcpImageSchema),
   /** Extra labels on the machines, e.g. for billing reports. */
   labels: z.record(z.string().regex(/^[a-z][-_a-z0-9]{0,62}$/), z.string().regex(/^[-_a-z0-9]{0,63}$/)).optional(),
-  requestTimeoutMs: requestTimeoutSchema,
 });
 export type GcpConfig = z.input<typeof gcpConfigSchema>;
 
@@ -167,7 +162,7 @@ export class GcpProvisioner implements Provisioner {
 
   constructor(config: GcpConfig, options: GcpProvisionerOptions) {
     this.#config = gcpConfigSchema.parse(config);
-    this.#naming = new BookingNaming(this.#config.namePrefix, adapterSecretsSchema.parse(options));
+    this.#naming = new BookingNaming(this.#config.namePrefix, options);
     // REST transport for both clients: plain HTTPS, which proxies and firewalls let through.
     this.#instances = new InstancesClient({ fallback: true, ...options.clientOptions });
     this.#machineTypes = new MachineTypesClient({ fallback: true, ...options.clientOptions });
@@ -176,9 +171,12 @@ export class GcpProvisioner implements Provisioner {
 
   async provision(request: ProvisionRequest): Promise<Machine> {
     const { bookingId } = request;
-    const metadata = computeListing("gcp", request.metadata);
-    const region = regionSettings("gcp", metadata, this.#config.regions);
-    const image = selectOsImage("gcp", metadata, this.#config.images);
+    const { listing, region, image } = computeTarget(
+      "gcp",
+      request.metadata,
+      this.#config.regions,
+      () => this.#config.images,
+    );
     const existing = await this.#find(bookingId);
     if (existing) return this.#machine(bookingId, existing);
 
@@ -186,7 +184,7 @@ export class GcpProvisioner implements Provisioner {
     const prefix = this.#naming.prefix;
     const instanceResource: Instance = {
       name,
-      machineType: `zones/${region.zone}/machineTypes/${metadata.instanceType}`,
+      machineType: `zones/${region.zone}/machineTypes/${listing.instanceType}`,
       labels: {
         ...this.#config.labels,
         [`${prefix}-booking-id`]: String(bookingId),
@@ -200,7 +198,7 @@ export class GcpProvisioner implements Provisioner {
           initializeParams: {
             sourceImage: image.image,
             // Network storage is the boot persistent disk, sized as listed; local SSDs come with the type.
-            diskSizeGb: metadata.storage.type === "network" ? metadata.storage.sizeGib : undefined,
+            diskSizeGb: listing.storage.type === "network" ? listing.storage.sizeGib : undefined,
           },
         },
       ],
@@ -296,9 +294,7 @@ export class GcpProvisioner implements Provisioner {
    * (`machineTypes.get`), the region is served and one of the listing's images configured.
    */
   async verify(metadata: ResourceMetadata): Promise<{ accountId: string }> {
-    const listing = computeListing("gcp", metadata);
-    const region = regionSettings("gcp", listing, this.#config.regions);
-    selectOsImage("gcp", listing, this.#config.images);
+    const { listing, region } = computeTarget("gcp", metadata, this.#config.regions, () => this.#config.images);
     try {
       await this.#machineTypes.get(
         { project: this.#config.project, zone: region.zone, machineType: listing.instanceType },

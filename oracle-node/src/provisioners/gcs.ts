@@ -8,28 +8,25 @@
 import { createHash } from "node:crypto";
 
 import { MetricServiceClient } from "@google-cloud/monitoring";
-import { type Bucket, Storage, type StorageOptions } from "@google-cloud/storage";
+import { type Bucket, type File, Storage, type StorageOptions } from "@google-cloud/storage";
 import type { ObjectStorageMetadata, ResourceMetadata } from "@d-cloudx/sdk";
 import { z } from "zod";
 
 import {
-  adapterSecretsSchema,
+  adapterSettings,
   BookingNaming,
   callCloud,
   cloudError,
   errorMessage,
   isRetryableStatus,
-  namePrefixSchema,
-  regionSettings,
   regionTable,
-  requestTimeoutSchema,
 } from "./cloud-common.ts";
 import {
   type ObjectStorageOptions,
   bucketAccess,
   bucketMachine,
-  GIB,
-  objectStorageListing,
+  bucketUsage,
+  sellableStorageListing,
   timedProbe,
 } from "./object-storage.ts";
 import {
@@ -50,7 +47,7 @@ const IAM_API = "https://iam.googleapis.com/v1";
 
 /** The operator's Cloud Storage settings, as the node's config file holds them. */
 export const gcsConfigSchema = z.strictObject({
-  namePrefix: namePrefixSchema,
+  ...adapterSettings,
   project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a project id"),
   /** Locations served (`europe-west1`, `eu`…), each with the storage classes sold there. */
   regions: regionTable(
@@ -65,7 +62,6 @@ export const gcsConfigSchema = z.strictObject({
   /** Key file of a service account allowed only `storage.buckets.get` on the node's buckets, for probes. */
   probeKeyFile: z.string().min(1).optional(),
   labels: z.record(z.string().regex(/^[a-z][-_a-z0-9]{0,62}$/), z.string().regex(/^[-_a-z0-9]{0,63}$/)).optional(),
-  requestTimeoutMs: requestTimeoutSchema,
 });
 export type GcsConfig = z.input<typeof gcsConfigSchema>;
 
@@ -107,7 +103,7 @@ export class GcsStorage implements Provisioner {
 
   constructor(config: GcsConfig, options: GcsStorageOptions) {
     this.#config = gcsConfigSchema.parse(config);
-    this.#naming = new BookingNaming(this.#config.namePrefix, adapterSecretsSchema.parse(options));
+    this.#naming = new BookingNaming(this.#config.namePrefix, options);
     const clientOptions = { projectId: this.#config.project, ...options.clientOptions };
     this.#storage = new Storage(clientOptions);
     this.#probeStorage = this.#config.probeKeyFile
@@ -216,21 +212,13 @@ export class GcsStorage implements Provisioner {
     const bucket = this.#storage.bucket(this.#naming.bucketName(bookingId));
     const metadata = await this.#bucketMetadata(bucket, bookingId);
     if (!metadata) return undefined;
-    let bytes = 0;
-    let objects = 0;
-    await callCloud(
+    const capacityGib = Number(metadata.labels?.[`${this.#naming.prefix}-capacity-gib`]) || 0;
+    const sizesIn = (file: File) => [Number(file.metadata.size ?? 0)];
+    return callCloud(
       "objects.list",
-      async () => {
-        const [files] = await bucket.getFiles();
-        for (const file of files) {
-          bytes += Number(file.metadata.size ?? 0);
-          objects++;
-        }
-      },
+      async () => bucketUsage((await bucket.getFiles())[0], sizesIn, capacityGib),
       classify,
     );
-    const capacityGib = Number(metadata.labels?.[`${this.#naming.prefix}-capacity-gib`]) || 0;
-    return { bytes, objects, capacityBytes: capacityGib * GIB };
   }
 
   /**
@@ -290,12 +278,7 @@ export class GcsStorage implements Provisioner {
   }
 
   #listing(metadata: ResourceMetadata): ObjectStorageMetadata {
-    const listing = objectStorageListing(this.cloud, "gcs", metadata);
-    const region = regionSettings(this.cloud, listing, this.#config.regions);
-    if (!region.storageClasses.includes(listing.storageClass)) {
-      throw new ProvisionerError(`gcp: storage class ${listing.storageClass} is not sold in ${listing.region}`, false);
-    }
-    return listing;
+    return sellableStorageListing(this.cloud, "gcs", metadata, this.#config.regions);
   }
 
   /** The bucket's metadata if it exists, refused if its labels name another booking. */

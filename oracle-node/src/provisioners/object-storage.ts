@@ -17,8 +17,8 @@ import {
   isObjectStorage,
 } from "@d-cloudx/sdk";
 
-import { assertCloud, type AdapterSecrets } from "./cloud-common.ts";
-import { type Machine, type ProbeResult, ProvisionerError, adapterKey } from "./types.ts";
+import { assertCloud, regionSettings, type AdapterSecrets } from "./cloud-common.ts";
+import { type Machine, type ProbeResult, ProvisionerError, type StorageUsage, adapterKey } from "./types.ts";
 
 export interface ObjectStorageOptions extends AdapterSecrets {
   /** Seconds a finished booking's data stays readable before deletion (`provisioning.retentionSeconds`). */
@@ -36,6 +36,27 @@ export function objectStorageListing(cloud: Cloud, api: ObjectStorageApi, metada
     );
   }
   return metadata as ObjectStorageMetadata;
+}
+
+/**
+ * The listing as object storage this node sells: offering `api` on `cloud`, in a region the operator
+ * configured (`regions`), in a storage class sold there.
+ */
+export function sellableStorageListing(
+  cloud: Cloud,
+  api: ObjectStorageApi,
+  metadata: ResourceMetadata,
+  regions: Record<string, { storageClasses: string[] }>,
+): ObjectStorageMetadata {
+  const listing = objectStorageListing(cloud, api, metadata);
+  const region = regionSettings(cloud, listing, regions);
+  if (!region.storageClasses.includes(listing.storageClass)) {
+    throw new ProvisionerError(
+      `${cloud}: storage class ${listing.storageClass} is not sold in ${listing.region} by this node`,
+      false,
+    );
+  }
+  return listing;
 }
 
 /**
@@ -160,3 +181,23 @@ export async function timedProbe(
 }
 
 export const GIB = 1024 ** 3;
+
+/**
+ * A bucket's usage: how many objects it holds and their total size, read from a listing of it
+ * (`sizesIn` gives the sizes of the objects in one page or entry), against its booked capacity.
+ */
+export async function bucketUsage<T>(
+  listing: AsyncIterable<T> | Iterable<T>,
+  sizesIn: (entry: T) => number[],
+  capacityGib: number,
+): Promise<StorageUsage> {
+  let bytes = 0;
+  let objects = 0;
+  for await (const entry of listing) {
+    for (const size of sizesIn(entry)) {
+      bytes += size;
+      objects++;
+    }
+  }
+  return { bytes, objects, capacityBytes: capacityGib * GIB };
+}

@@ -6,16 +6,9 @@
  * Each has a topic (its idempotency key in the signature exchange) and its figures, the part of the
  * statement oracles may differ on.
  */
-import { type Hex, encodeFunctionData, recoverTypedDataAddress } from "viem";
+import { type Hex, type TypedDataDefinition, encodeFunctionData, recoverTypedDataAddress } from "viem";
 
-import {
-  CancelReason,
-  type ConsumerFault,
-  type Provisioning,
-  consumerFaultTypes,
-  provisioningTypes,
-  slaDomain,
-} from "@d-cloudx/sdk";
+import { CancelReason, consumerFaultTypes, provisioningTypes, slaDomain } from "@d-cloudx/sdk";
 import { resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 import type { ChainContext } from "../chain.ts";
 
@@ -43,58 +36,33 @@ export function consumerFaultTopic(bookingId: string): string {
   return `fault-${bookingId}`;
 }
 
+/** Signing and checking of a statement whose EIP-712 definition `definition(figures)` gives. */
+function typedStatement<F>(chain: Chain, topic: string, definition: (f: F) => TypedDataDefinition) {
+  return {
+    topic,
+    sign: (f: F) => chain.account.signTypedData(definition(f)),
+    recover: (f: F, signature: Hex) => recoverTypedDataAddress({ ...definition(f), signature }),
+  };
+}
+
 /** Signing and checking of one booking's provisioning confirmation, for the signature exchange. */
 export function provisioningStatement(chain: Chain, bookingId: string, consumer: string) {
-  const message = (f: ProvisioningFigures): Provisioning => ({
-    bookingId: BigInt(bookingId),
-    consumer: consumer as Hex,
-    accessDetailsCid: f.accessDetailsCid,
-  });
-  return {
-    topic: provisioningTopic(bookingId),
-    sign: (f: ProvisioningFigures) =>
-      chain.account.signTypedData({
-        domain: domain(chain),
-        types: provisioningTypes,
-        primaryType: "Provisioning",
-        message: message(f),
-      }),
-    recover: (f: ProvisioningFigures, signature: Hex) =>
-      recoverTypedDataAddress({
-        domain: domain(chain),
-        types: provisioningTypes,
-        primaryType: "Provisioning",
-        message: message(f),
-        signature,
-      }),
-  };
+  return typedStatement(chain, provisioningTopic(bookingId), (f: ProvisioningFigures) => ({
+    domain: domain(chain),
+    types: provisioningTypes,
+    primaryType: "Provisioning",
+    message: { bookingId: BigInt(bookingId), consumer: consumer as Hex, accessDetailsCid: f.accessDetailsCid },
+  }));
 }
 
 /** Signing and checking of one booking's consumer-fault statement, for the signature exchange. */
 export function consumerFaultStatement(chain: Chain, bookingId: string, consumer: string) {
-  const message = (f: FaultFigures): ConsumerFault => ({
-    bookingId: BigInt(bookingId),
-    consumer: consumer as Hex,
-    reason: f.reason,
-  });
-  return {
-    topic: consumerFaultTopic(bookingId),
-    sign: (f: FaultFigures) =>
-      chain.account.signTypedData({
-        domain: domain(chain),
-        types: consumerFaultTypes,
-        primaryType: "ConsumerFault",
-        message: message(f),
-      }),
-    recover: (f: FaultFigures, signature: Hex) =>
-      recoverTypedDataAddress({
-        domain: domain(chain),
-        types: consumerFaultTypes,
-        primaryType: "ConsumerFault",
-        message: message(f),
-        signature,
-      }),
-  };
+  return typedStatement(chain, consumerFaultTopic(bookingId), (f: FaultFigures) => ({
+    domain: domain(chain),
+    types: consumerFaultTypes,
+    primaryType: "ConsumerFault",
+    message: { bookingId: BigInt(bookingId), consumer: consumer as Hex, reason: f.reason },
+  }));
 }
 
 /** The marketplace call that starts billing, with a quorum's signatures. */

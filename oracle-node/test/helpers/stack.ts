@@ -28,7 +28,7 @@ import {
   stopLocalWorkloads,
 } from "@d-cloudx/devstack";
 import { startIpfsNode, type IpfsNode } from "@d-cloudx/ipfs-node";
-import { type Deployment, accessKeyMessage, deriveAccessKeyPair } from "@d-cloudx/sdk";
+import { BookingStatus, type Deployment, accessKeyMessage, deriveAccessKeyPair } from "@d-cloudx/sdk";
 import { escrowManagerAbi, priceOracleAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { OracleNode } from "../../src/node.ts";
@@ -47,6 +47,20 @@ export const LOCAL_METADATA = {
   network: { bandwidthGbps: 1 },
   osImages: ["node-22"],
 };
+
+/** An object storage listing on the local emulators (s3rver, Azurite). */
+export const localStorageMetadata = (name: string, api: "s3" | "azure-blob", storageClass: string) => ({
+  version: 1,
+  service: "object-storage",
+  name,
+  cloud: "local",
+  region: "local",
+  api,
+  storageClass,
+  redundancy: "single-zone",
+  capacityGib: 1,
+  includedEgressGib: 1,
+});
 
 export async function waitFor<T>(
   what: string,
@@ -85,9 +99,16 @@ export async function startStack(): Promise<Stack> {
   const chain = await startChain({ port, logFile: join(workDir, "chain.log") });
   const rpcUrl = chain.rpcUrl;
   const rpc = <T>(method: string, params: unknown[] = []) => chainRpc<T>(rpcUrl, method, params);
-  const deployment = await deployLocal(port, workDir);
-
-  const ipfs = await startIpfsNode({ port: 0, dataDir: join(workDir, "ipfs") });
+  let deployment: Deployment;
+  let ipfs: IpfsNode;
+  try {
+    deployment = await deployLocal(port, workDir);
+    ipfs = await startIpfsNode({ port: 0, dataDir: join(workDir, "ipfs") });
+  } catch (error) {
+    // The suite's `after` has no stack to stop: leave no chain behind.
+    await chain.stop();
+    throw error;
+  }
   const transport = http(rpcUrl);
   const publicClient = createPublicClient({ transport, pollingInterval: 100 });
   const accounts = await rpc<Address[]>("eth_accounts");
@@ -267,6 +288,15 @@ export async function bookingStatus(stack: Stack, bookingId: bigint): Promise<nu
   return booking.status;
 }
 
+/** Waits until the booking is active on chain (confirmed by the oracles' quorum). */
+export function activated(stack: Stack, bookingId: bigint, timeoutMs?: number): Promise<true> {
+  return waitFor(
+    `booking ${bookingId} to be active`,
+    async () => (await bookingStatus(stack, bookingId)) === BookingStatus.Active || undefined,
+    timeoutMs,
+  );
+}
+
 export async function streamOf(stack: Stack, bookingId: bigint) {
   return stack.publicClient.readContract({
     address: stack.deployment.contracts.EscrowManager.proxy as Address,
@@ -313,4 +343,18 @@ export async function eventsOf<const A extends readonly unknown[]>(
     blockNumber: bigint;
     transactionHash: Hex;
   }[];
+}
+
+/** The booking's BookingProvisioned events (more than one would mean it was confirmed twice). */
+export async function provisionedEvents(stack: Stack, bookingId: bigint) {
+  const marketplace = stack.deployment.contracts.ResourceMarketplace.proxy;
+  const events = await eventsOf(stack, marketplace, resourceMarketplaceAbi, "BookingProvisioned");
+  return events.filter((e) => e.args.bookingId === bookingId);
+}
+
+/** The encrypted access details a BookingProvisioned event points at, read from IPFS. */
+export async function sealedAccessDetails(stack: Stack, provisioned: { args: Record<string, unknown> }) {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stack.ipfsClient.cat(provisioned.args.accessDetailsCid as string)) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }

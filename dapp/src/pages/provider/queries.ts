@@ -4,14 +4,11 @@ import { graphql } from "../../generated/gql/index.ts";
 export const ProviderConsoleQuery = graphql(`
   query ProviderConsole($provider: ID!) {
     provider(id: $provider) {
-      id
+      ...ProviderNameFields
+      ...ProviderRecordFields
       registered
       registeredAt
       profileCid
-      profile {
-        status
-        displayName
-      }
       resourceCount
       activeResourceCount
       bookingCount
@@ -19,13 +16,6 @@ export const ProviderConsoleQuery = graphql(`
       earningsUsd
       feesUsd
       slaCreditsUsd
-      bookingsCompleted
-      bookingsFailed
-      periodsCompliant
-      periodsViolated
-      ratingsCount
-      averageRating
-      scoreBps
     }
   }
 `);
