@@ -39,20 +39,6 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     /// @dev Accepted-token masks are 64 bits wide, so there are at most 64 token ids.
     uint256 private constant MAX_TOKENS = 64;
 
-    /// @dev A started stream's SLA periods, as seen now.
-    struct Periods {
-        uint256 amount;
-        uint256 durationSeconds;
-        uint256 length;
-        uint256 window;
-        uint256 activeSeconds;
-        uint256 count;
-        uint256 nowOffset;
-        /// @dev The periods that settle now: `from` to `to` (excluded).
-        uint256 from;
-        uint256 to;
-    }
-
     /// @custom:storage-location erc7201:dcloudx.storage.Escrow
     struct EscrowStorage {
         Settings settings;
@@ -223,17 +209,13 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         result.token = _token($, stream.tokenId);
         result.feeBps = stream.feeBps;
 
-        Periods memory periods = _periods($, stream);
-        _settleable(bookingId, firstPeriod, creditBps.length, periods, stream, result);
-        if (periods.from == periods.to) return result;
-        periods.amount = $.deposits[bookingId].amount;
-        uint256 totalCredit = _valuePeriods(
-            periods,
-            creditBps[periods.from - firstPeriod:periods.to - firstPeriod],
-            result
-        );
+        uint256 count = _settleable($, bookingId, firstPeriod, creditBps.length, stream, result);
+        if (count == 0) return result;
+        uint256 offset = result.alreadySettled + result.windowClosed;
+        uint256 from = firstPeriod + offset;
+        uint256 totalCredit = _valuePeriods($, bookingId, stream, from, creditBps[offset:offset + count], result);
         Stream storage stored = $.streams[bookingId];
-        stored.settledPeriods = uint32(periods.to);
+        stored.settledPeriods = uint32(from + count);
         if (totalCredit != 0) {
             stored.debited = stream.debited + uint96(totalCredit);
             _credit($, bookingId, consumer, result.token, totalCredit, RefundReason.SlaCredit);
@@ -482,75 +464,76 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         return StreamMath.streamed(booking.amount, unlockedUntil, _duration(stream));
     }
 
-    function _periods(EscrowStorage storage $, Stream memory stream) private view returns (Periods memory periods) {
-        periods.durationSeconds = _duration(stream);
-        periods.length = $.settings.slaPeriodSeconds;
-        periods.window = $.settings.reportWindowSeconds;
-        periods.activeSeconds = stream.endsAt - stream.startedAt;
-        periods.count = StreamMath.periodCount(periods.activeSeconds, periods.length);
-        periods.nowOffset = block.timestamp - stream.startedAt;
-    }
-
-    /// @dev Which of the `count` periods from `firstPeriod` on can settle now: `periods.from` to
-    /// `periods.to` (excluded). Counts the ones before in `result` and says why the ones after cannot.
+    /// @dev How many of the `count` periods from `firstPeriod` on can settle now. Counts the ones
+    /// before those in `result` and says why the ones after cannot.
     function _settleable(
+        EscrowStorage storage $,
         uint256 bookingId,
         uint256 firstPeriod,
         uint256 count,
-        Periods memory periods,
         Stream memory stream,
         RangeSettlement memory result
-    ) private pure {
+    ) private view returns (uint256 settleable) {
+        uint256 periodSeconds = $.settings.slaPeriodSeconds;
+        uint256 window = $.settings.reportWindowSeconds;
+        uint256 activeSeconds = stream.endsAt - stream.startedAt;
+        uint256 periodCount = StreamMath.periodCount(activeSeconds, periodSeconds);
         uint256 end = firstPeriod + count;
-        if (end > periods.count) revert EscrowPeriodOutOfRange(bookingId, end - 1, periods.count);
-        uint256 from = firstPeriod;
-        if (from < stream.settledPeriods) {
-            from = Math.min(stream.settledPeriods, end);
-            result.alreadySettled = uint32(from - firstPeriod);
-        }
-        uint256 open = from;
-        while (open < end && periods.nowOffset >= _periodEnd(periods, open) + periods.window) ++open;
-        result.windowClosed = uint32(open - from);
-        (periods.from, periods.to) = (open, open);
-        if (open == end) return;
+        if (end > periodCount) revert EscrowPeriodOutOfRange(bookingId, end - 1, periodCount);
+        uint256 elapsed = block.timestamp - stream.startedAt;
+        // Periods that have ended, and those whose report window has closed too.
+        uint256 ended = _endedBy(elapsed, periodSeconds, activeSeconds);
+        uint256 closed = elapsed < window ? 0 : _endedBy(elapsed - window, periodSeconds, activeSeconds);
+
+        uint256 settledBefore = stream.settledPeriods;
+        uint256 start = Math.max(firstPeriod, Math.min(settledBefore, end));
+        result.alreadySettled = uint32(start - firstPeriod);
+        uint256 from = Math.max(start, Math.min(closed, end));
+        result.windowClosed = uint32(from - start);
+        if (from == end) return 0;
         // Periods settle in order: an unsettled earlier period must have had its window close.
-        if (open > stream.settledPeriods && periods.nowOffset < _periodEnd(periods, open - 1) + periods.window) {
+        if (from > settledBefore && from > closed) {
             result.unsettled = SettleStatus.EarlierPeriodOpen;
-            return;
+            return 0;
         }
-        uint256 to = open;
-        while (to < end && periods.nowOffset >= _periodEnd(periods, to)) ++to;
+        uint256 to = Math.max(from, Math.min(ended, end));
         if (to < end) result.unsettled = SettleStatus.PeriodNotEnded;
-        periods.to = to;
+        return to - from;
     }
 
-    /// @dev Values the periods from `periods.from` on, one per entry of `creditBps`, and their
-    /// credits, into `result`; returns the credits' total.
+    /// @dev Values the periods from `from` on, one per entry of `creditBps`, and their credits, into
+    /// `result`; returns the credits' total. Each period's value is what streams over it.
     function _valuePeriods(
-        Periods memory periods,
+        EscrowStorage storage $,
+        uint256 bookingId,
+        Stream memory stream,
+        uint256 from,
         uint16[] calldata creditBps,
         RangeSettlement memory result
-    ) private pure returns (uint256 totalCredit) {
-        uint256 count = creditBps.length;
-        result.periodValues = new uint256[](count);
-        result.credits = new uint256[](count);
-        for (uint256 i = 0; i < count; ++i) {
-            uint256 value = StreamMath.periodValue(
-                periods.amount,
-                periods.durationSeconds,
-                periods.from + i,
-                periods.length,
-                periods.activeSeconds
-            );
+    ) private view returns (uint256 totalCredit) {
+        uint256 amount = $.deposits[bookingId].amount;
+        uint256 periodSeconds = $.settings.slaPeriodSeconds;
+        uint256 durationSeconds = _duration(stream);
+        uint256 periodEnd = from * periodSeconds;
+        uint256 streamedBefore = StreamMath.streamed(amount, periodEnd, durationSeconds);
+        uint256[] memory amounts = new uint256[](creditBps.length);
+        for (uint256 i = 0; i < creditBps.length; ++i) {
+            periodEnd = Math.min(periodEnd + periodSeconds, stream.endsAt - stream.startedAt);
+            uint256 streamedBy = StreamMath.streamed(amount, periodEnd, durationSeconds);
+            // Both fit in 96 bits: a period is worth at most the deposit.
+            uint256 value = streamedBy - streamedBefore;
             uint256 credit = (value * creditBps[i]) / BPS;
-            result.periodValues[i] = value;
-            result.credits[i] = credit;
+            streamedBefore = streamedBy;
+            amounts[i] = value | (credit << 128);
             totalCredit += credit;
         }
+        result.amounts = amounts;
     }
 
-    function _periodEnd(Periods memory periods, uint256 period) private pure returns (uint256) {
-        return StreamMath.periodEnd(period, periods.length, periods.activeSeconds);
+    /// @dev How many periods have ended `elapsed` seconds into a stream.
+    function _endedBy(uint256 elapsed, uint256 periodSeconds, uint256 activeSeconds) private pure returns (uint256) {
+        if (elapsed >= activeSeconds) return StreamMath.periodCount(activeSeconds, periodSeconds);
+        return elapsed / periodSeconds;
     }
 
     function _started(StreamState state) private pure returns (bool) {

@@ -50,13 +50,13 @@ interface IEscrowManager {
     /// @notice The outcome of reporting consecutive SLA periods of a booking. From the first reported
     /// period, in order: `alreadySettled` periods settled before, `windowClosed` periods whose report
     /// window had closed (they count as compliant), then the periods settled now (one entry each in
-    /// `periodValues` and `credits`); the periods after those could not settle now, for `unsettled`.
+    /// `amounts`); the periods after those could not settle now, for `unsettled`.
     /// @param provider The booking's provider.
     /// @param token The booking's payment token.
     /// @param feeBps The protocol fee on the booking's earnings.
     /// @param unsettled Why the periods after the settled ones did not settle (`Settled` if none remain).
-    /// @param periodValues Value of each period settled now.
-    /// @param credits Amount credited to the consumer for each period settled now.
+    /// @param amounts For each period settled now, its value (the low 128 bits) and the amount
+    /// credited to the consumer (the high 128 bits), in the booking's token.
     struct RangeSettlement {
         address provider;
         address token;
@@ -64,8 +64,7 @@ interface IEscrowManager {
         uint32 alreadySettled;
         uint32 windowClosed;
         SettleStatus unsettled;
-        uint256[] periodValues;
-        uint256[] credits;
+        uint256[] amounts;
     }
 
     /// @notice A booking's deposit, written when it is booked. One storage slot.

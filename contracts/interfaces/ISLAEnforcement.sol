@@ -29,35 +29,27 @@ interface ISLAEnforcement is IQuorumSigned {
         uint32[] sampleCount;
     }
 
-    /// @notice A settled SLA period: the figures reported for it, and what they earned.
-    /// @param compliant Whether the period met the booked SLA.
-    /// @param creditBps Credit in basis points of the period's value.
-    /// @param value Value of the period, in the booking's token.
-    /// @param credit Amount credited to the consumer.
-    struct SettledPeriod {
-        uint16 uptimeBps;
-        uint32 p95LatencyMs;
-        uint32 sampleCount;
-        bool compliant;
-        uint16 creditBps;
-        uint256 value;
-        uint256 credit;
-    }
-
     /// @notice A credit tier: periods with uptime below `uptimeBelowBps` earn `creditBps` of their value.
     struct CreditTier {
         uint16 uptimeBelowBps;
         uint16 creditBps;
     }
 
-    /// @notice Emitted when consecutive periods of a booking are settled, from `firstPeriod` on.
-    /// @param periods One entry per period, in order.
+    /// @notice Emitted when consecutive periods of a booking are settled, from `firstPeriod` on: one
+    /// entry per period, in order, in each list.
+    /// @param figures The figures reported for each period and what they earned, packed in one word:
+    /// uptimeBps in bits 0–15, p95LatencyMs in bits 16–47, sampleCount in bits 48–79, creditBps (credit
+    /// in basis points of the period's value) in bits 80–95, and bit 96 set when the period met the
+    /// booked SLA.
+    /// @param amounts For each period, its value (the low 128 bits) and the amount credited to the
+    /// consumer (the high 128 bits), in the booking's token.
     event SlaPeriodsSettled(
         uint256 indexed bookingId,
         address indexed consumer,
         address indexed provider,
         uint32 firstPeriod,
-        SettledPeriod[] periods
+        uint256[] figures,
+        uint256[] amounts
     );
     /// @notice Emitted for `periodCount` consecutive reported periods, from `firstPeriod` on, that could
     /// not settle now; the rest of the report and of the batch settled.

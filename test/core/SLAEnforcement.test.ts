@@ -9,10 +9,12 @@ import {
   OTHER_ENCRYPTION_KEY,
   TEST_SETTINGS,
   type Fixture,
+  type SettledRow,
   deployFixture,
   deployFixtureWith,
   ethers,
   networkHelpers,
+  settledLists,
 } from "../helpers/fixture.ts";
 
 const { loadFixture, time } = networkHelpers;
@@ -44,9 +46,9 @@ function range(bookingId: bigint, firstPeriod: number, count: number, uptimeBps:
   );
 }
 
-/** The SettledPeriod entries of a compliant period, and of one at `uptimeBps` earning `creditBps`. */
-const compliantPeriod = (value: bigint) => [10_000, 40, 60, true, 0, value, 0n];
-const violatedPeriod = (uptimeBps: number, creditBps: number, value: bigint) => [
+/** A compliant settled period, and one at `uptimeBps` earning `creditBps` (see settledLists). */
+const compliantPeriod = (value: bigint): SettledRow => [10_000, 40, 60, true, 0, value, 0n];
+const violatedPeriod = (uptimeBps: number, creditBps: number, value: bigint): SettledRow => [
   uptimeBps,
   40,
   60,
@@ -63,7 +65,7 @@ async function runsOf(f: Fixture, tx: Promise<{ wait(): Promise<unknown> }>) {
   return {
     settled: logs
       .filter((log) => log.name === "SlaPeriodsSettled")
-      .map((log) => [log.args.bookingId, Number(log.args.firstPeriod), log.args.periods.length]),
+      .map((log) => [log.args.bookingId, Number(log.args.firstPeriod), log.args.figures.length]),
     skipped: logs
       .filter((log) => log.name === "SlaReportSkipped")
       .map((log) => [
@@ -96,7 +98,13 @@ describe("SLAEnforcement", function () {
       const r = report(f.bookingId);
       await expect(submit(f, [r]))
         .to.emit(f.sla, "SlaPeriodsSettled")
-        .withArgs(f.bookingId, f.consumer.address, f.provider.address, 0, [compliantPeriod(f.periodValue)])
+        .withArgs(
+          f.bookingId,
+          f.consumer.address,
+          f.provider.address,
+          0,
+          ...settledLists([compliantPeriod(f.periodValue)]),
+        )
         .and.to.emit(f.reputation, "ReputationUpdated")
         .withArgs(f.provider.address, [0, 0, 1, 0, 0, 0, 0, anyValue, anyValue], anyValue);
       expect((await f.escrow.streamOf(f.bookingId)).settledPeriods).to.equal(1n);
@@ -279,9 +287,13 @@ describe("SLAEnforcement", function () {
       const credit = (f.periodValue * 2_500n) / 10_000n;
       await expect(submit(f, [report(f.bookingId, 0, 9_800)]))
         .to.emit(f.sla, "SlaPeriodsSettled")
-        .withArgs(f.bookingId, f.consumer.address, f.provider.address, 0, [
-          violatedPeriod(9_800, 2_500, f.periodValue),
-        ]);
+        .withArgs(
+          f.bookingId,
+          f.consumer.address,
+          f.provider.address,
+          0,
+          ...settledLists([violatedPeriod(9_800, 2_500, f.periodValue)]),
+        );
       expect(await f.escrow.owed(f.consumer.address, ethers.ZeroAddress)).to.equal(credit);
       expect(await f.escrow.withdrawable(f.bookingId)).to.equal(f.periodValue - credit);
       const record = await f.reputation.recordOf(f.provider.address);
@@ -339,9 +351,13 @@ describe("SLAEnforcement", function () {
       const periodValue = (amount * BigInt(f.settings.slaPeriodSeconds)) / BigInt(HOUR);
       await expect(submit(f, [report(bookingId, 0, 9_000, 900)]))
         .to.emit(sla, "SlaPeriodsSettled")
-        .withArgs(bookingId, f.consumer.address, provider.address, 0, [
-          [9_000, 900, 60, false, 10_000, periodValue, periodValue],
-        ]);
+        .withArgs(
+          bookingId,
+          f.consumer.address,
+          provider.address,
+          0,
+          ...settledLists([[9_000, 900, 60, false, 10_000, periodValue, periodValue]]),
+        );
 
       // A booking made after both changes settles by the new ones.
       await time.increase(1);
@@ -350,7 +366,13 @@ describe("SLAEnforcement", function () {
       await time.increase(f.settings.slaPeriodSeconds);
       await expect(submit(f, [report(later.bookingId, 0, 9_000, 900)]))
         .to.emit(sla, "SlaPeriodsSettled")
-        .withArgs(later.bookingId, f.consumer.address, provider.address, 0, [[9_000, 900, 60, true, 0, anyValue, 0]]);
+        .withArgs(
+          later.bookingId,
+          f.consumer.address,
+          provider.address,
+          0,
+          ...settledLists([[9_000, 900, 60, true, 0, anyValue, 0n]]),
+        );
     });
 
     it("leaves dust out of reputation and rewards, and values what it cannot price as unvalued", async function () {
@@ -399,8 +421,10 @@ describe("SLAEnforcement", function () {
           f.consumer.address,
           f.provider.address,
           0,
-          Array.from({ length: PERIODS }, (_, i) =>
-            i === 5 ? violatedPeriod(9_800, 2_500, f.valueOf(i)) : compliantPeriod(f.valueOf(i)),
+          ...settledLists(
+            Array.from({ length: PERIODS }, (_, i) =>
+              i === 5 ? violatedPeriod(9_800, 2_500, f.valueOf(i)) : compliantPeriod(f.valueOf(i)),
+            ),
           ),
         )
         .and.to.emit(f.escrow, "ConsumerRefunded")
@@ -429,15 +453,15 @@ describe("SLAEnforcement", function () {
         { uptimeBps: 0, p95LatencyMs: 0, sampleCount: 1 },
       ];
       const credits = [0, 1_000, 1_000, 2_500, 10_000, 10_000];
-      const periods = figures.map((p, i) => {
+      const periods = figures.map((p, i): SettledRow => {
         const credit = (f.valueOf(i) * BigInt(credits[i]!)) / 10_000n;
-        return [p.uptimeBps, p.p95LatencyMs, p.sampleCount, i === 0, credits[i], f.valueOf(i), credit];
+        return [p.uptimeBps, p.p95LatencyMs, p.sampleCount, i === 0, credits[i]!, f.valueOf(i), credit];
       });
       const streamed = figures.reduce((sum, _, i) => sum + f.valueOf(i), 0n);
       const total = periods.reduce((sum, p) => sum + (p[6] as bigint), 0n);
       await expect(submit(f, [slaReport(f.bookingId, 0, figures)]))
         .to.emit(f.sla, "SlaPeriodsSettled")
-        .withArgs(f.bookingId, f.consumer.address, f.provider.address, 0, periods);
+        .withArgs(f.bookingId, f.consumer.address, f.provider.address, 0, ...settledLists(periods));
       expect(await f.escrow.owed(f.consumer.address, ethers.ZeroAddress)).to.equal(total);
       expect(await f.escrow.withdrawable(f.bookingId)).to.equal(streamed - total);
       const record = await f.reputation.recordOf(f.provider.address);
@@ -490,6 +514,48 @@ describe("SLAEnforcement", function () {
       });
       expect(await runsOf(f, submit(f, [late]))).to.deep.equal({ settled: [[f.bookingId, 12, 12]], skipped: [] });
       expect((await f.escrow.streamOf(f.bookingId)).settledPeriods).to.equal(24n);
+    });
+
+    it("leaves a gap open until its window closes, then counts it as compliant and settles what follows", async function () {
+      const f = await loadFixture(dayOfPeriodsFixture);
+      await submit(f, [range(f.bookingId, 0, 4)]);
+      // Periods 4 and 5 go unreported: a range from 6 on waits while they still can be.
+      const after = range(f.bookingId, 6, 18, { 10: 9_000 });
+      expect(await runsOf(f, submit(f, [after]))).to.deep.equal({
+        settled: [],
+        skipped: [[f.bookingId, 6, 18, SettleStatus.EarlierPeriodOpen]],
+      });
+      await time.increaseTo(
+        f.startedAt + BigInt(6 * f.settings.slaPeriodSeconds + f.settings.reportWindowSeconds) - 1n,
+      );
+      expect(await runsOf(f, submit(f, [after]))).to.deep.equal({
+        settled: [[f.bookingId, 6, 18]],
+        skipped: [],
+      });
+      // The gap earned the provider its full value; the reported outage was credited.
+      expect(await f.escrow.owed(f.consumer.address, ethers.ZeroAddress)).to.equal(f.valueOf(10));
+      expect((await f.escrow.streamOf(f.bookingId)).settledPeriods).to.equal(24n);
+      const record = await f.reputation.recordOf(f.provider.address);
+      expect([record.periodsCompliant, record.periodsViolated]).to.deep.equal([21n, 1n]);
+    });
+
+    it("settles nothing of a range that has not ended, and all of it once it has", async function () {
+      const f = await loadFixture(dayOfPeriodsFixture);
+      const ahead = range(f.bookingId, PERIODS, PERIODS, { [PERIODS + 1]: 9_800 });
+      await submit(f, [range(f.bookingId, 0, PERIODS)]);
+      expect(await runsOf(f, submit(f, [ahead]))).to.deep.equal({
+        settled: [],
+        skipped: [[f.bookingId, PERIODS, PERIODS, SettleStatus.PeriodNotEnded]],
+      });
+      expect(await f.escrow.owed(f.consumer.address, ethers.ZeroAddress)).to.equal(0n);
+      await time.increase(PERIODS * f.settings.slaPeriodSeconds);
+      expect(await runsOf(f, submit(f, [ahead]))).to.deep.equal({
+        settled: [[f.bookingId, PERIODS, PERIODS]],
+        skipped: [],
+      });
+      expect(await f.escrow.owed(f.consumer.address, ethers.ZeroAddress)).to.equal(
+        (f.valueOf(PERIODS + 1) * 2_500n) / 10_000n,
+      );
     });
 
     it("settles a range twice in one batch only once", async function () {

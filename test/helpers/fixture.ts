@@ -187,3 +187,25 @@ export async function deployFixtureWith(settings: CoreSettings) {
 }
 
 export type Fixture = Awaited<ReturnType<typeof deployFixtureWith>>;
+
+/** A settled period as a row: uptimeBps, p95LatencyMs, sampleCount, compliant, creditBps, value, credit. */
+export type SettledRow = readonly [number, number, number, boolean, number, unknown, unknown];
+
+/**
+ * The figures and amounts lists SlaPeriodsSettled carries for `rows`, packed as the event's NatSpec
+ * lays them out (a row's value or credit may be a matcher such as anyValue: its amount is then one).
+ */
+export function settledLists(rows: readonly SettledRow[]): [bigint[], unknown[]] {
+  const figures = rows.map(
+    ([uptimeBps, p95LatencyMs, sampleCount, compliant, creditBps]) =>
+      BigInt(uptimeBps) |
+      (BigInt(p95LatencyMs) << 16n) |
+      (BigInt(sampleCount) << 48n) |
+      (BigInt(creditBps) << 80n) |
+      (compliant ? 1n << 96n : 0n),
+  );
+  const amounts = rows.map(([, , , , , value, credit]) =>
+    typeof value === "bigint" ? value | (BigInt(credit as bigint | number) << 128n) : value,
+  );
+  return [figures, amounts];
+}

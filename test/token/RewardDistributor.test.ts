@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
 
-import { type MutableSlaReport as SlaReport, slaReport } from "@d-cloudx/sdk";
+import { type MutableSlaReport as SlaReport, settledPeriods, slaReport } from "@d-cloudx/sdk";
 import { LOCAL_GOVERNANCE } from "../../scripts/lib/governance.ts";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 
@@ -12,6 +12,7 @@ import {
   deployFixture,
   ethers,
   networkHelpers,
+  settledLists,
 } from "../helpers/fixture.ts";
 import { deployUupsProxy } from "../helpers/proxies.ts";
 
@@ -678,14 +679,22 @@ describe("RewardDistributor", function () {
       const usd = ethUsd + dcxUsd;
       await expect(tx)
         .to.emit(sla, "SlaPeriodsSettled")
-        .withArgs(ethBooking.bookingId, f.consumer.address, provider.address, 0, [
-          [10_000, 40, 60, true, 0, ethValue, 0],
-        ]);
+        .withArgs(
+          ethBooking.bookingId,
+          f.consumer.address,
+          provider.address,
+          0,
+          ...settledLists([[10_000, 40, 60, true, 0, ethValue, 0]]),
+        );
       await expect(tx)
         .to.emit(sla, "SlaPeriodsSettled")
-        .withArgs(dcxBooking.bookingId, f.consumer.address, provider.address, 0, [
-          [10_000, 40, 60, true, 0, dcxValue, 0],
-        ]);
+        .withArgs(
+          dcxBooking.bookingId,
+          f.consumer.address,
+          provider.address,
+          0,
+          ...settledLists([[10_000, 40, 60, true, 0, dcxValue, 0]]),
+        );
       await expect(tx).to.emit(rewards, "EpochOpened").withArgs(0n, EMISSION);
       // The protocol fee on each period (2.5 %), and the most the provider may earn for it.
       const fee = (ethUsd * 250n) / BPS + (dcxUsd * 250n) / BPS;
@@ -713,9 +722,13 @@ describe("RewardDistributor", function () {
       // Below 95 % uptime the whole period is credited back.
       await expect(tx)
         .to.emit(sla, "SlaPeriodsSettled")
-        .withArgs(dcxBooking.bookingId, f.consumer.address, provider.address, 0, [
-          [9_000, 40, 60, false, 10_000, dcxValue, dcxValue],
-        ]);
+        .withArgs(
+          dcxBooking.bookingId,
+          f.consumer.address,
+          provider.address,
+          0,
+          ...settledLists([[9_000, 40, 60, false, 10_000, dcxValue, dcxValue]]),
+        );
       await expect(tx)
         .to.emit(rewards, "ServiceRecorded")
         .withArgs(provider.address, 0n, ethUsd, anyValue, score, pointsFor(ethUsd, score), anyValue);
@@ -752,9 +765,13 @@ describe("RewardDistributor", function () {
       const score = await reputation.scoreOf(provider.address);
       await expect(tx)
         .to.emit(sla, "SlaPeriodsSettled")
-        .withArgs(ethBooking.bookingId, f.consumer.address, provider.address, ethPeriod, [
-          [10_000, 40, 60, true, 0, periodValue(ethBooking.amount, ethPeriod, f.hours), 0],
-        ]);
+        .withArgs(
+          ethBooking.bookingId,
+          f.consumer.address,
+          provider.address,
+          ethPeriod,
+          ...settledLists([[10_000, 40, 60, true, 0, periodValue(ethBooking.amount, ethPeriod, f.hours), 0]]),
+        );
       // Only the DCX period, which could be priced, earned points.
       await expect(tx)
         .to.emit(rewards, "ServiceRecorded")
@@ -791,7 +808,11 @@ describe("RewardDistributor", function () {
         .find((parsed) => parsed?.name === "SlaPeriodsSettled")!;
       await expect(tx)
         .to.emit(sla, "ServiceNotValued")
-        .withArgs(provider.address, ethers.ZeroAddress, settled.args.periods[0].value);
+        .withArgs(
+          provider.address,
+          ethers.ZeroAddress,
+          settledPeriods(settled.args as unknown as Parameters<typeof settledPeriods>[0])[0]!.value,
+        );
     });
 
     it("settles and emits RewardsNotRecorded when the distributor refuses the service", async function () {

@@ -17,6 +17,26 @@ import {BookingGhost, HandlerBase} from "./HandlerBase.sol";
 abstract contract LogObserver is HandlerBase {
     using StreamMath for uint256;
 
+    /// @dev The periods of one SlaPeriodsSettled event that count in reputation.
+    struct RangeTally {
+        uint256 compliant;
+        uint256 violated;
+        uint256 creditBpsTotal;
+        uint256 compliantValue;
+        uint256 violatedValue;
+    }
+
+    /// @dev A settled period, as SlaPeriodsSettled reports it.
+    struct SettledPeriod {
+        uint16 uptimeBps;
+        uint32 p95LatencyMs;
+        uint32 sampleCount;
+        bool compliant;
+        uint16 creditBps;
+        uint256 value;
+        uint256 credit;
+    }
+
     function _afterStep() internal override {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         // Lifecycle events first: a slash is emitted before the cancellation or termination that
@@ -142,15 +162,41 @@ abstract contract LogObserver is HandlerBase {
         if (_topicAddress(log, 2) != ghost.consumer || _topicAddress(log, 3) != ghost.provider) {
             _violation("event: settlement names another consumer or provider");
         }
-        (uint32 firstPeriod, ISLAEnforcement.SettledPeriod[] memory periods) = abi.decode(
+        (uint32 firstPeriod, uint256[] memory figures, uint256[] memory amounts) = abi.decode(
             log.data,
-            (uint32, ISLAEnforcement.SettledPeriod[])
+            (uint32, uint256[], uint256[])
         );
-        if (periods.length == 0) _violation("event: a settlement of no periods");
-        for (uint256 i = 0; i < periods.length; ++i) _processPeriod(bookingId, firstPeriod + i, periods[i]);
+        if (figures.length == 0) _violation("event: a settlement of no periods");
+        if (amounts.length != figures.length) _violation("event: lists of different lengths");
+        RangeTally memory tally;
+        for (uint256 i = 0; i < figures.length; ++i) {
+            if (figures[i] >> 97 != 0) _violation("event: figures beyond bit 96");
+            _processPeriod(bookingId, firstPeriod + i, _unpack(figures[i], amounts[i]), tally);
+        }
+        _recordRange(ghost, tally);
     }
 
-    function _processPeriod(uint256 bookingId, uint256 period, ISLAEnforcement.SettledPeriod memory settled) private {
+    /// @dev A settled period from SlaPeriodsSettled's lists, its figures unpacked as the event's
+    /// NatSpec lays them out.
+    function _unpack(uint256 figures, uint256 amounts) private pure returns (SettledPeriod memory) {
+        return
+            SettledPeriod({
+                uptimeBps: uint16(figures),
+                p95LatencyMs: uint32(figures >> 16),
+                sampleCount: uint32(figures >> 48),
+                creditBps: uint16(figures >> 80),
+                compliant: (figures >> 96) & 1 == 1,
+                value: uint128(amounts),
+                credit: amounts >> 128
+            });
+    }
+
+    function _processPeriod(
+        uint256 bookingId,
+        uint256 period,
+        SettledPeriod memory settled,
+        RangeTally memory tally
+    ) private {
         BookingGhost storage ghost = bookingGhosts[bookingId];
         uint256 settlements = ++settlementCount[bookingId][period];
         if (settlements > maxSettlementsPerPeriod) maxSettlementsPerPeriod = settlements;
@@ -170,24 +216,30 @@ abstract contract LogObserver is HandlerBase {
         if (settled.credit != (settled.value * settled.creditBps) / BPS) {
             _violation("sla: credit is not its share of the period");
         }
-        _recordPeriod(ghost, settled);
+        // A settled period counts in reputation if it is worth the minimum; a report's counted
+        // periods are valued together.
+        uint256 t = _tokenIndex(ghost.token);
+        if (!_priced(t) || _usd(t, settled.value) < reputation.minValueUsdE8()) return;
+        if (settled.compliant) {
+            ++tally.compliant;
+            tally.compliantValue += settled.value;
+        } else {
+            ++tally.violated;
+            tally.violatedValue += settled.value;
+            tally.creditBpsTotal += settled.creditBps;
+        }
     }
 
-    /// @dev A settled period counts in reputation if it can be valued now and is worth the minimum.
-    function _recordPeriod(BookingGhost storage ghost, ISLAEnforcement.SettledPeriod memory settled) private {
+    function _recordRange(BookingGhost storage ghost, RangeTally memory tally) private {
         uint256 t = _tokenIndex(ghost.token);
-        if (!_priced(t)) return;
-        uint256 usd = _usd(t, settled.value);
-        if (usd < reputation.minValueUsdE8()) return;
+        if (tally.compliant + tally.violated == 0) return;
+        uint256 successUsd = _usd(t, tally.compliantValue);
         IReputationSystem.Record storage provider = providerGhosts[ghost.provider];
-        provider.trialUsdE8 += uint128(usd);
-        if (settled.compliant) {
-            ++provider.periodsCompliant;
-            provider.successUsdE8 += uint128(usd);
-        } else {
-            ++provider.periodsViolated;
-            provider.creditBpsTotal += settled.creditBps;
-        }
+        provider.trialUsdE8 += uint128(successUsd + _usd(t, tally.violatedValue));
+        provider.successUsdE8 += uint128(successUsd);
+        provider.periodsCompliant += uint32(tally.compliant);
+        provider.periodsViolated += uint32(tally.violated);
+        provider.creditBpsTotal += uint64(tally.creditBpsTotal);
     }
 
     function _expectedPeriodValue(uint256 bookingId, uint256 period) private view returns (uint256) {
