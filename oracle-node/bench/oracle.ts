@@ -24,7 +24,7 @@ import { type Address, type Hex, type PublicClient, createPublicClient, http, pa
 import { generatePrivateKey } from "viem/accounts";
 
 import { describeContext, machineContext, writeBenchResult } from "@d-cloudx/devstack";
-import { accessKeyMessage, deriveAccessKeyPair } from "@d-cloudx/sdk";
+import { accessKeyMessage, deriveAccessKeyPair, settledPeriods } from "@d-cloudx/sdk";
 import { escrowManagerAbi, priceOracleAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { pass } from "../../scripts/oracle-signers.ts";
 import { LOCAL_ORACLE_KEY } from "../src/config.ts";
@@ -368,9 +368,9 @@ async function settledEvents(stack: Stack, bookingIds: bigint[], period: number 
   });
   const wanted = new Map(bookingIds.map((id, i) => [id, typeof period === "number" ? period : period[i]!]));
   return events.flatMap((e) => {
-    const { bookingId, firstPeriod, periods } = e.args;
+    const { bookingId, firstPeriod } = e.args;
     const offset = wanted.get(bookingId!)! - firstPeriod!;
-    const settled = periods![offset];
+    const settled = settledPeriods(e.args as Parameters<typeof settledPeriods>[0])[offset];
     if (offset < 0 || !settled) return [];
     const args = { bookingId: bookingId!, sampleCount: settled.sampleCount };
     return [{ blockNumber: e.blockNumber, transactionHash: e.transactionHash, args }];
@@ -395,7 +395,7 @@ async function gasPerReport(stack: Stack, events: { transactionHash: Hex }[]): P
     const receipt = await stack.publicClient.getTransactionReceipt({ hash });
     const all = parseEventLogs({ abi: sLAEnforcementAbi, logs: receipt.logs, eventName: "SlaPeriodsSettled" });
     gas += receipt.gasUsed;
-    periods += all.reduce((n, e) => n + e.args.periods.length, 0);
+    periods += all.reduce((n, e) => n + e.args.figures.length, 0);
   }
   return Math.round(Number(gas) / periods);
 }

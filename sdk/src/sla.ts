@@ -41,6 +41,52 @@ export interface PeriodFigures {
   sampleCount: number;
 }
 
+/** Whether a period's figures meet an SLA, as SLAEnforcement judges them (0 ms: no latency limit). */
+export function meetsSla(figures: PeriodFigures, terms: { uptimeTargetBps: number; maxLatencyMs: number }): boolean {
+  return (
+    figures.uptimeBps >= terms.uptimeTargetBps &&
+    (terms.maxLatencyMs === 0 || figures.p95LatencyMs <= terms.maxLatencyMs)
+  );
+}
+
+/** A settled SLA period: what oracles measured and what it earned. */
+export interface SettledPeriod extends PeriodFigures {
+  period: number;
+  /** Whether the period met the booked SLA. */
+  compliant: boolean;
+  /** Credit in basis points of the period's value. */
+  creditBps: number;
+  /** Value of the period, in the booking's token. */
+  value: bigint;
+  /** Amount credited to the consumer. */
+  credit: bigint;
+}
+
+const MASK_128 = (1n << 128n) - 1n;
+const bits = (word: bigint, shift: number, width: number) =>
+  Number((word >> BigInt(shift)) & ((1n << BigInt(width)) - 1n));
+
+/**
+ * The periods an SlaPeriodsSettled event settled, its packed figures unpacked (layout: the event's
+ * NatSpec in ISLAEnforcement).
+ */
+export function settledPeriods(args: {
+  firstPeriod: number | bigint;
+  figures: readonly bigint[];
+  amounts: readonly bigint[];
+}): SettledPeriod[] {
+  return args.figures.map((figures, i) => ({
+    period: Number(args.firstPeriod) + i,
+    uptimeBps: bits(figures, 0, 16),
+    p95LatencyMs: bits(figures, 16, 32),
+    sampleCount: bits(figures, 48, 32),
+    creditBps: bits(figures, 80, 16),
+    compliant: bits(figures, 96, 1) === 1,
+    value: args.amounts[i]! & MASK_128,
+    credit: args.amounts[i]! >> 128n,
+  }));
+}
+
 /** An SlaReport with plain arrays, as every client library takes it. */
 export type MutableSlaReport = Omit<SlaReport, "uptimeBps" | "p95LatencyMs" | "sampleCount"> & {
   uptimeBps: number[];

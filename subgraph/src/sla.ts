@@ -1,4 +1,4 @@
-import { ethereum, log } from "@graphprotocol/graph-ts";
+import { BigInt, ethereum, log } from "@graphprotocol/graph-ts";
 
 import { Booking, SkippedSlaReport, SlaReport, UnrewardedService } from "../generated/schema";
 import {
@@ -20,39 +20,52 @@ import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./comm
 
 const ROLE = "SLA_REPORTER";
 
-/** One SlaReport per settled period, as before reports covered ranges: the dApp reads them so. */
+const MASK_16 = BigInt.fromU64(0xffff);
+const MASK_32 = BigInt.fromU64(0xffffffff);
+const MASK_128 = BigInt.fromI32(1).leftShift(128).minus(BigInt.fromI32(1));
+
+/** Bits `shift` up of a settled period's packed word, `mask` wide (layout: ISLAEnforcement.SlaPeriodsSettled). */
+function field(figures: BigInt, shift: u8, mask: BigInt): BigInt {
+  return figures.rightShift(shift).bitAnd(mask);
+}
+
+/** One SlaReport per settled period: the dApp reads them so. */
 export function handleSlaPeriodsSettled(event: SlaPeriodsSettled): void {
   const params = event.params;
   const booking = Booking.load(params.bookingId.toI64());
   if (booking == null) log.warning("SlaPeriodsSettled for unknown booking {}", [params.bookingId.toString()]);
   const provider = getProvider(params.provider).id;
-  const periods = params.periods;
+  const figures = params.figures;
+  const amounts = params.amounts;
   let compliantCount = 0;
   let creditsUsd = ZERO_USD;
-  for (let i = 0; i < periods.length; i++) {
-    const settled = periods[i];
+  for (let i = 0; i < figures.length; i++) {
+    const packed = figures[i];
+    const compliant = !field(packed, 96, BigInt.fromI32(1)).isZero();
+    const value = field(amounts[i], 0, MASK_128);
+    const credit = amounts[i].rightShift(128);
     const report = new SlaReport(eventId(event).concatI32(i));
     report.booking = params.bookingId.toI64();
     report.provider = provider;
     report.period = params.firstPeriod.toI32() + i;
-    report.uptimeBps = settled.uptimeBps;
-    report.p95LatencyMs = settled.p95LatencyMs;
-    report.sampleCount = settled.sampleCount;
-    report.compliant = settled.compliant;
-    report.creditBps = settled.creditBps;
-    report.periodValue = settled.value;
-    report.credit = settled.credit;
-    report.creditUsd = booking == null ? ZERO_USD : bookingUsd(booking, settled.credit);
+    report.uptimeBps = field(packed, 0, MASK_16).toI32();
+    report.p95LatencyMs = field(packed, 16, MASK_32);
+    report.sampleCount = field(packed, 48, MASK_32);
+    report.compliant = compliant;
+    report.creditBps = field(packed, 80, MASK_16).toI32();
+    report.periodValue = value;
+    report.credit = credit;
+    report.creditUsd = booking == null ? ZERO_USD : bookingUsd(booking, credit);
     report.timestamp = event.block.timestamp;
     report.blockNumber = event.block.number;
     report.transactionHash = event.transaction.hash;
     report.save();
-    if (settled.compliant) compliantCount += 1;
+    if (compliant) compliantCount += 1;
     creditsUsd = creditsUsd.plus(report.creditUsd);
     if (booking != null) {
       booking.slaPeriodsSettled += 1;
-      if (!settled.compliant) booking.slaPeriodsViolated += 1;
-      booking.slaCredits = booking.slaCredits.plus(settled.credit);
+      if (!compliant) booking.slaPeriodsViolated += 1;
+      booking.slaCredits = booking.slaCredits.plus(credit);
     }
   }
   if (booking != null) {
@@ -61,12 +74,12 @@ export function handleSlaPeriodsSettled(event: SlaPeriodsSettled): void {
   }
 
   const delta = new MarketDelta();
-  delta.periodsSettled = periods.length;
+  delta.periodsSettled = figures.length;
   delta.periodsCompliant = compliantCount;
   delta.slaCreditsUsd = creditsUsd;
   recordMarket(event.block.timestamp, delta);
   const providerDelta = new ProviderDelta();
-  providerDelta.periodsSettled = periods.length;
+  providerDelta.periodsSettled = figures.length;
   providerDelta.periodsCompliant = compliantCount;
   providerDelta.slaCreditsUsd = creditsUsd;
   recordProvider(params.provider, event.block.timestamp, providerDelta);

@@ -113,7 +113,7 @@ function announce(event: ChainEvent, viewer: Viewer, notify: ReturnType<typeof u
     notify({ tone, title: `Booking #${args.bookingId} ${what}` });
   } else if (
     event.eventName === "SlaPeriodsSettled" &&
-    (event.args as { periods?: readonly { credit: bigint }[] }).periods?.some((p) => p.credit > 0n) &&
+    (event.args as { amounts?: readonly bigint[] }).amounts?.some((amount) => amount >> 128n > 0n) &&
     concernsConsumer(event, viewer)
   ) {
     notify({

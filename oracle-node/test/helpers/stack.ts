@@ -28,7 +28,13 @@ import {
   stopLocalWorkloads,
 } from "@d-cloudx/devstack";
 import { startIpfsNode, type IpfsNode } from "@d-cloudx/ipfs-node";
-import { BookingStatus, type Deployment, accessKeyMessage, deriveAccessKeyPair } from "@d-cloudx/sdk";
+import {
+  BookingStatus,
+  type Deployment,
+  accessKeyMessage,
+  deriveAccessKeyPair,
+  settledPeriods as settledPeriodsOf,
+} from "@d-cloudx/sdk";
 import { escrowManagerAbi, priceOracleAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { OracleNode } from "../../src/node.ts";
@@ -322,13 +328,12 @@ export async function settledPeriods(stack: Stack) {
     sLAEnforcementAbi,
     "SlaPeriodsSettled",
   );
-  return events.flatMap((e) => {
-    const periods = e.args.periods as readonly Record<string, unknown>[];
-    return periods.map((settled, i) => ({
+  return events.flatMap((e) =>
+    settledPeriodsOf(e.args as Parameters<typeof settledPeriodsOf>[0]).map((settled) => ({
       ...e,
-      args: { ...e.args, ...settled, period: (e.args.firstPeriod as number) + i } as Record<string, unknown>,
-    }));
-  });
+      args: { ...e.args, ...settled } as Record<string, unknown>,
+    })),
+  );
 }
 
 export async function eventsOf<const A extends readonly unknown[]>(
