@@ -45,8 +45,9 @@ const CREDIT_POLICY = {
 };
 
 /**
- * Public networks: hourly SLA periods reported up to a day at a time (the 36-hour report window
- * leaves a day's oldest period 12 hours for the quorum to agree and the report to land), a 2-of-n
+ * Public networks: hourly SLA periods reported up to a day at a time, at once for a period that
+ * missed its SLA (the 36-hour report window leaves a day's oldest period 12 hours for the quorum to
+ * agree, take over from a silent proposer and land the report), a 2-of-n
  * oracle quorum, a 1 % fee for consumer cancellations after five free minutes, and bonds covering a
  * fifth of each provider's active bookings.
  */

@@ -17,8 +17,8 @@ import { createHash } from "node:crypto";
 
 import { type Hex, encodeFunctionData, recoverTypedDataAddress } from "viem";
 
-import { type SlaReport, slaDomain, slaReport, slaReportTypes } from "@d-cloudx/sdk";
-import { escrowManagerAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import { type SlaReport, meetsSla, slaDomain, slaReport, slaReportTypes } from "@d-cloudx/sdk";
+import { escrowManagerAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { type ChainContext, describeError } from "../chain.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
@@ -38,7 +38,7 @@ interface RangeFigures extends Record<string, number[]> {
   sampleCount: number[];
 }
 
-interface Candidate {
+export interface Candidate {
   bookingId: string;
   period: number;
   end: number;
@@ -67,6 +67,8 @@ export class Reporter {
   readonly #log: Logger;
   readonly #periodSeconds: number;
   readonly #windowSeconds: number;
+  /** The SLA each booking was made with (fixed at booking), read once. */
+  readonly #bookedTerms = new Map<string, { uptimeTargetBps: number; maxLatencyMs: number }>();
 
   constructor(deps: ReporterDeps) {
     this.#d = deps;
@@ -147,7 +149,13 @@ export class Reporter {
         if (own) store.reports.recordMeasured(bookingId, candidate.period, own);
       }
       const topics = new Set(this.#d.agreement.topicsOf(`report-${bookingId}-`));
-      const due = this.#dueRange(candidates, now);
+      const maxWaitSeconds = Math.min(config.reporting.maxBatchWaitSeconds, Math.floor((this.#windowSeconds * 2) / 3));
+      const policy = { ...config.reporting, maxWaitSeconds, periodSeconds: this.#periodSeconds };
+      const measured = (c: Candidate) => {
+        const row = store.reports.get(c.bookingId, c.period);
+        return row?.state === "measured" ? row.figures : undefined;
+      };
+      const due = dueRange(candidates, now, policy, measured, await this.#termsOf(bookingId));
       if (due) topics.add(reportTopic(bookingId, due.first, due.last));
       for (const topic of topics) {
         const { first, last } = parseTopic(topic);
@@ -166,27 +174,24 @@ export class Reporter {
     }
   }
 
-  /**
-   * The range this node would propose for a booking now: its unreported periods from the first open
-   * one, each measured here, once there are enough of them, the oldest has waited long enough, or
-   * they reach the booking's last period.
-   */
-  #dueRange(candidates: Candidate[], now: number): { first: number; last: number } | undefined {
-    const { store, config } = this.#d;
-    const first = candidates[0]!;
-    let count = 0;
-    for (const c of candidates) {
-      if (c.period !== first.period + count || count === config.reporting.periodsPerReport) break;
-      if (store.reports.get(c.bookingId, c.period)?.state !== "measured") break;
-      count++;
+  /** The SLA a booking was made with, or undefined while it cannot be read (the report then waits as usual). */
+  async #termsOf(bookingId: string) {
+    const known = this.#bookedTerms.get(bookingId);
+    if (known) return known;
+    const { chain } = this.#d;
+    try {
+      const [, , terms] = await chain.client.readContract({
+        address: chain.addresses.marketplace,
+        abi: resourceMarketplaceAbi,
+        functionName: "bookedSlaTerms",
+        args: [BigInt(bookingId)],
+      });
+      this.#bookedTerms.set(bookingId, terms);
+      return terms;
+    } catch (error) {
+      this.#log.warn({ bookingId, error: describeError(error) }, "booked SLA terms unavailable");
+      return undefined;
     }
-    if (count === 0) return undefined;
-    const last = first.period + count - 1;
-    const maxWait = Math.min(config.reporting.maxBatchWaitSeconds, Math.floor((this.#windowSeconds * 2) / 3));
-    const full = count === config.reporting.periodsPerReport;
-    const waited = now - first.end - config.reporting.delaySeconds >= maxWait;
-    const final = last === periodCount(first.startedAt, first.endsAt, this.#periodSeconds) - 1;
-    return full || waited || final ? { first: first.period, last } : undefined;
   }
 
   /** Signs what this node should sign for a range and returns the best-supported figures. */
@@ -444,6 +449,50 @@ export function recoverReportSigner(
     message: report,
     signature,
   });
+}
+
+/** How a node batches a booking's periods into reports. */
+export interface RangePolicy {
+  periodsPerReport: number;
+  /** How long a booking's oldest unreported period may wait for more to join it. */
+  maxWaitSeconds: number;
+  delaySeconds: number;
+  periodSeconds: number;
+}
+
+/**
+ * The range a node would propose for a booking now: its unreported periods from the first open one
+ * (`candidates`, in order), each measured here (`measured`), once there are enough of them, the
+ * oldest has waited long enough, they reach the booking's last period, or one of them missed the
+ * booked SLA (`terms`) by this node's figures: the consumer's credit does not wait for a fuller report.
+ */
+export function dueRange(
+  candidates: Candidate[],
+  now: number,
+  policy: RangePolicy,
+  measured: (candidate: Candidate) => PeriodFigures | undefined,
+  terms: { uptimeTargetBps: number; maxLatencyMs: number } | undefined,
+): { first: number; last: number } | undefined {
+  const first = candidates[0];
+  if (!first) return undefined;
+  let count = 0;
+  let missed = false;
+  for (const c of candidates) {
+    if (c.period !== first.period + count || count === policy.periodsPerReport) break;
+    const figures = measured(c);
+    if (!figures) break;
+    count++;
+    if (terms && !meetsSla(figures, terms)) {
+      missed = true;
+      break;
+    }
+  }
+  if (count === 0) return undefined;
+  const last = first.period + count - 1;
+  const full = count === policy.periodsPerReport;
+  const waited = now - first.end - policy.delaySeconds >= policy.maxWaitSeconds;
+  const final = last === periodCount(first.startedAt, first.endsAt, policy.periodSeconds) - 1;
+  return full || waited || final || missed ? { first: first.period, last } : undefined;
 }
 
 function encodeSubmit(entries: { report: SlaReport; signatures: Hex[] }[]): Hex {
