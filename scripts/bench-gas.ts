@@ -8,7 +8,7 @@ import hre from "hardhat";
 import { machineContext, writeBenchResult } from "@d-cloudx/devstack/bench";
 
 import { permitTypes, provisioningTypes, slaDomain, slaReportTypes } from "@d-cloudx/sdk";
-import { escrowSettings } from "./lib/core.ts";
+import { LOCAL_SETTINGS, PRODUCTION_SETTINGS, escrowSettings } from "./lib/core.ts";
 import { VOTE_FOR, advanceTime } from "./lib/governance.ts";
 import { deployProtocol, protocolRoles } from "./lib/protocol.ts";
 
@@ -18,6 +18,7 @@ const TARGETS: Record<string, number> = {
   bookErc20: 135_000,
   confirmProvisioning: 70_000,
   reportSlaBatch20PerBooking: 30_000,
+  reportSlaPerBookingPeriod24: 15_000,
   withdrawProvider: 60_000,
   extendBooking: 80_000,
 };
@@ -31,10 +32,14 @@ const connection = await hre.network.create();
 const { ethers, networkHelpers } = connection;
 const signers = await ethers.getSigners();
 const [, treasury, oracle, provider, consumer] = signers;
+// The local chain's periods with the production report window, counted in periods: long enough for
+// one report to cover a day of hourly periods.
+const periodsPerWindow = PRODUCTION_SETTINGS.reportWindowSeconds / PRODUCTION_SETTINGS.slaPeriodSeconds;
 const { contracts, deployment, localTokens, settings, governanceSettings } = await deployProtocol(
   hre,
   connection,
   await protocolRoles(connection),
+  { ...LOCAL_SETTINGS, reportWindowSeconds: LOCAL_SETTINGS.slaPeriodSeconds * periodsPerWindow },
 );
 const { marketplace, escrow, sla, priceOracle, dcx, rewards, governor } = contracts;
 const usdc = localTokens.find((t) => t.symbol === "USDC")!;
@@ -136,23 +141,36 @@ for (const id of warmupIds) await confirm(id);
 const confirmGas: number[] = [];
 for (const id of batch.slice(0, 10)) confirmGas.push(await confirm(id));
 gas.confirmProvisioning = Math.round(confirmGas.reduce((a, b) => a + b) / confirmGas.length);
+const timelock = await ethers.getImpersonatedSigner(deployment.governance.timelock);
+await networkHelpers.setBalance(timelock.address, 10n ** 18n);
+/** A second oracle, for 2-of-2 statements as the DAO would require them on a public network. */
+const second = signers[13]!;
+await (await sla.connect(timelock).addSigner(second.address)).wait();
+async function setQuorum(quorum: number) {
+  await (await sla.connect(timelock).setQuorum(quorum)).wait();
+}
 {
-  // The same confirmation with a 2-of-2 quorum, as the DAO would set it on a public network.
-  const second = signers[13]!;
-  const timelock = await ethers.getImpersonatedSigner(deployment.governance.timelock);
-  await networkHelpers.setBalance(timelock.address, 10n ** 18n);
-  await (await sla.connect(timelock).addSigner(second.address)).wait();
-  await (await sla.connect(timelock).setQuorum(2)).wait();
+  await setQuorum(2);
   const quorumGas: number[] = [];
   for (const id of batch.slice(10)) quorumGas.push(await confirm(id, [oracle!, second]));
   gas.confirmProvisioningQuorum2 = Math.round(quorumGas.reduce((a, b) => a + b) / quorumGas.length);
-  await (await sla.connect(timelock).setQuorum(1)).wait();
+  await setQuorum(1);
 }
 
 await networkHelpers.time.increase(settings.slaPeriodSeconds + 1);
-async function reports(ids: bigint[], period: number) {
-  const list = ids.map((bookingId) => ({ bookingId, period, uptimeBps: 10_000, p95LatencyMs: 40, sampleCount: 60 }));
-  const signatures = await Promise.all(list.map(async (r) => [await oracle.signTypedData(domain, ethersTypes, r)]));
+/** Compliant reports of `periods` periods from `firstPeriod` on for each of `ids`, signed by `signers`. */
+async function reports(ids: bigint[], firstPeriod: number, periods = 1, signers = [oracle!]) {
+  const sorted = [...signers].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
+  const list = ids.map((bookingId) => ({
+    bookingId,
+    firstPeriod,
+    uptimeBps: Array<number>(periods).fill(10_000),
+    p95LatencyMs: Array<number>(periods).fill(40),
+    sampleCount: Array<number>(periods).fill(60),
+  }));
+  const signatures = await Promise.all(
+    list.map((r) => Promise.all(sorted.map((o) => o.signTypedData(domain, ethersTypes, r)))),
+  );
   return { list, signatures };
 }
 {
@@ -160,6 +178,28 @@ async function reports(ids: bigint[], period: number) {
   await (await sla.submitReports(warm.list, warm.signatures)).wait();
   const { list, signatures } = await reports(batch, 0);
   gas.reportSlaBatch20PerBooking = Math.round((await measure(sla.submitReports(list, signatures))) / batch.length);
+}
+{
+  // A day of hourly periods in one 2-of-2 report: one booking per transaction, then ten.
+  const periods = 24;
+  await networkHelpers.time.increase(periods * settings.slaPeriodSeconds);
+  await setQuorum(2);
+  const pair = [oracle!, second];
+  const single: number[] = [];
+  for (const id of batch.slice(0, 3)) {
+    const { list, signatures } = await reports([id], 1, periods, pair);
+    single.push(await measure(sla.submitReports(list, signatures)));
+  }
+  gas.reportSlaPerBookingPeriod24 = Math.round(single.reduce((a, b) => a + b) / single.length / periods);
+  const { list, signatures } = await reports(batch.slice(3, 13), 1, periods, pair);
+  gas.reportSlaBatch10PerBookingPeriod24 = Math.round(
+    (await measure(sla.submitReports(list, signatures))) / (10 * periods),
+  );
+  await setQuorum(1);
+  for (const id of batch.slice(0, 13)) {
+    const { settledPeriods } = await escrow.streamOf(id);
+    if (settledPeriods !== BigInt(1 + periods)) throw new Error(`Booking ${id} settled ${settledPeriods} periods`);
+  }
 }
 
 await (await escrow.connect(provider).withdrawEarnings(warmupIds[0]!)).wait();

@@ -18,7 +18,9 @@ const ipfsApiUrl = `http://127.0.0.1:${envPort("IPFS_API_PORT")}`;
 try {
   const deployment = readDeployment("localhost", deploymentsDir);
   const summary = await seedDemo({ rpcUrl, ipfsApiUrl, deployment, log: console.log });
-  console.log(`Done: ${summary.resources} resources, ${summary.reports} SLA reports, proposal ${summary.proposalId}`);
+  console.log(
+    `Done: ${summary.resources} resources, ${summary.periodsReported} SLA periods reported, proposal ${summary.proposalId}`,
+  );
 } catch (error) {
   console.error(`npm run demo failed against ${rpcUrl} and ${ipfsApiUrl}: ${(error as Error).message}`);
   process.exit(1);

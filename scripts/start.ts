@@ -324,7 +324,7 @@ try {
       Object.entries(demo.bookings)
         .map(([state, count]) => `${count} ${state}`)
         .join(", ") +
-      `, ${demo.reports} SLA reports, proposal ${demo.proposalId} open for voting (${stack.deployment.governance.votingPeriodSeconds} s).` +
+      `, ${demo.periodsReported} SLA periods reported, proposal ${demo.proposalId} open for voting (${stack.deployment.governance.votingPeriodSeconds} s).` +
       "\nAccounts #0–#9 hold DCX votes.",
   );
   const load = loadavg()

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {ManagedUpgradeable} from "../access/ManagedUpgradeable.sol";
@@ -211,7 +212,7 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         stream.state = StreamState.Stopped;
         refund =
             booking.amount -
-            _streamedAt($, bookingId, booking.amount, _duration(stream), block.timestamp - stream.startedAt);
+            _streamedAt($.boundaries[bookingId], booking.amount, _duration(stream), block.timestamp - stream.startedAt);
         address token = _token($, stream.tokenId);
         _releaseActive($, booking.provider, token, booking.amount);
         _credit($, bookingId, consumer, token, refund, RefundReason.Terminated);
@@ -230,32 +231,29 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     }
 
     /// @inheritdoc IEscrowManager
-    function settlePeriod(
+    function settlePeriods(
         uint256 bookingId,
-        uint256 period,
-        uint16 creditBps,
+        uint256 firstPeriod,
+        uint16[] calldata creditBps,
         address consumer
-    ) external onlyRole(SLA_ROLE) returns (PeriodSettlement memory result) {
+    ) external onlyRole(SLA_ROLE) returns (RangeSettlement memory result) {
         EscrowStorage storage $ = _getEscrowStorage();
-        Stream storage stream = $.streams[bookingId];
+        Stream memory stream = $.streams[bookingId];
         if (!_started(stream.state)) revert EscrowInvalidState(bookingId, stream.state);
         result.provider = $.deposits[bookingId].provider;
         result.token = _token($, stream.tokenId);
         result.feeBps = stream.feeBps;
-        if (period < stream.settledPeriods) {
-            result.status = SettleStatus.AlreadySettled;
-            return result;
-        }
-        (result.status, result.periodValue) = _reportablePeriodValue($, bookingId, period, stream);
-        if (result.status != SettleStatus.Settled) {
-            result.periodValue = 0;
-            return result;
-        }
-        result.credit = (result.periodValue * creditBps) / BPS;
-        stream.settledPeriods = uint32(period + 1);
-        if (result.credit != 0) {
-            stream.debited += uint96(result.credit);
-            _credit($, bookingId, consumer, result.token, result.credit, RefundReason.SlaCredit);
+
+        uint256 count = _settleable($, bookingId, firstPeriod, creditBps.length, stream, result);
+        if (count == 0) return result;
+        uint256 offset = result.alreadySettled + result.windowClosed;
+        uint256 from = firstPeriod + offset;
+        uint256 totalCredit = _valuePeriods($, bookingId, stream, from, creditBps[offset:offset + count], result);
+        Stream storage stored = $.streams[bookingId];
+        stored.settledPeriods = uint32(from + count);
+        if (totalCredit != 0) {
+            stored.debited = stream.debited + uint96(totalCredit);
+            _credit($, bookingId, consumer, result.token, totalCredit, RefundReason.SlaCredit);
         }
     }
 
@@ -506,34 +504,44 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
             block.timestamp - stream.startedAt,
             $.settings.reportWindowSeconds
         );
-        return _streamedAt($, bookingId, booking.amount, _duration(stream), unlockedUntil);
+        return _streamedAt($.boundaries[bookingId], booking.amount, _duration(stream), unlockedUntil);
     }
 
-    /// @dev Whether `period` can be reported now (it exists, has ended, its report window is open,
-    /// and every earlier unsettled period's window has closed: those count as compliant), and its
-    /// value if so. A period that does not exist is a malformed report and reverts.
-    function _reportablePeriodValue(
+    /// @dev How many of the `count` periods from `firstPeriod` on can settle now. Counts the ones
+    /// before those in `result` and says why the ones after cannot.
+    function _settleable(
         EscrowStorage storage $,
         uint256 bookingId,
-        uint256 period,
-        Stream memory stream
-    ) private view returns (SettleStatus, uint256) {
+        uint256 firstPeriod,
+        uint256 count,
+        Stream memory stream,
+        RangeSettlement memory result
+    ) private view returns (uint256 settleable) {
         uint256 periodSeconds = $.settings.slaPeriodSeconds;
         uint256 window = $.settings.reportWindowSeconds;
         uint256 activeSeconds = stream.endsAt - stream.startedAt;
-        uint256 count = StreamMath.periodCount(activeSeconds, periodSeconds);
-        if (period >= count) revert EscrowPeriodOutOfRange(bookingId, period, count);
+        uint256 periodCount = StreamMath.periodCount(activeSeconds, periodSeconds);
+        uint256 end = firstPeriod + count;
+        if (end > periodCount) revert EscrowPeriodOutOfRange(bookingId, end - 1, periodCount);
+        uint256 elapsed = block.timestamp - stream.startedAt;
+        // Periods that have ended, and those whose report window has closed too.
+        uint256 ended = _endedBy(elapsed, periodSeconds, activeSeconds);
+        uint256 closed = elapsed < window ? 0 : _endedBy(elapsed - window, periodSeconds, activeSeconds);
 
-        uint256 nowOffset = block.timestamp - stream.startedAt;
-        uint256 end = StreamMath.periodEnd(period, periodSeconds, activeSeconds);
-        if (nowOffset < end) return (SettleStatus.PeriodNotEnded, 0);
-        if (nowOffset >= end + window) return (SettleStatus.ReportWindowClosed, 0);
-        if (
-            period > stream.settledPeriods &&
-            nowOffset < StreamMath.periodEnd(period - 1, periodSeconds, activeSeconds) + window
-        ) return (SettleStatus.EarlierPeriodOpen, 0);
-
-        return (SettleStatus.Settled, _streamedBetween($, bookingId, stream, period * periodSeconds, end));
+        uint256 settledBefore = stream.settledPeriods;
+        uint256 start = Math.max(firstPeriod, Math.min(settledBefore, end));
+        result.alreadySettled = uint32(start - firstPeriod);
+        uint256 from = Math.max(start, Math.min(closed, end));
+        result.windowClosed = uint32(from - start);
+        if (from == end) return 0;
+        // Periods settle in order: an unsettled earlier period must have had its window close.
+        if (from > settledBefore && from > closed) {
+            result.unsettled = SettleStatus.EarlierPeriodOpen;
+            return 0;
+        }
+        uint256 to = Math.max(from, Math.min(ended, end));
+        if (to < end) result.unsettled = SettleStatus.PeriodNotEnded;
+        return to - from;
     }
 
     /// @dev Records that the stream goes on after its current end, which must not have passed, and
@@ -552,29 +560,46 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         if (count != 0) boundaries[0].count = count + 1;
     }
 
-    /// @dev Value streamed between two offsets.
-    function _streamedBetween(
+    /// @dev Values the periods from `from` on, one per entry of `creditBps`, and their credits, into
+    /// `result`; returns the credits' total. Each period's value is what streams over it, across the
+    /// boundaries of the booking's extensions (`_streamedAt`).
+    function _valuePeriods(
         EscrowStorage storage $,
         uint256 bookingId,
         Stream memory stream,
         uint256 from,
-        uint256 to
-    ) private view returns (uint256) {
+        uint16[] calldata creditBps,
+        RangeSettlement memory result
+    ) private view returns (uint256 totalCredit) {
         uint256 amount = $.deposits[bookingId].amount;
-        uint256 duration = _duration(stream);
-        return _streamedAt($, bookingId, amount, duration, to) - _streamedAt($, bookingId, amount, duration, from);
+        uint256 periodSeconds = $.settings.slaPeriodSeconds;
+        uint256 durationSeconds = _duration(stream);
+        uint256 activeSeconds = stream.endsAt - stream.startedAt;
+        mapping(uint256 => Boundary) storage boundaries = $.boundaries[bookingId];
+        uint256 periodEnd = from * periodSeconds;
+        uint256 streamedBefore = _streamedAt(boundaries, amount, durationSeconds, periodEnd);
+        uint256[] memory amounts = new uint256[](creditBps.length);
+        for (uint256 i = 0; i < creditBps.length; ++i) {
+            periodEnd = Math.min(periodEnd + periodSeconds, activeSeconds);
+            // Both fit in 96 bits: a period is worth at most the deposit.
+            uint256 value = streamedBefore;
+            streamedBefore = _streamedAt(boundaries, amount, durationSeconds, periodEnd);
+            value = streamedBefore - value;
+            uint256 credit = (value * creditBps[i]) / BPS;
+            amounts[i] = value | (credit << 128);
+            totalCredit += credit;
+        }
+        result.amounts = amounts;
     }
 
     /// @dev Value streamed `offset` seconds after the stream started: linear between the
     /// boundaries of its extensions (see `Boundary`), rounded down within each piece.
     function _streamedAt(
-        EscrowStorage storage $,
-        uint256 bookingId,
+        mapping(uint256 => Boundary) storage boundaries,
         uint256 amount,
         uint256 durationSeconds,
         uint256 offset
     ) private view returns (uint256) {
-        mapping(uint256 => Boundary) storage boundaries = $.boundaries[bookingId];
         uint256 count = boundaries[0].count;
         if (count == 0) return StreamMath.streamed(amount, offset, durationSeconds);
         // How many boundaries are at or before `offset`: the piece runs from the last of them to the next.
@@ -592,6 +617,12 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
             ? (durationSeconds, amount)
             : (uint256(boundaries[low].offset), uint256(boundaries[low].valueBefore));
         return fromValue + StreamMath.streamed(toValue - fromValue, offset - fromOffset, toOffset - fromOffset);
+    }
+
+    /// @dev How many periods have ended `elapsed` seconds into a stream.
+    function _endedBy(uint256 elapsed, uint256 periodSeconds, uint256 activeSeconds) private pure returns (uint256) {
+        if (elapsed >= activeSeconds) return StreamMath.periodCount(activeSeconds, periodSeconds);
+        return elapsed / periodSeconds;
     }
 
     function _started(StreamState state) private pure returns (bool) {

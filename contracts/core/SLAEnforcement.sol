@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+
 import {QuorumSigned} from "../access/QuorumSigned.sol";
 import {IEscrowManager} from "../interfaces/IEscrowManager.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
@@ -20,9 +22,16 @@ import {PriceMath} from "../libraries/PriceMath.sol";
 contract SLAEnforcement is ISLAEnforcement, QuorumSigned {
     /// @notice EIP-712 type hash of SlaReport.
     bytes32 public constant SLA_REPORT_TYPEHASH = keccak256(
-        "SlaReport(uint256 bookingId,uint32 period,uint16 uptimeBps,uint32 p95LatencyMs,uint32 sampleCount)"
+        "SlaReport(uint256 bookingId,uint32 firstPeriod,uint16[] uptimeBps,uint32[] p95LatencyMs,uint32[] sampleCount)"
     );
     uint256 private constant BPS = 10_000;
+    /// @dev Bit positions of a settled period's packed figures (see SlaPeriodsSettled).
+    uint256 private constant LATENCY_SHIFT = 16;
+    uint256 private constant SAMPLES_SHIFT = 48;
+    uint256 private constant CREDIT_SHIFT = 80;
+    uint256 private constant COMPLIANT_BIT = 1 << 96;
+    /// @dev A settled period's value is the low 128 bits of its amounts word (see SlaPeriodsSettled).
+    uint256 private constant VALUE_MASK = type(uint128).max;
     uint256 private constant MAX_TIERS = 8;
     /// @dev Gas given to the price oracle, the reputation system and the reward distributor, well
     /// above what they need. The submitter picks the transaction's gas: each call gets its full
@@ -46,8 +55,21 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned {
         address[] tokens;
         /// @dev A zero answer: the token could not be priced.
         IPriceOracle.UsdPrice[] prices;
+        /// @dev The least amount of each token worth the reputation system's minimum value.
+        uint256[] minValues;
         uint256 tokenCount;
         uint256 minValueUsdE8;
+        /// @dev This contract's EIP-712 domain separator, computed once per batch.
+        bytes32 domainSeparator;
+    }
+
+    /// @dev One report's settled periods that count, and their value in the booking's token.
+    struct Tally {
+        uint256 compliant;
+        uint256 violated;
+        uint256 creditBpsTotal;
+        uint256 compliantValue;
+        uint256 violatedValue;
     }
 
     /// @dev A credit policy that was replaced, and when.
@@ -118,8 +140,9 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned {
         SLAStorage storage $ = _getSLAStorage();
         Batch memory batch = _newBatch(reports.length);
         batch.minValueUsdE8 = $.reputation.minValueUsdE8();
+        batch.domainSeparator = _domainSeparatorV4();
         for (uint256 i = 0; i < reports.length; ++i) {
-            if (_settle($, reports[i], signatures[i], batch)) ++settled;
+            settled += _settle($, reports[i], signatures[i], batch);
         }
         for (uint256 i = 0; i < batch.providerCount; ++i) {
             address provider = batch.providers[i];
@@ -167,19 +190,7 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned {
 
     /// @inheritdoc ISLAEnforcement
     function reportDigest(SlaReport calldata report) public view returns (bytes32) {
-        return
-            _hashTypedDataV4(
-                keccak256(
-                    abi.encode(
-                        SLA_REPORT_TYPEHASH,
-                        report.bookingId,
-                        report.period,
-                        report.uptimeBps,
-                        report.p95LatencyMs,
-                        report.sampleCount
-                    )
-                )
-            );
+        return _hashTypedDataV4(_structHash(report));
     }
 
     /// @inheritdoc ISLAEnforcement
@@ -220,103 +231,199 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned {
     // Internals
     // ---------------------------------------------------------------------------------------------
 
-    /// @dev Settles one report if its period can settle now; adds it to the batch's outcomes.
+    /// @dev Settles the periods of one report that can settle now; adds them to the batch's outcomes.
+    /// @return settled Periods settled.
     function _settle(
         SLAStorage storage $,
         SlaReport calldata report,
         bytes[] calldata sigs,
         Batch memory batch
-    ) private returns (bool) {
-        if (report.uptimeBps > BPS || report.sampleCount == 0) {
-            revert SlaInvalidReport(report.bookingId, report.period);
+    ) private returns (uint256 settled) {
+        uint256 count = report.uptimeBps.length;
+        if (count == 0 || report.p95LatencyMs.length != count || report.sampleCount.length != count) {
+            _revertInvalid(report, 0);
         }
-        _verifyQuorum(reportDigest(report), sigs);
+        _verifyQuorum(MessageHashUtils.toTypedDataHash(batch.domainSeparator, _structHash(report)), sigs);
 
         (address consumer, uint32 requestedAt, IResourceMarketplace.SlaTerms memory terms) = $
             .marketplace
             .bookedSlaTerms(report.bookingId);
-        (uint16 baseCreditBps, CreditTier[] storage tiers) = _policyAt($, requestedAt);
-        (bool compliant, uint16 creditBps) = _creditFor(
-            report.uptimeBps,
-            report.p95LatencyMs,
-            terms,
-            baseCreditBps,
-            tiers
-        );
-        IEscrowManager.PeriodSettlement memory settlement = $.escrow.settlePeriod(
+        (uint16[] memory creditBps, uint256[] memory figures) = _outcomes($, report, requestedAt, terms);
+        IEscrowManager.RangeSettlement memory result = $.escrow.settlePeriods(
             report.bookingId,
-            report.period,
+            report.firstPeriod,
             creditBps,
             consumer
         );
-        if (settlement.status != IEscrowManager.SettleStatus.Settled) {
-            emit SlaReportSkipped(report.bookingId, report.period, settlement.status);
-            return false;
-        }
-        _emitSettled(report, consumer, settlement, compliant, creditBps);
-        _tally($, batch, settlement, compliant, creditBps);
-        return true;
+        return _record($, batch, report, consumer, figures, result);
     }
 
-    function _emitSettled(
+    /// @dev Emits what happened to each period of a report and adds the settled ones to the batch.
+    function _record(
+        SLAStorage storage $,
+        Batch memory batch,
         SlaReport calldata report,
         address consumer,
-        IEscrowManager.PeriodSettlement memory settlement,
-        bool compliant,
-        uint16 creditBps
-    ) private {
-        emit SlaPeriodSettled(
+        uint256[] memory figures,
+        IEscrowManager.RangeSettlement memory result
+    ) private returns (uint256 settled) {
+        uint256 offset = _emitSkipped(report, result);
+        settled = result.amounts.length;
+        if (settled == 0) return 0;
+        if (settled != figures.length) figures = _slice(figures, offset, settled);
+        emit SlaPeriodsSettled(
             report.bookingId,
             consumer,
-            settlement.provider,
-            report.period,
-            report.uptimeBps,
-            report.p95LatencyMs,
-            report.sampleCount,
-            compliant,
-            creditBps,
-            settlement.periodValue,
-            settlement.credit
+            result.provider,
+            uint32(report.firstPeriod + offset),
+            figures,
+            result.amounts
         );
+        _tally($, batch, result, figures);
     }
 
-    /// @dev Adds a settled period to its provider's outcomes in this batch, valued in USD. Periods
-    /// worth less than the reputation system's minimum value count for neither reputation nor
-    /// rewards; periods that cannot be valued now are reported with ServiceNotValued.
+    /// @dev Emits SlaReportSkipped for each run of periods that did not settle; returns how many came
+    /// before the settled ones.
+    function _emitSkipped(
+        SlaReport calldata report,
+        IEscrowManager.RangeSettlement memory result
+    ) private returns (uint256 offset) {
+        uint256 first = report.firstPeriod;
+        _skip(report.bookingId, first, result.alreadySettled, IEscrowManager.SettleStatus.AlreadySettled);
+        offset = result.alreadySettled;
+        _skip(report.bookingId, first + offset, result.windowClosed, IEscrowManager.SettleStatus.ReportWindowClosed);
+        offset += result.windowClosed;
+        uint256 settledEnd = offset + result.amounts.length;
+        _skip(report.bookingId, first + settledEnd, report.uptimeBps.length - settledEnd, result.unsettled);
+    }
+
+    /// @dev In one pass over a report's periods: reverts unless each has at most 100 % uptime and
+    /// samples; whether each met the booking's terms and its credit under the booking's policy, and
+    /// its figures packed as SlaPeriodsSettled carries them.
+    function _outcomes(
+        SLAStorage storage $,
+        SlaReport calldata report,
+        uint256 requestedAt,
+        IResourceMarketplace.SlaTerms memory terms
+    ) private view returns (uint16[] memory creditBps, uint256[] memory figures) {
+        (uint16 baseCreditBps, CreditTier[] storage tiers) = _policyAt($, requestedAt);
+        uint16[] calldata uptimes = report.uptimeBps;
+        uint32[] calldata latencies = report.p95LatencyMs;
+        creditBps = new uint16[](uptimes.length);
+        figures = new uint256[](uptimes.length);
+        for (uint256 i = 0; i < uptimes.length; ++i) {
+            uint256 sampleCount = report.sampleCount[i];
+            if (uptimes[i] > BPS || sampleCount == 0) _revertInvalid(report, i);
+            (bool compliant, uint16 credit) = _creditFor(uptimes[i], latencies[i], terms, baseCreditBps, tiers);
+            creditBps[i] = credit;
+            figures[i] =
+                uint256(uptimes[i]) |
+                (uint256(latencies[i]) << LATENCY_SHIFT) |
+                (sampleCount << SAMPLES_SHIFT) |
+                (uint256(credit) << CREDIT_SHIFT) |
+                (compliant ? COMPLIANT_BIT : 0);
+        }
+    }
+
+    function _revertInvalid(SlaReport calldata report, uint256 index) private pure {
+        revert SlaInvalidReport(report.bookingId, report.firstPeriod + index);
+    }
+
+    /// @dev `length` entries of `list` from `offset` on.
+    function _slice(
+        uint256[] memory list,
+        uint256 offset,
+        uint256 length
+    ) private pure returns (uint256[] memory slice) {
+        slice = new uint256[](length);
+        for (uint256 i = 0; i < length; ++i) slice[i] = list[offset + i];
+    }
+
+    /// @dev EIP-712's hash of a report.
+    function _structHash(SlaReport calldata report) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    SLA_REPORT_TYPEHASH,
+                    report.bookingId,
+                    report.firstPeriod,
+                    _hashWords(report.uptimeBps),
+                    _hashWords(report.p95LatencyMs),
+                    _hashWords(report.sampleCount)
+                )
+            );
+    }
+
+    /// @dev EIP-712's hash of an array of atomic values: keccak256 of its 32-byte-padded entries,
+    /// which is how the ABI lays them out in calldata. Every entry is also read, and so checked to
+    /// fit its type, in _outcomes: a report with a dirty entry never settles.
+    function _hashWords(uint16[] calldata list) private pure returns (bytes32 hash) {
+        assembly ("memory-safe") {
+            let size := shl(5, list.length)
+            let free := mload(0x40)
+            calldatacopy(free, list.offset, size)
+            hash := keccak256(free, size)
+        }
+    }
+
+    /// @dev As for uint16[] (the same calldata layout).
+    function _hashWords(uint32[] calldata list) private pure returns (bytes32 hash) {
+        assembly ("memory-safe") {
+            let size := shl(5, list.length)
+            let free := mload(0x40)
+            calldatacopy(free, list.offset, size)
+            hash := keccak256(free, size)
+        }
+    }
+
+    function _skip(uint256 bookingId, uint256 firstPeriod, uint256 count, IEscrowManager.SettleStatus status) private {
+        if (count != 0) emit SlaReportSkipped(bookingId, uint32(firstPeriod), uint32(count), status);
+    }
+
+    /// @dev Adds settled periods to their provider's outcomes in this batch, valued in USD once per
+    /// report. Periods worth less than the reputation system's minimum value count for neither
+    /// reputation nor rewards; periods that cannot be valued now are reported with ServiceNotValued.
     function _tally(
         SLAStorage storage $,
         Batch memory batch,
-        IEscrowManager.PeriodSettlement memory settlement,
-        bool compliant,
-        uint16 creditBps
+        IEscrowManager.RangeSettlement memory result,
+        uint256[] memory figures
     ) private {
+        uint256[] memory amounts = result.amounts;
         uint256 i = 0;
-        while (i < batch.providerCount && batch.providers[i] != settlement.provider) ++i;
+        while (i < batch.providerCount && batch.providers[i] != result.provider) ++i;
         if (i == batch.providerCount) {
-            batch.providers[i] = settlement.provider;
+            batch.providers[i] = result.provider;
             ++batch.providerCount;
         }
-        IPriceOracle.UsdPrice memory price = _priceOf($, batch, settlement.token);
+        (IPriceOracle.UsdPrice memory price, uint256 minValue) = _priceOf($, batch, result.token);
         if (price.answer == 0) {
-            emit ServiceNotValued(settlement.provider, settlement.token, settlement.periodValue);
+            uint256 total;
+            for (uint256 p = 0; p < amounts.length; ++p) total += amounts[p] & VALUE_MASK;
+            emit ServiceNotValued(result.provider, result.token, total);
             return;
         }
-        uint256 usdE8 = PriceMath.tokenToUsd(
-            settlement.periodValue,
-            price.answer,
-            price.feedDecimals,
-            price.tokenDecimals
-        );
-        if (usdE8 < batch.minValueUsdE8) return;
-        if (compliant) {
-            ++batch.compliant[i];
-            batch.compliantUsdE8[i] += usdE8;
-            batch.feeUsdE8[i] += (usdE8 * settlement.feeBps) / BPS;
-        } else {
-            ++batch.violated[i];
-            batch.violatedUsdE8[i] += usdE8;
-            batch.creditBpsTotal[i] += creditBps;
+        // The periods worth the minimum count, valued once, together.
+        Tally memory tally;
+        for (uint256 p = 0; p < amounts.length; ++p) {
+            uint256 value = amounts[p] & VALUE_MASK;
+            if (value < minValue) continue;
+            if (figures[p] & COMPLIANT_BIT != 0) {
+                ++tally.compliant;
+                tally.compliantValue += value;
+            } else {
+                ++tally.violated;
+                tally.violatedValue += value;
+                tally.creditBpsTotal += uint16(figures[p] >> CREDIT_SHIFT);
+            }
         }
+        uint256 compliantUsdE8 = _usd(price, tally.compliantValue);
+        batch.compliant[i] += uint32(tally.compliant);
+        batch.violated[i] += uint32(tally.violated);
+        batch.creditBpsTotal[i] += uint64(tally.creditBpsTotal);
+        batch.compliantUsdE8[i] += compliantUsdE8;
+        batch.violatedUsdE8[i] += _usd(price, tally.violatedValue);
+        batch.feeUsdE8[i] += (compliantUsdE8 * result.feeBps) / BPS;
     }
 
     /// @dev The USD price of `token`, read from the oracle once per batch. A token that cannot be
@@ -325,18 +432,27 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned {
         SLAStorage storage $,
         Batch memory batch,
         address token
-    ) private view returns (IPriceOracle.UsdPrice memory price) {
+    ) private view returns (IPriceOracle.UsdPrice memory price, uint256 minValue) {
         for (uint256 i = 0; i < batch.tokenCount; ++i) {
-            if (batch.tokens[i] == token) return batch.prices[i];
+            if (batch.tokens[i] == token) return (batch.prices[i], batch.minValues[i]);
         }
         _reserveGas(PRICE_CALL_GAS);
         try $.priceOracle.usdPrice{gas: PRICE_CALL_GAS}(token) returns (IPriceOracle.UsdPrice memory answer) {
             price = answer;
         } catch {}
+        // The least amount worth the minimum (rounded up): a period counts if its value reaches it.
+        if (price.answer != 0) {
+            minValue = PriceMath.usdToToken(batch.minValueUsdE8, price.answer, price.feedDecimals, price.tokenDecimals);
+        }
         batch.tokens[batch.tokenCount] = token;
         batch.prices[batch.tokenCount] = price;
+        batch.minValues[batch.tokenCount] = minValue;
         ++batch.tokenCount;
-        return price;
+    }
+
+    /// @dev USD value of `amount` of a token at `price`.
+    function _usd(IPriceOracle.UsdPrice memory price, uint256 amount) private pure returns (uint256) {
+        return amount == 0 ? 0 : PriceMath.tokenToUsd(amount, price.answer, price.feedDecimals, price.tokenDecimals);
     }
 
     function _recordRewards(SLAStorage storage $, address provider, uint256 usdE8, uint256 feeUsdE8) private {
@@ -362,6 +478,7 @@ contract SLAEnforcement is ISLAEnforcement, QuorumSigned {
         batch.feeUsdE8 = new uint256[](size);
         batch.tokens = new address[](size);
         batch.prices = new IPriceOracle.UsdPrice[](size);
+        batch.minValues = new uint256[](size);
     }
 
     /// @dev Whether the figures met `terms`, and the credit they earn under the given policy.

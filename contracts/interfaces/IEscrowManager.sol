@@ -47,19 +47,24 @@ interface IEscrowManager {
         EarlierPeriodOpen
     }
 
-    /// @notice The outcome of reporting one SLA period.
+    /// @notice The outcome of reporting consecutive SLA periods of a booking. From the first reported
+    /// period, in order: `alreadySettled` periods settled before, `windowClosed` periods whose report
+    /// window had closed (they count as compliant), then the periods settled now (one entry each in
+    /// `amounts`); the periods after those could not settle now, for `unsettled`.
     /// @param provider The booking's provider.
     /// @param token The booking's payment token.
-    /// @param periodValue Value of the period (0 unless settled).
-    /// @param credit Amount credited to the consumer.
     /// @param feeBps The protocol fee on the booking's earnings.
-    struct PeriodSettlement {
-        SettleStatus status;
+    /// @param unsettled Why the periods after the settled ones did not settle (`Settled` if none remain).
+    /// @param amounts For each period settled now, its value (the low 128 bits) and the amount
+    /// credited to the consumer (the high 128 bits), in the booking's token.
+    struct RangeSettlement {
         address provider;
         address token;
-        uint256 periodValue;
-        uint256 credit;
         uint16 feeBps;
+        uint32 alreadySettled;
+        uint32 windowClosed;
+        SettleStatus unsettled;
+        uint256[] amounts;
     }
 
     /// @notice A booking's deposit, written when it is booked. One storage slot.
@@ -268,14 +273,16 @@ interface IEscrowManager {
     /// the provider's bond coverage); reverts with EscrowStreamNotEnded before its end. Marketplace only.
     function closeStream(uint256 bookingId) external;
 
-    /// @notice Settles one SLA period if it can be reported now, moving `creditBps` of its value
-    /// from the provider to the consumer. SLA enforcement only.
-    function settlePeriod(
+    /// @notice Settles the SLA periods from `firstPeriod` on, one per entry of `creditBps`, that can
+    /// be reported now, in order, moving `creditBps[i]` of each one's value from the provider to the
+    /// consumer. Periods that cannot settle now are left as they are; a period the booking does not
+    /// have reverts. SLA enforcement only.
+    function settlePeriods(
         uint256 bookingId,
-        uint256 period,
-        uint16 creditBps,
+        uint256 firstPeriod,
+        uint16[] calldata creditBps,
         address consumer
-    ) external returns (PeriodSettlement memory);
+    ) external returns (RangeSettlement memory);
 
     /// @notice Pays the caller (the booking's provider) what is withdrawable, less the protocol fee.
     function withdrawEarnings(uint256 bookingId) external;

@@ -6,7 +6,8 @@ import {IQuorumSigned} from "./IQuorumSigned.sol";
 import {IRewardDistributor} from "./IRewardDistributor.sol";
 
 /// @title ISLAEnforcement
-/// @notice Accepts SLA period reports signed (EIP-712) by a quorum of registered oracle signers,
+/// @notice Accepts SLA reports, each over consecutive periods of one booking, signed (EIP-712) by a
+/// quorum of registered oracle signers,
 /// settles each (booking, period) once in the EscrowManager by the SLA terms the booking was made
 /// with and the credit policy in force when it was requested, credits the consumer by tier when the
 /// period missed the SLA, records the outcome in the provider's reputation (weighted by its USD
@@ -14,17 +15,18 @@ import {IRewardDistributor} from "./IRewardDistributor.sol";
 /// @dev The same signer set confirms provisioning and states consumer faults for the marketplace,
 /// through `verifyStatement` (IQuorumSigned) over this contract's EIP-712 domain.
 interface ISLAEnforcement is IQuorumSigned {
-    /// @notice What oracles measured over one SLA period of a booking.
-    /// @param period Index of the period from the booking's start (0-based).
+    /// @notice What oracles measured over consecutive SLA periods of a booking: one entry per period
+    /// in each list, from `firstPeriod` on.
+    /// @param firstPeriod Index of the first period from the booking's start (0-based).
     /// @param uptimeBps Share of probes that succeeded, in basis points.
     /// @param p95LatencyMs 95th percentile of probe latency.
     /// @param sampleCount Number of probes.
     struct SlaReport {
         uint256 bookingId;
-        uint32 period;
-        uint16 uptimeBps;
-        uint32 p95LatencyMs;
-        uint32 sampleCount;
+        uint32 firstPeriod;
+        uint16[] uptimeBps;
+        uint32[] p95LatencyMs;
+        uint32[] sampleCount;
     }
 
     /// @notice A credit tier: periods with uptime below `uptimeBelowBps` earn `creditBps` of their value.
@@ -33,26 +35,30 @@ interface ISLAEnforcement is IQuorumSigned {
         uint16 creditBps;
     }
 
-    /// @notice Emitted when a period is settled.
-    /// @param compliant Whether the period met the booked SLA.
-    /// @param creditBps Credit in basis points of the period's value.
-    /// @param periodValue Value of the period, in the booking's token.
-    /// @param credit Amount credited to the consumer.
-    event SlaPeriodSettled(
+    /// @notice Emitted when consecutive periods of a booking are settled, from `firstPeriod` on: one
+    /// entry per period, in order, in each list.
+    /// @param figures The figures reported for each period and what they earned, packed in one word:
+    /// uptimeBps in bits 0–15, p95LatencyMs in bits 16–47, sampleCount in bits 48–79, creditBps (credit
+    /// in basis points of the period's value) in bits 80–95, and bit 96 set when the period met the
+    /// booked SLA.
+    /// @param amounts For each period, its value (the low 128 bits) and the amount credited to the
+    /// consumer (the high 128 bits), in the booking's token.
+    event SlaPeriodsSettled(
         uint256 indexed bookingId,
         address indexed consumer,
         address indexed provider,
-        uint32 period,
-        uint16 uptimeBps,
-        uint32 p95LatencyMs,
-        uint32 sampleCount,
-        bool compliant,
-        uint16 creditBps,
-        uint256 periodValue,
-        uint256 credit
+        uint32 firstPeriod,
+        uint256[] figures,
+        uint256[] amounts
     );
-    /// @notice Emitted for a report that could not settle now; the rest of the batch settled.
-    event SlaReportSkipped(uint256 indexed bookingId, uint32 period, IEscrowManager.SettleStatus status);
+    /// @notice Emitted for `periodCount` consecutive reported periods, from `firstPeriod` on, that could
+    /// not settle now; the rest of the report and of the batch settled.
+    event SlaReportSkipped(
+        uint256 indexed bookingId,
+        uint32 firstPeriod,
+        uint32 periodCount,
+        IEscrowManager.SettleStatus status
+    );
     /// @notice Emitted when the credit policy changes (for bookings requested from the next second on).
     /// @param baseCreditBps Credit for any period that misses the SLA (uptime below the booked
     /// target, or p95 latency above its limit).
@@ -70,8 +76,9 @@ interface ISLAEnforcement is IQuorumSigned {
 
     /// @notice `reports` and `signatures` differ in length.
     error SlaLengthMismatch(uint256 reports, uint256 signatures);
-    /// @notice A report with uptime above 100 % or no samples.
-    error SlaInvalidReport(uint256 bookingId, uint32 period);
+    /// @notice A report without periods, with lists of different lengths, or a period with uptime
+    /// above 100 % or no samples (`period`: the first period at fault).
+    error SlaInvalidReport(uint256 bookingId, uint256 period);
     /// @notice Credit tiers that are not strictly decreasing in uptime and increasing in credit, or
     /// credits above 100 %.
     error SlaInvalidCreditPolicy();
@@ -79,11 +86,12 @@ interface ISLAEnforcement is IQuorumSigned {
     /// system or the reward distributor their full budget.
     error SlaInsufficientGas();
 
-    /// @notice Verifies and settles SLA period reports. Anyone may submit signed reports. A report
-    /// whose period cannot settle now (already settled, not ended, window closed, an earlier period
-    /// still open) is skipped with `SlaReportSkipped`; a malformed or under-signed one reverts.
+    /// @notice Verifies and settles SLA reports, each over consecutive periods of one booking. Anyone
+    /// may submit signed reports. The periods of a report that cannot settle now (already settled,
+    /// not ended, window closed, an earlier period still open) are skipped with `SlaReportSkipped`
+    /// and the rest settle, in order; a malformed or under-signed report reverts.
     /// @param signatures For each report, its signatures ordered by ascending signer address.
-    /// @return settled Number of reports settled.
+    /// @return settled Number of periods settled.
     function submitReports(
         SlaReport[] calldata reports,
         bytes[][] calldata signatures

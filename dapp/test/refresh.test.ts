@@ -44,7 +44,7 @@ describe("which queries an event refetches", () => {
   });
 
   it("refetches a provider's console for events that name it, and nothing for events nobody shows", () => {
-    const settled = affectedQueries([event("SlaPeriodSettled", { bookingId: 3n, provider: ME })], viewer);
+    const settled = affectedQueries([event("SlaPeriodsSettled", { bookingId: 3n, provider: ME })], viewer);
     expect(settled.has("ProviderSla")).toBe(true);
     expect(affectedQueries([event("RoleGranted", {})], viewer).size).toBe(0);
   });

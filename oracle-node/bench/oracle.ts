@@ -24,7 +24,7 @@ import { type Address, type Hex, type PublicClient, createPublicClient, http, pa
 import { generatePrivateKey } from "viem/accounts";
 
 import { describeContext, machineContext, writeBenchResult } from "@d-cloudx/devstack";
-import { accessKeyMessage, deriveAccessKeyPair } from "@d-cloudx/sdk";
+import { accessKeyMessage, deriveAccessKeyPair, settledPeriods } from "@d-cloudx/sdk";
 import { escrowManagerAbi, priceOracleAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { pass } from "../../scripts/oracle-signers.ts";
 import { LOCAL_ORACLE_KEY } from "../src/config.ts";
@@ -357,17 +357,24 @@ function streamOf(stack: Stack, bookingId: bigint) {
   });
 }
 
-/** SlaPeriodSettled of the given bookings since `fromBlock`, for `period` (one for all, or one per booking). */
+/** Settled periods of the given bookings since `fromBlock`, for `period` (one for all, or one per booking). */
 async function settledEvents(stack: Stack, bookingIds: bigint[], period: number | number[], fromBlock = 0n) {
   const events = await patientClient(stack).getContractEvents({
     address: stack.deployment.contracts.SLAEnforcement.proxy as Address,
     abi: sLAEnforcementAbi,
-    eventName: "SlaPeriodSettled",
+    eventName: "SlaPeriodsSettled",
     fromBlock,
     toBlock: "latest",
   });
   const wanted = new Map(bookingIds.map((id, i) => [id, typeof period === "number" ? period : period[i]!]));
-  return events.filter((e) => wanted.get(e.args.bookingId!) === e.args.period);
+  return events.flatMap((e) => {
+    const { bookingId, firstPeriod } = e.args;
+    const offset = wanted.get(bookingId!)! - firstPeriod!;
+    const settled = settledPeriods(e.args as Parameters<typeof settledPeriods>[0])[offset];
+    if (offset < 0 || !settled) return [];
+    const args = { bookingId: bookingId!, sampleCount: settled.sampleCount };
+    return [{ blockNumber: e.blockNumber, transactionHash: e.transactionHash, args }];
+  });
 }
 
 /** A client that waits for a chain busy with thousands of bookings. */
@@ -380,19 +387,17 @@ function patientClient(stack: Stack): PublicClient {
   return client;
 }
 
-/** Gas of the report transactions per report they settled. */
+/** Gas of the report transactions per period they settled. */
 async function gasPerReport(stack: Stack, events: { transactionHash: Hex }[]): Promise<number> {
-  const perTx = new Map<Hex, number>();
-  for (const e of events) perTx.set(e.transactionHash, (perTx.get(e.transactionHash) ?? 0) + 1);
   let gas = 0n;
-  let reports = 0;
-  for (const hash of perTx.keys()) {
+  let periods = 0;
+  for (const hash of new Set(events.map((e) => e.transactionHash))) {
     const receipt = await stack.publicClient.getTransactionReceipt({ hash });
-    const all = parseEventLogs({ abi: sLAEnforcementAbi, logs: receipt.logs, eventName: "SlaPeriodSettled" });
+    const all = parseEventLogs({ abi: sLAEnforcementAbi, logs: receipt.logs, eventName: "SlaPeriodsSettled" });
     gas += receipt.gasUsed;
-    reports += all.length;
+    periods += all.reduce((n, e) => n + e.args.figures.length, 0);
   }
-  return Math.round(Number(gas) / reports);
+  return Math.round(Number(gas) / periods);
 }
 
 /** The longest wait, in chain seconds, from a period's end to its settlement. */

@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 
 import { z } from "zod";
 
+import { MAX_REPORT_PERIODS } from "./network/messages.ts";
+
 /** The repository root, for local defaults (deployments/localhost.json, .data/). */
 const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 /** The configuration for the local stack, used when ORACLE_CONFIG is not set. */
@@ -123,10 +125,15 @@ const fileSchema = z.strictObject({
       windowMarginSeconds: z.int().min(0).default(30),
       /** While no acceptable proposal came this long after a proposer's turn, the next oracle in turn proposes. */
       takeoverSeconds: z.int().positive().default(60),
-      /** Reports per submitReports transaction. */
+      /** Reports (ranges of periods) per submitReports transaction. */
       batchSize: z.int().positive().max(500).default(200),
-      /** How long a report may wait for others to fill a batch (kept well inside the report window). */
-      maxBatchWaitSeconds: z.int().min(0).default(300),
+      /** Most periods in one report: one report settles them all, for much less gas per period. */
+      periodsPerReport: z.int().positive().max(MAX_REPORT_PERIODS).default(24),
+      /**
+       * How long a booking's oldest unreported period may wait for more to join its report (kept
+       * within two thirds of the report window).
+       */
+      maxBatchWaitSeconds: z.int().min(0).default(86_400),
       /**
        * How far another oracle's figures may be from this node's own for it to co-sign them. For uptime,
        * widened by the outage starts and ends the node's probes saw (measure/aggregate.ts).

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import type { Address, Hex } from "viem";
 
 import { BookingStatus, decryptAccessDetails } from "@d-cloudx/sdk";
-import { escrowManagerAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import { escrowManagerAbi, resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 import { OracleNode } from "../src/node.ts";
 import { LocalProvisioner } from "../src/provisioners/local.ts";
 import { type ProvisionRequest, ProvisionerError } from "../src/provisioners/types.ts";
@@ -27,6 +27,7 @@ import {
   book,
   bookingStatus,
   eventsOf,
+  settledPeriods,
   freePort,
   listResource,
   mined,
@@ -352,13 +353,7 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
   });
 
   async function settledEvents(bookingId: bigint) {
-    const events = await eventsOf(
-      stack,
-      stack.deployment.contracts.SLAEnforcement.proxy,
-      sLAEnforcementAbi,
-      "SlaPeriodSettled",
-    );
-    return events.filter((e) => e.args.bookingId === bookingId);
+    return (await settledPeriods(stack)).filter((e) => e.args.bookingId === bookingId);
   }
 });
 

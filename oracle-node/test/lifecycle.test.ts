@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { type Address, type Hex, recoverAddress, zeroAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { RefundReason, decryptAccessDetails } from "@d-cloudx/sdk";
+import { RefundReason, decryptAccessDetails, slaReport } from "@d-cloudx/sdk";
 import {
   escrowManagerAbi,
   priceOracleAbi,
@@ -28,6 +28,7 @@ import {
   advanceChain,
   book,
   eventsOf,
+  settledPeriods,
   listResource,
   mined,
   provisionedEvents,
@@ -61,7 +62,7 @@ describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
 
   async function settledPeriod(bookingId: bigint, period: number) {
     return waitFor(`period ${period} of booking ${bookingId} to settle`, async () => {
-      const events = await eventsOf(stack, contracts().SLAEnforcement.proxy, sLAEnforcementAbi, "SlaPeriodSettled");
+      const events = await settledPeriods(stack);
       return events.find((e) => e.args.bookingId === bookingId && e.args.period === period)?.args;
     });
   }
@@ -147,8 +148,12 @@ describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
     assert.equal(verified, true);
   });
 
-  it("signs reports that SLAEnforcement verifies, and only for its own key", async () => {
-    const report = { bookingId: 1n, period: 3, uptimeBps: 9_876, p95LatencyMs: 123, sampleCount: 456 };
+  it("signs reports of several periods that SLAEnforcement verifies, and only for its own key", async () => {
+    // Periods far past the booking's end: signed alike, then refused by the escrow.
+    const report = slaReport(1n, 100_000, [
+      { uptimeBps: 9_876, p95LatencyMs: 123, sampleCount: 456 },
+      { uptimeBps: 10_000, p95LatencyMs: 40, sampleCount: 12 },
+    ]);
     const sla = contracts().SLAEnforcement.proxy as Address;
     const signature = await signReport(node.chain, report);
     const digest = await stack.publicClient.readContract({

@@ -28,6 +28,7 @@ import {
   book,
   bookingStatus,
   eventsOf,
+  settledPeriods,
   freePort,
   listResource,
   provisionedEvents,
@@ -106,7 +107,7 @@ describe("an oracle network of separate processes", { timeout: 900_000 }, () => 
       ...orders,
     });
   const settledEvents = async (bookingId: bigint) =>
-    (await eventsOf(stack, sla(), sLAEnforcementAbi, "SlaPeriodSettled")).filter((e) => e.args.bookingId === bookingId);
+    (await settledPeriods(stack)).filter((e) => e.args.bookingId === bookingId);
   const settled = (bookingId: bigint, period: number, timeoutMs = 60_000) =>
     waitFor(
       `period ${period} of booking ${bookingId} to settle`,

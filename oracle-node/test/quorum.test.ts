@@ -21,7 +21,7 @@ import {
   activated,
   advanceChain,
   book,
-  eventsOf,
+  settledPeriods,
   freePort,
   listResource,
   mined,
@@ -104,15 +104,13 @@ describe("several oracles", { timeout: 300_000 }, () => {
     const settled = await waitFor(
       "the report",
       async () => {
-        const events = await eventsOf(stack, sla, sLAEnforcementAbi, "SlaPeriodSettled");
+        const events = await settledPeriods(stack);
         return events.find((e) => e.args.bookingId === booked.bookingId);
       },
       90_000,
     );
     await new Promise((r) => setTimeout(r, 1_500));
-    const events = (await eventsOf(stack, sla, sLAEnforcementAbi, "SlaPeriodSettled")).filter(
-      (e) => e.args.bookingId === booked.bookingId,
-    );
+    const events = (await settledPeriods(stack)).filter((e) => e.args.bookingId === booked.bookingId);
     assert.equal(events.length, 1);
     assert.equal(settled.args.uptimeBps, 10_000);
 
@@ -130,7 +128,7 @@ describe("several oracles", { timeout: 300_000 }, () => {
     const { args } = decodeFunctionData({ abi: sLAEnforcementAbi, data: tx.input as Hex });
     assert.equal((args as readonly [unknown, readonly (readonly Hex[])[]])[1][0]!.length, 2);
     for (const node of nodes) {
-      assert.ok(node.store.signatures.get(`report-${booked.bookingId}-0`), "each node signed the report");
+      assert.ok(node.store.signatures.get(`report-${booked.bookingId}-0-0`), "each node signed the report");
     }
   });
 });

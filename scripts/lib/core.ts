@@ -45,12 +45,15 @@ const CREDIT_POLICY = {
 };
 
 /**
- * Public networks: hourly SLA periods, a 2-of-n oracle quorum, a 1 % fee for consumer cancellations
- * after five free minutes, and bonds covering a fifth of each provider's active bookings.
+ * Public networks: hourly SLA periods reported up to a day at a time, at once for a period that
+ * missed its SLA (the 36-hour report window leaves a day's oldest period 12 hours for the quorum to
+ * agree, take over from a silent proposer and land the report), a 2-of-n
+ * oracle quorum, a 1 % fee for consumer cancellations after five free minutes, and bonds covering a
+ * fifth of each provider's active bookings.
  */
 export const PRODUCTION_SETTINGS: CoreSettings = {
   slaPeriodSeconds: 3_600,
-  reportWindowSeconds: 6 * 3_600,
+  reportWindowSeconds: 36 * 3_600,
   provisionTimeoutSeconds: 3_600,
   protocolFeeBps: 250,
   bondSlashBps: 5_000,

@@ -12,19 +12,23 @@ import {
   signAttestation,
   signPermit,
   signSlaReport,
+  slaReport,
 } from "../src/index.ts";
 
 const account = privateKeyToAccount("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
 const CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
-const report: SlaReport = { bookingId: 7n, period: 2, uptimeBps: 9_950, p95LatencyMs: 40, sampleCount: 60 };
+const report: SlaReport = slaReport(7n, 2, [
+  { uptimeBps: 9_950, p95LatencyMs: 40, sampleCount: 60 },
+  { uptimeBps: 10_000, p95LatencyMs: 38, sampleCount: 60 },
+]);
 
 describe("signed messages", () => {
-  it("signs an SLA report and recovers its signer, for this chain and contract only", async () => {
+  it("signs an SLA report of several periods and recovers its signer, for this chain and contract only", async () => {
     const signature = await signSlaReport(account, 31337, CONTRACT, report);
     assert.equal(await recoverSlaReportSigner(31337, CONTRACT, report, signature), account.address);
     assert.notEqual(await recoverSlaReportSigner(1, CONTRACT, report, signature), account.address);
     assert.notEqual(
-      await recoverSlaReportSigner(31337, CONTRACT, { ...report, uptimeBps: 10_000 }, signature),
+      await recoverSlaReportSigner(31337, CONTRACT, { ...report, uptimeBps: [9_950, 9_999] }, signature),
       account.address,
     );
   });

@@ -1,4 +1,4 @@
-import { ethereum, log } from "@graphprotocol/graph-ts";
+import { BigInt, ethereum, log } from "@graphprotocol/graph-ts";
 
 import { Booking, SkippedSlaReport, SlaReport, UnrewardedService } from "../generated/schema";
 import {
@@ -9,7 +9,7 @@ import {
   ServiceNotValued,
   SignerAdded,
   SignerRemoved,
-  SlaPeriodSettled,
+  SlaPeriodsSettled,
   SlaReportSkipped,
 } from "../generated/SLAEnforcement/SLAEnforcement";
 import { SETTLE_STATUS_NAMES, ZERO_USD } from "./common/constants";
@@ -20,50 +20,72 @@ import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./comm
 
 const ROLE = "SLA_REPORTER";
 
-export function handleSlaPeriodSettled(event: SlaPeriodSettled): void {
-  const params = event.params;
-  const report = new SlaReport(eventId(event));
-  report.booking = params.bookingId.toI64();
-  report.provider = getProvider(params.provider).id;
-  report.period = params.period.toI32();
-  report.uptimeBps = params.uptimeBps;
-  report.p95LatencyMs = params.p95LatencyMs;
-  report.sampleCount = params.sampleCount;
-  report.compliant = params.compliant;
-  report.creditBps = params.creditBps;
-  report.periodValue = params.periodValue;
-  report.credit = params.credit;
-  report.creditUsd = ZERO_USD;
-  report.timestamp = event.block.timestamp;
-  report.blockNumber = event.block.number;
-  report.transactionHash = event.transaction.hash;
+const MASK_16 = BigInt.fromU64(0xffff);
+const MASK_32 = BigInt.fromU64(0xffffffff);
+const MASK_128 = BigInt.fromI32(1).leftShift(128).minus(BigInt.fromI32(1));
 
+/** Bits `shift` up of a settled period's packed word, `mask` wide (layout: ISLAEnforcement.SlaPeriodsSettled). */
+function field(figures: BigInt, shift: u8, mask: BigInt): BigInt {
+  return figures.rightShift(shift).bitAnd(mask);
+}
+
+/** One SlaReport per settled period: the dApp reads them so. */
+export function handleSlaPeriodsSettled(event: SlaPeriodsSettled): void {
+  const params = event.params;
   const booking = Booking.load(params.bookingId.toI64());
-  if (booking == null) {
-    log.warning("SlaPeriodSettled for unknown booking {}", [params.bookingId.toString()]);
-  } else {
-    report.creditUsd = bookingUsd(booking, params.credit);
-    booking.slaPeriodsSettled += 1;
-    if (!params.compliant) booking.slaPeriodsViolated += 1;
-    booking.slaCredits = booking.slaCredits.plus(params.credit);
-    booking.slaCreditsUsd = booking.slaCreditsUsd.plus(report.creditUsd);
+  if (booking == null) log.warning("SlaPeriodsSettled for unknown booking {}", [params.bookingId.toString()]);
+  const provider = getProvider(params.provider).id;
+  const figures = params.figures;
+  const amounts = params.amounts;
+  let compliantCount = 0;
+  let creditsUsd = ZERO_USD;
+  for (let i = 0; i < figures.length; i++) {
+    const packed = figures[i];
+    const compliant = !field(packed, 96, BigInt.fromI32(1)).isZero();
+    const value = field(amounts[i], 0, MASK_128);
+    const credit = amounts[i].rightShift(128);
+    const report = new SlaReport(eventId(event).concatI32(i));
+    report.booking = params.bookingId.toI64();
+    report.provider = provider;
+    report.period = params.firstPeriod.toI32() + i;
+    report.uptimeBps = field(packed, 0, MASK_16).toI32();
+    report.p95LatencyMs = field(packed, 16, MASK_32);
+    report.sampleCount = field(packed, 48, MASK_32);
+    report.compliant = compliant;
+    report.creditBps = field(packed, 80, MASK_16).toI32();
+    report.periodValue = value;
+    report.credit = credit;
+    report.creditUsd = booking == null ? ZERO_USD : bookingUsd(booking, credit);
+    report.timestamp = event.block.timestamp;
+    report.blockNumber = event.block.number;
+    report.transactionHash = event.transaction.hash;
+    report.save();
+    if (compliant) compliantCount += 1;
+    creditsUsd = creditsUsd.plus(report.creditUsd);
+    if (booking != null) {
+      booking.slaPeriodsSettled += 1;
+      if (!compliant) booking.slaPeriodsViolated += 1;
+      booking.slaCredits = booking.slaCredits.plus(credit);
+    }
+  }
+  if (booking != null) {
+    booking.slaCreditsUsd = booking.slaCreditsUsd.plus(creditsUsd);
     booking.save();
   }
-  report.save();
 
-  const compliant = params.compliant ? 1 : 0;
   const delta = new MarketDelta();
-  delta.periodsSettled = 1;
-  delta.periodsCompliant = compliant;
-  delta.slaCreditsUsd = report.creditUsd;
+  delta.periodsSettled = figures.length;
+  delta.periodsCompliant = compliantCount;
+  delta.slaCreditsUsd = creditsUsd;
   recordMarket(event.block.timestamp, delta);
   const providerDelta = new ProviderDelta();
-  providerDelta.periodsSettled = 1;
-  providerDelta.periodsCompliant = compliant;
-  providerDelta.slaCreditsUsd = report.creditUsd;
+  providerDelta.periodsSettled = figures.length;
+  providerDelta.periodsCompliant = compliantCount;
+  providerDelta.slaCreditsUsd = creditsUsd;
   recordProvider(params.provider, event.block.timestamp, providerDelta);
 }
 
+/** One SkippedSlaReport per period of the skipped run. */
 export function handleSlaReportSkipped(event: SlaReportSkipped): void {
   const status = event.params.status;
   if (status < 1 || status >= SETTLE_STATUS_NAMES.length) {
@@ -74,14 +96,17 @@ export function handleSlaReportSkipped(event: SlaReportSkipped): void {
     log.warning("SlaReportSkipped for unknown booking {}: ignored", [event.params.bookingId.toString()]);
     return;
   }
-  const skipped = new SkippedSlaReport(eventId(event));
-  skipped.booking = event.params.bookingId.toI64();
-  skipped.period = event.params.period.toI32();
-  skipped.reason = SETTLE_STATUS_NAMES[status];
-  skipped.timestamp = event.block.timestamp;
-  skipped.blockNumber = event.block.number;
-  skipped.transactionHash = event.transaction.hash;
-  skipped.save();
+  const count = event.params.periodCount.toI32();
+  for (let i = 0; i < count; i++) {
+    const skipped = new SkippedSlaReport(eventId(event).concatI32(i));
+    skipped.booking = event.params.bookingId.toI64();
+    skipped.period = event.params.firstPeriod.toI32() + i;
+    skipped.reason = SETTLE_STATUS_NAMES[status];
+    skipped.timestamp = event.block.timestamp;
+    skipped.blockNumber = event.block.number;
+    skipped.transactionHash = event.transaction.hash;
+    skipped.save();
+  }
 }
 
 export function handleSignerAdded(event: SignerAdded): void {

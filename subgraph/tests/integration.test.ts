@@ -22,6 +22,7 @@ import {
   provisioningTypes,
   revocationTypes,
   slaDomain,
+  slaReport,
   slaReportTypes,
   verifierDomain,
 } from "@d-cloudx/sdk";
@@ -259,9 +260,9 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
     await provider.send("evm_increaseTime", [61]);
     await provider.send("evm_mine", []);
     const reports = [
-      { bookingId: bookings.eth, period: 0, uptimeBps: 10_000, p95LatencyMs: 40, sampleCount: 60 },
-      { bookingId: bookings.usdc, period: 0, uptimeBps: 9_800, p95LatencyMs: 90, sampleCount: 60 },
-      { bookingId: bookings.terminated, period: 0, uptimeBps: 9_000, p95LatencyMs: 90, sampleCount: 60 },
+      slaReport(bookings.eth, 0, [{ uptimeBps: 10_000, p95LatencyMs: 40, sampleCount: 60 }]),
+      slaReport(bookings.usdc, 0, [{ uptimeBps: 9_800, p95LatencyMs: 90, sampleCount: 60 }]),
+      slaReport(bookings.terminated, 0, [{ uptimeBps: 9_000, p95LatencyMs: 90, sampleCount: 60 }]),
     ];
     const types = { SlaReport: [...slaReportTypes.SlaReport] };
     const signatures = await Promise.all(reports.map(async (r) => [await oracle!.signTypedData(domain, types, r)]));

@@ -1,5 +1,7 @@
 import { expect } from "chai";
 
+import { slaReport } from "@d-cloudx/sdk";
+
 import { HOUR, type Fixture, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
 
 const { loadFixture, time } = networkHelpers;
@@ -32,7 +34,7 @@ async function currentSettings(f: Fixture) {
 
 /** Settles `period` of `bookingId` with the given uptime (2-of-3 oracle signatures). */
 async function settle(f: Fixture, bookingId: bigint, period: number, uptimeBps = 10_000) {
-  const report = { bookingId, period, uptimeBps, p95LatencyMs: 20, sampleCount: 60 };
+  const report = slaReport(bookingId, period, [{ uptimeBps, p95LatencyMs: 20, sampleCount: 60 }]);
   await f.sla.submitReports([report], [await f.signReport(report)]);
 }
 
@@ -53,7 +55,7 @@ describe("EscrowManager", function () {
           .to.be.revertedWithCustomError(escrow, "AccessControlUnauthorizedAccount")
           .withArgs(other.address, marketplaceRole);
       }
-      await expect(escrow.connect(other).settlePeriod(1n, 0, 0, other.address))
+      await expect(escrow.connect(other).settlePeriods(1n, 0, [0], other.address))
         .to.be.revertedWithCustomError(escrow, "AccessControlUnauthorizedAccount")
         .withArgs(other.address, await escrow.SLA_ROLE());
     });
@@ -268,7 +270,7 @@ describe("EscrowManager", function () {
       const periodValue = (amount * period) / BigInt(HOUR);
       await time.increase(settings.slaPeriodSeconds);
       // 94 % uptime is below every tier: the whole period is credited.
-      const report = { bookingId, period: 0, uptimeBps: 9_400, p95LatencyMs: 20, sampleCount: 60 };
+      const report = slaReport(bookingId, 0, [{ uptimeBps: 9_400, p95LatencyMs: 20, sampleCount: 60 }]);
       await expect(f.sla.submitReports([report], [await f.signReport(report)]))
         .to.emit(escrow, "ConsumerRefunded")
         .withArgs(bookingId, consumer.address, ethers.ZeroAddress, periodValue, RefundReason.SlaCredit);

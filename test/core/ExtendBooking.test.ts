@@ -1,8 +1,16 @@
 import { expect } from "chai";
 
-import { permitTypes } from "@d-cloudx/sdk";
+import { permitTypes, settledPeriods, slaReport, streamBoundaries, streamedPiecewise } from "@d-cloudx/sdk";
 
-import { HOUR, PRICE_PER_HOUR_USD_E8, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
+import {
+  HOUR,
+  PRICE_PER_HOUR_USD_E8,
+  TEST_SETTINGS,
+  deployFixture,
+  deployFixtureWith,
+  ethers,
+  networkHelpers,
+} from "../helpers/fixture.ts";
 
 const { loadFixture, time } = networkHelpers;
 
@@ -29,16 +37,11 @@ async function setPrice(f: Fixture, pricePerHourUsdE8: bigint) {
   await f.marketplace.connect(f.provider).updateResourceTerms(f.resourceId, { ...f.terms, pricePerHourUsdE8 });
 }
 
-/** Signs and submits one report per period, in order from `from`. */
+/** Signs and submits one report of consecutive periods from `from` on, one per uptime. */
 async function reportPeriods(f: Fixture, bookingId: bigint, uptimes: number[], from: number) {
-  const reports = uptimes.map((uptimeBps, i) => ({
-    bookingId,
-    period: from + i,
-    uptimeBps,
-    p95LatencyMs: 30,
-    sampleCount: 60,
-  }));
-  await f.sla.submitReports(reports, await Promise.all(reports.map((r) => f.signReport(r))));
+  const periods = uptimes.map((uptimeBps) => ({ uptimeBps, p95LatencyMs: 30, sampleCount: 60 }));
+  const report = slaReport(bookingId, from, periods);
+  return f.sla.submitReports([report], [await f.signReport(report)]);
 }
 
 describe("ResourceMarketplace.extendBooking", function () {
@@ -118,6 +121,64 @@ describe("ResourceMarketplace.extendBooking", function () {
     await f.marketplace.completeBooking(bookingId);
     await time.increase(f.settings.reportWindowSeconds);
     expect(await f.escrow.withdrawable(bookingId)).to.equal(amount + extra - oldPeriodValue - newPeriodValue);
+  });
+
+  it("values each period of one range report across an extension boundary as the stream runs, the sdk's maths to the unit", async function () {
+    // Periods of 1,000 s do not divide the hour: period 3 runs from 3,000 s to 4,000 s, across the
+    // end of the first booked hour, where the extension's price takes over.
+    const f = await deployFixtureWith({ ...TEST_SETTINGS, slaPeriodSeconds: 1_000, reportWindowSeconds: 6 * HOUR });
+    const token = f.usdc;
+    const { bookingId, amount } = await f.bookActive(token.address, 1);
+    const { startedAt } = await f.escrow.streamOf(bookingId);
+    await time.increaseTo(startedAt + 1_000n);
+    await setPrice(f, PRICE_PER_HOUR_USD_E8 * 3n);
+    const { amount: extra } = await extend(f, bookingId, 1, token);
+    const { endsAt } = await f.escrow.streamOf(bookingId);
+
+    // The sdk reads the stream's boundaries from the booking as the subgraph records it.
+    const boundaries = streamBoundaries({
+      amount: amount + extra,
+      hoursBooked: 2,
+      startedAt,
+      endsAt,
+      extensions: [{ amount: extra, hours: 1, endsAt }],
+    });
+    const onChain = await f.escrow.boundariesOf(bookingId);
+    expect(boundaries.map((b) => [b.offset, b.valueBefore])).to.deep.equal(onChain.map((b) => [b[0], b[1]]));
+    const duration = 2n * BigInt(HOUR);
+    const at = (offset: bigint) => streamedPiecewise(amount + extra, offset, duration, boundaries);
+
+    // All 8 periods in one report once the stream has ended, breached in the one across the boundary.
+    await time.increaseTo(endsAt + 10n);
+    const uptimes = [10_000, 10_000, 10_000, 9_000, 10_000, 9_950, 10_000, 10_000];
+    const receipt = await (await reportPeriods(f, bookingId, uptimes, 0)).wait();
+    const log = receipt!.logs
+      .map((l) => f.sla.interface.parseLog(l))
+      .find((parsed) => parsed?.name === "SlaPeriodsSettled")!;
+    const settled = settledPeriods({
+      firstPeriod: log.args.firstPeriod,
+      figures: log.args.figures,
+      amounts: log.args.amounts,
+    });
+    expect(settled.map((p) => p.period)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7]);
+    const expected = settled.map((p) => {
+      const end = BigInt(Math.min((p.period + 1) * 1_000, 2 * HOUR));
+      return at(end) - at(BigInt(p.period * 1_000));
+    });
+    expect(settled.map((p) => p.value)).to.deep.equal(expected);
+    expect(settled.map((p) => p.credit)).to.deep.equal(settled.map((p) => (p.value * BigInt(p.creditBps)) / 10_000n));
+    // The straddling period is worth the old rate's last 600 s and the new rate's first 400 s, not
+    // the booking's average rate.
+    const straddling = amount - (amount * 3_000n) / BigInt(HOUR) + (extra * 400n) / BigInt(HOUR);
+    expect(settled[3]!.value).to.equal(straddling);
+    expect(straddling).to.not.equal(((amount + extra) * 4_000n) / duration - ((amount + extra) * 3_000n) / duration);
+    expect(settled[3]!.credit).to.be.greaterThan(0n);
+    expect(settled.reduce((sum, p) => sum + p.value, 0n)).to.equal(amount + extra);
+
+    const credits = settled.reduce((sum, p) => sum + p.credit, 0n);
+    expect(await f.escrow.owed(f.consumer.address, token.address)).to.equal(credits);
+    await f.marketplace.completeBooking(bookingId);
+    expect(await f.escrow.withdrawable(bookingId)).to.equal(amount + extra - credits);
   });
 
   it("streams piecewise over several extensions at different prices", async function () {

@@ -1,5 +1,7 @@
 import { expect } from "chai";
 
+import { slaReport } from "@d-cloudx/sdk";
+
 import { HOUR, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
 
 const { loadFixture, time } = networkHelpers;
@@ -11,16 +13,14 @@ async function balanceOf(f: Fixture, token: PaymentToken, account: string) {
   return token.token ? token.token.balanceOf(account) : ethers.provider.getBalance(account);
 }
 
-/** Signs and submits one report per period, in order. */
+/** Signs and submits one report of the periods from `from` on. */
 async function reportPeriods(f: Fixture, bookingId: bigint, uptimes: number[], from = 0) {
-  const reports = uptimes.map((uptimeBps, i) => ({
+  const report = slaReport(
     bookingId,
-    period: from + i,
-    uptimeBps,
-    p95LatencyMs: 30,
-    sampleCount: 60,
-  }));
-  await f.sla.submitReports(reports, await Promise.all(reports.map((r) => f.signReport(r))));
+    from,
+    uptimes.map((uptimeBps) => ({ uptimeBps, p95LatencyMs: 30, sampleCount: 60 })),
+  );
+  await f.sla.submitReports([report], [await f.signReport(report)]);
 }
 
 /** Everyone withdraws and claims what they are owed in `token`. */

@@ -44,7 +44,12 @@ function byAddress<T extends { address: string }>(signers: T[]): T[] {
  * 10M DCX each, delegated to themselves; #12 holds nothing. `admin` is the DAO's timelock, as a
  * signer, for what only a passed proposal may call; the contracts are connected to it.
  */
-export async function deployFixture() {
+export function deployFixture() {
+  return deployFixtureWith(TEST_SETTINGS);
+}
+
+/** The base fixture with other protocol settings. */
+export async function deployFixtureWith(settings: CoreSettings) {
   const signers = await ethers.getSigners();
   const [deployer, treasury, oracleA, provider, consumer] = signers;
   const [oracleB, oracleC, other] = [signers[8]!, signers[9]!, signers[10]!];
@@ -53,7 +58,7 @@ export async function deployFixture() {
     ...(await protocolRoles(connection)),
     oracles: [oracleA!.address, oracleB.address, oracleC.address],
   };
-  const protocol = await deployProtocol(hre, connection, roles, TEST_SETTINGS);
+  const protocol = await deployProtocol(hre, connection, roles, settings);
   const timelockAddress = await protocol.contracts.timelock.getAddress();
   await networkHelpers.impersonateAccount(timelockAddress);
   await networkHelpers.setBalance(timelockAddress, 10n ** 20n);
@@ -156,7 +161,7 @@ export async function deployFixture() {
     minSla,
     resourceId,
     domain,
-    settings: TEST_SETTINGS,
+    settings,
     roles,
     deployer: deployer!,
     admin,
@@ -181,4 +186,26 @@ export async function deployFixture() {
   };
 }
 
-export type Fixture = Awaited<ReturnType<typeof deployFixture>>;
+export type Fixture = Awaited<ReturnType<typeof deployFixtureWith>>;
+
+/** A settled period as a row: uptimeBps, p95LatencyMs, sampleCount, compliant, creditBps, value, credit. */
+export type SettledRow = readonly [number, number, number, boolean, number, unknown, unknown];
+
+/**
+ * The figures and amounts lists SlaPeriodsSettled carries for `rows`, packed as the event's NatSpec
+ * lays them out (a row's value or credit may be a matcher such as anyValue: its amount is then one).
+ */
+export function settledLists(rows: readonly SettledRow[]): [bigint[], unknown[]] {
+  const figures = rows.map(
+    ([uptimeBps, p95LatencyMs, sampleCount, compliant, creditBps]) =>
+      BigInt(uptimeBps) |
+      (BigInt(p95LatencyMs) << 16n) |
+      (BigInt(sampleCount) << 48n) |
+      (BigInt(creditBps) << 80n) |
+      (compliant ? 1n << 96n : 0n),
+  );
+  const amounts = rows.map(([, , , , , value, credit]) =>
+    typeof value === "bigint" ? value | (BigInt(credit as bigint | number) << 128n) : value,
+  );
+  return [figures, amounts];
+}

@@ -13,7 +13,7 @@ import {InvariantBase} from "./InvariantBase.sol";
 ///
 /// 1. Final statuses are final: a booking that was Completed, Cancelled or Terminated keeps that
 ///    status, and its stream keeps its end and its state (Streaming, Refunded, Stopped).
-/// 2. Each (booking, period) settles at most once: no SlaPeriodSettled event repeats a pair, the
+/// 2. Each (booking, period) settles at most once: no SlaPeriodsSettled entry repeats a pair, the
 ///    settled-period counter never goes back nor past the booking's period count, and there are
 ///    never more settlements of a booking than periods behind its counter.
 /// 3. Reputation records exactly the outcomes that happened: completions, failures (provisioning

@@ -167,6 +167,8 @@ contract EscrowInvariants is InvariantBase {
         for (uint256 i = 0; i < 6; ++i) {
             handler.submitReports(0, i * 7 + 4, 2, 0x10 * (i % 4) + 1, i);
             handler.submitReports(1, i * 11 + 3, 3, 0x10 + 1, i);
+            // Reports of several periods, alone, overlapping, following or preceding another.
+            handler.submitReports(i, i * 13 + 5, 2, ((i + 3) << 40) | (0x10 * (i % 5)) | 1, i);
         }
         handler.warp(0x1000 * 400);
         handler.terminateBooking(2, 1, 1); // by provider 2: slashed from its DAI bond
@@ -198,6 +200,7 @@ contract EscrowInvariants is InvariantBase {
         assertGt(stats.crossTokenSlashes, 0, "slashed from another token's bond");
         assertEq(stats.completed, 2, "completed");
         assertGt(stats.periodsSettled, 6, "periods settled");
+        assertGt(stats.rangesSubmitted, 0, "reports of several periods");
         assertGt(stats.withdrawals + stats.batchWithdrawals, 1, "withdrawals");
         assertEq(stats.ratings, 1, "ratings");
         assertGt(stats.claims, 0, "claims");

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
 
-import type { SlaReport } from "@d-cloudx/sdk";
+import { type MutableSlaReport as SlaReport, settledPeriods, slaReport } from "@d-cloudx/sdk";
 import { LOCAL_GOVERNANCE } from "../../scripts/lib/governance.ts";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 
@@ -12,6 +12,7 @@ import {
   deployFixture,
   ethers,
   networkHelpers,
+  settledLists,
 } from "../helpers/fixture.ts";
 import { deployUupsProxy } from "../helpers/proxies.ts";
 
@@ -94,7 +95,7 @@ async function expectSolvent(f: RewardsFixture, providers: string[]) {
 // -------------------------------------------------------------------------------------------------
 
 function report(bookingId: bigint, period: number, uptimeBps = 10_000, p95LatencyMs = 40): SlaReport {
-  return { bookingId, period, uptimeBps, p95LatencyMs, sampleCount: 60 };
+  return slaReport(bookingId, period, [{ uptimeBps, p95LatencyMs, sampleCount: 60 }]);
 }
 
 /** Value of `period` of a booking of `amount` over `hours`, as StreamMath splits it (one-minute periods). */
@@ -677,11 +678,23 @@ describe("RewardDistributor", function () {
       expect(score).to.be.greaterThan(0n);
       const usd = ethUsd + dcxUsd;
       await expect(tx)
-        .to.emit(sla, "SlaPeriodSettled")
-        .withArgs(ethBooking.bookingId, f.consumer.address, provider.address, 0, 10_000, 40, 60, true, 0, ethValue, 0);
+        .to.emit(sla, "SlaPeriodsSettled")
+        .withArgs(
+          ethBooking.bookingId,
+          f.consumer.address,
+          provider.address,
+          0,
+          ...settledLists([[10_000, 40, 60, true, 0, ethValue, 0]]),
+        );
       await expect(tx)
-        .to.emit(sla, "SlaPeriodSettled")
-        .withArgs(dcxBooking.bookingId, f.consumer.address, provider.address, 0, 10_000, 40, 60, true, 0, dcxValue, 0);
+        .to.emit(sla, "SlaPeriodsSettled")
+        .withArgs(
+          dcxBooking.bookingId,
+          f.consumer.address,
+          provider.address,
+          0,
+          ...settledLists([[10_000, 40, 60, true, 0, dcxValue, 0]]),
+        );
       await expect(tx).to.emit(rewards, "EpochOpened").withArgs(0n, EMISSION);
       // The protocol fee on each period (2.5 %), and the most the provider may earn for it.
       const fee = (ethUsd * 250n) / BPS + (dcxUsd * 250n) / BPS;
@@ -708,19 +721,13 @@ describe("RewardDistributor", function () {
       const score = await reputation.scoreOf(provider.address);
       // Below 95 % uptime the whole period is credited back.
       await expect(tx)
-        .to.emit(sla, "SlaPeriodSettled")
+        .to.emit(sla, "SlaPeriodsSettled")
         .withArgs(
           dcxBooking.bookingId,
           f.consumer.address,
           provider.address,
           0,
-          9_000,
-          40,
-          60,
-          false,
-          10_000,
-          dcxValue,
-          dcxValue,
+          ...settledLists([[9_000, 40, 60, false, 10_000, dcxValue, dcxValue]]),
         );
       await expect(tx)
         .to.emit(rewards, "ServiceRecorded")
@@ -732,7 +739,7 @@ describe("RewardDistributor", function () {
         report(ethBooking.bookingId, 1, 10_000, 900),
         report(dcxBooking.bookingId, 1, 0),
       ]);
-      await expect(violations).to.emit(sla, "SlaPeriodSettled");
+      await expect(violations).to.emit(sla, "SlaPeriodsSettled");
       await expect(violations).to.not.emit(rewards, "ServiceRecorded");
       await expect(violations).to.not.emit(sla, "RewardsNotRecorded");
       expect((await rewards.epochOf(0)).points).to.equal(pointsFor(ethUsd, score));
@@ -757,19 +764,13 @@ describe("RewardDistributor", function () {
         .withArgs(ethers.ZeroAddress, updatedAt, 86_400);
       const score = await reputation.scoreOf(provider.address);
       await expect(tx)
-        .to.emit(sla, "SlaPeriodSettled")
+        .to.emit(sla, "SlaPeriodsSettled")
         .withArgs(
           ethBooking.bookingId,
           f.consumer.address,
           provider.address,
           ethPeriod,
-          10_000,
-          40,
-          60,
-          true,
-          0,
-          periodValue(ethBooking.amount, ethPeriod, f.hours),
-          0,
+          ...settledLists([[10_000, 40, 60, true, 0, periodValue(ethBooking.amount, ethPeriod, f.hours), 0]]),
         );
       // Only the DCX period, which could be priced, earned points.
       await expect(tx)
@@ -788,7 +789,7 @@ describe("RewardDistributor", function () {
       // An ETH period alone still settles, and records no rewards.
       await time.increase(f.settings.slaPeriodSeconds);
       const alone = await f.submit([report(ethBooking.bookingId, ethPeriod + 1)]);
-      await expect(alone).to.emit(sla, "SlaPeriodSettled");
+      await expect(alone).to.emit(sla, "SlaPeriodsSettled");
       await expect(alone).to.not.emit(rewards, "ServiceRecorded");
       expect((await f.escrow.streamOf(ethBooking.bookingId)).settledPeriods).to.equal(BigInt(ethPeriod + 2));
     });
@@ -804,10 +805,14 @@ describe("RewardDistributor", function () {
       const receipt = await (await tx).wait();
       const settled = receipt!.logs
         .map((log) => sla.interface.parseLog(log))
-        .find((parsed) => parsed?.name === "SlaPeriodSettled")!;
+        .find((parsed) => parsed?.name === "SlaPeriodsSettled")!;
       await expect(tx)
         .to.emit(sla, "ServiceNotValued")
-        .withArgs(provider.address, ethers.ZeroAddress, settled.args.periodValue);
+        .withArgs(
+          provider.address,
+          ethers.ZeroAddress,
+          settledPeriods(settled.args as unknown as Parameters<typeof settledPeriods>[0])[0]!.value,
+        );
     });
 
     it("settles and emits RewardsNotRecorded when the distributor refuses the service", async function () {
@@ -843,7 +848,7 @@ describe("RewardDistributor", function () {
         report(ethBooking.bookingId, await reportablePeriod(f, ethBooking.bookingId, at)),
         report(dcxBooking.bookingId, await reportablePeriod(f, dcxBooking.bookingId, at)),
       ];
-      expect(reports[0]!.period).to.be.greaterThan(0);
+      expect(reports[0]!.firstPeriod).to.be.greaterThan(0);
       const signatures = await f.sign(reports);
       const snapshot = await takeSnapshot();
       return async (gasLimit?: bigint) => {
@@ -916,7 +921,7 @@ describe("RewardDistributor", function () {
         .withArgs(ethers.ZeroAddress);
       expect(await sla.rewardDistributor()).to.equal(ethers.ZeroAddress);
       const off = await f.submit([report(ethBooking.bookingId, 0), report(dcxBooking.bookingId, 0)]);
-      await expect(off).to.emit(sla, "SlaPeriodSettled");
+      await expect(off).to.emit(sla, "SlaPeriodsSettled");
       await expect(off).to.emit(reputation, "ReputationUpdated");
       await expect(off).to.not.emit(rewards, "ServiceRecorded");
       await expect(off).to.not.emit(sla, "RewardsNotRecorded");

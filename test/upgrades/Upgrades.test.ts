@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { BaseContract } from "ethers";
 
-import type { ContractName } from "@d-cloudx/sdk";
+import { type ContractName, slaReport } from "@d-cloudx/sdk";
 import { HOUR, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
 import {
   erc7201Slot,
@@ -28,7 +28,7 @@ async function deployWithHistoryFixture() {
   const f = await deployFixture();
   const { bookingId: completedBooking } = await f.bookActive(f.eth.address, 1);
   await time.increase(f.settings.slaPeriodSeconds);
-  const report = { bookingId: completedBooking, period: 0, uptimeBps: 9_800, p95LatencyMs: 20, sampleCount: 60 };
+  const report = slaReport(completedBooking, 0, [{ uptimeBps: 9_800, p95LatencyMs: 20, sampleCount: 60 }]);
   await f.sla.submitReports([report], [await f.signReport(report)]);
   await time.increase(HOUR);
   await f.marketplace.completeBooking(completedBooking);

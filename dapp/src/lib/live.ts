@@ -112,13 +112,13 @@ function announce(event: ChainEvent, viewer: Viewer, notify: ReturnType<typeof u
     const [what, tone] = ENDED[event.eventName]!;
     notify({ tone, title: `Booking #${args.bookingId} ${what}` });
   } else if (
-    event.eventName === "SlaPeriodSettled" &&
-    (event.args as { credit?: bigint }).credit &&
+    event.eventName === "SlaPeriodsSettled" &&
+    (event.args as { amounts?: readonly bigint[] }).amounts?.some((amount) => amount >> 128n > 0n) &&
     concernsConsumer(event, viewer)
   ) {
     notify({
       tone: "info",
-      title: `Booking #${args.bookingId} missed its SLA in period ${args.period}`,
+      title: `Booking #${args.bookingId} missed its SLA`,
       body: "The credit is refunded to you.",
     });
   }

@@ -44,7 +44,7 @@ export const EFFECTS: Record<string, Effect> = {
   Unpaused: { market: ["ResourcePage"] },
   ProvisionTimeoutUpdated: { market: ["ResourcePage", "MyBookings"] },
   // SLAEnforcement and ReputationSystem
-  SlaPeriodSettled: {
+  SlaPeriodsSettled: {
     market: PROVIDER_RECORD,
     consumer: ["MyBookings"],
     provider: ["ProviderConsole", "ProviderSla", "EarningBookings"],

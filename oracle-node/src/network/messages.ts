@@ -2,7 +2,7 @@
  * What oracles say to each other, as JSON in gossipsub messages. Every message is an envelope from
  * one oracle: its address, its binding (identity.ts), when it was sent, and items of one kind:
  *
- * - `statements`: EIP-712 signatures of this oracle over a topic's figures (`report-<booking>-<period>`,
+ * - `statements`: EIP-712 signatures of this oracle over a topic's figures (`report-<booking>-<first>-<last>`,
  *   `attestation-<resource>-<version>`, `provision-<booking>`), exactly what goes on chain;
  * - `targets`: where a booking this oracle provisioned answers probes (host, port, path; no secrets).
  *
@@ -15,10 +15,12 @@ const address = hex(20).transform((a) => a.toLowerCase());
 const signature = hex(65) as unknown as z.ZodType<`0x${string}`>;
 const topic = z
   .string()
-  .regex(/^[a-z]+(-[0-9]+){1,2}$/)
+  .regex(/^[a-z]+(-[0-9]+){1,3}$/)
   .max(100);
+/** Most periods in one report statement. */
+export const MAX_REPORT_PERIODS = 256;
 const figures = z
-  .record(z.string().max(32), z.union([z.string().max(100), z.number()]))
+  .record(z.string().max(32), z.union([z.string().max(100), z.number(), z.array(z.number()).max(MAX_REPORT_PERIODS)]))
   .refine((f) => Object.keys(f).length <= 16, "too many figures");
 
 export const statementItem = z.strictObject({ topic, figures, signature });

@@ -92,6 +92,11 @@ export class Agreement {
     return { figures, signatures: this.#matching(known, figures), proposedHere: proposer === this.#self };
   }
 
+  /** Open topics starting with `prefix` that other oracles signed (statements this node may co-sign). */
+  topicsOf(prefix: string): string[] {
+    return this.#board.topicsOf(prefix);
+  }
+
   /** Valid signatures over exactly `figures`, ordered by ascending signer address. */
   signaturesFor(topic: string, figures: Figures): Hex[] {
     return this.#matching(this.#board.signatures(topic), figures).map((s) => s.signature);

@@ -2,7 +2,7 @@
  * Signed statements as this node knows them: its own (persisted before they leave it, one set of
  * figures per topic, ever) and the other oracles' (verified once on arrival, kept in memory and
  * announced again by their signers until they settle). A topic names what is signed:
- * `report-<bookingId>-<period>`, `attestation-<resourceId>-<version>`, `provision-<bookingId>`; its
+ * `report-<bookingId>-<firstPeriod>-<lastPeriod>`, `attestation-<resourceId>-<version>`, `provision-<bookingId>`; its
  * kind says how a signature is recovered, which contract's signers count, and whether the topic is
  * still open.
  */
@@ -97,6 +97,11 @@ export class StatementBoard {
       this.#received.set(item.topic, bySigner);
     }
     return true;
+  }
+
+  /** Open topics starting with `prefix` that other oracles signed. */
+  topicsOf(prefix: string): string[] {
+    return [...this.#received.keys()].filter((topic) => topic.startsWith(prefix) && this.kindOf(topic)?.isOpen(topic));
   }
 
   /** Every signature known for a topic whose signer its contract accepts now, this node's own included. */

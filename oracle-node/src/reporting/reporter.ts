@@ -1,20 +1,24 @@
 /**
- * Reports SLA periods. A period is reported once it has ended (plus `delaySeconds`) and while its
- * report window is open (less `windowMarginSeconds`); periods are cut from the escrow stream's
- * start with the deployment's period length, as EscrowManager cuts them.
+ * Reports SLA periods, a range of a booking's consecutive periods at a time. A period can be reported
+ * once it has ended (plus `delaySeconds`) and while its report window is open (less
+ * `windowMarginSeconds`); periods are cut from the escrow stream's start with the deployment's period
+ * length, as EscrowManager cuts them.
  *
- * Each report (idempotency key `report-<bookingId>-<period>`) is measured and signed once: its row
- * is written with the figures before the signature leaves the node, and never recomputed. Reports
- * with a quorum of signatures go out in batches of `batchSize` through the transaction sender;
- * before a batch is sent, `streamOf(bookingId).settledPeriods` drops what is already settled, and
- * the batch is simulated (halving it to find any report the contract would refuse).
+ * Each period is measured once: its row is written with this node's figures before any signature
+ * leaves the node, and never recomputed. A range (topic `report-<bookingId>-<first>-<last>`) is
+ * proposed once it has `periodsPerReport` periods, its oldest period has waited `maxBatchWaitSeconds`
+ * (at most two thirds of the report window), or it reaches the booking's last period. Every oracle
+ * co-signs a range only if it measured every period of it itself, each within tolerance. Ranges with
+ * a quorum of signatures go out in batches of `batchSize` through the transaction sender; before a
+ * batch is sent, `streamOf(bookingId).settledPeriods` drops what is already settled, and the batch is
+ * simulated (halving it to find any report the contract would refuse).
  */
 import { createHash } from "node:crypto";
 
 import { type Hex, encodeFunctionData, recoverTypedDataAddress } from "viem";
 
-import { type SlaReport, slaDomain, slaReportTypes } from "@d-cloudx/sdk";
-import { escrowManagerAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import { type SlaReport, meetsSla, slaDomain, slaReport, slaReportTypes } from "@d-cloudx/sdk";
+import { escrowManagerAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { type ChainContext, describeError } from "../chain.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
@@ -35,9 +39,14 @@ import type { TxOutbox } from "../tx/outbox.ts";
 import type { Agreement } from "./agreement.ts";
 import type { TopicKind } from "./board.ts";
 
-type ReportFigures = PeriodFigures & Record<string, number>;
+/** What a range statement signs: one entry per period in each list, as SlaReport carries them. */
+interface RangeFigures extends Record<string, number[]> {
+  uptimeBps: number[];
+  p95LatencyMs: number[];
+  sampleCount: number[];
+}
 
-interface Candidate {
+export interface Candidate {
   bookingId: string;
   period: number;
   end: number;
@@ -66,6 +75,8 @@ export class Reporter {
   readonly #log: Logger;
   readonly #periodSeconds: number;
   readonly #windowSeconds: number;
+  /** The SLA each booking was made with (fixed at booking), read once. */
+  readonly #bookedTerms = new Map<string, { uptimeTargetBps: number; maxLatencyMs: number }>();
 
   constructor(deps: ReporterDeps) {
     this.#d = deps;
@@ -143,98 +154,167 @@ export class Reporter {
   }
 
   async #measureAndSign(): Promise<void> {
-    const { store, config, agreement, chain, metrics } = this.#d;
+    const { store, config, chain, metrics } = this.#d;
+    const byBooking = new Map<string, Candidate[]>();
     for (const candidate of this.candidates()) {
-      const existing = store.reports.get(candidate.bookingId, candidate.period);
-      if (existing && existing.state !== "measured") continue;
-      const own = existing ? existing.figures : await this.figures(candidate);
+      const list = byBooking.get(candidate.bookingId) ?? [];
+      list.push(candidate);
+      byBooking.set(candidate.bookingId, list);
+    }
+    const now = chain.clock.nowSeconds();
+    for (const [bookingId, candidates] of byBooking) {
       // Recorded before any signature leaves the node: these are the figures this node stands by.
-      if (own && !existing) store.reports.recordMeasured(candidate.bookingId, candidate.period, own);
-      let uptimeTolerance: number | undefined;
-      const elapsedMs = (chain.clock.nowSeconds() - candidate.end - config.reporting.delaySeconds) * 1000;
-      const agreed = await agreement.advance<ReportFigures>({
-        topic: reportTopic(candidate.bookingId, candidate.period),
-        sign: (f) => signReport(chain, report(BigInt(candidate.bookingId), candidate.period, f)),
-        seed: BigInt(candidate.bookingId) + BigInt(candidate.period),
-        elapsedMs,
-        mine: own as ReportFigures | undefined,
-        acceptable: (p) =>
-          own !== undefined &&
-          Math.abs(p.uptimeBps - own.uptimeBps) <= (uptimeTolerance ??= this.#uptimeTolerance(candidate)) &&
-          Math.abs(p.p95LatencyMs - own.p95LatencyMs) <= config.reporting.tolerance.p95LatencyMs,
-      });
-      if (!agreed || agreed.signatures.length < this.#d.quorum()) continue;
-      // Another oracle proposed: it submits first; this node steps in only after the takeover delay.
-      if (!agreed.proposedHere && elapsedMs < config.reporting.takeoverSeconds * 1000) continue;
-      store.reports.markReady(candidate.bookingId, candidate.period, agreed.figures);
-      metrics.reportsSigned.inc();
+      for (const candidate of candidates) {
+        if (store.reports.get(bookingId, candidate.period)) continue;
+        const own = await this.figures(candidate);
+        if (own) store.reports.recordMeasured(bookingId, candidate.period, own);
+      }
+      const topics = new Set(this.#d.agreement.topicsOf(`report-${bookingId}-`));
+      const maxWaitSeconds = Math.min(config.reporting.maxBatchWaitSeconds, Math.floor((this.#windowSeconds * 2) / 3));
+      const policy = { ...config.reporting, maxWaitSeconds, periodSeconds: this.#periodSeconds };
+      const measured = (c: Candidate) => {
+        const row = store.reports.get(c.bookingId, c.period);
+        return row?.state === "measured" ? row.figures : undefined;
+      };
+      const due = dueRange(candidates, now, policy, measured, await this.#termsOf(bookingId));
+      if (due) topics.add(reportTopic(bookingId, due.first, due.last));
+      for (const topic of topics) {
+        const { first, last } = parseTopic(topic);
+        const booking = candidates[0]!;
+        const { end } = periodBounds(booking.startedAt, booking.endsAt, this.#periodSeconds, last);
+        const elapsedMs = (now - end - config.reporting.delaySeconds) * 1000;
+        if (elapsedMs < 0) continue;
+        const agreed = await this.#agree(booking, first, last, topic, elapsedMs);
+        if (!agreed || agreed.signatures.length < this.#d.quorum()) continue;
+        // Another oracle proposed: it submits first; this node steps in only after the takeover delay.
+        if (!agreed.proposedHere && elapsedMs < config.reporting.takeoverSeconds * 1000) continue;
+        if (store.reports.get(bookingId, first)?.rangeTopic === topic) continue;
+        store.reports.markReady(bookingId, first, periodsOf(agreed.figures), topic);
+        metrics.reportsSigned.inc();
+      }
     }
   }
 
-  async #submitReady(): Promise<void> {
-    const { store, chain, outbox, config, metrics, agreement } = this.#d;
-    const open = new Map(this.candidates().map((c) => [`${c.bookingId}-${c.period}`, c]));
-    const ready = store.reports.ready().filter((row) => {
-      if (open.has(`${row.bookingId}-${row.period}`)) return true;
-      store.reports.setState(row.bookingId, row.period, "expired");
-      return false;
+  /** The SLA a booking was made with, or undefined while it cannot be read (the report then waits as usual). */
+  async #termsOf(bookingId: string) {
+    const known = this.#bookedTerms.get(bookingId);
+    if (known) return known;
+    const { chain } = this.#d;
+    try {
+      const [, , terms] = await chain.client.readContract({
+        address: chain.addresses.marketplace,
+        abi: resourceMarketplaceAbi,
+        functionName: "bookedSlaTerms",
+        args: [BigInt(bookingId)],
+      });
+      this.#bookedTerms.set(bookingId, terms);
+      return terms;
+    } catch (error) {
+      this.#log.warn({ bookingId, error: describeError(error) }, "booked SLA terms unavailable");
+      return undefined;
+    }
+  }
+
+  /** Signs what this node should sign for a range and returns the best-supported figures. */
+  async #agree(booking: Candidate, first: number, last: number, topic: string, elapsedMs: number) {
+    const { store, config, agreement, chain } = this.#d;
+    const { bookingId } = booking;
+    // This node's own figures for every period of the range, or none if it misses one.
+    const own: PeriodFigures[] = [];
+    for (let period = first; period <= last; period++) {
+      const row = store.reports.get(bookingId, period);
+      if (row?.state !== "measured") break;
+      own.push(row.figures);
+    }
+    const mine = own.length === last - first + 1 ? rangeFigures(own) : undefined;
+    const tolerance = config.reporting.tolerance;
+    const uptimeTolerance: number[] = [];
+    return agreement.advance<RangeFigures>({
+      topic,
+      sign: (f) => signReport(chain, slaReport(BigInt(bookingId), first, periodsOf(f))),
+      seed: BigInt(bookingId) + BigInt(first),
+      elapsedMs,
+      mine,
+      acceptable: (p) =>
+        mine !== undefined &&
+        p.uptimeBps.every(
+          (uptime, i) =>
+            Math.abs(uptime - mine.uptimeBps[i]!) <=
+              (uptimeTolerance[i] ??= this.#uptimeTolerance({ ...booking, period: first + i })) &&
+            Math.abs(p.p95LatencyMs[i]! - mine.p95LatencyMs[i]!) <= tolerance.p95LatencyMs,
+        ),
     });
+  }
+
+  async #submitReady(): Promise<void> {
+    const { store, chain, outbox, metrics, agreement, config } = this.#d;
+    const open = new Map(this.candidates().map((c) => [`${c.bookingId}-${c.period}`, c]));
+    // Ready ranges, whole and with their last period's window still open; the others expire.
+    const ranges = new Map<string, ReportRecord[]>();
+    for (const row of store.reports.ready()) {
+      const rows = ranges.get(row.rangeTopic!) ?? [];
+      rows.push(row);
+      ranges.set(row.rangeTopic!, rows);
+    }
+    const ready: Range[] = [];
+    for (const [topic, rows] of ranges) {
+      const { first, last } = parseTopic(topic);
+      const whole = rows.length === last - first + 1 && rows.every((r, i) => r.period === first + i);
+      const candidate = open.get(`${rows[0]!.bookingId}-${last}`);
+      if (whole && candidate) ready.push({ topic, bookingId: rows[0]!.bookingId, first, last, rows, candidate });
+      else if (!candidate) for (const r of rows) store.reports.setState(r.bookingId, r.period, "expired");
+    }
     if (ready.length === 0) return;
 
     const now = chain.clock.nowSeconds();
     // Settled periods as the node last synced them; the chain is asked only for the batches that go.
-    const batchable = ready.filter((row) => {
-      const candidate = open.get(`${row.bookingId}-${row.period}`)!;
-      const done = candidate.settledPeriods;
+    const batchable = ready.filter((range) => {
+      const { settledPeriods, startedAt, endsAt } = range.candidate;
       // Earlier unsettled periods must be in this batch or past their window (periods settle in order).
-      for (let q = done; q < row.period; q++) {
-        const inBatch = ready.some((r) => r.bookingId === row.bookingId && r.period === q);
-        const { end } = periodBounds(candidate.startedAt, candidate.endsAt, this.#periodSeconds, q);
+      for (let q = settledPeriods; q < range.first; q++) {
+        const inBatch = ready.some((r) => r.bookingId === range.bookingId && r.first <= q && q <= r.last);
+        const { end } = periodBounds(startedAt, endsAt, this.#periodSeconds, q);
         if (!inBatch && now < end + this.#windowSeconds) return false;
       }
       return true;
     });
 
-    // Full batches go at once; the rest waits for more reports (larger batches cost less gas per
-    // report) until its oldest report has waited `maxBatchWaitSeconds` (at most half the window).
-    const oldestEnd = Math.min(...batchable.map((row) => open.get(`${row.bookingId}-${row.period}`)!.end));
-    const maxWait = Math.min(config.reporting.maxBatchWaitSeconds, this.#windowSeconds / 2);
-    const waited = now - oldestEnd - config.reporting.delaySeconds >= maxWait;
     const { batchSize } = config.reporting;
-    const sendable = waited ? batchable.length : batchable.length - (batchable.length % batchSize);
-    for (let i = 0; i < sendable; i += batchSize) {
-      const settled = await this.#settledPeriods([
-        ...new Set(batchable.slice(i, i + batchSize).map((r) => r.bookingId)),
-      ]);
-      const rows = batchable.slice(i, Math.min(i + batchSize, sendable)).filter((row) => {
-        if (row.period >= settled.get(row.bookingId)!) return true;
-        store.reports.setState(row.bookingId, row.period, "settled");
+    for (let i = 0; i < batchable.length; i += batchSize) {
+      const chunk = batchable.slice(i, i + batchSize);
+      const settled = await this.#settledPeriods([...new Set(chunk.map((r) => r.bookingId))]);
+      const ranges = chunk.filter((range) => {
+        if (range.last >= settled.get(range.bookingId)!) return true;
+        for (const r of range.rows) store.reports.setState(r.bookingId, r.period, "settled");
         return false;
       });
-      if (rows.length === 0) continue;
-      const entries = await Promise.all(
-        rows.map(async (row) => {
-          const figures = row.figures as ReportFigures;
-          const signatures = agreement.signaturesFor(reportTopic(row.bookingId, row.period), figures);
-          return { row, report: report(BigInt(row.bookingId), row.period, figures), signatures };
-        }),
-      );
+      if (ranges.length === 0) continue;
+      const entries = ranges.map((range) => {
+        const report = slaReport(
+          BigInt(range.bookingId),
+          range.first,
+          range.rows.map((r) => r.figures),
+        );
+        const signatures = agreement.signaturesFor(range.topic, rangeFigures(range.rows.map((r) => r.figures)));
+        return { range, report, signatures };
+      });
       const viable = await this.#viable(entries);
       if (viable.length === 0) continue;
       const key = `reports-${createHash("sha256")
-        .update(viable.map((e) => `report-${e.row.bookingId}-${e.row.period}`).join(","))
+        .update(viable.map((e) => e.range.topic).join(","))
         .digest("hex")
         .slice(0, 24)}`;
       const data = encodeSubmit(viable);
       store.transaction(() => {
         outbox.resubmit(key, { to: chain.addresses.sla, data });
         store.reports.markSubmitted(
-          viable.map((e) => e.row),
+          viable.flatMap((e) => e.range.rows),
           key,
         );
       });
-      metrics.reportsSent.inc(viable.length);
-      this.#log.info({ key, reports: viable.length }, "SLA reports submitted");
+      const periods = viable.reduce((n, e) => n + e.range.rows.length, 0);
+      metrics.reportsSent.inc(periods);
+      this.#log.info({ key, reports: viable.length, periods }, "SLA reports submitted");
     }
   }
 
@@ -272,17 +352,14 @@ export class Reporter {
   }
 
   /** The entries the contract accepts as one batch: simulated, halving to isolate a refused report. */
-  async #viable<E extends { report: SlaReport; signatures: Hex[]; row: ReportRecord }>(entries: E[]): Promise<E[]> {
+  async #viable<E extends { report: SlaReport; signatures: Hex[]; range: Range }>(entries: E[]): Promise<E[]> {
     const { client, addresses } = this.#d.chain;
     try {
       await client.call({ account: this.#d.account, to: addresses.sla, data: encodeSubmit(entries) });
       return entries;
     } catch (error) {
       if (entries.length === 1) {
-        this.#log.debug(
-          { bookingId: entries[0]!.row.bookingId, period: entries[0]!.row.period, error: describeError(error) },
-          "report refused for now",
-        );
+        this.#log.debug({ topic: entries[0]!.range.topic, error: describeError(error) }, "report refused for now");
         return [];
       }
       const half = Math.ceil(entries.length / 2);
@@ -293,43 +370,82 @@ export class Reporter {
     }
   }
 
-  /** Report topics: `report-<bookingId>-<period>`, open until settled or past their window. */
+  /** Report topics: `report-<bookingId>-<first>-<last>`, open until settled or past their window. */
   topicKind(): TopicKind {
     const { chain, store } = this.#d;
     return {
       recover: async (topic, figures, signature) => {
-        const [bookingId, period] = topic.split("-").slice(1).map(Number);
-        if (!isReportFigures(figures)) return undefined;
-        return recoverReportSigner(chain, report(BigInt(bookingId!), period!, figures), signature);
+        const { bookingId, first, last } = parseTopic(topic);
+        if (!isRangeFigures(figures, last - first + 1)) return undefined;
+        return recoverReportSigner(chain, slaReport(BigInt(bookingId), first, periodsOf(figures)), signature);
       },
       isSigner: (signer) => store.signers.has(chain.addresses.sla, signer),
       isOpen: (topic) => {
-        const [, bookingId, period] = topic.split("-");
-        const booking = store.bookings.get(bookingId!);
-        if (!booking || Number(period) < booking.settledPeriods) return false;
-        const state = store.reports.get(bookingId!, Number(period))?.state;
-        return state !== "settled" && state !== "expired";
+        const { bookingId, first, last } = parseTopic(topic);
+        const booking = store.bookings.get(bookingId);
+        if (!booking || last < booking.settledPeriods) return false;
+        for (let period = Math.max(first, booking.settledPeriods); period <= last; period++) {
+          const state = store.reports.get(bookingId, period)?.state;
+          if (state !== "settled" && state !== "expired") return true;
+        }
+        return false;
       },
     };
   }
 }
 
+/** A range a quorum signed, ready to go on chain. */
+interface Range {
+  topic: string;
+  bookingId: string;
+  first: number;
+  last: number;
+  rows: ReportRecord[];
+  /** Its last period, as a candidate for reporting now. */
+  candidate: Candidate;
+}
+
 const UINT32_MAX = 2 ** 32 - 1;
 
-/** Exactly the three figures a report signs, each a uint32. */
-function isReportFigures(figures: Record<string, unknown>): figures is ReportFigures {
+/** Exactly the three lists a report signs, `periods` uint32 entries each (uptime at most 100 %). */
+function isRangeFigures(figures: Record<string, unknown>, periods: number): figures is RangeFigures {
   const keys = Object.keys(figures).sort();
   return (
     keys.join() === "p95LatencyMs,sampleCount,uptimeBps" &&
-    keys.every(
-      (k) => Number.isInteger(figures[k]) && (figures[k] as number) >= 0 && (figures[k] as number) <= UINT32_MAX,
-    ) &&
-    (figures.uptimeBps as number) <= 10_000
+    keys.every((k) => {
+      const list = figures[k];
+      return (
+        Array.isArray(list) &&
+        list.length === periods &&
+        list.every((v) => Number.isInteger(v) && v >= 0 && v <= UINT32_MAX && (k !== "uptimeBps" || v <= 10_000))
+      );
+    })
   );
 }
 
-export function reportTopic(bookingId: string, period: number): string {
-  return `report-${bookingId}-${period}`;
+export function reportTopic(bookingId: string, first: number, last: number): string {
+  return `report-${bookingId}-${first}-${last}`;
+}
+
+function parseTopic(topic: string): { bookingId: string; first: number; last: number } {
+  const [, bookingId, first, last] = topic.split("-");
+  return { bookingId: bookingId!, first: Number(first), last: Number(last ?? first) };
+}
+
+function rangeFigures(periods: readonly PeriodFigures[]): RangeFigures {
+  return {
+    uptimeBps: periods.map((p) => p.uptimeBps),
+    p95LatencyMs: periods.map((p) => p.p95LatencyMs),
+    sampleCount: periods.map((p) => p.sampleCount),
+  };
+}
+
+function periodsOf(figures: RangeFigures): PeriodFigures[] {
+  return figures.uptimeBps.map((uptimeBps, i) => ({
+    uptimeBps,
+    p95LatencyMs: figures.p95LatencyMs[i]!,
+    sampleCount: figures.sampleCount[i]!,
+  }));
 }
 
 /** The node's EIP-712 signature of `report`, as SLAEnforcement verifies it. */
@@ -359,14 +475,48 @@ export function recoverReportSigner(
   });
 }
 
-function report(bookingId: bigint, period: number, f: PeriodFigures): SlaReport {
-  return {
-    bookingId,
-    period,
-    uptimeBps: Number(f.uptimeBps),
-    p95LatencyMs: Number(f.p95LatencyMs),
-    sampleCount: Number(f.sampleCount),
-  };
+/** How a node batches a booking's periods into reports. */
+export interface RangePolicy {
+  periodsPerReport: number;
+  /** How long a booking's oldest unreported period may wait for more to join it. */
+  maxWaitSeconds: number;
+  delaySeconds: number;
+  periodSeconds: number;
+}
+
+/**
+ * The range a node would propose for a booking now: its unreported periods from the first open one
+ * (`candidates`, in order), each measured here (`measured`), once there are enough of them, the
+ * oldest has waited long enough, they reach the booking's last period, or one of them missed the
+ * booked SLA (`terms`) by this node's figures: the consumer's credit does not wait for a fuller report.
+ */
+export function dueRange(
+  candidates: Candidate[],
+  now: number,
+  policy: RangePolicy,
+  measured: (candidate: Candidate) => PeriodFigures | undefined,
+  terms: { uptimeTargetBps: number; maxLatencyMs: number } | undefined,
+): { first: number; last: number } | undefined {
+  const first = candidates[0];
+  if (!first) return undefined;
+  let count = 0;
+  let missed = false;
+  for (const c of candidates) {
+    if (c.period !== first.period + count || count === policy.periodsPerReport) break;
+    const figures = measured(c);
+    if (!figures) break;
+    count++;
+    if (terms && !meetsSla(figures, terms)) {
+      missed = true;
+      break;
+    }
+  }
+  if (count === 0) return undefined;
+  const last = first.period + count - 1;
+  const full = count === policy.periodsPerReport;
+  const waited = now - first.end - policy.delaySeconds >= policy.maxWaitSeconds;
+  const final = last === periodCount(first.startedAt, first.endsAt, policy.periodSeconds) - 1;
+  return full || waited || final || missed ? { first: first.period, last } : undefined;
 }
 
 function encodeSubmit(entries: { report: SlaReport; signatures: Hex[] }[]): Hex {

@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /** What version 2 added: the oracle set from the contracts' events, own signed statements, announced probe targets. */
 const SCHEMA_V2 = `
@@ -90,7 +90,8 @@ CREATE TABLE IF NOT EXISTS samples (
   source TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS samples_booking ON samples(booking_id, at_ms);
--- Idempotency key report-<bookingId>-<period>: one row, signed once, never recomputed.
+-- One row per period: this node's figures, measured once and never recomputed; from the moment a
+-- quorum signs the range report-<bookingId>-<first>-<last> that covers it (range_topic), the agreed ones.
 CREATE TABLE IF NOT EXISTS reports (
   booking_id TEXT NOT NULL,
   period INTEGER NOT NULL,
@@ -100,6 +101,7 @@ CREATE TABLE IF NOT EXISTS reports (
   state TEXT NOT NULL,
   tx_key TEXT,
   updated_ms INTEGER NOT NULL,
+  range_topic TEXT,
   PRIMARY KEY (booking_id, period)
 );
 CREATE INDEX IF NOT EXISTS reports_state ON reports(state);
@@ -162,6 +164,15 @@ export class Database {
       this.transaction(() => {
         this.sql.exec(`ALTER TABLE bookings ADD COLUMN provisioned_by TEXT; ${SCHEMA_V2}`);
         this.setMeta("schema_version", "2");
+      });
+    }
+    if (version === 1 || version === 2) {
+      // Reports now cover ranges of periods: periods agreed one by one are measured again in ranges.
+      this.transaction(() => {
+        this.sql.exec(
+          "ALTER TABLE reports ADD COLUMN range_topic TEXT; UPDATE reports SET state = 'measured' WHERE state = 'ready';",
+        );
+        this.setMeta("schema_version", "3");
       });
     } else if (version !== SCHEMA_VERSION) {
       throw new Error(`State database has schema ${version}; this node needs ${SCHEMA_VERSION}`);

@@ -3,7 +3,8 @@ import type { Database } from "./db.ts";
 
 /**
  * measured: this node's figures, recorded before any signature leaves it; ready: a quorum signed
- * the agreed figures; submitted: in the batch `txKey`; settled; expired: its window closed.
+ * the agreed figures of the range `rangeTopic` covering it; submitted: in the batch `txKey`;
+ * settled; expired: its window closed.
  */
 export type ReportState = "measured" | "ready" | "submitted" | "settled" | "expired";
 
@@ -13,6 +14,7 @@ export interface ReportRecord {
   figures: PeriodFigures;
   state: ReportState;
   txKey: string | null;
+  rangeTopic: string | null;
 }
 
 interface Row {
@@ -23,6 +25,7 @@ interface Row {
   sample_count: number;
   state: ReportState;
   tx_key: string | null;
+  range_topic: string | null;
 }
 
 const fromRow = (r: Row): ReportRecord => ({
@@ -31,9 +34,10 @@ const fromRow = (r: Row): ReportRecord => ({
   figures: { uptimeBps: r.uptime_bps, p95LatencyMs: r.p95_latency_ms, sampleCount: r.sample_count },
   state: r.state,
   txKey: r.tx_key,
+  rangeTopic: r.range_topic,
 });
 
-/** The `reports` table, one row per `report-<bookingId>-<period>`. */
+/** The `reports` table, one row per period of a booking. */
 export class ReportStore {
   readonly #db: Database;
 
@@ -60,18 +64,29 @@ export class ReportStore {
     );
   }
 
-  /** A quorum signed `figures` (those go on chain, which may differ from this node's own within tolerance). */
-  markReady(bookingId: string, period: number, figures: PeriodFigures): void {
-    this.#db.run(
-      `UPDATE reports SET uptime_bps = ?, p95_latency_ms = ?, sample_count = ?, state = 'ready', updated_ms = ?
-       WHERE booking_id = ? AND period = ?`,
-      figures.uptimeBps,
-      figures.p95LatencyMs,
-      figures.sampleCount,
-      Date.now(),
-      bookingId,
-      period,
-    );
+  /**
+   * A quorum signed `figures` for the periods from `firstPeriod` on, under `topic` (those go on chain,
+   * and may differ from this node's own within tolerance).
+   */
+  markReady(bookingId: string, firstPeriod: number, figures: PeriodFigures[], topic: string): void {
+    this.#db.transaction(() => {
+      figures.forEach((f, i) => {
+        this.#db.run(
+          `INSERT INTO reports (booking_id, period, uptime_bps, p95_latency_ms, sample_count, state, range_topic, updated_ms)
+           VALUES (?, ?, ?, ?, ?, 'ready', ?, ?)
+           ON CONFLICT (booking_id, period) DO UPDATE SET uptime_bps = excluded.uptime_bps,
+             p95_latency_ms = excluded.p95_latency_ms, sample_count = excluded.sample_count, state = 'ready',
+             range_topic = excluded.range_topic, updated_ms = excluded.updated_ms`,
+          bookingId,
+          firstPeriod + i,
+          f.uptimeBps,
+          f.p95LatencyMs,
+          f.sampleCount,
+          topic,
+          Date.now(),
+        );
+      });
+    });
   }
 
   ready(): ReportRecord[] {

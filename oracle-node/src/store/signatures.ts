@@ -1,6 +1,7 @@
 import type { Database } from "./db.ts";
 
-export type Figures = Record<string, string | number>;
+/** What a statement signs: numbers, strings, or lists of numbers (one per period of a report). */
+export type Figures = Record<string, string | number | number[]>;
 
 export interface OwnSignature {
   topic: string;

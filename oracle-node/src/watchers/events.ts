@@ -25,7 +25,7 @@ export const WATCHED_EVENTS = [
   "BookingCancelled",
   "BookingCompleted",
   "BookingTerminated",
-  "SlaPeriodSettled",
+  "SlaPeriodsSettled",
   "ResourceVerified",
   "SignerAdded",
   "SignerRemoved",
@@ -89,7 +89,7 @@ export class EventRecorder {
         case "BookingCancelled":
         case "BookingCompleted":
         case "BookingTerminated":
-        case "SlaPeriodSettled":
+        case "SlaPeriodsSettled":
           this.store.bookings.touched(event.args.bookingId, block);
           break;
         case "ResourceVerified": {

@@ -111,13 +111,14 @@ if (orders.lie) {
 }
 
 // Wrong figures: a machine that was down all period, reported as up all period.
-const figures = { uptimeBps: 10_000, p95LatencyMs: 1, sampleCount: 500 };
-const report = { bookingId: BigInt(orders.bookingId), period: orders.period, ...figures };
+const figures = { uptimeBps: [10_000], p95LatencyMs: [1], sampleCount: [500] };
+const report = { bookingId: BigInt(orders.bookingId), firstPeriod: orders.period, ...figures };
+const topic = `report-${orders.bookingId}-${orders.period}-${orders.period}`;
 const signature = await signReport(
   { account, chainId: orders.chainId, addresses: { sla: orders.sla } } as never,
   report,
 );
-const wrong = envelope("statements", [{ topic: `report-${orders.bookingId}-${orders.period}`, figures, signature }]);
+const wrong = envelope("statements", [{ topic, figures, signature }]);
 await publish(topics.statements, wrong, "wrongFigures");
 await publish(topics.targets, envelope("targets", [{ bookingId: orders.bookingId, target: orders.target }]), "targets");
 
@@ -128,11 +129,7 @@ for (let i = 0; i < orders.flood; i++) {
   if (i % 10 === 5) await publish(topics.statements, envelope("statements", [], Date.now() - 3_600_000), "replays");
 }
 // A replay of the wrong figures an hour later, as an attacker recording traffic would send it.
-const old = envelope(
-  "statements",
-  [{ topic: `report-${orders.bookingId}-${orders.period}`, figures, signature }],
-  Date.now() - 3_600_000,
-);
+const old = envelope("statements", [{ topic, figures, signature }], Date.now() - 3_600_000);
 await publish(topics.statements, old, "replays");
 
 // Another key, not a registered signer, with a binding of its own.
@@ -149,7 +146,7 @@ for (let i = 0; i < 20; i++) {
     binding: strangerBinding,
     sentAtMs: Date.now(),
     kind: "statements",
-    items: [{ topic: `report-${orders.bookingId}-${orders.period}`, figures, signature: strangerSignature }],
+    items: [{ topic, figures, signature: strangerSignature }],
   } as Envelope);
   await publish(topics.statements, data, "unregistered");
 }

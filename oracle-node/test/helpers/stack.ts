@@ -28,8 +28,14 @@ import {
   stopLocalWorkloads,
 } from "@d-cloudx/devstack";
 import { startIpfsNode, type IpfsNode } from "@d-cloudx/ipfs-node";
-import { BookingStatus, type Deployment, accessKeyMessage, deriveAccessKeyPair } from "@d-cloudx/sdk";
-import { escrowManagerAbi, priceOracleAbi, resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
+import {
+  BookingStatus,
+  type Deployment,
+  accessKeyMessage,
+  deriveAccessKeyPair,
+  settledPeriods as settledPeriodsOf,
+} from "@d-cloudx/sdk";
+import { escrowManagerAbi, priceOracleAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { OracleNode } from "../../src/node.ts";
 
@@ -314,6 +320,22 @@ export async function advanceChain(stack: Stack, seconds: number): Promise<void>
 }
 
 /** Every log of `eventName` from `abi` at `address` so far. */
+/** Every settled SLA period, one entry per period of each SlaPeriodsSettled event. */
+export async function settledPeriods(stack: Stack) {
+  const events = await eventsOf(
+    stack,
+    stack.deployment.contracts.SLAEnforcement.proxy,
+    sLAEnforcementAbi,
+    "SlaPeriodsSettled",
+  );
+  return events.flatMap((e) =>
+    settledPeriodsOf(e.args as Parameters<typeof settledPeriodsOf>[0]).map((settled) => ({
+      ...e,
+      args: { ...e.args, ...settled } as Record<string, unknown>,
+    })),
+  );
+}
+
 export async function eventsOf<const A extends readonly unknown[]>(
   stack: Stack,
   address: string,

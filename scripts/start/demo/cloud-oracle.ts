@@ -33,11 +33,11 @@ export async function cloudOracle(chain: DemoChain, ipfsApiUrl: string, oracleAc
     .slice(0, quorum)
     .map((address) => chain.walletOf(address));
   const domain = slaDomain(chain.deployment.chainId, sla) as { verifyingContract: Hex };
-  let reports = 0;
+  let periodsReported = 0;
 
   return {
-    get reports() {
-      return reports;
+    get periodsReported() {
+      return periodsReported;
     },
 
     /** Confirms a booking with SSH access details only its consumer (public key `consumerKey`) can decrypt. */
@@ -64,7 +64,7 @@ export async function cloudOracle(chain: DemoChain, ipfsApiUrl: string, oracleAc
       ]);
     },
 
-    /** Signs period reports by a quorum and submits them in one batch. */
+    /** Signs reports (each of a booking's consecutive periods) by a quorum and submits them in one batch. */
     async report(list: SlaReport[]) {
       const signatures: Hex[][] = [];
       for (const message of list) {
@@ -77,7 +77,7 @@ export async function cloudOracle(chain: DemoChain, ipfsApiUrl: string, oracleAc
         );
       }
       await chain.send(ORACLE, sla, sLAEnforcementAbi, "submitReports", [list, signatures]);
-      reports += list.length;
+      periodsReported += list.reduce((periods, report) => periods + report.uptimeBps.length, 0);
     },
   };
 }

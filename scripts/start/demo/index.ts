@@ -21,6 +21,7 @@ import {
   deriveAccessKeyPair,
   parseProviderProfile,
   parseResourceMetadata,
+  slaReport,
 } from "@d-cloudx/sdk";
 import { escrowManagerAbi, mockERC20Abi, priceOracleAbi, resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 
@@ -46,7 +47,8 @@ export interface DemoSummary {
   providers: number;
   resources: number;
   bookings: Record<string, number>;
-  reports: number;
+  /** SLA periods settled by the demo's reports. */
+  periodsReported: number;
   proposalId: bigint;
   /** A CID of resource metadata on IPFS. */
   metadataCid: string;
@@ -183,13 +185,7 @@ export async function seedDemo({
   const oracle = await cloudOracle(chain, ipfsApiUrl, oracleAccounts);
   const provision = (bookingId: bigint, host: string) =>
     oracle.provision(bookingId, account(consumerOf.get(bookingId)!), keys[consumerOf.get(bookingId)!]!, host);
-  const met = (bookingId: bigint, period: number): SlaReport => ({
-    bookingId,
-    period,
-    uptimeBps: 10_000,
-    p95LatencyMs: 38 + period,
-    sampleCount: 30,
-  });
+  const met = (period: number) => ({ uptimeBps: 10_000, p95LatencyMs: 38 + period, sampleCount: 30 });
 
   // Bookings that run through time: two completed (with a violation each), one terminated.
   const gcpDone = await book(ALICE, gcpVm, 1, "USDC");
@@ -198,19 +194,14 @@ export async function seedDemo({
   await provision(gcpDone, "n2-demo-1.europe-west1.nimbus-compute.example.org");
   await provision(awsDone, "g5-demo-1.us-east-1.nimbus-compute.example.org");
   await provision(azureTerminated, "d4s-demo-1.westeurope.contoso-cloud.example.com");
-  const period = deployment.settings.slaPeriodSeconds;
-  await chain.advance(period + 1);
-  await oracle.report([
-    met(gcpDone, 0),
-    { bookingId: awsDone, period: 0, uptimeBps: 9_210, p95LatencyMs: 180, sampleCount: 30 },
-    met(azureTerminated, 0),
-  ]);
-  await chain.advance(period);
-  await oracle.report([
-    { bookingId: gcpDone, period: 1, uptimeBps: 10_000, p95LatencyMs: 420, sampleCount: 30 },
-    met(awsDone, 1),
-    { bookingId: azureTerminated, period: 1, uptimeBps: 9_960, p95LatencyMs: 61, sampleCount: 30 },
-  ]);
+  // Two periods later, one report of both periods for each booking.
+  await chain.advance(2 * deployment.settings.slaPeriodSeconds + 1);
+  const reports: SlaReport[] = [
+    slaReport(gcpDone, 0, [met(0), { uptimeBps: 10_000, p95LatencyMs: 420, sampleCount: 30 }]),
+    slaReport(awsDone, 0, [{ uptimeBps: 9_210, p95LatencyMs: 180, sampleCount: 30 }, met(1)]),
+    slaReport(azureTerminated, 0, [met(0), { uptimeBps: 9_960, p95LatencyMs: 61, sampleCount: 30 }]),
+  ];
+  await oracle.report(reports);
   await send(ALICE, marketplace, resourceMarketplaceAbi, "terminateBooking", [azureTerminated]);
   await chain.advance(HOUR);
   await chain.refreshFeeds();
@@ -254,7 +245,7 @@ export async function seedDemo({
       terminated: 1,
       "requested from the oracle node": loopbackBookings.length,
     },
-    reports: oracle.reports,
+    periodsReported: oracle.periodsReported,
     proposalId,
     metadataCid,
     oracleServes: [account(LOOPBACK)],

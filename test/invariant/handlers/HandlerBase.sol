@@ -121,6 +121,8 @@ struct Stats {
     uint256 terminated;
     uint256 completed;
     uint256 periodsSettled;
+    /// @dev Batches that went through whose first report covered several periods.
+    uint256 rangesSubmitted;
     uint256 reportsSkipped;
     uint256 withdrawals;
     uint256 batchWithdrawals;

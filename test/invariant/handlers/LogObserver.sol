@@ -17,14 +17,23 @@ import {BookingGhost, HandlerBase} from "./HandlerBase.sol";
 abstract contract LogObserver is HandlerBase {
     using StreamMath for uint256;
 
-    /// @dev The data of a SlaPeriodSettled log.
-    struct Settled {
-        uint32 period;
+    /// @dev The periods of one SlaPeriodsSettled event that count in reputation.
+    struct RangeTally {
+        uint256 compliant;
+        uint256 violated;
+        uint256 creditBpsTotal;
+        uint256 compliantValue;
+        uint256 violatedValue;
+    }
+
+    /// @dev A settled period, as SlaPeriodsSettled reports it.
+    struct SettledPeriod {
         uint16 uptimeBps;
         uint32 p95LatencyMs;
+        uint32 sampleCount;
         bool compliant;
         uint16 creditBps;
-        uint256 periodValue;
+        uint256 value;
         uint256 credit;
     }
 
@@ -41,7 +50,7 @@ abstract contract LogObserver is HandlerBase {
             if (log.emitter == address(escrow)) {
                 _processEscrowLog(log);
             } else if (log.emitter == address(sla)) {
-                if (log.topics[0] == ISLAEnforcement.SlaPeriodSettled.selector) _processSettlement(log);
+                if (log.topics[0] == ISLAEnforcement.SlaPeriodsSettled.selector) _processSettlement(log);
                 else if (log.topics[0] == ISLAEnforcement.SlaReportSkipped.selector) ++stats.reportsSkipped;
             }
         }
@@ -150,60 +159,87 @@ abstract contract LogObserver is HandlerBase {
     function _processSettlement(Vm.Log memory log) private {
         uint256 bookingId = uint256(log.topics[1]);
         BookingGhost storage ghost = bookingGhosts[bookingId];
-        Settled memory settled = _decodeSettled(log.data);
-        uint256 settlements = ++settlementCount[bookingId][settled.period];
-        if (settlements > maxSettlementsPerPeriod) maxSettlementsPerPeriod = settlements;
-        ++settlementsOf[bookingId];
         if (_topicAddress(log, 2) != ghost.consumer || _topicAddress(log, 3) != ghost.provider) {
             _violation("event: settlement names another consumer or provider");
         }
+        (uint32 firstPeriod, uint256[] memory figures, uint256[] memory amounts) = abi.decode(
+            log.data,
+            (uint32, uint256[], uint256[])
+        );
+        if (figures.length == 0) _violation("event: a settlement of no periods");
+        if (amounts.length != figures.length) _violation("event: lists of different lengths");
+        RangeTally memory tally;
+        for (uint256 i = 0; i < figures.length; ++i) {
+            if (figures[i] >> 97 != 0) _violation("event: figures beyond bit 96");
+            _processPeriod(bookingId, firstPeriod + i, _unpack(figures[i], amounts[i]), tally);
+        }
+        _recordRange(ghost, tally);
+    }
 
+    /// @dev A settled period from SlaPeriodsSettled's lists, its figures unpacked as the event's
+    /// NatSpec lays them out.
+    function _unpack(uint256 figures, uint256 amounts) private pure returns (SettledPeriod memory) {
+        return
+            SettledPeriod({
+                uptimeBps: uint16(figures),
+                p95LatencyMs: uint32(figures >> 16),
+                sampleCount: uint32(figures >> 48),
+                creditBps: uint16(figures >> 80),
+                compliant: (figures >> 96) & 1 == 1,
+                value: uint128(amounts),
+                credit: amounts >> 128
+            });
+    }
+
+    function _processPeriod(
+        uint256 bookingId,
+        uint256 period,
+        SettledPeriod memory settled,
+        RangeTally memory tally
+    ) private {
+        BookingGhost storage ghost = bookingGhosts[bookingId];
+        uint256 settlements = ++settlementCount[bookingId][period];
+        if (settlements > maxSettlementsPerPeriod) maxSettlementsPerPeriod = settlements;
+        ++settlementsOf[bookingId];
         (bool expectedCompliant, uint16 expectedCreditBps) = _creditPolicy(
             settled.uptimeBps,
             settled.p95LatencyMs,
             ghost
         );
-        if (settled.periodValue != _expectedPeriodValue(bookingId, settled.period)) {
+        if (settled.value != _expectedPeriodValue(bookingId, period)) {
             _violation("sla: period value differs from the stream");
         }
         if (settled.compliant != expectedCompliant || settled.creditBps != expectedCreditBps) {
             ++bookedTermsMismatches;
             _violation("sla: settled by other terms or another credit policy than booked");
         }
-        if (settled.credit != (settled.periodValue * settled.creditBps) / BPS) {
+        if (settled.credit != (settled.value * settled.creditBps) / BPS) {
             _violation("sla: credit is not its share of the period");
         }
-        _recordPeriod(ghost, settled);
-    }
-
-    /// @dev A settled period counts in reputation if it can be valued now and is worth the minimum.
-    function _recordPeriod(BookingGhost storage ghost, Settled memory settled) private {
+        // A settled period counts in reputation if it is worth the minimum; a report's counted
+        // periods are valued together.
         uint256 t = _tokenIndex(ghost.token);
-        if (!_priced(t)) return;
-        uint256 usd = _usd(t, settled.periodValue);
-        if (usd < reputation.minValueUsdE8()) return;
-        IReputationSystem.Record storage provider = providerGhosts[ghost.provider];
-        provider.trialUsdE8 += uint128(usd);
+        if (!_priced(t) || _usd(t, settled.value) < reputation.minValueUsdE8()) return;
         if (settled.compliant) {
-            ++provider.periodsCompliant;
-            provider.successUsdE8 += uint128(usd);
+            ++tally.compliant;
+            tally.compliantValue += settled.value;
         } else {
-            ++provider.periodsViolated;
-            provider.creditBpsTotal += settled.creditBps;
+            ++tally.violated;
+            tally.violatedValue += settled.value;
+            tally.creditBpsTotal += settled.creditBps;
         }
     }
 
-    function _decodeSettled(bytes memory data) private pure returns (Settled memory settled) {
-        (
-            settled.period,
-            settled.uptimeBps,
-            settled.p95LatencyMs,
-            ,
-            settled.compliant,
-            settled.creditBps,
-            settled.periodValue,
-            settled.credit
-        ) = abi.decode(data, (uint32, uint16, uint32, uint32, bool, uint16, uint256, uint256));
+    function _recordRange(BookingGhost storage ghost, RangeTally memory tally) private {
+        uint256 t = _tokenIndex(ghost.token);
+        if (tally.compliant + tally.violated == 0) return;
+        uint256 successUsd = _usd(t, tally.compliantValue);
+        IReputationSystem.Record storage provider = providerGhosts[ghost.provider];
+        provider.trialUsdE8 += uint128(successUsd + _usd(t, tally.violatedValue));
+        provider.successUsdE8 += uint128(successUsd);
+        provider.periodsCompliant += uint32(tally.compliant);
+        provider.periodsViolated += uint32(tally.violated);
+        provider.creditBpsTotal += uint64(tally.creditBpsTotal);
     }
 
     function _expectedPeriodValue(uint256 bookingId, uint256 period) private view returns (uint256) {

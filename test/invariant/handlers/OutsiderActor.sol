@@ -148,6 +148,8 @@ contract OutsiderActor is CommonBase, StdUtils {
         uint256 amount = _bound(seed >> 8, 1, 1e18);
         uint256[] memory ids = new uint256[](1);
         ids[0] = bookingId;
+        uint16[] memory credits = new uint16[](1);
+        credits[0] = 10_000;
         address e = address(escrow);
         // Would pull an approved consumer's tokens into a booking that pays the outsider.
         _attempt(who, e, abi.encodeCall(IEscrowManager.deposit, (bookingId, victim, who, token, amount)), "deposit");
@@ -155,7 +157,7 @@ contract OutsiderActor is CommonBase, StdUtils {
         _attempt(who, e, abi.encodeCall(IEscrowManager.refundDeposit, (bookingId, who, 0, 0, true)), "refundDeposit");
         _attempt(who, e, abi.encodeCall(IEscrowManager.stopStream, (bookingId, who, true)), "stopStream");
         _attempt(who, e, abi.encodeCall(IEscrowManager.closeStream, (bookingId)), "closeStream");
-        _attempt(who, e, abi.encodeCall(IEscrowManager.settlePeriod, (bookingId, 0, 10_000, who)), "settlePeriod");
+        _attempt(who, e, abi.encodeCall(IEscrowManager.settlePeriods, (bookingId, 0, credits, who)), "settlePeriods");
         _attempt(who, e, abi.encodeCall(IEscrowManager.withdrawEarnings, (bookingId)), "withdrawEarnings");
         _attempt(who, e, abi.encodeCall(IEscrowManager.withdrawEarningsBatch, (ids)), "withdrawEarningsBatch");
         _attempt(who, e, abi.encodeCall(IEscrowManager.withdrawEarningsTo, (ids, who)), "withdrawEarningsTo");
@@ -276,11 +278,15 @@ contract OutsiderActor is CommonBase, StdUtils {
         ISLAEnforcement.SlaReport[] memory reports = new ISLAEnforcement.SlaReport[](1);
         reports[0] = ISLAEnforcement.SlaReport({
             bookingId: bookingId,
-            period: uint32(seed % 8),
-            uptimeBps: 0,
-            p95LatencyMs: 10_000,
-            sampleCount: 60
+            firstPeriod: uint32(seed % 8),
+            uptimeBps: new uint16[](3),
+            p95LatencyMs: new uint32[](3),
+            sampleCount: new uint32[](3)
         });
+        for (uint256 i = 0; i < 3; ++i) {
+            reports[0].p95LatencyMs[i] = 10_000;
+            reports[0].sampleCount[i] = 60;
+        }
         bytes[][] memory signatures = new bytes[][](1);
         signatures[0] = new bytes[](sla.quorum());
         (uint8 v, bytes32 r, bytes32 sig) = vm.sign(key, sla.reportDigest(reports[0]));
