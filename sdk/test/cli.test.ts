@@ -180,7 +180,7 @@ test("operators read every role and the guardian pauses the marketplace", () => 
 
   // Account #0 is the local deployment's guardian; a consumer is not.
   const guardian = { DCX_PRIVATE_KEY: keyOf(0) };
-  refused(["guardian", "pause"], { DCX_PRIVATE_KEY: CONSUMER }, /is not allowed to do that/);
+  refused(["guardian", "pause"], { DCX_PRIVATE_KEY: CONSUMER }, /Only the guardian \(GUARDIAN_ROLE\) may do that/);
   assert.equal(ok(["guardian", "pause"], guardian).paused, true);
   refused(["book", "1", "--hours", "2"], { DCX_PRIVATE_KEY: CONSUMER }, /paused/i);
   assert.equal(ok(["guardian", "unpause"], guardian).paused, false);
