@@ -21,7 +21,6 @@ import {
   activated,
   advanceChain,
   book,
-  eventsOf,
   settledPeriods,
   freePort,
   listResource,
