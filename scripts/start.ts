@@ -252,28 +252,30 @@ try {
   const storage = await step("Object storage emulators (Azurite, s3rver)", () => emulators);
   stops.push({ name: "object storage emulators", stop: storage.stop });
 
-  // The oracle nodes start while the demo data is indexed and the dApp is built and published.
-  const oraclesStarting = startOracles({
-    rpcUrl: stack.rpcUrl,
-    ipfsApiUrl: stack.ipfsUrl,
-    deploymentsFile: join(deploymentsDir, "localhost.json"),
-    dataDir: oracleDir,
-    logDir,
-    providers: demo.oracleServes,
-    objectStorage: localObjectStorageConfig(storage),
-    pidDir,
-    nodes: ORACLES.map((oracle, i) => ({
-      name: oracle.name,
-      privateKey: oracleKeys[i]!,
-      provision: oracle.provision,
-      httpPort: ports.ORACLE_HTTP_PORT + i,
-      p2pPort: ports.ORACLE_P2P_PORT + i,
-    })),
-    onEvent: (message) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`),
-  });
-  oraclesStarting.catch(() => {}); // awaited below, as the emulators
   await step("Demo data indexed", () => stack.graphNode.waitUntilSynced());
   await keepMining(stack.rpcUrl);
+
+  const oracles = await step(`Oracle nodes (${ORACLES.length}, quorum 2)`, () =>
+    startOracles({
+      rpcUrl: stack.rpcUrl,
+      ipfsApiUrl: stack.ipfsUrl,
+      deploymentsFile: join(deploymentsDir, "localhost.json"),
+      dataDir: oracleDir,
+      logDir,
+      providers: demo.oracleServes,
+      objectStorage: localObjectStorageConfig(storage),
+      pidDir,
+      nodes: ORACLES.map((oracle, i) => ({
+        name: oracle.name,
+        privateKey: oracleKeys[i]!,
+        provision: oracle.provision,
+        httpPort: ports.ORACLE_HTTP_PORT + i,
+        p2pPort: ports.ORACLE_P2P_PORT + i,
+      })),
+      onEvent: (message) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`),
+    }),
+  );
+  stops.push({ name: "oracle nodes", stop: oracles.stop });
 
   const subgraphUrl = stack.graphNode.subgraphUrl;
   const build = await step("dApp build", () =>
@@ -288,8 +290,6 @@ try {
   const dappIpfsUrl = `${stack.ipfsUrl}/ipfs/${dappCid}/`;
   const dapp = await step("dApp address", () => startRedirect(ports.DAPP_PORT, dappIpfsUrl));
   stops.push({ name: "dApp address", stop: dapp.stop });
-  const oracles = await step(`Oracle nodes (${ORACLES.length}, quorum 2)`, () => oraclesStarting);
-  stops.push({ name: "oracle nodes", stop: oracles.stop });
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const rows: [string, string][] = [
