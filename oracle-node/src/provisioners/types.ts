@@ -35,9 +35,10 @@ export interface Provisioner {
   /**
    * Undoes `pause`: the same machine, disk and data, reached with the same access details. Resolves
    * once the cloud has accepted the request (the machine may still be `pending`); a machine still
-   * stopping is a retryable error, a machine that is gone a permanent one.
+   * stopping is a retryable error, a machine that is gone a permanent one. `runsUntil`: when the
+   * booking now ends, for credentials that expire by themselves (an Azure SAS).
    */
-  resume(bookingId: bigint): Promise<void>;
+  resume(bookingId: bigint, runsUntil?: Date): Promise<void>;
 
   /**
    * Availability samples from the cloud's own monitoring (CloudWatch, Azure Monitor, Cloud
