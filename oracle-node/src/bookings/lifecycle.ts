@@ -25,6 +25,7 @@ import { MAX_METADATA_BYTES, encryptAccessDetails, isUsableEncryptionKey, parseR
 import { resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 import { type ChainContext, describeError } from "../chain.ts";
 import type { Config } from "../config.ts";
+import { crashPoint } from "../faults.ts";
 import type { ContentStore } from "../ipfs.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
@@ -291,6 +292,7 @@ export class BookingLifecycle {
   async #suspend(row: Booking): Promise<void> {
     const adapter = row.cloud ? this.#d.registry.for(row.cloud) : undefined;
     await adapter?.pause(BigInt(row.id));
+    crashPoint("after-cloud", `pause-${row.id}`);
     this.#d.store.bookings.update(row.id, { stage: "suspended", lastError: null });
     this.#d.metrics.bookingsSuspended.inc();
     this.#log.info(
@@ -311,6 +313,7 @@ export class BookingLifecycle {
       const runsUntil = new Date(Date.now() + ((row.endsAt ?? 0) - chain.clock.nowSeconds()) * 1000);
       try {
         await adapter.resume(BigInt(row.id), runsUntil);
+        crashPoint("after-cloud", `resume-${row.id}`);
         const machine = await adapter.describe(BigInt(row.id));
         if (!machine) throw new ProvisionerError("the machine is gone", false);
         probe = (await this.#waitUntilReachable(machine, row.cloud!)).probe ?? probe;
@@ -358,6 +361,7 @@ export class BookingLifecycle {
       return;
     }
     await adapter?.deprovision(BigInt(row.id));
+    crashPoint("after-cloud", `deprovision-${row.id}`);
     store.bookings.update(row.id, { stage: "deprovisioned" });
     this.#log.info({ bookingId: row.id, status: row.chainStatus }, "deprovisioned");
   }
