@@ -154,7 +154,9 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
     assert.equal((renewed!.args.caller as string).toLowerCase(), node.chain.account.address.toLowerCase());
     assert.equal(renewed!.args.hoursRenewed, 1);
     assert.equal((await streamOf(stack, booked.bookingId)).endsAt, endsAt + 3_600);
-    assert.equal(node.sender.outbox.outcome(`renew-${booked.bookingId}-${endsAt}`).status, "succeeded");
+    await waitFor("the node to see its renewal mined", () =>
+      node.sender.outbox.outcome(`renew-${booked.bookingId}-${endsAt}`).status === "succeeded" ? true : undefined,
+    );
 
     // In the next window the budget is spent: the node asks the chain, sends nothing, and the
     // booking is suspended at its end.
@@ -217,15 +219,11 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
   });
 
   describe("a node killed (SIGKILL) right after a step and restarted does it once", () => {
-    let provider: Address;
-    let resource: bigint;
+    let nextProvider = 14;
 
     before(async () => {
-      // The processes below serve a provider of their own.
       await node.stop();
       stopped = true;
-      provider = stack.accounts[18]!;
-      ({ resourceId: resource } = await listResource(stack, provider));
     });
 
     /** Runs a node process that is killed at `crashAt`, then one restarted on the same state; returns the state's path. */
@@ -237,6 +235,9 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
       },
       account = consumer(),
     ) {
+      // Each node process serves a provider of its own: it sees no other test's bookings.
+      const provider = stack.accounts[nextProvider++]!;
+      const { resourceId: resource } = await listResource(stack, provider);
       const dataDir = mkdtempSync(join(stack.workDir, "oracle-"));
       testConfig(stack, dataDir, { ...FILE_SETTINGS, serve: { providers: [provider] } });
       const env = nodeEnv(stack, dataDir);
@@ -257,6 +258,10 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
     }
 
     const workloads = (dataDir: string) => readdirSync(join(dataDir, "local-workloads"));
+    const reachesStage = (dataDir: string, bookingId: bigint, stage: Stage) =>
+      waitFor(`booking ${bookingId} ${stage} after the restart`, () =>
+        stageIn(dataDir, bookingId).stage === stage ? true : undefined,
+      );
     const stageIn = (dataDir: string, bookingId: bigint) => {
       const state = openState(dataDir);
       try {
@@ -272,7 +277,7 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
         after: async (booked, dataDir) => {
           const folder = new LocalProvisioner(join(dataDir, "local-workloads")).folderOf(booked.bookingId)!;
           assert.ok(existsSync(join(folder, "paused")));
-          await new Promise((resolve) => setTimeout(resolve, 3_000));
+          await reachesStage(dataDir, booked.bookingId, "suspended");
           assert.equal(workloads(dataDir).length, 1, "no second machine");
         },
       });
@@ -291,10 +296,10 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
             await waitFor("the machine to stop", () => read().then(() => undefined, () => true));
             await extendBooking(stack, account, booked.bookingId, 1);
           },
-          after: async (_booked, dataDir) => {
+          after: async (booked, dataDir) => {
             assert.equal(await waitFor("the machine to answer again", () => read().catch(() => undefined)), "kept");
+            await reachesStage(dataDir, booked.bookingId, "active");
             assert.equal(workloads(dataDir).length, 1, "no second machine");
-            await new Promise((resolve) => setTimeout(resolve, 2_000));
           },
         },
         account,
@@ -305,11 +310,11 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
     it("deprovision (and complete)", async () => {
       const { booked, dataDir } = await crashAndRestart("after-cloud:deprovision-", {
         before: (booked) => pastEnd(booked.bookingId, graceSeconds + 1),
-        after: async (booked) => {
+        after: async (booked, dataDir) => {
           await waitFor("the booking completed on chain", async () =>
             (await bookingStatus(stack, booked.bookingId)) === BookingStatus.Completed ? true : undefined,
           );
-          await new Promise((resolve) => setTimeout(resolve, 2_000));
+          await reachesStage(dataDir, booked.bookingId, "deprovisioned");
         },
       });
       const { stage, keys } = stageIn(dataDir, booked.bookingId);
