@@ -135,9 +135,9 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
   }
 
   const renewedEvents = async (bookingId: bigint) =>
-    (
-      await eventsOf(stack, contracts().BookingRenewals.proxy, bookingRenewalsAbi, "BookingRenewed")
-    ).filter((e) => e.args.bookingId === bookingId);
+    (await eventsOf(stack, contracts().BookingRenewals.proxy, bookingRenewalsAbi, "BookingRenewed")).filter(
+      (e) => e.args.bookingId === bookingId,
+    );
 
   it("renews a booking with a renewal policy in its window, once per window, and not past its budget", async () => {
     const account = consumer();
@@ -181,9 +181,9 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
     assert.equal(await bookingStatus(stack, booked.bookingId), BookingStatus.Active);
 
     await extendBooking(stack, account, booked.bookingId, 1);
-    const resumed = (
-      await eventsOf(stack, contracts().EscrowManager.proxy, escrowManagerAbi, "StreamResumed")
-    ).find((e) => e.args.bookingId === booked.bookingId);
+    const resumed = (await eventsOf(stack, contracts().EscrowManager.proxy, escrowManagerAbi, "StreamResumed")).find(
+      (e) => e.args.bookingId === booked.bookingId,
+    );
     assert.ok(resumed, "the escrow resumed the stream");
     await atStage(booked.bookingId, "active", "resumed");
     assert.equal(await machine.read(), "kept", "the same machine, files and access details");
@@ -293,7 +293,12 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
           before: async (booked) => {
             ({ read } = await useMachine(booked));
             await pastEnd(booked.bookingId, 1);
-            await waitFor("the machine to stop", () => read().then(() => undefined, () => true));
+            await waitFor("the machine to stop", () =>
+              read().then(
+                () => undefined,
+                () => true,
+              ),
+            );
             await extendBooking(stack, account, booked.bookingId, 1);
           },
           after: async (booked, dataDir) => {
@@ -336,7 +341,9 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
         {
           before: (booked) => autoRenew(account, booked.bookingId, 3),
           after: async (booked) => {
-            await waitFor("the renewal", async () => ((await renewedEvents(booked.bookingId)).length ? true : undefined));
+            await waitFor("the renewal", async () =>
+              (await renewedEvents(booked.bookingId)).length ? true : undefined,
+            );
             await new Promise((resolve) => setTimeout(resolve, 3_000));
           },
         },

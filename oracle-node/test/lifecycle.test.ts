@@ -12,12 +12,7 @@ import { type Address, type Hex, recoverAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { RefundReason, decryptAccessDetails, slaReport } from "@d-cloudx/sdk";
-import {
-  escrowManagerAbi,
-  resourceMarketplaceAbi,
-  resourceVerifierAbi,
-  sLAEnforcementAbi,
-} from "@d-cloudx/sdk/abis";
+import { escrowManagerAbi, resourceMarketplaceAbi, resourceVerifierAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { OracleNode } from "../src/node.ts";
 import type { LocalProvisioner } from "../src/provisioners/local.ts";
 import { recoverReportSigner, signReport } from "../src/reporting/reporter.ts";

@@ -415,7 +415,12 @@ export async function sealedAccessDetails(stack: Stack, provisioned: { args: Rec
 
 /** A node's state file, opened while the node is stopped. */
 export function openState(dataDir: string): Store {
-  return new Store(join(dataDir, readdirSync(dataDir).find((f) => f.endsWith(".sqlite"))!));
+  return new Store(
+    join(
+      dataDir,
+      readdirSync(dataDir).find((f) => f.endsWith(".sqlite"))!,
+    ),
+  );
 }
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
