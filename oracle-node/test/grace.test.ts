@@ -23,17 +23,18 @@ import {
   type Stack,
   activated,
   advanceChain,
+  autoRenew,
   book,
   bookingStatus,
   eventsOf,
   extendBooking,
-  hourlyPrice,
   listResource,
   mined,
   nodeEnv,
   nodeProcess,
   openState,
   provisionedEvents,
+  renewedEvents,
   sealedAccessDetails,
   startStack,
   streamOf,
@@ -107,38 +108,6 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
     );
   }
 
-  /** A renewal policy of one hour per renewal, with an ETH renewal balance and a budget of `renewals` hours. */
-  async function autoRenew(account: Address, bookingId: bigint, renewals: number) {
-    const price = await hourlyPrice(stack, 100_000_000n);
-    const renewalsAddress = contracts().BookingRenewals.proxy as Address;
-    const wallet = stack.wallet(account);
-    await mined(
-      stack,
-      await wallet.writeContract({
-        chain: null,
-        address: renewalsAddress,
-        abi: bookingRenewalsAbi,
-        functionName: "depositRenewalBalance",
-        value: price * 3n,
-      }),
-    );
-    await mined(
-      stack,
-      await wallet.writeContract({
-        chain: null,
-        address: renewalsAddress,
-        abi: bookingRenewalsAbi,
-        functionName: "setRenewalPolicy",
-        args: [bookingId, 1, 100_000_000n, price * BigInt(renewals)],
-      }),
-    );
-  }
-
-  const renewedEvents = async (bookingId: bigint) =>
-    (await eventsOf(stack, contracts().BookingRenewals.proxy, bookingRenewalsAbi, "BookingRenewed")).filter(
-      (e) => e.args.bookingId === bookingId,
-    );
-
   it("renews a booking with a renewal policy in its window, once per window, and not past its budget", async () => {
     const account = consumer();
     const booked = await book(stack, account, resourceId);
@@ -146,9 +115,9 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
     const { endsAt } = await streamOf(stack, booked.bookingId);
 
     // A one-hour booking is in the local deployment's renewal window at once.
-    await autoRenew(account, booked.bookingId, 1);
+    await autoRenew(stack, account, booked.bookingId, 1);
     const [renewed] = await waitFor("the renewal", async () => {
-      const events = await renewedEvents(booked.bookingId);
+      const events = await renewedEvents(stack, booked.bookingId);
       return events.length ? events : undefined;
     });
     assert.equal((renewed!.args.caller as string).toLowerCase(), node.chain.account.address.toLowerCase());
@@ -165,7 +134,7 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
     await pastEnd(booked.bookingId, 1);
     await atStage(booked.bookingId, "suspended");
     assert.deepEqual(node.store.txs.keysLike(`renew-${booked.bookingId}-`), [`renew-${booked.bookingId}-${endsAt}`]);
-    assert.equal((await renewedEvents(booked.bookingId)).length, 1);
+    assert.equal((await renewedEvents(stack, booked.bookingId)).length, 1);
   });
 
   it("suspends at the end keeping the files, and resumes on an extension in grace with the same access", async () => {
@@ -339,17 +308,21 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
       const { booked, dataDir } = await crashAndRestart(
         "after-send:renew-",
         {
-          before: (booked) => autoRenew(account, booked.bookingId, 3),
+          before: (booked) => autoRenew(stack, account, booked.bookingId, 3),
           after: async (booked) => {
             await waitFor("the renewal", async () =>
-              (await renewedEvents(booked.bookingId)).length ? true : undefined,
+              (await renewedEvents(stack, booked.bookingId)).length ? true : undefined,
             );
             await new Promise((resolve) => setTimeout(resolve, 3_000));
           },
         },
         account,
       );
-      assert.equal((await renewedEvents(booked.bookingId)).length, 1, "renewed once, though the policy allowed three");
+      assert.equal(
+        (await renewedEvents(stack, booked.bookingId)).length,
+        1,
+        "renewed once, though the policy allowed three",
+      );
       assert.equal(stageIn(dataDir, booked.bookingId).keys.filter((k) => k.startsWith("renew-")).length, 1);
     });
   });

@@ -37,7 +37,13 @@ import {
   deriveAccessKeyPair,
   settledPeriods as settledPeriodsOf,
 } from "@d-cloudx/sdk";
-import { escrowManagerAbi, priceOracleAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import {
+  bookingRenewalsAbi,
+  escrowManagerAbi,
+  priceOracleAbi,
+  resourceMarketplaceAbi,
+  sLAEnforcementAbi,
+} from "@d-cloudx/sdk/abis";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { OracleNode } from "../../src/node.ts";
 import { Store } from "../../src/store/index.ts";
@@ -313,6 +319,44 @@ export async function extendBooking(stack: Stack, consumer: Address, bookingId: 
       ],
       value: price,
     }),
+  );
+}
+
+/**
+ * The consumer's renewal policy for a booking of the test resource: one hour per renewal, a budget
+ * of `renewals` hours, paid from an ETH renewal balance deposited for three.
+ */
+export async function autoRenew(stack: Stack, consumer: Address, bookingId: bigint, renewals: number) {
+  const price = await hourlyPrice(stack, 100_000_000n);
+  const address = stack.deployment.contracts.BookingRenewals.proxy as Address;
+  const wallet = stack.wallet(consumer);
+  await mined(
+    stack,
+    await wallet.writeContract({
+      chain: null,
+      address,
+      abi: bookingRenewalsAbi,
+      functionName: "depositRenewalBalance",
+      value: price * 3n,
+    }),
+  );
+  await mined(
+    stack,
+    await wallet.writeContract({
+      chain: null,
+      address,
+      abi: bookingRenewalsAbi,
+      functionName: "setRenewalPolicy",
+      args: [bookingId, 1, 100_000_000n, price * BigInt(renewals)],
+    }),
+  );
+}
+
+/** Every BookingRenewed event of a booking so far. */
+export async function renewedEvents(stack: Stack, bookingId: bigint) {
+  const renewals = stack.deployment.contracts.BookingRenewals.proxy;
+  return (await eventsOf(stack, renewals, bookingRenewalsAbi, "BookingRenewed")).filter(
+    (e) => e.args.bookingId === bookingId,
   );
 }
 
