@@ -14,7 +14,7 @@ import { after, before, describe, it } from "node:test";
 import type { Address } from "viem";
 
 import { BookingStatus, decryptAccessDetails } from "@d-cloudx/sdk";
-import { bookingRenewalsAbi, escrowManagerAbi, resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
+import { escrowManagerAbi, resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 import { OracleNode } from "../src/node.ts";
 import { LocalProvisioner } from "../src/provisioners/local.ts";
 import type { Stage } from "../src/store/bookings.ts";
