@@ -116,10 +116,10 @@ export class BookingLifecycle {
         return this.#confirming;
       case "active":
         if (FINAL_STATUSES.has(row.chainStatus) || this.#graceOver(row)) return this.#finish;
-        return this.#ended(row) ? this.#suspend : undefined;
+        return this.#ended(row) && row.nextAttemptMs <= now ? this.#suspend : undefined;
       case "suspended":
         if (FINAL_STATUSES.has(row.chainStatus) || this.#graceOver(row)) return this.#finish;
-        return this.#ended(row) ? undefined : this.#resume;
+        return this.#ended(row) || row.nextAttemptMs > now ? undefined : this.#resume;
       case "failed":
         return row.chainStatus === "requested" && !this.#pastDeadline(row) ? undefined : this.#deprovision;
       case "retained":
@@ -291,9 +291,13 @@ export class BookingLifecycle {
   /** The booking ran to its end unextended: its machine stops, keeping its disk or data, until extended or grace ends. */
   async #suspend(row: Booking): Promise<void> {
     const adapter = row.cloud ? this.#d.registry.for(row.cloud) : undefined;
-    await adapter?.pause(BigInt(row.id));
+    try {
+      await adapter?.pause(BigInt(row.id));
+    } catch (error) {
+      return this.#retryLater(row, error, "suspending failed; will retry");
+    }
     crashPoint("after-cloud", `pause-${row.id}`);
-    this.#d.store.bookings.update(row.id, { stage: "suspended", lastError: null });
+    this.#d.store.bookings.update(row.id, { stage: "suspended", attempts: 0, nextAttemptMs: 0, lastError: null });
     this.#d.metrics.bookingsSuspended.inc();
     this.#log.info(
       { bookingId: row.id, endsAt: row.endsAt, graceEndsAt: (row.endsAt ?? 0) + this.#d.graceSeconds() },
@@ -325,17 +329,28 @@ export class BookingLifecycle {
         lastError = describeError(error);
         const started = (await adapter.describe(id).catch(() => undefined))?.state;
         if (error instanceof ProvisionerError && error.retryable && started === "stopped") {
-          // Throttled, or still stopping: start it on a later tick.
-          store.bookings.update(row.id, { lastError });
-          this.#log.warn({ bookingId: row.id, error: lastError }, "resuming failed; will retry");
-          return;
+          // Throttled, or still stopping: start it a little later.
+          return this.#retryLater(row, error, "resuming failed; will retry");
         }
         this.#log.error({ bookingId: row.id, error: lastError }, "the machine did not come back; measured as down");
       }
     }
-    store.bookings.update(row.id, { stage: "active", probe, lastError });
+    store.bookings.update(row.id, { stage: "active", probe, attempts: 0, nextAttemptMs: 0, lastError });
     this.#d.metrics.bookingsResumed.inc();
     this.#log.info({ bookingId: row.id, endsAt: row.endsAt }, "extended in grace: resumed");
+  }
+
+  /** A failed pause or resume is tried again after a backoff (doubling, as provisioning's). */
+  #retryLater(row: Booking, error: unknown, message: string): void {
+    const { retryInitialDelayMs, retryMaxDelayMs } = this.#d.config.provisioning;
+    const delay = Math.min(retryMaxDelayMs, retryInitialDelayMs * 2 ** row.attempts);
+    const lastError = describeError(error);
+    this.#d.store.bookings.update(row.id, {
+      attempts: row.attempts + 1,
+      nextAttemptMs: Date.now() + delay,
+      lastError,
+    });
+    this.#log.warn({ bookingId: row.id, retryInMs: delay, error: lastError }, message);
   }
 
   /** The booking has run to its end (or was ended): the stream no longer pays for the machine. */
