@@ -17,6 +17,7 @@ import { BookingStatus, decryptAccessDetails } from "@d-cloudx/sdk";
 import { escrowManagerAbi, resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 import { OracleNode } from "../src/node.ts";
 import { LocalProvisioner } from "../src/provisioners/local.ts";
+import { ProvisionerError } from "../src/provisioners/types.ts";
 import type { Stage } from "../src/store/bookings.ts";
 import {
   type Booked,
@@ -44,6 +45,23 @@ import {
 
 const FILE_SETTINGS = { renewals: { recheckSeconds: 5 } };
 
+/** The local adapter, with a cloud that refuses to stop a machine as often as asked to. */
+class FlakyPause extends LocalProvisioner {
+  /** Refusals still to come, by booking. */
+  readonly failures = new Map<bigint, number>();
+  readonly calls: bigint[] = [];
+
+  override async pause(bookingId: bigint): Promise<void> {
+    this.calls.push(bookingId);
+    const failures = this.failures.get(bookingId) ?? 0;
+    if (failures > 0) {
+      this.failures.set(bookingId, failures - 1);
+      throw new ProvisionerError("throttled", true);
+    }
+    return super.pause(bookingId);
+  }
+}
+
 describe("grace and renewals", { timeout: 600_000 }, () => {
   let stack: Stack;
   let node: OracleNode;
@@ -56,7 +74,10 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
   before(async () => {
     stack = await startStack();
     ({ resourceId } = await listResource(stack, stack.accounts[3]!));
-    node = await OracleNode.start(testConfig(stack, mkdtempSync(join(stack.workDir, "oracle-")), FILE_SETTINGS));
+    const config = testConfig(stack, mkdtempSync(join(stack.workDir, "oracle-")), FILE_SETTINGS);
+    node = await OracleNode.start(config, {
+      provisioners: [new FlakyPause(join(config.dataDir, "local-workloads"))],
+    });
     graceSeconds = await stack.publicClient.readContract({
       address: contracts().EscrowManager.proxy as Address,
       abi: escrowManagerAbi,
@@ -71,7 +92,7 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
   });
 
   const contracts = () => stack.deployment.contracts;
-  const local = () => node.registry.for("local") as LocalProvisioner;
+  const local = () => node.registry.for("local") as FlakyPause;
   const stageOf = (bookingId: bigint) => node.store.bookings.get(String(bookingId))?.stage;
   const atStage = (bookingId: bigint, stage: Stage, what: string = stage) =>
     waitFor(`booking ${bookingId} ${what}`, () => (stageOf(bookingId) === stage ? true : undefined), 60_000);
@@ -145,7 +166,12 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
 
     await pastEnd(booked.bookingId, 1);
     await atStage(booked.bookingId, "suspended");
-    await assert.rejects(machine.read(), "a suspended machine does not answer");
+    await waitFor("the suspended machine to stop answering", () =>
+      machine.read().then(
+        () => undefined,
+        () => true,
+      ),
+    );
     assert.ok(existsSync(local().folderOf(booked.bookingId)!));
     assert.equal(await bookingStatus(stack, booked.bookingId), BookingStatus.Active);
 
@@ -157,6 +183,15 @@ describe("grace and renewals", { timeout: 600_000 }, () => {
     await atStage(booked.bookingId, "active", "resumed");
     assert.equal(await machine.read(), "kept", "the same machine, files and access details");
     assert.equal((await streamOf(stack, booked.bookingId)).endsAt, Number(resumed.args.endsAt));
+  });
+
+  it("asks a cloud that refused to stop the machine again, with backoff, until it is suspended", async () => {
+    const booked = await book(stack, consumer(), resourceId);
+    await activated(stack, booked.bookingId);
+    local().failures.set(booked.bookingId, 2);
+    await pastEnd(booked.bookingId, 1);
+    await atStage(booked.bookingId, "suspended");
+    assert.equal(local().calls.filter((id) => id === booked.bookingId).length, 3, "two refusals, then the pause");
   });
 
   it("deprovisions after the grace period and completes the booking on chain", async () => {
