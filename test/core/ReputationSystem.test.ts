@@ -113,25 +113,19 @@ describe("ReputationSystem", function () {
   describe("recording", function () {
     it("adds up SLA periods and credits, emitting the record and its score", async function () {
       const { reputation, provider } = await loadFixture(deployReputationFixture);
-      const first = counts({ periodsCompliant: 3, periodsViolated: 1, creditBpsTotal: 2_500 });
-      const firstTx = periods(reputation, provider, 3, 1, 2_500);
-      await firstTx;
-      const firstScore = await reputation.scoreOf(provider);
-      await expect(firstTx)
-        .to.emit(reputation, "ReputationUpdated")
-        .withArgs(provider.address, asTuple(first), firstScore);
-
-      const second = counts({ periodsCompliant: 5, periodsViolated: 2, creditBpsTotal: 3_500 });
-      const secondTx = periods(reputation, provider, 2, 1, 1_000);
-      await secondTx;
-      const secondScore = await reputation.scoreOf(provider);
-      await expect(secondTx)
-        .to.emit(reputation, "ReputationUpdated")
-        .withArgs(provider.address, asTuple(second), secondScore);
-
-      expect([...(await reputation.recordOf(provider))]).to.deep.equal(asTuple(second));
-      expectWithinOneBps(firstScore, wilsonLowerBoundBps(first));
-      expectWithinOneBps(secondScore, wilsonLowerBoundBps(second));
+      // Each record adds its periods and credits to what the provider already has.
+      const steps = [
+        { added: [3, 1, 2_500], total: counts({ periodsCompliant: 3, periodsViolated: 1, creditBpsTotal: 2_500 }) },
+        { added: [2, 1, 1_000], total: counts({ periodsCompliant: 5, periodsViolated: 2, creditBpsTotal: 3_500 }) },
+      ] as const;
+      for (const { added, total } of steps) {
+        const tx = periods(reputation, provider, ...added);
+        await tx;
+        const score = await reputation.scoreOf(provider);
+        await expect(tx).to.emit(reputation, "ReputationUpdated").withArgs(provider.address, asTuple(total), score);
+        expect([...(await reputation.recordOf(provider))]).to.deep.equal(asTuple(total));
+        expectWithinOneBps(score, wilsonLowerBoundBps(total));
+      }
     });
 
     it("counts completed bookings without scoring them", async function () {
