@@ -1,23 +1,10 @@
 import { expect } from "chai";
 
-import { slaReport } from "@d-cloudx/sdk";
+import { RefundReason, StreamState, slaReport } from "@d-cloudx/sdk";
 
 import { HOUR, type Fixture, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
 
 const { loadFixture, time } = networkHelpers;
-
-enum StreamState {
-  None,
-  Streaming,
-  Stopped,
-  Refunded,
-  Closed,
-}
-enum RefundReason {
-  Cancelled,
-  Terminated,
-  SlaCredit,
-}
 
 /** The escrow's settings as a plain object, ready to change and send back. */
 async function currentSettings(f: Fixture) {

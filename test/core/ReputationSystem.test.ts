@@ -115,11 +115,22 @@ describe("ReputationSystem", function () {
       const { reputation, provider } = await loadFixture(deployReputationFixture);
       // Each record adds its periods and credits to what the provider already has.
       const steps = [
-        { added: [3, 1, 2_500], total: counts({ periodsCompliant: 3, periodsViolated: 1, creditBpsTotal: 2_500 }) },
-        { added: [2, 1, 1_000], total: counts({ periodsCompliant: 5, periodsViolated: 2, creditBpsTotal: 3_500 }) },
-      ] as const;
-      for (const { added, total } of steps) {
-        const tx = periods(reputation, provider, ...added);
+        {
+          compliant: 3,
+          violated: 1,
+          credit: 2_500,
+          total: { periodsCompliant: 3, periodsViolated: 1, creditBpsTotal: 2_500 },
+        },
+        {
+          compliant: 2,
+          violated: 1,
+          credit: 1_000,
+          total: { periodsCompliant: 5, periodsViolated: 2, creditBpsTotal: 3_500 },
+        },
+      ];
+      for (const step of steps) {
+        const total = counts(step.total);
+        const tx = periods(reputation, provider, step.compliant, step.violated, step.credit);
         await tx;
         const score = await reputation.scoreOf(provider);
         await expect(tx).to.emit(reputation, "ReputationUpdated").withArgs(provider.address, asTuple(total), score);
