@@ -507,7 +507,7 @@ describe("ResourceVerifier", function () {
     });
 
     it("rejects empty or oversized claims (over 64 bytes), counting bytes rather than characters", async function () {
-      const { verifier, resourceId, attestation, sign } = await loadFixture(verifierFixture);
+      const { verifier, attestation, sign } = await loadFixture(verifierFixture);
       const base = await attestation();
       const invalid = ["", "x".repeat(65), "é".repeat(33)];
       for (const claim of invalid) {

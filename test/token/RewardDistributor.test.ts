@@ -674,7 +674,7 @@ describe("RewardDistributor", function () {
   describe("through SLA enforcement", function () {
     it("records the USD value of compliant ETH and DCX periods, summed per provider", async function () {
       const f = await loadFixture(bookingsFixture);
-      const { sla, rewards, reputation, priceOracle, provider, ethBooking, dcxBooking, dcxAddress } = f;
+      const { rewards, reputation, priceOracle, provider, ethBooking, dcxBooking, dcxAddress } = f;
       const ethValue = periodValue(ethBooking.amount, 0);
       const dcxValue = periodValue(dcxBooking.amount, 0);
       const ethUsd = await priceOracle.toUsd(ethers.ZeroAddress, ethValue);
