@@ -1,23 +1,10 @@
 import { expect } from "chai";
 
-import { slaReport } from "@d-cloudx/sdk";
+import { RefundReason, StreamState, slaReport } from "@d-cloudx/sdk";
 
 import { HOUR, type Fixture, deployFixture, ethers, networkHelpers } from "../helpers/fixture.ts";
 
 const { loadFixture, time } = networkHelpers;
-
-enum StreamState {
-  None,
-  Streaming,
-  Stopped,
-  Refunded,
-  Closed,
-}
-enum RefundReason {
-  Cancelled,
-  Terminated,
-  SlaCredit,
-}
 
 /** The escrow's settings as a plain object, ready to change and send back. */
 async function currentSettings(f: Fixture) {
@@ -238,26 +225,21 @@ describe("EscrowManager", function () {
       await escrow.connect(admin).updateSettings({ ...(await currentSettings(f)), protocolFeeBps: 1_000n });
       const after = await f.bookActive(undefined, 1);
       await time.increase(HOUR + settings.reportWindowSeconds);
-      await expect(escrow.connect(provider).withdrawEarnings(before.bookingId))
-        .to.emit(escrow, "EarningsWithdrawn")
-        .withArgs(
-          before.bookingId,
-          provider.address,
-          ethers.ZeroAddress,
-          before.amount,
-          (before.amount * 250n) / 10_000n,
-          provider.address,
-        );
-      await expect(escrow.connect(provider).withdrawEarnings(after.bookingId))
-        .to.emit(escrow, "EarningsWithdrawn")
-        .withArgs(
-          after.bookingId,
-          provider.address,
-          ethers.ZeroAddress,
-          after.amount,
-          (after.amount * 1_000n) / 10_000n,
-          provider.address,
-        );
+      for (const [booking, feeBps] of [
+        [before, 250n],
+        [after, 1_000n],
+      ] as const) {
+        await expect(escrow.connect(provider).withdrawEarnings(booking.bookingId))
+          .to.emit(escrow, "EarningsWithdrawn")
+          .withArgs(
+            booking.bookingId,
+            provider.address,
+            ethers.ZeroAddress,
+            booking.amount,
+            (booking.amount * feeBps) / 10_000n,
+            provider.address,
+          );
+      }
     });
   });
 

@@ -113,25 +113,30 @@ describe("ReputationSystem", function () {
   describe("recording", function () {
     it("adds up SLA periods and credits, emitting the record and its score", async function () {
       const { reputation, provider } = await loadFixture(deployReputationFixture);
-      const first = counts({ periodsCompliant: 3, periodsViolated: 1, creditBpsTotal: 2_500 });
-      const firstTx = periods(reputation, provider, 3, 1, 2_500);
-      await firstTx;
-      const firstScore = await reputation.scoreOf(provider);
-      await expect(firstTx)
-        .to.emit(reputation, "ReputationUpdated")
-        .withArgs(provider.address, asTuple(first), firstScore);
-
-      const second = counts({ periodsCompliant: 5, periodsViolated: 2, creditBpsTotal: 3_500 });
-      const secondTx = periods(reputation, provider, 2, 1, 1_000);
-      await secondTx;
-      const secondScore = await reputation.scoreOf(provider);
-      await expect(secondTx)
-        .to.emit(reputation, "ReputationUpdated")
-        .withArgs(provider.address, asTuple(second), secondScore);
-
-      expect([...(await reputation.recordOf(provider))]).to.deep.equal(asTuple(second));
-      expectWithinOneBps(firstScore, wilsonLowerBoundBps(first));
-      expectWithinOneBps(secondScore, wilsonLowerBoundBps(second));
+      // Each record adds its periods and credits to what the provider already has.
+      const steps = [
+        {
+          compliant: 3,
+          violated: 1,
+          credit: 2_500,
+          total: { periodsCompliant: 3, periodsViolated: 1, creditBpsTotal: 2_500 },
+        },
+        {
+          compliant: 2,
+          violated: 1,
+          credit: 1_000,
+          total: { periodsCompliant: 5, periodsViolated: 2, creditBpsTotal: 3_500 },
+        },
+      ];
+      for (const step of steps) {
+        const total = counts(step.total);
+        const tx = periods(reputation, provider, step.compliant, step.violated, step.credit);
+        await tx;
+        const score = await reputation.scoreOf(provider);
+        await expect(tx).to.emit(reputation, "ReputationUpdated").withArgs(provider.address, asTuple(total), score);
+        expect([...(await reputation.recordOf(provider))]).to.deep.equal(asTuple(total));
+        expectWithinOneBps(score, wilsonLowerBoundBps(total));
+      }
     });
 
     it("counts completed bookings without scoring them", async function () {

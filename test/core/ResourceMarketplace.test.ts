@@ -1,6 +1,7 @@
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
 
+import { BookingStatus, CancelReason, ResourceStatus } from "@d-cloudx/sdk";
 import {
   ACCESS_CID,
   ENCRYPTION_KEY,
@@ -14,26 +15,6 @@ import {
 } from "../helpers/fixture.ts";
 
 const { loadFixture, time } = networkHelpers;
-
-enum ResourceStatus {
-  None,
-  Listed,
-  Paused,
-  Delisted,
-}
-enum BookingStatus {
-  None,
-  Requested,
-  Active,
-  Completed,
-  Cancelled,
-  Terminated,
-}
-enum CancelReason {
-  ByConsumer,
-  ProvisioningTimedOut,
-  UnusableEncryptionKey,
-}
 
 const CIDV0 = "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG";
 const CIDV1_DAG_PB = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";

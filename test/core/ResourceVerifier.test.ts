@@ -105,6 +105,20 @@ async function twoOfTwoFixture() {
   return { ...f, second, pair: byAddress([f.oracle, second]) };
 }
 
+/** What ResourceVerified reports for an accepted attestation. */
+function verifiedArgs(att: Attestation) {
+  return [
+    att.resourceId,
+    att.metadataVersion,
+    att.cloud,
+    att.region,
+    att.instanceType,
+    att.accountHash,
+    att.issuedAt,
+    att.expiresAt,
+  ];
+}
+
 function verificationTuple(att: Attestation, revoked = false) {
   return [BigInt(att.metadataVersion), BigInt(att.issuedAt), BigInt(att.expiresAt), revoked];
 }
@@ -172,16 +186,7 @@ describe("ResourceVerifier", function () {
 
       await expect(verifier.connect(outsider).submitAttestation(att, await sign(att)))
         .to.emit(verifier, "ResourceVerified")
-        .withArgs(
-          resourceId,
-          att.metadataVersion,
-          att.cloud,
-          att.region,
-          att.instanceType,
-          att.accountHash,
-          att.issuedAt,
-          att.expiresAt,
-        );
+        .withArgs(...verifiedArgs(att));
 
       expect(await verifier.isVerified(resourceId)).to.equal(true);
       expect(await marketplace.isResourceVerified(resourceId)).to.equal(true);
@@ -440,16 +445,7 @@ describe("ResourceVerifier", function () {
       const newer = await attestation({ accountHash: ethers.id("aws:210987654321") });
       await expect(verifier.submitAttestation(newer, await sign(newer)))
         .to.emit(verifier, "ResourceVerified")
-        .withArgs(
-          resourceId,
-          1,
-          newer.cloud,
-          newer.region,
-          newer.instanceType,
-          newer.accountHash,
-          newer.issuedAt,
-          newer.expiresAt,
-        );
+        .withArgs(...verifiedArgs(newer));
       expect(await verifier.isVerified(resourceId)).to.equal(true);
       expect(await verifier.verificationOf(resourceId)).to.deep.equal(verificationTuple(newer));
     });
@@ -477,16 +473,7 @@ describe("ResourceVerifier", function () {
       const current = await attestation({ metadataVersion: 2 });
       await expect(verifier.submitAttestation(current, await sign(current)))
         .to.emit(verifier, "ResourceVerified")
-        .withArgs(
-          resourceId,
-          2,
-          current.cloud,
-          current.region,
-          current.instanceType,
-          current.accountHash,
-          current.issuedAt,
-          current.expiresAt,
-        );
+        .withArgs(...verifiedArgs(current));
       expect(await verifier.isVerified(resourceId)).to.equal(true);
       expect(await marketplace.isResourceVerified(resourceId)).to.equal(true);
     });
@@ -520,7 +507,7 @@ describe("ResourceVerifier", function () {
     });
 
     it("rejects empty or oversized claims (over 64 bytes), counting bytes rather than characters", async function () {
-      const { verifier, resourceId, attestation, sign } = await loadFixture(verifierFixture);
+      const { verifier, attestation, sign } = await loadFixture(verifierFixture);
       const base = await attestation();
       const invalid = ["", "x".repeat(65), "é".repeat(33)];
       for (const claim of invalid) {
@@ -535,16 +522,7 @@ describe("ResourceVerifier", function () {
       const longest = { ...base, cloud: "x".repeat(64), region: "é".repeat(32), instanceType: "y".repeat(64) };
       await expect(verifier.submitAttestation(longest, await sign(longest)))
         .to.emit(verifier, "ResourceVerified")
-        .withArgs(
-          resourceId,
-          1,
-          longest.cloud,
-          longest.region,
-          longest.instanceType,
-          longest.accountHash,
-          longest.issuedAt,
-          longest.expiresAt,
-        );
+        .withArgs(...verifiedArgs(longest));
     });
   });
 

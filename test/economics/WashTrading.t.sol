@@ -1,18 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol";
-import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
-
-import {ReputationSystem} from "../../contracts/core/ReputationSystem.sol";
 import {IDCXToken} from "../../contracts/interfaces/IDCXToken.sol";
-import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
-import {IReputationSystem} from "../../contracts/interfaces/IReputationSystem.sol";
 import {PriceMath} from "../../contracts/libraries/PriceMath.sol";
-import {PriceOracle} from "../../contracts/oracles/PriceOracle.sol";
-import {DCXToken} from "../../contracts/token/DCXToken.sol";
-import {RewardDistributor} from "../../contracts/token/RewardDistributor.sol";
-import {CoreDeployment} from "../invariant/CoreDeployment.sol";
+import {RewardDeployment} from "../invariant/RewardDeployment.sol";
 
 /// @title Wash trading never pays
 /// @notice A provider books its own resource from a second address: the booking's value comes back
@@ -22,57 +13,19 @@ import {CoreDeployment} from "../invariant/CoreDeployment.sol";
 /// volume, the honest volume beside it, the fee rate, the DAO's emission rate and reward-per-fee
 /// ratio, the farmer's reputation and the DCX price, the rewards it can claim are worth at most
 /// the fee it burned.
-contract WashTradingTest is CoreDeployment {
+contract WashTradingTest is RewardDeployment {
     uint256 private constant BPS = 10_000;
     uint32 private constant EPOCH_SECONDS = 1 days;
     uint256 private constant CAP = 1_000_000_000e18;
 
-    DCXToken private dcx;
-    RewardDistributor private rewards;
-    MockV3Aggregator private dcxFeed;
     address private farmer = makeAddr("farmer");
     address private honest = makeAddr("honest");
 
     function setUp() public {
-        vm.warp(START_TIME);
         IDCXToken.Allocation[] memory allocations = new IDCXToken.Allocation[](1);
         allocations[0] = IDCXToken.Allocation({to: treasury, amount: 100_000_000e18});
+        _deployRewards(CAP, allocations, 0.5e8, EPOCH_SECONDS, 1e18, 5_000);
         vm.startPrank(admin);
-        reputation = ReputationSystem(
-            _proxyOf(
-                "contracts/core/ReputationSystem.sol:ReputationSystem",
-                abi.encodeCall(ReputationSystem.initialize, (admin))
-            )
-        );
-        dcx = DCXToken(
-            _proxyOf(
-                "contracts/token/DCXToken.sol:DCXToken",
-                abi.encodeCall(DCXToken.initialize, (admin, CAP, allocations))
-            )
-        );
-        priceOracle = PriceOracle(
-            _proxyOf("contracts/oracles/PriceOracle.sol:PriceOracle", abi.encodeCall(PriceOracle.initialize, (admin)))
-        );
-        dcxFeed = new MockV3Aggregator(8, 0.5e8);
-        priceOracle.setPaymentToken(address(dcx), address(dcxFeed), 365 days);
-        rewards = RewardDistributor(
-            _proxyOf(
-                "contracts/token/RewardDistributor.sol:RewardDistributor",
-                abi.encodeCall(
-                    RewardDistributor.initialize,
-                    (
-                        admin,
-                        IDCXToken(address(dcx)),
-                        IReputationSystem(address(reputation)),
-                        IPriceOracle(address(priceOracle)),
-                        EPOCH_SECONDS,
-                        1e18,
-                        5_000
-                    )
-                )
-            )
-        );
-        dcx.grantRole(dcx.MINTER_ROLE(), address(rewards));
         rewards.grantRole(rewards.RECORDER_ROLE(), address(this));
         reputation.grantRole(reputation.RECORDER_ROLE(), address(this));
         vm.stopPrank();
@@ -155,9 +108,5 @@ contract WashTradingTest is CoreDeployment {
         vm.prank(provider);
         uint256 amount = rewards.claim();
         return PriceMath.tokenToUsd(amount, dcxPriceE8, 8, 18);
-    }
-
-    function _proxyOf(string memory artifact, bytes memory initCall) private returns (address) {
-        return address(new ERC1967Proxy(_deployArtifact(artifact, ""), initCall));
     }
 }

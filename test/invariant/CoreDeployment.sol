@@ -178,7 +178,7 @@ abstract contract CoreDeployment is Test {
 
     /// @dev Each implementation is deployed from its build artifact, then initialized through a real
     /// ERC-1967 proxy.
-    function _proxy(string memory artifact, bytes memory initCall) private returns (address) {
+    function _proxy(string memory artifact, bytes memory initCall) internal returns (address) {
         return address(new ERC1967Proxy(_deployArtifact(artifact, ""), initCall));
     }
 

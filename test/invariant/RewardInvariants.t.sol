@@ -1,17 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol";
-import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
-
-import {ReputationSystem} from "../../contracts/core/ReputationSystem.sol";
 import {IDCXToken} from "../../contracts/interfaces/IDCXToken.sol";
-import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
-import {IReputationSystem} from "../../contracts/interfaces/IReputationSystem.sol";
-import {PriceOracle} from "../../contracts/oracles/PriceOracle.sol";
-import {DCXToken} from "../../contracts/token/DCXToken.sol";
-import {RewardDistributor} from "../../contracts/token/RewardDistributor.sol";
-import {CoreDeployment} from "./CoreDeployment.sol";
+import {RewardDeployment} from "./RewardDeployment.sol";
 import {RewardHandler, RewardStats} from "./handlers/RewardHandler.sol";
 
 /// @title Reward invariants: DCX supply, reward accounting and votes
@@ -38,7 +29,7 @@ import {RewardHandler, RewardStats} from "./handlers/RewardHandler.sol";
 ///    reputation-weighted points and the fee cap, claims mint exactly what was claimable (and revert with nothing
 ///    to claim), transfers and delegations move votes, and only the recorder, the DAO and the
 ///    distributor can record, set the rate and mint.
-contract RewardInvariants is CoreDeployment {
+contract RewardInvariants is RewardDeployment {
     uint256 internal constant CAP = 1_000_000e18;
     uint256 internal constant TREASURY_ALLOCATION = 250_000e18;
     uint256 internal constant HOLDER_ALLOCATION = 50_000e18;
@@ -47,13 +38,10 @@ contract RewardInvariants is CoreDeployment {
     uint16 internal constant REWARD_PER_FEE_BPS = 5_000;
     int256 internal constant DCX_PRICE_E8 = 0.5e8;
 
-    DCXToken internal dcx;
-    RewardDistributor internal rewards;
     RewardHandler internal handler;
     uint256 internal initialSupply;
 
     function setUp() public {
-        vm.warp(START_TIME);
         address[4] memory holders = [treasury, makeAddr("holder1"), makeAddr("holder2"), makeAddr("holder3")];
         IDCXToken.Allocation[] memory allocations = new IDCXToken.Allocation[](holders.length);
         for (uint256 i = 0; i < holders.length; ++i) {
@@ -63,42 +51,7 @@ contract RewardInvariants is CoreDeployment {
             });
         }
 
-        vm.startPrank(admin);
-        reputation = ReputationSystem(
-            _proxyOf(
-                "contracts/core/ReputationSystem.sol:ReputationSystem",
-                abi.encodeCall(ReputationSystem.initialize, (admin))
-            )
-        );
-        dcx = DCXToken(
-            _proxyOf(
-                "contracts/token/DCXToken.sol:DCXToken",
-                abi.encodeCall(DCXToken.initialize, (admin, CAP, allocations))
-            )
-        );
-        priceOracle = PriceOracle(
-            _proxyOf("contracts/oracles/PriceOracle.sol:PriceOracle", abi.encodeCall(PriceOracle.initialize, (admin)))
-        );
-        priceOracle.setPaymentToken(address(dcx), address(new MockV3Aggregator(8, DCX_PRICE_E8)), 365 days);
-        rewards = RewardDistributor(
-            _proxyOf(
-                "contracts/token/RewardDistributor.sol:RewardDistributor",
-                abi.encodeCall(
-                    RewardDistributor.initialize,
-                    (
-                        admin,
-                        IDCXToken(address(dcx)),
-                        IReputationSystem(address(reputation)),
-                        IPriceOracle(address(priceOracle)),
-                        EPOCH_SECONDS,
-                        INITIAL_RATE,
-                        REWARD_PER_FEE_BPS
-                    )
-                )
-            )
-        );
-        dcx.grantRole(dcx.MINTER_ROLE(), address(rewards));
-        vm.stopPrank();
+        _deployRewards(CAP, allocations, DCX_PRICE_E8, EPOCH_SECONDS, INITIAL_RATE, REWARD_PER_FEE_BPS);
         initialSupply = dcx.totalSupply();
 
         handler = RewardHandler(
@@ -270,9 +223,5 @@ contract RewardInvariants is CoreDeployment {
 
     function _syncClock() private {
         vm.warp(handler.currentTime());
-    }
-
-    function _proxyOf(string memory artifact, bytes memory initCall) private returns (address) {
-        return address(new ERC1967Proxy(_deployArtifact(artifact, ""), initCall));
     }
 }

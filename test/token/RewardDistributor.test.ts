@@ -12,6 +12,7 @@ import {
   deployFixture,
   ethers,
   networkHelpers,
+  type SettledRow,
   settledLists,
 } from "../helpers/fixture.ts";
 import { deployUupsProxy } from "../helpers/proxies.ts";
@@ -147,6 +148,19 @@ async function reportablePeriod(f: BookingsFixture, bookingId: bigint, at: bigin
   const offset = at - startedAt;
   const period = (offset - BigInt(f.settings.reportWindowSeconds)) / BigInt(f.settings.slaPeriodSeconds);
   return Number(period < 0n ? 0n : period);
+}
+
+/** `tx` settled one period of the consumer's booking `bookingId`, numbered `period`, as `row` says. */
+async function expectSettled(
+  f: BookingsFixture,
+  tx: ContractTransactionResponse,
+  bookingId: bigint,
+  period: number,
+  row: SettledRow,
+) {
+  await expect(tx)
+    .to.emit(f.sla, "SlaPeriodsSettled")
+    .withArgs(bookingId, f.consumer.address, f.provider.address, period, ...settledLists([row]));
 }
 
 function eventsOf(f: RewardsFixture, receipt: ContractTransactionReceipt | null, name: string) {
@@ -660,7 +674,7 @@ describe("RewardDistributor", function () {
   describe("through SLA enforcement", function () {
     it("records the USD value of compliant ETH and DCX periods, summed per provider", async function () {
       const f = await loadFixture(bookingsFixture);
-      const { sla, rewards, reputation, priceOracle, provider, ethBooking, dcxBooking, dcxAddress } = f;
+      const { rewards, reputation, priceOracle, provider, ethBooking, dcxBooking, dcxAddress } = f;
       const ethValue = periodValue(ethBooking.amount, 0);
       const dcxValue = periodValue(dcxBooking.amount, 0);
       const ethUsd = await priceOracle.toUsd(ethers.ZeroAddress, ethValue);
@@ -677,24 +691,8 @@ describe("RewardDistributor", function () {
       const score = await reputation.scoreOf(provider.address);
       expect(score).to.be.greaterThan(0n);
       const usd = ethUsd + dcxUsd;
-      await expect(tx)
-        .to.emit(sla, "SlaPeriodsSettled")
-        .withArgs(
-          ethBooking.bookingId,
-          f.consumer.address,
-          provider.address,
-          0,
-          ...settledLists([[10_000, 40, 60, true, 0, ethValue, 0]]),
-        );
-      await expect(tx)
-        .to.emit(sla, "SlaPeriodsSettled")
-        .withArgs(
-          dcxBooking.bookingId,
-          f.consumer.address,
-          provider.address,
-          0,
-          ...settledLists([[10_000, 40, 60, true, 0, dcxValue, 0]]),
-        );
+      await expectSettled(f, tx, ethBooking.bookingId, 0, [10_000, 40, 60, true, 0, ethValue, 0]);
+      await expectSettled(f, tx, dcxBooking.bookingId, 0, [10_000, 40, 60, true, 0, dcxValue, 0]);
       await expect(tx).to.emit(rewards, "EpochOpened").withArgs(0n, EMISSION);
       // The protocol fee on each period (2.5 %), and the most the provider may earn for it.
       const fee = (ethUsd * 250n) / BPS + (dcxUsd * 250n) / BPS;
@@ -720,15 +718,7 @@ describe("RewardDistributor", function () {
       const tx = await f.submit([report(ethBooking.bookingId, 0), report(dcxBooking.bookingId, 0, 9_000)]);
       const score = await reputation.scoreOf(provider.address);
       // Below 95 % uptime the whole period is credited back.
-      await expect(tx)
-        .to.emit(sla, "SlaPeriodsSettled")
-        .withArgs(
-          dcxBooking.bookingId,
-          f.consumer.address,
-          provider.address,
-          0,
-          ...settledLists([[9_000, 40, 60, false, 10_000, dcxValue, dcxValue]]),
-        );
+      await expectSettled(f, tx, dcxBooking.bookingId, 0, [9_000, 40, 60, false, 10_000, dcxValue, dcxValue]);
       await expect(tx)
         .to.emit(rewards, "ServiceRecorded")
         .withArgs(provider.address, 0n, ethUsd, anyValue, score, pointsFor(ethUsd, score), anyValue);
@@ -763,15 +753,15 @@ describe("RewardDistributor", function () {
         .to.be.revertedWithCustomError(priceOracle, "PriceOracleStalePrice")
         .withArgs(ethers.ZeroAddress, updatedAt, 86_400);
       const score = await reputation.scoreOf(provider.address);
-      await expect(tx)
-        .to.emit(sla, "SlaPeriodsSettled")
-        .withArgs(
-          ethBooking.bookingId,
-          f.consumer.address,
-          provider.address,
-          ethPeriod,
-          ...settledLists([[10_000, 40, 60, true, 0, periodValue(ethBooking.amount, ethPeriod, f.hours), 0]]),
-        );
+      await expectSettled(f, tx, ethBooking.bookingId, ethPeriod, [
+        10_000,
+        40,
+        60,
+        true,
+        0,
+        periodValue(ethBooking.amount, ethPeriod, f.hours),
+        0,
+      ]);
       // Only the DCX period, which could be priced, earned points.
       await expect(tx)
         .to.emit(rewards, "ServiceRecorded")
