@@ -33,6 +33,7 @@ describe("booking math", () => {
     expect(parseSlippageBps(" 2.25 ")).toEqual({ ok: true, value: 225 });
     expect(parseSlippageBps("0")).toEqual({ ok: true, value: 0 });
     expect(parseSlippageBps("50")).toEqual({ ok: true, value: 5000 });
+    expect(parseSlippageBps("0.5 %")).toEqual({ ok: true, value: 50 });
     for (const bad of ["", "-1", "50.01", "1.234", "abc", "1e2", "."]) expect(parseSlippageBps(bad).ok).toBe(false);
   });
 

@@ -74,9 +74,12 @@ describe("percentages", () => {
     expect(parsePercentBps(" 20 % ")).toBe(2000);
     expect(parsePercentBps("0.01")).toBe(1);
     expect(parsePercentBps("0")).toBe(0);
+    expect(parsePercentBps(".5")).toBe(50);
+    expect(parsePercentBps("5.")).toBe(500);
   });
   it("rejects anything else", () => {
-    for (const text of ["", "abc", "1.234", "-1", "1e2", "0x10", "2,5"]) expect(parsePercentBps(text)).toBeUndefined();
+    for (const text of ["", ".", "%", "abc", "1.234", "-1", "1e2", "0x10", "2,5"])
+      expect(parsePercentBps(text)).toBeUndefined();
   });
 });
 

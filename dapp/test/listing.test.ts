@@ -10,7 +10,6 @@ import {
   loosensSla,
   metadataDocument,
   metadataForm,
-  percentToBps,
   termsForm,
   usdToE8,
 } from "../src/pages/provider/listing.ts";
@@ -128,6 +127,7 @@ describe("checkListing", () => {
     [{ maxHours: "70000" }, "maxHours", /65535/],
     [{ uptimeTargetPercent: "100.5" }, "uptimeTargetPercent", /0 to 100/],
     [{ uptimeTargetPercent: "high" }, "uptimeTargetPercent", /0 to 100/],
+    [{ uptimeTargetPercent: "99.955" }, "uptimeTargetPercent", /at most 2 decimals/],
     [{ maxLatencyMs: "-5" }, "maxLatencyMs", /milliseconds/],
     [{ acceptedTokens: [] }, "acceptedTokens", /at least one/],
     [{ acceptedTokens: ["0x000000000000000000000000000000000000dEaD"] }, "acceptedTokens", /at least one/],
@@ -202,16 +202,6 @@ describe("usdToE8", () => {
 
   it("refuses what is not a plain non-negative decimal", () => {
     for (const text of ["", "-1", "1e3", "1,5", "abc", "1.2.3", "$5"]) expect(usdToE8(text)).toBeUndefined();
-  });
-});
-
-describe("percentToBps", () => {
-  it("converts percent to basis points, half up", () => {
-    expect(percentToBps("99.5")).toBe(9950);
-    expect(percentToBps("100")).toBe(10_000);
-    expect(percentToBps("99.955")).toBe(9996);
-    expect(percentToBps("99.954")).toBe(9995);
-    expect(percentToBps("0")).toBe(0);
   });
 });
 

@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import { ConfigError, LOCAL_CONFIG, LOCAL_ORACLE_KEY, loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { createProvisioners } from "../src/provisioners/registry.ts";
+import { AWS_ONE_REGION } from "./provisioners/fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "oracle-config-"));
 function withFile(content: unknown): NodeJS.ProcessEnv {
@@ -94,17 +95,8 @@ describe("configuration", () => {
   });
 
   it("starts the cloud adapters that have settings, and names the setting an adapter refuses", async () => {
-    const aws = {
-      regions: {
-        "us-east-1": {
-          subnetId: "subnet-0123456789abcdef0",
-          securityGroupIds: ["sg-0123456789abcdef0"],
-          images: { "ubuntu-24.04": { imageId: "ami-0aaaaaaaaaaaaaaa1", user: "ubuntu" } },
-        },
-      },
-    };
     const config = loadConfig(
-      { ...withFile({ serve: { providers: "*" }, adapters: { aws } }), ORACLE_DATA_DIR: dir },
+      { ...withFile({ serve: { providers: "*" }, adapters: { aws: AWS_ONE_REGION } }), ORACLE_DATA_DIR: dir },
       dir,
     );
     assert.deepEqual(

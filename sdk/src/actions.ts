@@ -557,30 +557,34 @@ function booked(receipt: TransactionReceipt): Booked {
   return { bookingId: requested!.args.bookingId, amount: deposited!.args.amount, receipt };
 }
 
+/**
+ * How a payment of up to `maxPayment` in `token` (symbol or address) goes with the call: ETH as its
+ * `value`; an ERC-20 through the EscrowManager's allowance, raised to `maxPayment` first when
+ * `approve` is set and it is smaller.
+ */
+async function preparePayment(
+  client: DcxClient,
+  params: { token: string; maxPayment: bigint; approve?: boolean },
+  options?: WriteOptions,
+): Promise<{ address: Address; value: bigint | undefined }> {
+  const address = getAddress(paymentToken(client.deployment, params.token).address);
+  if (isNative(address)) return { address, value: params.maxPayment };
+  if (params.approve && (await escrowAllowance(client, address, account(client).address)) < params.maxPayment) {
+    await approveEscrow(client, { token: address, amount: params.maxPayment }, options);
+  }
+  return { address, value: undefined };
+}
+
 /** Books a resource, paying in ETH (sent with the call; any excess returns) or in an approved ERC-20. */
 export async function book(client: DcxClient, params: BookParams, options?: WriteOptions): Promise<Booked> {
-  const token = paymentToken(client.deployment, params.token);
-  const native = isNative(token.address);
-  if (!native && params.approve) {
-    const allowance = await escrowAllowance(client, getAddress(token.address), account(client).address);
-    if (allowance < params.maxPayment) {
-      await approveEscrow(client, { token: getAddress(token.address), amount: params.maxPayment }, options);
-    }
-  }
+  const { address, value } = await preparePayment(client, params, options);
   const receipt = await write(
     client,
     {
       contract: "ResourceMarketplace",
       functionName: "book",
-      args: [
-        params.resourceId,
-        params.hours,
-        getAddress(token.address),
-        params.maxPayment,
-        params.minSla,
-        params.encryptionPublicKey,
-      ],
-      value: native ? params.maxPayment : undefined,
+      args: [params.resourceId, params.hours, address, params.maxPayment, params.minSla, params.encryptionPublicKey],
+      value,
     },
     options,
   );
@@ -729,21 +733,14 @@ export async function extendBooking(
   params: ExtendParams,
   options?: WriteOptions,
 ): Promise<Extended> {
-  const token = paymentToken(client.deployment, params.token);
-  const native = isNative(token.address);
-  if (!native && params.approve) {
-    const allowance = await escrowAllowance(client, getAddress(token.address), account(client).address);
-    if (allowance < params.maxPayment) {
-      await approveEscrow(client, { token: getAddress(token.address), amount: params.maxPayment }, options);
-    }
-  }
+  const { address, value } = await preparePayment(client, params, options);
   const receipt = await write(
     client,
     {
       contract: "ResourceMarketplace",
       functionName: "extendBooking",
-      args: [params.bookingId, params.hours, getAddress(token.address), params.maxPayment, params.minSla],
-      value: native ? params.maxPayment : undefined,
+      args: [params.bookingId, params.hours, address, params.maxPayment, params.minSla],
+      value,
     },
     options,
   );

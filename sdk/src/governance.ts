@@ -173,10 +173,13 @@ export function validateTitle(title: string): string | undefined {
 /** A built proposal, or the reason the form cannot become one. */
 export type Built = { actions: Action[]; error?: undefined } | { actions?: undefined; error: string };
 
-/** "2.5" → 250 basis points; undefined unless a plain number with at most two decimals. */
+/**
+ * A percentage as people type it ("2.5", " 20 % ", ".5") in basis points; undefined unless a plain
+ * number with at most two decimals, since a basis point is 0.01 %. Each caller states its range.
+ */
 export function parsePercentBps(text: string): number | undefined {
-  const match = /^\s*(\d{1,5})(?:\.(\d{1,2}))?\s*%?\s*$/.exec(text);
-  if (!match) return undefined;
+  const match = /^\s*(\d{0,5})(?:\.(\d{0,2}))?\s*%?\s*$/.exec(text);
+  if (!match || !/\d/.test(match[0])) return undefined;
   return Number(match[1]) * 100 + Number((match[2] ?? "").padEnd(2, "0"));
 }
 

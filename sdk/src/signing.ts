@@ -1,13 +1,14 @@
 /**
  * Signed messages: the EIP-712 types come from the contracts (scripts/export-abis.ts writes them to
- * generated/protocol.ts); the helpers here and in sla.ts and verifier.ts build each message's typed
- * data, sign it and recover its signer, so no client restates a type or a domain.
+ * generated/protocol.ts); the functions here and in sla.ts and verifier.ts build each message's
+ * typed data, sign it and recover its signer, so no client restates a type or a domain.
  */
 import {
   type Address,
   type Hex,
   type TypedData,
   type TypedDataDefinition,
+  type TypedDataDomain,
   parseSignature,
   recoverTypedDataAddress,
 } from "viem";
@@ -21,6 +22,31 @@ export interface TypedDataSigner {
   signTypedData<const T extends TypedData | Record<string, unknown>, P extends keyof T | "EIP712Domain">(
     definition: TypedDataDefinition<T, P>,
   ): Promise<Hex>;
+}
+
+/**
+ * The typed data, signing and signer recovery of the message `primaryType` of `types`, over the
+ * domain `domainOf` gives for a chain and the contract that verifies it.
+ */
+export function signedMessage<const T extends TypedData, P extends keyof T & string>(
+  domainOf: (chainId: bigint | number, contract: string) => TypedDataDomain,
+  types: T,
+  primaryType: P,
+) {
+  type Message = TypedDataDefinition<T, P>["message"];
+  const typedData = (chainId: bigint | number, contract: string, message: Message) =>
+    ({ domain: domainOf(chainId, contract), types, primaryType, message }) as TypedDataDefinition<T, P>;
+  return {
+    /** What a signer signs for `message`, ready for any viem or wagmi signer. */
+    typedData,
+    sign: (signer: TypedDataSigner, chainId: bigint | number, contract: string, message: Message): Promise<Hex> =>
+      signer.signTypedData(typedData(chainId, contract, message)),
+    /** The address that signed `message`, as the contract recovers it. */
+    recover: (chainId: bigint | number, contract: string, message: Message, signature: Hex): Promise<Address> =>
+      recoverTypedDataAddress({ ...typedData(chainId, contract, message), signature } as Parameters<
+        typeof recoverTypedDataAddress
+      >[0]),
+  };
 }
 
 /** A token's EIP-712 domain, as its `eip712Domain()` (EIP-5267) returns it. */

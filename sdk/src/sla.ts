@@ -6,10 +6,10 @@
  * deployment only; the marketplace checks its statements through SLAEnforcement's
  * `verifyStatement`, so they are signed over the same domain.
  */
-import { type Address, type Hex, type TypedDataDefinition, recoverTypedDataAddress } from "viem";
+import type { Address, TypedDataDefinition } from "viem";
 
 import { type SlaReport, consumerFaultTypes, provisioningTypes, slaReportTypes } from "./generated/protocol.ts";
-import type { TypedDataSigner } from "./signing.ts";
+import { signedMessage } from "./signing.ts";
 
 export { type SlaReport, consumerFaultTypes, provisioningTypes, slaReportTypes } from "./generated/protocol.ts";
 
@@ -105,35 +105,17 @@ export function slaReport(bookingId: bigint, firstPeriod: number, periods: reado
   };
 }
 
-/** What an oracle signs for `report`, ready for any viem or wagmi signer. */
-export function slaReportTypedData(
-  chainId: bigint | number,
-  slaEnforcement: string,
-  report: SlaReport,
-): TypedDataDefinition<typeof slaReportTypes, "SlaReport"> {
-  return {
-    domain: slaDomain(chainId, slaEnforcement),
-    types: slaReportTypes,
-    primaryType: "SlaReport",
-    message: report,
-  };
-}
+const slaReports = signedMessage(slaDomain, slaReportTypes, "SlaReport");
+const provisionings = signedMessage(slaDomain, provisioningTypes, "Provisioning");
+const consumerFaults = signedMessage(slaDomain, consumerFaultTypes, "ConsumerFault");
 
-export function signSlaReport(
-  signer: TypedDataSigner,
-  chainId: bigint | number,
-  slaEnforcement: string,
-  report: SlaReport,
-): Promise<Hex> {
-  return signer.signTypedData(slaReportTypedData(chainId, slaEnforcement, report));
-}
-
-/** The address that signed `report`, as SLAEnforcement recovers it. */
-export function recoverSlaReportSigner(
-  chainId: bigint | number,
-  slaEnforcement: string,
-  report: SlaReport,
-  signature: Hex,
-): Promise<Address> {
-  return recoverTypedDataAddress({ ...slaReportTypedData(chainId, slaEnforcement, report), signature });
-}
+// Each takes the chain id and the SLAEnforcement proxy; recovery is the contract's.
+export const slaReportTypedData = slaReports.typedData;
+export const signSlaReport = slaReports.sign;
+export const recoverSlaReportSigner = slaReports.recover;
+export const provisioningTypedData = provisionings.typedData;
+export const signProvisioning = provisionings.sign;
+export const recoverProvisioningSigner = provisionings.recover;
+export const consumerFaultTypedData = consumerFaults.typedData;
+export const signConsumerFault = consumerFaults.sign;
+export const recoverConsumerFaultSigner = consumerFaults.recover;

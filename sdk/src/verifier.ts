@@ -5,10 +5,10 @@
  * attestation's `accountHash` is keccak256 of the cloud account identifier the provider proved
  * control of.
  */
-import { type Address, type Hex, type TypedDataDefinition, recoverTypedDataAddress } from "viem";
+import type { Address, TypedDataDefinition } from "viem";
 
-import { type Attestation, attestationTypes, revocationTypes } from "./generated/protocol.ts";
-import type { TypedDataSigner } from "./signing.ts";
+import { attestationTypes, revocationTypes } from "./generated/protocol.ts";
+import { signedMessage } from "./signing.ts";
 
 export { type Attestation, attestationTypes, revocationTypes } from "./generated/protocol.ts";
 
@@ -27,35 +27,9 @@ export function verifierDomain(chainId: bigint | number, resourceVerifier: strin
   };
 }
 
-/** What a verifier signs for `attestation`, ready for any viem or wagmi signer. */
-export function attestationTypedData(
-  chainId: bigint | number,
-  resourceVerifier: string,
-  attestation: Attestation,
-): TypedDataDefinition<typeof attestationTypes, "Attestation"> {
-  return {
-    domain: verifierDomain(chainId, resourceVerifier),
-    types: attestationTypes,
-    primaryType: "Attestation",
-    message: attestation,
-  };
-}
+const attestations = signedMessage(verifierDomain, attestationTypes, "Attestation");
 
-export function signAttestation(
-  signer: TypedDataSigner,
-  chainId: bigint | number,
-  resourceVerifier: string,
-  attestation: Attestation,
-): Promise<Hex> {
-  return signer.signTypedData(attestationTypedData(chainId, resourceVerifier, attestation));
-}
-
-/** The address that signed `attestation`, as ResourceVerifier recovers it. */
-export function recoverAttestationSigner(
-  chainId: bigint | number,
-  resourceVerifier: string,
-  attestation: Attestation,
-  signature: Hex,
-): Promise<Address> {
-  return recoverTypedDataAddress({ ...attestationTypedData(chainId, resourceVerifier, attestation), signature });
-}
+// Each takes the chain id and the ResourceVerifier proxy; recovery is the contract's.
+export const attestationTypedData = attestations.typedData;
+export const signAttestation = attestations.sign;
+export const recoverAttestationSigner = attestations.recover;

@@ -5,12 +5,18 @@ import { privateKeyToAccount } from "viem/accounts";
 
 import {
   type Attestation,
+  CancelReason,
+  type Provisioning,
   type SlaReport,
   recoverAttestationSigner,
+  recoverConsumerFaultSigner,
   recoverPermitSigner,
+  recoverProvisioningSigner,
   recoverSlaReportSigner,
   signAttestation,
+  signConsumerFault,
   signPermit,
+  signProvisioning,
   signSlaReport,
   slaReport,
 } from "../src/index.ts";
@@ -31,6 +37,29 @@ describe("signed messages", () => {
       await recoverSlaReportSigner(31337, CONTRACT, { ...report, uptimeBps: [9_950, 9_999] }, signature),
       account.address,
     );
+  });
+
+  it("signs a provisioning confirmation and recovers its signer, for this booking, consumer and access details only", async () => {
+    const provisioning = { bookingId: 7n, consumer: account.address, accessDetailsCid: "bafyaccess" };
+    const signature = await signProvisioning(account, 31337, CONTRACT, provisioning);
+    assert.equal(await recoverProvisioningSigner(31337, CONTRACT, provisioning, signature), account.address);
+    const alterations: Partial<Provisioning>[] = [{ bookingId: 8n }, { consumer: CONTRACT }, { accessDetailsCid: "x" }];
+    for (const altered of alterations) {
+      const other = { ...provisioning, ...altered };
+      assert.notEqual(await recoverProvisioningSigner(31337, CONTRACT, other, signature), account.address);
+    }
+    assert.notEqual(await recoverProvisioningSigner(31337, account.address, provisioning, signature), account.address);
+  });
+
+  it("signs a consumer-fault statement and recovers its signer, for this booking and reason only", async () => {
+    const fault = { bookingId: 7n, consumer: account.address, reason: CancelReason.UnusableEncryptionKey };
+    const signature = await signConsumerFault(account, 31337, CONTRACT, fault);
+    assert.equal(await recoverConsumerFaultSigner(31337, CONTRACT, fault, signature), account.address);
+    const other = { ...fault, reason: CancelReason.ByConsumer };
+    assert.notEqual(await recoverConsumerFaultSigner(31337, CONTRACT, other, signature), account.address);
+    // The same fields under another message type are another statement.
+    const asProvisioning = { bookingId: 7n, consumer: account.address, accessDetailsCid: "" };
+    assert.notEqual(await recoverProvisioningSigner(31337, CONTRACT, asProvisioning, signature), account.address);
   });
 
   it("signs a resource attestation and recovers its signer", async () => {

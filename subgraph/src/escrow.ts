@@ -1,4 +1,4 @@
-import { Address, BigInt, log } from "@graphprotocol/graph-ts";
+import { Address, BigInt } from "@graphprotocol/graph-ts";
 
 import {
   BondDeposited,
@@ -13,17 +13,19 @@ import {
   EarningsWithdrawn,
   SettingsUpdated,
 } from "../generated/EscrowManager/EscrowManager";
-import { Bond, Booking, BookingExtension } from "../generated/schema";
+import { Bond, BookingExtension } from "../generated/schema";
 import { REFUND_REASON_NAMES, ZERO, ZERO_USD } from "./common/constants";
-import { bookingUsd, getAccount, getPaymentToken, getProtocol, getProvider, newMovement } from "./common/entities";
+import {
+  bookingUsd,
+  getAccount,
+  getPaymentToken,
+  getProtocol,
+  getProvider,
+  loadBooking,
+  newMovement,
+} from "./common/entities";
 import { bondId, extensionId } from "./common/ids";
 import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./common/stats";
-
-function loadBooking(id: BigInt, eventName: string): Booking | null {
-  const booking = Booking.load(id.toI64());
-  if (booking == null) log.warning("{} for unknown booking {}", [eventName, id.toString()]);
-  return booking;
-}
 
 /**
  * A booking's payment taken into escrow, right after its BookingRequested event: the booking's

@@ -37,7 +37,15 @@ import {
   ZERO,
   ZERO_USD,
 } from "./common/constants";
-import { getAccount, getPaymentToken, getProtocol, getProvider, recordBookingEvent, usd } from "./common/entities";
+import {
+  getAccount,
+  getPaymentToken,
+  getProtocol,
+  getProvider,
+  loadBooking,
+  recordBookingEvent,
+  usd,
+} from "./common/entities";
 import { extensionId, metadataId, profileId } from "./common/ids";
 import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./common/stats";
 
@@ -207,13 +215,6 @@ export function handleResourceStatusChanged(event: ResourceStatusChanged): void 
 // ---------------------------------------------------------------------------------------------
 // Bookings
 // ---------------------------------------------------------------------------------------------
-
-/** The booking an event is about, or null (with a warning) if the subgraph has not seen it. */
-function loadBooking(id: BigInt, eventName: string): Booking | null {
-  const booking = Booking.load(id.toI64());
-  if (booking == null) log.warning("{} for unknown booking {}: ignored", [eventName, id.toString()]);
-  return booking;
-}
 
 /**
  * A new booking. What was paid (token and amount) is the EscrowManager's record: its Deposited

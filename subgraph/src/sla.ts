@@ -1,6 +1,6 @@
 import { BigInt, ethereum, log } from "@graphprotocol/graph-ts";
 
-import { Booking, SkippedSlaReport, SlaReport, UnrewardedService } from "../generated/schema";
+import { SkippedSlaReport, SlaReport, UnrewardedService } from "../generated/schema";
 import {
   CreditPolicyUpdated,
   QuorumUpdated,
@@ -13,7 +13,7 @@ import {
   SlaReportSkipped,
 } from "../generated/SLAEnforcement/SLAEnforcement";
 import { SETTLE_STATUS_NAMES, ZERO_USD } from "./common/constants";
-import { bookingUsd, getPaymentToken, getProtocol, getProvider, usd } from "./common/entities";
+import { bookingUsd, getPaymentToken, getProtocol, getProvider, loadBooking, usd } from "./common/entities";
 import { eventId } from "./common/ids";
 import { recordSignerAdded, recordSignerRemoved } from "./common/signers";
 import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./common/stats";
@@ -32,8 +32,7 @@ function field(figures: BigInt, shift: u8, mask: BigInt): BigInt {
 /** One SlaReport per settled period: the dApp reads them so. */
 export function handleSlaPeriodsSettled(event: SlaPeriodsSettled): void {
   const params = event.params;
-  const booking = Booking.load(params.bookingId.toI64());
-  if (booking == null) log.warning("SlaPeriodsSettled for unknown booking {}", [params.bookingId.toString()]);
+  const booking = loadBooking(params.bookingId, "SlaPeriodsSettled");
   const provider = getProvider(params.provider).id;
   const figures = params.figures;
   const amounts = params.amounts;
@@ -92,10 +91,7 @@ export function handleSlaReportSkipped(event: SlaReportSkipped): void {
     log.warning("SlaReportSkipped with unknown status {}: ignored", [status.toString()]);
     return;
   }
-  if (Booking.load(event.params.bookingId.toI64()) == null) {
-    log.warning("SlaReportSkipped for unknown booking {}: ignored", [event.params.bookingId.toString()]);
-    return;
-  }
+  if (loadBooking(event.params.bookingId, "SlaReportSkipped") == null) return;
   const count = event.params.periodCount.toI32();
   for (let i = 0; i < count; i++) {
     const skipped = new SkippedSlaReport(eventId(event).concatI32(i));

@@ -68,32 +68,28 @@ async function fetchChecked<T>(
   }
 }
 
-function fetchResourceMetadata(cid: string, signal?: AbortSignal): Promise<MetadataParseResult<ResourceMetadata>> {
-  return fetchChecked(cid, parseResourceMetadata, signal);
+/** A document checked by `parse`, fetched once per CID (documents never change under a CID). */
+function useCheckedDocument<T>(
+  kind: string,
+  cid: string | null | undefined,
+  parse: (bytes: Uint8Array) => MetadataParseResult<T>,
+) {
+  return useQuery({
+    queryKey: [kind, cid],
+    queryFn: ({ signal }) => fetchChecked(cid!, parse, signal),
+    enabled: Boolean(cid),
+    staleTime: Infinity,
+  });
 }
 
-function fetchProviderProfile(cid: string, signal?: AbortSignal): Promise<MetadataParseResult<ProviderProfile>> {
-  return fetchChecked(cid, parseProviderProfile, signal);
-}
-
-/** A resource's metadata document, fetched once per CID (documents never change under a CID). */
+/** A resource's metadata document. */
 export function useResourceMetadata(cid: string | null | undefined) {
-  return useQuery({
-    queryKey: ["resource-metadata", cid],
-    queryFn: ({ signal }) => fetchResourceMetadata(cid!, signal),
-    enabled: Boolean(cid),
-    staleTime: Infinity,
-  });
+  return useCheckedDocument<ResourceMetadata>("resource-metadata", cid, parseResourceMetadata);
 }
 
-/** A provider's profile document, fetched once per CID. */
+/** A provider's profile document. */
 export function useProviderProfile(cid: string | null | undefined) {
-  return useQuery({
-    queryKey: ["provider-profile", cid],
-    queryFn: ({ signal }) => fetchProviderProfile(cid!, signal),
-    enabled: Boolean(cid),
-    staleTime: Infinity,
-  });
+  return useCheckedDocument<ProviderProfile>("provider-profile", cid, parseProviderProfile);
 }
 
 /** Adds a JSON document to IPFS through the RPC API and returns its CID (CIDv1, pinned). */

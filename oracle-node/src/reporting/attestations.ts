@@ -5,15 +5,15 @@
  * configured verifiers through the same agreement as SLA reports. A quorum-signed attestation is
  * submitted once (`attest-<resourceId>-<version>`), and renewed when a quarter of its validity is left.
  */
-import { type Hex, encodeFunctionData, keccak256, recoverTypedDataAddress, toHex } from "viem";
+import { type Hex, encodeFunctionData, keccak256, toHex } from "viem";
 
 import {
   type Attestation,
   MAX_METADATA_BYTES,
-  attestationTypes,
   parseResourceMetadata,
+  recoverAttestationSigner,
   resourceType,
-  verifierDomain,
+  signAttestation,
   ResourceStatus,
 } from "@d-cloudx/sdk";
 import { resourceMarketplaceAbi, resourceVerifierAbi } from "@d-cloudx/sdk/abis";
@@ -175,12 +175,7 @@ export class Attestor {
 
   #sign(a: Attestation): Promise<Hex> {
     const { chain } = this.#d;
-    return chain.account.signTypedData({
-      domain: verifierDomain(chain.chainId, chain.addresses.verifier) as { verifyingContract: Hex },
-      types: attestationTypes,
-      primaryType: "Attestation",
-      message: a,
-    });
+    return signAttestation(chain.account, chain.chainId, chain.addresses.verifier, a);
   }
 
   /** Attestation topics: `attestation-<resourceId>-<version>`, open while that version is the resource's latest. */
@@ -201,13 +196,7 @@ export class Attestor {
 
   #recover(a: Attestation, signature: Hex): Promise<string> {
     const { chain } = this.#d;
-    return recoverTypedDataAddress({
-      domain: verifierDomain(chain.chainId, chain.addresses.verifier) as { verifyingContract: Hex },
-      types: attestationTypes,
-      primaryType: "Attestation",
-      message: a,
-      signature,
-    });
+    return recoverAttestationSigner(chain.chainId, chain.addresses.verifier, a, signature);
   }
 }
 

@@ -15,9 +15,9 @@
  */
 import { createHash } from "node:crypto";
 
-import { type Hex, encodeFunctionData, recoverTypedDataAddress } from "viem";
+import { type Hex, encodeFunctionData } from "viem";
 
-import { type SlaReport, meetsSla, slaDomain, slaReport, slaReportTypes } from "@d-cloudx/sdk";
+import { type SlaReport, meetsSla, recoverSlaReportSigner, signSlaReport, slaReport } from "@d-cloudx/sdk";
 import { escrowManagerAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { type ChainContext, describeError } from "../chain.ts";
 import type { Config } from "../config.ts";
@@ -453,12 +453,7 @@ export function signReport(
   chain: Pick<ChainContext, "account" | "chainId" | "addresses">,
   report: SlaReport,
 ): Promise<Hex> {
-  return chain.account.signTypedData({
-    domain: slaDomain(chain.chainId, chain.addresses.sla) as { verifyingContract: Hex },
-    types: slaReportTypes,
-    primaryType: "SlaReport",
-    message: report,
-  });
+  return signSlaReport(chain.account, chain.chainId, chain.addresses.sla, report);
 }
 
 export function recoverReportSigner(
@@ -466,13 +461,7 @@ export function recoverReportSigner(
   report: SlaReport,
   signature: Hex,
 ): Promise<string> {
-  return recoverTypedDataAddress({
-    domain: slaDomain(chain.chainId, chain.addresses.sla) as { verifyingContract: Hex },
-    types: slaReportTypes,
-    primaryType: "SlaReport",
-    message: report,
-    signature,
-  });
+  return recoverSlaReportSigner(chain.chainId, chain.addresses.sla, report, signature);
 }
 
 /** How a node batches a booking's periods into reports. */

@@ -6,9 +6,15 @@
  * Each has a topic (its idempotency key in the signature exchange) and its figures, the part of the
  * statement oracles may differ on.
  */
-import { type Hex, type TypedDataDefinition, encodeFunctionData, recoverTypedDataAddress } from "viem";
+import { type Address, type Hex, encodeFunctionData } from "viem";
 
-import { CancelReason, consumerFaultTypes, provisioningTypes, slaDomain } from "@d-cloudx/sdk";
+import {
+  CancelReason,
+  recoverConsumerFaultSigner,
+  recoverProvisioningSigner,
+  signConsumerFault,
+  signProvisioning,
+} from "@d-cloudx/sdk";
 import { resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 import type { ChainContext } from "../chain.ts";
 
@@ -26,8 +32,6 @@ export interface FaultFigures extends Record<string, number> {
   reason: number;
 }
 
-const domain = (chain: Chain) => slaDomain(chain.chainId, chain.addresses.sla) as { verifyingContract: Hex };
-
 export function provisioningTopic(bookingId: string): string {
   return `provision-${bookingId}`;
 }
@@ -36,33 +40,43 @@ export function consumerFaultTopic(bookingId: string): string {
   return `fault-${bookingId}`;
 }
 
-/** Signing and checking of a statement whose EIP-712 definition `definition(figures)` gives. */
-function typedStatement<F>(chain: Chain, topic: string, definition: (f: F) => TypedDataDefinition) {
+/** How the sdk signs a statement `M` and recovers its signer, over SLAEnforcement's domain. */
+interface SignedMessage<M> {
+  sign(signer: Chain["account"], chainId: number, slaEnforcement: string, message: M): Promise<Hex>;
+  recover(chainId: number, slaEnforcement: string, message: M, signature: Hex): Promise<Address>;
+}
+
+/** Signing and checking of the statement `message(figures)` under `topic`. */
+function typedStatement<F, M>(chain: Chain, topic: string, message: (f: F) => M, signed: SignedMessage<M>) {
   return {
     topic,
-    sign: (f: F) => chain.account.signTypedData(definition(f)),
-    recover: (f: F, signature: Hex) => recoverTypedDataAddress({ ...definition(f), signature }),
+    sign: (f: F) => signed.sign(chain.account, chain.chainId, chain.addresses.sla, message(f)),
+    recover: (f: F, signature: Hex) => signed.recover(chain.chainId, chain.addresses.sla, message(f), signature),
   };
 }
 
 /** Signing and checking of one booking's provisioning confirmation, for the signature exchange. */
 export function provisioningStatement(chain: Chain, bookingId: string, consumer: string) {
-  return typedStatement(chain, provisioningTopic(bookingId), (f: ProvisioningFigures) => ({
-    domain: domain(chain),
-    types: provisioningTypes,
-    primaryType: "Provisioning",
-    message: { bookingId: BigInt(bookingId), consumer: consumer as Hex, accessDetailsCid: f.accessDetailsCid },
-  }));
+  return typedStatement(
+    chain,
+    provisioningTopic(bookingId),
+    (f: ProvisioningFigures) => ({
+      bookingId: BigInt(bookingId),
+      consumer: consumer as Address,
+      accessDetailsCid: f.accessDetailsCid,
+    }),
+    { sign: signProvisioning, recover: recoverProvisioningSigner },
+  );
 }
 
 /** Signing and checking of one booking's consumer-fault statement, for the signature exchange. */
 export function consumerFaultStatement(chain: Chain, bookingId: string, consumer: string) {
-  return typedStatement(chain, consumerFaultTopic(bookingId), (f: FaultFigures) => ({
-    domain: domain(chain),
-    types: consumerFaultTypes,
-    primaryType: "ConsumerFault",
-    message: { bookingId: BigInt(bookingId), consumer: consumer as Hex, reason: f.reason },
-  }));
+  return typedStatement(
+    chain,
+    consumerFaultTopic(bookingId),
+    (f: FaultFigures) => ({ bookingId: BigInt(bookingId), consumer: consumer as Address, reason: f.reason }),
+    { sign: signConsumerFault, recover: recoverConsumerFaultSigner },
+  );
 }
 
 /** The marketplace call that starts billing, with a quorum's signatures. */

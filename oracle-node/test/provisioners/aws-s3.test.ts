@@ -40,7 +40,15 @@ import { mockClient } from "aws-sdk-client-mock";
 
 import { AwsProvisioner } from "../../src/provisioners/aws.ts";
 import { S3Storage } from "../../src/provisioners/aws-s3.ts";
-import { CHAIN_ID, FailureQueue, KEY_MATERIAL, listing, provisionerError, provisionRequest } from "./fixtures.ts";
+import {
+  AWS_ONE_REGION,
+  CHAIN_ID,
+  FailureQueue,
+  KEY_MATERIAL,
+  listing,
+  provisionerError,
+  provisionRequest,
+} from "./fixtures.ts";
 
 const options = { chainId: CHAIN_ID, sshKeyMaterial: KEY_MATERIAL, retentionSeconds: 0 };
 const config = { regions: { "eu-central-1": { storageClasses: ["STANDARD", "ONEZONE_IA"] } } };
@@ -63,20 +71,20 @@ const s3 = mockClient(S3Client);
 const iam = mockClient(IAMClient);
 const ec2 = mockClient(EC2Client);
 
-const s3Error = (name: string, status: number) =>
-  new S3ServiceException({
+/** An error as the AWS SDK throws it for an HTTP `status`, of the service's own exception class. */
+const serviceError = (
+  Exception: typeof S3ServiceException | typeof IAMServiceException,
+  name: string,
+  status: number,
+) =>
+  new Exception({
     name,
     $fault: status >= 500 ? "server" : "client",
     message: name,
     $metadata: { httpStatusCode: status },
   });
-const iamError = (name: string, status: number) =>
-  new IAMServiceException({
-    name,
-    $fault: status >= 500 ? "server" : "client",
-    message: name,
-    $metadata: { httpStatusCode: status },
-  });
+const s3Error = (name: string, status: number) => serviceError(S3ServiceException, name, status);
+const iamError = (name: string, status: number) => serviceError(IAMServiceException, name, status);
 
 /** Buckets with objects, IAM users with tags, one inline policy and access keys. */
 class FakeAws {
@@ -344,22 +352,12 @@ describe("S3 storage on AWS (S3 and IAM mocked)", () => {
 });
 
 describe("EC2 verify", () => {
-  const compute = {
-    regions: {
-      "us-east-1": {
-        subnetId: "subnet-0123456789abcdef0",
-        securityGroupIds: ["sg-0123456789abcdef0"],
-        images: { "ubuntu-24.04": { imageId: "ami-0aaaaaaaaaaaaaaa1", user: "ubuntu" } },
-      },
-    },
-  };
-
   it("attests an offered type with the security group's owner and refuses what is not offered", async () => {
     ec2.on(DescribeInstanceTypeOfferingsCommand).callsFake(({ Filters }) => ({
       InstanceTypeOfferings: Filters[0].Values[0] === "m7i.large" ? [{ InstanceType: "m7i.large" }] : [],
     }));
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ OwnerId: "123456789012" }] });
-    const adapter = new AwsProvisioner(compute, options);
+    const adapter = new AwsProvisioner(AWS_ONE_REGION, options);
     assert.deepEqual(await adapter.verify(listing("aws", "us-east-1")), { accountId: "aws:123456789012" });
     const missing = await provisionerError(() =>
       adapter.verify(listing("aws", "us-east-1", { instanceType: "x9.huge" })),

@@ -12,6 +12,17 @@ export const KEY_MATERIAL = new Uint8Array(32).fill(7);
 export const CHAIN_ID = 31337;
 export const CONSUMER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
+/** EC2 settings for one region (us-east-1, one Ubuntu image): enough to start the AWS adapter. */
+export const AWS_ONE_REGION = {
+  regions: {
+    "us-east-1": {
+      subnetId: "subnet-0123456789abcdef0",
+      securityGroupIds: ["sg-0123456789abcdef0"],
+      images: { "ubuntu-24.04": { imageId: "ami-0aaaaaaaaaaaaaaa1", user: "ubuntu" } },
+    },
+  },
+};
+
 /** A valid listing for `cloud`, checked against the SDK's schema like the node checks fetched ones. */
 export function listing(cloud: Cloud, region: string, change: Partial<ResourceMetadata> = {}): ResourceMetadata {
   return resourceMetadataSchema.parse({

@@ -3,7 +3,7 @@
  * stack, so no oracle node can provision them; the demo gives them a history with the oracle keys,
  * putting on chain what the oracle nodes put there, built with the sdk as a node builds it: access
  * details encrypted to the consumer's wallet-derived key, and provisioning confirmations and SLA
- * reports signed by a quorum of the oracle keys with the contracts' EIP-712 domain and types.
+ * reports signed by a quorum of the oracle keys with the sdk's EIP-712 signing functions.
  */
 import type { Address, Hex } from "viem";
 
@@ -12,9 +12,8 @@ import {
   type AccessDetails,
   type SlaReport,
   encryptAccessDetails,
-  provisioningTypes,
-  slaDomain,
-  slaReportTypes,
+  signProvisioning,
+  signSlaReport,
 } from "@d-cloudx/sdk";
 import { resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 
@@ -31,8 +30,11 @@ export async function cloudOracle(chain: DemoChain, ipfsApiUrl: string, oracleAc
     .map((index) => chain.account(index))
     .sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))
     .slice(0, quorum)
-    .map((address) => chain.walletOf(address));
-  const domain = slaDomain(chain.deployment.chainId, sla) as { verifyingContract: Hex };
+    .map((account) => {
+      const wallet = chain.walletOf(account);
+      return { signTypedData: (definition: object) => wallet.signTypedData({ ...definition, account } as never) };
+    });
+  const { chainId } = chain.deployment;
   let periodsReported = 0;
 
   return {
@@ -51,11 +53,9 @@ export async function cloudOracle(chain: DemoChain, ipfsApiUrl: string, oracleAc
       };
       const envelope = encryptAccessDetails(consumerKey, details);
       const cid = await ipfsAdd(ipfsApiUrl, [{ path: "access.json", content: JSON.stringify(envelope) }]);
-      const message = { bookingId, consumer, accessDetailsCid: cid };
+      const provisioning = { bookingId, consumer, accessDetailsCid: cid };
       const signatures = await Promise.all(
-        signers.map((signer) =>
-          signer.signTypedData({ domain, types: provisioningTypes, primaryType: "Provisioning", message }),
-        ),
+        signers.map((signer) => signProvisioning(signer, chainId, sla, provisioning)),
       );
       await chain.send(ORACLE, marketplace, resourceMarketplaceAbi, "confirmProvisioning", [
         bookingId,
@@ -67,14 +67,8 @@ export async function cloudOracle(chain: DemoChain, ipfsApiUrl: string, oracleAc
     /** Signs reports (each of a booking's consecutive periods) by a quorum and submits them in one batch. */
     async report(list: SlaReport[]) {
       const signatures: Hex[][] = [];
-      for (const message of list) {
-        signatures.push(
-          await Promise.all(
-            signers.map((signer) =>
-              signer.signTypedData({ domain, types: slaReportTypes, primaryType: "SlaReport", message }),
-            ),
-          ),
-        );
+      for (const report of list) {
+        signatures.push(await Promise.all(signers.map((signer) => signSlaReport(signer, chainId, sla, report))));
       }
       await chain.send(ORACLE, sla, sLAEnforcementAbi, "submitReports", [list, signatures]);
       periodsReported += list.reduce((periods, report) => periods + report.uptimeBps.length, 0);

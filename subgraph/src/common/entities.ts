@@ -3,7 +3,7 @@
  * other than the usual one (a bond before registration, a reputation update before anything
  * else), so no handler assumes that another one ran first.
  */
-import { Address, BigDecimal, BigInt, Bytes, ethereum } from "@graphprotocol/graph-ts";
+import { Address, BigDecimal, BigInt, Bytes, ethereum, log } from "@graphprotocol/graph-ts";
 
 import {
   Account,
@@ -118,6 +118,13 @@ export function getPaymentToken(address: Address): PaymentToken {
     token.save();
   }
   return token;
+}
+
+/** The booking an event is about, or null (with a warning) if the subgraph has not seen it. */
+export function loadBooking(id: BigInt, eventName: string): Booking | null {
+  const booking = Booking.load(id.toI64());
+  if (booking == null) log.warning("{} for unknown booking {}", [eventName, id.toString()]);
+  return booking;
 }
 
 /** Dollars of an 8-decimal USD amount. */

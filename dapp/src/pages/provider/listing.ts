@@ -3,6 +3,7 @@
  * published: the metadata document (checked by the shared schema, so the dApp never uploads a
  * document the marketplace would show as invalid) and the on-chain terms (exact integers).
  */
+import { parsePercentBps } from "@d-cloudx/sdk/governance";
 import {
   METADATA_VERSION,
   type ResourceMetadata,
@@ -125,12 +126,6 @@ export function usdToE8(text: string): bigint | undefined {
   return parseScaled(text, 8);
 }
 
-/** "99.95" % → 9995 basis points (half up). */
-export function percentToBps(text: string): number | undefined {
-  const bps = parseScaled(text, 2);
-  return bps === undefined ? undefined : Number(bps);
-}
-
 /** Splits a list typed one per line or separated by commas; blanks dropped, entries trimmed. */
 export function splitList(text: string, separators: RegExp): string[] {
   return text
@@ -249,8 +244,10 @@ export function checkTerms(form: TermsForm, acceptable: readonly Address[]): Che
   if (maxHours === undefined) errors.maxHours = `must be a whole number from 1 to ${UINT16_MAX}`;
   else if (minHours !== undefined && maxHours < minHours) errors.maxHours = "must not be below the minimum";
 
-  const uptime = percentToBps(form.uptimeTargetPercent);
-  if (uptime === undefined || uptime > 10_000) errors.uptimeTargetPercent = "must be a percentage from 0 to 100";
+  const uptime = parsePercentBps(form.uptimeTargetPercent);
+  if (uptime === undefined || uptime > 10_000) {
+    errors.uptimeTargetPercent = "must be a percentage from 0 to 100, at most 2 decimals";
+  }
 
   const latency = form.maxLatencyMs.trim() === "" ? 0 : integer(form.maxLatencyMs, 0, UINT32_MAX);
   if (latency === undefined) errors.maxLatencyMs = "must be a whole number of milliseconds (empty: no limit)";

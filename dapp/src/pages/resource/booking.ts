@@ -5,6 +5,8 @@
  */
 import { type Address, type TransactionReceipt, parseEventLogs } from "viem";
 
+import { parsePercentBps } from "@d-cloudx/sdk/governance";
+
 import { resourceMarketplaceAbi } from "../../generated/contracts.ts";
 
 /** USD price (8 decimals) of `hours` hours, as `ResourceMarketplace._book` computes it. */
@@ -26,9 +28,8 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** Slippage in per cent ("0.5") as basis points: 0–50 %, at most two decimals. */
 export function parseSlippageBps(text: string): Parsed<number> {
-  const match = /^(\d{1,2})(?:\.(\d{1,2}))?$/.exec(text.trim());
-  const bps = match ? Number(match[1]) * 100 + Number((match[2] ?? "").padEnd(2, "0")) : NaN;
-  if (!match || bps > MAX_SLIPPAGE_BPS) {
+  const bps = parsePercentBps(text);
+  if (bps === undefined || bps > MAX_SLIPPAGE_BPS) {
     return { ok: false, error: `Slippage is a percentage from 0 to ${MAX_SLIPPAGE_BPS / 100}, at most 2 decimals.` };
   }
   return { ok: true, value: bps };
