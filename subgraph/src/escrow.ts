@@ -11,12 +11,24 @@ import {
   Deposited,
   DepositIncreased,
   EarningsWithdrawn,
+  GracePeriodUpdated,
+  RenewalTipCredited,
   SettingsUpdated,
+  StreamResumed,
 } from "../generated/EscrowManager/EscrowManager";
-import { Bond, Booking, BookingExtension } from "../generated/schema";
+import { Bond, Booking, BookingExtension, BookingResumption } from "../generated/schema";
 import { REFUND_REASON_NAMES, ZERO, ZERO_USD } from "./common/constants";
-import { bookingUsd, getAccount, getPaymentToken, getProtocol, getProvider, newMovement } from "./common/entities";
-import { bondId, extensionId } from "./common/ids";
+import {
+  bookingUsd,
+  getAccount,
+  getPaymentToken,
+  getProtocol,
+  getProvider,
+  newMovement,
+  recordBookingEvent,
+} from "./common/entities";
+import { bondId, eventId, extensionId } from "./common/ids";
+import { resumedIn } from "./common/renewals";
 import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./common/stats";
 
 function loadBooking(id: BigInt, eventName: string): Booking | null {
@@ -69,6 +81,8 @@ export function handleDepositIncreased(event: DepositIncreased): void {
     extension.usdValueE8 = ZERO;
     extension.amountUsd = ZERO_USD;
     extension.hoursBooked = booking.hoursBooked;
+    // A resume from grace (StreamResumed) comes just before its deposit.
+    extension.resumed = resumedIn(booking, event);
     extension.timestamp = event.block.timestamp;
     extension.transactionHash = event.transaction.hash;
     extension.save();
@@ -243,5 +257,56 @@ export function handleSettingsUpdated(event: SettingsUpdated): void {
   protocol.reportWindowSeconds = settings.reportWindowSeconds;
   protocol.bondSlashBps = settings.bondSlashBps;
   protocol.unbondingDelaySeconds = settings.unbondingDelaySeconds;
+  protocol.save();
+}
+
+/**
+ * An extension or a renewal in its grace resumed a booking: nothing was billed from its old end
+ * (still `booking.endsAt` here: the marketplace's BookingExtended follows) to `resumedAt`.
+ */
+export function handleStreamResumed(event: StreamResumed): void {
+  const params = event.params;
+  const booking = loadBooking(params.bookingId, "StreamResumed");
+  if (booking == null) return;
+  const resumption = new BookingResumption(eventId(event));
+  resumption.booking = booking.id;
+  const suspendedAt = booking.endsAt;
+  resumption.suspendedAt = suspendedAt === null ? params.resumedAt : suspendedAt;
+  resumption.resumedAt = params.resumedAt;
+  resumption.gapSeconds = params.resumedAt.minus(resumption.suspendedAt);
+  resumption.endsAt = params.endsAt;
+  resumption.timestamp = event.block.timestamp;
+  resumption.blockNumber = event.block.number;
+  resumption.transactionHash = event.transaction.hash;
+  resumption.save();
+  booking.resumeCount += 1;
+  booking.lastResumption = resumption.id;
+  booking.save();
+
+  const delta = new MarketDelta();
+  delta.resumes = 1;
+  recordMarket(event.block.timestamp, delta);
+  const providerDelta = new ProviderDelta();
+  providerDelta.resumes = 1;
+  recordProvider(Address.fromBytes(booking.provider), event.block.timestamp, providerDelta);
+  recordBookingEvent(event, booking.id, "RESUMED", null);
+}
+
+/** A renewal's tip, taken from the consumer, credited to whoever called `renew` (claimable). */
+export function handleRenewalTipCredited(event: RenewalTipCredited): void {
+  const params = event.params;
+  const movement = newMovement(event, "RENEWAL_TIP", params.recipient, params.token, params.amount);
+  const booking = loadBooking(params.bookingId, "RenewalTipCredited");
+  if (booking != null) {
+    movement.booking = booking.id;
+    movement.provider = booking.provider;
+    movement.amountUsd = bookingUsd(booking, params.amount);
+  }
+  movement.save();
+}
+
+export function handleGracePeriodUpdated(event: GracePeriodUpdated): void {
+  const protocol = getProtocol();
+  protocol.gracePeriodSeconds = event.params.gracePeriodSeconds;
   protocol.save();
 }

@@ -7,7 +7,7 @@ import { Address, BigDecimal, BigInt } from "@graphprotocol/graph-ts";
 
 import { Market, MarketDayStat, MarketHourStat, Provider, ProviderDayStat } from "../../generated/schema";
 import { SECONDS_PER_DAY, SECONDS_PER_HOUR, ZERO_USD } from "./constants";
-import { getMarket, getProvider } from "./entities";
+import { getMarket, getProvider, initRenewalCounts } from "./entities";
 import { dayNumber, hourNumber, providerDayId } from "./ids";
 
 /** What an event changed in the marketplace as a whole. */
@@ -26,6 +26,13 @@ export class MarketDelta {
   slaCreditsUsd: BigDecimal = ZERO_USD;
   earningsUsd: BigDecimal = ZERO_USD;
   feesUsd: BigDecimal = ZERO_USD;
+  extensions: i32 = 0;
+  hoursExtended: i32 = 0;
+  renewals: i32 = 0;
+  hoursRenewed: i32 = 0;
+  renewalSkips: i32 = 0;
+  resumes: i32 = 0;
+  endedInGrace: i32 = 0;
 }
 
 /** What an event changed for one provider. */
@@ -43,6 +50,13 @@ export class ProviderDelta {
   feesUsd: BigDecimal = ZERO_USD;
   ratings: i32 = 0;
   ratingsSum: i32 = 0;
+  extensions: i32 = 0;
+  hoursExtended: i32 = 0;
+  renewals: i32 = 0;
+  hoursRenewed: i32 = 0;
+  renewalSkips: i32 = 0;
+  resumes: i32 = 0;
+  endedInGrace: i32 = 0;
 }
 
 function compliance(compliant: i32, settled: i32): BigDecimal | null {
@@ -63,6 +77,7 @@ function applyToPeriod<T>(stat: T, market: Market, delta: MarketDelta): void {
   stat.slaCreditsUsd = stat.slaCreditsUsd.plus(delta.slaCreditsUsd);
   stat.earningsUsd = stat.earningsUsd.plus(delta.earningsUsd);
   stat.feesUsd = stat.feesUsd.plus(delta.feesUsd);
+  addRenewalCounts<T, MarketDelta>(stat, delta);
   // Gauges: the state after the period's latest change.
   stat.activeResources = market.activeResourceCount;
   stat.openBookings = market.openBookingCount;
@@ -81,6 +96,18 @@ function initPeriod<T>(stat: T, start: i64): void {
   stat.slaCreditsUsd = ZERO_USD;
   stat.earningsUsd = ZERO_USD;
   stat.feesUsd = ZERO_USD;
+  initRenewalCounts<T>(stat);
+}
+
+/** Adds a delta's extension, renewal and grace counts to totals or to a statistic of a period. */
+function addRenewalCounts<T, D>(totals: T, delta: D): void {
+  totals.extensionCount += delta.extensions;
+  totals.hoursExtended += delta.hoursExtended;
+  totals.renewalCount += delta.renewals;
+  totals.hoursRenewed += delta.hoursRenewed;
+  totals.renewalSkipCount += delta.renewalSkips;
+  totals.resumeCount += delta.resumes;
+  totals.endedInGraceCount += delta.endedInGrace;
 }
 
 /** Applies `delta` to the market totals and to the statistics of the day and hour of `timestamp`. */
@@ -96,6 +123,7 @@ export function recordMarket(timestamp: BigInt, delta: MarketDelta): void {
   market.slaPeriodsCompliant += delta.periodsCompliant;
   market.slaCreditsUsd = market.slaCreditsUsd.plus(delta.slaCreditsUsd);
   market.feesUsd = market.feesUsd.plus(delta.feesUsd);
+  addRenewalCounts<Market, MarketDelta>(market, delta);
   market.save();
 
   const day = dayNumber(timestamp);
@@ -125,6 +153,7 @@ export function recordProvider(address: Address, timestamp: BigInt, delta: Provi
   provider.earningsUsd = provider.earningsUsd.plus(delta.earningsUsd);
   provider.feesUsd = provider.feesUsd.plus(delta.feesUsd);
   provider.slaCreditsUsd = provider.slaCreditsUsd.plus(delta.slaCreditsUsd);
+  addRenewalCounts<Provider, ProviderDelta>(provider, delta);
   provider.save();
 
   const day = dayNumber(timestamp);
@@ -144,6 +173,7 @@ export function recordProvider(address: Address, timestamp: BigInt, delta: Provi
     stat.earningsUsd = ZERO_USD;
     stat.ratingsCount = 0;
     stat.ratingsSum = 0;
+    initRenewalCounts<ProviderDayStat>(stat);
   }
   stat.bookingCount += delta.bookings;
   stat.volumeUsd = stat.volumeUsd.plus(delta.volumeUsd);
@@ -156,6 +186,7 @@ export function recordProvider(address: Address, timestamp: BigInt, delta: Provi
   stat.earningsUsd = stat.earningsUsd.plus(delta.earningsUsd);
   stat.ratingsCount += delta.ratings;
   stat.ratingsSum += delta.ratingsSum;
+  addRenewalCounts<ProviderDayStat, ProviderDelta>(stat, delta);
   stat.save();
   return provider;
 }
