@@ -17,6 +17,7 @@ const CONTRACTS: Record<string, string> = {
   EscrowManager: "contracts/core/EscrowManager.sol",
   ResourceMarketplace: "contracts/core/ResourceMarketplace.sol",
   SLAEnforcement: "contracts/core/SLAEnforcement.sol",
+  BookingRenewals: "contracts/core/BookingRenewals.sol",
   ResourceVerifier: "contracts/core/ResourceVerifier.sol",
   DCXToken: "contracts/token/DCXToken.sol",
   RewardDistributor: "contracts/token/RewardDistributor.sol",

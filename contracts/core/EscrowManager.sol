@@ -29,6 +29,8 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     bytes32 public constant MARKETPLACE_ROLE = keccak256("MARKETPLACE_ROLE");
     /// @notice Role of SLA enforcement, which settles SLA periods.
     bytes32 public constant SLA_ROLE = keccak256("SLA_ROLE");
+    /// @notice Role of BookingRenewals, which credits renewal tips.
+    bytes32 public constant RENEWALS_ROLE = keccak256("RENEWALS_ROLE");
 
     /// @notice Highest protocol fee governance can set.
     uint16 public constant MAX_PROTOCOL_FEE_BPS = 2_000;
@@ -36,6 +38,7 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     uint256 private constant MIN_SLA_PERIOD_SECONDS = 10;
     uint256 private constant MAX_REPORT_WINDOW_SECONDS = 30 days;
     uint256 private constant MAX_UNBONDING_DELAY_SECONDS = 90 days;
+    uint256 private constant MAX_GRACE_PERIOD_SECONDS = 30 days;
     /// @dev Accepted-token masks are 64 bits wide, so there are at most 64 token ids.
     uint256 private constant MAX_TOKENS = 64;
 
@@ -55,6 +58,8 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         /// @dev Boundaries of each extended stream, oldest first; the first also holds the count,
         /// so a stream never extended costs one slot read to tell.
         mapping(uint256 bookingId => mapping(uint256 index => Boundary)) boundaries;
+        /// @dev Seconds after a stream's end during which an extension resumes it.
+        uint32 gracePeriodSeconds;
     }
 
     // keccak256(abi.encode(uint256(keccak256("dcloudx.storage.Escrow")) - 1)) & ~bytes32(uint256(0xff))
@@ -157,9 +162,7 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         Stream storage stream = $.streams[bookingId];
         StreamState state = stream.state;
         if (state == StreamState.Streaming) {
-            endsAt = _addBoundary($, bookingId, stream, amountBefore) + uint40(extraHours) * 1 hours;
-            stream.endsAt = endsAt;
-            stream.hoursBooked += extraHours;
+            endsAt = _extendStream($, bookingId, stream, amountBefore, extraHours);
             $.activeValue[booking.provider][token] += amount;
         } else if (state != StreamState.None) {
             revert EscrowInvalidState(bookingId, state);
@@ -220,14 +223,31 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     }
 
     /// @inheritdoc IEscrowManager
-    function closeStream(uint256 bookingId) external onlyRole(MARKETPLACE_ROLE) {
+    function closeStream(uint256 bookingId) external onlyRole(MARKETPLACE_ROLE) returns (uint256 graceEndsAt) {
         EscrowStorage storage $ = _getEscrowStorage();
         Stream storage stream = $.streams[bookingId];
         if (stream.state != StreamState.Streaming) revert EscrowInvalidState(bookingId, stream.state);
-        if (block.timestamp < stream.endsAt) revert EscrowStreamNotEnded(bookingId, stream.endsAt);
+        uint256 endsAt = stream.endsAt;
+        if (block.timestamp < endsAt) revert EscrowStreamNotEnded(bookingId, endsAt);
         stream.state = StreamState.Closed;
         Deposit memory booking = $.deposits[bookingId];
         _releaseActive($, booking.provider, _token($, stream.tokenId), booking.amount);
+        return endsAt + $.gracePeriodSeconds;
+    }
+
+    /// @inheritdoc IEscrowManager
+    function creditRenewalTip(
+        uint256 bookingId,
+        address consumer,
+        address token,
+        uint256 amount,
+        address recipient
+    ) external payable onlyRole(RENEWALS_ROLE) {
+        // No reentrancy guard: only BookingRenewals calls this, and the token pull comes last.
+        if (amount == 0) revert EscrowZeroAmount();
+        _getEscrowStorage().owed[recipient][token] += amount;
+        emit RenewalTipCredited(bookingId, recipient, token, amount);
+        _receive(token, consumer, amount);
     }
 
     /// @inheritdoc IEscrowManager
@@ -353,6 +373,13 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         _setSettings($, newSettings);
     }
 
+    /// @inheritdoc IEscrowManager
+    function setGracePeriod(uint32 gracePeriodSeconds) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (gracePeriodSeconds > MAX_GRACE_PERIOD_SECONDS) revert EscrowInvalidGracePeriod(gracePeriodSeconds);
+        _getEscrowStorage().gracePeriodSeconds = gracePeriodSeconds;
+        emit GracePeriodUpdated(gracePeriodSeconds);
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Views
     // ---------------------------------------------------------------------------------------------
@@ -422,6 +449,11 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     /// @inheritdoc IEscrowManager
     function settings() external view returns (Settings memory) {
         return _getEscrowStorage().settings;
+    }
+
+    /// @inheritdoc IEscrowManager
+    function gracePeriod() external view returns (uint32) {
+        return _getEscrowStorage().gracePeriodSeconds;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -544,20 +576,51 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         return to - from;
     }
 
-    /// @dev Records that the stream goes on after its current end, which must not have passed, and
-    /// returns that end.
+    /// @dev Lengthens a running stream by `extraHours` after its current end, or from now if it is
+    /// in its grace (a resume); returns its new end.
+    function _extendStream(
+        EscrowStorage storage $,
+        uint256 bookingId,
+        Stream storage stream,
+        uint256 valueBefore,
+        uint16 extraHours
+    ) private returns (uint40 endsAt) {
+        uint40 endsBefore = stream.endsAt;
+        uint40 from = _addBoundary($, bookingId, stream, endsBefore, valueBefore);
+        endsAt = from + uint40(extraHours) * 1 hours;
+        stream.endsAt = endsAt;
+        stream.hoursBooked += extraHours;
+        if (from != endsBefore) emit StreamResumed(bookingId, from, endsAt);
+    }
+
+    /// @dev Records that the stream goes on after its current end `endsBefore`, and returns when the
+    /// extension starts streaming: at that end if it has not passed; within the grace after it, now,
+    /// with nothing streaming in between (a gap: a second boundary with the same value).
     function _addBoundary(
         EscrowStorage storage $,
         uint256 bookingId,
         Stream storage stream,
+        uint40 endsBefore,
         uint256 valueBefore
-    ) private returns (uint40 endsBefore) {
-        endsBefore = stream.endsAt;
-        if (block.timestamp >= endsBefore) revert EscrowStreamEnded(bookingId, endsBefore);
+    ) private returns (uint40 from) {
         mapping(uint256 => Boundary) storage boundaries = $.boundaries[bookingId];
-        uint32 count = boundaries[0].count;
-        boundaries[count] = Boundary(endsBefore - stream.startedAt, uint96(valueBefore), count == 0 ? 1 : 0);
-        if (count != 0) boundaries[0].count = count + 1;
+        uint40 offset = endsBefore - stream.startedAt;
+        Boundary storage first = boundaries[0];
+        uint32 count = first.count;
+        if (block.timestamp <= endsBefore) {
+            boundaries[count] = Boundary(offset, uint96(valueBefore), count == 0 ? 1 : 0, 0);
+            if (count != 0) first.count = count + 1;
+            return endsBefore;
+        }
+        if (block.timestamp >= endsBefore + uint256($.gracePeriodSeconds))
+            revert EscrowStreamEnded(bookingId, endsBefore);
+        from = uint40(block.timestamp);
+        uint40 gap = from - endsBefore;
+        uint40 gapBefore = first.gapSeconds;
+        boundaries[count] = Boundary(offset, uint96(valueBefore), 0, 0);
+        boundaries[count + 1] = Boundary(offset + gap, uint96(valueBefore), 0, 0);
+        first.count = count + 2;
+        first.gapSeconds = gapBefore + gap;
     }
 
     /// @dev Values the periods from `from` on, one per entry of `creditBps`, and their credits, into
@@ -593,15 +656,18 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     }
 
     /// @dev Value streamed `offset` seconds after the stream started: linear between the
-    /// boundaries of its extensions (see `Boundary`), rounded down within each piece.
+    /// boundaries of its extensions (see `Boundary`), rounded down within each piece. The last
+    /// piece ends `durationSeconds` (the booked hours) plus the stream's gaps after the start.
     function _streamedAt(
         mapping(uint256 => Boundary) storage boundaries,
         uint256 amount,
         uint256 durationSeconds,
         uint256 offset
     ) private view returns (uint256) {
-        uint256 count = boundaries[0].count;
+        Boundary memory first = boundaries[0];
+        uint256 count = first.count;
         if (count == 0) return StreamMath.streamed(amount, offset, durationSeconds);
+        durationSeconds += first.gapSeconds;
         // How many boundaries are at or before `offset`: the piece runs from the last of them to the next.
         uint256 low = 0;
         uint256 high = count;

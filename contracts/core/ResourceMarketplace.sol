@@ -27,6 +27,8 @@ import {X25519Key} from "../libraries/X25519Key.sol";
 contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     /// @notice Role that may pause new listings and bookings.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    /// @notice Role that extends bookings on their consumers' behalf (BookingRenewals).
+    bytes32 public constant RENEWER_ROLE = keccak256("RENEWER_ROLE");
     /// @notice EIP-712 type hash of the oracles' provisioning confirmation.
     bytes32 public constant PROVISIONING_TYPEHASH = keccak256(
         "Provisioning(uint256 bookingId,address consumer,string accessDetailsCid)"
@@ -46,6 +48,7 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     /// price oracle's address, from the same slot).
     struct Quote {
         address provider;
+        address token;
         uint256 usdValueE8;
         uint256 amount;
         uint8 tokenId;
@@ -275,6 +278,19 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     }
 
     /// @inheritdoc IResourceMarketplace
+    function renewBooking(
+        uint256 bookingId,
+        uint16 extraHours,
+        address token,
+        uint256 maxPayment
+    ) external payable whenNotPaused onlyRole(RENEWER_ROLE) returns (uint40 endsAt) {
+        MarketplaceStorage storage $ = _getMarketplaceStorage();
+        Booking storage booking = _bookingIn($, bookingId, BookingStatus.Active);
+        Quote memory quote = _extensionQuote($, booking, extraHours, token, maxPayment);
+        return _extendBy($, bookingId, booking, booking.consumer, quote, extraHours);
+    }
+
+    /// @inheritdoc IResourceMarketplace
     function extendBookingWithPermit(
         uint256 bookingId,
         uint16 extraHours,
@@ -309,14 +325,30 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     ) private returns (uint40 endsAt) {
         MarketplaceStorage storage $ = _getMarketplaceStorage();
         Booking storage booking = _extendable($, bookingId);
-        Quote memory quote = _extensionQuote($, booking, extraHours, token, maxPayment, minSla);
-        if (quote.tokenId != booking.tokenId) revert MarketplaceWrongToken(bookingId, token);
+        uint256 resourceId = booking.resourceId;
+        SlaTerms memory booked = _slaAt($, resourceId, $.resources[resourceId], booking.requestedAt);
+        _checkMinimumSla(resourceId, booked.uptimeTargetBps, booked.maxLatencyMs, minSla);
+        Quote memory quote = _extensionQuote($, booking, extraHours, token, maxPayment);
+        return _extendBy($, bookingId, booking, msg.sender, quote, extraHours);
+    }
+
+    /// @dev Extends the booking of `consumer` by `extraHours` at `quote`, paid by the consumer (an
+    /// ERC-20) or with the value sent (the native currency; any excess goes back to the caller).
+    function _extendBy(
+        MarketplaceStorage storage $,
+        uint256 bookingId,
+        Booking storage booking,
+        address consumer,
+        Quote memory quote,
+        uint16 extraHours
+    ) private returns (uint40 endsAt) {
+        if (quote.tokenId != booking.tokenId) revert MarketplaceWrongToken(bookingId, quote.token);
         if (quote.bondCoverageBps != 0) _checkBondCoverage($, quote);
-        uint256 value = _nativeValue(token, quote.amount);
+        uint256 value = _nativeValue(quote.token, quote.amount);
 
         booking.hoursBooked += extraHours;
-        endsAt = $.escrow.extendDeposit{value: value}(bookingId, msg.sender, token, quote.amount, extraHours);
-        emit BookingExtended(bookingId, msg.sender, extraHours, quote.usdValueE8, booking.hoursBooked, endsAt);
+        endsAt = $.escrow.extendDeposit{value: value}(bookingId, consumer, quote.token, quote.amount, extraHours);
+        emit BookingExtended(bookingId, consumer, extraHours, quote.usdValueE8, booking.hoursBooked, endsAt);
         if (msg.value > value) Address.sendValue(payable(msg.sender), msg.value - value);
     }
 
@@ -335,15 +367,13 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         if (msg.sender != booking.consumer) revert MarketplaceUnauthorized(bookingId, msg.sender);
     }
 
-    /// @dev Checks that the booking may be extended by `extraHours` under at least `minSla`, and
-    /// prices the extension.
+    /// @dev Checks that the booking may be extended by `extraHours`, and prices the extension.
     function _extensionQuote(
         MarketplaceStorage storage $,
         Booking storage booking,
         uint16 extraHours,
         address token,
-        uint256 maxPayment,
-        SlaTerms calldata minSla
+        uint256 maxPayment
     ) private view returns (Quote memory) {
         uint256 resourceId = booking.resourceId;
         Resource memory resource = $.resources[resourceId];
@@ -355,8 +385,6 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         if (extraHours == 0 || extraHours > resource.maxHours || hoursAfter > mostHours) {
             revert MarketplaceInvalidHours(resourceId, hoursAfter, 1, resource.maxHours);
         }
-        SlaTerms memory booked = _slaAt($, resourceId, resource, booking.requestedAt);
-        _checkMinimumSla(resourceId, booked.uptimeTargetBps, booked.maxLatencyMs, minSla);
         return _price($, resourceId, resource, extraHours, token, maxPayment);
     }
 
@@ -464,6 +492,7 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         return
             Quote({
                 provider: resource.provider,
+                token: token,
                 usdValueE8: usdValueE8,
                 amount: amount,
                 tokenId: tokenId,
@@ -574,7 +603,10 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         Booking storage booking = _bookingIn($, bookingId, BookingStatus.Active);
         booking.status = BookingStatus.Completed;
         // Reverts before the booking's end.
-        $.escrow.closeStream(bookingId);
+        uint256 graceEndsAt = $.escrow.closeStream(bookingId);
+        if (block.timestamp < graceEndsAt && msg.sender != booking.consumer) {
+            revert MarketplaceInGrace(bookingId, graceEndsAt);
+        }
         $.reputation.recordBookingCompleted(_release($, booking.resourceId));
         emit BookingCompleted(bookingId, booking.consumer);
     }

@@ -95,11 +95,16 @@ interface IEscrowManager {
     /// @notice Where an extension of a started stream begins: the offset from `startedAt` of the end
     /// it extended, and the value streamed by then. The stream is linear between boundaries, so
     /// each extension streams at its own price and nothing already streamed changes. One slot.
+    /// A resume from grace adds two boundaries with the same value: the old end and the resume;
+    /// nothing streams between them (the gap).
     /// @param count How many boundaries the stream has (kept in its first boundary only).
+    /// @param gapSeconds Seconds the stream spent in gaps (kept in its first boundary only): the
+    /// stream runs over `hoursBooked` hours plus its gaps.
     struct Boundary {
         uint40 offset;
         uint96 valueBefore;
         uint32 count;
+        uint40 gapSeconds;
     }
 
     /// @notice A provider's bond in one token. One storage slot.
@@ -135,6 +140,19 @@ interface IEscrowManager {
     /// @notice Emitted when a booking's deposit grows by an extension, just before the marketplace's
     /// BookingExtended event in the same transaction.
     event DepositIncreased(uint256 indexed bookingId, address indexed consumer, address token, uint256 amount);
+    /// @notice Emitted when an extension in its grace resumed a booking's stream: nothing streamed
+    /// from its old end to `resumedAt`; billing restarts at `resumedAt` and runs to `endsAt`.
+    event StreamResumed(uint256 indexed bookingId, uint40 resumedAt, uint40 endsAt);
+    /// @notice Emitted when the grace after a booking's end changes.
+    event GracePeriodUpdated(uint32 gracePeriodSeconds);
+    /// @notice Emitted when a renewal's tip, taken from the consumer, is credited to its caller,
+    /// claimable with `claim`.
+    event RenewalTipCredited(
+        uint256 indexed bookingId,
+        address indexed recipient,
+        address indexed token,
+        uint256 amount
+    );
     /// @notice Emitted when a consumer's late cancellation pays the provider its fee, claimable with `claim`.
     event CancellationFeeCredited(
         uint256 indexed bookingId,
@@ -219,6 +237,8 @@ interface IEscrowManager {
     error EscrowInvalidSettings();
     /// @notice Money cannot be sent to the zero address.
     error EscrowZeroRecipient();
+    /// @notice A grace period above 30 days.
+    error EscrowInvalidGracePeriod(uint32 gracePeriodSeconds);
     /// @notice A cancellation fee above the deposit.
     error EscrowFeeAboveDeposit(uint256 bookingId, uint256 feeBps);
 
@@ -234,7 +254,10 @@ interface IEscrowManager {
 
     /// @notice Adds `amount` to a booking's deposit for `extraHours` more hours. Before billing starts
     /// the deposit simply grows; a running stream goes on at the extension's own rate after its
-    /// current end, which must not have passed. Marketplace only.
+    /// current end. After that end and within its grace, the stream resumes: nothing streams from
+    /// the old end to now (the gap, recorded as two boundaries with the same value), and the
+    /// extension streams from now on (StreamResumed). After the grace it reverts with
+    /// EscrowStreamEnded. Marketplace only.
     /// @return endsAt The stream's new end (0 before billing starts).
     function extendDeposit(
         uint256 bookingId,
@@ -271,7 +294,23 @@ interface IEscrowManager {
 
     /// @notice Marks a stream that ran to its end as no longer active (it stops counting toward
     /// the provider's bond coverage); reverts with EscrowStreamNotEnded before its end. Marketplace only.
-    function closeStream(uint256 bookingId) external;
+    /// @return graceEndsAt When the stream's grace ends (its end plus `gracePeriod`).
+    function closeStream(uint256 bookingId) external returns (uint256 graceEndsAt);
+
+    /// @notice Takes a renewal's tip of `amount` from `consumer` (an ERC-20 from the consumer's
+    /// allowance, the native currency sent with the call) and credits it to `recipient`, claimable
+    /// with `claim`. Renewals only.
+    function creditRenewalTip(
+        uint256 bookingId,
+        address consumer,
+        address token,
+        uint256 amount,
+        address recipient
+    ) external payable;
+
+    /// @notice Sets the grace after a booking's end (at most 30 days): in it, the booking is
+    /// suspended, streams nothing, and an extension resumes it. DAO only.
+    function setGracePeriod(uint32 gracePeriodSeconds) external;
 
     /// @notice Settles the SLA periods from `firstPeriod` on, one per entry of `creditBps`, that can
     /// be reported now, in order, moving `creditBps[i]` of each one's value from the provider to the
@@ -349,4 +388,7 @@ interface IEscrowManager {
 
     /// @notice The protocol parameters.
     function settings() external view returns (Settings memory);
+
+    /// @notice Seconds after a booking's end during which an extension resumes it.
+    function gracePeriod() external view returns (uint32);
 }

@@ -269,6 +269,8 @@ interface IResourceMarketplace {
     error MarketplacePermitFailed(address token);
     /// @notice No such booking.
     error MarketplaceUnknownBooking(uint256 bookingId);
+    /// @notice The booking is in its grace: until `graceEndsAt` only its consumer may complete it.
+    error MarketplaceInGrace(uint256 bookingId, uint256 graceEndsAt);
     /// @notice The booking is not in a status that allows this.
     error MarketplaceInvalidBookingStatus(uint256 bookingId, BookingStatus status);
     /// @notice The caller may not do this to the booking.
@@ -350,8 +352,9 @@ interface IResourceMarketplace {
     /// resource's `maxHours`), paying the resource's USD price now in the booking's token. The
     /// booking keeps its unit of capacity, its SLA terms, its SLA periods and its protocol fee; a
     /// running stream goes on after its current end at the extension's rate, so nothing already
-    /// streamed changes. A running booking must be extended before it ends; a requested one before
-    /// its provisioning deadline, and to no more than `maxHours` in all.
+    /// streamed changes. A running booking must be extended before its grace is over (extended in
+    /// its grace, it resumes: billing restarts now, see EscrowManager `extendDeposit`); a requested
+    /// one before its provisioning deadline, and to no more than `maxHours` in all.
     /// @param token The booking's payment token (`address(0)`: native currency, sent with the call).
     /// @param maxPayment Most the caller will pay for the extension; native currency sent above the
     /// price is returned.
@@ -375,6 +378,18 @@ interface IResourceMarketplace {
         SlaTerms calldata minSla,
         Permit calldata permit
     ) external returns (uint40 endsAt);
+
+    /// @notice Extends a running booking like `extendBooking`, on its consumer's behalf and paid from
+    /// the consumer's funds: an ERC-20 from the consumer's allowance to the EscrowManager, the native
+    /// currency sent with the call (any excess returned to the caller). The booking's own SLA
+    /// terms are kept. Renewer role only (BookingRenewals, which applies the consumer's policy).
+    /// @return endsAt When the booking now ends.
+    function renewBooking(
+        uint256 bookingId,
+        uint16 extraHours,
+        address token,
+        uint256 maxPayment
+    ) external payable returns (uint40 endsAt);
 
     /// @notice Confirms that a booking's resource is provisioned; billing starts. Anyone may submit
     /// the statement; it needs a quorum of the oracle signers (`oracleSigners`), each of which
@@ -401,7 +416,9 @@ interface IResourceMarketplace {
     function cancelBooking(uint256 bookingId) external;
 
     /// @notice Completes a booking that has reached its end (before it, the EscrowManager reverts
-    /// with EscrowStreamNotEnded). Anyone may call.
+    /// with EscrowStreamNotEnded). During its grace (EscrowManager `gracePeriod` after the end),
+    /// when an extension can still resume it, only the consumer may (giving up the grace); anyone
+    /// may after it.
     function completeBooking(uint256 bookingId) external;
 
     /// @notice Ends an active booking early. By the consumer: unused time is refunded. By the

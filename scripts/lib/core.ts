@@ -6,6 +6,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 
 import type { ContractDeployment, ContractName, Deployment } from "@d-cloudx/sdk";
 import type {
+  BookingRenewals,
   EscrowManager,
   PriceOracle,
   ReputationSystem,
@@ -33,6 +34,12 @@ export interface CoreSettings {
   freeCancellationSeconds: number;
   /** Share of a provider's active bookings its bonds must cover for it to take new ones (0: none). */
   bondCoverageBps: number;
+  /** How long before a booking's end anyone may renew it by its consumer's renewal policy. */
+  renewalWindowSeconds: number;
+  /** What a renewal pays its caller, in basis points of the renewal, from the consumer's funds. */
+  renewalTipBps: number;
+  /** How long after its end a booking stays suspended (not deprovisioned) and can be resumed. */
+  gracePeriodSeconds: number;
 }
 
 /** AWS-style credits: below target 10 %, below 99 % 25 %, below 95 % the whole period. */
@@ -63,6 +70,9 @@ export const PRODUCTION_SETTINGS: CoreSettings = {
   cancellationFeeBps: 100,
   freeCancellationSeconds: 300,
   bondCoverageBps: 2_000,
+  renewalWindowSeconds: 6 * 3_600,
+  renewalTipBps: 0,
+  gracePeriodSeconds: 24 * 3_600,
 };
 
 /**
@@ -78,6 +88,8 @@ export const LOCAL_SETTINGS: CoreSettings = {
   oracleQuorum: 1,
   freeCancellationSeconds: 30,
   bondCoverageBps: 0,
+  renewalWindowSeconds: 3_600,
+  gracePeriodSeconds: 180,
 };
 
 /** A deployment refused before anything is sent, with what to do about it. */
@@ -100,6 +112,7 @@ export interface CoreContracts {
   escrow: EscrowManager;
   marketplace: ResourceMarketplace;
   sla: SLAEnforcement;
+  renewals: BookingRenewals;
 }
 
 export interface DeployedCore {
@@ -183,10 +196,22 @@ export async function deployCore(
     settings.creditTiers,
   ]);
 
+  const renewals = await deploy<BookingRenewals>("BookingRenewals", [
+    roles.admin,
+    await marketplace.getAddress(),
+    await escrow.getAddress(),
+    settings.renewalWindowSeconds,
+    settings.renewalTipBps,
+  ]);
+
   const marketplaceAddress = await marketplace.getAddress();
   const slaAddress = await sla.getAddress();
+  const renewalsAddress = await renewals.getAddress();
   await send(escrow.grantRole(await escrow.MARKETPLACE_ROLE(), marketplaceAddress));
   await send(escrow.grantRole(await escrow.SLA_ROLE(), slaAddress));
+  await send(escrow.grantRole(await escrow.RENEWALS_ROLE(), renewalsAddress));
+  await send(marketplace.grantRole(await marketplace.RENEWER_ROLE(), renewalsAddress));
+  await send(escrow.setGracePeriod(settings.gracePeriodSeconds));
   await send(reputation.grantRole(await reputation.RECORDER_ROLE(), marketplaceAddress));
   await send(reputation.grantRole(await reputation.RECORDER_ROLE(), slaAddress));
   await send(marketplace.grantRole(await marketplace.GUARDIAN_ROLE(), roles.guardian));
@@ -195,7 +220,7 @@ export async function deployCore(
   if (settings.bondCoverageBps !== 0) await send(marketplace.setBondCoverage(settings.bondCoverageBps));
 
   return {
-    contracts: { priceOracle, reputation, escrow, marketplace, sla },
+    contracts: { priceOracle, reputation, escrow, marketplace, sla, renewals },
     record,
   };
 }

@@ -202,7 +202,17 @@ export async function handOverToTimelock(
   deployer: string,
 ): Promise<void> {
   const timelockAddress = await timelock.getAddress();
-  const managed = [core.priceOracle, core.reputation, core.escrow, core.marketplace, core.sla, dcx, rewards, verifier];
+  const managed = [
+    core.priceOracle,
+    core.reputation,
+    core.escrow,
+    core.marketplace,
+    core.sla,
+    core.renewals,
+    dcx,
+    rewards,
+    verifier,
+  ];
   for (const contract of managed) {
     const admin = await contract.DEFAULT_ADMIN_ROLE();
     const upgrader = await contract.UPGRADER_ROLE();

@@ -32,6 +32,7 @@ export const deploymentSchema = z.object({
     EscrowManager: contractDeploymentSchema,
     ResourceMarketplace: contractDeploymentSchema,
     SLAEnforcement: contractDeploymentSchema,
+    BookingRenewals: contractDeploymentSchema,
     DCXToken: contractDeploymentSchema,
     RewardDistributor: contractDeploymentSchema,
     ResourceVerifier: contractDeploymentSchema,

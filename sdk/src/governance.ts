@@ -5,6 +5,7 @@
  */
 import type { ContractName, Deployment } from "./deployments.ts";
 import {
+  bookingRenewalsAbi,
   dAOGovernanceAbi,
   dCXTokenAbi,
   escrowManagerAbi,
@@ -51,6 +52,7 @@ export const CONTRACT_ABIS = {
   EscrowManager: escrowManagerAbi,
   ResourceMarketplace: resourceMarketplaceAbi,
   SLAEnforcement: sLAEnforcementAbi,
+  BookingRenewals: bookingRenewalsAbi,
   DCXToken: dCXTokenAbi,
   RewardDistributor: rewardDistributorAbi,
   ResourceVerifier: resourceVerifierAbi,

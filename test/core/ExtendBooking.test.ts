@@ -75,7 +75,7 @@ describe("ResourceMarketplace.extendBooking", function () {
       expect((await f.escrow.depositOf(bookingId)).amount).to.equal(amount + extra);
       expect((await f.marketplace.getBooking(bookingId)).hoursBooked).to.equal(5n);
       expect((await f.marketplace.getResource(f.resourceId)).activeBookings).to.equal(activeBookings);
-      expect(await f.escrow.boundariesOf(bookingId)).to.deep.equal([[2n * BigInt(HOUR), amount, 1n]]);
+      expect(await f.escrow.boundariesOf(bookingId)).to.deep.equal([[2n * BigInt(HOUR), amount, 1n, 0n]]);
       expect(await f.escrow.activeValueOf(f.provider.address, token.address)).to.equal(amount + extra);
 
       // Half an hour into the extension, a termination refunds the unused 2.5 hours at the new price.

@@ -24,8 +24,11 @@ export const OTHER_ENCRYPTION_KEY = "0xc43e6c3e48b264be7dfb41dbeb757483212824bfe
 export const PRICE_PER_HOUR_USD_E8 = 150_000_000n; // $1.50
 export const HOUR = 3_600;
 
-/** Settings of the test deployment: local settings with a 2-of-3 oracle quorum. */
-export const TEST_SETTINGS: CoreSettings = { ...LOCAL_SETTINGS, oracleQuorum: 2 };
+/**
+ * Settings of the test deployment: local settings with a 2-of-3 oracle quorum and no grace, so that
+ * anyone may complete a booking at its end (the grace tests deploy with their own).
+ */
+export const TEST_SETTINGS: CoreSettings = { ...LOCAL_SETTINGS, oracleQuorum: 2, gracePeriodSeconds: 0 };
 
 /** Signers sorted by address, as the quorum contracts require their signatures. */
 function byAddress<T extends { address: string }>(signers: T[]): T[] {
