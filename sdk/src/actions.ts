@@ -966,7 +966,11 @@ export type Renewed =
  * Renews a booking by its policy, as anyone may: near its end (BookingRenewals' `renewalWindow`)
  * or in its grace. A renewal the rules rule out is no error: the result says why (`reason`).
  */
-export async function renew(client: DcxClient, params: { bookingId: bigint }, options?: WriteOptions): Promise<Renewed> {
+export async function renew(
+  client: DcxClient,
+  params: { bookingId: bigint },
+  options?: WriteOptions,
+): Promise<Renewed> {
   const receipt = await write(
     client,
     { contract: "BookingRenewals", functionName: "renew", args: [params.bookingId] },
