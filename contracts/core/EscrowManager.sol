@@ -29,8 +29,6 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     bytes32 public constant MARKETPLACE_ROLE = keccak256("MARKETPLACE_ROLE");
     /// @notice Role of SLA enforcement, which settles SLA periods.
     bytes32 public constant SLA_ROLE = keccak256("SLA_ROLE");
-    /// @notice Role of BookingRenewals, which credits renewal tips.
-    bytes32 public constant RENEWALS_ROLE = keccak256("RENEWALS_ROLE");
 
     /// @notice Highest protocol fee governance can set.
     uint16 public constant MAX_PROTOCOL_FEE_BPS = 2_000;
@@ -233,21 +231,6 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         Deposit memory booking = $.deposits[bookingId];
         _releaseActive($, booking.provider, _token($, stream.tokenId), booking.amount);
         return endsAt + $.gracePeriodSeconds;
-    }
-
-    /// @inheritdoc IEscrowManager
-    function creditRenewalTip(
-        uint256 bookingId,
-        address consumer,
-        address token,
-        uint256 amount,
-        address recipient
-    ) external payable onlyRole(RENEWALS_ROLE) {
-        // No reentrancy guard: only BookingRenewals calls this, and the token pull comes last.
-        if (amount == 0) revert EscrowZeroAmount();
-        _getEscrowStorage().owed[recipient][token] += amount;
-        emit RenewalTipCredited(bookingId, recipient, token, amount);
-        _receive(token, consumer, amount);
     }
 
     /// @inheritdoc IEscrowManager

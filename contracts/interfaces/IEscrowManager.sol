@@ -145,14 +145,6 @@ interface IEscrowManager {
     event StreamResumed(uint256 indexed bookingId, uint40 resumedAt, uint40 endsAt);
     /// @notice Emitted when the grace after a booking's end changes.
     event GracePeriodUpdated(uint32 gracePeriodSeconds);
-    /// @notice Emitted when a renewal's tip, taken from the consumer, is credited to its caller,
-    /// claimable with `claim`.
-    event RenewalTipCredited(
-        uint256 indexed bookingId,
-        address indexed recipient,
-        address indexed token,
-        uint256 amount
-    );
     /// @notice Emitted when a consumer's late cancellation pays the provider its fee, claimable with `claim`.
     event CancellationFeeCredited(
         uint256 indexed bookingId,
@@ -296,17 +288,6 @@ interface IEscrowManager {
     /// the provider's bond coverage); reverts with EscrowStreamNotEnded before its end. Marketplace only.
     /// @return graceEndsAt When the stream's grace ends (its end plus `gracePeriod`).
     function closeStream(uint256 bookingId) external returns (uint256 graceEndsAt);
-
-    /// @notice Takes a renewal's tip of `amount` from `consumer` (an ERC-20 from the consumer's
-    /// allowance, the native currency sent with the call) and credits it to `recipient`, claimable
-    /// with `claim`. Renewals only.
-    function creditRenewalTip(
-        uint256 bookingId,
-        address consumer,
-        address token,
-        uint256 amount,
-        address recipient
-    ) external payable;
 
     /// @notice Sets the grace after a booking's end (at most 30 days): in it, the booking is
     /// suspended, streams nothing, and an extension resumes it. DAO only.

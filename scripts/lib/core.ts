@@ -209,7 +209,6 @@ export async function deployCore(
   const renewalsAddress = await renewals.getAddress();
   await send(escrow.grantRole(await escrow.MARKETPLACE_ROLE(), marketplaceAddress));
   await send(escrow.grantRole(await escrow.SLA_ROLE(), slaAddress));
-  await send(escrow.grantRole(await escrow.RENEWALS_ROLE(), renewalsAddress));
   await send(marketplace.grantRole(await marketplace.RENEWER_ROLE(), renewalsAddress));
   await send(escrow.setGracePeriod(settings.gracePeriodSeconds));
   await send(reputation.grantRole(await reputation.RECORDER_ROLE(), marketplaceAddress));
