@@ -137,7 +137,6 @@ describe("renewals", { timeout: 300_000 }, () => {
       args: [accountOf(CONSUMER).address, parseUnits("100", 6)],
     });
     ethBooking = await running(resourceId, "ETH");
-    usdcBooking = await running(resourceId, "USDC");
   });
 
   it("a stranger renews an ETH booking from the consumer's renewal balance, once per window", async () => {
@@ -179,11 +178,22 @@ describe("renewals", { timeout: 300_000 }, () => {
     const again = await renew(client(STRANGER), { bookingId: ethBooking });
     assert.deepEqual([again.renewed, !again.renewed && again.reason], [false, "NOT_IN_WINDOW"]);
     assert.match(!again.renewed ? again.message : "", /not within its renewal window/);
+
+    // Half an hour before the new end it renews again, and then the budget is spent.
+    await advance(renewed.endsAt - (await runway(consumer, ethBooking)).now - 1_800);
+    const second = await renew(client(STRANGER), { bookingId: ethBooking });
+    assert.ok(second.renewed, !second.renewed ? second.message : "");
+    assert.equal(second.budgetLeft, 0n);
+    assert.equal((await runway(consumer, ethBooking)).nextRenewal?.blockedBy, "BUDGET_EXHAUSTED");
+    await advance(second.endsAt - (await runway(consumer, ethBooking)).now - 1_800);
+    const spent = await renew(client(STRANGER), { bookingId: ethBooking });
+    assert.equal(spent.renewed ? null : spent.reason, "BUDGET_EXHAUSTED");
   });
 
   it("runway forecasts each skip that renew then reports: allowance, budget, price", async () => {
     const consumer = client(CONSUMER);
     const stranger = client(STRANGER);
+    usdcBooking = await running(resourceId, "USDC");
     const { amount } = await quote(consumer, { resourceId, hours: 1, token: "USDC" });
     const check = async (expected: string | null) => {
       const forecast = await runway(consumer, usdcBooking);
@@ -224,7 +234,7 @@ describe("renewals", { timeout: 300_000 }, () => {
 
     // The ETH booking: past its end and its grace, it only awaits completion.
     const eth = await runway(consumer, ethBooking);
-    await advance(eth.graceEndsAt! - (await runway(consumer, ethBooking)).now + 1);
+    if (eth.now < eth.graceEndsAt!) await advance(eth.graceEndsAt! - eth.now);
     const lapsed = await runway(consumer, ethBooking);
     assert.equal(lapsed.state, "lapsed");
     assert.equal(lapsed.nextRenewal, null);
@@ -234,6 +244,7 @@ describe("renewals", { timeout: 300_000 }, () => {
 
   it("keeps renewal balances and policies to their owners, in words", async () => {
     const consumer = client(CONSUMER);
+    await depositRenewalBalance(consumer, { amount: parseEther("0.001") });
     const held = await renewalBalance(consumer, accountOf(CONSUMER).address);
     await assert.rejects(
       withdrawRenewalBalance(consumer, { amount: held + 1n }),
