@@ -244,7 +244,8 @@ contract BookingRenewals is IBookingRenewals, ManagedUpgradeable, ReentrancyGuar
         uint256 window = $.windowSeconds;
         uint256 renewalSeconds = uint256(hoursPerRenewal) * 1 hours;
         if (renewalSeconds < window) window = renewalSeconds;
-        return block.timestamp + window >= endsAt && block.timestamp < endsAt + escrow.gracePeriod();
+        if (block.timestamp + window < endsAt) return false;
+        return block.timestamp < endsAt || block.timestamp < endsAt + escrow.gracePeriod();
     }
 
     /// @dev Why the consumer's funds cannot pay `cost` (a renewal and its `tip`) now (NoPolicy: they can).

@@ -160,7 +160,7 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         Stream storage stream = $.streams[bookingId];
         StreamState state = stream.state;
         if (state == StreamState.Streaming) {
-            endsAt = _extendStream($, bookingId, stream, amountBefore, extraHours);
+            endsAt = _extendStream($, bookingId, stream, amountBefore, amount, extraHours);
             $.activeValue[booking.provider][token] += amount;
         } else if (state != StreamState.None) {
             revert EscrowInvalidState(bookingId, state);
@@ -559,21 +559,51 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         return to - from;
     }
 
-    /// @dev Lengthens a running stream by `extraHours` after its current end, or from now if it is
-    /// in its grace (a resume); returns its new end.
+    /// @dev Lengthens a running stream by `amount` over `extraHours` after its current end, or from
+    /// now if it is in its grace (a resume); returns its new end.
     function _extendStream(
         EscrowStorage storage $,
         uint256 bookingId,
         Stream storage stream,
         uint256 valueBefore,
+        uint256 amount,
         uint16 extraHours
     ) private returns (uint40 endsAt) {
         uint40 endsBefore = stream.endsAt;
-        uint40 from = _addBoundary($, bookingId, stream, endsBefore, valueBefore);
+        uint40 from = endsBefore;
+        if (
+            block.timestamp > endsBefore ||
+            !_continuesLastPiece(
+                $.boundaries[bookingId],
+                uint256(stream.hoursBooked) * 1 hours,
+                valueBefore,
+                amount,
+                uint256(extraHours) * 1 hours
+            )
+        ) from = _addBoundary($, bookingId, stream, endsBefore, valueBefore);
         endsAt = from + uint40(extraHours) * 1 hours;
         stream.endsAt = endsAt;
         stream.hoursBooked += extraHours;
         if (from != endsBefore) emit StreamResumed(bookingId, from, endsAt);
+    }
+
+    /// @dev Whether `amount` over `extraSeconds` streams at exactly the rate of the stream's last
+    /// piece (a stream of `durationSeconds` booked and `valueBefore` deposited so far): the
+    /// extension then only lengthens that piece, which needs no boundary, and every value streamed
+    /// before or after it is the same to the unit (the piece's value and length grow in proportion).
+    function _continuesLastPiece(
+        mapping(uint256 => Boundary) storage boundaries,
+        uint256 durationSeconds,
+        uint256 valueBefore,
+        uint256 amount,
+        uint256 extraSeconds
+    ) private view returns (bool) {
+        Boundary memory first = boundaries[0];
+        uint256 count = first.count;
+        if (count == 0) return amount * durationSeconds == valueBefore * extraSeconds;
+        Boundary memory last = count == 1 ? first : boundaries[count - 1];
+        uint256 pieceSeconds = durationSeconds + first.gapSeconds - last.offset;
+        return amount * pieceSeconds == (valueBefore - last.valueBefore) * extraSeconds;
     }
 
     /// @dev Records that the stream goes on after its current end `endsBefore`, and returns when the

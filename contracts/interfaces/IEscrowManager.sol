@@ -95,8 +95,9 @@ interface IEscrowManager {
     /// @notice Where an extension of a started stream begins: the offset from `startedAt` of the end
     /// it extended, and the value streamed by then. The stream is linear between boundaries, so
     /// each extension streams at its own price and nothing already streamed changes. One slot.
-    /// A resume from grace adds two boundaries with the same value: the old end and the resume;
-    /// nothing streams between them (the gap).
+    /// An extension at exactly the rate of the stream's last piece (same price, same token price)
+    /// adds none: it lengthens that piece. A resume from grace adds two boundaries with the same
+    /// value: the old end and the resume; nothing streams between them (the gap).
     /// @param count How many boundaries the stream has (kept in its first boundary only).
     /// @param gapSeconds Seconds the stream spent in gaps (kept in its first boundary only): the
     /// stream runs over `hoursBooked` hours plus its gaps.

@@ -300,6 +300,19 @@ describe("BookingRenewals", function () {
     });
   });
 
+  describe("renewal balances", function () {
+    it("a re-entrant receiver cannot withdraw its renewal balance twice", async function () {
+      const f = await loadFixture(renewalsFixture);
+      const wallet = await (await ethers.getContractFactory("MockReentrantRenewalWallet")).deploy(f.renewals);
+      await wallet.deposit({ value: 2n });
+      await expect(wallet.withdraw(1n, true)).to.be.revertedWithCustomError(f.renewals, "ReentrancyGuardReentrantCall");
+      expect(await f.renewals.renewalBalance(await wallet.getAddress())).to.equal(2n);
+      await wallet.withdraw(1n, false);
+      expect(await f.renewals.renewalBalance(await wallet.getAddress())).to.equal(1n);
+      expect(await ethers.provider.getBalance(await f.renewals.getAddress())).to.equal(1n);
+    });
+  });
+
   describe("roles and settings", function () {
     it("only BookingRenewals extends on a consumer's behalf", async function () {
       const f = await loadFixture(renewalsFixture);

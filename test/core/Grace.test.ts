@@ -137,10 +137,35 @@ describe("Grace after a booking's end", function () {
     const f = await loadFixture(graceFixture);
     const { bookingId, amount } = await f.bookActive(f.usdc.address, 1);
     const { startedAt, endsAt } = await f.escrow.streamOf(bookingId);
+    await f.marketplace.connect(f.provider).updateResourceTerms(f.resourceId, {
+      ...f.terms,
+      pricePerHourUsdE8: f.terms.pricePerHourUsdE8 * 2n,
+    });
     await time.setNextBlockTimestamp(endsAt);
     const { tx } = await extend(f, bookingId, 1, f.usdc);
     await expect(tx).not.to.emit(f.escrow, "StreamResumed");
     expect(await f.escrow.boundariesOf(bookingId)).to.deep.equal([[endsAt - startedAt, amount, 1n, 0n]]);
+  });
+
+  it("an extension at the rate the stream already runs at needs no boundary, and streams the same to the unit", async function () {
+    const f = await loadFixture(graceFixture);
+    const { bookingId, amount } = await f.bookActive(f.usdc.address, 2);
+    const { startedAt } = await f.escrow.streamOf(bookingId);
+    const { tx, amount: extra } = await extend(f, bookingId, 3, f.usdc);
+    await tx;
+    expect(extra * 2n).to.equal(amount * 3n);
+    expect(await f.escrow.boundariesOf(bookingId)).to.deep.equal([]);
+    // Terminated 2 h 20 min in: the two first hours and a third of the extension's first hour.
+    await time.setNextBlockTimestamp(startedAt + 2n * BigInt(HOUR) + 1_200n);
+    await expect(f.marketplace.connect(f.consumer).terminateBooking(bookingId))
+      .to.emit(f.marketplace, "BookingTerminated")
+      .withArgs(
+        bookingId,
+        f.consumer.address,
+        f.consumer.address,
+        false,
+        extra - (extra * 1_200n) / (3n * BigInt(HOUR)),
+      );
   });
 
   it("SLA periods inside the gap are worth nothing and feed no credit or reputation; one straddling the resume is valued by the stream", async function () {
