@@ -1033,7 +1033,10 @@ export async function renew(
 export type RunwayState = "requested" | "running" | "grace" | "lapsed" | "closed";
 
 export interface NextRenewal {
-  /** When `renew` may first renew it (unix seconds): its end less the window (the window is at most the hours per renewal). */
+  /**
+   * When `renew` may first renew it (unix seconds): its end less the window, which is at most the
+   * hours per renewal (0 before provisioning, when the end is not known yet).
+   */
   opensAt: number;
   /** The resource's price per hour now, USD with 8 decimals. */
   pricePerHourUsdE8: bigint;
