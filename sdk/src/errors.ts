@@ -190,7 +190,8 @@ export const ERROR_MESSAGES: Record<string, (args: Args) => string> = {
   EscrowZeroRecipient: () => "Name an address to pay to.",
   EscrowInvalidSettings: () =>
     "The escrow rejected these settings: the fee is above its maximum or a setting fixed at deployment changed.",
-  EscrowInvalidGracePeriod: ([seconds]) => `A grace period of ${seconds} s is above the 30 days allowed.`,
+  EscrowInvalidGracePeriod: ([seconds]) =>
+    `A grace period of ${seconds} s is longer than the report window: a resume must come while the last period can still be reported.`,
   // BookingRenewals
   RenewalsUnauthorized: ([id, caller]) =>
     `Only the consumer of booking #${id} can change its renewal policy (not ${who(caller)}).`,
