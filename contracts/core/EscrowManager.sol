@@ -36,7 +36,6 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     uint256 private constant MIN_SLA_PERIOD_SECONDS = 10;
     uint256 private constant MAX_REPORT_WINDOW_SECONDS = 30 days;
     uint256 private constant MAX_UNBONDING_DELAY_SECONDS = 90 days;
-    uint256 private constant MAX_GRACE_PERIOD_SECONDS = 30 days;
     /// @dev Accepted-token masks are 64 bits wide, so there are at most 64 token ids.
     uint256 private constant MAX_TOKENS = 64;
 
@@ -358,8 +357,9 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
 
     /// @inheritdoc IEscrowManager
     function setGracePeriod(uint32 gracePeriodSeconds) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (gracePeriodSeconds > MAX_GRACE_PERIOD_SECONDS) revert EscrowInvalidGracePeriod(gracePeriodSeconds);
-        _getEscrowStorage().gracePeriodSeconds = gracePeriodSeconds;
+        EscrowStorage storage $ = _getEscrowStorage();
+        if (gracePeriodSeconds > $.settings.reportWindowSeconds) revert EscrowInvalidGracePeriod(gracePeriodSeconds);
+        $.gracePeriodSeconds = gracePeriodSeconds;
         emit GracePeriodUpdated(gracePeriodSeconds);
     }
 
@@ -512,13 +512,17 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         Stream memory stream
     ) private view returns (uint256) {
         if (!_started(stream.state)) return 0;
+        uint256 elapsed = block.timestamp - stream.startedAt;
         uint256 unlockedUntil = StreamMath.unlockedUntil(
             stream.settledPeriods,
             $.settings.slaPeriodSeconds,
             stream.endsAt - stream.startedAt,
-            block.timestamp - stream.startedAt,
+            elapsed,
             $.settings.reportWindowSeconds
         );
+        // Never what has yet to stream: a period settled when it ended a stream that was resumed
+        // later reaches past the resume.
+        if (unlockedUntil > elapsed) unlockedUntil = elapsed;
         return _streamedAt($.boundaries[bookingId], booking.amount, _duration(stream), unlockedUntil);
     }
 

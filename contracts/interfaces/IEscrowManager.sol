@@ -230,7 +230,7 @@ interface IEscrowManager {
     error EscrowInvalidSettings();
     /// @notice Money cannot be sent to the zero address.
     error EscrowZeroRecipient();
-    /// @notice A grace period above 30 days.
+    /// @notice A grace period longer than the report window.
     error EscrowInvalidGracePeriod(uint32 gracePeriodSeconds);
     /// @notice A cancellation fee above the deposit.
     error EscrowFeeAboveDeposit(uint256 bookingId, uint256 feeBps);
@@ -290,8 +290,10 @@ interface IEscrowManager {
     /// @return graceEndsAt When the stream's grace ends (its end plus `gracePeriod`).
     function closeStream(uint256 bookingId) external returns (uint256 graceEndsAt);
 
-    /// @notice Sets the grace after a booking's end (at most 30 days): in it, the booking is
-    /// suspended, streams nothing, and an extension resumes it. DAO only.
+    /// @notice Sets the grace after a booking's end: in it, the booking is suspended, streams
+    /// nothing, and an extension resumes it. DAO only. At most the report window: a resume must
+    /// come while the last period's report window is still open, so that nothing already final
+    /// (paid out as compliant) is reopened by the periods the resumed stream adds.
     function setGracePeriod(uint32 gracePeriodSeconds) external;
 
     /// @notice Settles the SLA periods from `firstPeriod` on, one per entry of `creditBps`, that can

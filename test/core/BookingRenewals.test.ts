@@ -12,7 +12,7 @@ import {
 const { loadFixture, time } = networkHelpers;
 
 const WINDOW = 2 * HOUR;
-const GRACE = 600;
+const GRACE = TEST_SETTINGS.reportWindowSeconds;
 
 /** Skip reasons, in IBookingRenewals.RenewalSkipReason's order. */
 const Skip = {

@@ -6,7 +6,7 @@ import { HOUR, TEST_SETTINGS, deployFixtureWith, networkHelpers } from "../helpe
 
 const { loadFixture, time } = networkHelpers;
 
-const GRACE = 600;
+const GRACE = TEST_SETTINGS.reportWindowSeconds;
 
 function graceFixture() {
   return deployFixtureWith({ ...TEST_SETTINGS, gracePeriodSeconds: GRACE });
@@ -27,15 +27,13 @@ async function extend(f: Fixture, bookingId: bigint, hours: number, token: Payme
 }
 
 describe("Grace after a booking's end", function () {
-  it("is a DAO setting of at most 30 days", async function () {
+  it("is a DAO setting of at most the report window", async function () {
     const f = await loadFixture(graceFixture);
     expect(await f.escrow.gracePeriod()).to.equal(GRACE);
-    await expect(f.escrow.setGracePeriod(30 * 24 * HOUR))
-      .to.emit(f.escrow, "GracePeriodUpdated")
-      .withArgs(30 * 24 * HOUR);
-    await expect(f.escrow.setGracePeriod(30 * 24 * HOUR + 1))
+    await expect(f.escrow.setGracePeriod(10)).to.emit(f.escrow, "GracePeriodUpdated").withArgs(10);
+    await expect(f.escrow.setGracePeriod(GRACE + 1))
       .to.be.revertedWithCustomError(f.escrow, "EscrowInvalidGracePeriod")
-      .withArgs(30 * 24 * HOUR + 1);
+      .withArgs(GRACE + 1);
     await expect(f.escrow.connect(f.other).setGracePeriod(0)).to.be.revertedWithCustomError(
       f.escrow,
       "AccessControlUnauthorizedAccount",
@@ -49,8 +47,8 @@ describe("Grace after a booking's end", function () {
       const { bookingId, amount } = await f.bookActive(token.address, 1);
       const { startedAt, endsAt } = await f.escrow.streamOf(bookingId);
 
-      await time.increaseTo(endsAt + 299n);
-      const resumedAt = endsAt + 300n;
+      await time.increaseTo(endsAt + 199n);
+      const resumedAt = endsAt + 200n;
       const { tx, amount: extra } = await extend(f, bookingId, 2, token);
       const newEnd = resumedAt + 2n * BigInt(HOUR);
       await expect(tx)
@@ -67,8 +65,8 @@ describe("Grace after a booking's end", function () {
         );
       const offset = endsAt - startedAt;
       expect(await f.escrow.boundariesOf(bookingId)).to.deep.equal([
-        [offset, amount, 2n, 300n],
-        [offset + 300n, amount, 0n, 0n],
+        [offset, amount, 2n, 200n],
+        [offset + 200n, amount, 0n, 0n],
       ]);
       const stream = await f.escrow.streamOf(bookingId);
       expect([stream.startedAt, stream.endsAt, stream.hoursBooked]).to.deep.equal([startedAt, newEnd, 3n]);
@@ -106,6 +104,29 @@ describe("Grace after a booking's end", function () {
     const { endsAt: finalEnd } = await f.escrow.streamOf(bookingId);
     await time.increaseTo(finalEnd + BigInt(TEST_SETTINGS.reportWindowSeconds) + 1n);
     expect(await f.escrow.withdrawable(bookingId)).to.equal(amount + first + second);
+  });
+
+  it("a period settled at the end of a resumed stream pays nothing ahead of a second resume", async function () {
+    const f = await loadFixture(graceFixture);
+    const { bookingId, amount } = await f.bookActive(f.usdc.address, 1);
+    const { startedAt, endsAt } = await f.escrow.streamOf(bookingId);
+    // Resumed 30 s after its end, the booking now ends 30 s into a period (7,200–7,260 s).
+    await time.setNextBlockTimestamp(endsAt + 30n);
+    const first = await extend(f, bookingId, 1, f.usdc);
+    await first.tx;
+    const secondEnd = startedAt + 7_230n;
+    // Its last periods are reported as soon as the stream ends, the partial one included.
+    await time.setNextBlockTimestamp(secondEnd + 10n);
+    const periods = Array(6).fill({ uptimeBps: 10_000, p95LatencyMs: 30, sampleCount: 60 });
+    const report = slaReport(bookingId, 115, periods);
+    await f.sla.submitReports([report], [await f.signReport(report)]);
+    expect((await f.escrow.streamOf(bookingId)).settledPeriods).to.equal(121n);
+    // Resumed again within that period: the provider may take what streamed, not the period's rest.
+    await time.setNextBlockTimestamp(secondEnd + 15n);
+    await (
+      await extend(f, bookingId, 1, f.usdc)
+    ).tx;
+    expect(await f.escrow.withdrawable(bookingId)).to.equal(amount + first.amount);
   });
 
   it("after the grace an extension is refused and anyone completes the booking; in it only the consumer may", async function () {

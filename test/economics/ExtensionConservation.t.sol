@@ -28,7 +28,7 @@ contract ExtensionConservationTest is CoreDeployment {
     bytes32 private constant ENCRYPTION_KEY = 0xfcd70d27f99ef6d94e43566bf3d5b6c6667abae525d7c03c7efdda7385c94170;
     string private constant CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
     uint64 private constant PRICE_E8 = 150_000_000;
-    uint32 private constant GRACE_SECONDS = 600;
+    uint32 private constant GRACE_SECONDS = REPORT_WINDOW_SECONDS;
     uint16 private constant RENEWAL_HOURS = 2;
     uint64 private constant MAX_RENEWAL_PRICE_E8 = 600_000_000;
 
