@@ -1,7 +1,8 @@
 /**
  * Typed viem actions for every D-CloudX user flow, on one deployment: providers list and manage
  * resources and bonds, consumers quote, book (in ETH, after an approval, or with an EIP-2612
- * permit), cancel, terminate, complete and rate, everyone withdraws and claims, DCX holders delegate,
+ * permit), extend, set renewal policies, read a booking's runway, cancel, terminate, complete and
+ * rate, anyone renews, everyone withdraws and claims, DCX holders delegate,
  * propose, vote, queue and execute. Every write is simulated first, so a revert is explained in
  * words (`DcxError`, from `decodeError`) before anything is signed, then sent and awaited.
  */
@@ -21,6 +22,7 @@ import {
   createWalletClient,
   defineChain,
   erc20Abi,
+  formatUnits,
   getAddress,
   http,
   parseEventLogs,
@@ -37,8 +39,16 @@ import {
 } from "./access.ts";
 import type { ContractName, Deployment, PaymentTokenDeployment } from "./deployments.ts";
 import { type DecodedError, decodeError } from "./errors.ts";
-import { dAOGovernanceAbi, escrowManagerAbi, resourceMarketplaceAbi } from "./generated/abis.ts";
-import type { ResourceParams, ResourceTerms, SlaTerms } from "./generated/protocol.ts";
+import { bookingRenewalsAbi, dAOGovernanceAbi, escrowManagerAbi, resourceMarketplaceAbi } from "./generated/abis.ts";
+import {
+  BookingStatus,
+  RENEWAL_SKIP_REASON_NAMES,
+  type RenewalPolicy,
+  type ResourceParams,
+  type ResourceTerms,
+  type SlaTerms,
+  type Stream,
+} from "./generated/protocol.ts";
 import {
   type Action,
   CONTRACT_ABIS,
@@ -831,6 +841,340 @@ export async function fetchAccessDetails(
   if (!response.ok)
     throw new DcxError({ cancelled: false, message: `IPFS gateway answered ${response.status} for ${cid}.` });
   return decryptAccessDetails(params.keys.privateKey, new Uint8Array(await response.arrayBuffer()));
+}
+
+// ------------------------------------------------------------------------------------------------
+// Renewals and grace
+// ------------------------------------------------------------------------------------------------
+
+export type RenewalSkipReasonName = (typeof RENEWAL_SKIP_REASON_NAMES)[number];
+
+/** Why a renewal is ruled out, in words (the reasons of BookingRenewals' RenewalSkipped). */
+export const RENEWAL_SKIP_MESSAGES: Record<RenewalSkipReasonName, string> = {
+  NO_POLICY: "The booking has no renewal policy.",
+  NOT_IN_WINDOW: "The booking is not within its renewal window yet, or its grace is over.",
+  BOOKING_NOT_RENEWABLE:
+    "The booking cannot be extended now: it is not running, or its resource is not listed, its hours exceed the resource's maximum, the provider's bond does not cover it, the marketplace is paused or the token has no price.",
+  PRICE_ABOVE_MAXIMUM: "The resource's price per hour is above the policy's maximum.",
+  BUDGET_EXHAUSTED: "The renewal and its tip would exceed what is left of the policy's budget.",
+  INSUFFICIENT_ALLOWANCE:
+    "The consumer's allowance does not cover the renewal (to the EscrowManager) or its tip (to BookingRenewals).",
+  INSUFFICIENT_BALANCE:
+    "The consumer's balance (the ETH renewal balance, or the token balance) does not cover the renewal and its tip.",
+};
+
+export interface RenewalPolicyParams {
+  bookingId: bigint;
+  /** Hours each renewal adds (1 to the resource's `maxHours`). */
+  hoursPerRenewal: number;
+  /** Highest resource price per hour to renew at, in USD with 8 decimals. */
+  maxPricePerHourUsdE8: bigint;
+  /** The most all renewals under this policy may spend, tips included, in the booking's token's smallest unit. */
+  budget: bigint;
+  /**
+   * Also make the funds available: for an ERC-20, approve the EscrowManager for the budget when the
+   * allowance is smaller (and BookingRenewals for the tips the budget can pay, when there is a tip);
+   * for ETH, deposit into the renewal balance what it lacks of the budget.
+   */
+  fund?: boolean;
+}
+
+/**
+ * Sets (or replaces) the renewal policy of the account's requested or running booking: from then on
+ * anyone may renew it near its end, or in its grace, within these limits. The budget starts afresh.
+ */
+export async function setRenewalPolicy(client: DcxClient, params: RenewalPolicyParams, options?: WriteOptions) {
+  const receipt = await write(
+    client,
+    {
+      contract: "BookingRenewals",
+      functionName: "setRenewalPolicy",
+      args: [params.bookingId, params.hoursPerRenewal, params.maxPricePerHourUsdE8, params.budget],
+    },
+    options,
+  );
+  if (params.fund) {
+    const { token } = await renewalPolicy(client, params.bookingId);
+    const owner = account(client).address;
+    if (isNative(token)) {
+      const held = await renewalBalance(client, owner);
+      if (held < params.budget) await depositRenewalBalance(client, { amount: params.budget - held }, options);
+      return receipt;
+    }
+    if ((await escrowAllowance(client, token, owner)) < params.budget) {
+      await approveEscrow(client, { token, amount: params.budget }, options);
+    }
+    const tips = (params.budget * BigInt(await read<number>(client, "BookingRenewals", "renewalTipBps"))) / 10_000n;
+    if (tips > 0n && (await tipAllowance(client, token, owner)) < tips) {
+      await write(
+        client,
+        {
+          contract: { name: "ERC20", address: token, abi: erc20Abi },
+          functionName: "approve",
+          args: [contractAddress(client.deployment, "BookingRenewals"), tips],
+        },
+        options,
+      );
+    }
+  }
+  return receipt;
+}
+
+/** What BookingRenewals may take from `owner` for renewal tips in an ERC-20 (tips go from the consumer to the caller). */
+function tipAllowance(client: DcxClient, token: Address, owner: Address): Promise<bigint> {
+  return client.publicClient.readContract({
+    address: token,
+    abi: erc20Abi,
+    functionName: "allowance",
+    args: [owner, contractAddress(client.deployment, "BookingRenewals")],
+  });
+}
+
+/** Cancels the account's renewal policy of a booking: nothing renews it any more. */
+export function cancelRenewalPolicy(client: DcxClient, params: { bookingId: bigint }, options?: WriteOptions) {
+  return write(
+    client,
+    { contract: "BookingRenewals", functionName: "cancelRenewalPolicy", args: [params.bookingId] },
+    options,
+  );
+}
+
+/** A booking's renewal policy; `hoursPerRenewal` 0: none. */
+export function renewalPolicy(client: DcxClient, bookingId: bigint): Promise<RenewalPolicy> {
+  return read(client, "BookingRenewals", "renewalPolicy", [bookingId]);
+}
+
+/** The ETH (wei) `owner` holds in BookingRenewals for its ETH bookings' renewals. */
+export function renewalBalance(client: DcxClient, owner: Address): Promise<bigint> {
+  return read(client, "BookingRenewals", "renewalBalance", [owner]);
+}
+
+/** Adds `amount` wei to the account's renewal balance (ETH renewals are paid from it). */
+export function depositRenewalBalance(client: DcxClient, params: { amount: bigint }, options?: WriteOptions) {
+  return write(
+    client,
+    { contract: "BookingRenewals", functionName: "depositRenewalBalance", value: params.amount },
+    options,
+  );
+}
+
+/** Takes `amount` wei of the account's renewal balance back, at any time. */
+export function withdrawRenewalBalance(client: DcxClient, params: { amount: bigint }, options?: WriteOptions) {
+  return write(
+    client,
+    { contract: "BookingRenewals", functionName: "withdrawRenewalBalance", args: [params.amount] },
+    options,
+  );
+}
+
+export type Renewed =
+  | {
+      renewed: true;
+      hours: number;
+      /** Paid for the hours, in the booking's token's smallest unit. */
+      amount: bigint;
+      /** Paid to the caller (the account): into its renewal balance (ETH) or transferred (an ERC-20). */
+      tip: bigint;
+      /** What the policy may still spend. */
+      budgetLeft: bigint;
+      /** When the booking now ends (unix seconds). */
+      endsAt: number;
+      /** Whether the renewal resumed the booking from its grace. */
+      resumed: boolean;
+      receipt: TransactionReceipt;
+    }
+  | { renewed: false; reason: RenewalSkipReasonName; message: string; receipt: TransactionReceipt };
+
+/**
+ * Renews a booking by its policy, as anyone may: near its end (BookingRenewals' `renewalWindow`)
+ * or in its grace. A renewal the rules rule out is no error: the result says why (`reason`).
+ */
+export async function renew(
+  client: DcxClient,
+  params: { bookingId: bigint },
+  options?: WriteOptions,
+): Promise<Renewed> {
+  const receipt = await write(
+    client,
+    { contract: "BookingRenewals", functionName: "renew", args: [params.bookingId] },
+    options,
+  );
+  const [done] = parseEventLogs({ abi: bookingRenewalsAbi, logs: receipt.logs, eventName: "BookingRenewed" });
+  if (done) {
+    const resumed = parseEventLogs({ abi: escrowManagerAbi, logs: receipt.logs, eventName: "StreamResumed" });
+    return {
+      renewed: true,
+      hours: done.args.hoursRenewed,
+      amount: done.args.amount,
+      tip: done.args.tip,
+      budgetLeft: done.args.budgetLeft,
+      endsAt: done.args.endsAt,
+      resumed: resumed.length > 0,
+      receipt,
+    };
+  }
+  const [skipped] = parseEventLogs({ abi: bookingRenewalsAbi, logs: receipt.logs, eventName: "RenewalSkipped" });
+  const reason = RENEWAL_SKIP_REASON_NAMES[skipped!.args.reason]!;
+  return { renewed: false, reason, message: RENEWAL_SKIP_MESSAGES[reason], receipt };
+}
+
+/**
+ * Where a booking stands with its funding, at the chain's time now:
+ * - `requested`: not provisioned yet, billing has not started;
+ * - `running`: funded until `fundedUntil`;
+ * - `grace`: past `fundedUntil`, suspended and billed nothing until `graceEndsAt`; an extension or
+ *   a renewal resumes it, billed from then;
+ * - `lapsed`: its grace is over; it awaits completion and deprovisioning;
+ * - `closed`: completed, cancelled or terminated.
+ */
+export type RunwayState = "requested" | "running" | "grace" | "lapsed" | "closed";
+
+export interface NextRenewal {
+  /**
+   * When `renew` may first renew it (unix seconds): its end less the window, which is at most the
+   * hours per renewal (0 before provisioning, when the end is not known yet).
+   */
+  opensAt: number;
+  /** The resource's price per hour now, USD with 8 decimals. */
+  pricePerHourUsdE8: bigint;
+  /** What the renewal would cost at today's price, in the booking's token's smallest unit. */
+  amount: bigint;
+  /** The caller's tip on top of it (BookingRenewals' `renewalTipBps`). */
+  tip: bigint;
+  /** What the policy may still spend. */
+  budgetLeft: bigint;
+  /** ERC-20: the consumer's allowance to the EscrowManager (for the amount). */
+  allowance?: bigint;
+  /** ERC-20 with a tip: the consumer's allowance to BookingRenewals (for the tip). */
+  tipAllowance?: bigint;
+  /** The consumer's funds for it: the token balance (ERC-20) or the renewal balance (ETH). */
+  balance: bigint;
+  /** Null when the renewal would go through at today's price and funds; otherwise what rules it out. */
+  blockedBy: RenewalSkipReasonName | null;
+  /** `blockedBy` in words, or how it will renew. */
+  message: string;
+}
+
+export interface Runway {
+  bookingId: bigint;
+  state: RunwayState;
+  /** The chain's time now (unix seconds). */
+  now: number;
+  token: PaymentTokenDeployment;
+  /** Until when it is paid (its stream's end; null before provisioning). */
+  fundedUntil: number | null;
+  /** When its grace ends (null before provisioning). */
+  graceEndsAt: number | null;
+  /** Seconds of funded time left (0 once it ended). */
+  secondsLeft: number;
+  /** The renewal policy, if any. */
+  policy: RenewalPolicy | null;
+  /** The next renewal by the policy, if the booking has one and can still be renewed. */
+  nextRenewal: NextRenewal | null;
+}
+
+/**
+ * A booking's runway: until when it is funded, when its grace ends, its renewal policy and whether
+ * the next renewal would go through at today's price, allowance, balance and budget. BookingRenewals'
+ * `renew` decides at the time; this checks the same conditions in the same order now.
+ */
+export async function runway(client: DcxClient, bookingId: bigint): Promise<Runway> {
+  const [booking, stream, grace, window, tipBps, policy, block] = await Promise.all([
+    getBooking(client, bookingId),
+    read<Stream>(client, "EscrowManager", "streamOf", [bookingId]),
+    read<number>(client, "EscrowManager", "gracePeriod"),
+    read<number>(client, "BookingRenewals", "renewalWindow"),
+    read<number>(client, "BookingRenewals", "renewalTipBps"),
+    renewalPolicy(client, bookingId),
+    client.publicClient.getBlock(),
+  ]);
+  if (booking.consumer === zeroAddress) {
+    throw new DcxError({
+      cancelled: false,
+      name: "MarketplaceUnknownBooking",
+      message: `Booking #${bookingId} does not exist.`,
+    });
+  }
+  const now = Number(block.timestamp);
+  const token = paymentTokenById(client.deployment, booking.tokenId);
+  const provisioned = booking.status !== BookingStatus.Requested && stream.endsAt > 0;
+  const fundedUntil = provisioned ? stream.endsAt : null;
+  const graceEndsAt = fundedUntil === null ? null : fundedUntil + grace;
+  const state: RunwayState =
+    booking.status === BookingStatus.Requested
+      ? "requested"
+      : booking.status !== BookingStatus.Active
+        ? "closed"
+        : now < fundedUntil!
+          ? "running"
+          : now < graceEndsAt!
+            ? "grace"
+            : "lapsed";
+  const hasPolicy = policy.hoursPerRenewal > 0;
+  const result: Runway = {
+    bookingId,
+    state,
+    now,
+    token,
+    fundedUntil,
+    graceEndsAt,
+    secondsLeft: fundedUntil === null ? 0 : Math.max(0, fundedUntil - now),
+    policy: hasPolicy ? policy : null,
+    nextRenewal: null,
+  };
+  if (!hasPolicy || state === "closed" || state === "lapsed") return result;
+
+  const resource = await getResource(client, BigInt(booking.resourceId));
+  const pricePerHourUsdE8 = resource.pricePerHourUsdE8;
+  const [amount] = await read<readonly [bigint, number]>(client, "PriceOracle", "quote", [
+    token.address,
+    pricePerHourUsdE8 * BigInt(policy.hoursPerRenewal),
+  ]).catch(() => [0n, 0] as const);
+  const tip = (amount * BigInt(tipBps)) / 10_000n;
+  const cost = amount + tip;
+  const native = isNative(token.address);
+  const [allowance, tipsAllowed, balance] = native
+    ? [undefined, undefined, await renewalBalance(client, booking.consumer)]
+    : await Promise.all([
+        escrowAllowance(client, getAddress(token.address), booking.consumer),
+        tip > 0n ? tipAllowance(client, getAddress(token.address), booking.consumer) : undefined,
+        tokenBalance(client, getAddress(token.address), booking.consumer),
+      ]);
+  const blockedBy: RenewalSkipReasonName | null =
+    pricePerHourUsdE8 > policy.maxPricePerHourUsdE8
+      ? "PRICE_ABOVE_MAXIMUM"
+      : amount === 0n
+        ? "BOOKING_NOT_RENEWABLE"
+        : cost > policy.budget
+          ? "BUDGET_EXHAUSTED"
+          : (allowance !== undefined && allowance < amount) || (tipsAllowed !== undefined && tipsAllowed < tip)
+            ? "INSUFFICIENT_ALLOWANCE"
+            : balance < cost
+              ? "INSUFFICIENT_BALANCE"
+              : null;
+  const windowSeconds = Math.min(window, policy.hoursPerRenewal * 3_600);
+  const opensAt = fundedUntil === null ? 0 : fundedUntil - windowSeconds;
+  result.nextRenewal = {
+    opensAt,
+    pricePerHourUsdE8,
+    amount,
+    tip,
+    budgetLeft: policy.budget,
+    allowance,
+    tipAllowance: tipsAllowed,
+    balance,
+    blockedBy,
+    message: blockedBy
+      ? RENEWAL_SKIP_MESSAGES[blockedBy]
+      : `It renews by ${policy.hoursPerRenewal} h for ${formatUnits(cost, token.decimals)} ${token.symbol} at today's price, ${
+          state === "requested"
+            ? `from ${windowSeconds / 3_600} h before its end`
+            : now >= opensAt
+              ? "as soon as anyone calls renew"
+              : `from ${new Date(opensAt * 1000).toISOString()}`
+        }.`,
+  };
+  return result;
 }
 
 // ------------------------------------------------------------------------------------------------

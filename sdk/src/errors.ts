@@ -155,6 +155,8 @@ export const ERROR_MESSAGES: Record<string, (args: Args) => string> = {
   MarketplaceProvisioningPending: ([, deadline]) =>
     `The provider has until ${time(deadline)} to provision; only the consumer can cancel before then.`,
   MarketplaceInvalidTimeout: ([seconds]) => `A provisioning timeout of ${seconds} s is out of range.`,
+  MarketplaceInGrace: ([id, graceEndsAt]) =>
+    `Booking #${id} is in its grace until ${time(graceEndsAt)}: until then only its consumer may complete it (giving up the grace), or extend it to resume it.`,
   // EscrowManager
   EscrowZeroAmount: () => "Enter an amount above zero.",
   EscrowAmountTooLarge: ([amount]) => `${amount} is larger than the escrow can hold.`,
@@ -188,6 +190,19 @@ export const ERROR_MESSAGES: Record<string, (args: Args) => string> = {
   EscrowZeroRecipient: () => "Name an address to pay to.",
   EscrowInvalidSettings: () =>
     "The escrow rejected these settings: the fee is above its maximum or a setting fixed at deployment changed.",
+  EscrowInvalidGracePeriod: ([seconds]) =>
+    `A grace period of ${seconds} s is longer than the report window: a resume must come while the last period can still be reported.`,
+  // BookingRenewals
+  RenewalsUnauthorized: ([id, caller]) =>
+    `Only the consumer of booking #${id} can change its renewal policy (not ${who(caller)}).`,
+  RenewalsBookingFinished: ([id]) => `Booking #${id} is finished (or does not exist): it cannot renew.`,
+  RenewalsInvalidPolicy: () => "A renewal policy needs at least one hour per renewal and a maximum price above zero.",
+  RenewalsNoPolicy: ([id]) => `Booking #${id} has no renewal policy.`,
+  RenewalsInvalidSettings: ([windowSeconds, tipBps]) =>
+    `A renewal window of ${windowSeconds} s with a tip of ${percent(tipBps)} is out of bounds (1 minute to 7 days, a tip of at most 1 %).`,
+  RenewalsZeroAmount: () => "Enter an amount above zero.",
+  RenewalsInsufficientBalance: ([, available, requested]) =>
+    `The renewal balance holds ${formatUnits(BigInt(available as bigint), 18)} ETH, less than the ${formatUnits(BigInt(requested as bigint), 18)} ETH asked for.`,
   // PriceOracle and GovernedPriceFeed
   PriceOracleAnswerOutOfBounds: () =>
     "The token's price feed answers at the edge of its allowed range, where it cannot be trusted; payments in it are paused until it recovers.",

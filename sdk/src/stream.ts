@@ -75,21 +75,36 @@ export interface BookingStream {
   endsAt?: bigint | null;
   /**
    * The booking's extensions, oldest first (the subgraph's BookingExtension): each one made while
-   * billing ran streams after the end it extended, at its own rate. `amount` and `hours` are
-   * included in the booking's; `endsAt` is unset for one made before provisioning.
+   * billing ran streams after the end it extended, at its own rate; one made in the grace after that
+   * end resumed the stream and streams from then on (nothing streams in the gap). `amount` and
+   * `hours` are included in the booking's; `endsAt` is unset for one made before provisioning.
    */
   extensions?: readonly { amount: bigint; hours: number; endsAt?: bigint | null }[];
 }
 
-/** Where an extension of a running stream begins (EscrowManager's Boundary): an offset and the value streamed by then. */
+/**
+ * Where an extension of a running stream begins (EscrowManager's Boundary): an offset and the value
+ * streamed by then. A resume from grace is two boundaries with the same value: the old end and the resume.
+ */
 export interface StreamBoundary {
   offset: bigint;
   valueBefore: bigint;
 }
 
+/** Seconds a stream spent suspended in its grace: between two boundaries with the same value. */
+export function streamGapSeconds(boundaries: readonly StreamBoundary[]): bigint {
+  let gaps = 0n;
+  for (let i = 1; i < boundaries.length; i++) {
+    if (boundaries[i]!.valueBefore === boundaries[i - 1]!.valueBefore)
+      gaps += boundaries[i]!.offset - boundaries[i - 1]!.offset;
+  }
+  return gaps;
+}
+
 /**
  * EscrowManager._streamedAt: value streamed `offset` seconds after the start of a stream of
- * `amount` over `durationSeconds`, linear between the boundaries of its extensions.
+ * `amount` over `durationSeconds` (the booked hours), linear between the boundaries of its
+ * extensions; its last piece ends the booked hours plus its gaps after the start.
  */
 export function streamedPiecewise(
   amount: bigint,
@@ -100,25 +115,29 @@ export function streamedPiecewise(
   const next = boundaries.findIndex((b) => b.offset > offset);
   const index = next < 0 ? boundaries.length : next;
   const from = index === 0 ? { offset: 0n, valueBefore: 0n } : boundaries[index - 1]!;
-  const to = index === boundaries.length ? { offset: durationSeconds, valueBefore: amount } : boundaries[index]!;
+  const end = durationSeconds + streamGapSeconds(boundaries);
+  const to = index === boundaries.length ? { offset: end, valueBefore: amount } : boundaries[index]!;
   return from.valueBefore + streamed(to.valueBefore - from.valueBefore, offset - from.offset, to.offset - from.offset);
 }
 
-/** The boundaries of a booking's stream, from its extensions made while billing ran. */
+/**
+ * The boundaries of a booking's stream, from its extensions made while billing ran: each starts
+ * at the end it extended, and one that starts later resumed the stream from its grace (a gap).
+ */
 export function streamBoundaries(booking: BookingStream): StreamBoundary[] {
   if (booking.startedAt == null) return [];
   const startedAt = booking.startedAt;
   const running = (booking.extensions ?? []).filter((e) => e.endsAt != null);
-  // Each running extension's value comes after everything paid before it.
-  let after = 0n;
+  // Before the first running extension, the stream ran its other hours without a gap.
+  let end = startedAt + streamDurationSeconds(booking.hoursBooked - running.reduce((h, e) => h + e.hours, 0));
+  let value = booking.amount - running.reduce((sum, e) => sum + e.amount, 0n);
   const boundaries: StreamBoundary[] = [];
-  for (let i = running.length - 1; i >= 0; i--) {
-    const extension = running[i]!;
-    after += extension.amount;
-    boundaries.unshift({
-      offset: extension.endsAt! - streamDurationSeconds(extension.hours) - startedAt,
-      valueBefore: booking.amount - after,
-    });
+  for (const extension of running) {
+    const from = extension.endsAt! - streamDurationSeconds(extension.hours);
+    boundaries.push({ offset: end - startedAt, valueBefore: value });
+    if (from > end) boundaries.push({ offset: from - startedAt, valueBefore: value });
+    value += extension.amount;
+    end = extension.endsAt!;
   }
   return boundaries;
 }

@@ -44,6 +44,23 @@ describe("booking streams", () => {
     assert.equal(streamedAt(extended, 99_999n), 21_600n);
   });
 
+  it("streams nothing in the gap of a resume from grace, and the resumed hours from the resume on", () => {
+    // 2 h for 7,200 from 1,000 (ends 8,200); resumed in its grace at 9,000 for 1 h and 7,200.
+    const resumed = {
+      amount: 14_400n,
+      hoursBooked: 3,
+      startedAt: 1_000n,
+      endsAt: 12_600n,
+      extensions: [{ amount: 7_200n, hours: 1, endsAt: 12_600n }],
+    };
+    assert.equal(streamedAt(resumed, 8_200n), 7_200n);
+    assert.equal(streamedAt(resumed, 8_900n), 7_200n, "nothing streams in the gap");
+    assert.equal(streamedAt(resumed, 9_000n), 7_200n);
+    assert.equal(streamedAt(resumed, 10_800n), 10_800n, "the resumed hour streams at its own rate");
+    assert.equal(streamedAt(resumed, 12_600n), 14_400n);
+    assert.equal(streamedAt(resumed, 99_999n), 14_400n);
+  });
+
   it("cuts periods from the start, the last one shorter", () => {
     assert.equal(streamPeriodCount(1_000, 1_150, 60), 3);
     assert.deepEqual(streamPeriodBounds(1_000, 1_150, 60, 2), { start: 1_120, end: 1_150 });

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 const CONTRACTS: Record<string, string> = {
   ResourceMarketplace: "contracts/core/ResourceMarketplace.sol",
   EscrowManager: "contracts/core/EscrowManager.sol",
+  BookingRenewals: "contracts/core/BookingRenewals.sol",
   SLAEnforcement: "contracts/core/SLAEnforcement.sol",
   ReputationSystem: "contracts/core/ReputationSystem.sol",
   PriceOracle: "contracts/oracles/PriceOracle.sol",

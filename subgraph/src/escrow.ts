@@ -11,9 +11,11 @@ import {
   Deposited,
   DepositIncreased,
   EarningsWithdrawn,
+  GracePeriodUpdated,
   SettingsUpdated,
+  StreamResumed,
 } from "../generated/EscrowManager/EscrowManager";
-import { Bond, BookingExtension } from "../generated/schema";
+import { Bond, BookingExtension, BookingResumption } from "../generated/schema";
 import { REFUND_REASON_NAMES, ZERO, ZERO_USD } from "./common/constants";
 import {
   bookingUsd,
@@ -23,8 +25,10 @@ import {
   getProvider,
   loadBooking,
   newMovement,
+  recordBookingEvent,
 } from "./common/entities";
-import { bondId, extensionId } from "./common/ids";
+import { bondId, eventId, extensionId } from "./common/ids";
+import { resumedIn } from "./common/renewals";
 import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./common/stats";
 
 /**
@@ -71,6 +75,8 @@ export function handleDepositIncreased(event: DepositIncreased): void {
     extension.usdValueE8 = ZERO;
     extension.amountUsd = ZERO_USD;
     extension.hoursBooked = booking.hoursBooked;
+    // A resume from grace (StreamResumed) comes just before its deposit.
+    extension.resumed = resumedIn(booking, event);
     extension.timestamp = event.block.timestamp;
     extension.transactionHash = event.transaction.hash;
     extension.save();
@@ -245,5 +251,43 @@ export function handleSettingsUpdated(event: SettingsUpdated): void {
   protocol.reportWindowSeconds = settings.reportWindowSeconds;
   protocol.bondSlashBps = settings.bondSlashBps;
   protocol.unbondingDelaySeconds = settings.unbondingDelaySeconds;
+  protocol.save();
+}
+
+/**
+ * An extension or a renewal in its grace resumed a booking: nothing was billed from its old end
+ * (still `booking.endsAt` here: the marketplace's BookingExtended follows) to `resumedAt`.
+ */
+export function handleStreamResumed(event: StreamResumed): void {
+  const params = event.params;
+  const booking = loadBooking(params.bookingId, "StreamResumed");
+  if (booking == null) return;
+  const resumption = new BookingResumption(eventId(event));
+  resumption.booking = booking.id;
+  const suspendedAt = booking.endsAt;
+  resumption.suspendedAt = suspendedAt === null ? params.resumedAt : suspendedAt;
+  resumption.resumedAt = params.resumedAt;
+  resumption.gapSeconds = params.resumedAt.minus(resumption.suspendedAt);
+  resumption.endsAt = params.endsAt;
+  resumption.timestamp = event.block.timestamp;
+  resumption.blockNumber = event.block.number;
+  resumption.transactionHash = event.transaction.hash;
+  resumption.save();
+  booking.resumeCount += 1;
+  booking.lastResumption = resumption.id;
+  booking.save();
+
+  const delta = new MarketDelta();
+  delta.resumes = 1;
+  recordMarket(event.block.timestamp, delta);
+  const providerDelta = new ProviderDelta();
+  providerDelta.resumes = 1;
+  recordProvider(Address.fromBytes(booking.provider), event.block.timestamp, providerDelta);
+  recordBookingEvent(event, booking.id, "RESUMED", null);
+}
+
+export function handleGracePeriodUpdated(event: GracePeriodUpdated): void {
+  const protocol = getProtocol();
+  protocol.gracePeriodSeconds = event.params.gracePeriodSeconds;
   protocol.save();
 }

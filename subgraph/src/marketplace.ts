@@ -47,6 +47,7 @@ import {
   usd,
 } from "./common/entities";
 import { extensionId, metadataId, profileId } from "./common/ids";
+import { endedInGrace, initBookingRenewals, setEndsAt } from "./common/renewals";
 import { MarketDelta, ProviderDelta, recordMarket, recordProvider } from "./common/stats";
 
 // ---------------------------------------------------------------------------------------------
@@ -250,6 +251,7 @@ export function handleBookingRequested(event: BookingRequested): void {
   booking.slaPeriodsViolated = 0;
   booking.extensionCount = 0;
   booking.hoursExtended = 0;
+  initBookingRenewals(booking);
   booking.save();
 
   const resource = loadResource(params.resourceId, "BookingRequested");
@@ -285,7 +287,7 @@ export function handleBookingProvisioned(event: BookingProvisioned): void {
   booking.provisionedAt = event.block.timestamp;
   booking.accessDetailsCid = event.params.accessDetailsCid;
   booking.startedAt = event.params.startedAt;
-  booking.endsAt = event.params.endsAt;
+  setEndsAt(booking, event.params.endsAt);
   booking.save();
   recordBookingEvent(event, booking.id, "PROVISIONED", null);
 }
@@ -316,7 +318,7 @@ export function handleBookingExtended(event: BookingExtended): void {
   booking.extensionCount += 1;
   booking.usdValueE8 = booking.usdValueE8.plus(params.usdValueE8);
   booking.amountUsd = booking.amountUsd.plus(amountUsd);
-  if (params.endsAt.gt(ZERO)) booking.endsAt = params.endsAt;
+  if (params.endsAt.gt(ZERO)) setEndsAt(booking, params.endsAt);
   booking.save();
 
   const resource = Resource.load(booking.resource);
@@ -333,9 +335,13 @@ export function handleBookingExtended(event: BookingExtended): void {
 
   const delta = new MarketDelta();
   delta.volumeUsd = amountUsd;
+  delta.extensions = 1;
+  delta.hoursExtended = params.extraHours;
   recordMarket(event.block.timestamp, delta);
   const providerDelta = new ProviderDelta();
   providerDelta.volumeUsd = amountUsd;
+  providerDelta.extensions = 1;
+  providerDelta.hoursExtended = params.extraHours;
   recordProvider(Address.fromBytes(booking.provider), event.block.timestamp, providerDelta);
   recordBookingEvent(event, booking.id, "EXTENDED", params.consumer);
 }
@@ -360,9 +366,13 @@ function closeBooking(booking: Booking, status: string, timestamp: BigInt, provi
   if (status == "CANCELLED") delta.cancelled = 1;
   if (status == "COMPLETED") delta.completed = 1;
   if (status == "TERMINATED") delta.terminated = 1;
+  const lapsed = status == "COMPLETED" && endedInGrace(booking, timestamp);
+  booking.endedInGrace = lapsed;
+  if (lapsed) delta.endedInGrace = 1;
   recordMarket(timestamp, delta);
   const providerDelta = new ProviderDelta();
   if (status == "COMPLETED") providerDelta.completed = 1;
+  if (lapsed) providerDelta.endedInGrace = 1;
   if (providerFailed) providerDelta.failed = 1;
   recordProvider(Address.fromBytes(booking.provider), timestamp, providerDelta);
   return true;
@@ -402,6 +412,7 @@ export function handleBookingTerminated(event: BookingTerminated): void {
   // Billing stops now: the stream's end moves to the termination.
   const endsAt = booking.endsAt;
   if (endsAt === null || event.block.timestamp.lt(endsAt)) booking.endsAt = event.block.timestamp;
+  booking.graceEndsAt = null;
   booking.save();
   recordBookingEvent(event, booking.id, "TERMINATED", event.params.by);
 }

@@ -203,7 +203,9 @@ export async function seedDemo({
   ];
   await oracle.report(reports);
   await send(ALICE, marketplace, resourceMarketplaceAbi, "terminateBooking", [azureTerminated]);
-  await chain.advance(HOUR);
+  // Past the end and the grace after it, when anyone may complete a booking.
+  const grace = await client.readContract({ address: escrow, abi: escrowManagerAbi, functionName: "gracePeriod" });
+  await chain.advance(HOUR + grace);
   await chain.refreshFeeds();
   for (const bookingId of [gcpDone, awsDone]) {
     await send(0, marketplace, resourceMarketplaceAbi, "completeBooking", [bookingId]);

@@ -50,6 +50,15 @@ Consumers
   dcx book <resource> --hours N [--token ETH] [--slippage PERCENT] [--max-payment AMOUNT] [--approve | --permit]
   dcx extend <booking> --hours N [--slippage PERCENT] [--max-payment AMOUNT] [--approve | --permit]
                                            more hours at today's price, in the booking's token
+  dcx runway <booking>                     funded until, grace, renewal policy and whether it will renew
+  dcx auto-renew set <booking> --hours N --max-price USD/h --budget AMOUNT [--fund]
+                                           renew by N h near the end, up to a price and a budget (in the
+                                           booking's token); --fund approves the budget (ERC-20) or tops up
+                                           the ETH renewal balance
+  dcx auto-renew cancel <booking>
+  dcx renew <booking>                      renews a booking by its policy (anyone; says why when it cannot)
+  dcx renewal-balance [show|deposit|withdraw] [--amount ETH]
+                                           the ETH that pays the account's ETH renewals
   dcx access <booking>                     fetches and decrypts the access details
   dcx cancel <booking> | dcx terminate <booking> | dcx complete <booking> | dcx rate <booking> <1-5>
   dcx claim [--token ETH] [--to ADDRESS]   refunds, SLA credits and fees the escrow owes the account
@@ -113,6 +122,8 @@ const OPTIONS = {
   provider: { type: "string" },
   first: { type: "string" },
   amount: { type: "string" },
+  budget: { type: "string" },
+  fund: { type: "boolean" },
   "metadata-cid": { type: "string" },
   price: { type: "string" },
   capacity: { type: "string" },
@@ -472,6 +483,97 @@ async function extend(ctx: Context, bookingId: bigint): Promise<void> {
   );
 }
 
+const date = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+async function runwayCommand(ctx: Context, bookingId: bigint): Promise<void> {
+  const r = await dcx.runway(ctx.client, bookingId);
+  const amount = (value: bigint) => `${formatUnits(value, r.token.decimals)} ${r.token.symbol}`;
+  const lines = [
+    {
+      requested: `Booking #${bookingId} is not provisioned yet.`,
+      running: `Booking #${bookingId} is funded until ${date(r.fundedUntil ?? 0)} (${Math.floor(r.secondsLeft / 60)} min left); its grace runs to ${date(r.graceEndsAt ?? 0)}.`,
+      grace: `Booking #${bookingId} is suspended in its grace: extend or renew before ${date(r.graceEndsAt ?? 0)} to resume it.`,
+      lapsed: `Booking #${bookingId} ran out at ${date(r.fundedUntil ?? 0)} and its grace is over: it will be deprovisioned.`,
+      closed: `Booking #${bookingId} is closed.`,
+    }[r.state],
+    r.policy
+      ? `Auto-renew: ${r.policy.hoursPerRenewal} h at most $${formatUnits(r.policy.maxPricePerHourUsdE8, 8)}/h, budget left ${amount(r.policy.budget)}.`
+      : "No auto-renew policy.",
+  ];
+  const next = r.nextRenewal;
+  if (next) {
+    lines.push(
+      `Next renewal: ${amount(next.amount)} + tip ${amount(next.tip)} at $${formatUnits(next.pricePerHourUsdE8, 8)}/h; funds ${amount(next.balance)}${next.allowance === undefined ? " (renewal balance)" : `, allowance ${amount(next.allowance)}`}.`,
+      next.blockedBy ? `It would not renew: ${next.message}` : next.message,
+    );
+  }
+  output(ctx.values, lines.join("\n"), r);
+}
+
+async function autoRenew(ctx: Context, [sub, booking]: string[]): Promise<void> {
+  const v = ctx.values;
+  const bookingId = id(booking, "The booking id");
+  const onProgress = progress(v);
+  if (sub === "cancel") {
+    return simple(ctx, `Auto-renew of booking #${bookingId} cancelled.`, (o) =>
+      dcx.cancelRenewalPolicy(ctx.client, { bookingId }, o),
+    );
+  }
+  if (sub !== "set") fail("auto-renew: set or cancel.");
+  const hoursPerRenewal = integer(v.hours, "--hours", 1);
+  const maxPricePerHourUsdE8 = amountArg(v["max-price"], 8, "--max-price");
+  const onChain = await dcx.getBooking(ctx.client, bookingId);
+  if (onChain.consumer === zeroAddress) fail(`Booking #${bookingId} does not exist.`);
+  const token = dcx.paymentTokenById(ctx.deployment, onChain.tokenId);
+  const budget = amountArg(v.budget, token.decimals, "--budget");
+  const receipt = await dcx.setRenewalPolicy(
+    ctx.client,
+    { bookingId, hoursPerRenewal, maxPricePerHourUsdE8, budget, fund: v.fund },
+    { onProgress },
+  );
+  await indexed(ctx, receipt.blockNumber);
+  const r = await dcx.runway(ctx.client, bookingId);
+  output(
+    v,
+    `Auto-renew of booking #${bookingId}: ${hoursPerRenewal} h at a time, at most $${v["max-price"]}/h, up to ${formatUnits(budget, token.decimals)} ${token.symbol}.${r.nextRenewal?.blockedBy ? `\nIt would not renew yet: ${r.nextRenewal.message}` : ""}`,
+    {
+      bookingId,
+      hoursPerRenewal,
+      maxPricePerHourUsdE8,
+      budget,
+      token: token.symbol,
+      runway: r,
+      transaction: receipt.transactionHash,
+    },
+  );
+}
+
+async function renewCommand(ctx: Context, bookingId: bigint): Promise<void> {
+  const result = await dcx.renew(ctx.client, { bookingId }, { onProgress: progress(ctx.values) });
+  await indexed(ctx, result.receipt.blockNumber);
+  const { receipt, ...rest } = result;
+  const data = { bookingId, ...rest, transaction: receipt.transactionHash };
+  if (!result.renewed) return output(ctx.values, `Booking #${bookingId} was not renewed: ${result.message}`, data);
+  output(
+    ctx.values,
+    `Renewed booking #${bookingId} by ${result.hours} h${result.resumed ? ", resuming it from its grace" : ""}; it now ends ${date(result.endsAt)}.`,
+    data,
+  );
+}
+
+async function renewalBalanceCommand(ctx: Context, action = "show"): Promise<void> {
+  const amount = () => amountArg(ctx.values.amount, 18, "--amount");
+  const onProgress = progress(ctx.values);
+  if (action === "deposit") await dcx.depositRenewalBalance(ctx.client, { amount: amount() }, { onProgress });
+  else if (action === "withdraw") await dcx.withdrawRenewalBalance(ctx.client, { amount: amount() }, { onProgress });
+  else if (action !== "show") fail("renewal-balance: show, deposit or withdraw.");
+  const account = ctx.values.account ?? (ctx.client.walletClient ? me(ctx) : fail("Give --account ADDRESS or a key."));
+  if (!isAddress(account)) fail(`${account} is not an address.`);
+  const owner = getAddress(account);
+  const balance = await dcx.renewalBalance(ctx.client, owner);
+  output(ctx.values, `Renewal balance: ${formatUnits(balance, 18)} ETH`, { account: owner, balance });
+}
+
 async function access(ctx: Context, bookingId: bigint): Promise<void> {
   const keys = await dcx.deriveAccessKey(ctx.client);
   const details = await dcx.fetchAccessDetails(ctx.client, { bookingId, keys, ipfsGateway: ctx.ipfsGateway });
@@ -734,9 +836,12 @@ const READ_ONLY = new Set([
   "resource",
   "bookings",
   "quote",
+  "runway",
   "roles",
   "guardian status",
   "guardian",
+  "renewal-balance",
+  "renewal-balance show",
   "gov state",
   "gov oracle-set",
 ]);
@@ -759,7 +864,10 @@ async function main(argv: string[]): Promise<void> {
       address: `0x${document.address}`,
     });
   }
-  const key = command === "gov" || (command === "guardian" && rest[0]) ? `${command} ${rest[0]}` : command;
+  const key =
+    command === "gov" || ((command === "guardian" || command === "renewal-balance") && rest[0])
+      ? `${command} ${rest[0]}`
+      : command;
   const ctx = await context(values, !READ_ONLY.has(key));
   const bookingId = () => id(rest[0], "The booking id");
   const resourceId = () => id(rest[0], "The resource id");
@@ -786,6 +894,14 @@ async function main(argv: string[]): Promise<void> {
       return extend(ctx, bookingId());
     case "access":
       return access(ctx, bookingId());
+    case "runway":
+      return runwayCommand(ctx, bookingId());
+    case "auto-renew":
+      return autoRenew(ctx, rest);
+    case "renew":
+      return renewCommand(ctx, bookingId());
+    case "renewal-balance":
+      return renewalBalanceCommand(ctx, rest[0]);
     case "cancel":
       return simple(ctx, `Booking #${rest[0]} cancelled; the payment is refunded.`, (o) =>
         dcx.cancelBooking(ctx.client, { bookingId: bookingId() }, o),

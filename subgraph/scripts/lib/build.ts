@@ -13,6 +13,7 @@ import type { Deployment } from "@d-cloudx/sdk";
 import {
   BOOKING_STATUS_NAMES,
   REFUND_REASON_NAMES,
+  RENEWAL_SKIP_REASON_NAMES,
   RESOURCE_KIND_NAMES,
   RESOURCE_STATUS_NAMES,
 } from "@d-cloudx/sdk/protocol";
@@ -61,6 +62,7 @@ const MIRRORED_ENUMS: Record<string, readonly string[]> = {
   ResourceStatus: RESOURCE_STATUS_NAMES,
   BookingStatus: BOOKING_STATUS_NAMES,
   RefundReason: REFUND_REASON_NAMES,
+  RenewalSkipReason: RENEWAL_SKIP_REASON_NAMES,
 };
 
 /** Fails unless schema.graphql declares every value of the contract enums it mirrors. */

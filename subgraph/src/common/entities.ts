@@ -19,6 +19,17 @@ import {
 import { MARKET_ID, PROTOCOL_ID, USD_E8, ZERO, ZERO_USD } from "./constants";
 import { eventId } from "./ids";
 
+/** Zeroes the extension, renewal and grace counts of totals (Market, Provider) or of a statistic of a period. */
+export function initRenewalCounts<T>(stat: T): void {
+  stat.extensionCount = 0;
+  stat.hoursExtended = 0;
+  stat.renewalCount = 0;
+  stat.hoursRenewed = 0;
+  stat.renewalSkipCount = 0;
+  stat.resumeCount = 0;
+  stat.endedInGraceCount = 0;
+}
+
 export function getMarket(): Market {
   let market = Market.load(MARKET_ID);
   if (market == null) {
@@ -33,6 +44,7 @@ export function getMarket(): Market {
     market.slaPeriodsCompliant = 0;
     market.slaCreditsUsd = ZERO_USD;
     market.feesUsd = ZERO_USD;
+    initRenewalCounts<Market>(market);
   }
   return market;
 }
@@ -77,6 +89,7 @@ export function getProvider(address: Address): Provider {
     provider.rewardsPendingPoints = ZERO;
     provider.rewardsPendingCapDcx = ZERO;
     provider.unrewardedServiceUsd = ZERO_USD;
+    initRenewalCounts<Provider>(provider);
     provider.save();
   }
   return provider;
@@ -89,6 +102,9 @@ export function getAccount(address: Address): Account {
     account.bookingCount = 0;
     account.spentUsd = ZERO_USD;
     account.refundedUsd = ZERO_USD;
+    account.renewalBalance = ZERO;
+    account.renewalBalanceDeposited = ZERO;
+    account.renewalBalanceWithdrawn = ZERO;
     account.save();
   }
   return account;

@@ -7,11 +7,22 @@ import { Address, BigDecimal, BigInt } from "@graphprotocol/graph-ts";
 
 import { Market, MarketDayStat, MarketHourStat, Provider, ProviderDayStat } from "../../generated/schema";
 import { SECONDS_PER_DAY, SECONDS_PER_HOUR, ZERO_USD } from "./constants";
-import { getMarket, getProvider } from "./entities";
+import { getMarket, getProvider, initRenewalCounts } from "./entities";
 import { dayNumber, hourNumber, providerDayId } from "./ids";
 
+/** What an event changed in extensions, renewals and grace: counted alike for the market and a provider. */
+class RenewalDelta {
+  extensions: i32 = 0;
+  hoursExtended: i32 = 0;
+  renewals: i32 = 0;
+  hoursRenewed: i32 = 0;
+  renewalSkips: i32 = 0;
+  resumes: i32 = 0;
+  endedInGrace: i32 = 0;
+}
+
 /** What an event changed in the marketplace as a whole. */
-export class MarketDelta {
+export class MarketDelta extends RenewalDelta {
   providers: i32 = 0;
   resources: i32 = 0;
   activeResources: i32 = 0;
@@ -29,7 +40,7 @@ export class MarketDelta {
 }
 
 /** What an event changed for one provider. */
-export class ProviderDelta {
+export class ProviderDelta extends RenewalDelta {
   resources: i32 = 0;
   activeResources: i32 = 0;
   bookings: i32 = 0;
@@ -63,6 +74,7 @@ function applyToPeriod<T>(stat: T, market: Market, delta: MarketDelta): void {
   stat.slaCreditsUsd = stat.slaCreditsUsd.plus(delta.slaCreditsUsd);
   stat.earningsUsd = stat.earningsUsd.plus(delta.earningsUsd);
   stat.feesUsd = stat.feesUsd.plus(delta.feesUsd);
+  addRenewalCounts<T>(stat, delta);
   // Gauges: the state after the period's latest change.
   stat.activeResources = market.activeResourceCount;
   stat.openBookings = market.openBookingCount;
@@ -81,6 +93,18 @@ function initPeriod<T>(stat: T, start: i64): void {
   stat.slaCreditsUsd = ZERO_USD;
   stat.earningsUsd = ZERO_USD;
   stat.feesUsd = ZERO_USD;
+  initRenewalCounts<T>(stat);
+}
+
+/** Adds a delta's extension, renewal and grace counts to totals or to a statistic of a period. */
+function addRenewalCounts<T>(totals: T, delta: RenewalDelta): void {
+  totals.extensionCount += delta.extensions;
+  totals.hoursExtended += delta.hoursExtended;
+  totals.renewalCount += delta.renewals;
+  totals.hoursRenewed += delta.hoursRenewed;
+  totals.renewalSkipCount += delta.renewalSkips;
+  totals.resumeCount += delta.resumes;
+  totals.endedInGraceCount += delta.endedInGrace;
 }
 
 /** Applies `delta` to the market totals and to the statistics of the day and hour of `timestamp`. */
@@ -96,6 +120,7 @@ export function recordMarket(timestamp: BigInt, delta: MarketDelta): void {
   market.slaPeriodsCompliant += delta.periodsCompliant;
   market.slaCreditsUsd = market.slaCreditsUsd.plus(delta.slaCreditsUsd);
   market.feesUsd = market.feesUsd.plus(delta.feesUsd);
+  addRenewalCounts<Market>(market, delta);
   market.save();
 
   const day = dayNumber(timestamp);
@@ -125,6 +150,7 @@ export function recordProvider(address: Address, timestamp: BigInt, delta: Provi
   provider.earningsUsd = provider.earningsUsd.plus(delta.earningsUsd);
   provider.feesUsd = provider.feesUsd.plus(delta.feesUsd);
   provider.slaCreditsUsd = provider.slaCreditsUsd.plus(delta.slaCreditsUsd);
+  addRenewalCounts<Provider>(provider, delta);
   provider.save();
 
   const day = dayNumber(timestamp);
@@ -144,6 +170,7 @@ export function recordProvider(address: Address, timestamp: BigInt, delta: Provi
     stat.earningsUsd = ZERO_USD;
     stat.ratingsCount = 0;
     stat.ratingsSum = 0;
+    initRenewalCounts<ProviderDayStat>(stat);
   }
   stat.bookingCount += delta.bookings;
   stat.volumeUsd = stat.volumeUsd.plus(delta.volumeUsd);
@@ -156,6 +183,7 @@ export function recordProvider(address: Address, timestamp: BigInt, delta: Provi
   stat.earningsUsd = stat.earningsUsd.plus(delta.earningsUsd);
   stat.ratingsCount += delta.ratings;
   stat.ratingsSum += delta.ratingsSum;
+  addRenewalCounts<ProviderDayStat>(stat, delta);
   stat.save();
   return provider;
 }
