@@ -19,6 +19,7 @@ export interface Addresses {
   escrow: Address;
   sla: Address;
   verifier: Address;
+  renewals: Address;
 }
 
 export interface ChainContext {
@@ -83,6 +84,7 @@ export async function connect(config: Config, metrics: Metrics): Promise<ChainCo
       escrow: c.EscrowManager.proxy as Address,
       sla: c.SLAEnforcement.proxy as Address,
       verifier: c.ResourceVerifier.proxy as Address,
+      renewals: c.BookingRenewals.proxy as Address,
     },
     clock: new ChainClock(),
   };

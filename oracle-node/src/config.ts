@@ -99,13 +99,23 @@ const fileSchema = z.strictObject({
       deadlineMarginSeconds: z.int().min(0).default(30),
       /**
        * How long a finished booking's object storage keeps its data, readable but no longer writable,
-       * before the bucket is emptied and deleted. 0: deleted at the end. The place for a grace window.
+       * before the bucket is emptied and deleted (after the booking's grace period, if it had one).
+       * 0: deleted at the end.
        */
       retentionSeconds: z
         .int()
         .min(0)
         .max(90 * 86_400)
         .default(0),
+    })
+    .prefault({}),
+  /** Calling `BookingRenewals.renew` for served bookings whose consumers set a renewal policy (bookings/renewals.ts). */
+  renewals: z
+    .strictObject({
+      /** False: leave renewals to the consumer or other callers. */
+      enabled: z.boolean().default(true),
+      /** How often a booking in its renewal window that cannot renew yet (allowance, balance, price) is checked again. */
+      recheckSeconds: z.int().positive().default(300),
     })
     .prefault({}),
   probes: z

@@ -35,6 +35,21 @@ export function createMetrics() {
       help: "SLA period reports submitted on chain",
       registers,
     }),
+    renewalsSent: new Counter({
+      name: "oracle_renewals_sent_total",
+      help: "renew calls sent for bookings whose renewal policy allowed a renewal",
+      registers,
+    }),
+    bookingsSuspended: new Counter({
+      name: "oracle_bookings_suspended_total",
+      help: "machines suspended at the end of their booking, kept for the grace period",
+      registers,
+    }),
+    bookingsResumed: new Counter({
+      name: "oracle_bookings_resumed_total",
+      help: "suspended machines resumed after an extension or renewal in grace",
+      registers,
+    }),
     reportsSigned: new Counter({
       name: "oracle_reports_signed_total",
       help: "SLA period reports this node signed",

@@ -1,13 +1,14 @@
 /**
- * One oracle node: the chain follower, the booking lifecycle, the probes, the reporter, the
- * attestor and the transaction sender, each in its own loop, sharing one SQLite state file.
+ * One oracle node: the chain follower, the booking lifecycle, the renewer, the probes, the reporter,
+ * the attestor and the transaction sender, each in its own loop, sharing one SQLite state file.
  */
 import { join } from "node:path";
 
-import { resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import { bookingRenewalsAbi, escrowManagerAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { ProvisioningConfirmation } from "./bookings/confirmation.ts";
 import { Cosigner } from "./bookings/cosigner.ts";
 import { BookingLifecycle } from "./bookings/lifecycle.ts";
+import { Renewer } from "./bookings/renewals.ts";
 import { type ChainContext, connect, describeError } from "./chain.ts";
 import type { Config } from "./config.ts";
 import { startHttpServer } from "./http/server.ts";
@@ -88,6 +89,7 @@ export class OracleNode {
   readonly log: Logger;
   readonly sender: TxSender;
   readonly lifecycle: BookingLifecycle;
+  readonly renewer: Renewer;
   readonly cosigner: Cosigner;
   readonly reporter: Reporter;
   readonly monitor: Monitor;
@@ -102,6 +104,7 @@ export class OracleNode {
   #loops: Loop[] = [];
   #http?: Awaited<ReturnType<typeof startHttpServer>>;
   readonly #quorum: { value: number };
+  readonly #settings: ChainSettings;
   #caughtUp = false;
 
   private constructor(
@@ -113,6 +116,7 @@ export class OracleNode {
     parts: {
       sender: TxSender;
       lifecycle: BookingLifecycle;
+      renewer: Renewer;
       cosigner: Cosigner;
       reporter: Reporter;
       monitor: Monitor;
@@ -123,8 +127,10 @@ export class OracleNode {
       attestor?: Attestor;
     },
     quorum: { value: number },
+    settings: ChainSettings,
   ) {
     this.#quorum = quorum;
+    this.#settings = settings;
     this.config = config;
     this.store = store;
     this.chain = chain;
@@ -132,6 +138,7 @@ export class OracleNode {
     this.log = log;
     this.sender = parts.sender;
     this.lifecycle = parts.lifecycle;
+    this.renewer = parts.renewer;
     this.cosigner = parts.cosigner;
     this.reporter = parts.reporter;
     this.monitor = parts.monitor;
@@ -226,6 +233,7 @@ export class OracleNode {
       functionName: "provisionTimeout",
     });
     const quorum = { value: 1 };
+    const settings = await readChainSettings(chain);
     const confirmation = new ProvisioningConfirmation(
       store,
       chain,
@@ -245,6 +253,17 @@ export class OracleNode {
       log,
       metrics,
       provisionTimeoutSeconds,
+      graceSeconds: () => settings.graceSeconds,
+    });
+    const renewer = new Renewer({
+      store,
+      chain,
+      outbox: sender.outbox,
+      agreement,
+      config,
+      log,
+      metrics,
+      settings: () => settings,
     });
     const monitor = new Monitor(
       store,
@@ -320,8 +339,9 @@ export class OracleNode {
       chain,
       metrics,
       log,
-      { sender, lifecycle, cosigner, reporter, monitor, follower, registry, network, board, attestor },
+      { sender, lifecycle, renewer, cosigner, reporter, monitor, follower, registry, network, board, attestor },
       quorum,
+      settings,
     );
     await node.#checkRoles();
     node.#startLoops();
@@ -397,6 +417,7 @@ export class OracleNode {
       senderLoop,
       new Loop("probe", config.probes.intervalMs, () => this.monitor.round(), log, metrics),
       new Loop("cosign", 1_000, () => this.cosigner.tick(), log, metrics),
+      new Loop("renew", 2_000, () => this.renewer.tick(), log, metrics),
       new Loop("report", 1_000, () => this.reporter.tick(), log, metrics),
       new Loop("status", 15_000, () => this.#refreshStatus(), log, metrics),
       new Loop("storage-usage", config.probes.usageIntervalMs, () => this.storageUsage.round(), log, metrics),
@@ -454,6 +475,7 @@ export class OracleNode {
   async #refreshStatus(): Promise<void> {
     await this.sender.updateBalance();
     await this.#checkRoles();
+    Object.assign(this.#settings, await readChainSettings(this.chain));
     // Samples of periods that can no longer be reported are not needed.
     const horizonMs =
       (this.chain.clock.nowSeconds() -
@@ -491,6 +513,22 @@ export class OracleNode {
     this.store.close();
     this.log.info("oracle node stopped");
   }
+}
+
+/** DAO settings the node acts on, read from the chain at start and with every status refresh. */
+interface ChainSettings {
+  /** The escrow's grace period: how long a booking's machine stays suspended after an unextended end. */
+  graceSeconds: number;
+  /** How long before a booking's end `renew` may be called (BookingRenewals). */
+  renewalWindowSeconds: number;
+}
+
+async function readChainSettings({ client, addresses }: ChainContext): Promise<ChainSettings> {
+  const [graceSeconds, renewalWindowSeconds] = await Promise.all([
+    client.readContract({ address: addresses.escrow, abi: escrowManagerAbi, functionName: "gracePeriod" }),
+    client.readContract({ address: addresses.renewals, abi: bookingRenewalsAbi, functionName: "renewalWindow" }),
+  ]);
+  return { graceSeconds, renewalWindowSeconds };
 }
 
 /**

@@ -5,6 +5,13 @@
  * is `provision-<bookingId>` (one per booking, whatever happens). Billing starts when a quorum of
  * oracles has signed the confirmation, the others only after probing the machine (confirmation.ts).
  *
+ * A booking that reaches its end unextended is suspended, not destroyed, for the escrow's grace
+ * period (`gracePeriod()`): the adapter's `pause` keeps the machine's disk or data. An extension or
+ * renewal within grace moves the stream's end again, and the machine is resumed; after the grace
+ * period, or when the booking is completed in grace, it is deprovisioned as at any end. Pausing,
+ * resuming and deprovisioning are idempotent and the stage moves only after each succeeded, so a
+ * restart in the middle repeats the step and never doubles it.
+ *
  * A failed provisioning step is retried with exponential backoff until shortly before the on-chain
  * provisioning deadline; after that the booking is left to the timeout, which refunds the consumer
  * in full. Bad input (unreadable or invalid metadata, a cloud this node has no adapter for) fails
@@ -46,6 +53,8 @@ export interface LifecycleDeps {
   metrics: Metrics;
   /** Seconds oracles have to confirm provisioning (the marketplace's provisionTimeout). */
   provisionTimeoutSeconds: number;
+  /** The escrow's grace period in seconds, as last read from the chain (a DAO setting). */
+  graceSeconds: () => number;
 }
 
 export class BookingLifecycle {
@@ -72,6 +81,7 @@ export class BookingLifecycle {
       "failed",
       "reset",
       "retained",
+      "suspended",
     ]);
     for (const row of open) {
       if (this.#busy.has(row.id)) continue;
@@ -104,7 +114,11 @@ export class BookingLifecycle {
       case "confirming":
         return this.#confirming;
       case "active":
-        return FINAL_STATUSES.has(row.chainStatus) || this.#ended(row) ? this.#finish : undefined;
+        if (FINAL_STATUSES.has(row.chainStatus) || this.#graceOver(row)) return this.#finish;
+        return this.#ended(row) ? this.#suspend : undefined;
+      case "suspended":
+        if (FINAL_STATUSES.has(row.chainStatus) || this.#graceOver(row)) return this.#finish;
+        return this.#ended(row) ? undefined : this.#resume;
       case "failed":
         return row.chainStatus === "requested" && !this.#pastDeadline(row) ? undefined : this.#deprovision;
       case "retained":
@@ -115,6 +129,14 @@ export class BookingLifecycle {
 
   #ended(row: Booking): boolean {
     return row.endsAt !== null && this.#d.chain.clock.nowSeconds() >= row.endsAt;
+  }
+
+  /**
+   * Past the end and its grace period: the machine goes and anyone may complete the booking. Measured
+   * from the stream's end as last read, which an extension or renewal moves.
+   */
+  #graceOver(row: Booking): boolean {
+    return row.endsAt !== null && this.#d.chain.clock.nowSeconds() >= row.endsAt + this.#d.graceSeconds();
   }
 
   #deadline(row: Booking): number {
@@ -265,6 +287,44 @@ export class BookingLifecycle {
     this.#log.info({ bookingId: row.id, latencyMs: now - row.seenMs }, "booking active");
   }
 
+  /** The booking ran to its end unextended: its machine stops, keeping its disk or data, until extended or grace ends. */
+  async #suspend(row: Booking): Promise<void> {
+    const adapter = row.cloud ? this.#d.registry.for(row.cloud) : undefined;
+    await adapter?.pause(BigInt(row.id));
+    this.#d.store.bookings.update(row.id, { stage: "suspended", lastError: null });
+    this.#d.metrics.bookingsSuspended.inc();
+    this.#log.info(
+      { bookingId: row.id, endsAt: row.endsAt, graceEndsAt: (row.endsAt ?? 0) + this.#d.graceSeconds() },
+      "ended unextended: suspended for the grace period",
+    );
+  }
+
+  /**
+   * Extended or renewed in grace: the same machine starts again and is active once it answers (with
+   * a probe target that may have moved, as a cloud VM's public address does on a restart).
+   */
+  async #resume(row: Booking): Promise<void> {
+    const { store, registry, chain } = this.#d;
+    const adapter = row.cloud ? registry.for(row.cloud) : undefined;
+    let probe = row.probe;
+    if (adapter) {
+      const runsUntil = new Date(Date.now() + ((row.endsAt ?? 0) - chain.clock.nowSeconds()) * 1000);
+      try {
+        await adapter.resume(BigInt(row.id), runsUntil);
+        const machine = await adapter.describe(BigInt(row.id));
+        if (!machine) throw new ProvisionerError("the machine is gone", false);
+        probe = (await this.#waitUntilReachable(machine, row.cloud!)).probe ?? probe;
+      } catch (error) {
+        store.bookings.update(row.id, { lastError: describeError(error) });
+        this.#log.warn({ bookingId: row.id, error: describeError(error) }, "resuming failed; will retry");
+        return;
+      }
+    }
+    store.bookings.update(row.id, { stage: "active", probe, lastError: null });
+    this.#d.metrics.bookingsResumed.inc();
+    this.#log.info({ bookingId: row.id, endsAt: row.endsAt }, "extended in grace: resumed");
+  }
+
   /** The booking has run to its end (or was ended): the stream no longer pays for the machine. */
   async #finish(row: Booking): Promise<void> {
     const { outbox, chain, config } = this.#d;
@@ -291,7 +351,7 @@ export class BookingLifecycle {
     const adapter = row.cloud ? registry.for(row.cloud) : undefined;
     const retentionMs = config.provisioning.retentionSeconds * 1000;
     // Only a booking that ran has data its consumer may want to copy out.
-    if (adapter?.suspend && retentionMs > 0 && row.stage === "active") {
+    if (adapter?.suspend && retentionMs > 0 && (row.stage === "active" || row.stage === "suspended")) {
       await adapter.suspend(BigInt(row.id));
       store.bookings.update(row.id, { stage: "retained", nextAttemptMs: Date.now() + retentionMs });
       this.#log.info({ bookingId: row.id, retentionMs }, "ended; data kept read-only for the retention window");

@@ -23,6 +23,7 @@ import {
   ListAccessKeysCommand,
   PutUserPolicyCommand,
   type Tag,
+  UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import {
   CreateBucketCommand,
@@ -239,6 +240,39 @@ export class S3Storage implements Provisioner {
     if (this.#config.staticKey) return;
     const bucket = this.#naming.bucketName(bookingId);
     if (await this.#user(bucket)) await this.#putPolicy(bucket, true);
+  }
+
+  /**
+   * The consumer's key is deactivated; the bucket and its objects stay. A server without IAM
+   * (`staticKey`) has no key of the consumer's own to deactivate: its buckets stay reachable.
+   */
+  async pause(bookingId: bigint): Promise<void> {
+    await this.#setKeyStatus(bookingId, "Inactive");
+  }
+
+  /** The same key works again. */
+  async resume(bookingId: bigint): Promise<void> {
+    await this.#setKeyStatus(bookingId, "Active");
+  }
+
+  async #setKeyStatus(bookingId: bigint, Status: "Active" | "Inactive"): Promise<void> {
+    if (this.#config.staticKey) return;
+    const name = this.#naming.bucketName(bookingId);
+    const user = await this.#user(name);
+    if (!user) {
+      if (Status === "Inactive") return;
+      throw new ProvisionerError(`${this.cloud}: booking ${bookingId} has no storage user to reactivate`, false);
+    }
+    this.#checkTags(name, bookingId, user.Tags);
+    const iam = this.#iamClient();
+    for (const key of await this.#keys(name)) {
+      if (key.Status === Status) continue;
+      await callCloud(
+        "UpdateAccessKey",
+        () => iam.send(new UpdateAccessKeyCommand({ UserName: name, AccessKeyId: key.AccessKeyId, Status })),
+        classify,
+      );
+    }
   }
 
   /**
@@ -474,7 +508,7 @@ export class S3Storage implements Provisioner {
     return { accessKeyId: AccessKey.AccessKeyId, secretAccessKey: AccessKey.SecretAccessKey };
   }
 
-  async #deleteKeys(name: string): Promise<void> {
+  async #keys(name: string) {
     const iam = this.#iamClient();
     const listed = await callCloud(
       "ListAccessKeys",
@@ -485,7 +519,12 @@ export class S3Storage implements Provisioner {
         ),
       classify,
     );
-    for (const { AccessKeyId } of listed?.AccessKeyMetadata ?? []) {
+    return listed?.AccessKeyMetadata ?? [];
+  }
+
+  async #deleteKeys(name: string): Promise<void> {
+    const iam = this.#iamClient();
+    for (const { AccessKeyId } of await this.#keys(name)) {
       await callCloud(
         "DeleteAccessKey",
         () =>

@@ -9,6 +9,8 @@ import {
   EC2Client,
   paginateDescribeInstances,
   RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
   TerminateInstancesCommand,
   type _InstanceType,
   type EC2ClientConfig,
@@ -178,14 +180,31 @@ export class AwsProvisioner implements Provisioner {
   }
 
   async deprovision(bookingId: bigint): Promise<void> {
-    const live = (await this.#instances(bookingId)).filter(isLive);
-    for (const region of new Set(live.map((found) => found.region))) {
-      const InstanceIds = live
-        .filter((found) => found.region === region)
-        .map(({ instance }) => instance.InstanceId ?? "");
-      const ec2 = this.#ec2Client(region);
-      await callCloud("TerminateInstances", () => ec2.send(new TerminateInstancesCommand({ InstanceIds })), classify);
-    }
+    await this.#perRegion((await this.#instances(bookingId)).filter(isLive), (ec2, InstanceIds) =>
+      callCloud("TerminateInstances", () => ec2.send(new TerminateInstancesCommand({ InstanceIds })), classify),
+    );
+  }
+
+  /** StopInstances: the EBS volumes stay (and are billed as storage); the instance stops costing compute. */
+  async pause(bookingId: bigint): Promise<void> {
+    const toStop = (await this.#instances(bookingId)).filter(
+      ({ instance }) => instance.State?.Name === "pending" || instance.State?.Name === "running",
+    );
+    await this.#perRegion(toStop, (ec2, InstanceIds) =>
+      callCloud("StopInstances", () => ec2.send(new StopInstancesCommand({ InstanceIds })), classify),
+    );
+  }
+
+  /** StartInstances on the stopped instance; one still stopping is retried later. */
+  async resume(bookingId: bigint): Promise<void> {
+    const found = newestFirst(await this.#instances(bookingId)).find(isLive);
+    if (!found) throw new ProvisionerError(`aws: booking ${bookingId} has no instance to start`, false);
+    const state = found.instance.State?.Name;
+    if (state === "stopping") throw new ProvisionerError(`aws: instance ${found.instance.InstanceId} is still stopping`, true);
+    if (state !== "stopped") return;
+    const ec2 = this.#ec2Client(found.region);
+    const InstanceIds = [found.instance.InstanceId ?? ""];
+    await callCloud("StartInstances", () => ec2.send(new StartInstancesCommand({ InstanceIds })), classify);
   }
 
   /** One sample per minute from the StatusCheckFailed metric: available when no check failed. */
@@ -270,6 +289,14 @@ export class AwsProvisioner implements Provisioner {
     const owner = SecurityGroups?.[0]?.OwnerId;
     if (!owner) throw new ProvisionerError(`aws: security group ${region.securityGroupIds[0]} not found`, false);
     return { accountId: `aws:${owner}` };
+  }
+
+  /** Calls `act` once per region with the ids of `found` in it. */
+  async #perRegion(found: Found[], act: (ec2: EC2Client, instanceIds: string[]) => Promise<unknown>): Promise<void> {
+    for (const region of new Set(found.map((f) => f.region))) {
+      const ids = found.filter((f) => f.region === region).map(({ instance }) => instance.InstanceId ?? "");
+      await act(this.#ec2Client(region), ids);
+    }
   }
 
   /** Every instance tagged with the booking in the given regions (by default all configured ones). */

@@ -193,6 +193,25 @@ export class AzureBlobStorage implements Provisioner {
     await this.#setPolicies(found.container, READ_ONLY_PERMISSIONS, until);
   }
 
+  /** The consumer's SAS stops working (its stored policy expires now); the blobs stay. */
+  async pause(bookingId: bigint): Promise<void> {
+    const found = await this.#find(bookingId);
+    if (!found) return;
+    const { probeExpiresOn } = await this.#policies(found.container);
+    await this.#setPolicies(found.container, CONSUMER_PERMISSIONS, probeExpiresOn, new Date(Date.now() - 60_000));
+  }
+
+  /** The same SAS works again, until the booking's new end (with the usual margin) at the latest. */
+  async resume(bookingId: bigint, runsUntil?: Date): Promise<void> {
+    const found = await this.#find(bookingId);
+    if (!found) throw new ProvisionerError(`${this.cloud}: booking ${bookingId} has no container to reopen`, false);
+    const { probeExpiresOn } = await this.#policies(found.container);
+    const expiresOn = runsUntil
+      ? credentialExpiry(0, this.#retentionSeconds, runsUntil.getTime())
+      : probeExpiresOn;
+    await this.#setPolicies(found.container, CONSUMER_PERMISSIONS, expiresOn);
+  }
+
   /** Revokes every SAS of the booking (its policies go), then deletes the container with its blobs. */
   async deprovision(bookingId: bigint): Promise<void> {
     const found = await this.#find(bookingId);
@@ -316,18 +335,34 @@ export class AzureBlobStorage implements Provisioner {
   }
 
   /** Both policies on the container: one PUT replaces the container's whole list. */
-  async #setPolicies(container: ContainerClient, consumerPermissions: string, expiresOn: Date): Promise<void> {
+  async #setPolicies(
+    container: ContainerClient,
+    consumerPermissions: string,
+    expiresOn: Date,
+    consumerExpiresOn = expiresOn,
+  ): Promise<void> {
     const startsOn = new Date(Date.now() - 5 * 60_000); // clock skew between the node and Azure
-    const policy = (permissions: string) => ({ permissions: permissions as unknown as string, startsOn, expiresOn });
+    const policy = (permissions: string, expiry: Date) => ({
+      permissions: permissions as unknown as string,
+      startsOn,
+      expiresOn: expiry,
+    });
     await callCloud(
       "setAccessPolicy",
       () =>
         container.setAccessPolicy(undefined, [
-          { id: CONSUMER_POLICY, accessPolicy: policy(consumerPermissions) },
-          { id: PROBE_POLICY, accessPolicy: policy("l") },
+          { id: CONSUMER_POLICY, accessPolicy: policy(consumerPermissions, consumerExpiresOn) },
+          { id: PROBE_POLICY, accessPolicy: policy("l", expiresOn) },
         ]),
       classify,
     );
+  }
+
+  /** When the probe policy expires (the consumer's too, unless the booking is paused). */
+  async #policies(container: ContainerClient): Promise<{ probeExpiresOn: Date }> {
+    const { signedIdentifiers } = await callCloud("getAccessPolicy", () => container.getAccessPolicy(), classify);
+    const expiresOn = signedIdentifiers.find((p) => p.id === PROBE_POLICY)?.accessPolicy?.expiresOn;
+    return { probeExpiresOn: expiresOn ? new Date(expiresOn) : credentialExpiry(1, this.#retentionSeconds) };
   }
 
   /** The operator's account for the listing's location and SKU. */

@@ -101,10 +101,16 @@ const POWER_STATES: Record<string, MachineState> = {
   deallocated: "stopped",
 };
 
+/** The VM's power state (`running`, `deallocated`…) from its instance view, if it has one yet. */
+function powerState(vm: VirtualMachine): string | undefined {
+  const code = vm.instanceView?.statuses?.find((status) => status.code?.startsWith("PowerState/"))?.code;
+  return code?.slice("PowerState/".length);
+}
+
 function machineState(vm: VirtualMachine): MachineState {
   if (vm.provisioningState === "Deleting") return "terminated";
-  const power = vm.instanceView?.statuses?.find((status) => status.code?.startsWith("PowerState/"))?.code;
-  if (power) return POWER_STATES[power.slice("PowerState/".length)] ?? "pending";
+  const power = powerState(vm);
+  if (power) return POWER_STATES[power] ?? "pending";
   // A machine whose creation failed exists but will not come up by itself.
   return vm.provisioningState === "Failed" ? "stopped" : "pending";
 }
@@ -258,6 +264,41 @@ export class AzureProvisioner implements Provisioner {
             .delete(this.#config.resourceGroup, name, { requestOptions: { timeout: this.#config.requestTimeoutMs } })
             .submitted(),
         ),
+      classify,
+    );
+  }
+
+  /**
+   * Deallocates the VM: its managed disks, interface and static public IP (with its DNS name) stay,
+   * compute is no longer billed. A VM merely stopped (still allocated, still billed) is deallocated too.
+   */
+  async pause(bookingId: bigint): Promise<void> {
+    const vm = await this.#find(bookingId);
+    if (!vm || vm.provisioningState === "Deleting") return;
+    const power = powerState(vm);
+    if (power === "deallocated" || power === "deallocating") return;
+    await this.#powerAction("deallocate", bookingId);
+  }
+
+  /** Starts the deallocated VM on the disks it kept; one still deallocating is retried later. */
+  async resume(bookingId: bigint): Promise<void> {
+    const vm = await this.#find(bookingId);
+    if (!vm || vm.provisioningState === "Deleting") {
+      throw new ProvisionerError(`azure: booking ${bookingId} has no virtual machine to start`, false);
+    }
+    const power = powerState(vm);
+    if (power === "deallocating" || power === "stopping") {
+      throw new ProvisionerError(`azure: virtual machine ${vm.name} is still ${power}`, true);
+    }
+    if (power === "deallocated" || power === "stopped") await this.#powerAction("start", bookingId);
+  }
+
+  async #powerAction(action: "deallocate" | "start", bookingId: bigint): Promise<void> {
+    const name = this.#naming.machineName(bookingId);
+    const options = { requestOptions: { timeout: this.#config.requestTimeoutMs } };
+    await callCloud(
+      `virtualMachines.${action}`,
+      () => this.#compute.virtualMachines[action](this.#config.resourceGroup, name, options).submitted(),
       classify,
     );
   }

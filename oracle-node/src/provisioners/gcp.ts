@@ -2,7 +2,7 @@
  * Google Cloud: one Compute Engine instance per booking, named after the booking and found again by
  * its labels in any zone of the project.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 
 import { InstancesClient, MachineTypesClient, type protos as compute } from "@google-cloud/compute";
 import type { ResourceMetadata } from "@d-cloudx/sdk";
@@ -150,6 +150,9 @@ function requestIdFor(...parts: string[]): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** Statuses of an instance that runs or is about to. */
+const RUNNING_STATUSES = new Set(["PROVISIONING", "STAGING", "RUNNING", "REPAIRING"]);
+
 const lastSegment = (url: string | null | undefined) => url?.split("/").pop() ?? "";
 
 export class GcpProvisioner implements Provisioner {
@@ -249,6 +252,38 @@ export class GcpProvisioner implements Provisioner {
       );
     } catch (error) {
       if (statusOf(error) !== "NOT_FOUND") throw classify("instances.delete", error, requestId);
+    }
+  }
+
+  /** Stops the instance: its boot disk stays (billed as storage), compute is no longer billed. */
+  async pause(bookingId: bigint): Promise<void> {
+    const instance = await this.#find(bookingId);
+    if (!instance?.name || !RUNNING_STATUSES.has(instance.status ?? "")) return;
+    await this.#powerAction("stop", instance);
+  }
+
+  /** Starts the stopped instance on the disk it kept; one still stopping is retried later. */
+  async resume(bookingId: bigint): Promise<void> {
+    const instance = await this.#find(bookingId);
+    if (!instance?.name) throw new ProvisionerError(`gcp: booking ${bookingId} has no instance to start`, false);
+    const status = instance.status ?? "";
+    if (status === "STOPPING" || status === "PENDING_STOP") {
+      throw new ProvisionerError(`gcp: instance ${instance.name} is still stopping`, true);
+    }
+    if (status === "TERMINATED") await this.#powerAction("start", instance);
+  }
+
+  /**
+   * A fresh request id each time: Compute Engine ignores a repeated id for an hour, and a booking
+   * may be stopped, started and stopped again within one. A repeated call finds the new status instead.
+   */
+  async #powerAction(action: "stop" | "start", instance: Instance): Promise<void> {
+    const requestId = requestIdFor(this.#config.project, instance.name!, action, randomUUID());
+    const request = { project: this.#config.project, zone: lastSegment(instance.zone), instance: instance.name!, requestId };
+    try {
+      await this.#instances[action](request, { timeout: this.#config.requestTimeoutMs });
+    } catch (error) {
+      throw classify(`instances.${action}`, error, requestId);
     }
   }
 

@@ -167,6 +167,38 @@ export class GcsStorage implements Provisioner {
     await this.#bind(bucket, email, "roles/storage.objectViewer", "roles/storage.objectAdmin");
   }
 
+  /** The consumer's HMAC key is deactivated; the bucket and its objects stay. */
+  async pause(bookingId: bigint): Promise<void> {
+    await this.#setHmacState(bookingId, "INACTIVE");
+  }
+
+  /** The same HMAC key works again. */
+  async resume(bookingId: bigint): Promise<void> {
+    await this.#setHmacState(bookingId, "ACTIVE");
+  }
+
+  async #setHmacState(bookingId: bigint, state: "ACTIVE" | "INACTIVE"): Promise<void> {
+    const account = await this.#serviceAccount(this.#naming.bucketName(bookingId));
+    if (!account) {
+      if (state === "INACTIVE") return;
+      throw new ProvisionerError(`gcp: booking ${bookingId} has no storage account to reactivate`, false);
+    }
+    this.#checkAccount(account, bookingId);
+    await callCloud(
+      "hmacKeys.update",
+      async () => {
+        const [keys] = await this.#storage.getHmacKeys({
+          serviceAccountEmail: account.email,
+          projectId: this.#config.project,
+        });
+        for (const key of keys) {
+          if (key.metadata?.state !== "DELETED" && key.metadata?.state !== state) await key.setMetadata({ state });
+        }
+      },
+      classify,
+    );
+  }
+
   /** HMAC keys, then the service account, then every object and the bucket. */
   async deprovision(bookingId: bigint): Promise<void> {
     const name = this.#naming.bucketName(bookingId);

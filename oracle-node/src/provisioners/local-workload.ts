@@ -10,7 +10,10 @@
  * The host serves every `<host folder>/booking-<id>/` that holds a `token` file, each on its own
  * free port, with its files in `booking-<id>/data/`, and writes `booking-<id>/state.json`
  * ({pid, port}) once listening, so that the adapter finds it again after a restart. A folder that
- * disappears is stopped. By default a host runs one workload; the adapter may pack several.
+ * disappears is stopped. A folder that holds a `paused` file is not served (its booking is in its
+ * grace period) and keeps its files; once the file is gone it is served again, on its old port if
+ * that is free, so the consumer's access details still work. By default a host runs one workload;
+ * the adapter may pack several.
  */
 import { timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
@@ -66,13 +69,28 @@ function serve(folder: string): Server {
       send(response, 201, { stored: name, bytes: size });
     });
   });
-  server.listen(0, "127.0.0.1", () => {
+  const state = join(folder, "state.json");
+  const previousPort = readPort(state);
+  server.on("error", (error: NodeJS.ErrnoException) => {
+    // The old port went to someone else while the workload was paused: take any free one.
+    if (error.code === "EADDRINUSE" && previousPort) server.listen(0, "127.0.0.1");
+  });
+  server.on("listening", () => {
     const { port } = server.address() as { port: number };
-    const state = join(folder, "state.json");
     writeFileSync(`${state}.tmp`, JSON.stringify({ pid: process.pid, port }));
     renameSync(`${state}.tmp`, state);
   });
+  server.listen(previousPort, "127.0.0.1");
   return server;
+}
+
+function readPort(state: string): number {
+  try {
+    const { port } = JSON.parse(readFileSync(state, "utf8")) as { port?: unknown };
+    return Number.isInteger(port) ? (port as number) : 0;
+  } catch {
+    return 0;
+  }
 }
 
 const servers = new Map<string, Server>();
@@ -84,12 +102,13 @@ function scan(): void {
   } catch {
     // The host folder is being removed: the adapter is stopping this host.
   }
-  for (const name of names) {
+  const served = names.filter((name) => !existsSync(join(host!, name, "paused")));
+  for (const name of served) {
     const folder = join(host!, name);
     if (!servers.has(name) && existsSync(join(folder, "token"))) servers.set(name, serve(folder));
   }
   for (const [name, server] of servers) {
-    if (!names.includes(name)) {
+    if (!served.includes(name)) {
       server.close();
       server.closeAllConnections();
       servers.delete(name);

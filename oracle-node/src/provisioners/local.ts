@@ -19,6 +19,8 @@ import { type CloudSample, type Machine, type ProvisionRequest, type Provisioner
 const WORKLOAD = fileURLToPath(new URL("./local-workload.ts", import.meta.url));
 const HOST = "127.0.0.1";
 const START_TIMEOUT_MS = 10_000;
+/** A file in a workload's folder that tells its host not to serve it (local-workload.ts). */
+const PAUSED = "paused";
 
 interface WorkloadState {
   pid: number;
@@ -69,10 +71,11 @@ export class LocalProvisioner implements Provisioner {
     const base = { bookingId, cloud: this.cloud };
     if (!state) return { ...base, instanceId: "", state: isAlive(hostPid(join(folder, ".."))) ? "pending" : "stopped" };
     const token = readFileSync(join(folder, "token"), "utf8").trim();
+    const paused = existsSync(join(folder, PAUSED));
     return {
       ...base,
       instanceId: `${state.pid}:${state.port}`,
-      state: isAlive(state.pid) ? "running" : "stopped",
+      state: isAlive(state.pid) && !paused ? "running" : "stopped",
       access: {
         protocol: "http",
         host: HOST,
@@ -92,6 +95,24 @@ export class LocalProvisioner implements Provisioner {
     rmSync(folder, { recursive: true, force: true });
     const others = readdirSync(hostFolder).filter((name) => name.startsWith("booking-"));
     if (others.length === 0) await this.#stopHost(hostFolder);
+  }
+
+  /** The host stops serving the workload; its folder, token, files and port stay. */
+  async pause(bookingId: bigint): Promise<void> {
+    const folder = this.folderOf(bookingId);
+    if (folder) writeFileSync(join(folder, PAUSED), "");
+  }
+
+  /**
+   * The host serves the workload again, on its old port if that is still free; a host that is no
+   * longer running (the machine was switched off meanwhile) is started again on the same folders.
+   */
+  async resume(bookingId: bigint): Promise<void> {
+    const folder = this.folderOf(bookingId);
+    if (!folder) throw new ProvisionerError(`The workload of booking ${bookingId} is gone`, false);
+    rmSync(join(folder, PAUSED), { force: true });
+    const hostFolder = join(folder, "..");
+    if (!isAlive(hostPid(hostFolder))) this.#startHost(hostFolder);
   }
 
   /** This machine has no monitoring of its own beyond what the probes see. */

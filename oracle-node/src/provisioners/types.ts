@@ -24,6 +24,23 @@ export interface Provisioner {
   deprovision(bookingId: bigint): Promise<void>;
 
   /**
+   * Suspends the booking's machine for its grace period, keeping everything the consumer had on it:
+   * a VM is stopped with its disk (Azure: deallocated), object storage keeps its data but the
+   * consumer's credentials stop working, a local workload stops serving and keeps its files.
+   * Resolves once the cloud has accepted the request, and without error if there is nothing to
+   * suspend (already suspended, or no machine).
+   */
+  pause(bookingId: bigint): Promise<void>;
+
+  /**
+   * Undoes `pause`: the same machine, disk and data, reached with the same access details. Resolves
+   * once the cloud has accepted the request (the machine may still be `pending`); a machine still
+   * stopping is a retryable error, a machine that is gone a permanent one. `runsUntil`: when the
+   * booking now ends, for credentials that expire by themselves (an Azure SAS).
+   */
+  resume(bookingId: bigint, runsUntil?: Date): Promise<void>;
+
+  /**
    * Availability samples from the cloud's own monitoring (CloudWatch, Azure Monitor, Cloud
    * Monitoring) between two instants; empty when the cloud has none.
    */

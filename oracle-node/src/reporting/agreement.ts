@@ -108,6 +108,18 @@ export class Agreement {
       .sort((a, b) => (a.signer < b.signer ? -1 : 1));
   }
 
+  /**
+   * This node's place in the turn order that starts at oracle `seed mod n`, for actions that one
+   * oracle at a time is enough for: 0 first; n (after every registered oracle) if it is not one.
+   */
+  turnOf(seed: bigint): number {
+    const oracles = this.#oracles();
+    const index = oracles.indexOf(this.#self);
+    if (index < 0) return oracles.length;
+    const n = oracles.length;
+    return (index - Number(seed % BigInt(n)) + n) % n;
+  }
+
   /** Oracles whose turn to propose has come `elapsedMs` after the statement could first be made, in turn order. */
   #proposers(statement: Statement<Figures>, elapsedMs: number): string[] {
     const oracles = this.#oracles();

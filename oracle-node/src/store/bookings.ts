@@ -7,13 +7,23 @@ import type { Database } from "./db.ts";
  * How far the node got with a booking. The chain's own status is kept apart (`chainStatus`), so
  * that the node's progress survives restarts and the chain stays the authority on the booking.
  *
- * pending → provisioning → confirming → active → deprovisioned
+ * pending → provisioning → confirming → active ⇄ suspended → deprovisioned
+ * suspended: ended unextended, its machine paused for the grace period; resumed (active) when the
+ * stream's end moves again, deprovisioned when grace is over or the booking is completed.
  *        ↘ failed (retries used up or not provisionable: left to the on-chain timeout) → deprovisioned
  * reset: the booking id was re-used after a reorg; the old machine goes, then pending again.
  * retained: ended, its data kept read-only until `nextAttemptMs` (retention window), then deprovisioned.
  */
 export type Stage =
-  "pending" | "provisioning" | "confirming" | "active" | "failed" | "reset" | "retained" | "deprovisioned";
+  | "pending"
+  | "provisioning"
+  | "confirming"
+  | "active"
+  | "suspended"
+  | "failed"
+  | "reset"
+  | "retained"
+  | "deprovisioned";
 
 /** The marketplace's BookingStatus, by value (generated from the contract). */
 export type ChainStatus = Lowercase<(typeof BOOKING_STATUS_NAMES)[number]>;
@@ -185,6 +195,18 @@ export class BookingStore {
   running(nowSeconds: number): Booking[] {
     return this.#db
       .all<Row>("SELECT * FROM bookings WHERE stage = 'active' AND started_at IS NOT NULL AND ends_at > ?", nowSeconds)
+      .map(fromRow);
+  }
+
+  /** Synced active bookings, running or in grace, whose stream ends in `(after, until]` (chain seconds). */
+  endingBetween(after: number, until: number): Booking[] {
+    return this.#db
+      .all<Row>(
+        `SELECT * FROM bookings WHERE chain_status = 'active' AND needs_sync = 0 AND stage IN ('active', 'suspended')
+         AND ends_at > ? AND ends_at <= ? ORDER BY CAST(id AS INTEGER)`,
+        after,
+        until,
+      )
       .map(fromRow);
   }
 

@@ -14,7 +14,7 @@ import type { Logger } from "../log.ts";
 import { type Booking, CHAIN_STATUSES } from "../store/bookings.ts";
 import type { Store } from "../store/index.ts";
 
-const ABI = [...resourceMarketplaceAbi, ...sLAEnforcementAbi, ...resourceVerifierAbi];
+const ABI = [...resourceMarketplaceAbi, ...escrowManagerAbi, ...sLAEnforcementAbi, ...resourceVerifierAbi];
 
 export const WATCHED_EVENTS = [
   "ResourceListed",
@@ -22,6 +22,7 @@ export const WATCHED_EVENTS = [
   "BookingRequested",
   "BookingProvisioned",
   "BookingExtended",
+  "StreamResumed",
   "BookingCancelled",
   "BookingCompleted",
   "BookingTerminated",
@@ -84,8 +85,10 @@ export class EventRecorder {
           // The access details the quorum confirmed: whose probe target to measure (bookings/cosigner.ts).
           this.store.bookings.update(String(event.args.bookingId), { accessCid: event.args.accessDetailsCid });
           break;
-        // An extension moves the booking's end: the machine runs on until the new one.
+        // An extension or renewal moves the booking's end: the machine runs on until the new one,
+        // and one suspended in grace resumes (StreamResumed, with BookingExtended).
         case "BookingExtended":
+        case "StreamResumed":
         case "BookingCancelled":
         case "BookingCompleted":
         case "BookingTerminated":

@@ -83,7 +83,7 @@ export class ChainFollower {
       target - from >= BigInt(this.#options.maxBlockRange) ? from + BigInt(this.#options.maxBlockRange) - 1n : target;
     const toBlock = await client.getBlock({ blockNumber: to });
     const logs = await client.getLogs({
-      address: [addresses.marketplace, addresses.sla, addresses.verifier],
+      address: [addresses.marketplace, addresses.escrow, addresses.sla, addresses.verifier],
       fromBlock: from,
       toBlock: to,
     });

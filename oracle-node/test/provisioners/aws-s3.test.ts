@@ -19,6 +19,7 @@ import {
   IAMServiceException,
   ListAccessKeysCommand,
   PutUserPolicyCommand,
+  UpdateAccessKeyCommand,
   type Tag,
 } from "@aws-sdk/client-iam";
 import {
@@ -80,7 +81,7 @@ const iamError = (name: string, status: number) =>
 /** Buckets with objects, IAM users with tags, one inline policy and access keys. */
 class FakeAws {
   readonly buckets = new Map<string, Map<string, number>>();
-  readonly users = new Map<string, { tags: Tag[]; policy?: string; keys: string[] }>();
+  readonly users = new Map<string, { tags: Tag[]; policy?: string; keys: string[]; inactive?: Set<string> }>();
   readonly failures = new FailureQueue<Error>();
   readonly calls: string[] = [];
   #nextKey = 1;
@@ -155,9 +156,20 @@ beforeEach(() => {
     fake.user(UserName).policy = PolicyDocument;
     return {};
   });
-  iam.on(ListAccessKeysCommand).callsFake(({ UserName }) => ({
-    AccessKeyMetadata: fake.user(UserName).keys.map((AccessKeyId) => ({ AccessKeyId })),
-  }));
+  iam.on(ListAccessKeysCommand).callsFake(({ UserName }) => {
+    const user = fake.user(UserName);
+    const status = (id: string) => (user.inactive?.has(id) ? "Inactive" : "Active");
+    return { AccessKeyMetadata: user.keys.map((AccessKeyId) => ({ AccessKeyId, Status: status(AccessKeyId) })) };
+  });
+  iam.on(UpdateAccessKeyCommand).callsFake(({ UserName, AccessKeyId, Status }) => {
+    fake.step("UpdateAccessKey");
+    const user = fake.user(UserName);
+    assert.ok(user.keys.includes(AccessKeyId), `no key ${AccessKeyId}`);
+    user.inactive ??= new Set();
+    if (Status === "Inactive") user.inactive.add(AccessKeyId);
+    else user.inactive.delete(AccessKeyId);
+    return {};
+  });
   iam.on(CreateAccessKeyCommand).callsFake(({ UserName }) => {
     fake.step("CreateAccessKey");
     if (fake.user(UserName).keys.length >= 2) throw iamError("LimitExceededException", 409);
@@ -275,6 +287,32 @@ describe("S3 storage on AWS (S3 and IAM mocked)", () => {
     await adapter.suspend(8n);
     const policy = JSON.parse(fake.users.get(machine.instanceId)!.policy!) as { Statement: { Action: string[] }[] };
     assert.deepEqual(policy.Statement[1]!.Action, ["s3:GetObject"]);
+  });
+
+  it("deactivates the consumer's key for a grace period keeping the data, and reactivates the same key", async () => {
+    const adapter = new S3Storage("aws", config, options);
+    const machine = await adapter.provision(provisionRequest(9n, bucketListing()));
+    fake.buckets.get(machine.instanceId)!.set("kept.txt", 4);
+    const user = fake.users.get(machine.instanceId)!;
+    const [key] = user.keys;
+    fake.calls.length = 0;
+
+    await adapter.pause(9n);
+    await new S3Storage("aws", config, options).pause(9n); // after a restart: already inactive
+    const updates = () => fake.calls.filter((call) => call === "UpdateAccessKey").length;
+    assert.equal(updates(), 1);
+    assert.deepEqual([...user.inactive!], [key]);
+    assert.deepEqual(await adapter.usage(9n), { bytes: 4, objects: 1, capacityBytes: 10 * 1024 ** 3 });
+
+    await adapter.resume(9n);
+    await adapter.resume(9n);
+    assert.equal(updates(), 2);
+    assert.deepEqual(user.keys, [key], "the same key, not a new one");
+    assert.equal(user.inactive!.size, 0);
+
+    await adapter.deprovision(9n);
+    await adapter.pause(9n);
+    await assert.rejects(adapter.resume(9n), /no storage user/);
   });
 
   it("verify refuses a class the region is not served with, a false redundancy, and names the account", async () => {

@@ -8,6 +8,8 @@ import {
   EC2Client,
   EC2ServiceException,
   RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
   TerminateInstancesCommand,
   type DescribeInstancesCommandInput,
   type Instance,
@@ -133,6 +135,14 @@ beforeEach(() => {
   });
   ec2.on(TerminateInstancesCommand).callsFake(async ({ InstanceIds }: { InstanceIds: string[] }) => {
     for (const id of InstanceIds) fake.setState(id, "shutting-down");
+    return {};
+  });
+  ec2.on(StopInstancesCommand).callsFake(async ({ InstanceIds }: { InstanceIds: string[] }) => {
+    for (const id of InstanceIds) fake.setState(id, "stopping");
+    return {};
+  });
+  ec2.on(StartInstancesCommand).callsFake(async ({ InstanceIds }: { InstanceIds: string[] }) => {
+    for (const id of InstanceIds) fake.setState(id, "pending");
     return {};
   });
   ec2
@@ -279,6 +289,39 @@ describe("AWS adapter", () => {
     await restarted.deprovision(99n);
     assert.equal(ec2.commandCalls(TerminateInstancesCommand).length, 1, "nothing left to terminate");
     assert.equal(await restarted.describe(99n), undefined);
+  });
+
+  it("stops the instance for a grace period keeping its volumes, starts it again, each once whatever is repeated", async () => {
+    const adapter = new AwsProvisioner(config, options);
+    await adapter.provision(provisionRequest(42n, listing("aws", "eu-west-1")));
+    fake.setState("i-00000000000000001", "running", "198.51.100.7");
+
+    const restarted = new AwsProvisioner(config, options);
+    await restarted.pause(42n);
+    await restarted.pause(42n); // stopping: nothing more to do
+    fake.setState("i-00000000000000001", "stopped");
+    await restarted.pause(42n);
+    const stops = ec2.commandCalls(StopInstancesCommand);
+    assert.equal(stops.length, 1);
+    assert.deepEqual(stops[0]?.args[0].input, { InstanceIds: ["i-00000000000000001"] });
+    assert.equal(await stops[0]?.thisValue.config.region(), "eu-west-1");
+    assert.equal(ec2.commandCalls(TerminateInstancesCommand).length, 0, "the instance and its disk are kept");
+    assert.equal((await restarted.describe(42n))?.state, "stopped");
+
+    await restarted.resume(42n);
+    await restarted.resume(42n); // pending: already starting
+    assert.equal(ec2.commandCalls(StartInstancesCommand).length, 1);
+    assert.deepEqual(ec2.commandCalls(StartInstancesCommand)[0]?.args[0].input, {
+      InstanceIds: ["i-00000000000000001"],
+    });
+    assert.equal((await restarted.describe(42n))?.state, "pending");
+
+    fake.setState("i-00000000000000001", "stopping");
+    const stopping = await provisionerError(() => restarted.resume(42n));
+    assert.equal(stopping.retryable, true, stopping.message);
+    const missing = await provisionerError(() => restarted.resume(99n));
+    assert.equal(missing.retryable, false, missing.message);
+    await restarted.pause(99n);
   });
 
   it("maps EC2 instance states", async () => {

@@ -66,7 +66,7 @@ class FakeArm {
   metricsReply: Reply = [200, { timespan: "", value: [] }];
 
   constructor() {
-    answerHttp(ARM, ["GET", "PUT", "DELETE"], (request) => this.handle(request));
+    answerHttp(ARM, ["GET", "PUT", "POST", "DELETE"], (request) => this.handle(request));
   }
 
   setState(name: string, provisioningState: string, power?: string) {
@@ -85,6 +85,12 @@ class FakeArm {
 
     const path = request.url.pathname;
     if (path.endsWith("/providers/Microsoft.Insights/metrics")) return this.metricsReply;
+    const power = /^(.*)\/(deallocate|start)$/.exec(path);
+    if (request.method === "POST" && power) {
+      const name = power[1]!.slice(VMS.length + 1);
+      this.setState(name, "Succeeded", power[2] === "start" ? "starting" : "deallocating");
+      return [202, undefined, { "Azure-AsyncOperation": `${ARM}/operations/${power[2]}-${name}` }];
+    }
     const name = path.startsWith(`${VMS}/`) ? path.slice(VMS.length + 1) : undefined;
     assert.ok(name, `unexpected request ${request.method} ${path}`);
     const vm = this.vms.get(name);
@@ -250,6 +256,34 @@ describe("Azure adapter", () => {
     await restarted.deprovision(42n); // gone
     assert.equal(await restarted.describe(42n), undefined);
     assert.equal(fake.count("DELETE"), 1);
+  });
+
+  it("deallocates the VM for a grace period keeping its disks and address, starts it again, each once", async () => {
+    await new AzureProvisioner(config, options).provision(provisionRequest(42n, westEurope));
+    fake.setState("dcloudx-31337-42", "Succeeded", "running");
+    const before = await new AzureProvisioner(config, options).describe(42n);
+
+    const restarted = new AzureProvisioner(config, options);
+    await restarted.pause(42n);
+    await restarted.pause(42n); // deallocating
+    fake.setState("dcloudx-31337-42", "Succeeded", "deallocated");
+    await restarted.pause(42n);
+    const posts = () => fake.requests.filter((r) => r.method === "POST").map((r) => r.url.pathname);
+    assert.deepEqual(posts(), [`${VMS}/dcloudx-31337-42/deallocate`]);
+    assert.equal(fake.count("DELETE"), 0, "the VM and its disks are kept");
+    assert.equal((await restarted.describe(42n))?.state, "stopped");
+
+    await restarted.resume(42n);
+    await restarted.resume(42n); // starting
+    assert.deepEqual(posts(), [`${VMS}/dcloudx-31337-42/deallocate`, `${VMS}/dcloudx-31337-42/start`]);
+    fake.setState("dcloudx-31337-42", "Succeeded", "running");
+    const after = await restarted.describe(42n);
+    assert.equal(after?.access?.host, before?.access?.host, "the static address and DNS name stay");
+
+    fake.setState("dcloudx-31337-42", "Succeeded", "deallocating");
+    assert.equal((await provisionerError(() => restarted.resume(42n))).retryable, true);
+    assert.equal((await provisionerError(() => restarted.resume(43n))).retryable, false);
+    await restarted.pause(43n);
   });
 
   it("refuses to describe or delete a VM with the booking's name but not its tags", async () => {

@@ -113,15 +113,21 @@ class FakeGoogle {
       byZone["zones/asia-east1-a"] = { warning: { code: "NO_RESULTS_ON_PAGE", message: "none" } };
       return [200, { kind: "compute#instanceAggregatedList", items: byZone }];
     }
-    const zoned = new RegExp(`^/compute/v1/projects/${PROJECT}/zones/([-a-z0-9]+)/instances(?:/([-a-z0-9]+))?$`).exec(
-      path,
-    );
+    const zoned = new RegExp(
+      `^/compute/v1/projects/${PROJECT}/zones/([-a-z0-9]+)/instances(?:/([-a-z0-9]+))?(?:/(stop|start))?$`,
+    ).exec(path);
     assert.ok(zoned, `unexpected request ${method} ${path}`);
-    const [, zone, name] = zoned;
+    const [, zone, name, power] = zoned;
     const requestId = url.searchParams.get("requestId") ?? "";
     assert.match(requestId, UUID);
     const operation = (kind: string): Reply => [200, { name: `operation-${kind}-${requestId}`, status: "RUNNING" }];
 
+    if (method === "POST" && power) {
+      const instance = this.instances.find((i) => i.name === name);
+      if (!instance) return googleError(404, "NOT_FOUND", "notFound");
+      instance.status = power === "stop" ? "STOPPING" : "STAGING";
+      return operation(power);
+    }
     if (method === "POST") {
       const resource = body as Record<string, unknown>;
       if (this.#insertIds.get(requestId) === resource.name) return operation("insert");
@@ -278,6 +284,38 @@ describe("GCP adapter", () => {
     await restarted.deprovision(42n);
     assert.equal(await restarted.describe(42n), undefined);
     assert.equal(fake.count("DELETE"), 1);
+  });
+
+  it("stops the instance for a grace period keeping its disk, starts it again, each once whatever is repeated", async () => {
+    await new GcpProvisioner(config, options()).provision(provisionRequest(42n, belgium));
+    fake.setState("dcloudx-31337-42", "RUNNING", "35.1.2.3");
+    const restarted = new GcpProvisioner(config, options());
+    const powers = () => fake.requests.filter((r) => /\/(stop|start)$/.test(r.url.pathname)).map((r) => r.url.pathname);
+
+    await restarted.pause(42n);
+    await restarted.pause(42n); // stopping
+    fake.setState("dcloudx-31337-42", "TERMINATED");
+    await restarted.pause(42n); // stopped
+    assert.equal(powers().length, 1);
+    assert.match(powers()[0]!, /\/zones\/europe-west1-b\/instances\/dcloudx-31337-42\/stop$/);
+    assert.equal(fake.count("DELETE"), 0, "the instance and its disk are kept");
+    assert.equal((await restarted.describe(42n))?.state, "stopped");
+
+    await restarted.resume(42n);
+    await restarted.resume(42n); // staging
+    assert.equal(powers().length, 2);
+    assert.match(powers()[1]!, /\/dcloudx-31337-42\/start$/);
+
+    // Stopped again within the hour: a new request id, or Compute Engine would ignore the call.
+    fake.setState("dcloudx-31337-42", "RUNNING");
+    await restarted.pause(42n);
+    const ids = fake.requests
+      .filter((r) => /\/(stop|start)$/.test(r.url.pathname))
+      .map((r) => r.url.searchParams.get("requestId"));
+    assert.equal(new Set(ids).size, 3);
+
+    assert.equal((await provisionerError(() => restarted.resume(42n))).retryable, true, "still stopping");
+    assert.equal((await provisionerError(() => restarted.resume(43n))).retryable, false);
   });
 
   it("ignores instances that carry the booking id of another chain", async () => {

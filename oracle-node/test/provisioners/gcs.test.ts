@@ -62,6 +62,8 @@ class FakeGoogle {
   readonly accounts = new Map<string, { email: string; description: string }>();
   readonly hmacKeys = new Map<string, { accessId: string; serviceAccountEmail: string; state: string }>();
   readonly failures = new FailureQueue<Reply>();
+  /** Every request to the JSON API, by method and path. */
+  readonly requests: string[] = [];
   #next = 1;
 
   constructor() {
@@ -71,6 +73,7 @@ class FakeGoogle {
 
   storage({ method, url, body }: HttpRequest): Reply {
     const path = url.pathname.replace(/^\/storage\/v1/, "");
+    this.requests.push(`${method} ${path}`);
     const failure = this.failures.take(`${method} ${path.split("/")[1]}`);
     if (failure) return failure;
     const bucketMatch = /^\/b\/([^/]+)(\/.*)?$/.exec(path);
@@ -199,6 +202,30 @@ describe("Cloud Storage adapter (JSON and IAM APIs faked with nock)", () => {
     await adapter.deprovision(7n);
     assert.equal(fake.buckets.size + fake.accounts.size + fake.hmacKeys.size, 0);
     await adapter.deprovision(7n);
+  });
+
+  it("deactivates the consumer's HMAC key for a grace period keeping the data, and reactivates the same key", async () => {
+    const adapter = new GcsStorage(config, options());
+    const machine = await adapter.provision(provisionRequest(9n, bucketListing()));
+    fake.buckets.get(machine.instanceId)!.objects.push("kept.txt");
+    const key = fake.hmacKeys.get(machine.access!.user)!;
+    const puts = () => fake.requests.filter((r) => /^PUT .*\/hmacKeys\//.test(r)).length;
+
+    await adapter.pause(9n);
+    await new GcsStorage(config, options()).pause(9n);
+    assert.equal(key.state, "INACTIVE");
+    assert.equal(puts(), 1, "a key already inactive is left alone");
+    assert.deepEqual(fake.buckets.get(machine.instanceId)!.objects, ["kept.txt"]);
+
+    await adapter.resume(9n);
+    await adapter.resume(9n);
+    assert.equal(key.state, "ACTIVE");
+    assert.equal(puts(), 2);
+    assert.deepEqual([...fake.hmacKeys.keys()], [machine.access!.user], "the same key, not a new one");
+
+    await adapter.deprovision(9n);
+    await adapter.pause(9n);
+    assert.equal((await provisionerError(() => adapter.resume(9n))).retryable, false);
   });
 
   it("verify refuses a redundancy the location does not give, and names the project", async () => {
