@@ -24,9 +24,9 @@ import { type PaymentToken, isNative } from "../../lib/tokens.ts";
 import { TxStatus, useTransaction } from "../../lib/tx.tsx";
 import { wagmiConfig } from "../../wagmi.ts";
 import { parseDecimal } from "../marketplace/filters.ts";
-import { DEFAULT_SLIPPAGE, bookingUsdE8, maxPayment, parseHours, parseSlippageBps } from "../resource/booking.ts";
+import { DEFAULT_SLIPPAGE, bookingUsdE8, parseHours } from "../resource/booking.ts";
+import { renewalBudget } from "./runway.ts";
 
-const SLIPPAGE = parseSlippageBps(DEFAULT_SLIPPAGE);
 const escrow = config.deployment?.contracts.EscrowManager.proxy as Address;
 const DEFAULT_RENEWALS = "3";
 const MAX_RENEWALS = 100;
@@ -49,12 +49,6 @@ export interface RenewableBooking {
 export interface RenewalSettings {
   windowSeconds?: number;
   tipBps?: number;
-}
-
-/** A policy's budget for `renewals` renewals at `amount` each (a quote), with the slippage margin and the tip. */
-export function renewalBudget(amount: bigint, renewals: number, tipBps: number): bigint {
-  const most = SLIPPAGE.ok ? maxPayment(amount, SLIPPAGE.value) : amount;
-  return BigInt(renewals) * (most + renewalTip(most, tipBps));
 }
 
 export function AutoRenew({

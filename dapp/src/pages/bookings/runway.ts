@@ -3,7 +3,9 @@
  * warnings before its end (24 h and 1 h). The state rules are the sdk's (`runwayState`); the
  * figures come from the subgraph's Booking.
  */
-import { type RunwayState, runwayState } from "@d-cloudx/sdk/runway";
+import { type RunwayState, renewalTip, runwayState } from "@d-cloudx/sdk/runway";
+
+import { DEFAULT_SLIPPAGE, maxPayment, parseSlippageBps } from "../resource/booking.ts";
 
 import type { BookingStatus } from "./timeline.ts";
 
@@ -69,4 +71,15 @@ export function runwayAlert(
     title: `Booking #${bookingId} ends within ${warning.label}`,
     body: "Extend it or turn on auto-renew to keep it running.",
   };
+}
+
+const SLIPPAGE = parseSlippageBps(DEFAULT_SLIPPAGE);
+
+/**
+ * An auto-renew budget for `renewals` renewals quoted at `amount` each today: each with the booking
+ * form's slippage margin (the price may move) and the renewer's tip on top.
+ */
+export function renewalBudget(amount: bigint, renewals: number, tipBps: number): bigint {
+  const most = SLIPPAGE.ok ? maxPayment(amount, SLIPPAGE.value) : amount;
+  return BigInt(renewals) * (most + renewalTip(most, tipBps));
 }

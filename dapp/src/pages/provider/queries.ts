@@ -16,6 +16,13 @@ export const ProviderConsoleQuery = graphql(`
       earningsUsd
       feesUsd
       slaCreditsUsd
+      extensionCount
+      hoursExtended
+      renewalCount
+      hoursRenewed
+      renewalSkipCount
+      resumeCount
+      endedInGraceCount
     }
   }
 `);
@@ -78,6 +85,14 @@ export const ProviderBookingsQuery = graphql(`
       requestedAt
       startedAt
       endsAt
+      graceEndsAt
+      extensionCount
+      renewalCount
+      resumeCount
+      endedInGrace
+      renewalPolicy {
+        active
+      }
     }
   }
 `);
