@@ -635,6 +635,20 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
     assert.equal(workloadFolder(dapp.oracleDir, bookingId), undefined, "deprovisioned, its files removed");
   });
 
+  it("the bookings page, with bookings renewed, suspended, ended and re-placed, reads at 375 px", async () => {
+    const { page } = consumer;
+    await page.setViewportSize({ width: 375, height: 812 });
+    try {
+      await open(page, "/bookings");
+      await bookingCard(page, autoRenewed!).waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the bookings page is ${overflow} px wider than the screen`);
+      await screenshot(page, "bookings-375");
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
   it("every page rendered without errors", () => {
     assert.deepEqual([...provider.errors, ...consumer.errors], []);
   });

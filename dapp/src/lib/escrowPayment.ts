@@ -41,7 +41,8 @@ export async function permitEscrow(owner: Address, token: Address, value: bigint
 }
 
 /**
- * Approves the escrow for `amount` of `token` when the owner's allowance is smaller; resolves to
+ * Makes the owner's allowance to the escrow cover `amount` of `token`: when it is smaller, approves
+ * `amount` on top of it, so that what it held for auto-renewals stays available to them. Resolves to
  * false if the approval was cancelled or failed (`approveTx` reports it).
  */
 export async function approveEscrow(
@@ -62,7 +63,7 @@ export async function approveEscrow(
       abi: erc20Abi,
       address: token,
       functionName: "approve",
-      args: [escrow, amount],
+      args: [escrow, allowance + amount],
       account: owner,
     }),
   );

@@ -9,14 +9,22 @@ export type NotificationState = NotificationPermission | "unsupported";
 
 const supported = () => typeof window !== "undefined" && "Notification" in window;
 
-/** The page's notification permission, and a way to ask for it (it must follow a click). */
-export function useNotificationPermission(): [NotificationState, () => Promise<void>] {
-  const [state, setState] = useState<NotificationState>(() => (supported() ? Notification.permission : "unsupported"));
-  const ask = useCallback(async () => {
-    if (!supported()) return;
-    setState(await Notification.requestPermission());
-  }, []);
-  return [state, ask];
+/**
+ * The permission as the Permissions API reports it (it also follows a change the user makes in the
+ * browser's settings), else as `Notification.permission` has it.
+ */
+async function watchPermission(onChange: (state: NotificationState) => void): Promise<() => void> {
+  if (!supported()) return () => {};
+  try {
+    const status = await navigator.permissions.query({ name: "notifications" });
+    const report = () => onChange(status.state === "prompt" ? "default" : status.state);
+    report();
+    status.addEventListener("change", report);
+    return () => status.removeEventListener("change", report);
+  } catch {
+    onChange(Notification.permission);
+    return () => {};
+  }
 }
 
 const SHOWN_KEY = "dcx.notified";
@@ -39,11 +47,31 @@ export interface Alert {
   body: string;
 }
 
-/** Shows each of `alerts` once as a browser notification, when the user has allowed them. */
-export function useAlertNotifications(alerts: readonly Alert[]): void {
+/**
+ * Shows each of `alerts` once as a browser notification, once the user has allowed them. Returns
+ * the permission and a way to ask for it (it must follow a click).
+ */
+export function useAlertNotifications(alerts: readonly Alert[]): [NotificationState, () => Promise<void>] {
+  const [permission, setPermission] = useState<NotificationState>(supported() ? "default" : "unsupported");
+  useEffect(() => {
+    let stop: (() => void) | undefined;
+    let live = true;
+    void watchPermission((state) => live && setPermission(state)).then((unwatch) => {
+      if (live) stop = unwatch;
+      else unwatch();
+    });
+    return () => {
+      live = false;
+      stop?.();
+    };
+  }, []);
+  const ask = useCallback(async () => {
+    if (supported()) setPermission(await Notification.requestPermission());
+  }, []);
+
   const keys = alerts.map((alert) => alert.key).join("\n");
   useEffect(() => {
-    if (!supported() || Notification.permission !== "granted" || alerts.length === 0) return;
+    if (permission !== "granted" || alerts.length === 0) return;
     const shown = shownAlerts();
     const fresh = alerts.filter((alert) => !shown.includes(alert.key));
     if (fresh.length === 0) return;
@@ -51,5 +79,6 @@ export function useAlertNotifications(alerts: readonly Alert[]): void {
     localStorage.setItem(SHOWN_KEY, JSON.stringify([...shown, ...fresh.map((alert) => alert.key)].slice(-REMEMBERED)));
     // The alerts are compared by their keys: a new array with the same alerts shows nothing again.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [keys]);
+  }, [keys, permission]);
+  return [permission, ask];
 }

@@ -14,7 +14,7 @@ import { useAccount } from "wagmi";
 import { Page } from "../../components/Layout.tsx";
 import { config } from "../../config.ts";
 import { EmptyState, LoadingCards, SubgraphError } from "../../components/States.tsx";
-import { type Alert, useAlertNotifications, useNotificationPermission } from "../../lib/notifications.ts";
+import { type Alert, type NotificationState, useAlertNotifications } from "../../lib/notifications.ts";
 import { useNow } from "../../lib/useNow.ts";
 import { BookingCard } from "./BookingCard.tsx";
 import { ClaimRefunds } from "./ClaimRefunds.tsx";
@@ -52,12 +52,12 @@ function Dashboard({ account }: { account: Address }) {
     tipBps: data?.protocol?.renewalTipBps ?? undefined,
   };
   const alerts = bookings.flatMap((booking) => runwayAlert(booking.id, bookingRunway(booking, now)) ?? []);
-  useAlertNotifications(alerts);
+  const [permission, askPermission] = useAlertNotifications(alerts);
 
   return (
     <div className="space-y-6">
       <ClaimRefunds account={account} />
-      <RunwayAlerts alerts={alerts} />
+      <RunwayAlerts alerts={alerts} permission={permission} ask={askPermission} />
       {!data && loading ? (
         <LoadingCards count={2} />
       ) : !data ? (
@@ -110,8 +110,15 @@ function Dashboard({ account }: { account: Address }) {
  * Bookings that run out soon or are suspended, listed on top; and the offer of browser
  * notifications for them while this tab is open.
  */
-function RunwayAlerts({ alerts }: { alerts: readonly Alert[] }) {
-  const [permission, ask] = useNotificationPermission();
+function RunwayAlerts({
+  alerts,
+  permission,
+  ask,
+}: {
+  alerts: readonly Alert[];
+  permission: NotificationState;
+  ask: () => Promise<void>;
+}) {
   return (
     <section aria-label="Running out" className="space-y-2">
       {alerts.length > 0 ? (
