@@ -21,6 +21,7 @@ const TARGETS: Record<string, number> = {
   reportSlaPerBookingPeriod24: 15_000,
   withdrawProvider: 60_000,
   extendBooking: 80_000,
+  renew: 80_000,
 };
 
 // Gas depends on the compiler settings: only the production profile's figures are the deployed ones.
@@ -41,7 +42,7 @@ const { contracts, deployment, localTokens, settings, governanceSettings } = awa
   await protocolRoles(connection),
   { ...LOCAL_SETTINGS, reportWindowSeconds: LOCAL_SETTINGS.slaPeriodSeconds * periodsPerWindow },
 );
-const { marketplace, escrow, sla, priceOracle, dcx, rewards, governor } = contracts;
+const { marketplace, escrow, sla, priceOracle, dcx, rewards, governor, renewals } = contracts;
 const usdc = localTokens.find((t) => t.symbol === "USDC")!;
 const dcxAddress = await dcx.getAddress();
 const escrowAddress = await escrow.getAddress();
@@ -221,6 +222,20 @@ gas.extendBooking = await extendEth(batch[15]!);
 gas.extendBookingAgain = await extendEth(batch[15]!);
 await bookEth();
 gas.extendBookingRequested = await extendEth(await marketplace.bookingCount());
+
+// Renewals by a stranger under the consumer's policy, paid from its ETH renewal balance, in the
+// last part of the booking (after a warm-up renewal of another booking).
+await (await renewals.connect(consumer).depositRenewalBalance({ value: ethers.parseEther("1") })).wait();
+for (const id of batch.slice(16, 18)) {
+  await (await renewals.connect(consumer).setRenewalPolicy(id, 1, terms.pricePerHourUsdE8, 10n ** 18n)).wait();
+}
+const { endsAt: renewFrom } = await escrow.streamOf(batch[16]!);
+const renewAt = Number(renewFrom) - 600;
+if ((await ethers.provider.getBlock("latest"))!.timestamp < renewAt) await networkHelpers.time.increaseTo(renewAt);
+await (await renewals.connect(treasury).renew(batch[17]!)).wait();
+gas.renew = await measure(renewals.connect(treasury).renew(batch[16]!));
+if ((await escrow.streamOf(batch[16]!)).endsAt !== renewFrom + 3_600n)
+  throw new Error("The benchmarked renewal did not happen");
 
 await bookEth();
 gas.cancelBooking = await measure(marketplace.connect(consumer).cancelBooking(await marketplace.bookingCount()));

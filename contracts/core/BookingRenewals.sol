@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
@@ -15,10 +16,13 @@ import {IResourceMarketplace} from "../interfaces/IResourceMarketplace.sol";
 /// @notice Renewal policies of bookings and the native-currency renewal balances of consumers;
 /// renews bookings by their policies through the marketplace's renewer role. See IBookingRenewals
 /// for the rules.
-/// @dev Holds only the consumers' renewal balances (native currency); ERC-20s never pass through
-/// it: the EscrowManager pulls them from the consumer. A renewal's checks read the same state the
-/// marketplace then charges by, in the same transaction, so what passes them is what is paid.
+/// @dev Holds only the renewal balances (native currency); ERC-20s never pass through it: the
+/// EscrowManager pulls a renewal from the consumer, and a tip goes from the consumer to the caller
+/// directly. A renewal's checks read the same state the marketplace then charges by, in the same
+/// transaction, so what passes them is what is paid.
 contract BookingRenewals is IBookingRenewals, ManagedUpgradeable, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
     /// @notice Highest tip governance can set: 1 % of a renewal.
     uint16 public constant MAX_TIP_BPS = 100;
     uint256 private constant BPS = 10_000;
@@ -125,7 +129,7 @@ contract BookingRenewals is IBookingRenewals, ManagedUpgradeable, ReentrancyGuar
         uint256 tip = (amount * $.tipBps) / BPS;
         uint256 cost = amount + tip;
         if (cost > policy.budget) return _skip(bookingId, RenewalSkipReason.BudgetExhausted);
-        RenewalSkipReason shortfall = _fundsShortfall($, booking.consumer, policy.token, cost);
+        RenewalSkipReason shortfall = _fundsShortfall($, booking.consumer, policy.token, cost, tip);
         if (shortfall != RenewalSkipReason.NoPolicy) return _skip(bookingId, shortfall);
 
         return _renew($, bookingId, booking.consumer, policy, amount, tip);
@@ -143,12 +147,14 @@ contract BookingRenewals is IBookingRenewals, ManagedUpgradeable, ReentrancyGuar
     ) private returns (bool) {
         bool native = policy.token == address(0);
         uint40 endsAt;
+        // The booking keeps its own SLA terms: no minimum to check them against.
         try
-            $.marketplace.renewBooking{value: native ? amount : 0}(
+            $.marketplace.extendBooking{value: native ? amount : 0}(
                 bookingId,
                 policy.hoursPerRenewal,
                 policy.token,
-                amount
+                amount,
+                IResourceMarketplace.SlaTerms(0, 0)
             )
         returns (uint40 newEnd) {
             endsAt = newEnd;
@@ -158,9 +164,14 @@ contract BookingRenewals is IBookingRenewals, ManagedUpgradeable, ReentrancyGuar
 
         uint128 budgetLeft = policy.budget - uint128(amount + tip);
         $.policies[bookingId].budget = budgetLeft;
-        if (native) $.balances[consumer] -= amount + tip;
-        if (tip != 0) {
-            $.escrow.creditRenewalTip{value: native ? tip : 0}(bookingId, consumer, policy.token, tip, msg.sender);
+        if (native) {
+            $.balances[consumer] -= amount + tip;
+            if (tip != 0) {
+                $.balances[msg.sender] += tip;
+                emit RenewalBalanceDeposited(msg.sender, tip);
+            }
+        } else if (tip != 0) {
+            IERC20(policy.token).safeTransferFrom(consumer, msg.sender, tip);
         }
         emit BookingRenewed(bookingId, consumer, msg.sender, policy.hoursPerRenewal, amount, tip, budgetLeft, endsAt);
         return true;
@@ -233,20 +244,25 @@ contract BookingRenewals is IBookingRenewals, ManagedUpgradeable, ReentrancyGuar
         uint256 window = $.windowSeconds;
         uint256 renewalSeconds = uint256(hoursPerRenewal) * 1 hours;
         if (renewalSeconds < window) window = renewalSeconds;
-        return block.timestamp + window >= endsAt && block.timestamp < endsAt + escrow.gracePeriod();
+        if (block.timestamp + window < endsAt) return false;
+        return block.timestamp < endsAt || block.timestamp < endsAt + escrow.gracePeriod();
     }
 
-    /// @dev Why the consumer's funds cannot pay `cost` now (NoPolicy: they can).
+    /// @dev Why the consumer's funds cannot pay `cost` (a renewal and its `tip`) now (NoPolicy: they can).
     function _fundsShortfall(
         RenewalsStorage storage $,
         address consumer,
         address token,
-        uint256 cost
+        uint256 cost,
+        uint256 tip
     ) private view returns (RenewalSkipReason) {
         if (token == address(0)) {
             return $.balances[consumer] < cost ? RenewalSkipReason.InsufficientBalance : RenewalSkipReason.NoPolicy;
         }
-        if (IERC20(token).allowance(consumer, address($.escrow)) < cost) return RenewalSkipReason.InsufficientAllowance;
+        if (
+            IERC20(token).allowance(consumer, address($.escrow)) < cost - tip ||
+            (tip != 0 && IERC20(token).allowance(consumer, address(this)) < tip)
+        ) return RenewalSkipReason.InsufficientAllowance;
         if (IERC20(token).balanceOf(consumer) < cost) return RenewalSkipReason.InsufficientBalance;
         return RenewalSkipReason.NoPolicy;
     }

@@ -29,8 +29,6 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
     bytes32 public constant MARKETPLACE_ROLE = keccak256("MARKETPLACE_ROLE");
     /// @notice Role of SLA enforcement, which settles SLA periods.
     bytes32 public constant SLA_ROLE = keccak256("SLA_ROLE");
-    /// @notice Role of BookingRenewals, which credits renewal tips.
-    bytes32 public constant RENEWALS_ROLE = keccak256("RENEWALS_ROLE");
 
     /// @notice Highest protocol fee governance can set.
     uint16 public constant MAX_PROTOCOL_FEE_BPS = 2_000;
@@ -162,7 +160,7 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         Stream storage stream = $.streams[bookingId];
         StreamState state = stream.state;
         if (state == StreamState.Streaming) {
-            endsAt = _extendStream($, bookingId, stream, amountBefore, extraHours);
+            endsAt = _extendStream($, bookingId, stream, amountBefore, amount, extraHours);
             $.activeValue[booking.provider][token] += amount;
         } else if (state != StreamState.None) {
             revert EscrowInvalidState(bookingId, state);
@@ -233,21 +231,6 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         Deposit memory booking = $.deposits[bookingId];
         _releaseActive($, booking.provider, _token($, stream.tokenId), booking.amount);
         return endsAt + $.gracePeriodSeconds;
-    }
-
-    /// @inheritdoc IEscrowManager
-    function creditRenewalTip(
-        uint256 bookingId,
-        address consumer,
-        address token,
-        uint256 amount,
-        address recipient
-    ) external payable onlyRole(RENEWALS_ROLE) {
-        // No reentrancy guard: only BookingRenewals calls this, and the token pull comes last.
-        if (amount == 0) revert EscrowZeroAmount();
-        _getEscrowStorage().owed[recipient][token] += amount;
-        emit RenewalTipCredited(bookingId, recipient, token, amount);
-        _receive(token, consumer, amount);
     }
 
     /// @inheritdoc IEscrowManager
@@ -576,21 +559,51 @@ contract EscrowManager is IEscrowManager, ManagedUpgradeable, ReentrancyGuardTra
         return to - from;
     }
 
-    /// @dev Lengthens a running stream by `extraHours` after its current end, or from now if it is
-    /// in its grace (a resume); returns its new end.
+    /// @dev Lengthens a running stream by `amount` over `extraHours` after its current end, or from
+    /// now if it is in its grace (a resume); returns its new end.
     function _extendStream(
         EscrowStorage storage $,
         uint256 bookingId,
         Stream storage stream,
         uint256 valueBefore,
+        uint256 amount,
         uint16 extraHours
     ) private returns (uint40 endsAt) {
         uint40 endsBefore = stream.endsAt;
-        uint40 from = _addBoundary($, bookingId, stream, endsBefore, valueBefore);
+        uint40 from = endsBefore;
+        if (
+            block.timestamp > endsBefore ||
+            !_continuesLastPiece(
+                $.boundaries[bookingId],
+                uint256(stream.hoursBooked) * 1 hours,
+                valueBefore,
+                amount,
+                uint256(extraHours) * 1 hours
+            )
+        ) from = _addBoundary($, bookingId, stream, endsBefore, valueBefore);
         endsAt = from + uint40(extraHours) * 1 hours;
         stream.endsAt = endsAt;
         stream.hoursBooked += extraHours;
         if (from != endsBefore) emit StreamResumed(bookingId, from, endsAt);
+    }
+
+    /// @dev Whether `amount` over `extraSeconds` streams at exactly the rate of the stream's last
+    /// piece (a stream of `durationSeconds` booked and `valueBefore` deposited so far): the
+    /// extension then only lengthens that piece, which needs no boundary, and every value streamed
+    /// before or after it is the same to the unit (the piece's value and length grow in proportion).
+    function _continuesLastPiece(
+        mapping(uint256 => Boundary) storage boundaries,
+        uint256 durationSeconds,
+        uint256 valueBefore,
+        uint256 amount,
+        uint256 extraSeconds
+    ) private view returns (bool) {
+        Boundary memory first = boundaries[0];
+        uint256 count = first.count;
+        if (count == 0) return amount * durationSeconds == valueBefore * extraSeconds;
+        Boundary memory last = count == 1 ? first : boundaries[count - 1];
+        uint256 pieceSeconds = durationSeconds + first.gapSeconds - last.offset;
+        return amount * pieceSeconds == (valueBefore - last.valueBefore) * extraSeconds;
     }
 
     /// @dev Records that the stream goes on after its current end `endsBefore`, and returns when the

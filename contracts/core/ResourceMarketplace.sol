@@ -48,7 +48,6 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     /// price oracle's address, from the same slot).
     struct Quote {
         address provider;
-        address token;
         uint256 usdValueE8;
         uint256 amount;
         uint8 tokenId;
@@ -278,19 +277,6 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     }
 
     /// @inheritdoc IResourceMarketplace
-    function renewBooking(
-        uint256 bookingId,
-        uint16 extraHours,
-        address token,
-        uint256 maxPayment
-    ) external payable whenNotPaused onlyRole(RENEWER_ROLE) returns (uint40 endsAt) {
-        MarketplaceStorage storage $ = _getMarketplaceStorage();
-        Booking storage booking = _bookingIn($, bookingId, BookingStatus.Active);
-        Quote memory quote = _extensionQuote($, booking, extraHours, token, maxPayment);
-        return _extendBy($, bookingId, booking, booking.consumer, quote, extraHours);
-    }
-
-    /// @inheritdoc IResourceMarketplace
     function extendBookingWithPermit(
         uint256 bookingId,
         uint16 extraHours,
@@ -325,35 +311,20 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
     ) private returns (uint40 endsAt) {
         MarketplaceStorage storage $ = _getMarketplaceStorage();
         Booking storage booking = _extendable($, bookingId);
-        uint256 resourceId = booking.resourceId;
-        SlaTerms memory booked = _slaAt($, resourceId, $.resources[resourceId], booking.requestedAt);
-        _checkMinimumSla(resourceId, booked.uptimeTargetBps, booked.maxLatencyMs, minSla);
-        Quote memory quote = _extensionQuote($, booking, extraHours, token, maxPayment);
-        return _extendBy($, bookingId, booking, msg.sender, quote, extraHours);
-    }
-
-    /// @dev Extends the booking of `consumer` by `extraHours` at `quote`, paid by the consumer (an
-    /// ERC-20) or with the value sent (the native currency; any excess goes back to the caller).
-    function _extendBy(
-        MarketplaceStorage storage $,
-        uint256 bookingId,
-        Booking storage booking,
-        address consumer,
-        Quote memory quote,
-        uint16 extraHours
-    ) private returns (uint40 endsAt) {
-        if (quote.tokenId != booking.tokenId) revert MarketplaceWrongToken(bookingId, quote.token);
+        Quote memory quote = _extensionQuote($, booking, extraHours, token, maxPayment, minSla);
+        if (quote.tokenId != booking.tokenId) revert MarketplaceWrongToken(bookingId, token);
         if (quote.bondCoverageBps != 0) _checkBondCoverage($, quote);
-        uint256 value = _nativeValue(quote.token, quote.amount);
+        uint256 value = _nativeValue(token, quote.amount);
 
         booking.hoursBooked += extraHours;
-        endsAt = $.escrow.extendDeposit{value: value}(bookingId, consumer, quote.token, quote.amount, extraHours);
-        emit BookingExtended(bookingId, consumer, extraHours, quote.usdValueE8, booking.hoursBooked, endsAt);
+        // The consumer pays an ERC-20 extension, also when the renewer extends on its behalf.
+        endsAt = $.escrow.extendDeposit{value: value}(bookingId, booking.consumer, token, quote.amount, extraHours);
+        emit BookingExtended(bookingId, booking.consumer, extraHours, quote.usdValueE8, booking.hoursBooked, endsAt);
         if (msg.value > value) Address.sendValue(payable(msg.sender), msg.value - value);
     }
 
-    /// @dev The caller's booking, if it is running, or requested and still within its provisioning
-    /// deadline (past it, the booking only awaits its refund).
+    /// @dev The booking, if it is running, or requested and still within its provisioning deadline
+    /// (past it, the booking only awaits its refund), and the caller is its consumer or the renewer.
     function _extendable(
         MarketplaceStorage storage $,
         uint256 bookingId
@@ -364,16 +335,20 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
             uint256 deadline = _deadline($, booking.requestedAt);
             if (block.timestamp > deadline) revert MarketplaceProvisioningExpired(bookingId, deadline);
         }
-        if (msg.sender != booking.consumer) revert MarketplaceUnauthorized(bookingId, msg.sender);
+        if (msg.sender != booking.consumer && !hasRole(RENEWER_ROLE, msg.sender)) {
+            revert MarketplaceUnauthorized(bookingId, msg.sender);
+        }
     }
 
-    /// @dev Checks that the booking may be extended by `extraHours`, and prices the extension.
+    /// @dev Checks that the booking may be extended by `extraHours` under at least `minSla`, and
+    /// prices the extension.
     function _extensionQuote(
         MarketplaceStorage storage $,
         Booking storage booking,
         uint16 extraHours,
         address token,
-        uint256 maxPayment
+        uint256 maxPayment,
+        SlaTerms calldata minSla
     ) private view returns (Quote memory) {
         uint256 resourceId = booking.resourceId;
         Resource memory resource = $.resources[resourceId];
@@ -385,6 +360,8 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         if (extraHours == 0 || extraHours > resource.maxHours || hoursAfter > mostHours) {
             revert MarketplaceInvalidHours(resourceId, hoursAfter, 1, resource.maxHours);
         }
+        SlaTerms memory booked = _slaAt($, resourceId, resource, booking.requestedAt);
+        _checkMinimumSla(resourceId, booked.uptimeTargetBps, booked.maxLatencyMs, minSla);
         return _price($, resourceId, resource, extraHours, token, maxPayment);
     }
 
@@ -492,7 +469,6 @@ contract ResourceMarketplace is IResourceMarketplace, ManagedUpgradeable {
         return
             Quote({
                 provider: resource.provider,
-                token: token,
                 usdValueE8: usdValueE8,
                 amount: amount,
                 tokenId: tokenId,

@@ -2,11 +2,11 @@
 pragma solidity ^0.8.28;
 
 /// @title IBookingRenewals
-/// @notice Non-custodial auto-renew: a consumer sets a renewal policy for a running booking, and
-/// anyone may then renew it near its end, at the resource's price at that time, paid from the
-/// consumer's own funds: for ERC-20s the consumer's allowance to the EscrowManager (the same one
-/// booking uses), for the native currency a renewal balance the consumer deposits here and may
-/// withdraw at any time. Nothing else is ever taken from the consumer.
+/// @notice Non-custodial auto-renew: a consumer sets a renewal policy for a booking, and anyone may
+/// then renew it near its end, at the resource's price at that time, paid from the consumer's own
+/// funds: for ERC-20s the consumer's allowance to the EscrowManager (the same one booking uses),
+/// for the native currency a renewal balance the consumer deposits here and may withdraw at any
+/// time. Nothing else is ever taken from the consumer.
 /// @dev The rules of a renewal (`renew`):
 /// - Window: a booking renews only once its end is at most `min(renewalWindow, hoursPerRenewal
 ///   hours)` away, or during its grace (see EscrowManager `gracePeriod`), where the renewal resumes
@@ -17,7 +17,10 @@ pragma solidity ^0.8.28;
 /// - Budget: the renewal's amount plus the tip must fit in what is left of the policy's budget,
 ///   which shrinks by both. A budget never refills by itself: the consumer sets a new policy.
 /// - Tip: `renewalTipBps` of the renewal's amount, in the booking's token, from the consumer's
-///   funds, credited to the caller in the EscrowManager (claimable with `claim`); never pushed.
+///   funds to the caller: native currency from the consumer's renewal balance to the caller's
+///   (withdrawable like any renewal balance, never pushed), an ERC-20 transferred from the consumer
+///   to the caller by this contract, which needs the consumer's allowance for the tip (none while
+///   the tip is 0, the default).
 /// - Terms: the booking keeps its SLA terms, period alignment and protocol fee; the extension
 ///   rules of the marketplace apply (resource listed, hours within its maximum, bond coverage,
 ///   not paused).
@@ -42,7 +45,8 @@ interface IBookingRenewals {
     /// marketplace refused the extension (resource not listed, hours above its maximum, bond
     /// coverage, paused, token not priceable). PriceAboveMaximum: the resource's price is above the
     /// policy's maximum. BudgetExhausted: amount plus tip exceed the budget left.
-    /// InsufficientAllowance: the consumer's allowance to the EscrowManager is too low.
+    /// InsufficientAllowance: the consumer's allowance to the EscrowManager (for the amount) or to
+    /// this contract (for the tip) is too low.
     /// InsufficientBalance: the consumer's token balance (ERC-20) or renewal balance (native
     /// currency) is too low.
     enum RenewalSkipReason {

@@ -95,8 +95,9 @@ interface IEscrowManager {
     /// @notice Where an extension of a started stream begins: the offset from `startedAt` of the end
     /// it extended, and the value streamed by then. The stream is linear between boundaries, so
     /// each extension streams at its own price and nothing already streamed changes. One slot.
-    /// A resume from grace adds two boundaries with the same value: the old end and the resume;
-    /// nothing streams between them (the gap).
+    /// An extension at exactly the rate of the stream's last piece (same price, same token price)
+    /// adds none: it lengthens that piece. A resume from grace adds two boundaries with the same
+    /// value: the old end and the resume; nothing streams between them (the gap).
     /// @param count How many boundaries the stream has (kept in its first boundary only).
     /// @param gapSeconds Seconds the stream spent in gaps (kept in its first boundary only): the
     /// stream runs over `hoursBooked` hours plus its gaps.
@@ -145,14 +146,6 @@ interface IEscrowManager {
     event StreamResumed(uint256 indexed bookingId, uint40 resumedAt, uint40 endsAt);
     /// @notice Emitted when the grace after a booking's end changes.
     event GracePeriodUpdated(uint32 gracePeriodSeconds);
-    /// @notice Emitted when a renewal's tip, taken from the consumer, is credited to its caller,
-    /// claimable with `claim`.
-    event RenewalTipCredited(
-        uint256 indexed bookingId,
-        address indexed recipient,
-        address indexed token,
-        uint256 amount
-    );
     /// @notice Emitted when a consumer's late cancellation pays the provider its fee, claimable with `claim`.
     event CancellationFeeCredited(
         uint256 indexed bookingId,
@@ -296,17 +289,6 @@ interface IEscrowManager {
     /// the provider's bond coverage); reverts with EscrowStreamNotEnded before its end. Marketplace only.
     /// @return graceEndsAt When the stream's grace ends (its end plus `gracePeriod`).
     function closeStream(uint256 bookingId) external returns (uint256 graceEndsAt);
-
-    /// @notice Takes a renewal's tip of `amount` from `consumer` (an ERC-20 from the consumer's
-    /// allowance, the native currency sent with the call) and credits it to `recipient`, claimable
-    /// with `claim`. Renewals only.
-    function creditRenewalTip(
-        uint256 bookingId,
-        address consumer,
-        address token,
-        uint256 amount,
-        address recipient
-    ) external payable;
 
     /// @notice Sets the grace after a booking's end (at most 30 days): in it, the booking is
     /// suspended, streams nothing, and an extension resumes it. DAO only.

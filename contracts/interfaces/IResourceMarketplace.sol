@@ -354,7 +354,9 @@ interface IResourceMarketplace {
     /// running stream goes on after its current end at the extension's rate, so nothing already
     /// streamed changes. A running booking must be extended before its grace is over (extended in
     /// its grace, it resumes: billing restarts now, see EscrowManager `extendDeposit`); a requested
-    /// one before its provisioning deadline, and to no more than `maxHours` in all.
+    /// one before its provisioning deadline, and to no more than `maxHours` in all. The booking's
+    /// consumer extends it, or the renewer (BookingRenewals, by the consumer's renewal policy) on its
+    /// behalf; an ERC-20 extension is always paid from the consumer's allowance.
     /// @param token The booking's payment token (`address(0)`: native currency, sent with the call).
     /// @param maxPayment Most the caller will pay for the extension; native currency sent above the
     /// price is returned.
@@ -378,18 +380,6 @@ interface IResourceMarketplace {
         SlaTerms calldata minSla,
         Permit calldata permit
     ) external returns (uint40 endsAt);
-
-    /// @notice Extends a running booking like `extendBooking`, on its consumer's behalf and paid from
-    /// the consumer's funds: an ERC-20 from the consumer's allowance to the EscrowManager, the native
-    /// currency sent with the call (any excess returned to the caller). The booking's own SLA
-    /// terms are kept. Renewer role only (BookingRenewals, which applies the consumer's policy).
-    /// @return endsAt When the booking now ends.
-    function renewBooking(
-        uint256 bookingId,
-        uint16 extraHours,
-        address token,
-        uint256 maxPayment
-    ) external payable returns (uint40 endsAt);
 
     /// @notice Confirms that a booking's resource is provisioned; billing starts. Anyone may submit
     /// the statement; it needs a quorum of the oracle signers (`oracleSigners`), each of which

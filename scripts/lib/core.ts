@@ -55,8 +55,9 @@ const CREDIT_POLICY = {
  * Public networks: hourly SLA periods reported up to a day at a time, at once for a period that
  * missed its SLA (the 36-hour report window leaves a day's oldest period 12 hours for the quorum to
  * agree, take over from a silent proposer and land the report), a 2-of-n
- * oracle quorum, a 1 % fee for consumer cancellations after five free minutes, and bonds covering a
- * fifth of each provider's active bookings.
+ * oracle quorum, a 1 % fee for consumer cancellations after five free minutes, bonds covering a
+ * fifth of each provider's active bookings, renewals in the last six hours of a booking with no tip,
+ * and a day's grace in which a booking that ran out is suspended and can still be resumed.
  */
 export const PRODUCTION_SETTINGS: CoreSettings = {
   slaPeriodSeconds: 3_600,
@@ -76,8 +77,9 @@ export const PRODUCTION_SETTINGS: CoreSettings = {
 };
 
 /**
- * Local chains: one-minute SLA periods so that demos and tests see several of them, one oracle, and
- * no bond requirement, so that demo providers can list without bonding.
+ * Local chains: one-minute SLA periods so that demos and tests see several of them, one oracle, no
+ * bond requirement, so that demo providers can list without bonding, a renewal window of an hour
+ * (a running one-hour booking with a renewal policy renews at once) and three minutes of grace.
  */
 export const LOCAL_SETTINGS: CoreSettings = {
   ...PRODUCTION_SETTINGS,
@@ -209,7 +211,6 @@ export async function deployCore(
   const renewalsAddress = await renewals.getAddress();
   await send(escrow.grantRole(await escrow.MARKETPLACE_ROLE(), marketplaceAddress));
   await send(escrow.grantRole(await escrow.SLA_ROLE(), slaAddress));
-  await send(escrow.grantRole(await escrow.RENEWALS_ROLE(), renewalsAddress));
   await send(marketplace.grantRole(await marketplace.RENEWER_ROLE(), renewalsAddress));
   await send(escrow.setGracePeriod(settings.gracePeriodSeconds));
   await send(reputation.grantRole(await reputation.RECORDER_ROLE(), marketplaceAddress));

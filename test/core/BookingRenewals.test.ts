@@ -115,8 +115,12 @@ describe("BookingRenewals", function () {
           ...f.terms,
           pricePerHourUsdE8: (PRICE_PER_HOUR_USD_E8 * 3n) / 2n,
         });
+        // An ERC-20 tip goes from the consumer to the caller by an allowance to BookingRenewals.
+        if (token.token)
+          await token.token.connect(f.consumer).approve(await f.renewals.getAddress(), ethers.MaxUint256);
         await time.increaseTo(endsAt - BigInt(WINDOW));
         const price = await quote(f, token, 3);
+        const callerBefore = token.token ? await token.token.balanceOf(f.other.address) : 0n;
         const tip = price / 100n;
         const consumerBefore = token.token
           ? await token.token.balanceOf(f.consumer.address)
@@ -128,9 +132,7 @@ describe("BookingRenewals", function () {
           .to.emit(f.renewals, "BookingRenewed")
           .withArgs(bookingId, f.consumer.address, f.other.address, 3, price, tip, budget - price - tip, newEnd)
           .and.to.emit(f.marketplace, "BookingExtended")
-          .withArgs(bookingId, f.consumer.address, 3, ((PRICE_PER_HOUR_USD_E8 * 3n) / 2n) * 3n, 7, newEnd)
-          .and.to.emit(f.escrow, "RenewalTipCredited")
-          .withArgs(bookingId, f.other.address, token.address, tip);
+          .withArgs(bookingId, f.consumer.address, 3, ((PRICE_PER_HOUR_USD_E8 * 3n) / 2n) * 3n, 7, newEnd);
         await expect(tx).not.to.emit(f.escrow, "StreamResumed");
 
         const consumerAfter = token.token
@@ -138,7 +140,9 @@ describe("BookingRenewals", function () {
           : await f.renewals.renewalBalance(f.consumer.address);
         expect(consumerBefore - consumerAfter).to.equal(price + tip);
         expect((await f.escrow.depositOf(bookingId)).amount).to.equal(amount + price);
-        expect(await f.escrow.owed(f.other.address, token.address)).to.equal(tip);
+        // The tip: an ERC-20 in the caller's wallet, the native currency in its renewal balance.
+        if (token.token) expect((await token.token.balanceOf(f.other.address)) - callerBefore).to.equal(tip);
+        else expect(await f.renewals.renewalBalance(f.other.address)).to.equal(tip);
         expect((await f.renewals.renewalPolicy(bookingId)).budget).to.equal(budget - price - tip);
         const stream = await f.escrow.streamOf(bookingId);
         expect([stream.endsAt, stream.hoursBooked]).to.deep.equal([newEnd, 7n]);
@@ -147,10 +151,6 @@ describe("BookingRenewals", function () {
         await expect(f.renewals.connect(f.other).renew(bookingId))
           .to.emit(f.renewals, "RenewalSkipped")
           .withArgs(bookingId, f.other.address, Skip.NotInWindow);
-        // The caller claims its tip from the escrow.
-        const before = token.token ? await token.token.balanceOf(f.other.address) : 0n;
-        await f.escrow.connect(f.other).claim(token.address);
-        if (token.token) expect((await token.token.balanceOf(f.other.address)) - before).to.equal(tip);
       });
     }
 
@@ -217,6 +217,12 @@ describe("BookingRenewals", function () {
       await f.usdc.token!.connect(f.consumer).approve(await f.escrow.getAddress(), price - 1n);
       await skip(bookingId, Skip.InsufficientAllowance);
       await f.usdc.token!.connect(f.consumer).approve(await f.escrow.getAddress(), ethers.MaxUint256);
+      // With a tip, the consumer's allowance to BookingRenewals for it.
+      await f.renewals.setRenewalSettings(WINDOW, 100);
+      await f.renewals.connect(f.consumer).setRenewalPolicy(bookingId, 2, PRICE_PER_HOUR_USD_E8, 10n ** 12n);
+      await skip(bookingId, Skip.InsufficientAllowance);
+      await f.renewals.setRenewalSettings(WINDOW, 0);
+      await f.renewals.connect(f.consumer).setRenewalPolicy(bookingId, 2, PRICE_PER_HOUR_USD_E8, price);
       const balance = await f.usdc.token!.balanceOf(f.consumer.address);
       await f.usdc.token!.connect(f.consumer).transfer(f.provider.address, balance - price + 1n);
       await skip(bookingId, Skip.InsufficientBalance);
@@ -294,18 +300,29 @@ describe("BookingRenewals", function () {
     });
   });
 
+  describe("renewal balances", function () {
+    it("a re-entrant receiver cannot withdraw its renewal balance twice", async function () {
+      const f = await loadFixture(renewalsFixture);
+      const wallet = await (await ethers.getContractFactory("MockReentrantRenewalWallet")).deploy(f.renewals);
+      await wallet.deposit({ value: 2n });
+      await expect(wallet.withdraw(1n, true)).to.be.revertedWithCustomError(f.renewals, "ReentrancyGuardReentrantCall");
+      expect(await f.renewals.renewalBalance(await wallet.getAddress())).to.equal(2n);
+      await wallet.withdraw(1n, false);
+      expect(await f.renewals.renewalBalance(await wallet.getAddress())).to.equal(1n);
+      expect(await ethers.provider.getBalance(await f.renewals.getAddress())).to.equal(1n);
+    });
+  });
+
   describe("roles and settings", function () {
     it("only BookingRenewals extends on a consumer's behalf", async function () {
       const f = await loadFixture(renewalsFixture);
       const { bookingId } = await f.bookActive(f.usdc.address, 2);
-      await expect(f.marketplace.connect(f.other).renewBooking(bookingId, 1, f.usdc.address, 10n ** 12n))
-        .to.be.revertedWithCustomError(f.marketplace, "AccessControlUnauthorizedAccount")
-        .withArgs(f.other.address, await f.marketplace.RENEWER_ROLE());
-      await expect(
-        f.escrow.connect(f.other).creditRenewalTip(bookingId, f.consumer.address, f.usdc.address, 1n, f.other.address),
-      )
-        .to.be.revertedWithCustomError(f.escrow, "AccessControlUnauthorizedAccount")
-        .withArgs(f.other.address, await f.escrow.RENEWALS_ROLE());
+      expect(await f.marketplace.hasRole(await f.marketplace.RENEWER_ROLE(), await f.renewals.getAddress())).to.equal(
+        true,
+      );
+      await expect(f.marketplace.connect(f.other).extendBooking(bookingId, 1, f.usdc.address, 10n ** 12n, f.minSla))
+        .to.be.revertedWithCustomError(f.marketplace, "MarketplaceUnauthorized")
+        .withArgs(bookingId, f.other.address);
     });
 
     it("the DAO sets the window and a tip of at most 1 %", async function () {

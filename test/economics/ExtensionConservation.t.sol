@@ -4,17 +4,20 @@ pragma solidity ^0.8.28;
 import {IResourceMarketplace} from "../../contracts/interfaces/IResourceMarketplace.sol";
 import {CoreDeployment} from "../invariant/CoreDeployment.sol";
 
-/// @title Extensions conserve value
-/// @notice A booking extended up to three times while it runs, each time at another price, then
-/// terminated at a random moment or run to its end, in ETH, an 18-decimal and a 6-decimal token.
-/// Written down first:
-/// 1. Each extension streams after the end it extended, at its own rate: what a termination
-///    refunds is, piece by piece, exactly the unstreamed value of each piece (computed here, not
-///    read from the escrow).
+/// @title Extensions, renewals and resumes conserve value
+/// @notice A booking extended up to three times, each time at another price, by its consumer or by
+/// a stranger renewing it under the consumer's policy, before its end or in its grace (a resume),
+/// then terminated at a random moment or run to its end, in ETH, an 18-decimal and a 6-decimal
+/// token. Written down first:
+/// 1. Each extension streams after the end it extended, at its own rate, or from the resume when
+///    it came in the grace (the gap streams nothing): what a termination refunds is, piece by
+///    piece, exactly the unstreamed value of each piece (computed here, not read from the escrow).
 /// 2. What streamed before an extension never changes: the provider's withdrawable value just
 ///    before and just after an extension is the same.
 /// 3. Conservation: once everyone has withdrawn and claimed, the escrow holds nothing; the provider
 ///    got what streamed less the fee, the treasury the fee, the consumer the rest; nobody is owed.
+/// 4. A renewal never exceeds the policy: its hours are the policy's, its price at most the
+///    policy's maximum, and the budget shrinks by exactly what the consumer paid.
 contract ExtensionConservationTest is CoreDeployment {
     bytes32 private constant PROVISIONING_TYPEHASH = keccak256(
         "Provisioning(uint256 bookingId,address consumer,string accessDetailsCid)"
@@ -25,6 +28,9 @@ contract ExtensionConservationTest is CoreDeployment {
     bytes32 private constant ENCRYPTION_KEY = 0xfcd70d27f99ef6d94e43566bf3d5b6c6667abae525d7c03c7efdda7385c94170;
     string private constant CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
     uint64 private constant PRICE_E8 = 150_000_000;
+    uint32 private constant GRACE_SECONDS = 600;
+    uint16 private constant RENEWAL_HOURS = 2;
+    uint64 private constant MAX_RENEWAL_PRICE_E8 = 600_000_000;
 
     address private provider = makeAddr("provider");
     address private consumer = makeAddr("consumer");
@@ -45,6 +51,8 @@ contract ExtensionConservationTest is CoreDeployment {
 
     function setUp() public {
         _deployCore();
+        vm.prank(admin);
+        escrow.setGracePeriod(GRACE_SECONDS);
         vm.prank(provider);
         marketplace.registerProvider(CID);
         vm.prank(provider);
@@ -69,6 +77,8 @@ contract ExtensionConservationTest is CoreDeployment {
         uint256 held = _balanceOf(token, address(escrow));
         uint256 consumerBefore = _balanceOf(token, consumer);
         _book(uint16(bound(hoursSeed, 1, 4)));
+        vm.prank(consumer);
+        renewals.setRenewalPolicy(bookingId, RENEWAL_HOURS, MAX_RENEWAL_PRICE_E8, type(uint128).max);
         for (uint256 k = 0; k < 3; ++k) _extend(waitSeeds[k], priceSeeds[k]);
         assertEq(_streamedAt(type(uint256).max), paid);
 
@@ -99,34 +109,88 @@ contract ExtensionConservationTest is CoreDeployment {
         assertEq(escrow.activeValueOf(provider, token), 0);
     }
 
-    /// @dev Some time before the booking's end, the provider sets a new price and the consumer
-    /// extends by 1–3 hours at it. What streamed so far must not change.
+    /// @dev Some time before the booking's end, or in its grace (one time in three), the provider
+    /// sets a new price and the consumer extends by 1–3 hours at it, or (one time in three) a
+    /// stranger renews it under the consumer's policy. What streamed so far must not change.
     function _extend(uint256 waitSeed, uint256 priceSeed) private {
         uint256 endsAt = escrow.streamOf(bookingId).endsAt;
-        vm.warp(bound(waitSeed, block.timestamp, endsAt - 1));
+        bool renewal = (waitSeed >> 128) % 3 == 0;
+        if ((waitSeed >> 64) % 3 == 0) {
+            vm.warp(bound(waitSeed, endsAt, endsAt + GRACE_SECONDS - 1));
+        } else {
+            // A renewal waits for the window: the last RENEWAL_HOURS hours at most.
+            uint256 earliest =
+                renewal ? endsAt - _min(endsAt - block.timestamp, RENEWAL_WINDOW_SECONDS) : block.timestamp;
+            vm.warp(bound(waitSeed, earliest, endsAt - 1));
+        }
         vm.prank(provider);
         marketplace.updateResourceTerms(resourceId, _terms(uint64(bound(priceSeed, 10_000_000, 900_000_000))));
         uint256 withdrawableBefore = escrow.withdrawable(bookingId);
-        uint16 extraHours = uint16(1 + (priceSeed % 3));
+        uint16 extraHours = renewal ? RENEWAL_HOURS : uint16(1 + (priceSeed % 3));
         uint256 amount = _quote(extraHours);
-        vm.prank(consumer);
-        marketplace.extendBooking{value: token == address(0) ? amount : 0}(
-            bookingId,
-            extraHours,
-            token,
-            amount,
-            _sla()
-        );
+        if (renewal) {
+            _renew(amount);
+        } else {
+            vm.prank(consumer);
+            marketplace.extendBooking{value: token == address(0) ? amount : 0}(
+                bookingId,
+                extraHours,
+                token,
+                amount,
+                _sla()
+            );
+        }
         assertEq(escrow.withdrawable(bookingId), withdrawableBefore, "an extension changed what streamed");
-        pieces.push(Piece(endsAt - startedAt, amount, uint256(extraHours) * 1 hours));
+        // From the old end, or from the resume when the old end had passed.
+        uint256 from = block.timestamp > endsAt ? block.timestamp : endsAt;
+        pieces.push(Piece(from - startedAt, amount, uint256(extraHours) * 1 hours));
+        assertEq(escrow.streamOf(bookingId).endsAt, from + uint256(extraHours) * 1 hours, "wrong new end");
         paid += amount;
+    }
+
+    /// @dev A stranger renews the booking, which the consumer funded with `amount`; the renewal
+    /// stays within the policy.
+    function _renew(uint256 amount) private {
+        uint128 budgetBefore = renewals.renewalPolicy(bookingId).budget;
+        bool priced = marketplace.getResource(resourceId).pricePerHourUsdE8 <= MAX_RENEWAL_PRICE_E8;
+        if (token == address(0)) {
+            vm.prank(consumer);
+            renewals.depositRenewalBalance{value: amount}();
+        }
+        vm.prank(makeAddr("stranger"));
+        bool renewed = renewals.renew(bookingId);
+        assertEq(renewed, priced, "renewed above the policy's price, or refused within it");
+        if (!renewed) {
+            // Above the policy's price: the consumer extends instead.
+            if (token == address(0)) {
+                vm.prank(consumer);
+                renewals.withdrawRenewalBalance(amount);
+            }
+            vm.prank(consumer);
+            marketplace.extendBooking{value: token == address(0) ? amount : 0}(
+                bookingId,
+                RENEWAL_HOURS,
+                token,
+                amount,
+                _sla()
+            );
+            return;
+        }
+        assertEq(budgetBefore - renewals.renewalPolicy(bookingId).budget, amount, "budget not charged the renewal");
+        assertEq(renewals.renewalBalance(consumer), 0, "renewal balance not charged");
+    }
+
+    function _min(uint256 a, uint256 b) private pure returns (uint256) {
+        return a < b ? a : b;
     }
 
     /// @dev Terminates the booking at a random moment, or runs it to its end; returns what streamed.
     function _end(uint256 endSeed) private returns (uint256 streamed) {
         uint256 finalEnd = escrow.streamOf(bookingId).endsAt;
         if (endSeed % 2 == 1) {
-            vm.warp(finalEnd);
+            // In the grace only the consumer completes; after it, anyone.
+            vm.warp(finalEnd + (endSeed % 4 == 1 ? 0 : GRACE_SECONDS));
+            vm.prank(endSeed % 4 == 1 ? consumer : provider);
             marketplace.completeBooking(bookingId);
             return paid;
         }

@@ -5,6 +5,7 @@ import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/shared/mocks/MockV
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {Test} from "forge-std/Test.sol";
 
+import {BookingRenewals} from "../../contracts/core/BookingRenewals.sol";
 import {EscrowManager} from "../../contracts/core/EscrowManager.sol";
 import {ReputationSystem} from "../../contracts/core/ReputationSystem.sol";
 import {ResourceMarketplace} from "../../contracts/core/ResourceMarketplace.sol";
@@ -32,6 +33,7 @@ abstract contract CoreDeployment is Test {
     uint16 internal constant ORACLE_QUORUM = 2;
     uint16 internal constant CANCELLATION_FEE_BPS = 100;
     uint32 internal constant FREE_CANCELLATION_SECONDS = 30;
+    uint32 internal constant RENEWAL_WINDOW_SECONDS = 3_600;
     /// @dev Feeds are only updated by hand here, as on local chains.
     uint32 internal constant HEARTBEAT_SECONDS = 1 days;
     /// @dev A realistic clock, so that no timestamp arithmetic starts near zero.
@@ -49,6 +51,7 @@ abstract contract CoreDeployment is Test {
     EscrowManager internal escrow;
     ResourceMarketplace internal marketplace;
     SLAEnforcement internal sla;
+    BookingRenewals internal renewals;
 
     MockERC20 internal dai;
     MockERC20 internal usdc;
@@ -121,7 +124,24 @@ abstract contract CoreDeployment is Test {
             )
         );
 
+        renewals = BookingRenewals(
+            _proxy(
+                "contracts/core/BookingRenewals.sol:BookingRenewals",
+                abi.encodeCall(
+                    BookingRenewals.initialize,
+                    (
+                        admin,
+                        IResourceMarketplace(address(marketplace)),
+                        IEscrowManager(address(escrow)),
+                        RENEWAL_WINDOW_SECONDS,
+                        0
+                    )
+                )
+            )
+        );
+
         escrow.grantRole(escrow.MARKETPLACE_ROLE(), address(marketplace));
+        marketplace.grantRole(marketplace.RENEWER_ROLE(), address(renewals));
         escrow.grantRole(escrow.SLA_ROLE(), address(sla));
         reputation.grantRole(reputation.RECORDER_ROLE(), address(marketplace));
         reputation.grantRole(reputation.RECORDER_ROLE(), address(sla));
@@ -144,6 +164,7 @@ abstract contract CoreDeployment is Test {
         vm.label(address(escrow), "EscrowManager");
         vm.label(address(marketplace), "ResourceMarketplace");
         vm.label(address(sla), "SLAEnforcement");
+        vm.label(address(renewals), "BookingRenewals");
         vm.label(address(dai), "DAI");
         vm.label(address(usdc), "USDC");
     }
