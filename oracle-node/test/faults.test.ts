@@ -5,12 +5,10 @@
  * confirmation and one report per period at most, and no booking missed.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { type IncomingMessage, type Server, createServer, request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 
 import type { Address, Hex } from "viem";
 
@@ -19,7 +17,6 @@ import { escrowManagerAbi, resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 import { OracleNode } from "../src/node.ts";
 import { LocalProvisioner } from "../src/provisioners/local.ts";
 import { type ProvisionRequest, ProvisionerError } from "../src/provisioners/types.ts";
-import { Store } from "../src/store/index.ts";
 import {
   type Stack,
   activated,
@@ -32,6 +29,8 @@ import {
   listResource,
   mined,
   nodeEnv,
+  nodeProcess,
+  openState,
   provisionedEvents,
   samplesTaken,
   sealedAccessDetails,
@@ -358,25 +357,6 @@ describe("oracle node faults", { timeout: 600_000 }, () => {
 });
 
 /** The state file of the node whose data folder is `dataDir`. */
-function openState(dataDir: string): Store {
-  return new Store(
-    join(
-      dataDir,
-      readdirSync(dataDir).find((f) => f.endsWith(".sqlite"))!,
-    ),
-  );
-}
-
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
-
-function nodeProcess(env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", MAIN], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  return child;
-}
-
 /**
  * A JSON-RPC proxy on loopback that fails on a fixed schedule: every 7th request is answered 429,
  * every 7th+2 with 503, and every 11th is held longer than the node's timeout before being answered.

@@ -8,17 +8,11 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { type Address, type Hex, recoverAddress, zeroAddress } from "viem";
+import { type Address, type Hex, recoverAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { RefundReason, decryptAccessDetails, slaReport } from "@d-cloudx/sdk";
-import {
-  escrowManagerAbi,
-  priceOracleAbi,
-  resourceMarketplaceAbi,
-  resourceVerifierAbi,
-  sLAEnforcementAbi,
-} from "@d-cloudx/sdk/abis";
+import { escrowManagerAbi, resourceMarketplaceAbi, resourceVerifierAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
 import { OracleNode } from "../src/node.ts";
 import type { LocalProvisioner } from "../src/provisioners/local.ts";
 import { recoverReportSigner, signReport } from "../src/reporting/reporter.ts";
@@ -28,6 +22,7 @@ import {
   advanceChain,
   book,
   eventsOf,
+  extendBooking,
   settledPeriods,
   listResource,
   mined,
@@ -185,53 +180,27 @@ describe("oracle node with the local adapter", { timeout: 300_000 }, () => {
     await assert.rejects(simulate(signature), (error: Error) => !/Quorum/.test(error.message));
   });
 
-  it("keeps an extended booking's machine past its old end and deprovisions it at the new one", async () => {
+  it("keeps an extended booking's machine past its old end, and suspends it at the new one", async () => {
     const consumer = stack.accounts[6]!;
     const booked = await book(stack, consumer, resourceId);
     await activated(stack, booked.bookingId);
     const folder = local().folderOf(booked.bookingId)!;
     const before = await streamOf(stack, booked.bookingId);
-    const marketplace = contracts().ResourceMarketplace.proxy as Address;
-    const resource = await stack.publicClient.readContract({
-      address: marketplace,
-      abi: resourceMarketplaceAbi,
-      functionName: "getResource",
-      args: [resourceId],
-    });
-    const [price] = await stack.publicClient.readContract({
-      address: contracts().PriceOracle.proxy as Address,
-      abi: priceOracleAbi,
-      functionName: "quote",
-      args: [zeroAddress, resource.pricePerHourUsdE8],
-    });
-    await mined(
-      stack,
-      await stack.wallet(consumer).writeContract({
-        chain: null,
-        address: marketplace,
-        abi: resourceMarketplaceAbi,
-        functionName: "extendBooking",
-        args: [
-          booked.bookingId,
-          1,
-          zeroAddress,
-          price,
-          { uptimeTargetBps: resource.uptimeTargetBps, maxLatencyMs: resource.maxLatencyMs },
-        ],
-        value: price,
-      }),
-    );
+    await extendBooking(stack, consumer, booked.bookingId, 1);
     const newEnd = before.endsAt + 3_600;
     await waitFor("the node to learn the new end", () =>
       node.store.bookings.get(String(booked.bookingId))?.endsAt === newEnd ? true : undefined,
     );
 
-    // Past the old end the machine runs on; past the new one it goes.
+    // Past the old end the machine runs on; past the new one it is suspended, its files kept.
     await advanceChain(stack, before.endsAt - Number((await stack.publicClient.getBlock()).timestamp) + 60);
     await samplesTaken(node, booked.bookingId, 3);
-    assert.ok(existsSync(folder));
+    assert.equal(node.store.bookings.get(String(booked.bookingId))?.stage, "active");
     await advanceChain(stack, 3_600);
-    await waitFor("deprovisioning at the new end", () => (existsSync(folder) ? undefined : true), 60_000);
+    await waitFor("suspension at the new end", () =>
+      node.store.bookings.get(String(booked.bookingId))?.stage === "suspended" ? true : undefined,
+    );
+    assert.ok(existsSync(folder));
   });
 
   const local = () => node.registry.for("local") as LocalProvisioner;

@@ -2,7 +2,8 @@
  * Two oracles, quorum 2 (set through the DAO's timelock, impersonated on the local chain), talking
  * over the peer-to-peer network on loopback: one node provisions and announces where to probe, the
  * other probes the machine and co-signs the confirmation, both measure, and billing starts and the
- * report settles once, each with both signatures, ordered by signer address.
+ * report settles once, each with both signatures, ordered by signer address; a booking with a
+ * renewal policy is renewed once, by the oracle whose turn it is.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
@@ -20,13 +21,16 @@ import {
   type Stack,
   activated,
   advanceChain,
+  autoRenew,
   book,
   settledPeriods,
   freePort,
   listResource,
   mined,
   provisionedEvents,
+  renewedEvents,
   samplesTaken,
+  streamOf,
   startStack,
   testConfig,
   waitFor,
@@ -35,6 +39,7 @@ import {
 describe("several oracles", { timeout: 300_000 }, () => {
   let stack: Stack;
   const nodes: OracleNode[] = [];
+  let resourceId: bigint;
 
   before(async () => {
     stack = await startStack();
@@ -64,7 +69,7 @@ describe("several oracles", { timeout: 300_000 }, () => {
     }
 
     const provider = stack.accounts[3]!;
-    const { resourceId } = await listResource(stack, provider);
+    ({ resourceId } = await listResource(stack, provider));
     const [portA, portB] = [await freePort(), await freePort()];
     const peerA = await peerIdOf(LOCAL_ORACLE_KEY);
     nodes.push(
@@ -130,5 +135,26 @@ describe("several oracles", { timeout: 300_000 }, () => {
     for (const node of nodes) {
       assert.ok(node.store.signatures.get(`report-${booked.bookingId}-0-0`), "each node signed the report");
     }
+  });
+
+  it("renew a booking once between them: the oracle whose turn it is", async () => {
+    const consumer = stack.accounts[5]!;
+    const booked = await book(stack, consumer, resourceId);
+    await activated(stack, booked.bookingId);
+    const { endsAt } = await streamOf(stack, booked.bookingId);
+    await autoRenew(stack, consumer, booked.bookingId, 3);
+    const [renewed] = await waitFor("the renewal", async () => {
+      const events = await renewedEvents(stack, booked.bookingId);
+      return events.length ? events : undefined;
+    });
+    const oracles = nodes.map((n) => n.chain.account.address.toLowerCase()).sort();
+    const first = oracles[Number((booked.bookingId + BigInt(endsAt)) % 2n)];
+    assert.equal((renewed!.args.caller as string).toLowerCase(), first);
+
+    // The other's turn comes `takeoverSeconds` later; by then the end has moved and it sends nothing.
+    await new Promise((r) => setTimeout(r, 8_000));
+    assert.equal((await renewedEvents(stack, booked.bookingId)).length, 1);
+    const sent = nodes.flatMap((n) => n.store.txs.keysLike(`renew-${booked.bookingId}-`));
+    assert.deepEqual(sent, [`renew-${booked.bookingId}-${endsAt}`]);
   });
 });

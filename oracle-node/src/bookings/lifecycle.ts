@@ -25,6 +25,7 @@ import { MAX_METADATA_BYTES, encryptAccessDetails, isUsableEncryptionKey, parseR
 import { resourceMarketplaceAbi } from "@d-cloudx/sdk/abis";
 import { type ChainContext, describeError } from "../chain.ts";
 import type { Config } from "../config.ts";
+import { crashPoint } from "../faults.ts";
 import type { ContentStore } from "../ipfs.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
@@ -291,6 +292,7 @@ export class BookingLifecycle {
   async #suspend(row: Booking): Promise<void> {
     const adapter = row.cloud ? this.#d.registry.for(row.cloud) : undefined;
     await adapter?.pause(BigInt(row.id));
+    crashPoint("after-cloud", `pause-${row.id}`);
     this.#d.store.bookings.update(row.id, { stage: "suspended", lastError: null });
     this.#d.metrics.bookingsSuspended.inc();
     this.#log.info(
@@ -301,26 +303,37 @@ export class BookingLifecycle {
 
   /**
    * Extended or renewed in grace: the same machine starts again and is active once it answers (with
-   * a probe target that may have moved, as a cloud VM's public address does on a restart).
+   * a probe target that may have moved, as a cloud VM's public address does on a restart). The
+   * stream pays from the extension on: a machine that cannot start, or does not answer within
+   * `readyTimeoutMs`, is active all the same, and the probes measure it down.
    */
   async #resume(row: Booking): Promise<void> {
     const { store, registry, chain } = this.#d;
     const adapter = row.cloud ? registry.for(row.cloud) : undefined;
+    const id = BigInt(row.id);
     let probe = row.probe;
+    let lastError: string | null = null;
     if (adapter) {
       const runsUntil = new Date(Date.now() + ((row.endsAt ?? 0) - chain.clock.nowSeconds()) * 1000);
       try {
-        await adapter.resume(BigInt(row.id), runsUntil);
-        const machine = await adapter.describe(BigInt(row.id));
+        await adapter.resume(id, runsUntil);
+        crashPoint("after-cloud", `resume-${row.id}`);
+        const machine = await adapter.describe(id);
         if (!machine) throw new ProvisionerError("the machine is gone", false);
         probe = (await this.#waitUntilReachable(machine, row.cloud!)).probe ?? probe;
       } catch (error) {
-        store.bookings.update(row.id, { lastError: describeError(error) });
-        this.#log.warn({ bookingId: row.id, error: describeError(error) }, "resuming failed; will retry");
-        return;
+        lastError = describeError(error);
+        const started = (await adapter.describe(id).catch(() => undefined))?.state;
+        if (error instanceof ProvisionerError && error.retryable && started === "stopped") {
+          // Throttled, or still stopping: start it on a later tick.
+          store.bookings.update(row.id, { lastError });
+          this.#log.warn({ bookingId: row.id, error: lastError }, "resuming failed; will retry");
+          return;
+        }
+        this.#log.error({ bookingId: row.id, error: lastError }, "the machine did not come back; measured as down");
       }
     }
-    store.bookings.update(row.id, { stage: "active", probe, lastError: null });
+    store.bookings.update(row.id, { stage: "active", probe, lastError });
     this.#d.metrics.bookingsResumed.inc();
     this.#log.info({ bookingId: row.id, endsAt: row.endsAt }, "extended in grace: resumed");
   }
@@ -358,6 +371,7 @@ export class BookingLifecycle {
       return;
     }
     await adapter?.deprovision(BigInt(row.id));
+    crashPoint("after-cloud", `deprovision-${row.id}`);
     store.bookings.update(row.id, { stage: "deprovisioned" });
     this.#log.info({ bookingId: row.id, status: row.chainStatus }, "deprovisioned");
   }

@@ -200,7 +200,8 @@ export class AwsProvisioner implements Provisioner {
     const found = newestFirst(await this.#instances(bookingId)).find(isLive);
     if (!found) throw new ProvisionerError(`aws: booking ${bookingId} has no instance to start`, false);
     const state = found.instance.State?.Name;
-    if (state === "stopping") throw new ProvisionerError(`aws: instance ${found.instance.InstanceId} is still stopping`, true);
+    if (state === "stopping")
+      throw new ProvisionerError(`aws: instance ${found.instance.InstanceId} is still stopping`, true);
     if (state !== "stopped") return;
     const ec2 = this.#ec2Client(found.region);
     const InstanceIds = [found.instance.InstanceId ?? ""];

@@ -206,9 +206,7 @@ export class AzureBlobStorage implements Provisioner {
     const found = await this.#find(bookingId);
     if (!found) throw new ProvisionerError(`${this.cloud}: booking ${bookingId} has no container to reopen`, false);
     const { probeExpiresOn } = await this.#policies(found.container);
-    const expiresOn = runsUntil
-      ? credentialExpiry(0, this.#retentionSeconds, runsUntil.getTime())
-      : probeExpiresOn;
+    const expiresOn = runsUntil ? credentialExpiry(0, this.#retentionSeconds, runsUntil.getTime()) : probeExpiresOn;
     await this.#setPolicies(found.container, CONSUMER_PERMISSIONS, expiresOn);
   }
 

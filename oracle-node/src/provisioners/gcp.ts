@@ -279,7 +279,12 @@ export class GcpProvisioner implements Provisioner {
    */
   async #powerAction(action: "stop" | "start", instance: Instance): Promise<void> {
     const requestId = requestIdFor(this.#config.project, instance.name!, action, randomUUID());
-    const request = { project: this.#config.project, zone: lastSegment(instance.zone), instance: instance.name!, requestId };
+    const request = {
+      project: this.#config.project,
+      zone: lastSegment(instance.zone),
+      instance: instance.name!,
+      requestId,
+    };
     try {
       await this.#instances[action](request, { timeout: this.#config.requestTimeoutMs });
     } catch (error) {

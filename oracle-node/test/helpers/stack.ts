@@ -3,9 +3,11 @@
  * (@d-cloudx/devstack), the local IPFS node in-process, and helpers to act as provider and consumer
  * (through the node's unlocked accounts) and to move the chain's clock.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 import { create, type KuboRPCClient } from "kubo-rpc-client";
 import {
@@ -35,9 +37,16 @@ import {
   deriveAccessKeyPair,
   settledPeriods as settledPeriodsOf,
 } from "@d-cloudx/sdk";
-import { escrowManagerAbi, priceOracleAbi, resourceMarketplaceAbi, sLAEnforcementAbi } from "@d-cloudx/sdk/abis";
+import {
+  bookingRenewalsAbi,
+  escrowManagerAbi,
+  priceOracleAbi,
+  resourceMarketplaceAbi,
+  sLAEnforcementAbi,
+} from "@d-cloudx/sdk/abis";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { OracleNode } from "../../src/node.ts";
+import { Store } from "../../src/store/index.ts";
 
 export { REPOSITORY, freePort } from "@d-cloudx/devstack";
 
@@ -278,6 +287,90 @@ export async function book(stack: Stack, consumer: Address, resourceId: bigint, 
   return { bookingId: event!.args.bookingId, consumer, privateKey: keys.privateKey, amount: price };
 }
 
+/** The consumer extends a booking by `hours`, paying in ETH at the resource's current price. */
+export async function extendBooking(stack: Stack, consumer: Address, bookingId: bigint, hours = 1) {
+  const marketplace = stack.deployment.contracts.ResourceMarketplace.proxy as Address;
+  const { resourceId } = await stack.publicClient.readContract({
+    address: marketplace,
+    abi: resourceMarketplaceAbi,
+    functionName: "getBooking",
+    args: [bookingId],
+  });
+  const resource = await stack.publicClient.readContract({
+    address: marketplace,
+    abi: resourceMarketplaceAbi,
+    functionName: "getResource",
+    args: [BigInt(resourceId)],
+  });
+  const price = (await hourlyPrice(stack, resource.pricePerHourUsdE8)) * BigInt(hours);
+  return mined(
+    stack,
+    await stack.wallet(consumer).writeContract({
+      chain: null,
+      address: marketplace,
+      abi: resourceMarketplaceAbi,
+      functionName: "extendBooking",
+      args: [
+        bookingId,
+        hours,
+        "0x0000000000000000000000000000000000000000",
+        price,
+        { uptimeTargetBps: resource.uptimeTargetBps, maxLatencyMs: resource.maxLatencyMs },
+      ],
+      value: price,
+    }),
+  );
+}
+
+/**
+ * The consumer's renewal policy for a booking of the test resource: one hour per renewal, a budget
+ * of `renewals` hours, paid from an ETH renewal balance deposited for three.
+ */
+export async function autoRenew(stack: Stack, consumer: Address, bookingId: bigint, renewals: number) {
+  const price = await hourlyPrice(stack, 100_000_000n);
+  const address = stack.deployment.contracts.BookingRenewals.proxy as Address;
+  const wallet = stack.wallet(consumer);
+  await mined(
+    stack,
+    await wallet.writeContract({
+      chain: null,
+      address,
+      abi: bookingRenewalsAbi,
+      functionName: "depositRenewalBalance",
+      value: price * 3n,
+    }),
+  );
+  await mined(
+    stack,
+    await wallet.writeContract({
+      chain: null,
+      address,
+      abi: bookingRenewalsAbi,
+      functionName: "setRenewalPolicy",
+      args: [bookingId, 1, 100_000_000n, price * BigInt(renewals)],
+    }),
+  );
+}
+
+/** Every BookingRenewed event of a booking so far. */
+export async function renewedEvents(stack: Stack, bookingId: bigint) {
+  const renewals = stack.deployment.contracts.BookingRenewals.proxy;
+  return (await eventsOf(stack, renewals, bookingRenewalsAbi, "BookingRenewed")).filter(
+    (e) => e.args.bookingId === bookingId,
+  );
+}
+
+/** An hour of a resource priced `pricePerHourUsdE8`, in wei at the price feed's current rate. */
+export async function hourlyPrice(stack: Stack, pricePerHourUsdE8: bigint): Promise<bigint> {
+  const [price] = await stack.publicClient.readContract({
+    address: stack.deployment.contracts.PriceOracle.proxy as Address,
+    abi: priceOracleAbi,
+    functionName: "quote",
+    args: ["0x0000000000000000000000000000000000000000", pricePerHourUsdE8],
+  });
+  return price;
+}
+
 export async function mined(stack: Stack, hash: Hex) {
   const receipt = await stack.publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
@@ -362,4 +455,24 @@ export async function sealedAccessDetails(stack: Stack, provisioned: { args: Rec
   const chunks: Uint8Array[] = [];
   for await (const chunk of stack.ipfsClient.cat(provisioned.args.accessDetailsCid as string)) chunks.push(chunk);
   return Buffer.concat(chunks);
+}
+
+/** A node's state file, opened while the node is stopped. */
+export function openState(dataDir: string): Store {
+  return new Store(
+    join(
+      dataDir,
+      readdirSync(dataDir).find((f) => f.endsWith(".sqlite"))!,
+    ),
+  );
+}
+
+const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+
+/** An oracle node as a process of its own (`env` from `nodeEnv`), to be killed and restarted. */
+export function nodeProcess(env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ["--disable-warning=ExperimentalWarning", MAIN], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
 }

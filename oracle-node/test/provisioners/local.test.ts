@@ -72,7 +72,10 @@ describe("local adapter: pause and resume", () => {
     await adapter.resume(2n);
     await until("the workload to answer again", async () => ((await answers(machine)) ? true : undefined));
 
-    await assert.rejects(adapter.resume(3n), (error: Error) => error.name === "ProvisionerError" && /gone/.test(error.message));
+    await assert.rejects(
+      adapter.resume(3n),
+      (error: Error) => error.name === "ProvisionerError" && /gone/.test(error.message),
+    );
     await adapter.pause(3n);
   });
 });
