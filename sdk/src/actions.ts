@@ -871,7 +871,8 @@ export interface RenewalPolicyParams {
   budget: bigint;
   /**
    * Also make the funds available: for an ERC-20, approve the EscrowManager for the budget when the
-   * allowance is smaller; for ETH, deposit into the renewal balance what it lacks of the budget.
+   * allowance is smaller (and BookingRenewals for the tips the budget can pay, when there is a tip);
+   * for ETH, deposit into the renewal balance what it lacks of the budget.
    */
   fund?: boolean;
 }
@@ -896,11 +897,35 @@ export async function setRenewalPolicy(client: DcxClient, params: RenewalPolicyP
     if (isNative(token)) {
       const held = await renewalBalance(client, owner);
       if (held < params.budget) await depositRenewalBalance(client, { amount: params.budget - held }, options);
-    } else if ((await escrowAllowance(client, token, owner)) < params.budget) {
+      return receipt;
+    }
+    if ((await escrowAllowance(client, token, owner)) < params.budget) {
       await approveEscrow(client, { token, amount: params.budget }, options);
+    }
+    const tips = (params.budget * BigInt(await read<number>(client, "BookingRenewals", "renewalTipBps"))) / 10_000n;
+    if (tips > 0n && (await tipAllowance(client, token, owner)) < tips) {
+      await write(
+        client,
+        {
+          contract: { name: "ERC20", address: token, abi: erc20Abi },
+          functionName: "approve",
+          args: [contractAddress(client.deployment, "BookingRenewals"), tips],
+        },
+        options,
+      );
     }
   }
   return receipt;
+}
+
+/** What BookingRenewals may take from `owner` for renewal tips in an ERC-20 (tips go from the consumer to the caller). */
+function tipAllowance(client: DcxClient, token: Address, owner: Address): Promise<bigint> {
+  return client.publicClient.readContract({
+    address: token,
+    abi: erc20Abi,
+    functionName: "allowance",
+    args: [owner, contractAddress(client.deployment, "BookingRenewals")],
+  });
 }
 
 /** Cancels the account's renewal policy of a booking: nothing renews it any more. */
@@ -946,7 +971,7 @@ export type Renewed =
       hours: number;
       /** Paid for the hours, in the booking's token's smallest unit. */
       amount: bigint;
-      /** Paid to the caller (the account), claimable from the EscrowManager. */
+      /** Paid to the caller (the account): into its renewal balance (ETH) or transferred (an ERC-20). */
       tip: bigint;
       /** What the policy may still spend. */
       budgetLeft: bigint;
@@ -1002,8 +1027,10 @@ export interface NextRenewal {
   tip: bigint;
   /** What the policy may still spend. */
   budgetLeft: bigint;
-  /** ERC-20: the consumer's allowance to the EscrowManager. */
+  /** ERC-20: the consumer's allowance to the EscrowManager (for the amount). */
   allowance?: bigint;
+  /** ERC-20 with a tip: the consumer's allowance to BookingRenewals (for the tip). */
+  tipAllowance?: bigint;
   /** The consumer's funds for it: the token balance (ERC-20) or the renewal balance (ETH). */
   balance: bigint;
   /** Null when the renewal would go through at today's price and funds; otherwise what rules it out. */
@@ -1087,10 +1114,11 @@ export async function runway(client: DcxClient, bookingId: bigint): Promise<Runw
   const tip = renewalTip(amount, tipBps);
   const cost = amount + tip;
   const native = isNative(token.address);
-  const [allowance, balance] = native
-    ? [undefined, await renewalBalance(client, booking.consumer)]
+  const [allowance, tipsAllowed, balance] = native
+    ? [undefined, undefined, await renewalBalance(client, booking.consumer)]
     : await Promise.all([
         escrowAllowance(client, getAddress(token.address), booking.consumer),
+        tip > 0n ? tipAllowance(client, getAddress(token.address), booking.consumer) : undefined,
         tokenBalance(client, getAddress(token.address), booking.consumer),
       ]);
   const blockedBy = renewalBlockedBy({
@@ -1100,6 +1128,7 @@ export async function runway(client: DcxClient, bookingId: bigint): Promise<Runw
     tip,
     budgetLeft: policy.budget,
     allowance,
+    tipAllowance: tipsAllowed,
     balance,
   });
   const windowSeconds = renewalWindowSeconds(window, policy.hoursPerRenewal);
@@ -1111,6 +1140,7 @@ export async function runway(client: DcxClient, bookingId: bigint): Promise<Runw
     tip,
     budgetLeft: policy.budget,
     allowance,
+    tipAllowance: tipsAllowed,
     balance,
     blockedBy,
     message: blockedBy

@@ -15,7 +15,8 @@ export const RENEWAL_SKIP_MESSAGES: Record<RenewalSkipReasonName, string> = {
     "The booking cannot be extended now: it is not running, or its resource is not listed, its hours exceed the resource's maximum, the provider's bond does not cover it, the marketplace is paused or the token has no price.",
   PRICE_ABOVE_MAXIMUM: "The resource's price per hour is above the policy's maximum.",
   BUDGET_EXHAUSTED: "The renewal and its tip would exceed what is left of the policy's budget.",
-  INSUFFICIENT_ALLOWANCE: "The consumer's allowance to the EscrowManager does not cover the renewal and its tip.",
+  INSUFFICIENT_ALLOWANCE:
+    "The consumer's allowance does not cover the renewal (to the EscrowManager) or its tip (to BookingRenewals).",
   INSUFFICIENT_BALANCE:
     "The consumer's balance (the ETH renewal balance, or the token balance) does not cover the renewal and its tip.",
 };
@@ -65,8 +66,10 @@ export interface RenewalFunds {
   tip: bigint;
   /** What the policy may still spend. */
   budgetLeft: bigint;
-  /** ERC-20 only: the consumer's allowance to the EscrowManager. */
+  /** ERC-20 only: the consumer's allowance to the EscrowManager, which takes the amount. */
   allowance?: bigint;
+  /** ERC-20 with a tip only: the consumer's allowance to BookingRenewals, which takes the tip. */
+  tipAllowance?: bigint;
   /** The consumer's token balance (ERC-20) or ETH renewal balance. */
   balance: bigint;
 }
@@ -77,7 +80,12 @@ export function renewalBlockedBy(funds: RenewalFunds): RenewalSkipReasonName | n
   if (funds.pricePerHourUsdE8 > funds.maxPricePerHourUsdE8) return "PRICE_ABOVE_MAXIMUM";
   if (funds.amount === 0n) return "BOOKING_NOT_RENEWABLE";
   if (cost > funds.budgetLeft) return "BUDGET_EXHAUSTED";
-  if (funds.allowance !== undefined && funds.allowance < cost) return "INSUFFICIENT_ALLOWANCE";
+  if (
+    (funds.allowance !== undefined && funds.allowance < funds.amount) ||
+    (funds.tipAllowance !== undefined && funds.tipAllowance < funds.tip)
+  ) {
+    return "INSUFFICIENT_ALLOWANCE";
+  }
   if (funds.balance < cost) return "INSUFFICIENT_BALANCE";
   return null;
 }

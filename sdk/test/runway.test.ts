@@ -38,6 +38,13 @@ describe("runway rules", () => {
     assert.equal(renewalBlockedBy(funds), null);
     assert.equal(renewalBlockedBy({ ...funds, balance: 1_514_999n }), "INSUFFICIENT_BALANCE");
     assert.equal(renewalBlockedBy({ ...funds, allowance: 0n, balance: 0n }), "INSUFFICIENT_ALLOWANCE");
+    // The escrow takes the amount, BookingRenewals the tip: each allowance is checked on its own.
+    assert.equal(renewalBlockedBy({ ...funds, allowance: 1_500_000n, tipAllowance: 15_000n }), null);
+    assert.equal(
+      renewalBlockedBy({ ...funds, allowance: 1_499_999n, tipAllowance: 15_000n }),
+      "INSUFFICIENT_ALLOWANCE",
+    );
+    assert.equal(renewalBlockedBy({ ...funds, tipAllowance: 14_999n }), "INSUFFICIENT_ALLOWANCE");
     assert.equal(renewalBlockedBy({ ...funds, budgetLeft: 1_514_999n, allowance: 0n }), "BUDGET_EXHAUSTED");
     assert.equal(renewalBlockedBy({ ...funds, amount: 0n, budgetLeft: 0n }), "BOOKING_NOT_RENEWABLE");
     assert.equal(

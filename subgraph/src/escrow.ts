@@ -12,7 +12,6 @@ import {
   DepositIncreased,
   EarningsWithdrawn,
   GracePeriodUpdated,
-  RenewalTipCredited,
   SettingsUpdated,
   StreamResumed,
 } from "../generated/EscrowManager/EscrowManager";
@@ -290,19 +289,6 @@ export function handleStreamResumed(event: StreamResumed): void {
   providerDelta.resumes = 1;
   recordProvider(Address.fromBytes(booking.provider), event.block.timestamp, providerDelta);
   recordBookingEvent(event, booking.id, "RESUMED", null);
-}
-
-/** A renewal's tip, taken from the consumer, credited to whoever called `renew` (claimable). */
-export function handleRenewalTipCredited(event: RenewalTipCredited): void {
-  const params = event.params;
-  const movement = newMovement(event, "RENEWAL_TIP", params.recipient, params.token, params.amount);
-  const booking = loadBooking(params.bookingId, "RenewalTipCredited");
-  if (booking != null) {
-    movement.booking = booking.id;
-    movement.provider = booking.provider;
-    movement.amountUsd = bookingUsd(booking, params.amount);
-  }
-  movement.save();
 }
 
 export function handleGracePeriodUpdated(event: GracePeriodUpdated): void {

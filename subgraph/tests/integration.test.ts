@@ -5,8 +5,9 @@
  * SLA reports settle with one violation, a provider withdraws, consumers rate, the provider claims
  * its DCX rewards, the verifier attests resources (one attestation expires, one is revoked, one
  * goes stale with new metadata), a DCX holder delegates, and the DAO votes down one proposal and
- * passes a protocol fee change through the timelock; then graph-node's GraphQL answers are checked
- * against the chain and against each other.
+ * passes a protocol fee change through the timelock; a booking renews twice on its consumer's
+ * policy (renew called by a stranger, two calls skipped), another runs out and is resumed in its
+ * grace; then graph-node's GraphQL answers are checked against the chain and against each other.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -28,8 +29,10 @@ import {
 } from "@d-cloudx/sdk";
 import { providerAccrued } from "@d-cloudx/sdk/stream";
 import {
+  bookingRenewalsAbi,
   escrowManagerAbi,
   mockERC20Abi,
+  mockV3AggregatorAbi,
   priceOracleAbi,
   reputationSystemAbi,
   resourceMarketplaceAbi,
@@ -95,12 +98,13 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
   const started = Date.now();
   // Set by the scenario, checked by the tests.
   const ids = { gpu: 0n, small: 0n, malformed: 0n, oversized: 0n, missing: 0n, euVm: 0n };
-  const bookings = { eth: 0n, usdc: 0n, cancelled: 0n, terminated: 0n };
+  const bookings = { eth: 0n, usdc: 0n, cancelled: 0n, terminated: 0n, renewed: 0n, resumed: 0n };
   const addresses = { providerA: "", providerB: "", consumerA: "", consumerB: "", oracle: "" };
   let gpuV2Cid = "";
   let ethAmount = 0n;
   let usdcAmount = 0n;
   let usdcExtension = 0n;
+  let renewalAmount = 0n;
   // Hardhat's ethers, for the DAO flow of the deployment library.
   let connection: Connection;
   let dcx: DCXToken;
@@ -119,7 +123,9 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
     console.log(`  Stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     provider = new JsonRpcProvider(stack.rpcUrl, Network.from(31337), { staticNetwork: true, pollingInterval: 50 });
     const signer = (index: number) => provider.getSigner(index);
-    const [oracle, providerA, providerB, consumerA, consumerB] = await Promise.all([2, 3, 4, 5, 6].map(signer));
+    const [oracle, providerA, providerB, consumerA, consumerB, stranger] = await Promise.all(
+      [2, 3, 4, 5, 6, 9].map(signer),
+    );
     addresses.oracle = oracle!.address.toLowerCase();
     addresses.providerA = providerA!.address.toLowerCase();
     addresses.providerB = providerB!.address.toLowerCase();
@@ -229,11 +235,7 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
 
     // The oracle (a quorum of one here) confirms; one SLA period later it reports, two periods missing the SLA.
     const domain = slaDomain(31337, contracts.SLAEnforcement.proxy);
-    for (const [id, consumer] of [
-      [bookings.eth, consumerA!],
-      [bookings.usdc, consumerB!],
-      [bookings.terminated, consumerB!],
-    ] as const) {
+    const confirm = async (id: bigint, consumer: JsonRpcSigner) => {
       const confirmation = { bookingId: id, consumer: consumer.address, accessDetailsCid: ACCESS_CID };
       const signature = await oracle!.signTypedData(
         domain,
@@ -241,6 +243,13 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
         confirmation,
       );
       await send(marketplace(oracle!).getFunction("confirmProvisioning")(id, ACCESS_CID, [signature]));
+    };
+    for (const [id, consumer] of [
+      [bookings.eth, consumerA!],
+      [bookings.usdc, consumerB!],
+      [bookings.terminated, consumerB!],
+    ] as const) {
+      await confirm(id, consumer);
     }
     // Consumer B extends its USDC booking by two hours at a new price: the extension streams after the old end.
     await send(
@@ -371,6 +380,48 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
       calldatas: [escrow.interface.encodeFunctionData("updateSettings", [{ ...settings, protocolFeeBps: 200 }])],
       description: "Lower the protocol fee to 2 %",
     });
+
+    // Auto-renew and grace, hours later: the USDC feed answers afresh (local feeds move only by hand).
+    const usdcFeed = new Contract(usdc.priceFeed, mockV3AggregatorAbi, oracle!);
+    const [, answer] = await usdcFeed.getFunction("latestRoundData")();
+    await send(usdcFeed.getFunction("updateAnswer")(answer));
+    const renewals = (runner: ContractRunner) =>
+      new Contract(contracts.BookingRenewals.proxy, bookingRenewalsAbi, runner);
+    const mineAt = async (timestamp: number) => provider.send("evm_mine", [timestamp]);
+    const streamEnd = async (id: bigint) => Number((await escrow.getFunction("streamOf")(id)).endsAt);
+    // Consumer A's one-hour booking renews twice on its policy (a budget of two renewals), each time
+    // called by a stranger; a call out of the window and one past the budget are skipped.
+    bookings.renewed = (await book(consumerA!, ids.small, 1, usdc.address, 12_000_000n)).id;
+    await confirm(bookings.renewed, consumerA!);
+    [renewalAmount] = await priceOracle.getFunction("quote")(usdc.address, 12_000_000n);
+    await send(
+      renewals(consumerA!).getFunction("setRenewalPolicy")(bookings.renewed, 1, 12_000_000n, 2n * renewalAmount),
+    );
+    const renew = (id: bigint) => send(renewals(stranger!).getFunction("renew")(id));
+    await renew(bookings.renewed);
+    await renew(bookings.renewed); // two hours before the end: not in the one-hour window
+    await mineAt((await streamEnd(bookings.renewed)) - 1_800);
+    await renew(bookings.renewed);
+    await mineAt((await streamEnd(bookings.renewed)) - 1_800);
+    await renew(bookings.renewed); // the budget is spent
+    // Consumer B's one-hour booking runs out; extended a minute into its grace, it resumes.
+    bookings.resumed = (await book(consumerB!, ids.small, 1, usdc.address, 12_000_000n)).id;
+    await confirm(bookings.resumed, consumerB!);
+    await mineAt((await streamEnd(bookings.resumed)) + 60);
+    const small = await marketplace(consumerB!).getFunction("getResource")(ids.small);
+    await send(
+      marketplace(consumerB!).getFunction("extendBooking")(bookings.resumed, 1, usdc.address, 2n * renewalAmount, {
+        uptimeTargetBps: small.uptimeTargetBps,
+        maxLatencyMs: small.maxLatencyMs,
+      }),
+    );
+    // Both run out and are completed by a stranger after their grace (and every report window closes).
+    const grace = Number(await escrow.getFunction("gracePeriod")());
+    const lastEnd = Math.max(await streamEnd(bookings.renewed), await streamEnd(bookings.resumed));
+    await mineAt(lastEnd + grace + 600);
+    for (const id of [bookings.renewed, bookings.resumed]) {
+      await send(marketplace(stranger!).getFunction("completeBooking")(id));
+    }
 
     // File data sources are processed with the next blocks: mine until every document is in.
     const documentCount = 7; // gpu v1 and v2, small, eu v1 and v2, malformed, oversized
@@ -565,6 +616,157 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
       cancelled!.events.map((e) => e.kind),
       ["REQUESTED", "CANCELLED"],
     );
+  });
+
+  it("follows renewals, skipped renewals, a resume from grace and their statistics", async () => {
+    const stranger = (await provider.getSigner(9)).address.toLowerCase();
+    const escrow = new Contract(stack.deployment.contracts.EscrowManager.proxy, escrowManagerAbi, provider);
+    const renewals = new Contract(stack.deployment.contracts.BookingRenewals.proxy, bookingRenewalsAbi, provider);
+    type Counts = {
+      extensionCount: number;
+      hoursExtended: number;
+      renewalCount: number;
+      hoursRenewed: number;
+      renewalSkipCount: number;
+      resumeCount: number;
+      endedInGraceCount: number;
+    };
+    const counts =
+      "extensionCount hoursExtended renewalCount hoursRenewed renewalSkipCount resumeCount endedInGraceCount";
+    const data = await gql<{
+      renewed: {
+        status: string;
+        endsAt: string;
+        graceEndsAt: string;
+        renewalCount: number;
+        endedInGrace: boolean;
+        renewalPolicy: { active: boolean; budget: string; budgetLeft: string; renewalCount: number };
+        renewals: {
+          caller: { id: string };
+          hours: number;
+          amount: string;
+          tip: string;
+          budgetLeft: string;
+          resumed: boolean;
+          extension: { index: number };
+        }[];
+        renewalSkips: { reason: string; caller: string }[];
+        events: { kind: string; actor: string | null }[];
+      };
+      resumed: {
+        endsAt: string;
+        resumeCount: number;
+        extensions: { resumed: boolean; renewal: unknown }[];
+        resumptions: { suspendedAt: string; resumedAt: string; gapSeconds: string; endsAt: string }[];
+      };
+      protocol: { gracePeriodSeconds: string; renewalWindowSeconds: string; renewalTipBps: number };
+      market: Counts & { renewalSkips: { reason: string; count: number }[] };
+      bookings: (Counts & { provider: { id: string }; endedInGrace: boolean })[];
+      marketDayStats: Counts[];
+      providers: (Counts & { id: string; dayStats: Counts[] })[];
+    }>(`{
+      renewed: booking(id: "${bookings.renewed}") {
+        status endsAt graceEndsAt renewalCount endedInGrace
+        renewalPolicy { active budget budgetLeft renewalCount }
+        renewals(orderBy: timestamp) { caller { id } hours amount tip budgetLeft resumed extension { index } }
+        renewalSkips(orderBy: timestamp) { reason caller }
+        events(orderBy: timestamp) { kind actor }
+      }
+      resumed: booking(id: "${bookings.resumed}") {
+        endsAt resumeCount extensions { resumed renewal { id } }
+        resumptions { suspendedAt resumedAt gapSeconds endsAt }
+      }
+      protocol(id: "protocol") { gracePeriodSeconds renewalWindowSeconds renewalTipBps }
+      market(id: "market") { ${counts} renewalSkips(orderBy: id) { reason count } }
+      bookings(first: 1000) { provider { id } extensionCount hoursExtended renewalCount hoursRenewed resumeCount endedInGrace }
+      marketDayStats(first: 1000) { extensionCount hoursExtended renewalCount hoursRenewed renewalSkipCount resumeCount endedInGraceCount }
+      providers { id ${counts} dayStats { ${counts} } }
+    }`);
+    const { renewed, resumed, market } = data;
+    assert.deepEqual(renewed.renewalSkips, [
+      { reason: "NOT_IN_WINDOW", caller: stranger },
+      { reason: "BUDGET_EXHAUSTED", caller: stranger },
+    ]);
+    assert.equal(renewed.status, "COMPLETED");
+    assert.equal(renewed.endsAt, String((await escrow.getFunction("streamOf")(bookings.renewed)).endsAt));
+    const grace = await escrow.getFunction("gracePeriod")();
+    assert.equal(BigInt(renewed.graceEndsAt), BigInt(renewed.endsAt) + grace);
+    assert.equal(renewed.endedInGrace, true);
+    assert.deepEqual(renewed.renewalPolicy, {
+      active: true,
+      budget: String(2n * renewalAmount),
+      budgetLeft: "0",
+      renewalCount: 2,
+    });
+    assert.deepEqual(
+      renewed.renewals,
+      [renewalAmount, 0n].map((left, index) => ({
+        caller: { id: stranger },
+        hours: 1,
+        amount: String(renewalAmount),
+        tip: "0",
+        budgetLeft: String(left),
+        resumed: false,
+        extension: { index },
+      })),
+    );
+    // A renewal is an extension (EXTENDED, the consumer's) made by its caller (RENEWED, the stranger's).
+    const kinds = (kind: string) => renewed.events.filter((e) => e.kind === kind);
+    assert.equal(kinds("EXTENDED").length, 2);
+    assert.deepEqual(
+      kinds("RENEWED").map((e) => e.actor),
+      [stranger, stranger],
+    );
+    assert.deepEqual(
+      kinds("RENEWAL_POLICY_SET").map((e) => e.actor),
+      [addresses.consumerA],
+    );
+
+    // The resume: nothing billed from the old end to the resume, the extension's hour from then on.
+    assert.equal(resumed.resumeCount, 1);
+    assert.deepEqual(resumed.extensions, [{ resumed: true, renewal: null }]);
+    const [resumption] = resumed.resumptions;
+    assert.equal(BigInt(resumption!.gapSeconds), BigInt(resumption!.resumedAt) - BigInt(resumption!.suspendedAt));
+    assert.ok(BigInt(resumption!.gapSeconds) >= 60n);
+    assert.equal(BigInt(resumption!.endsAt), BigInt(resumption!.resumedAt) + BigInt(HOUR));
+    assert.equal(resumption!.endsAt, resumed.endsAt);
+
+    assert.deepEqual(data.protocol, {
+      gracePeriodSeconds: String(grace),
+      renewalWindowSeconds: String(await renewals.getFunction("renewalWindow")()),
+      renewalTipBps: Number(await renewals.getFunction("renewalTipBps")()),
+    });
+
+    // The totals add up to the bookings', per day and per provider.
+    const total = (rows: Counts[], key: keyof Counts) => rows.reduce((n, row) => n + row[key], 0);
+    const ofBookings = (rows: typeof data.bookings) => ({
+      extensionCount: total(rows, "extensionCount"),
+      hoursExtended: total(rows, "hoursExtended"),
+      renewalCount: total(rows, "renewalCount"),
+      hoursRenewed: total(rows, "hoursRenewed"),
+      resumeCount: total(rows, "resumeCount"),
+      endedInGraceCount: rows.filter((b) => b.endedInGrace).length,
+    });
+    const { renewalSkips, ...marketCounts } = market;
+    assert.deepEqual(marketCounts, { ...ofBookings(data.bookings), renewalSkipCount: 2 });
+    assert.equal(market.renewalCount, 2);
+    assert.equal(market.resumeCount, 1);
+    assert.deepEqual(renewalSkips, [
+      { reason: "NOT_IN_WINDOW", count: 1 },
+      { reason: "BUDGET_EXHAUSTED", count: 1 },
+    ]);
+    for (const key of Object.keys(marketCounts) as (keyof Counts)[])
+      assert.equal(total(data.marketDayStats, key), market[key], `marketDayStats ${key}`);
+    for (const { id, dayStats, ...providerCounts } of data.providers) {
+      const own = data.bookings.filter((b) => b.provider.id === id);
+      assert.deepEqual(
+        providerCounts,
+        { ...ofBookings(own), renewalSkipCount: id === addresses.providerA ? 2 : 0 },
+        id,
+      );
+      for (const key of Object.keys(providerCounts) as (keyof Counts)[])
+        assert.equal(total(dayStats, key), providerCounts[key], `${id} dayStats ${key}`);
+    }
   });
 
   it("gives the sdk's stream maths what the escrow holds: a provider's accrual equals EscrowManager.withdrawable", async () => {
@@ -872,7 +1074,7 @@ describe("subgraph on graph-node", { timeout: 600_000 }, () => {
       resources(where: { status: LISTED }) { id }
     }`);
     const { market } = data;
-    assert.equal(market.bookingCount, 4);
+    assert.equal(market.bookingCount, 6);
     assert.equal(market.openBookingCount, 0);
     assert.equal(market.activeResourceCount, data.resources.length);
     assert.equal(market.slaPeriodsSettled, 3);

@@ -536,7 +536,15 @@ async function autoRenew(ctx: Context, [sub, booking]: string[]): Promise<void> 
   output(
     v,
     `Auto-renew of booking #${bookingId}: ${hoursPerRenewal} h at a time, at most $${v["max-price"]}/h, up to ${formatUnits(budget, token.decimals)} ${token.symbol}.${r.nextRenewal?.blockedBy ? `\nIt would not renew yet: ${r.nextRenewal.message}` : ""}`,
-    { bookingId, hoursPerRenewal, maxPricePerHourUsdE8, budget, token: token.symbol, runway: r, transaction: receipt.transactionHash },
+    {
+      bookingId,
+      hoursPerRenewal,
+      maxPricePerHourUsdE8,
+      budget,
+      token: token.symbol,
+      runway: r,
+      transaction: receipt.transactionHash,
+    },
   );
 }
 

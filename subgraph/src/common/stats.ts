@@ -10,8 +10,19 @@ import { SECONDS_PER_DAY, SECONDS_PER_HOUR, ZERO_USD } from "./constants";
 import { getMarket, getProvider, initRenewalCounts } from "./entities";
 import { dayNumber, hourNumber, providerDayId } from "./ids";
 
+/** What an event changed in extensions, renewals and grace: counted alike for the market and a provider. */
+class RenewalDelta {
+  extensions: i32 = 0;
+  hoursExtended: i32 = 0;
+  renewals: i32 = 0;
+  hoursRenewed: i32 = 0;
+  renewalSkips: i32 = 0;
+  resumes: i32 = 0;
+  endedInGrace: i32 = 0;
+}
+
 /** What an event changed in the marketplace as a whole. */
-export class MarketDelta {
+export class MarketDelta extends RenewalDelta {
   providers: i32 = 0;
   resources: i32 = 0;
   activeResources: i32 = 0;
@@ -26,17 +37,10 @@ export class MarketDelta {
   slaCreditsUsd: BigDecimal = ZERO_USD;
   earningsUsd: BigDecimal = ZERO_USD;
   feesUsd: BigDecimal = ZERO_USD;
-  extensions: i32 = 0;
-  hoursExtended: i32 = 0;
-  renewals: i32 = 0;
-  hoursRenewed: i32 = 0;
-  renewalSkips: i32 = 0;
-  resumes: i32 = 0;
-  endedInGrace: i32 = 0;
 }
 
 /** What an event changed for one provider. */
-export class ProviderDelta {
+export class ProviderDelta extends RenewalDelta {
   resources: i32 = 0;
   activeResources: i32 = 0;
   bookings: i32 = 0;
@@ -50,13 +54,6 @@ export class ProviderDelta {
   feesUsd: BigDecimal = ZERO_USD;
   ratings: i32 = 0;
   ratingsSum: i32 = 0;
-  extensions: i32 = 0;
-  hoursExtended: i32 = 0;
-  renewals: i32 = 0;
-  hoursRenewed: i32 = 0;
-  renewalSkips: i32 = 0;
-  resumes: i32 = 0;
-  endedInGrace: i32 = 0;
 }
 
 function compliance(compliant: i32, settled: i32): BigDecimal | null {
@@ -77,7 +74,7 @@ function applyToPeriod<T>(stat: T, market: Market, delta: MarketDelta): void {
   stat.slaCreditsUsd = stat.slaCreditsUsd.plus(delta.slaCreditsUsd);
   stat.earningsUsd = stat.earningsUsd.plus(delta.earningsUsd);
   stat.feesUsd = stat.feesUsd.plus(delta.feesUsd);
-  addRenewalCounts<T, MarketDelta>(stat, delta);
+  addRenewalCounts<T>(stat, delta);
   // Gauges: the state after the period's latest change.
   stat.activeResources = market.activeResourceCount;
   stat.openBookings = market.openBookingCount;
@@ -100,7 +97,7 @@ function initPeriod<T>(stat: T, start: i64): void {
 }
 
 /** Adds a delta's extension, renewal and grace counts to totals or to a statistic of a period. */
-function addRenewalCounts<T, D>(totals: T, delta: D): void {
+function addRenewalCounts<T>(totals: T, delta: RenewalDelta): void {
   totals.extensionCount += delta.extensions;
   totals.hoursExtended += delta.hoursExtended;
   totals.renewalCount += delta.renewals;
@@ -123,7 +120,7 @@ export function recordMarket(timestamp: BigInt, delta: MarketDelta): void {
   market.slaPeriodsCompliant += delta.periodsCompliant;
   market.slaCreditsUsd = market.slaCreditsUsd.plus(delta.slaCreditsUsd);
   market.feesUsd = market.feesUsd.plus(delta.feesUsd);
-  addRenewalCounts<Market, MarketDelta>(market, delta);
+  addRenewalCounts<Market>(market, delta);
   market.save();
 
   const day = dayNumber(timestamp);
@@ -153,7 +150,7 @@ export function recordProvider(address: Address, timestamp: BigInt, delta: Provi
   provider.earningsUsd = provider.earningsUsd.plus(delta.earningsUsd);
   provider.feesUsd = provider.feesUsd.plus(delta.feesUsd);
   provider.slaCreditsUsd = provider.slaCreditsUsd.plus(delta.slaCreditsUsd);
-  addRenewalCounts<Provider, ProviderDelta>(provider, delta);
+  addRenewalCounts<Provider>(provider, delta);
   provider.save();
 
   const day = dayNumber(timestamp);
@@ -186,7 +183,7 @@ export function recordProvider(address: Address, timestamp: BigInt, delta: Provi
   stat.earningsUsd = stat.earningsUsd.plus(delta.earningsUsd);
   stat.ratingsCount += delta.ratings;
   stat.ratingsSum += delta.ratingsSum;
-  addRenewalCounts<ProviderDayStat, ProviderDelta>(stat, delta);
+  addRenewalCounts<ProviderDayStat>(stat, delta);
   stat.save();
   return provider;
 }

@@ -28,6 +28,8 @@ import { DEFAULT_SLIPPAGE, bookingUsdE8, parseHours } from "../resource/booking.
 import { renewalBudget } from "./runway.ts";
 
 const escrow = config.deployment?.contracts.EscrowManager.proxy as Address;
+/** BookingRenewals takes the renewer's tip in an ERC-20 itself, under an allowance of its own. */
+const renewals = config.deployment?.contracts.BookingRenewals.proxy as Address;
 const DEFAULT_RENEWALS = "3";
 const MAX_RENEWALS = 100;
 
@@ -73,7 +75,10 @@ export function AutoRenew({
 
 type Funds = ReturnType<typeof useRenewalFunds>;
 
-/** What renewals can pull from now: the allowance to the escrow and the balance, or the ETH renewal balance. */
+/**
+ * What renewals can pull from now: the allowances (the escrow's for the amounts, BookingRenewals'
+ * for the tips) and the balance, or the ETH renewal balance.
+ */
 function useRenewalFunds(token: PaymentToken, account: Address | undefined) {
   const native = isNative(token);
   const poll = { refetchInterval: 5_000 };
@@ -84,6 +89,13 @@ function useRenewalFunds(token: PaymentToken, account: Address | undefined) {
     args: account ? [account, escrow] : undefined,
     query: { enabled: Boolean(account && !native), ...poll },
   });
+  const tipAllowance = useReadContract({
+    abi: erc20Abi,
+    address: token.address,
+    functionName: "allowance",
+    args: account ? [account, renewals] : undefined,
+    query: { enabled: Boolean(account && !native), ...poll },
+  });
   const renewalBalance = useReadBookingRenewalsRenewalBalance({
     args: account ? [account] : undefined,
     query: { enabled: Boolean(account && native), ...poll },
@@ -91,21 +103,31 @@ function useRenewalFunds(token: PaymentToken, account: Address | undefined) {
   const balance = useTokenBalance(token, account);
   return {
     allowance: native ? undefined : allowance.data,
+    tipAllowance: native ? undefined : tipAllowance.data,
     /** What renewals are paid from: the token balance, or the ETH renewal balance. */
     balance: native ? renewalBalance.data : balance,
-    refetch: () => void (native ? renewalBalance.refetch() : allowance.refetch()),
+    refetch: () =>
+      void (native ? renewalBalance.refetch() : Promise.all([allowance.refetch(), tipAllowance.refetch()])),
   };
 }
 
-/** The funds a policy with `budget` needs: an approval of the escrow, or an ETH deposit. */
+/**
+ * The funds a policy with `budget` needs: approvals of the escrow (and of BookingRenewals for the
+ * tips, when renewals pay one), or an ETH deposit.
+ */
 async function fund(
   approveTx: ReturnType<typeof useTransaction>,
   depositTx: ReturnType<typeof useTransaction>,
   account: Address,
   token: PaymentToken,
   budget: bigint,
+  tipBps: number,
 ): Promise<boolean> {
-  if (!isNative(token)) return approveEscrow(approveTx, account, token.address, budget);
+  if (!isNative(token)) {
+    if (!(await approveEscrow(approveTx, account, token.address, budget))) return false;
+    const tips = renewalTip(budget, tipBps);
+    return tips === 0n || approveEscrow(approveTx, account, token.address, tips, renewals);
+  }
   const held = await readBookingRenewalsRenewalBalance(wagmiConfig, { args: [account] });
   if (held >= budget) return true;
   const receipt = await depositTx.send(() =>
@@ -170,7 +192,7 @@ function PolicyForm({
           account,
         }),
       );
-      if (set && (await fund(approveTx, depositTx, account, token, budget))) funds.refetch();
+      if (set && (await fund(approveTx, depositTx, account, token, budget, settings.tipBps ?? 0))) funds.refetch();
     } finally {
       setWorking(false);
     }
@@ -293,6 +315,7 @@ function ActivePolicy({
           tip,
           budgetLeft,
           allowance: isNative(token) ? undefined : (funds.allowance ?? 0n),
+          tipAllowance: isNative(token) || tip === 0n ? undefined : (funds.tipAllowance ?? 0n),
           balance: funds.balance,
         });
   const amountText = (value: bigint) => formatToken(value, token.decimals, token.symbol);
@@ -319,7 +342,7 @@ function ActivePolicy({
         <p role="alert" className="text-amber-200" data-testid="auto-renew-blocked">
           The next renewal would not go through: {RENEWAL_SKIP_MESSAGES[blockedBy]}
           {funds.allowance !== undefined && blockedBy === "INSUFFICIENT_ALLOWANCE"
-            ? ` (allowance ${amountText(funds.allowance)}, renewal ${amountText(amount! + tip!)}).`
+            ? ` (allowance ${amountText(funds.allowance)}, renewal ${amountText(amount!)}).`
             : ""}{" "}
           Extend it yourself, or fix this before its end.
         </p>
@@ -331,7 +354,7 @@ function ActivePolicy({
             className="btn"
             disabled={approveTx.busy || depositTx.busy}
             onClick={async () => {
-              if (await fund(approveTx, depositTx, account, token, budgetLeft)) funds.refetch();
+              if (await fund(approveTx, depositTx, account, token, budgetLeft, settings.tipBps ?? 0)) funds.refetch();
             }}
           >
             {isNative(token) ? "Top up the renewal balance" : `Approve ${token.symbol} for renewals`}

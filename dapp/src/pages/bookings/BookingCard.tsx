@@ -239,7 +239,7 @@ function Countdown({ timeline, booking, now }: { timeline: Timeline; booking: Bo
   if (booking.endedInGrace) {
     return (
       <p className="text-sm text-slate-300" data-testid="ended-in-grace">
-        It ran out unfunded and was deprovisioned at the end of its grace.
+        Its paid time ended without an extension: it was suspended for its grace, then deprovisioned.
       </p>
     );
   }
