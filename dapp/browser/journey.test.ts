@@ -564,6 +564,14 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
     assert.equal(booking.status, BookingStatus.Active);
     assert.match(await card.getByTestId("auto-renew").innerText(), /after 2 renewals/);
     await screenshot(consumer.page, "bookings-auto-renewed");
+
+    // The provider's console counts them.
+    await open(provider.page, "/provider?tab=bookings");
+    const row = provider.page.locator(`li[data-booking-id="${autoRenewed}"]`);
+    await row.getByText("2 renewals").waitFor({ timeout: STEP_TIMEOUT });
+    await term(provider.page.locator("main"), "Renewed automatically")
+      .filter({ hasText: /^2 \(2 h\)$/ })
+      .waitFor({ timeout: STEP_TIMEOUT });
   });
 
   it("the allowance runs out: a warning, then grace with the workload suspended, then it is deprovisioned", async () => {
@@ -628,6 +636,12 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     await screenshot(page, "bookings-grace");
+    await open(provider.page, "/provider?tab=bookings");
+    await provider.page
+      .locator(`li[data-booking-id="${bookingId}"]`)
+      .getByTestId("provider-grace")
+      .waitFor({ timeout: STEP_TIMEOUT });
+    await screenshot(provider.page, "provider-bookings-grace");
 
     await advanceTime(dapp.rpcUrl, 181); // the local stack's grace is 180 s
     await card.getByTestId("ended-in-grace").waitFor({ timeout: STEP_TIMEOUT });

@@ -4,9 +4,9 @@
  * renewal balance. Anyone (the oracle nodes do) may then renew the booking near its end. The panel
  * also says, from the chain's figures now, whether the next renewal would go through.
  */
-import { RENEWAL_SKIP_MESSAGES, renewalBlockedBy, renewalTip } from "@d-cloudx/sdk/runway";
+import { RENEWAL_SKIP_MESSAGES, renewalBlockedBy, renewalTip, renewalWindowSeconds } from "@d-cloudx/sdk/runway";
 import { useId, useState } from "react";
-import { type Address, erc20Abi } from "viem";
+import { type Address, erc20Abi, formatUnits } from "viem";
 import { useAccount, useReadContract } from "wagmi";
 
 import { config } from "../../config.ts";
@@ -155,7 +155,7 @@ function PolicyForm({
   const firstHours = booking.hoursBooked - booking.extensions.reduce((sum, extension) => sum + extension.hours, 0);
   const [hoursText, setHoursText] = useState(String(Math.min(Math.max(1, firstHours), booking.resource.maxHours)));
   const [renewalsText, setRenewalsText] = useState(DEFAULT_RENEWALS);
-  const [maxPriceText, setMaxPriceText] = useState(formatUsdE8(price).replace(/[$,]/g, ""));
+  const [maxPriceText, setMaxPriceText] = useState(formatUnits(price, 8));
   const policyTx = useTransaction(`Auto-renew booking #${booking.id}`);
   const approveTx = useTransaction("Approve renewals");
   const depositTx = useTransaction("Deposit for renewals");
@@ -200,7 +200,7 @@ function PolicyForm({
 
   const window =
     settings.windowSeconds !== undefined && hours.ok
-      ? Math.min(settings.windowSeconds, hours.value * 3_600)
+      ? renewalWindowSeconds(settings.windowSeconds, hours.value)
       : undefined;
   return (
     <form
@@ -320,7 +320,9 @@ function ActivePolicy({
         });
   const amountText = (value: bigint) => formatToken(value, token.decimals, token.symbol);
   const window =
-    settings.windowSeconds !== undefined ? Math.min(settings.windowSeconds, policy.hoursPerRenewal * 3_600) : undefined;
+    settings.windowSeconds !== undefined
+      ? renewalWindowSeconds(settings.windowSeconds, policy.hoursPerRenewal)
+      : undefined;
   const opensAt = window !== undefined && booking.endsAt ? Number(booking.endsAt) - window : undefined;
   // The funds are short but the budget is not: one click tops them up to what the budget may spend.
   const topUp = blockedBy === "INSUFFICIENT_ALLOWANCE" || (blockedBy === "INSUFFICIENT_BALANCE" && isNative(token));

@@ -6,7 +6,7 @@
 import { useQuery } from "@apollo/client/react";
 import { useId, useState } from "react";
 import { Link } from "react-router";
-import type { Address } from "viem";
+import { type Address, formatUnits } from "viem";
 import { useAccount } from "wagmi";
 
 import { ProviderName } from "../../components/ProviderName.tsx";
@@ -86,9 +86,7 @@ function ReplacementOffer({
   account: Address;
 }) {
   const ids = useId();
-  const [maxPriceText, setMaxPriceText] = useState(
-    formatUsdE8(BigInt(booking.resource.pricePerHourUsdE8)).replace(/[$,]/g, ""),
-  );
+  const [maxPriceText, setMaxPriceText] = useState(formatUnits(BigInt(booking.resource.pricePerHourUsdE8), 8));
   const [problem, setProblem] = useState<string>();
   const [booked, setBooked] = useState<bigint>();
   const [working, setWorking] = useState(false);
