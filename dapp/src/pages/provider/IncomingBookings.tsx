@@ -30,7 +30,7 @@ export function IncomingBookings({ provider }: { provider: string }) {
   const [page, setPage] = useState(0);
   const now = useNow();
   const { data, loading, error, refetch } = useQuery(ProviderBookingsQuery, {
-    variables: { provider: provider.toLowerCase(), first: PAGE + 1, skip: page * PAGE },
+    variables: { provider: provider.toLowerCase(), id: provider.toLowerCase(), first: PAGE + 1, skip: page * PAGE },
   });
   if (error && !data) return <SubgraphError error={error} retry={() => refetch()} />;
   if (loading && !data) return <LoadingCards count={2} />;
@@ -43,6 +43,7 @@ export function IncomingBookings({ provider }: { provider: string }) {
   }
   return (
     <div className="space-y-3">
+      {data?.record ? <RunwayRecord provider={data.record} /> : null}
       <ul className="space-y-2" aria-label="Incoming bookings">
         {bookings.map((booking) => {
           const token = paymentToken(booking.token);
@@ -128,5 +129,39 @@ export function IncomingBookings({ provider }: { provider: string }) {
         </nav>
       ) : null}
     </div>
+  );
+}
+
+/** How the provider's bookings were kept running: extensions, renewals, and the grace periods. */
+function RunwayRecord({
+  provider,
+}: {
+  provider: {
+    extensionCount: number;
+    hoursExtended: number;
+    renewalCount: number;
+    hoursRenewed: number;
+    renewalSkipCount: number;
+    resumeCount: number;
+    endedInGraceCount: number;
+  };
+}) {
+  const consumerExtensions = provider.extensionCount - provider.renewalCount;
+  const rows: [string, string][] = [
+    ["Extended by consumers", `${consumerExtensions} (${provider.hoursExtended - provider.hoursRenewed} h)`],
+    ["Renewed automatically", `${provider.renewalCount} (${provider.hoursRenewed} h)`],
+    ["Renewals skipped", String(provider.renewalSkipCount)],
+    ["Resumed from grace", String(provider.resumeCount)],
+    ["Ended in grace", String(provider.endedInGraceCount)],
+  ];
+  return (
+    <dl className="card grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm sm:grid-cols-5 sm:grid-rows-[auto_auto] sm:grid-flow-col">
+      {rows.map(([label, value]) => (
+        <div key={label} className="contents">
+          <dt className="text-slate-400">{label}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }

@@ -124,12 +124,7 @@ function Console({ address }: { address: Hex }) {
             <MyResources provider={address} />
           </>
         ) : null}
-        {tab === "bookings" ? (
-          <>
-            {provider ? <RunwayRecord provider={provider} /> : null}
-            <IncomingBookings provider={address} />
-          </>
-        ) : null}
+        {tab === "bookings" ? <IncomingBookings provider={address} /> : null}
         {tab === "earnings" ? <Earnings provider={address} /> : null}
         {tab === "bond" ? <Bonds provider={address} /> : null}
         {tab === "sla" ? <SlaRecord address={address} provider={provider} /> : null}
@@ -172,38 +167,4 @@ export default function ProviderConsole() {
     body = <Console address={address} />;
   }
   return <Page title="Provider console">{body}</Page>;
-}
-
-/** How the provider's bookings were kept running: extensions, renewals, and the grace periods. */
-function RunwayRecord({
-  provider,
-}: {
-  provider: {
-    extensionCount: number;
-    hoursExtended: number;
-    renewalCount: number;
-    hoursRenewed: number;
-    renewalSkipCount: number;
-    resumeCount: number;
-    endedInGraceCount: number;
-  };
-}) {
-  const consumerExtensions = provider.extensionCount - provider.renewalCount;
-  const rows: [string, string][] = [
-    ["Extended by consumers", `${consumerExtensions} (${provider.hoursExtended - provider.hoursRenewed} h)`],
-    ["Renewed automatically", `${provider.renewalCount} (${provider.hoursRenewed} h)`],
-    ["Renewals skipped", String(provider.renewalSkipCount)],
-    ["Resumed from grace", String(provider.resumeCount)],
-    ["Ended in grace", String(provider.endedInGraceCount)],
-  ];
-  return (
-    <dl className="card grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm sm:grid-cols-5 sm:grid-rows-[auto_auto] sm:grid-flow-col">
-      {rows.map(([label, value]) => (
-        <div key={label} className="contents">
-          <dt className="text-slate-400">{label}</dt>
-          <dd>{value}</dd>
-        </div>
-      ))}
-    </dl>
-  );
 }

@@ -16,13 +16,6 @@ export const ProviderConsoleQuery = graphql(`
       earningsUsd
       feesUsd
       slaCreditsUsd
-      extensionCount
-      hoursExtended
-      renewalCount
-      hoursRenewed
-      renewalSkipCount
-      resumeCount
-      endedInGraceCount
     }
   }
 `);
@@ -59,7 +52,16 @@ export const ProviderResourcesQuery = graphql(`
 `);
 
 export const ProviderBookingsQuery = graphql(`
-  query ProviderBookings($provider: String!, $first: Int!, $skip: Int!) {
+  query ProviderBookings($provider: String!, $id: ID!, $first: Int!, $skip: Int!) {
+    record: provider(id: $id) {
+      extensionCount
+      hoursExtended
+      renewalCount
+      hoursRenewed
+      renewalSkipCount
+      resumeCount
+      endedInGraceCount
+    }
     bookings(where: { provider: $provider }, orderBy: requestedAt, orderDirection: desc, first: $first, skip: $skip) {
       id
       status
