@@ -29,6 +29,7 @@ const contracts: { name: ContractName; abi: Abi }[] = [
   { name: "ReputationSystem", abi: abis.reputationSystemAbi },
   { name: "EscrowManager", abi: abis.escrowManagerAbi },
   { name: "ResourceMarketplace", abi: abis.resourceMarketplaceAbi },
+  { name: "BookingRenewals", abi: abis.bookingRenewalsAbi },
   { name: "SLAEnforcement", abi: abis.sLAEnforcementAbi },
   { name: "DCXToken", abi: abis.dCXTokenAbi },
   { name: "RewardDistributor", abi: abis.rewardDistributorAbi },

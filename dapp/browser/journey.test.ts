@@ -10,7 +10,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 
 import {
   escrowManagerAbi,
@@ -19,11 +20,12 @@ import {
   priceOracleAbi,
   resourceMarketplaceAbi,
 } from "@d-cloudx/sdk/abis";
+import { BookingStatus } from "@d-cloudx/sdk/protocol";
 import type { Browser, Locator, Page } from "playwright-core";
 import { type Address, erc20Abi, parseUnits } from "viem";
 
 import { type WalletPage, connectWallet, launchBrowser, screenshot, walletPage } from "./lib/browser.ts";
-import { ACCOUNTS, advanceTime, clients, killWorkload } from "./lib/chain.ts";
+import { ACCOUNTS, advanceTime, clients, killWorkload, workloadFolder } from "./lib/chain.ts";
 import { rpc } from "@d-cloudx/devstack/chain";
 import { type DappStack, startDappStack } from "./lib/stack.ts";
 
@@ -44,6 +46,7 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
   let consumer: WalletPage;
   let chain: ReturnType<typeof clients>;
   const bookings: bigint[] = [];
+  let autoRenewed: bigint | undefined;
 
   const open = async (page: Page, route: string) => {
     await page.goto(`${dapp.dappUrl}#${route}`);
@@ -90,6 +93,73 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
     return page.getByRole("form", { name: "Book this resource" });
   };
   const bookingCard = (page: Page, bookingId: bigint) => page.locator(`article[data-booking-id="${bookingId}"]`);
+  /** Registers the page's account as a provider and lists a local loopback workstation. */
+  const registerAndList = async (
+    page: Page,
+    listing: { displayName: string; name: string; price: string },
+    screenshots = false,
+  ) => {
+    await open(page, "/provider");
+    await page.getByLabel("Display name").fill(listing.displayName);
+    await page.getByLabel("Website (optional)").fill("https://journey.example");
+    await page.getByRole("button", { name: "Register" }).click();
+    await confirmed(page, "Register as provider");
+
+    await page.getByRole("button", { name: "List a resource" }).click();
+    await page.getByLabel("Name", { exact: true }).fill(listing.name);
+    await page.getByLabel("Cloud").selectOption("local");
+    await page.getByLabel("Description (optional)").first().fill("A loopback HTTP workload for the journey test.");
+    await page.getByLabel("Region", { exact: true }).fill("local-test");
+    await page.getByLabel("Instance type").fill("loopback-http");
+    await page.getByLabel("vCPUs").fill("2");
+    await page.getByLabel("Memory (GiB)").fill("4");
+    await page.getByLabel("Storage (GiB)").fill("20");
+    await page.getByLabel("Network bandwidth (Gbit/s)").fill("1");
+    await page.getByLabel("OS images").fill("node-22");
+    await page.getByLabel("Price per hour (USD)").fill(listing.price);
+    await page.getByLabel("Capacity").fill("5");
+    await page.getByLabel("Uptime target (%)").fill("99");
+    for (const symbol of ["ETH", "USDC", "DAI", "DCX"]) {
+      const box = page.getByRole("checkbox", { name: symbol, exact: true });
+      if (!(await box.isChecked())) await box.check();
+    }
+    if (screenshots) await screenshot(page, "provider-list-form");
+    await page.getByRole("button", { name: "Publish and list" }).click();
+    await page.getByText(/Resource #\d+ is listed/).waitFor({ timeout: STEP_TIMEOUT });
+    await page.getByText(listing.name).first().waitFor({ timeout: STEP_TIMEOUT });
+  };
+  /** Books the journey's resource for `hours` in USDC from the resource page; returns the booking id. */
+  const bookInUsdc = async (hours: number) => {
+    const form = await openBookingForm(consumer.page);
+    await form.getByLabel(/^Hours/).fill(String(hours));
+    await form.getByLabel("Pay with").selectOption({ label: "USDC" });
+    await form.getByTestId("booking-total").filter({ hasText: "USDC" }).waitFor({ timeout: STEP_TIMEOUT });
+    await form.getByRole("button", { name: "Approve USDC and book" }).click();
+    const done = consumer.page.getByTestId("booking-confirmed");
+    await done.waitFor({ timeout: STEP_TIMEOUT });
+    return BigInt(/#(\d+)/.exec(await done.innerText())![1]!);
+  };
+  /** Opens the consumer's bookings on the card of `bookingId`, once the oracle has provisioned it. */
+  const runningCard = async (bookingId: bigint) => {
+    await open(consumer.page, "/bookings");
+    const card = bookingCard(consumer.page, bookingId);
+    await card.getByTestId("runway").waitFor({ timeout: STEP_TIMEOUT });
+    return card;
+  };
+  const onChain = (bookingId: bigint) =>
+    chain.public.readContract({
+      address: marketplace(),
+      abi: resourceMarketplaceAbi,
+      functionName: "getBooking",
+      args: [bookingId],
+    });
+  const usdcOf = (functionName: "allowance" | "balanceOf") =>
+    chain.public.readContract({
+      address: token("USDC").address as Address,
+      abi: erc20Abi,
+      functionName,
+      args: functionName === "allowance" ? [ACCOUNTS.consumer, escrow()] : [ACCOUNTS.consumer],
+    } as never) as Promise<bigint>;
   const token = (symbol: string) => dapp.deployment.paymentTokens.find((t) => t.symbol === symbol)!;
   const escrow = () => dapp.deployment.contracts.EscrowManager.proxy as Address;
   const marketplace = () => dapp.deployment.contracts.ResourceMarketplace.proxy as Address;
@@ -113,36 +183,8 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
   });
 
   it("the provider registers and lists a local resource with its metadata on IPFS", async () => {
-    const { page } = provider;
-    await open(page, "/provider");
-    await page.getByLabel("Display name").fill("Journey Labs");
-    await page.getByLabel("Website (optional)").fill("https://journey.example");
-    await page.getByRole("button", { name: "Register" }).click();
-    await confirmed(page, "Register as provider");
-
-    await page.getByRole("button", { name: "List a resource" }).click();
-    await page.getByLabel("Name", { exact: true }).fill(RESOURCE_NAME);
-    await page.getByLabel("Cloud").selectOption("local");
-    await page.getByLabel("Description (optional)").first().fill("A loopback HTTP workload for the journey test.");
-    await page.getByLabel("Region", { exact: true }).fill("local-test");
-    await page.getByLabel("Instance type").fill("loopback-http");
-    await page.getByLabel("vCPUs").fill("2");
-    await page.getByLabel("Memory (GiB)").fill("4");
-    await page.getByLabel("Storage (GiB)").fill("20");
-    await page.getByLabel("Network bandwidth (Gbit/s)").fill("1");
-    await page.getByLabel("OS images").fill("node-22");
-    await page.getByLabel("Price per hour (USD)").fill("1.50");
-    await page.getByLabel("Capacity").fill("5");
-    await page.getByLabel("Uptime target (%)").fill("99");
-    for (const symbol of ["ETH", "USDC", "DAI", "DCX"]) {
-      const box = page.getByRole("checkbox", { name: symbol, exact: true });
-      if (!(await box.isChecked())) await box.check();
-    }
-    await screenshot(page, "provider-list-form");
-    await page.getByRole("button", { name: "Publish and list" }).click();
-    await page.getByText(/Resource #\d+ is listed/).waitFor({ timeout: STEP_TIMEOUT });
-    await page.getByText(RESOURCE_NAME).first().waitFor({ timeout: STEP_TIMEOUT });
-    await screenshot(page, "provider-console");
+    await registerAndList(provider.page, { displayName: "Journey Labs", name: RESOURCE_NAME, price: "1.50" }, true);
+    await screenshot(provider.page, "provider-console");
   });
 
   it("the consumer finds it with a filter and books it in ETH", async () => {
@@ -443,6 +485,182 @@ describe("the D-CloudX journey", { timeout: 1_200_000 }, () => {
         args: [ACCOUNTS.consumer],
       }));
     assert.ok(paid > 0n && paid < parseUnits("2", 6), `$1.50 at $1.10 a EURC, paid ${paid}`);
+  });
+
+  it("after the provider terminates a booking, the consumer re-books the closest equivalent elsewhere with the refund", async () => {
+    const standby = "Journey standby workstation";
+    const second = await walletPage(browser, {
+      rpcUrl: dapp.rpcUrl,
+      chainId: dapp.deployment.chainId,
+      account: ACCOUNTS.author,
+    });
+    await second.page.goto(dapp.dappUrl);
+    await connectWallet(second.page);
+    await registerAndList(second.page, { displayName: "Standby Labs", name: standby, price: "1.60" });
+    await second.context.close();
+
+    const bookingId = await bookInUsdc(2);
+    await runningCard(bookingId);
+    const { request } = await chain.public.simulateContract({
+      account: ACCOUNTS.provider,
+      address: marketplace(),
+      abi: resourceMarketplaceAbi,
+      functionName: "terminateBooking",
+      args: [bookingId],
+    });
+    await chain.public.waitForTransactionReceipt({
+      hash: await chain.wallet(ACCOUNTS.provider).writeContract(request),
+    });
+
+    const { page } = consumer;
+    await open(page, "/bookings");
+    const card = bookingCard(page, bookingId);
+    await card.getByText("The provider terminated this booking.").waitFor({ timeout: STEP_TIMEOUT });
+    // The standby costs more than the terminated booking did: nothing is offered until the consumer allows it.
+    await card.getByText(/No equivalent resource with free capacity at this price/).waitFor({ timeout: STEP_TIMEOUT });
+    await card.getByLabel("Highest price per hour (USD)").fill("2");
+    const offer = card.getByTestId("replacement");
+    await offer.getByText(standby).waitFor({ timeout: STEP_TIMEOUT });
+    await offer.getByTestId("replacement-terms").filter({ hasText: "refund" }).waitFor({ timeout: STEP_TIMEOUT });
+    assert.match(await offer.innerText(), /2 h/, "the hours the terminated booking had left");
+    await screenshot(page, "bookings-replacement");
+    const before = await usdcOf("balanceOf");
+    await offer.getByRole("button", { name: "Withdraw refund and book" }).click();
+    const booked = card.getByTestId("replacement-booked");
+    await booked.waitFor({ timeout: STEP_TIMEOUT });
+    const replacement = BigInt(/#(\d+)/.exec(await booked.innerText())![1]!);
+
+    const [old, next] = await Promise.all([onChain(bookingId), onChain(replacement)]);
+    assert.equal(next.hoursBooked, 2);
+    assert.notEqual(next.resourceId, old.resourceId);
+    const owed = await chain.public.readContract({
+      address: escrow(),
+      abi: escrowManagerAbi,
+      functionName: "owed",
+      args: [ACCOUNTS.consumer, token("USDC").address as Address],
+    });
+    assert.equal(owed, 0n, "the refund was withdrawn");
+    const paid = before - (await usdcOf("balanceOf"));
+    assert.ok(paid > 0n && paid < parseUnits("3.2", 6), `2 h at $1.60 less the refund withdrawn first: ${paid}`);
+  });
+
+  it("a booking with auto-renew stays alive across two renewals without the consumer doing anything", async () => {
+    autoRenewed = await bookInUsdc(1);
+    const card = await runningCard(autoRenewed);
+    const form = card.getByRole("form", { name: "Auto-renew this booking" });
+    await form.getByLabel("Renewals at most").fill("3");
+    await form.getByTestId("auto-renew-terms").filter({ hasText: "Budget" }).waitFor({ timeout: STEP_TIMEOUT });
+    await screenshot(consumer.page, "bookings-auto-renew-form");
+    await form.getByRole("button", { name: "Turn on auto-renew" }).click();
+    await confirmed(consumer.page, `Auto-renew booking #${autoRenewed}`);
+    await confirmed(consumer.page, "Approve renewals");
+
+    // A 1-hour booking is within its renewal window at once: the oracle node renews it.
+    await card.getByText(/^2 h \(1 renewal\)/).waitFor({ timeout: STEP_TIMEOUT });
+    await advanceTime(dapp.rpcUrl, 3_600);
+    await card.getByText(/^3 h \(2 renewals\)/).waitFor({ timeout: STEP_TIMEOUT });
+    const booking = await onChain(autoRenewed);
+    assert.equal(booking.hoursBooked, 3);
+    assert.equal(booking.status, BookingStatus.Active);
+    assert.match(await card.getByTestId("auto-renew").innerText(), /after 2 renewals/);
+    await screenshot(consumer.page, "bookings-auto-renewed");
+
+    // The provider's console counts them.
+    await open(provider.page, "/provider?tab=bookings");
+    const row = provider.page.locator(`li[data-booking-id="${autoRenewed}"]`);
+    await row.getByText("2 renewals").waitFor({ timeout: STEP_TIMEOUT });
+    await term(provider.page.locator("main"), "Renewed automatically")
+      .filter({ hasText: /^2 \(2 h\)$/ })
+      .waitFor({ timeout: STEP_TIMEOUT });
+  });
+
+  it("the allowance runs out: a warning, then grace with the workload suspended, then it is deprovisioned", async () => {
+    const bookingId = autoRenewed!;
+    // The consumer's wallet spends its allowance elsewhere.
+    await chain.public.waitForTransactionReceipt({
+      hash: await chain.wallet(ACCOUNTS.consumer).writeContract({
+        address: token("USDC").address as Address,
+        abi: erc20Abi,
+        functionName: "approve",
+        args: [escrow(), 0n],
+      }),
+    });
+    const { page } = consumer;
+    // The consumer allows notifications; the page's own Notification is observed as it is used.
+    await consumer.context.grantPermissions(["notifications"]);
+    await page.addInitScript(() => {
+      const shown: string[] = [];
+      Object.assign(window, { shownNotifications: shown });
+      window.Notification = class extends window.Notification {
+        constructor(title: string, options?: NotificationOptions) {
+          super(title, options);
+          shown.push(title);
+        }
+      };
+    });
+    await page.reload();
+    const notified = (title: string) =>
+      page.waitForFunction(
+        (wanted) => (window as unknown as { shownNotifications: string[] }).shownNotifications.includes(wanted),
+        title,
+        { timeout: STEP_TIMEOUT },
+      );
+    const card = await runningCard(bookingId);
+    await page.getByTestId("notifications-on").waitFor();
+    await card
+      .getByTestId("auto-renew")
+      .and(page.locator('[data-blocked-by="INSUFFICIENT_ALLOWANCE"]'))
+      .waitFor({ timeout: STEP_TIMEOUT });
+    await card.getByRole("button", { name: "Approve USDC for renewals" }).waitFor();
+
+    await advanceTime(dapp.rpcUrl, 3_600); // within the last hour, which a renewal would have covered
+    await card.locator('[data-testid="runway-warning"][data-level="hour"]').waitFor({ timeout: STEP_TIMEOUT });
+    await page.getByTestId("runway-alerts").getByText(`Booking #${bookingId} ends within 1 hour`).waitFor();
+    await notified(`Booking #${bookingId} ends within 1 hour`);
+    await screenshot(page, "bookings-runway-warning");
+
+    await advanceTime(dapp.rpcUrl, 3_600); // past its end: in grace
+    await card
+      .getByTestId("grace")
+      .filter({ hasText: /Suspended — extend before .+ to resume/ })
+      .waitFor({
+        timeout: STEP_TIMEOUT,
+      });
+    assert.match(await card.innerText(), /3 h \(2 renewals\)/, "no renewal without the allowance");
+    await notified(`Booking #${bookingId} is suspended`);
+    const deadline = Date.now() + STEP_TIMEOUT;
+    for (;;) {
+      const folder = workloadFolder(dapp.oracleDir, bookingId);
+      if (folder && existsSync(join(folder, "paused"))) break;
+      assert.ok(Date.now() < deadline, "the oracle node did not suspend the workload");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await screenshot(page, "bookings-grace");
+    await open(provider.page, "/provider?tab=bookings");
+    await provider.page
+      .locator(`li[data-booking-id="${bookingId}"]`)
+      .getByTestId("provider-grace")
+      .waitFor({ timeout: STEP_TIMEOUT });
+    await screenshot(provider.page, "provider-bookings-grace");
+
+    await advanceTime(dapp.rpcUrl, 181); // the local stack's grace is 180 s
+    await card.getByTestId("ended-in-grace").waitFor({ timeout: STEP_TIMEOUT });
+    assert.equal((await onChain(bookingId)).status, BookingStatus.Completed);
+    assert.equal(workloadFolder(dapp.oracleDir, bookingId), undefined, "deprovisioned, its files removed");
+  });
+
+  it("the bookings page, with bookings renewed, suspended, ended and re-placed, reads at 375 px", async () => {
+    const { page } = consumer;
+    await page.setViewportSize({ width: 375, height: 812 });
+    try {
+      await open(page, "/bookings");
+      await bookingCard(page, autoRenewed!).waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the bookings page is ${overflow} px wider than the screen`);
+      await screenshot(page, "bookings-375");
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
   });
 
   it("every page rendered without errors", () => {

@@ -47,6 +47,7 @@ const deployment = {
     RewardDistributor: proxy(7),
     ResourceVerifier: proxy(8),
     DAOGovernance: proxy(9),
+    BookingRenewals: proxy(11),
   },
   governance: { timelock: address(10) },
 } as unknown as Deployment;

@@ -39,6 +39,15 @@ import {
 } from "./access.ts";
 import type { ContractName, Deployment, PaymentTokenDeployment } from "./deployments.ts";
 import { type DecodedError, decodeError } from "./errors.ts";
+import {
+  RENEWAL_SKIP_MESSAGES,
+  type RenewalSkipReasonName,
+  type RunwayState,
+  renewalBlockedBy,
+  renewalTip,
+  renewalWindowSeconds,
+  runwayState,
+} from "./runway.ts";
 import { bookingRenewalsAbi, dAOGovernanceAbi, escrowManagerAbi, resourceMarketplaceAbi } from "./generated/abis.ts";
 import {
   BookingStatus,
@@ -847,21 +856,7 @@ export async function fetchAccessDetails(
 // Renewals and grace
 // ------------------------------------------------------------------------------------------------
 
-export type RenewalSkipReasonName = (typeof RENEWAL_SKIP_REASON_NAMES)[number];
-
-/** Why a renewal is ruled out, in words (the reasons of BookingRenewals' RenewalSkipped). */
-export const RENEWAL_SKIP_MESSAGES: Record<RenewalSkipReasonName, string> = {
-  NO_POLICY: "The booking has no renewal policy.",
-  NOT_IN_WINDOW: "The booking is not within its renewal window yet, or its grace is over.",
-  BOOKING_NOT_RENEWABLE:
-    "The booking cannot be extended now: it is not running, or its resource is not listed, its hours exceed the resource's maximum, the provider's bond does not cover it, the marketplace is paused or the token has no price.",
-  PRICE_ABOVE_MAXIMUM: "The resource's price per hour is above the policy's maximum.",
-  BUDGET_EXHAUSTED: "The renewal and its tip would exceed what is left of the policy's budget.",
-  INSUFFICIENT_ALLOWANCE:
-    "The consumer's allowance does not cover the renewal (to the EscrowManager) or its tip (to BookingRenewals).",
-  INSUFFICIENT_BALANCE:
-    "The consumer's balance (the ETH renewal balance, or the token balance) does not cover the renewal and its tip.",
-};
+export { RENEWAL_SKIP_MESSAGES, type RenewalSkipReasonName, type RunwayState };
 
 export interface RenewalPolicyParams {
   bookingId: bigint;
@@ -1018,17 +1013,6 @@ export async function renew(
   return { renewed: false, reason, message: RENEWAL_SKIP_MESSAGES[reason], receipt };
 }
 
-/**
- * Where a booking stands with its funding, at the chain's time now:
- * - `requested`: not provisioned yet, billing has not started;
- * - `running`: funded until `fundedUntil`;
- * - `grace`: past `fundedUntil`, suspended and billed nothing until `graceEndsAt`; an extension or
- *   a renewal resumes it, billed from then;
- * - `lapsed`: its grace is over; it awaits completion and deprovisioning;
- * - `closed`: completed, cancelled or terminated.
- */
-export type RunwayState = "requested" | "running" | "grace" | "lapsed" | "closed";
-
 export interface NextRenewal {
   /**
    * When `renew` may first renew it (unix seconds): its end less the window, which is at most the
@@ -1100,16 +1084,13 @@ export async function runway(client: DcxClient, bookingId: bigint): Promise<Runw
   const provisioned = booking.status !== BookingStatus.Requested && stream.endsAt > 0;
   const fundedUntil = provisioned ? stream.endsAt : null;
   const graceEndsAt = fundedUntil === null ? null : fundedUntil + grace;
-  const state: RunwayState =
+  const phase =
     booking.status === BookingStatus.Requested
       ? "requested"
-      : booking.status !== BookingStatus.Active
-        ? "closed"
-        : now < fundedUntil!
-          ? "running"
-          : now < graceEndsAt!
-            ? "grace"
-            : "lapsed";
+      : booking.status === BookingStatus.Active
+        ? "active"
+        : "closed";
+  const state = runwayState(phase, fundedUntil, graceEndsAt, now);
   const hasPolicy = policy.hoursPerRenewal > 0;
   const result: Runway = {
     bookingId,
@@ -1130,7 +1111,7 @@ export async function runway(client: DcxClient, bookingId: bigint): Promise<Runw
     token.address,
     pricePerHourUsdE8 * BigInt(policy.hoursPerRenewal),
   ]).catch(() => [0n, 0] as const);
-  const tip = (amount * BigInt(tipBps)) / 10_000n;
+  const tip = renewalTip(amount, tipBps);
   const cost = amount + tip;
   const native = isNative(token.address);
   const [allowance, tipsAllowed, balance] = native
@@ -1140,19 +1121,17 @@ export async function runway(client: DcxClient, bookingId: bigint): Promise<Runw
         tip > 0n ? tipAllowance(client, getAddress(token.address), booking.consumer) : undefined,
         tokenBalance(client, getAddress(token.address), booking.consumer),
       ]);
-  const blockedBy: RenewalSkipReasonName | null =
-    pricePerHourUsdE8 > policy.maxPricePerHourUsdE8
-      ? "PRICE_ABOVE_MAXIMUM"
-      : amount === 0n
-        ? "BOOKING_NOT_RENEWABLE"
-        : cost > policy.budget
-          ? "BUDGET_EXHAUSTED"
-          : (allowance !== undefined && allowance < amount) || (tipsAllowed !== undefined && tipsAllowed < tip)
-            ? "INSUFFICIENT_ALLOWANCE"
-            : balance < cost
-              ? "INSUFFICIENT_BALANCE"
-              : null;
-  const windowSeconds = Math.min(window, policy.hoursPerRenewal * 3_600);
+  const blockedBy = renewalBlockedBy({
+    pricePerHourUsdE8,
+    maxPricePerHourUsdE8: policy.maxPricePerHourUsdE8,
+    amount,
+    tip,
+    budgetLeft: policy.budget,
+    allowance,
+    tipAllowance: tipsAllowed,
+    balance,
+  });
+  const windowSeconds = renewalWindowSeconds(window, policy.hoursPerRenewal);
   const opensAt = fundedUntil === null ? 0 : fundedUntil - windowSeconds;
   result.nextRenewal = {
     opensAt,

@@ -1,6 +1,6 @@
 /** Direct access to the test chain, for what a test arranges outside the dApp (time, balances). */
 import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 import { type Address, createPublicClient, createWalletClient, getAddress, http } from "viem";
 import { hardhat } from "viem/chains";
@@ -29,11 +29,17 @@ export async function advanceTime(rpcUrl: string, seconds: number): Promise<void
   await rpc(rpcUrl, "evm_mine");
 }
 
-/** Kills the `local` adapter's workload host serving `bookingId` (under the oracle node's data folder). */
-export function killWorkload(oracleDataDir: string, bookingId: bigint): void {
+/** The folder of the `local` adapter's workload serving `bookingId` (under the oracle node's data folder), if any. */
+export function workloadFolder(oracleDataDir: string, bookingId: bigint): string | undefined {
   const suffix = join(`booking-${bookingId}`, "state.json");
   const state = readdirSync(oracleDataDir, { recursive: true, encoding: "utf8" }).find((path) => path.endsWith(suffix));
-  if (!state) throw new Error(`No workload for booking ${bookingId} under ${oracleDataDir}`);
-  const { pid } = JSON.parse(readFileSync(join(oracleDataDir, state), "utf8")) as { pid: number };
+  return state ? dirname(join(oracleDataDir, state)) : undefined;
+}
+
+/** Kills the `local` adapter's workload host serving `bookingId`. */
+export function killWorkload(oracleDataDir: string, bookingId: bigint): void {
+  const folder = workloadFolder(oracleDataDir, bookingId);
+  if (!folder) throw new Error(`No workload for booking ${bookingId} under ${oracleDataDir}`);
+  const { pid } = JSON.parse(readFileSync(join(folder, "state.json"), "utf8")) as { pid: number };
   process.kill(pid, "SIGKILL");
 }

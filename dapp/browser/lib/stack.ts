@@ -61,7 +61,8 @@ export async function startDappStack(log: (message: string) => void = () => {}):
       port: await freePort(),
       providers: "*",
       logFile: join(dataDir, "logs", "oracle-node.log"),
-      settings: { ...TEST_ORACLE_SETTINGS, log: { level: "info" } },
+      // A booking whose renewal is ruled out (no policy yet, no allowance) is looked at again soon.
+      settings: { ...TEST_ORACLE_SETTINGS, renewals: { recheckSeconds: 2 }, log: { level: "info" } },
     });
     const oracleUrl = oracle.url;
     log(`Oracle node on ${oracleUrl}`);

@@ -7,6 +7,8 @@ import { type Address, type Log, createPublicClient, parseEventLogs, webSocket }
 
 import { config } from "../config.ts";
 import {
+  bookingRenewalsAbi,
+  bookingRenewalsAddress,
   daoGovernanceAbi,
   daoGovernanceAddress,
   escrowManagerAbi,
@@ -26,6 +28,7 @@ import { chain, wagmiConfig } from "../wagmi.ts";
 const on = (addresses: Record<number, Address>) => (addresses as Record<number, Address | undefined>)[chain.id];
 const ADDRESSES = [
   resourceMarketplaceAddress,
+  bookingRenewalsAddress,
   slaEnforcementAddress,
   escrowManagerAddress,
   reputationSystemAddress,
@@ -36,6 +39,7 @@ const ADDRESSES = [
   .filter((address): address is Address => address !== undefined);
 const ABI = [
   ...resourceMarketplaceAbi,
+  ...bookingRenewalsAbi,
   ...slaEnforcementAbi,
   ...escrowManagerAbi,
   ...reputationSystemAbi,

@@ -41,20 +41,22 @@ export async function permitEscrow(owner: Address, token: Address, value: bigint
 }
 
 /**
- * Approves the escrow for `amount` of `token` when the owner's allowance is smaller; resolves to
- * false if the approval was cancelled or failed (`approveTx` reports it).
+ * Makes the owner's allowance to the escrow (or to `spender`) cover `amount` of `token`: when it is
+ * smaller, approves `amount` on top of it, so that what it held for auto-renewals stays available
+ * to them. Resolves to false if the approval was cancelled or failed (`approveTx` reports it).
  */
 export async function approveEscrow(
   approveTx: ReturnType<typeof useTransaction>,
   owner: Address,
   token: Address,
   amount: bigint,
+  spender: Address = escrow,
 ): Promise<boolean> {
   const allowance = await readContract(wagmiConfig, {
     abi: erc20Abi,
     address: token,
     functionName: "allowance",
-    args: [owner, escrow],
+    args: [owner, spender],
   });
   if (allowance >= amount) return true;
   const approved = await approveTx.send(() =>
@@ -62,7 +64,7 @@ export async function approveEscrow(
       abi: erc20Abi,
       address: token,
       functionName: "approve",
-      args: [escrow, amount],
+      args: [spender, allowance + amount],
       account: owner,
     }),
   );

@@ -43,6 +43,12 @@ export const EFFECTS: Record<string, Effect> = {
   Paused: { market: ["ResourcePage"] },
   Unpaused: { market: ["ResourcePage"] },
   ProvisionTimeoutUpdated: { market: ["ResourcePage", "MyBookings"] },
+  // BookingRenewals
+  RenewalPolicySet: { consumer: ["MyBookings"] },
+  RenewalPolicyCancelled: { consumer: ["MyBookings"] },
+  BookingRenewed: { consumer: ["MyBookings"] },
+  RenewalSkipped: { consumer: ["MyBookings"] },
+  RenewalSettingsUpdated: { market: ["MyBookings"] },
   // SLAEnforcement and ReputationSystem
   SlaPeriodsSettled: {
     market: PROVIDER_RECORD,
@@ -59,6 +65,8 @@ export const EFFECTS: Record<string, Effect> = {
   // EscrowManager
   EarningsWithdrawn: { market: ["Analytics"], provider: ["ProviderConsole", "EarningBookings", "ProviderMovements"] },
   ConsumerRefunded: { consumer: ["MyBookings"], provider: ["ProviderBookings"] },
+  StreamResumed: { market: BOOKING_MARKET, consumer: ["MyBookings"], provider: PROVIDER_BOOKINGS },
+  GracePeriodUpdated: { market: ["MyBookings"] },
   Claimed: { provider: ["ProviderMovements"] },
   // PriceOracle
   PaymentTokenConfigured: { market: ["PaymentTokens", "ResourcePage"] },

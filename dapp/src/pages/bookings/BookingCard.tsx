@@ -5,10 +5,13 @@ import type { MyBookingsQuery } from "../../generated/gql/graphql.ts";
 import { formatBps, formatDate, formatDuration, formatRelative, formatToken, formatUsdE8 } from "../../lib/format.ts";
 import { transactionUrl } from "../../lib/tx.tsx";
 import { AccessDetailsPanel } from "./AccessDetailsPanel.tsx";
+import { AutoRenew, type RenewalSettings } from "./AutoRenew.tsx";
 import { BookingActions } from "./BookingActions.tsx";
 import { ExtendBooking } from "./ExtendBooking.tsx";
 import { type MoneyBreakdown, bookingUsdE8, moneyBreakdown } from "./money.ts";
 import { RateBooking } from "./RateBooking.tsx";
+import { Replacement } from "./Replacement.tsx";
+import { WARNINGS, bookingRunway } from "./runway.ts";
 import { type Phase, type StepState, type Timeline, deriveTimeline } from "./timeline.ts";
 import { type PaymentToken, paymentToken } from "../../lib/tokens.ts";
 
@@ -18,6 +21,7 @@ const PHASE: Record<Phase, { label: string; tone: string }> = {
   "awaiting-provisioning": { label: "Awaiting provisioning", tone: "bg-sky-900 text-sky-100" },
   "provisioning-timed-out": { label: "Provisioning timed out", tone: "bg-amber-900 text-amber-100" },
   active: { label: "Active", tone: "bg-emerald-900 text-emerald-100" },
+  grace: { label: "Suspended", tone: "bg-amber-900 text-amber-100" },
   ended: { label: "Ended, to complete", tone: "bg-indigo-900 text-indigo-100" },
   completed: { label: "Completed", tone: "bg-slate-700 text-slate-100" },
   cancelled: { label: "Cancelled", tone: "bg-rose-950 text-rose-200" },
@@ -42,10 +46,12 @@ export function BookingCard({
   booking,
   now,
   provisionTimeoutSeconds,
+  renewalSettings,
 }: {
   booking: BookingItem;
   now: number;
   provisionTimeoutSeconds?: number;
+  renewalSettings: RenewalSettings;
 }) {
   const timeline = deriveTimeline(booking, now, provisionTimeoutSeconds);
   const money = moneyBreakdown(booking, now);
@@ -62,11 +68,8 @@ export function BookingCard({
             Booking #{booking.id} · <Link to={`/resources/${booking.resource.id}`}>{name}</Link>
           </h2>
           <p className="text-sm text-slate-400">
-            {booking.hoursBooked} h
-            {booking.extensions.length > 0
-              ? ` (${booking.extensions.length} extension${booking.extensions.length > 1 ? "s" : ""})`
-              : ""}{" "}
-            · {booking.resource.region} · provider <ProviderName provider={booking.provider} />
+            {booking.hoursBooked} h{extensionSummary(booking)} · {booking.resource.region} · provider{" "}
+            <ProviderName provider={booking.provider} />
           </p>
         </div>
         <span
@@ -78,7 +81,7 @@ export function BookingCard({
       </header>
 
       <TimelineSteps timeline={timeline} />
-      <Countdown timeline={timeline} endsAt={booking.endsAt} now={now} />
+      <Countdown timeline={timeline} booking={booking} now={now} />
 
       <div className="grid gap-4 lg:grid-cols-2">
         <Money money={money} amount={amount} open={booking.status === "ACTIVE" || booking.status === "REQUESTED"} />
@@ -93,11 +96,18 @@ export function BookingCard({
       ) : null}
 
       {timeline.canExtend ? (
-        <section className="space-y-2">
-          <h3 className="font-medium">Extend</h3>
-          <ExtendBooking booking={booking} token={token} />
-        </section>
+        <div className="grid gap-4 lg:grid-cols-2">
+          <section className="space-y-2">
+            <h3 className="font-medium">Extend</h3>
+            <ExtendBooking booking={booking} token={token} now={now} />
+          </section>
+          <section className="space-y-2">
+            <h3 className="font-medium">Auto-renew</h3>
+            <AutoRenew booking={booking} token={token} settings={renewalSettings} />
+          </section>
+        </div>
       ) : null}
+      <Replacement booking={booking} token={token} now={now} />
       <BookingActions bookingId={booking.id} timeline={timeline} refundNow={amount(money.remaining)} />
       {timeline.canRate ? <RateBooking bookingId={booking.id} /> : null}
       {booking.rating != null ? (
@@ -111,6 +121,19 @@ export function BookingCard({
       ) : null}
     </article>
   );
+}
+
+/** " (1 extension, 2 renewals, resumed once)", or nothing. */
+function extensionSummary(booking: BookingItem): string {
+  const count = (n: number, one: string, many: string) => (n === 0 ? [] : [`${n} ${n === 1 ? one : many}`]);
+  const parts = [
+    ...count(booking.extensions.length - booking.renewalCount, "extension", "extensions"),
+    ...count(booking.renewalCount, "renewal", "renewals"),
+    ...(booking.resumeCount > 0
+      ? [`resumed ${booking.resumeCount === 1 ? "once" : `${booking.resumeCount} times`}`]
+      : []),
+  ];
+  return parts.length > 0 ? ` (${parts.join(", ")})` : "";
 }
 
 function formatAmount(booking: BookingItem, token: PaymentToken, value: bigint): string {
@@ -149,7 +172,7 @@ function TimelineSteps({ timeline }: { timeline: Timeline }) {
   );
 }
 
-function Countdown({ timeline, endsAt, now }: { timeline: Timeline; endsAt?: string | null; now: number }) {
+function Countdown({ timeline, booking, now }: { timeline: Timeline; booking: BookingItem; now: number }) {
   if (timeline.phase === "awaiting-provisioning" && timeline.provisioningDeadline !== undefined) {
     return (
       <p className="text-sm">
@@ -166,16 +189,59 @@ function Countdown({ timeline, endsAt, now }: { timeline: Timeline; endsAt?: str
       </p>
     );
   }
-  if (timeline.phase === "active" && endsAt) {
+  const runway = bookingRunway(booking, now);
+  const autoRenew = booking.renewalPolicy?.active === true;
+  if (runway.state === "running" && runway.fundedUntil !== undefined) {
+    const warning = WARNINGS.find((candidate) => candidate.level === runway.warning);
     return (
-      <p className="text-sm">
-        Time remaining: <span data-testid="seconds-left">{formatDuration(timeline.secondsLeft ?? 0)}</span> (ends{" "}
-        {formatDate(endsAt)}).
+      <div className="space-y-1 text-sm" data-testid="runway">
+        <p>
+          Funded until {formatDate(runway.fundedUntil)}:{" "}
+          <span data-testid="seconds-left">{formatDuration(runway.secondsLeft)}</span> left
+          {autoRenew ? "; auto-renew is on" : ""}.
+        </p>
+        {warning ? (
+          <p role="alert" className="text-amber-200" data-testid="runway-warning" data-level={warning.level}>
+            Ends within {warning.label}.{" "}
+            {autoRenew
+              ? "Auto-renew renews it in its last part if the price, budget and funds allow (below)."
+              : `Extend it or turn on auto-renew to keep it running; otherwise it is suspended at its end and deprovisioned ${
+                  booking.graceEndsAt
+                    ? `after a grace of ${formatDuration(Number(booking.graceEndsAt) - runway.fundedUntil)}`
+                    : "after its grace"
+                }.`}
+          </p>
+        ) : null}
+      </div>
+    );
+  }
+  if (runway.state === "grace" && runway.graceEndsAt !== undefined) {
+    return (
+      <p role="alert" className="text-sm text-amber-200" data-testid="grace">
+        Suspended — extend before {formatDate(runway.graceEndsAt)} to resume (
+        <span data-testid="seconds-left">{formatDuration(runway.secondsLeft)}</span> left). The paid time ran out{" "}
+        {formatRelative(runway.fundedUntil!, now)}: nothing is billed while it is suspended, and its data is kept until
+        then.
       </p>
     );
   }
-  if (timeline.phase === "ended" && endsAt) {
-    return <p className="text-sm">Billing ended {formatRelative(endsAt, now)}.</p>;
+  if (timeline.phase === "ended" && booking.endsAt) {
+    return (
+      <p className="text-sm">
+        Billing ended {formatRelative(booking.endsAt, now)}
+        {runway.graceEndsAt !== undefined && runway.graceEndsAt > Number(booking.endsAt)
+          ? `; its grace ended ${formatRelative(runway.graceEndsAt, now)}`
+          : ""}
+        .
+      </p>
+    );
+  }
+  if (booking.endedInGrace) {
+    return (
+      <p className="text-sm text-slate-300" data-testid="ended-in-grace">
+        Its paid time ended without an extension: it was suspended for its grace, then deprovisioned.
+      </p>
+    );
   }
   return null;
 }

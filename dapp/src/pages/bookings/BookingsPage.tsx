@@ -14,10 +14,12 @@ import { useAccount } from "wagmi";
 import { Page } from "../../components/Layout.tsx";
 import { config } from "../../config.ts";
 import { EmptyState, LoadingCards, SubgraphError } from "../../components/States.tsx";
+import { type Alert, type NotificationState, useAlertNotifications } from "../../lib/notifications.ts";
 import { useNow } from "../../lib/useNow.ts";
 import { BookingCard } from "./BookingCard.tsx";
 import { ClaimRefunds } from "./ClaimRefunds.tsx";
 import { MyBookingsQuery, PAGE_SIZE, bookingsVariables } from "./queries.ts";
+import { bookingRunway, runwayAlert } from "./runway.ts";
 
 export default function BookingsPage() {
   const { address } = useAccount();
@@ -44,10 +46,18 @@ function Dashboard({ account }: { account: Address }) {
 
   const bookings = data?.bookings.slice(0, PAGE_SIZE) ?? [];
   const timeout = data?.protocol?.provisionTimeoutSeconds;
+  const renewalSettings = {
+    windowSeconds:
+      data?.protocol?.renewalWindowSeconds != null ? Number(data.protocol.renewalWindowSeconds) : undefined,
+    tipBps: data?.protocol?.renewalTipBps ?? undefined,
+  };
+  const alerts = bookings.flatMap((booking) => runwayAlert(booking.id, bookingRunway(booking, now)) ?? []);
+  const [permission, askPermission] = useAlertNotifications(alerts);
 
   return (
     <div className="space-y-6">
       <ClaimRefunds account={account} />
+      <RunwayAlerts alerts={alerts} permission={permission} ask={askPermission} />
       {!data && loading ? (
         <LoadingCards count={2} />
       ) : !data ? (
@@ -72,6 +82,7 @@ function Dashboard({ account }: { account: Address }) {
                 provisionTimeoutSeconds={
                   timeout != null ? Number(timeout) : config.deployment?.settings.provisionTimeoutSeconds
                 }
+                renewalSettings={renewalSettings}
               />
             ))}
           </div>
@@ -92,5 +103,46 @@ function Dashboard({ account }: { account: Address }) {
         </>
       )}
     </div>
+  );
+}
+
+/**
+ * Bookings that run out soon or are suspended, listed on top; and the offer of browser
+ * notifications for them while this tab is open.
+ */
+function RunwayAlerts({
+  alerts,
+  permission,
+  ask,
+}: {
+  alerts: readonly Alert[];
+  permission: NotificationState;
+  ask: () => Promise<void>;
+}) {
+  return (
+    <section aria-label="Running out" className="space-y-2">
+      {alerts.length > 0 ? (
+        <ul className="space-y-1" data-testid="runway-alerts">
+          {alerts.map((alert) => (
+            <li key={alert.key} className="rounded-lg border border-amber-700/60 bg-amber-950/40 p-2 text-sm">
+              <span className="font-medium text-amber-100">{alert.title}.</span>{" "}
+              <span className="text-amber-200">{alert.body}</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {permission === "default" ? (
+        <p className="flex flex-wrap items-center gap-2 text-sm text-slate-400">
+          Get a browser notification, while this tab is open, 24 h and 1 h before a booking runs out.
+          <button type="button" className="btn btn-secondary" onClick={() => void ask()}>
+            Allow notifications
+          </button>
+        </p>
+      ) : permission === "granted" ? (
+        <p className="text-xs text-slate-500" data-testid="notifications-on">
+          Notifications are on while this tab is open.
+        </p>
+      ) : null}
+    </section>
   );
 }

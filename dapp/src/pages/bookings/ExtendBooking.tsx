@@ -1,6 +1,7 @@
 /**
  * Extends a requested or running booking in one click: more hours at the resource's price now, in
- * the token the booking was paid in. The machine keeps running; the booking keeps its terms.
+ * the token the booking was paid in. The machine keeps running; the booking keeps its terms. In its
+ * grace, an extension resumes a suspended booking, billed from then.
  */
 import { useId, useState } from "react";
 import { useAccount } from "wagmi";
@@ -28,7 +29,16 @@ export interface ExtendableBooking {
   resource: { pricePerHourUsdE8: string; maxHours: number };
 }
 
-export function ExtendBooking({ booking, token }: { booking: ExtendableBooking; token: PaymentToken }) {
+export function ExtendBooking({
+  booking,
+  token,
+  now,
+}: {
+  booking: ExtendableBooking;
+  token: PaymentToken;
+  /** The chain's time (seconds). */
+  now: number;
+}) {
   const ids = useId();
   const { address: account } = useAccount();
   const [hoursText, setHoursText] = useState("1");
@@ -80,7 +90,8 @@ export function ExtendBooking({ booking, token }: { booking: ExtendableBooking; 
     }
   };
 
-  const newEnd = booking.endsAt && hours.ok ? Number(booking.endsAt) + hours.value * 3_600 : undefined;
+  // A booking past its end is in its grace: the extension resumes it now.
+  const newEnd = booking.endsAt && hours.ok ? Math.max(Number(booking.endsAt), now) + hours.value * 3_600 : undefined;
   return (
     <form
       className="space-y-2"

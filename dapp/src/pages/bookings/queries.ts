@@ -6,6 +6,8 @@ export const MyBookingsQuery = graphql(`
     protocol(id: "protocol") {
       provisionTimeoutSeconds
       slaPeriodSeconds
+      renewalWindowSeconds
+      renewalTipBps
     }
     bookings(where: { consumer: $consumer }, orderBy: id, orderDirection: desc, first: $first, skip: $skip) {
       id
@@ -19,6 +21,17 @@ export const MyBookingsQuery = graphql(`
       accessDetailsCid
       startedAt
       endsAt
+      graceEndsAt
+      renewalCount
+      resumeCount
+      endedInGrace
+      renewalPolicy {
+        active
+        hoursPerRenewal
+        maxPricePerHourUsdE8
+        budgetLeft
+        renewalCount
+      }
       cancelledAt
       timedOut
       completedAt
@@ -38,12 +51,21 @@ export const MyBookingsQuery = graphql(`
       }
       resource {
         id
+        kind
         region
         uptimeTargetBps
         pricePerHourUsdE8
         maxHours
         metadata {
           name
+          service
+          cloud
+          vcpu
+          memoryGib
+          gpuModel
+          gpuCount
+          storageSizeGib
+          capacityGib
         }
       }
       extensions(orderBy: index, orderDirection: asc, first: 1000) {

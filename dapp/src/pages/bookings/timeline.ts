@@ -2,9 +2,11 @@
  * Where a booking stands and what its consumer can do next, derived from the subgraph's Booking
  * (and its BookingEvents) and the chain's clock. Mirrors the rules of ResourceMarketplace: a
  * requested booking can be cancelled by its consumer at any time (and by anyone once provisioning
- * has timed out); an active one can be terminated before its end and completed after it; a
- * completed one can be rated once.
+ * has timed out); an active one can be terminated before its end; past its end it is suspended
+ * for the grace period, when an extension resumes it, and it is completed after it (the
+ * consumer may complete it earlier); a completed one can be rated once.
  */
+import { runwayState } from "@d-cloudx/sdk/runway";
 
 export type BookingStatus = "REQUESTED" | "ACTIVE" | "COMPLETED" | "CANCELLED" | "TERMINATED";
 
@@ -15,6 +17,8 @@ export interface TimelineBooking {
   provisionedAt?: string | null;
   startedAt?: string | null;
   endsAt?: string | null;
+  /** End of the grace after `endsAt` (null before provisioning). */
+  graceEndsAt?: string | null;
   cancelledAt?: string | null;
   timedOut?: boolean | null;
   completedAt?: string | null;
@@ -25,7 +29,14 @@ export interface TimelineBooking {
 }
 
 export type Phase =
-  "awaiting-provisioning" | "provisioning-timed-out" | "active" | "ended" | "completed" | "cancelled" | "terminated";
+  | "awaiting-provisioning"
+  | "provisioning-timed-out"
+  | "active"
+  | "grace"
+  | "ended"
+  | "completed"
+  | "cancelled"
+  | "terminated";
 
 export type StepState = "done" | "current" | "upcoming" | "failed";
 
@@ -44,11 +55,11 @@ export interface Timeline {
   steps: TimelineStep[];
   /** While requested: the last moment the oracle may confirm provisioning. */
   provisioningDeadline?: number;
-  /** Seconds until the deadline (requested) or the end of billing (active); 0 once passed. */
+  /** Seconds until the deadline (requested), the end of billing (active) or of the grace; 0 once passed. */
   secondsLeft?: number;
   canCancel: boolean;
   canTerminate: boolean;
-  /** Requested within its provisioning deadline, or running before its end: more hours can be added. */
+  /** Requested within its provisioning deadline, running, or suspended in its grace: more hours can be added. */
   canExtend: boolean;
   canComplete: boolean;
   canRate: boolean;
@@ -61,10 +72,11 @@ export function deriveTimeline(booking: TimelineBooking, now: number, provisionT
   const requestedAt = Number(booking.requestedAt);
   const startedAt = seconds(booking.startedAt) ?? seconds(booking.provisionedAt);
   const endsAt = seconds(booking.endsAt);
+  const graceEndsAt = seconds(booking.graceEndsAt);
   const deadline = provisionTimeoutSeconds === undefined ? undefined : requestedAt + provisionTimeoutSeconds;
   const txOf = (kind: string) => booking.events?.find((event) => event.kind === kind)?.transactionHash;
 
-  const phase = phaseOf(booking, now, deadline, endsAt);
+  const phase = phaseOf(booking, now, deadline, endsAt, graceEndsAt);
   const steps: TimelineStep[] = [
     { key: "requested", label: "Requested", state: "done", at: requestedAt, transactionHash: txOf("REQUESTED") },
   ];
@@ -97,8 +109,9 @@ export function deriveTimeline(booking: TimelineBooking, now: number, provisionT
     steps.push({
       key: "active",
       label: "Active",
-      state: !provisioned ? "upcoming" : phase === "active" ? "current" : "done",
+      state: !provisioned ? "upcoming" : phase === "active" ? "current" : phase === "grace" ? "failed" : "done",
       at: startedAt,
+      detail: phase === "grace" ? "Suspended: the paid time ran out. Extend to resume it." : undefined,
     });
     if (booking.status === "TERMINATED") {
       steps.push({
@@ -116,8 +129,13 @@ export function deriveTimeline(booking: TimelineBooking, now: number, provisionT
         key: "completed",
         label: "Completed",
         state: booking.status === "COMPLETED" ? "done" : phase === "ended" ? "current" : "upcoming",
-        at: seconds(booking.completedAt) ?? endsAt,
-        detail: phase === "ended" ? "Billing has ended; anyone can now mark the booking completed." : undefined,
+        at: seconds(booking.completedAt) ?? (phase === "grace" ? graceEndsAt : endsAt),
+        detail:
+          phase === "ended"
+            ? "Billing has ended; anyone can now mark the booking completed."
+            : phase === "grace"
+              ? "Deprovisioned at the end of the grace unless extended."
+              : undefined,
         transactionHash: txOf("COMPLETED"),
       });
     }
@@ -126,6 +144,7 @@ export function deriveTimeline(booking: TimelineBooking, now: number, provisionT
   let secondsLeft: number | undefined;
   if (phase === "awaiting-provisioning" && deadline !== undefined) secondsLeft = Math.max(0, deadline - now);
   if (phase === "active" && endsAt !== undefined) secondsLeft = Math.max(0, endsAt - now);
+  if (phase === "grace" && graceEndsAt !== undefined) secondsLeft = Math.max(0, graceEndsAt - now);
 
   return {
     phase,
@@ -134,20 +153,28 @@ export function deriveTimeline(booking: TimelineBooking, now: number, provisionT
     secondsLeft,
     canCancel: booking.status === "REQUESTED",
     canTerminate: phase === "active",
-    canExtend: phase === "active" || phase === "awaiting-provisioning",
+    canExtend: phase === "active" || phase === "awaiting-provisioning" || phase === "grace",
     canComplete: phase === "ended",
     canRate: booking.status === "COMPLETED" && booking.rating == null,
   };
 }
 
-function phaseOf(booking: TimelineBooking, now: number, deadline?: number, endsAt?: number): Phase {
+function phaseOf(
+  booking: TimelineBooking,
+  now: number,
+  deadline?: number,
+  endsAt?: number,
+  graceEndsAt?: number,
+): Phase {
   switch (booking.status) {
     case "REQUESTED":
       // The contract allows provisioning up to and including the deadline second.
       return deadline !== undefined && now > deadline ? "provisioning-timed-out" : "awaiting-provisioning";
-    case "ACTIVE":
-      // terminateBooking reverts from endsAt on; completeBooking is allowed from endsAt on.
-      return endsAt !== undefined && now >= endsAt ? "ended" : "active";
+    case "ACTIVE": {
+      // terminateBooking reverts from endsAt on; completeBooking is open to anyone once the grace is over.
+      const state = runwayState("active", endsAt ?? null, graceEndsAt ?? null, now);
+      return state === "running" ? "active" : state === "grace" ? "grace" : "ended";
+    }
     case "COMPLETED":
       return "completed";
     case "CANCELLED":

@@ -52,7 +52,16 @@ export const ProviderResourcesQuery = graphql(`
 `);
 
 export const ProviderBookingsQuery = graphql(`
-  query ProviderBookings($provider: String!, $first: Int!, $skip: Int!) {
+  query ProviderBookings($provider: String!, $id: ID!, $first: Int!, $skip: Int!) {
+    record: provider(id: $id) {
+      extensionCount
+      hoursExtended
+      renewalCount
+      hoursRenewed
+      renewalSkipCount
+      resumeCount
+      endedInGraceCount
+    }
     bookings(where: { provider: $provider }, orderBy: requestedAt, orderDirection: desc, first: $first, skip: $skip) {
       id
       status
@@ -78,6 +87,14 @@ export const ProviderBookingsQuery = graphql(`
       requestedAt
       startedAt
       endsAt
+      graceEndsAt
+      extensionCount
+      renewalCount
+      resumeCount
+      endedInGrace
+      renewalPolicy {
+        active
+      }
     }
   }
 `);

@@ -1,33 +1,18 @@
 import { ConnectButton } from "@rainbow-me/rainbowkit";
 import { useId, useState } from "react";
 import { Link } from "react-router";
-import type { Address } from "viem";
 import { useAccount } from "wagmi";
 
-import {
-  resourceMarketplaceAddress,
-  simulateResourceMarketplaceBook,
-  simulateResourceMarketplaceBookWithPermit,
-  useReadPriceOracleQuote,
-} from "../../generated/contracts.ts";
-import { accessKeyPair } from "../../lib/accessKey.ts";
+import { useReadPriceOracleQuote } from "../../generated/contracts.ts";
+import { bookResource } from "../../lib/book.ts";
 import { decodeError } from "../../lib/errors.ts";
-import { approveEscrow, isPermitToken, permitEscrow, useTokenBalance } from "../../lib/escrowPayment.ts";
+import { isPermitToken, useTokenBalance } from "../../lib/escrowPayment.ts";
 import { formatDuration, formatToken, formatUsdE8 } from "../../lib/format.ts";
-import { type ShownTerms, checkBookable } from "../../lib/sources.ts";
+import type { ShownTerms } from "../../lib/sources.ts";
 import { type PaymentToken, isNative, sameAddress } from "../../lib/tokens.ts";
 import { TxStatus, useTransaction } from "../../lib/tx.tsx";
-import { chain, wagmiConfig } from "../../wagmi.ts";
-import {
-  DEFAULT_SLIPPAGE,
-  bookingIdFromReceipt,
-  bookingUsdE8,
-  maxPayment,
-  parseHours,
-  parseSlippageBps,
-} from "./booking.ts";
+import { DEFAULT_SLIPPAGE, bookingUsdE8, maxPayment, parseHours, parseSlippageBps } from "./booking.ts";
 
-const market = resourceMarketplaceAddress[chain.id as keyof typeof resourceMarketplaceAddress] as Address;
 /** A listed resource as the booking form shows it (from the subgraph). */
 export interface BookableResource extends ShownTerms {
   provider: string;
@@ -110,30 +95,9 @@ export function BookingForm({
     setBookingId(undefined);
     setWorking(true);
     try {
-      const changed = await checkBookable(terms, hours.value, token.tokenId);
-      if (changed) {
-        setProblem(changed);
-        return;
-      }
-      const { publicKeyHex } = await accessKeyPair();
-      // The SLA shown on this page is the least the consumer accepts: if the provider loosens it
-      // before the booking lands, the booking reverts instead of settling by looser terms.
-      const minSla = { uptimeTargetBps: terms.uptimeTargetBps, maxLatencyMs: terms.maxLatencyMs };
-      const args = [resourceId, hours.value, token.address, max, minSla, publicKeyHex] as const;
-      let receipt;
-      if (isNative(token)) {
-        // Any value above the price is returned by the marketplace.
-        receipt = await bookTx.send(() => simulateResourceMarketplaceBook(wagmiConfig, { args, value: max, account }));
-      } else if (isPermitToken(token)) {
-        const permit = await permitEscrow(account, token.address, max);
-        receipt = await bookTx.send(() =>
-          simulateResourceMarketplaceBookWithPermit(wagmiConfig, { args: [...args, permit], account }),
-        );
-      } else {
-        if (!(await approveEscrow(approveTx, account, token.address, max))) return;
-        receipt = await bookTx.send(() => simulateResourceMarketplaceBook(wagmiConfig, { args, account }));
-      }
-      if (receipt) setBookingId(bookingIdFromReceipt(receipt, market));
+      const booked = await bookResource({ terms, hours: hours.value, token, max, account, approveTx, bookTx });
+      if ("problem" in booked) setProblem(booked.problem);
+      else setBookingId(booked.bookingId);
     } catch (error) {
       // The access-key or permit signature was declined or failed; transactions report through TxStatus.
       const decoded = decodeError(error);
