@@ -41,6 +41,7 @@ import type { ContractName, Deployment, PaymentTokenDeployment } from "./deploym
 import { type DecodedError, decodeError } from "./errors.ts";
 import {
   RENEWAL_SKIP_MESSAGES,
+  type RenewalFunds,
   type RenewalSkipReasonName,
   type RunwayState,
   renewalBlockedBy,
@@ -262,24 +263,45 @@ export async function tokenBalance(client: DcxClient, token: Address, owner: Add
 }
 
 /** What the EscrowManager (the approve target of every ERC-20 payment and bond) may take from `owner`. */
-export async function escrowAllowance(client: DcxClient, token: Address, owner: Address): Promise<bigint> {
+export function escrowAllowance(client: DcxClient, token: Address, owner: Address): Promise<bigint> {
+  return contractAllowance(client, token, owner, "EscrowManager");
+}
+
+/** Approves the EscrowManager to take `amount` of an ERC-20 from the signing account. */
+export function approveEscrow(client: DcxClient, params: { token: Address; amount: bigint }, options?: WriteOptions) {
+  return approveContract(client, params.token, "EscrowManager", params.amount, options);
+}
+
+/** What the `spender` contract may take of `token` from `owner` (no limit for ETH, which is sent with calls). */
+async function contractAllowance(
+  client: DcxClient,
+  token: Address,
+  owner: Address,
+  spender: ContractName,
+): Promise<bigint> {
   if (isNative(token)) return 2n ** 256n - 1n;
   return client.publicClient.readContract({
     address: token,
     abi: erc20Abi,
     functionName: "allowance",
-    args: [owner, contractAddress(client.deployment, "EscrowManager")],
+    args: [owner, contractAddress(client.deployment, spender)],
   });
 }
 
-/** Approves the EscrowManager to take `amount` of an ERC-20 from the signing account. */
-export function approveEscrow(client: DcxClient, params: { token: Address; amount: bigint }, options?: WriteOptions) {
+/** Approves the `spender` contract to take `amount` of an ERC-20 from the signing account. */
+function approveContract(
+  client: DcxClient,
+  token: Address,
+  spender: ContractName,
+  amount: bigint,
+  options?: WriteOptions,
+) {
   return write(
     client,
     {
-      contract: { name: "ERC20", address: getAddress(params.token), abi: erc20Abi },
+      contract: { name: "ERC20", address: getAddress(token), abi: erc20Abi },
       functionName: "approve",
-      args: [contractAddress(client.deployment, "EscrowManager"), params.amount],
+      args: [contractAddress(client.deployment, spender), amount],
     },
     options,
   );
@@ -899,30 +921,12 @@ export async function setRenewalPolicy(client: DcxClient, params: RenewalPolicyP
     if ((await escrowAllowance(client, token, owner)) < params.budget) {
       await approveEscrow(client, { token, amount: params.budget }, options);
     }
-    const tips = (params.budget * BigInt(await read<number>(client, "BookingRenewals", "renewalTipBps"))) / 10_000n;
-    if (tips > 0n && (await tipAllowance(client, token, owner)) < tips) {
-      await write(
-        client,
-        {
-          contract: { name: "ERC20", address: token, abi: erc20Abi },
-          functionName: "approve",
-          args: [contractAddress(client.deployment, "BookingRenewals"), tips],
-        },
-        options,
-      );
+    const tips = renewalTip(params.budget, await read<number>(client, "BookingRenewals", "renewalTipBps"));
+    if (tips > 0n && (await contractAllowance(client, token, owner, "BookingRenewals")) < tips) {
+      await approveContract(client, token, "BookingRenewals", tips, options);
     }
   }
   return receipt;
-}
-
-/** What BookingRenewals may take from `owner` for renewal tips in an ERC-20 (tips go from the consumer to the caller). */
-function tipAllowance(client: DcxClient, token: Address, owner: Address): Promise<bigint> {
-  return client.publicClient.readContract({
-    address: token,
-    abi: erc20Abi,
-    functionName: "allowance",
-    args: [owner, contractAddress(client.deployment, "BookingRenewals")],
-  });
 }
 
 /** Cancels the account's renewal policy of a booking: nothing renews it any more. */
@@ -1013,26 +1017,13 @@ export async function renew(
   return { renewed: false, reason, message: RENEWAL_SKIP_MESSAGES[reason], receipt };
 }
 
-export interface NextRenewal {
+/** The next renewal at today's price and funds (the policy's maximum price is in `Runway.policy`). */
+export interface NextRenewal extends Omit<RenewalFunds, "maxPricePerHourUsdE8"> {
   /**
    * When `renew` may first renew it (unix seconds): its end less the window, which is at most the
    * hours per renewal (0 before provisioning, when the end is not known yet).
    */
   opensAt: number;
-  /** The resource's price per hour now, USD with 8 decimals. */
-  pricePerHourUsdE8: bigint;
-  /** What the renewal would cost at today's price, in the booking's token's smallest unit. */
-  amount: bigint;
-  /** The caller's tip on top of it (BookingRenewals' `renewalTipBps`). */
-  tip: bigint;
-  /** What the policy may still spend. */
-  budgetLeft: bigint;
-  /** ERC-20: the consumer's allowance to the EscrowManager (for the amount). */
-  allowance?: bigint;
-  /** ERC-20 with a tip: the consumer's allowance to BookingRenewals (for the tip). */
-  tipAllowance?: bigint;
-  /** The consumer's funds for it: the token balance (ERC-20) or the renewal balance (ETH). */
-  balance: bigint;
   /** Null when the renewal would go through at today's price and funds; otherwise what rules it out. */
   blockedBy: RenewalSkipReasonName | null;
   /** `blockedBy` in words, or how it will renew. */
@@ -1118,30 +1109,27 @@ export async function runway(client: DcxClient, bookingId: bigint): Promise<Runw
     ? [undefined, undefined, await renewalBalance(client, booking.consumer)]
     : await Promise.all([
         escrowAllowance(client, getAddress(token.address), booking.consumer),
-        tip > 0n ? tipAllowance(client, getAddress(token.address), booking.consumer) : undefined,
+        // BookingRenewals takes the tip (from the consumer, for the caller) under an allowance of its own.
+        tip > 0n
+          ? contractAllowance(client, getAddress(token.address), booking.consumer, "BookingRenewals")
+          : undefined,
         tokenBalance(client, getAddress(token.address), booking.consumer),
       ]);
-  const blockedBy = renewalBlockedBy({
+  const funds = {
     pricePerHourUsdE8,
-    maxPricePerHourUsdE8: policy.maxPricePerHourUsdE8,
     amount,
     tip,
     budgetLeft: policy.budget,
     allowance,
     tipAllowance: tipsAllowed,
     balance,
-  });
+  };
+  const blockedBy = renewalBlockedBy({ ...funds, maxPricePerHourUsdE8: policy.maxPricePerHourUsdE8 });
   const windowSeconds = renewalWindowSeconds(window, policy.hoursPerRenewal);
   const opensAt = fundedUntil === null ? 0 : fundedUntil - windowSeconds;
   result.nextRenewal = {
     opensAt,
-    pricePerHourUsdE8,
-    amount,
-    tip,
-    budgetLeft: policy.budget,
-    allowance,
-    tipAllowance: tipsAllowed,
-    balance,
+    ...funds,
     blockedBy,
     message: blockedBy
       ? RENEWAL_SKIP_MESSAGES[blockedBy]

@@ -89,6 +89,14 @@ const TEXT: Record<TxState["status"], string> = {
 };
 
 /** One line describing a transaction's progress, with a link once it has a hash. */
+/**
+ * Of the transactions one flow sends, the state to show: that of the first (list the latest step
+ * first) that has started; idle while none has.
+ */
+export function latestState(...txs: { state: TxState }[]): TxState {
+  return txs.find((tx) => tx.state.status !== "idle")?.state ?? { status: "idle" };
+}
+
 export function TxStatus({ state }: { state: TxState }) {
   if (state.status === "idle") return null;
   const tone =

@@ -5,10 +5,11 @@
  * also says, from the chain's figures now, whether the next renewal would go through.
  */
 import { RENEWAL_SKIP_MESSAGES, renewalBlockedBy, renewalTip, renewalWindowSeconds } from "@d-cloudx/sdk/runway";
-import { useId, useState } from "react";
+import { useState } from "react";
 import { type Address, erc20Abi, formatUnits } from "viem";
 import { useAccount, useReadContract } from "wagmi";
 
+import { TextField } from "../../components/Field.tsx";
 import { config } from "../../config.ts";
 import {
   readBookingRenewalsRenewalBalance,
@@ -21,7 +22,7 @@ import {
 import { approveEscrow, useTokenBalance } from "../../lib/escrowPayment.ts";
 import { formatDate, formatDuration, formatToken, formatUsdE8 } from "../../lib/format.ts";
 import { type PaymentToken, isNative } from "../../lib/tokens.ts";
-import { TxStatus, useTransaction } from "../../lib/tx.tsx";
+import { TxStatus, latestState, useTransaction } from "../../lib/tx.tsx";
 import { wagmiConfig } from "../../wagmi.ts";
 import { parseDecimal } from "../marketplace/filters.ts";
 import { DEFAULT_SLIPPAGE, bookingUsdE8, parseHours } from "../resource/booking.ts";
@@ -149,7 +150,6 @@ function PolicyForm({
   funds: Funds;
   account: Address;
 }) {
-  const ids = useId();
   const price = BigInt(booking.resource.pricePerHourUsdE8);
   // Renew by what was booked first, and at most at today's price unless the consumer allows more.
   const firstHours = booking.hoursBooked - booking.extensions.reduce((sum, extension) => sum + extension.hours, 0);
@@ -212,45 +212,27 @@ function PolicyForm({
       }}
     >
       <div className="grid grid-cols-1 gap-2 sm:grid-cols-3">
-        <div>
-          <label className="label" htmlFor={`${ids}-hours`}>
-            Hours per renewal
-          </label>
-          <input
-            id={`${ids}-hours`}
-            className="field"
-            inputMode="numeric"
-            value={hoursText}
-            onChange={(event) => setHoursText(event.target.value)}
-            disabled={busy}
-          />
-        </div>
-        <div>
-          <label className="label" htmlFor={`${ids}-renewals`}>
-            Renewals at most
-          </label>
-          <input
-            id={`${ids}-renewals`}
-            className="field"
-            inputMode="numeric"
-            value={renewalsText}
-            onChange={(event) => setRenewalsText(event.target.value)}
-            disabled={busy}
-          />
-        </div>
-        <div>
-          <label className="label" htmlFor={`${ids}-price`}>
-            Highest price per hour (USD)
-          </label>
-          <input
-            id={`${ids}-price`}
-            className="field"
-            inputMode="decimal"
-            value={maxPriceText}
-            onChange={(event) => setMaxPriceText(event.target.value)}
-            disabled={busy}
-          />
-        </div>
+        <TextField
+          label="Hours per renewal"
+          inputMode="numeric"
+          value={hoursText}
+          onChange={setHoursText}
+          disabled={busy}
+        />
+        <TextField
+          label="Renewals at most"
+          inputMode="numeric"
+          value={renewalsText}
+          onChange={setRenewalsText}
+          disabled={busy}
+        />
+        <TextField
+          label="Highest price per hour (USD)"
+          inputMode="decimal"
+          value={maxPriceText}
+          onChange={setMaxPriceText}
+          disabled={busy}
+        />
       </div>
       <p className="text-sm text-slate-300" data-testid="auto-renew-terms">
         {problem ??
@@ -267,15 +249,7 @@ function PolicyForm({
       <button type="submit" className="btn" disabled={Boolean(problem) || budget === undefined || busy}>
         Turn on auto-renew
       </button>
-      <TxStatus
-        state={
-          depositTx.state.status !== "idle"
-            ? depositTx.state
-            : approveTx.state.status !== "idle"
-              ? approveTx.state
-              : policyTx.state
-        }
-      />
+      <TxStatus state={latestState(depositTx, approveTx, policyTx)} />
     </form>
   );
 }
@@ -375,15 +349,7 @@ function ActivePolicy({
           Stop auto-renew
         </button>
       </div>
-      <TxStatus
-        state={
-          cancelTx.state.status !== "idle"
-            ? cancelTx.state
-            : depositTx.state.status !== "idle"
-              ? depositTx.state
-              : approveTx.state
-        }
-      />
+      <TxStatus state={latestState(cancelTx, depositTx, approveTx)} />
     </div>
   );
 }

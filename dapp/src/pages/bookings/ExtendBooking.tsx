@@ -16,7 +16,7 @@ import { decodeError } from "../../lib/errors.ts";
 import { approveEscrow, isPermitToken, permitEscrow, useTokenBalance } from "../../lib/escrowPayment.ts";
 import { formatDate, formatToken, formatUsdE8 } from "../../lib/format.ts";
 import { type PaymentToken, isNative } from "../../lib/tokens.ts";
-import { TxStatus, useTransaction } from "../../lib/tx.tsx";
+import { TxStatus, latestState, useTransaction } from "../../lib/tx.tsx";
 import { wagmiConfig } from "../../wagmi.ts";
 import { DEFAULT_SLIPPAGE, bookingUsdE8, maxPayment, parseHours, parseSlippageBps } from "../resource/booking.ts";
 
@@ -133,7 +133,7 @@ export function ExtendBooking({
       </p>
       {short ? <p className="text-sm text-amber-200">Your {token.symbol} balance does not cover this.</p> : null}
       {problem ? <p className="text-sm text-rose-300">{problem}</p> : null}
-      {extendTx.state.status === "idle" ? <TxStatus state={approveTx.state} /> : <TxStatus state={extendTx.state} />}
+      <TxStatus state={latestState(extendTx, approveTx)} />
     </form>
   );
 }

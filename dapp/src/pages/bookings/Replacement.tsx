@@ -9,6 +9,7 @@ import { Link } from "react-router";
 import { type Address, formatUnits } from "viem";
 import { useAccount } from "wagmi";
 
+import { TextField } from "../../components/Field.tsx";
 import { ProviderName } from "../../components/ProviderName.tsx";
 import {
   simulateEscrowManagerClaim,
@@ -20,7 +21,7 @@ import { bookResource } from "../../lib/book.ts";
 import { decodeError } from "../../lib/errors.ts";
 import { formatBps, formatToken, formatUsdE8 } from "../../lib/format.ts";
 import type { PaymentToken } from "../../lib/tokens.ts";
-import { TxStatus, useTransaction } from "../../lib/tx.tsx";
+import { TxStatus, latestState, useTransaction } from "../../lib/tx.tsx";
 import { wagmiConfig } from "../../wagmi.ts";
 import { parseDecimal } from "../marketplace/filters.ts";
 import { DEFAULT_SLIPPAGE, bookingUsdE8, maxPayment, parseSlippageBps } from "../resource/booking.ts";
@@ -160,20 +161,15 @@ function ReplacementOffer({
         {reason} The closest equivalent resource: the same kind, cloud and region, at least the same specs and SLA, from
         the provider with the best reputation.
       </p>
-      <div>
-        <label className="label" htmlFor={`${ids}-price`}>
-          Highest price per hour (USD)
-        </label>
-        <input
-          id={`${ids}-price`}
-          className="field w-40"
-          inputMode="decimal"
-          value={maxPriceText}
-          aria-invalid={maxPrice === undefined || undefined}
-          onChange={(event) => setMaxPriceText(event.target.value)}
-          disabled={busy}
-        />
-      </div>
+      <TextField
+        label="Highest price per hour (USD)"
+        inputClassName="field w-40"
+        inputMode="decimal"
+        value={maxPriceText}
+        aria-invalid={maxPrice === undefined || undefined}
+        onChange={setMaxPriceText}
+        disabled={busy}
+      />
       {maxPrice === undefined ? (
         <p className="text-sm text-rose-300">Enter a price in USD, e.g. 1.50.</p>
       ) : !candidate ? (
@@ -208,15 +204,7 @@ function ReplacementOffer({
           {problem}
         </p>
       ) : null}
-      <TxStatus
-        state={
-          bookTx.state.status !== "idle"
-            ? bookTx.state
-            : approveTx.state.status !== "idle"
-              ? approveTx.state
-              : claimTx.state
-        }
-      />
+      <TxStatus state={latestState(bookTx, approveTx, claimTx)} />
       {booked !== undefined ? (
         <p role="status" className="text-sm text-emerald-300" data-testid="replacement-booked">
           Booking #{String(booked)} is requested; it appears above once indexed.

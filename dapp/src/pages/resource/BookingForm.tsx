@@ -3,6 +3,7 @@ import { useId, useState } from "react";
 import { Link } from "react-router";
 import { useAccount } from "wagmi";
 
+import { TextField } from "../../components/Field.tsx";
 import { useReadPriceOracleQuote } from "../../generated/contracts.ts";
 import { bookResource } from "../../lib/book.ts";
 import { decodeError } from "../../lib/errors.ts";
@@ -10,7 +11,7 @@ import { isPermitToken, useTokenBalance } from "../../lib/escrowPayment.ts";
 import { formatDuration, formatToken, formatUsdE8 } from "../../lib/format.ts";
 import type { ShownTerms } from "../../lib/sources.ts";
 import { type PaymentToken, isNative, sameAddress } from "../../lib/tokens.ts";
-import { TxStatus, useTransaction } from "../../lib/tx.tsx";
+import { TxStatus, latestState, useTransaction } from "../../lib/tx.tsx";
 import { DEFAULT_SLIPPAGE, bookingUsdE8, maxPayment, parseHours, parseSlippageBps } from "./booking.ts";
 
 /** A listed resource as the booking form shows it (from the subgraph). */
@@ -120,21 +121,15 @@ export function BookingForm({
       }}
     >
       <div className="grid grid-cols-2 gap-2">
-        <div>
-          <label className="label" htmlFor={`${ids}-hours`}>
-            Hours ({terms.minHours}–{terms.maxHours})
-          </label>
-          <input
-            id={`${ids}-hours`}
-            className="field"
-            inputMode="numeric"
-            value={hoursText}
-            placeholder={String(terms.minHours)}
-            aria-invalid={!hours.ok || undefined}
-            onChange={(event) => setHoursText(event.target.value)}
-            disabled={busy}
-          />
-        </div>
+        <TextField
+          label={`Hours (${terms.minHours}–${terms.maxHours})`}
+          inputMode="numeric"
+          value={hoursText}
+          placeholder={String(terms.minHours)}
+          aria-invalid={!hours.ok || undefined}
+          onChange={setHoursText}
+          disabled={busy}
+        />
         <div>
           <label className="label" htmlFor={`${ids}-token`}>
             Pay with
@@ -154,20 +149,14 @@ export function BookingForm({
           </select>
         </div>
       </div>
-      <div>
-        <label className="label" htmlFor={`${ids}-slippage`}>
-          Slippage tolerance (%)
-        </label>
-        <input
-          id={`${ids}-slippage`}
-          className="field"
-          inputMode="decimal"
-          value={slippageText}
-          aria-invalid={!slippage.ok || undefined}
-          onChange={(event) => setSlippageText(event.target.value)}
-          disabled={busy}
-        />
-      </div>
+      <TextField
+        label="Slippage tolerance (%)"
+        inputMode="decimal"
+        value={slippageText}
+        aria-invalid={!slippage.ok || undefined}
+        onChange={setSlippageText}
+        disabled={busy}
+      />
       {!hours.ok ? <p className="text-sm text-rose-300">{hours.error}</p> : null}
       {!slippage.ok ? <p className="text-sm text-rose-300">{slippage.error}</p> : null}
       {quote.error ? <p className="text-sm text-rose-300">{decodeError(quote.error).message}</p> : null}
@@ -214,7 +203,7 @@ export function BookingForm({
         {!token || isNative(token) || isPermitToken(token) ? "Book" : `Approve ${token?.symbol ?? ""} and book`}
       </button>
       {/* The approval's progress until the booking itself starts. */}
-      {bookTx.state.status === "idle" ? <TxStatus state={approveTx.state} /> : <TxStatus state={bookTx.state} />}
+      <TxStatus state={latestState(bookTx, approveTx)} />
       {problem ? (
         <p role="alert" className="text-sm text-rose-300">
           {problem}
